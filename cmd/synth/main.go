@@ -1,0 +1,74 @@
+// Command synth is iamstack's CDK app: `cdk synth` (through cdk.json) and
+// `make synth` run it to turn an identity model into one CloudFormation stack
+// per account.
+//
+// The model is, in order of precedence: the -model flag, the CDK context value
+// "model" (cdk synth -c model=path/to/model.yaml), the IAMSTACK_MODEL
+// environment variable, or the example model embedded in iamstack.
+//
+// The model is loaded, validated and planned in pure Go before the CDK starts:
+// a bad model is reported, with every problem at once, and nothing is written.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/stacks"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "iamstack synth:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
+	modelPath := fs.String("model", "", "identity model file (default: CDK context \"model\", then $"+load.EnvModel+", then the embedded example)")
+	outdir := fs.String("out", "", "cloud assembly directory (default: $CDK_OUTDIR, set by the cdk CLI, or cdk.out)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path := *modelPath
+	if path == "" {
+		path = contextModel()
+	}
+	_, p, err := load.Plan(load.Source(path))
+	if err != nil {
+		return err
+	}
+
+	// aws-cdk-lib validates every template with a bundled CloudFormation
+	// validator at synth time, which costs about 5 s per run on our machines.
+	// iamstack checks quotas in its plan and runs cfn-lint in its tests and
+	// checks, so synth skips it unless the caller asks for it.
+	if _, set := os.LookupEnv("CDK_VALIDATION"); !set {
+		os.Setenv("CDK_VALIDATION", "false")
+	}
+	defer jsii.Close()
+	props := &awscdk.AppProps{
+		AnalyticsReporting: jsii.Bool(false),
+		Context:            &map[string]interface{}{"aws:cdk:enable-path-metadata": false},
+	}
+	if *outdir != "" {
+		props.Outdir = jsii.String(*outdir)
+	}
+	app := awscdk.NewApp(props)
+	stacks.NewApp(app, p)
+	app.Synth(nil)
+	return nil
+}
+
+// contextModel reads the "model" context value the cdk CLI passes in
+// CDK_CONTEXT_JSON, without starting the CDK: a bad model must be reported
+// before anything is synthesized.
+func contextModel() string {
+	return load.ContextValue(os.Getenv("CDK_CONTEXT_JSON"), "model")
+}

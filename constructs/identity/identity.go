@@ -1,0 +1,203 @@
+// Package identity holds iamstack's CDK constructs: IAM managed policies,
+// groups, roles and users whose CloudFormation logical IDs are given, not
+// derived from the construct tree.
+//
+// Logical IDs decide whether CloudFormation updates a resource or replaces it,
+// and replacing a user loses their MFA device, keys and password. So every
+// construct here takes its logical ID in its props (the plan derives it from
+// model names) and pins it, whatever scope and construct ID it is created
+// under. The constructs are deliberately thin: every decision is made in the
+// pure-Go plan package.
+package identity
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// resourceID is the ID of the CloudFormation resource inside each construct.
+const resourceID = "Resource"
+
+// ManagedPolicyProps configure a customer managed policy.
+type ManagedPolicyProps struct {
+	LogicalID   string
+	Name        string
+	Description string
+	// Document is the policy document as JSON values (policy.Document.Map).
+	Document map[string]any
+}
+
+// ManagedPolicy is a customer managed policy.
+type ManagedPolicy interface {
+	constructs.Construct
+	// Arn is the policy's ARN, as a CloudFormation reference.
+	Arn() *string
+	Resource() awsiam.CfnManagedPolicy
+}
+
+type managedPolicy struct {
+	constructs.Construct
+	res awsiam.CfnManagedPolicy
+}
+
+func (p *managedPolicy) Arn() *string                      { return p.res.Ref() }
+func (p *managedPolicy) Resource() awsiam.CfnManagedPolicy { return p.res }
+
+// NewManagedPolicy creates a customer managed policy.
+func NewManagedPolicy(scope constructs.Construct, id string, props *ManagedPolicyProps) ManagedPolicy {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	res := awsiam.NewCfnManagedPolicy(c, jsii.String(resourceID), &awsiam.CfnManagedPolicyProps{
+		ManagedPolicyName: jsii.String(props.Name),
+		Description:       optional(props.Description),
+		PolicyDocument:    props.Document,
+	})
+	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	return &managedPolicy{c, res}
+}
+
+// GroupProps configure a group.
+type GroupProps struct {
+	LogicalID string
+	Name      string
+	// ManagedPolicyArns are ARNs or references to managed policies.
+	ManagedPolicyArns []*string
+}
+
+// Group is an IAM group.
+type Group interface {
+	constructs.Construct
+	// GroupName is the group's name, as a CloudFormation reference.
+	GroupName() *string
+	Resource() awsiam.CfnGroup
+}
+
+type group struct {
+	constructs.Construct
+	res awsiam.CfnGroup
+}
+
+func (g *group) GroupName() *string        { return g.res.Ref() }
+func (g *group) Resource() awsiam.CfnGroup { return g.res }
+
+// NewGroup creates a group.
+func NewGroup(scope constructs.Construct, id string, props *GroupProps) Group {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	res := awsiam.NewCfnGroup(c, jsii.String(resourceID), &awsiam.CfnGroupProps{
+		GroupName:         jsii.String(props.Name),
+		ManagedPolicyArns: anyList(props.ManagedPolicyArns),
+	})
+	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	return &group{c, res}
+}
+
+// RoleProps configure a role.
+type RoleProps struct {
+	LogicalID   string
+	Name        string
+	Description string
+	// Trust is the trust policy as JSON values.
+	Trust              map[string]any
+	MaxSessionDuration int
+	ManagedPolicyArns  []*string
+	// DependsOn are resources that must exist before the role, such as users
+	// its trust policy names.
+	DependsOn []awscdk.CfnResource
+}
+
+// Role is an IAM role.
+type Role interface {
+	constructs.Construct
+	Resource() awsiam.CfnRole
+}
+
+type role struct {
+	constructs.Construct
+	res awsiam.CfnRole
+}
+
+func (r *role) Resource() awsiam.CfnRole { return r.res }
+
+// NewRole creates a role.
+func NewRole(scope constructs.Construct, id string, props *RoleProps) Role {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	res := awsiam.NewCfnRole(c, jsii.String(resourceID), &awsiam.CfnRoleProps{
+		RoleName:                 jsii.String(props.Name),
+		Description:              optional(props.Description),
+		AssumeRolePolicyDocument: props.Trust,
+		MaxSessionDuration:       jsii.Number(float64(props.MaxSessionDuration)),
+		ManagedPolicyArns:        anyList(props.ManagedPolicyArns),
+	})
+	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	for _, d := range props.DependsOn {
+		res.AddResourceDependency(d, jsii.String("its trust policy names this user, and IAM rejects a principal that does not exist yet"))
+	}
+	return &role{c, res}
+}
+
+// UserProps configure a user.
+type UserProps struct {
+	LogicalID string
+	Name      string
+	Path      string
+	// Groups are group names or references to groups.
+	Groups []*string
+	Tags   map[string]string
+}
+
+// User is an IAM user.
+type User interface {
+	constructs.Construct
+	Resource() awsiam.CfnUser
+}
+
+type user struct {
+	constructs.Construct
+	res awsiam.CfnUser
+}
+
+func (u *user) Resource() awsiam.CfnUser { return u.res }
+
+// NewUser creates a user. A user removed from the model is deleted, not
+// retained: a retained user would keep its groups and grant tags, and so its
+// access. Catching an unintended removal is the job of the pre-deploy checks.
+func NewUser(scope constructs.Construct, id string, props *UserProps) User {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	var tags []*awscdk.CfnTag
+	for _, k := range slices.Sorted(maps.Keys(props.Tags)) {
+		tags = append(tags, &awscdk.CfnTag{Key: jsii.String(k), Value: jsii.String(props.Tags[k])})
+	}
+	cfnProps := &awsiam.CfnUserProps{
+		UserName: jsii.String(props.Name),
+		Path:     jsii.String(props.Path),
+		Groups:   anyList(props.Groups),
+	}
+	if len(tags) > 0 {
+		cfnProps.Tags = &tags
+	}
+	res := awsiam.NewCfnUser(c, jsii.String(resourceID), cfnProps)
+	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	return &user{c, res}
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return jsii.String(s)
+}
+
+func anyList(items []*string) *[]interface{} {
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]interface{}, len(items))
+	for i, s := range items {
+		out[i] = s
+	}
+	return &out
+}

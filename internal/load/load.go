@@ -1,0 +1,59 @@
+// Package load finds the model a command was asked for and plans it: the one
+// path from "which model?" to a checked plan that the CDK app and the CLI
+// share.
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/model"
+	"github.com/iamstack/iamstack/plan"
+)
+
+// EnvModel is the environment variable that names the model file.
+const EnvModel = "IAMSTACK_MODEL"
+
+// Source says where a model comes from: the first non-empty of an explicit
+// path (a flag or CDK context), the environment, or the embedded example.
+func Source(explicit string) string {
+	if explicit != "" {
+		return explicit
+	}
+	return os.Getenv(EnvModel)
+}
+
+// Model loads and validates the model at path, or the embedded example when
+// path is empty.
+func Model(path string) (*model.Model, error) {
+	if path == "" {
+		return model.Parse(iamstack.ExampleFile, iamstack.Example())
+	}
+	return model.Load(path)
+}
+
+// Plan loads the model at path (see Model) and plans its stacks.
+func Plan(path string) (*model.Model, *plan.Plan, error) {
+	m, err := Model(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s does not fit AWS quotas: %w", m.File(), err)
+	}
+	return m, p, nil
+}
+
+// ContextValue returns a string value from the CDK context JSON the cdk CLI
+// passes to apps, or "" when it is absent or not a string.
+func ContextValue(contextJSON, key string) string {
+	var ctx map[string]any
+	if json.Unmarshal([]byte(contextJSON), &ctx) != nil {
+		return ""
+	}
+	s, _ := ctx[key].(string)
+	return s
+}

@@ -1,0 +1,326 @@
+package model
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Problem is one thing wrong with a model, located in its file.
+type Problem struct {
+	File string
+	Line int    // 0 when the problem has no single place (a missing section)
+	Path string // field path: users."alice.smith".grants.AdminR[0]
+	Msg  string // what is wrong and what would be right
+}
+
+func (p Problem) Error() string {
+	loc := p.File
+	if p.Line > 0 {
+		loc += ":" + strconv.Itoa(p.Line)
+	}
+	if p.Path == "" {
+		return loc + ": " + p.Msg
+	}
+	return loc + ": " + p.Path + ": " + p.Msg
+}
+
+// Error lists every problem found in a model, in file order.
+type Error struct {
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.Error()
+	}
+	return fmt.Sprintf("%d problem(s) in the model:\n%s", len(lines), strings.Join(lines, "\n"))
+}
+
+// Load reads, decodes, defaults and validates the model at path. The error,
+// when not nil, is an *Error listing every problem, or an I/O error.
+func Load(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load for a model already in memory; file names it in errors.
+func Parse(file string, data []byte) (*Model, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, &Error{Problems: []Problem{yamlProblem(file, err)}}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &Error{Problems: []Problem{{File: file, Line: extra.Line,
+			Msg: "the file holds more than one YAML document; keep one model per file"}}}
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	c := &checker{file: file, lines: map[string]int{}}
+	c.walk(root, reflect.TypeOf(Model{}), nil)
+	if len(c.problems) > 0 {
+		return nil, c.err()
+	}
+	var m Model
+	if err := root.Decode(&m); err != nil {
+		// The walk accepted every node, so this is a shape it does not know.
+		return nil, &Error{Problems: []Problem{yamlProblem(file, err)}}
+	}
+	m.file = file
+	v := &validator{checker: c, m: &m}
+	v.run()
+	if len(c.problems) > 0 {
+		return nil, c.err()
+	}
+	m.resolved = v.res
+	return &m, nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+func yamlProblem(file string, err error) Problem {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	p := Problem{File: file, Msg: "malformed YAML: " + msg}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		p.Line, _ = strconv.Atoi(m[1])
+		p.Msg = "malformed YAML: " + strings.Replace(msg, m[0], "", 1)
+	}
+	return p
+}
+
+// path is a field path inside the model.
+type path []string
+
+func (p path) key(k string) path { return append(append(path(nil), p...), k) }
+func (p path) index(i int) path  { return append(append(path(nil), p...), "["+strconv.Itoa(i)+"]") }
+func (p path) String() string {
+	var b strings.Builder
+	for _, seg := range p {
+		switch {
+		case strings.HasPrefix(seg, "["):
+			b.WriteString(seg)
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			if plainKey.MatchString(seg) {
+				b.WriteString(seg)
+			} else {
+				b.WriteString(strconv.Quote(seg))
+			}
+		}
+	}
+	return b.String()
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// checker walks the YAML tree against the Go types: it rejects unknown keys
+// and mistyped values with their path and line, and records where every
+// field is so that validation can point at it.
+type checker struct {
+	file     string
+	lines    map[string]int
+	problems []Problem
+}
+
+func (c *checker) add(line int, p path, format string, args ...any) {
+	c.problems = append(c.problems, Problem{File: c.file, Line: line, Path: p.String(), Msg: fmt.Sprintf(format, args...)})
+}
+
+// at reports a problem at the line of a field, or of its closest recorded parent.
+func (c *checker) at(p path, format string, args ...any) {
+	c.add(lineOf(c.lines, p), p, format, args...)
+}
+
+// lineOf is the line of a field, or of its closest recorded parent.
+func lineOf(lines map[string]int, p path) int {
+	for q := p; ; q = q[:len(q)-1] {
+		if l, ok := lines[q.String()]; ok {
+			return l
+		}
+		if len(q) == 0 {
+			return 0
+		}
+	}
+}
+
+func (c *checker) err() *Error {
+	sort.SliceStable(c.problems, func(i, j int) bool { return c.problems[i].Line < c.problems[j].Line })
+	return &Error{Problems: c.problems}
+}
+
+var (
+	durationType    = reflect.TypeOf(Duration{})
+	textUnmarshaler = reflect.TypeOf((*interface{ UnmarshalText([]byte) error })(nil)).Elem()
+)
+
+func (c *checker) walk(n *yaml.Node, t reflect.Type, p path) {
+	c.lines[p.String()] = n.Line
+	if n.Kind == yaml.AliasNode {
+		c.add(n.Line, p, "YAML aliases are not supported; write the value out")
+		return
+	}
+	if n.Tag == "!!null" {
+		return // an empty value: the field keeps its zero value
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+		if n.Kind != yaml.ScalarNode {
+			c.add(n.Line, p, "expected a single value, found %s", kindName(n))
+			return
+		}
+		if err := reflect.New(t).Interface().(interface{ UnmarshalText([]byte) error }).UnmarshalText([]byte(n.Value)); err != nil {
+			c.add(n.Line, p, "%v", err)
+		}
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			c.add(n.Line, p, "expected a mapping of keys to values, found %s", kindName(n))
+			return
+		}
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			f, ok := fields[k.Value]
+			if !ok {
+				c.add(k.Line, p, "unknown key %q%s; valid keys: %s", k.Value, suggest(k.Value, sortedFieldNames(fields)), strings.Join(sortedFieldNames(fields), ", "))
+				continue
+			}
+			c.lines[p.key(k.Value).String()] = k.Line
+			c.walk(v, f.Type, p.key(k.Value))
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			c.add(n.Line, p, "expected a mapping, found %s", kindName(n))
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				c.add(k.Line, p, "a key must be a plain name, found %s", kindName(k))
+				continue
+			}
+			c.walk(v, t.Elem(), p.key(k.Value))
+			c.lines[p.key(k.Value).String()] = k.Line
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			c.add(n.Line, p, "expected a list, found %s; write a single item as [%s]", kindName(n), n.Value)
+			return
+		}
+		for i, item := range n.Content {
+			c.walk(item, t.Elem(), p.index(i))
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			c.add(n.Line, p, "expected a single value, found %s", kindName(n))
+		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			c.add(n.Line, p, "expected true or false, found %s", describe(n))
+		}
+	case reflect.Int:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			c.add(n.Line, p, "expected a whole number, found %s", describe(n))
+		}
+	default:
+		panic(fmt.Sprintf("model: no YAML check for %s", t)) // a programming error, caught by the tests
+	}
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	default:
+		return fmt.Sprintf("%q", n.Value)
+	}
+}
+
+func describe(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return kindName(n)
+}
+
+// yamlFields maps the YAML keys of a struct type to its fields.
+func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	fields := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if !f.IsExported() || name == "-" || name == "" {
+			continue
+		}
+		fields[name] = f
+	}
+	return fields
+}
+
+func sortedFieldNames(fields map[string]reflect.StructField) []string {
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// suggest returns ` (did you mean "x"?)` for the closest candidate, if close.
+func suggest(got string, candidates []string) string {
+	best, bestDist := "", 1<<30
+	for _, c := range candidates {
+		if d := distance(strings.ToLower(got), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" || bestDist > max(2, len(got)/3) {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

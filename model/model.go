@@ -1,0 +1,183 @@
+// Package model loads, validates and resolves an iamstack identity model: the
+// accounts, roles, teams, users and CI/CD users of an organisation, and who
+// may assume which role in which account.
+//
+// Load decodes strictly (an unknown key is an error), applies defaults,
+// validates everything and reports every problem at once, each with its file,
+// line, field path and fix. A *Model that Load returns is valid; its methods
+// answer questions about it without further checks.
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/iamstack/iamstack/policy"
+)
+
+// APIVersion is the model format this package reads.
+const APIVersion = "iamstack/v1"
+
+// UserOnly is the account type of the account that holds every human user.
+const UserOnly = "user-only"
+
+// The built-in roles.
+const (
+	AdminR = "AdminR"
+	OpsR   = "OpsR"
+	ReadR  = "ReadR"
+)
+
+// Defaults applied where the model is silent.
+const (
+	DefaultPrefix      = "infra"
+	DefaultMFAMaxAge   = 12 * time.Hour
+	DefaultEnvironment = "infra"
+	allTargets         = "all"
+)
+
+// defaultMaxSession is each built-in role's maximum session: short for the
+// emergency role.
+var defaultMaxSession = map[string]time.Duration{AdminR: time.Hour, OpsR: 4 * time.Hour, ReadR: 8 * time.Hour}
+
+// Model is an identity model as written in YAML.
+type Model struct {
+	APIVersion string `yaml:"apiVersion"`
+	// Prefix starts every stack, role, group and policy name.
+	Prefix string `yaml:"prefix"`
+	// Region is where the stacks are deployed.
+	Region string `yaml:"region"`
+	// MFAMaxAge bounds aws:MultiFactorAuthAge on every human path.
+	MFAMaxAge Duration `yaml:"mfaMaxAge"`
+	// PasswordChangeWithoutMFA lets a user change a first password before MFA is set up.
+	PasswordChangeWithoutMFA bool `yaml:"passwordChangeWithoutMFA"`
+	// UserStacks is how many stacks the user-only account's users are spread over.
+	UserStacks int `yaml:"userStacks"`
+
+	Accounts     []Account              `yaml:"accounts"`
+	Roles        map[string]Role        `yaml:"roles"`
+	Guardrails   Guardrails             `yaml:"guardrails"`
+	Teams        map[string]Team        `yaml:"teams"`
+	Users        map[string]User        `yaml:"users"`
+	CICDUsers    map[string]CICDUser    `yaml:"cicdUsers"`
+	Environments map[string]Environment `yaml:"environments"`
+
+	file     string
+	resolved resolution
+}
+
+// Account is one AWS account.
+type Account struct {
+	Name string `yaml:"name"`
+	ID   string `yaml:"id"`
+	// Type groups accounts: user-only, dev, prod, sandbox, ...
+	Type string `yaml:"type"`
+	// Alias is the account alias, for sign-in URLs.
+	Alias string `yaml:"alias"`
+}
+
+// Role is a built-in role's settings or a custom role.
+type Role struct {
+	Description string   `yaml:"description"`
+	MaxSession  Duration `yaml:"maxSession"`
+	// Services are the services OpsR has full power over.
+	Services []string `yaml:"services"`
+	// ManagedPolicies are AWS managed policy names a custom role gets.
+	ManagedPolicies []string `yaml:"managedPolicies"`
+	// Statements are a custom role's own policy statements.
+	Statements []policy.Statement `yaml:"statements"`
+	// EnabledIn limits the role to these accounts or account types (default: all but user-only).
+	EnabledIn []string `yaml:"enabledIn"`
+	// DisabledIn switches the role off in these accounts or account types.
+	DisabledIn []string `yaml:"disabledIn"`
+}
+
+// Guardrails are deny policies attached to every role where they apply.
+type Guardrails struct {
+	RegionRestriction *RegionRestriction `yaml:"regionRestriction"`
+	RDSDeletePrevent  *Scope             `yaml:"rdsDeletePrevent"`
+	Custom            []CustomGuardrail  `yaml:"custom"`
+}
+
+// Scope names the accounts or account types a guardrail applies to (default all).
+type Scope struct {
+	Accounts []string `yaml:"accounts"`
+}
+
+// RegionRestriction denies regional actions outside Regions.
+type RegionRestriction struct {
+	Regions  []string `yaml:"regions"`
+	Accounts []string `yaml:"accounts"`
+}
+
+// CustomGuardrail is a deny policy of the model's own.
+type CustomGuardrail struct {
+	Name       string             `yaml:"name"`
+	Accounts   []string           `yaml:"accounts"`
+	Statements []policy.Statement `yaml:"statements"`
+}
+
+// Grants maps a role to the accounts or account types it is granted in:
+// {AdminR: [dev], ReadR: [prod]}.
+type Grants map[string][]string
+
+// Team grants roles to its members (login.gov's group_role_map).
+type Team struct {
+	Description string `yaml:"description"`
+	Grants      Grants `yaml:"grants"`
+}
+
+// User is a person, created in the user-only account.
+type User struct {
+	Teams []string `yaml:"teams"`
+	// Grants are the user's own grants, added to their teams'.
+	Grants Grants `yaml:"grants"`
+	// Power puts the user in PowerG: full IAM in the user-only account.
+	Power bool `yaml:"power"`
+	// Console marks a user who signs in to the AWS console.
+	Console bool `yaml:"console"`
+}
+
+// CICDUser is a machine user with access keys, created in the account it deploys to.
+type CICDUser struct {
+	Account string `yaml:"account"`
+	// Roles are roles of its own account it may assume.
+	Roles []string `yaml:"roles"`
+	// Statements are its own least-privilege policy.
+	Statements []policy.Statement `yaml:"statements"`
+}
+
+// Environment is a promotion target: a set of accounts deployed together.
+type Environment struct {
+	Accounts []string `yaml:"accounts"`
+}
+
+// File is the path the model was loaded from.
+func (m *Model) File() string { return m.file }
+
+// Duration is a time.Duration written as "1h", "90m" or "12h".
+type Duration struct{ time.Duration }
+
+// UnmarshalText reads a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration; write it as 1h, 90m or 12h", string(b))
+	}
+	d.Duration = v
+	return nil
+}
+
+// Seconds is the duration in whole seconds.
+func (d Duration) Seconds() int { return int(d.Duration / time.Second) }
+
+func isBuiltin(role string) bool { return role == AdminR || role == OpsR || role == ReadR }
+
+func quoted(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,132 @@
+package model
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+
+	"github.com/iamstack/iamstack/names"
+	"github.com/iamstack/iamstack/policy"
+)
+
+// Scheme is the model's naming scheme.
+func (m *Model) Scheme() names.Scheme {
+	return names.Scheme{Partition: names.PartitionOf(m.Region), Prefix: m.Prefix}
+}
+
+// UserOnlyAccount is the account that holds the human users.
+func (m *Model) UserOnlyAccount() Account { return m.resolved.userOnly }
+
+// AccountNames lists the accounts, sorted by name.
+func (m *Model) AccountNames() []string { return slices.Sorted(maps.Keys(m.resolved.accounts)) }
+
+// Account returns the account called name.
+func (m *Model) Account(name string) (Account, bool) {
+	a, ok := m.resolved.accounts[name]
+	return a, ok
+}
+
+// RoleNames lists every role, built-in and custom, sorted.
+func (m *Model) RoleNames() []string { return slices.Sorted(maps.Keys(m.resolved.roles)) }
+
+// Role returns a role with its defaults applied.
+func (m *Model) Role(name string) (Role, bool) {
+	r, ok := m.resolved.roles[name]
+	return r, ok
+}
+
+// RoleEnabled tells whether a role exists in an account.
+func (m *Model) RoleEnabled(role, account string) bool { return m.resolved.enabled[role][account] }
+
+// EnabledRoles lists the roles that exist in an account, sorted.
+func (m *Model) EnabledRoles(account string) []string {
+	var out []string
+	for _, r := range m.RoleNames() {
+		if m.RoleEnabled(r, account) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// UserNames lists the human users, sorted.
+func (m *Model) UserNames() []string { return slices.Sorted(maps.Keys(m.Users)) }
+
+// UserGrants is a user's effective grants: the union of their own and their
+// teams', sorted by account and role.
+func (m *Model) UserGrants(user string) []Grant { return m.resolved.grants[user] }
+
+// SkippedGrants lists the accounts where a user's grant by account type does
+// not apply because the role is switched off there.
+func (m *Model) SkippedGrants(user string) []Skip { return m.resolved.skips[user] }
+
+// CICDUserNames lists the CI/CD users, sorted.
+func (m *Model) CICDUserNames() []string { return slices.Sorted(maps.Keys(m.CICDUsers)) }
+
+// CICDUsersIn lists the CI/CD users of an account, sorted.
+func (m *Model) CICDUsersIn(account string) []string {
+	var out []string
+	for _, n := range m.CICDUserNames() {
+		if m.CICDUsers[n].Account == account {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// EnvironmentNames lists the promotion environments, sorted.
+func (m *Model) EnvironmentNames() []string { return slices.Sorted(maps.Keys(m.resolved.envs)) }
+
+// EnvironmentAccounts lists the accounts an environment covers, sorted.
+func (m *Model) EnvironmentAccounts(env string) []string { return m.resolved.envs[env] }
+
+// MFAMaxAgeSeconds bounds aws:MultiFactorAuthAge on every human path.
+func (m *Model) MFAMaxAgeSeconds() int { return m.MFAMaxAge.Seconds() }
+
+// GuardrailStatements returns the deny statements attached to every role of an
+// account, in a fixed order: region restriction, RDS delete prevention, then
+// the custom guardrails by name.
+func (m *Model) GuardrailStatements(account string) []policy.Statement {
+	var out []policy.Statement
+	g := m.Guardrails
+	if rr := g.RegionRestriction; rr != nil && m.covers(rr.Accounts, account) {
+		regions := append([]string(nil), rr.Regions...)
+		sort.Strings(regions)
+		out = append(out, policy.RegionRestriction(regions))
+	}
+	if g.RDSDeletePrevent != nil && m.covers(g.RDSDeletePrevent.Accounts, account) {
+		out = append(out, policy.RDSDeletePrevent())
+	}
+	custom := append([]CustomGuardrail(nil), g.Custom...)
+	sort.Slice(custom, func(i, j int) bool { return custom[i].Name < custom[j].Name })
+	for _, c := range custom {
+		if m.covers(c.Accounts, account) {
+			out = append(out, c.Statements...)
+		}
+	}
+	return out
+}
+
+// covers tells whether targets (names, types or "all"; empty means all)
+// include an account.
+func (m *Model) covers(targets []string, account string) bool {
+	if len(targets) == 0 {
+		return true
+	}
+	a := m.resolved.accounts[account]
+	for _, t := range targets {
+		if t == allTargets || t == a.Name || t == a.Type {
+			return true
+		}
+	}
+	return false
+}
+
+// Problemf reports a problem found after validation, such as a quota the
+// model's output would exceed, at the line of the model field it concerns.
+// Segments are keys ("users", "alice.smith", "grants").
+func (m *Model) Problemf(segments []string, format string, args ...any) Problem {
+	p := path(segments)
+	return Problem{File: m.file, Line: lineOf(m.resolved.lines, p), Path: p.String(), Msg: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,518 @@
+package model
+
+import (
+	"maps"
+	"regexp"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/iamstack/iamstack/policy"
+)
+
+var (
+	accountIDPattern  = regexp.MustCompile(`^[0-9]{12}$`)
+	slugPattern       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	prefixPattern     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
+	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	iamNamePattern    = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	aliasPattern      = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$`)
+	servicePattern    = regexp.MustCompile(`^[a-z0-9-]+$`)
+	actionPattern     = regexp.MustCompile(`^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$`)
+	managedPolPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]+(/[A-Za-z0-9+=,.@_-]+)*$`)
+	operatorPattern   = regexp.MustCompile(`^(ForAnyValue:|ForAllValues:)?[A-Za-z]+$`)
+)
+
+// Limits from IAM's and iamstack's own rules.
+const (
+	maxPrefixLen   = 20
+	maxRoleNameLen = 64
+	maxUserNameLen = 64
+	maxUserStacks  = 20
+	minMFAMaxAge   = 15 * time.Minute
+	maxMFAMaxAge   = 36 * time.Hour // the longest MFA session STS issues
+	minMaxSession  = time.Hour
+	maxMaxSession  = 12 * time.Hour
+)
+
+// DefaultOpsServices are OpsR's services when the model names none.
+var DefaultOpsServices = []string{"cloudformation", "cloudwatch", "ec2", "iam", "lambda", "logs", "s3"}
+
+// Grant is one role a user may assume in one account.
+type Grant struct {
+	Account string // account name
+	Role    string // role short name
+	// Sources say why: "user" for the user's own grant, "team platform" for a team's.
+	Sources []string
+}
+
+// Skip is a grant by account type that does not apply to one account of the
+// type because the role is switched off there.
+type Skip struct {
+	Account, Role, Source string
+}
+
+type resolution struct {
+	accounts map[string]Account // by name
+	userOnly Account
+	roles    map[string]Role // with defaults applied
+	enabled  map[string]map[string]bool
+	grants   map[string][]Grant
+	skips    map[string][]Skip
+	envs     map[string][]string
+	lines    map[string]int
+}
+
+type validator struct {
+	*checker
+	m   *Model
+	res resolution
+}
+
+func (v *validator) run() {
+	v.res = resolution{accounts: map[string]Account{}, roles: map[string]Role{},
+		enabled: map[string]map[string]bool{}, grants: map[string][]Grant{},
+		skips: map[string][]Skip{}, envs: map[string][]string{}, lines: v.lines}
+	v.header()
+	v.accounts()
+	v.roles()
+	v.guardrails()
+	for _, name := range slices.Sorted(maps.Keys(v.m.Teams)) {
+		p := path{"teams", name}
+		if !slugPattern.MatchString(name) {
+			v.at(p, "team name %q must be lower-case letters, digits and hyphens", name)
+		}
+		v.grants(p.key("grants"), v.m.Teams[name].Grants)
+	}
+	v.users()
+	v.cicdUsers()
+	v.environments()
+}
+
+func (v *validator) header() {
+	m := v.m
+	switch m.APIVersion {
+	case APIVersion:
+	case "":
+		v.at(path{}, "apiVersion is missing; start the file with `apiVersion: %s`", APIVersion)
+	default:
+		v.at(path{"apiVersion"}, "unsupported apiVersion %q; this iamstack reads %q", m.APIVersion, APIVersion)
+	}
+	if m.Prefix == "" {
+		m.Prefix = DefaultPrefix
+	}
+	if !prefixPattern.MatchString(m.Prefix) || len(m.Prefix) > maxPrefixLen {
+		v.at(path{"prefix"}, "prefix %q must start with a letter, hold only letters, digits and hyphens, and be at most %d characters (default %q)", m.Prefix, maxPrefixLen, DefaultPrefix)
+	}
+	if !regionPattern.MatchString(m.Region) {
+		v.at(path{"region"}, "region %q is not an AWS region name such as eu-west-1", m.Region)
+	}
+	if m.MFAMaxAge.Duration == 0 {
+		m.MFAMaxAge.Duration = DefaultMFAMaxAge
+	}
+	if d := m.MFAMaxAge.Duration; d < minMFAMaxAge || d > maxMFAMaxAge || d%time.Second != 0 {
+		v.at(path{"mfaMaxAge"}, "mfaMaxAge %s must be whole seconds between %s and %s (an MFA session lasts at most 36h; aws-vault keeps one for 8h)", d, minMFAMaxAge, maxMFAMaxAge)
+	}
+	if m.UserStacks == 0 {
+		m.UserStacks = 1
+	}
+	if m.UserStacks < 1 || m.UserStacks > maxUserStacks {
+		v.at(path{"userStacks"}, "userStacks must be between 1 and %d", maxUserStacks)
+	}
+}
+
+func (v *validator) accounts() {
+	m := v.m
+	if len(m.Accounts) == 0 {
+		v.at(path{"accounts"}, "no accounts; list at least the user-only account and one account for roles")
+		return
+	}
+	byID := map[string]string{}
+	types := map[string][]string{}
+	var userOnly []string
+	for i, a := range m.Accounts {
+		p := path{"accounts"}.index(i)
+		switch {
+		case a.Name == "":
+			v.at(p, "account has no name")
+		case !slugPattern.MatchString(a.Name) || len(a.Name) > 50:
+			v.at(p.key("name"), "account name %q must be lower-case letters, digits and hyphens, at most 50 characters", a.Name)
+		case a.Name == allTargets:
+			v.at(p.key("name"), "%q is reserved: it means every account", allTargets)
+		}
+		if _, dup := v.res.accounts[a.Name]; dup && a.Name != "" {
+			v.at(p.key("name"), "account name %q is used twice; account names must be unique", a.Name)
+		}
+		if !accountIDPattern.MatchString(a.ID) {
+			v.at(p.key("id"), "account ID %q must be exactly 12 digits; quote it (\"012345678901\") so YAML keeps leading zeros", a.ID)
+		} else if other, dup := byID[a.ID]; dup {
+			v.at(p.key("id"), "account ID %s is already account %q", a.ID, other)
+		}
+		byID[a.ID] = a.Name
+		if !slugPattern.MatchString(a.Type) || a.Type == allTargets {
+			v.at(p.key("type"), "account type %q must be lower-case letters, digits and hyphens: %s, dev, prod, ...", a.Type, UserOnly)
+		}
+		if a.Alias != "" && !aliasPattern.MatchString(a.Alias) {
+			v.at(p.key("alias"), "account alias %q must be 3 to 63 lower-case letters, digits and hyphens", a.Alias)
+		}
+		if a.Type == UserOnly {
+			userOnly = append(userOnly, a.Name)
+			v.res.userOnly = a
+		}
+		types[a.Type] = append(types[a.Type], a.Name)
+		v.res.accounts[a.Name] = a
+	}
+	switch len(userOnly) {
+	case 0:
+		v.at(path{"accounts"}, "no account has type %q; exactly one account holds the human users", UserOnly)
+	case 1:
+	default:
+		v.at(path{"accounts"}, "%d accounts have type %q (%s); exactly one account holds the human users", len(userOnly), UserOnly, quoted(userOnly))
+	}
+	for i, a := range m.Accounts {
+		if same, ok := types[a.Name]; ok && !(len(same) == 1 && same[0] == a.Name) {
+			v.at(path{"accounts"}.index(i).key("name"), "account name %q is also the type of accounts %s, so a grant to %q would be ambiguous; rename the account", a.Name, quoted(same), a.Name)
+		}
+	}
+}
+
+// resolve turns account names, account types and "all" into account names.
+func (v *validator) resolve(p path, targets []string) []string {
+	seen := map[string]bool{}
+	for i, t := range targets {
+		found := false
+		for _, a := range v.m.Accounts {
+			if t == allTargets || a.Name == t || a.Type == t {
+				seen[a.Name], found = true, true
+			}
+		}
+		if !found {
+			v.at(p.index(i), "no account or account type is called %q%s; accounts: %s; types: %s", t, suggest(t, v.targetNames()), quoted(v.accountNames()), quoted(v.typeNames()))
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for name := range seen {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (v *validator) accountNames() []string {
+	var out []string
+	for _, a := range v.m.Accounts {
+		out = append(out, a.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (v *validator) typeNames() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, a := range v.m.Accounts {
+		if !seen[a.Type] {
+			seen[a.Type] = true
+			out = append(out, a.Type)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (v *validator) targetNames() []string {
+	return append(append(v.accountNames(), v.typeNames()...), allTargets)
+}
+
+func (v *validator) roles() {
+	m := v.m
+	all := map[string]Role{AdminR: {}, OpsR: {}, ReadR: {}}
+	for name, r := range m.Roles {
+		all[name] = r
+	}
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		r := all[name]
+		p := path{"roles", name}
+		if !iamNamePattern.MatchString(name) || len(m.Prefix)+1+len(name) > maxRoleNameLen {
+			v.at(p, "role name %q must use letters, digits and +=,.@_- and fit %d characters with the prefix %q", name, maxRoleNameLen, m.Prefix+"-")
+		}
+		if isBuiltin(name) {
+			if len(r.Statements) > 0 || len(r.ManagedPolicies) > 0 {
+				v.at(p, "%s is built in; its permissions are fixed. Define a custom role for other permissions", name)
+			}
+			if len(r.Services) > 0 && name != OpsR {
+				v.at(p.key("services"), "services only apply to %s", OpsR)
+			}
+			if r.MaxSession.Duration == 0 {
+				r.MaxSession.Duration = defaultMaxSession[name]
+			}
+			if name == OpsR && len(r.Services) == 0 {
+				r.Services = DefaultOpsServices
+			}
+		} else {
+			if len(r.Services) > 0 {
+				v.at(p.key("services"), "services only apply to %s; give a custom role statements or managedPolicies", OpsR)
+			}
+			if len(r.Statements) == 0 && len(r.ManagedPolicies) == 0 {
+				v.at(p, "custom role %q grants nothing; give it statements or managedPolicies", name)
+			}
+			if r.MaxSession.Duration == 0 {
+				r.MaxSession.Duration = time.Hour
+			}
+		}
+		if d := r.MaxSession.Duration; d < minMaxSession || d > maxMaxSession || d%time.Second != 0 {
+			v.at(p.key("maxSession"), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
+		}
+		for i, svc := range r.Services {
+			if !servicePattern.MatchString(svc) {
+				v.at(p.key("services").index(i), "service %q must be an IAM service prefix such as s3 or ec2", svc)
+			}
+		}
+		for i, mp := range r.ManagedPolicies {
+			if !managedPolPattern.MatchString(mp) {
+				v.at(p.key("managedPolicies").index(i), "%q is not an AWS managed policy name such as ReadOnlyAccess or job-function/ViewOnlyAccess", mp)
+			}
+		}
+		v.statements(p.key("statements"), r.Statements, false)
+		v.res.roles[name] = r
+		v.res.enabled[name] = v.enabledIn(p, r)
+	}
+}
+
+func (v *validator) enabledIn(p path, r Role) map[string]bool {
+	on := map[string]bool{}
+	if len(r.EnabledIn) == 0 {
+		for _, a := range v.m.Accounts {
+			on[a.Name] = true
+		}
+	} else {
+		for _, name := range v.resolve(p.key("enabledIn"), r.EnabledIn) {
+			on[name] = true
+		}
+	}
+	for _, name := range v.resolve(p.key("disabledIn"), r.DisabledIn) {
+		delete(on, name)
+	}
+	for name := range on {
+		if v.res.accounts[name].Type == UserOnly {
+			delete(on, name) // the user-only account holds users, never roles
+		}
+	}
+	return on
+}
+
+func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) {
+	for i, s := range stmts {
+		sp := p.index(i)
+		switch s.Effect {
+		case policy.Allow:
+			if denyOnly {
+				v.at(sp.key("effect"), "a guardrail only denies; use effect: Deny")
+			}
+		case policy.Deny:
+		default:
+			v.at(sp.key("effect"), "effect %q must be Allow or Deny", s.Effect)
+		}
+		if (len(s.Actions) == 0) == (len(s.NotActions) == 0) {
+			v.at(sp, "a statement needs exactly one of actions and notActions")
+		}
+		for j, a := range append(append([]string(nil), s.Actions...), s.NotActions...) {
+			if !actionPattern.MatchString(a) {
+				field := "actions"
+				if j >= len(s.Actions) {
+					field, j = "notActions", j-len(s.Actions)
+				}
+				v.at(sp.key(field).index(j), "%q is not an action; write service:Action, such as s3:GetObject or ec2:Describe*", a)
+			}
+		}
+		if (len(s.Resources) == 0) == (len(s.NotResources) == 0) {
+			v.at(sp, "a statement needs exactly one of resources and notResources; use [\"*\"] for every resource")
+		}
+		for op, kv := range s.Conditions {
+			if !operatorPattern.MatchString(op) {
+				v.at(sp.key("conditions").key(op), "%q is not a condition operator such as StringEquals or Bool", op)
+			}
+			for k, vals := range kv {
+				if len(vals) == 0 {
+					v.at(sp.key("conditions").key(op).key(k), "condition key %q has no values", k)
+				}
+			}
+		}
+	}
+}
+
+func (v *validator) guardrails() {
+	g := v.m.Guardrails
+	p := path{"guardrails"}
+	if rr := g.RegionRestriction; rr != nil {
+		if len(rr.Regions) == 0 {
+			v.at(p.key("regionRestriction").key("regions"), "list the regions to allow, such as [%s, us-east-1]", v.m.Region)
+		}
+		for i, r := range rr.Regions {
+			if !regionPattern.MatchString(r) {
+				v.at(p.key("regionRestriction").key("regions").index(i), "region %q is not an AWS region name such as eu-west-1", r)
+			}
+		}
+		v.resolve(p.key("regionRestriction").key("accounts"), rr.Accounts)
+	}
+	if g.RDSDeletePrevent != nil {
+		v.resolve(p.key("rdsDeletePrevent").key("accounts"), g.RDSDeletePrevent.Accounts)
+	}
+	seen := map[string]bool{}
+	for i, c := range g.Custom {
+		cp := p.key("custom").index(i)
+		if !iamNamePattern.MatchString(c.Name) {
+			v.at(cp.key("name"), "guardrail name %q must use letters, digits and +=,.@_-", c.Name)
+		}
+		if seen[c.Name] {
+			v.at(cp.key("name"), "guardrail %q is defined twice", c.Name)
+		}
+		seen[c.Name] = true
+		if len(c.Statements) == 0 {
+			v.at(cp, "guardrail %q has no statements", c.Name)
+		}
+		v.statements(cp.key("statements"), c.Statements, true)
+		v.resolve(cp.key("accounts"), c.Accounts)
+	}
+}
+
+// grants checks a role-to-targets map and returns the grants it resolves to.
+func (v *validator) grants(p path, g Grants) (out []Grant, skips []Skip) {
+	for _, role := range slices.Sorted(maps.Keys(g)) {
+		rp := p.key(role)
+		enabled, ok := v.res.enabled[role]
+		if !ok {
+			v.at(rp, "no role is called %q%s; roles: %s", role, suggest(role, slices.Sorted(maps.Keys(v.res.enabled))), quoted(slices.Sorted(maps.Keys(v.res.enabled))))
+			continue
+		}
+		if len(g[role]) == 0 {
+			v.at(rp, "grant of %s names no account; list account names or types, or %q", role, allTargets)
+			continue
+		}
+		accounts := v.resolve(rp, g[role])
+		var on, off []string
+		for _, a := range accounts {
+			if enabled[a] {
+				on = append(on, a)
+			} else if v.res.accounts[a].Type != UserOnly {
+				off = append(off, a)
+			}
+		}
+		if len(on) == 0 && len(accounts) > 0 {
+			v.at(rp, "role %s exists in none of the accounts granted (%s); grant it where it is enabled or enable it under roles.%s", role, quoted(accounts), role)
+			continue
+		}
+		for _, a := range on {
+			out = append(out, Grant{Account: a, Role: role})
+		}
+		for _, a := range off {
+			skips = append(skips, Skip{Account: a, Role: role})
+		}
+	}
+	return out, skips
+}
+
+func (v *validator) users() {
+	for _, name := range slices.Sorted(maps.Keys(v.m.Users)) {
+		u := v.m.Users[name]
+		p := path{"users", name}
+		if !iamNamePattern.MatchString(name) || len(name) > maxUserNameLen {
+			v.at(p, "user name %q is not a valid IAM user name: 1 to %d of letters, digits and +=,.@_-", name, maxUserNameLen)
+		}
+		merged := map[[2]string]*Grant{}
+		var skips []Skip
+		add := func(gs []Grant, ss []Skip, source string) {
+			for _, g := range gs {
+				k := [2]string{g.Account, g.Role}
+				if merged[k] == nil {
+					merged[k] = &Grant{Account: g.Account, Role: g.Role}
+				}
+				merged[k].Sources = append(merged[k].Sources, source)
+			}
+			for _, s := range ss {
+				s.Source = source
+				skips = append(skips, s)
+			}
+		}
+		own, ownSkips := v.grants(p.key("grants"), u.Grants)
+		add(own, ownSkips, "user")
+		for i, team := range u.Teams {
+			t, ok := v.m.Teams[team]
+			if !ok {
+				v.at(p.key("teams").index(i), "no team is called %q%s; teams: %s", team, suggest(team, slices.Sorted(maps.Keys(v.m.Teams))), quoted(slices.Sorted(maps.Keys(v.m.Teams))))
+				continue
+			}
+			tg, ts := v.silently(func() ([]Grant, []Skip) { return v.grants(path{"teams", team, "grants"}, t.Grants) })
+			add(tg, ts, "team "+team)
+		}
+		grants := make([]Grant, 0, len(merged))
+		for _, g := range merged {
+			grants = append(grants, *g)
+		}
+		sort.Slice(grants, func(i, j int) bool {
+			if grants[i].Account != grants[j].Account {
+				return grants[i].Account < grants[j].Account
+			}
+			return grants[i].Role < grants[j].Role
+		})
+		v.res.grants[name] = grants
+		v.res.skips[name] = skips
+	}
+}
+
+// silently runs f without recording problems: a team's grants are checked
+// once, where the team is defined, not again for every member.
+func (v *validator) silently(f func() ([]Grant, []Skip)) ([]Grant, []Skip) {
+	n := len(v.problems)
+	g, s := f()
+	v.problems = v.problems[:n]
+	return g, s
+}
+
+func (v *validator) cicdUsers() {
+	for _, name := range slices.Sorted(maps.Keys(v.m.CICDUsers)) {
+		c := v.m.CICDUsers[name]
+		p := path{"cicdUsers", name}
+		if !iamNamePattern.MatchString(name) || len(name) > maxUserNameLen {
+			v.at(p, "CI/CD user name %q is not a valid IAM user name: 1 to %d of letters, digits and +=,.@_-", name, maxUserNameLen)
+		}
+		acct, ok := v.res.accounts[c.Account]
+		if !ok {
+			v.at(p.key("account"), "no account is called %q%s; a CI/CD user lives in one account: %s", c.Account, suggest(c.Account, v.accountNames()), quoted(v.accountNames()))
+			continue
+		}
+		if _, human := v.m.Users[name]; human && acct.Type == UserOnly {
+			v.at(p, "%q is also a human user of account %q; IAM user names are unique per account", name, acct.Name)
+		}
+		if len(c.Roles) == 0 && len(c.Statements) == 0 {
+			v.at(p, "CI/CD user %q can do nothing; give it roles of account %q or statements", name, c.Account)
+		}
+		for i, role := range c.Roles {
+			enabled, ok := v.res.enabled[role]
+			switch {
+			case !ok:
+				v.at(p.key("roles").index(i), "no role is called %q%s", role, suggest(role, slices.Sorted(maps.Keys(v.res.enabled))))
+			case !enabled[c.Account]:
+				v.at(p.key("roles").index(i), "role %s is not enabled in account %q, where this CI/CD user lives", role, c.Account)
+			}
+		}
+		v.statements(p.key("statements"), c.Statements, false)
+	}
+}
+
+func (v *validator) environments() {
+	if len(v.m.Environments) == 0 {
+		v.res.envs[DefaultEnvironment] = v.accountNames()
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(v.m.Environments)) {
+		p := path{"environments", name}
+		if !slugPattern.MatchString(name) {
+			v.at(p, "environment name %q must be lower-case letters, digits and hyphens (it names the branch env/%s)", name, name)
+		}
+		if len(v.m.Environments[name].Accounts) == 0 {
+			v.at(p.key("accounts"), "environment %q covers no account; list account names or types, or %q", name, allTargets)
+		}
+		v.res.envs[name] = v.resolve(p.key("accounts"), v.m.Environments[name].Accounts)
+	}
+}

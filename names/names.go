@@ -1,0 +1,117 @@
+// Package names derives every IAM name, path, ARN and tag key iamstack
+// creates. Other accounts' policies refer to these by ARN, so they are a
+// public contract: they depend only on the model's prefix and the names the
+// model gives, never on file order.
+package names
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Scheme is the naming scheme of one model.
+type Scheme struct {
+	// Partition is the ARN partition: aws, aws-cn or aws-us-gov.
+	Partition string
+	// Prefix starts every stack, role, group and policy name ("infra").
+	Prefix string
+}
+
+// PartitionOf returns the ARN partition of a region.
+func PartitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	default:
+		return "aws"
+	}
+}
+
+// StackName is the CloudFormation stack name in every account.
+func (s Scheme) StackName() string { return s.Prefix }
+
+// UserStackName names the n-th additional stack of human users (n >= 1).
+func (s Scheme) UserStackName(n int) string { return s.Prefix + "-users-" + strconv.Itoa(n) }
+
+// Role is the IAM name of a role: "infra-AdminR".
+func (s Scheme) Role(short string) string { return s.Prefix + "-" + short }
+
+// Group is the IAM name of a group: "infra-AssumeRoleG".
+func (s Scheme) Group(short string) string { return s.Prefix + "-" + short }
+
+// Policy is the IAM name of a customer managed policy.
+func (s Scheme) Policy(short string) string { return s.Prefix + "-" + short }
+
+// UserPath is the IAM path of every user iamstack manages. The path marks
+// them as iamstack's without renaming anybody: user names stay the people's own.
+func (s Scheme) UserPath() string { return "/" + s.Prefix + "/" }
+
+// RoleARN is the ARN of a role in an account.
+func (s Scheme) RoleARN(account, short string) string {
+	return s.iam(account, "role/"+s.Role(short))
+}
+
+// RoleARNPattern matches every role of the prefix in an account.
+func (s Scheme) RoleARNPattern(account string) string { return s.iam(account, "role/"+s.Prefix+"-*") }
+
+// GroupARNPattern matches every group of the prefix in an account.
+func (s Scheme) GroupARNPattern(account string) string { return s.iam(account, "group/"+s.Prefix+"-*") }
+
+// PolicyARN is the ARN of a customer managed policy in an account.
+func (s Scheme) PolicyARN(account, short string) string {
+	return s.iam(account, "policy/"+s.Policy(short))
+}
+
+// PolicyARNPattern matches every customer managed policy of the prefix.
+func (s Scheme) PolicyARNPattern(account string) string {
+	return s.iam(account, "policy/"+s.Prefix+"-*")
+}
+
+// UserARN is the ARN of an iamstack user in an account.
+func (s Scheme) UserARN(account, user string) string {
+	return s.iam(account, "user"+s.UserPath()+user)
+}
+
+// UserARNPattern matches every iamstack user of an account.
+func (s Scheme) UserARNPattern(account string) string { return s.iam(account, "user"+s.UserPath()+"*") }
+
+// SelfUserARN is the ARN of the calling user, for self-management policies.
+func (s Scheme) SelfUserARN(account string) string { return s.UserARN(account, "${aws:username}") }
+
+// AccountRootARN names an account as a principal.
+func (s Scheme) AccountRootARN(account string) string { return s.iam(account, "root") }
+
+// AWSManagedPolicyARN is the ARN of an AWS managed policy.
+func (s Scheme) AWSManagedPolicyARN(name string) string {
+	return "arn:" + s.Partition + ":iam::aws:policy/" + name
+}
+
+// StackARNPatterns match the iamstack CloudFormation stacks of an account.
+func (s Scheme) StackARNPatterns(account string) []string {
+	base := "arn:" + s.Partition + ":cloudformation:*:" + account + ":stack/"
+	return []string{base + s.Prefix + "/*", base + s.Prefix + "-*/*"}
+}
+
+// GrantTagKey is the user tag that lists the roles a user may assume in an
+// account. Both sides of a grant read it: the AssumeRoleG policies in the
+// user-only account and the trust policy of the role.
+func (s Scheme) GrantTagKey(account string) string { return s.Prefix + "-roles-" + account }
+
+// GrantTagValue is the value of a grant tag: the role short names, sorted,
+// each between colons (":OpsR:ReadR:"), so that "*:OpsR:*" matches exactly
+// one role name.
+func GrantTagValue(roles []string) string {
+	sorted := append([]string(nil), roles...)
+	sort.Strings(sorted)
+	return ":" + strings.Join(sorted, ":") + ":"
+}
+
+// GrantTagPattern is the StringLike pattern that admits one role.
+func GrantTagPattern(role string) string { return "*:" + role + ":*" }
+
+func (s Scheme) iam(account, resource string) string {
+	return "arn:" + s.Partition + ":iam::" + account + ":" + resource
+}

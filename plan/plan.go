@@ -1,0 +1,462 @@
+// Package plan decides what every account's CloudFormation stacks hold: which
+// roles, groups, users and managed policies, under which names and logical
+// IDs, with which policy documents. It is pure Go, so every rule about the
+// templates, and every quota, is checked here in milliseconds before the CDK
+// runs.
+package plan
+
+import (
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/iamstack/iamstack/model"
+	"github.com/iamstack/iamstack/names"
+	"github.com/iamstack/iamstack/policy"
+)
+
+// Plan is every stack of a model.
+type Plan struct {
+	Stacks []Stack
+}
+
+// Stack is one CloudFormation stack in one account.
+type Stack struct {
+	// ID is the stack's construct ID and cloud assembly artifact ID: "infra-dev".
+	ID string
+	// Name is the CloudFormation stack name: "infra".
+	Name        string
+	Account     string // account name
+	AccountID   string
+	Region      string
+	Description string
+	// DependsOn lists the IDs of stacks that must deploy first.
+	DependsOn []string
+
+	ManagedPolicies []ManagedPolicy
+	Groups          []Group
+	Roles           []Role
+	Users           []User
+}
+
+// ManagedPolicy is a customer managed policy.
+type ManagedPolicy struct {
+	LogicalID, Name, Description string
+	Document                     policy.Document
+}
+
+// Ref points at a resource by logical ID when it is in the same stack, and
+// always carries its literal value (a name or an ARN) for when it is not.
+type Ref struct {
+	LogicalID string
+	Value     string
+}
+
+// Group is an IAM group.
+type Group struct {
+	LogicalID, Name string
+	ManagedPolicies []Ref
+}
+
+// Role is an IAM role.
+type Role struct {
+	LogicalID, Name, Description string
+	Trust                        policy.Document
+	MaxSessionSeconds            int
+	ManagedPolicies              []Ref
+	// DependsOn lists logical IDs of users the trust policy names: IAM
+	// rejects a trust policy naming a user that does not exist yet.
+	DependsOn []string
+}
+
+// User is an IAM user.
+type User struct {
+	LogicalID, Name, Path string
+	Groups                []Ref
+	Tags                  []Tag
+	// Human is false for CI/CD users.
+	Human bool
+}
+
+// Tag is an IAM tag.
+type Tag struct{ Key, Value string }
+
+// Quotas iamstack plans within (shared/REFERENCE.md, from the IAM and
+// CloudFormation quota pages).
+const (
+	MaxResourcesPerStack       = 500
+	MaxManagedPoliciesPerRole  = 10
+	MaxManagedPoliciesPerGroup = 10
+	MaxGroupsPerUser           = 10
+	MaxTagsPerUser             = 50
+	MaxTagValueLen             = 256
+	MaxGroupNameLen            = 128
+	MaxPolicyNameLen           = 128
+	MaxDescriptionLen          = 1000
+)
+
+// New plans every stack of a valid model. The error, when not nil, is a
+// *model.Error listing every quota the output would exceed.
+func New(m *model.Model) (*Plan, error) {
+	b := &builder{m: m, s: m.Scheme()}
+	p := &Plan{}
+	p.Stacks = append(p.Stacks, b.userOnlyStacks()...)
+	for _, name := range m.AccountNames() {
+		if a, _ := m.Account(name); a.Type != model.UserOnly {
+			p.Stacks = append(p.Stacks, b.memberStack(a))
+		}
+	}
+	for _, st := range p.Stacks {
+		b.checkStack(st)
+	}
+	if len(b.problems) > 0 {
+		return nil, &model.Error{Problems: b.problems}
+	}
+	return p, nil
+}
+
+// Stack returns the stack with the given ID.
+func (p *Plan) Stack(id string) (Stack, bool) {
+	for _, s := range p.Stacks {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Stack{}, false
+}
+
+type builder struct {
+	m        *model.Model
+	s        names.Scheme
+	problems []model.Problem
+}
+
+func (b *builder) problem(segments []string, format string, args ...any) {
+	b.problems = append(b.problems, b.m.Problemf(segments, format, args...))
+}
+
+// Group short names in the user-only account.
+const (
+	AssumeRoleGroup    = "AssumeRoleG"
+	ManageOwnUserGroup = "ManageOwnUserG"
+	PowerGroup         = "PowerG"
+)
+
+func (b *builder) newStack(a model.Account, id, name, what string) Stack {
+	return Stack{ID: id, Name: name, Account: a.Name, AccountID: a.ID, Region: b.m.Region,
+		Description: fmt.Sprintf("iamstack %s for account %s (%s): %s", b.s.Prefix, a.Name, a.Type, what)}
+}
+
+// StackID is the artifact ID of an account's main stack.
+func StackID(s names.Scheme, account string) string { return s.Prefix + "-" + account }
+
+func (b *builder) userOnlyStacks() []Stack {
+	a := b.m.UserOnlyAccount()
+	main := b.newStack(a, StackID(b.s, a.Name), b.s.StackName(), "human users and their groups")
+
+	mou := b.policy(&main, "ManageOwnUser", "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
+		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA}))
+	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", ManageOwnUserGroup), Name: b.s.Group(ManageOwnUserGroup), ManagedPolicies: []Ref{mou}})
+	pow := b.policy(&main, "Power", "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
+	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", PowerGroup), Name: b.s.Group(PowerGroup), ManagedPolicies: []Ref{pow}})
+	assumeGroups := b.assumeRoleGroups(&main)
+
+	shards := make([]Stack, b.m.UserStacks)
+	shards[0] = main
+	for i := 1; i < len(shards); i++ {
+		shards[i] = b.newStack(a, StackID(b.s, a.Name)+"-users-"+fmt.Sprint(i), b.s.UserStackName(i), fmt.Sprintf("human users, part %d", i+1))
+		shards[i].DependsOn = []string{main.ID}
+	}
+	for _, name := range b.m.UserNames() {
+		n := Shard(name, len(shards))
+		u := b.humanUser(name, assumeGroups, n == 0, &shards[0])
+		shards[n].Users = append(shards[n].Users, u)
+	}
+	for _, name := range b.m.CICDUsersIn(a.Name) {
+		b.cicdUser(&shards[0], name)
+	}
+	return shards
+}
+
+// Shard is the user stack a user lives in: a hash of the name alone, so a
+// user stays where they are whatever else changes, as long as userStacks does.
+func Shard(user string, stacks int) int {
+	h := fnv.New32a()
+	h.Write([]byte(user))
+	return int(h.Sum32() % uint32(stacks))
+}
+
+// assumeGroup is one AssumeRoleG group and the (account, role) pairs its
+// policies grant.
+type assumeGroup struct {
+	ref   Ref
+	pairs map[policy.RoleTarget]bool
+}
+
+// assumeRoleGroups packs one tag-conditioned allow per (account, role) pair
+// into managed policies, and the policies into groups of at most 10. Every
+// group carries the MFA and session-name denies.
+func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
+	var targets []policy.RoleTarget
+	for _, name := range b.m.AccountNames() {
+		a, _ := b.m.Account(name)
+		for _, role := range b.m.EnabledRoles(name) {
+			targets = append(targets, policy.RoleTarget{Account: a.ID, Role: role})
+		}
+	}
+	guards := policy.AssumeRoleGuards(b.m.MFAMaxAgeSeconds())
+	var groups []assumeGroup
+	for len(targets) > 0 || len(groups) == 0 {
+		n := len(groups) + 1
+		short := numbered(AssumeRoleGroup, n)
+		stmts := append([]Statement(nil), guards...)
+		pairs := map[policy.RoleTarget]bool{}
+		// Greedy: take pairs while the group's policies stay within quota.
+		var take int
+		for take = 0; take < len(targets); take++ {
+			next := append(append([]Statement(nil), stmts...), policy.AssumeRoleGrant(b.s, targets[take]))
+			docs, err := policy.Split(next, policy.ManagedPolicyMaxSize)
+			if err != nil || len(docs) > MaxManagedPoliciesPerGroup {
+				break
+			}
+			stmts = next
+			pairs[targets[take]] = true
+		}
+		if take == 0 && len(targets) > 0 {
+			b.problem([]string{"accounts"}, "one AssumeRoleG grant does not fit a managed policy; shorten the prefix or role names")
+			return groups
+		}
+		targets = targets[take:]
+		docs, _ := policy.Split(stmts, policy.ManagedPolicyMaxSize)
+		g := Group{LogicalID: logicalID("Group", short), Name: b.s.Group(short)}
+		for i, d := range docs {
+			g.ManagedPolicies = append(g.ManagedPolicies, b.policy(st, numbered(short, i+1),
+				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d))
+		}
+		st.Groups = append(st.Groups, g)
+		groups = append(groups, assumeGroup{ref: Ref{LogicalID: g.LogicalID, Value: g.Name}, pairs: pairs})
+	}
+	return groups
+}
+
+// Statement is shorthand for policy.Statement.
+type Statement = policy.Statement
+
+func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, main *Stack) User {
+	groupRef := func(short string) Ref {
+		for _, g := range main.Groups {
+			if g.Name == b.s.Group(short) {
+				return b.refFrom(g.LogicalID, g.Name, sameStack)
+			}
+		}
+		panic("plan: missing group " + short)
+	}
+	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.UserPath(), Human: true}
+	u.Groups = append(u.Groups, groupRef(ManageOwnUserGroup))
+	rolesByAccount := map[string][]string{}
+	for _, g := range b.m.UserGrants(name) {
+		a, _ := b.m.Account(g.Account)
+		rolesByAccount[a.ID] = append(rolesByAccount[a.ID], g.Role)
+	}
+	for _, ag := range assume {
+		for t := range ag.pairs {
+			if slices.Contains(rolesByAccount[t.Account], t.Role) {
+				u.Groups = append(u.Groups, b.refFrom(ag.ref.LogicalID, ag.ref.Value, sameStack))
+				break
+			}
+		}
+	}
+	if b.m.Users[name].Power {
+		u.Groups = append(u.Groups, groupRef(PowerGroup))
+	}
+	for _, acct := range slices.Sorted(maps.Keys(rolesByAccount)) {
+		u.Tags = append(u.Tags, Tag{Key: b.s.GrantTagKey(acct), Value: names.GrantTagValue(rolesByAccount[acct])})
+	}
+	where := []string{"users", name}
+	if len(u.Groups) > MaxGroupsPerUser {
+		b.problem(where, "user would be in %d groups; IAM allows %d per user", len(u.Groups), MaxGroupsPerUser)
+	}
+	if len(u.Tags) > MaxTagsPerUser {
+		b.problem(where, "user has grants in %d accounts, and each takes a tag; IAM allows %d tags per user. Grant fewer accounts", len(u.Tags), MaxTagsPerUser)
+	}
+	for _, t := range u.Tags {
+		if len(t.Value) > MaxTagValueLen {
+			b.problem(where, "the roles granted in account %s make a %d-character tag value; IAM allows %d. Grant fewer roles there or shorten role names", strings.TrimPrefix(t.Key, b.s.GrantTagKey("")), len(t.Value), MaxTagValueLen)
+		}
+	}
+	return u
+}
+
+func (b *builder) refFrom(logical, value string, sameStack bool) Ref {
+	if sameStack {
+		return Ref{LogicalID: logical, Value: value}
+	}
+	return Ref{Value: value}
+}
+
+func (b *builder) memberStack(a model.Account) Stack {
+	st := b.newStack(a, StackID(b.s, a.Name), b.s.StackName(), "roles and CI/CD users")
+	for _, name := range b.m.CICDUsersIn(a.Name) {
+		b.cicdUser(&st, name)
+	}
+	guard := b.policies(&st, "Guardrails", "Denies attached to every role of this account.", b.m.GuardrailStatements(a.Name), []string{"guardrails"})
+	for _, role := range b.m.EnabledRoles(a.Name) {
+		b.role(&st, a, role, guard)
+	}
+	return st
+}
+
+func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref) {
+	r, _ := b.m.Role(name)
+	where := []string{"roles", name}
+	var refs []Ref
+	var own []Statement
+	switch name {
+	case model.AdminR:
+		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("AdministratorAccess")})
+	case model.ReadR:
+		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
+	case model.OpsR:
+		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
+		own = append([]Statement{policy.ServicesFullAccess(r.Services)}, policy.OpsGuard(b.s, a.ID)...)
+		b.policy(st, policy.OpsBoundaryName, "Permissions boundary every role and user OpsR creates must carry.",
+			policy.OpsBoundary(b.s, a.ID, r.Services))
+	default:
+		for _, mp := range r.ManagedPolicies {
+			refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
+		}
+		own = r.Statements
+	}
+	refs = append(refs, b.policies(st, name+"-Policy", "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))...)
+	refs = append(refs, guardrails...)
+
+	trust := []Statement{policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, a.ID, name, b.m.MFAMaxAgeSeconds())}
+	var machines []string
+	var deps []string
+	for _, ci := range b.m.CICDUsersIn(a.Name) {
+		if slices.Contains(b.m.CICDUsers[ci].Roles, name) {
+			machines = append(machines, b.s.UserARN(a.ID, ci))
+			deps = append(deps, logicalID("CicdUser", ci))
+		}
+	}
+	if len(machines) > 0 {
+		trust = append(trust, policy.MachineTrust(machines))
+	}
+	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
+		Trust: policy.NewDocument(trust...), MaxSessionSeconds: r.MaxSession.Seconds(),
+		ManagedPolicies: refs, DependsOn: deps}
+	if n := role.Trust.Size(); n > policy.TrustPolicyMaxSize {
+		b.problem(where, "the trust policy of %s in account %s is %d characters; IAM allows %d. Fewer CI/CD users may assume it", role.Name, a.Name, n, policy.TrustPolicyMaxSize)
+	}
+	if len(refs) > MaxManagedPoliciesPerRole {
+		b.problem(where, "%s in account %s needs %d managed policies; IAM allows %d per role. Shorten its statements or use fewer managed policies", role.Name, a.Name, len(refs), MaxManagedPoliciesPerRole)
+	}
+	if len(r.Description) > MaxDescriptionLen {
+		b.problem(append(where, "description"), "description is %d characters; IAM allows %d", len(r.Description), MaxDescriptionLen)
+	}
+	st.Roles = append(st.Roles, role)
+}
+
+func (b *builder) cicdUser(st *Stack, name string) {
+	c := b.m.CICDUsers[name]
+	a, _ := b.m.Account(c.Account)
+	stmts := append([]Statement(nil), c.Statements...)
+	var roleARNs []string
+	for _, r := range c.Roles {
+		roleARNs = append(roleARNs, b.s.RoleARN(a.ID, r))
+	}
+	if len(roleARNs) > 0 {
+		stmts = append(stmts, policy.AssumeRoles(roleARNs))
+	}
+	short := "CicdG-" + name
+	g := Group{LogicalID: logicalID("CicdGroup", name), Name: b.s.Group(short),
+		ManagedPolicies: b.policies(st, "Cicd-"+name, "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name})}
+	where := []string{"cicdUsers", name}
+	if len(g.Name) > MaxGroupNameLen {
+		b.problem(where, "group name %s is longer than IAM's %d characters; shorten the user name", g.Name, MaxGroupNameLen)
+	}
+	if len(g.ManagedPolicies) > MaxManagedPoliciesPerGroup {
+		b.problem(where, "needs %d managed policies; IAM allows %d per group. Shorten its statements", len(g.ManagedPolicies), MaxManagedPoliciesPerGroup)
+	}
+	st.Groups = append(st.Groups, g)
+	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.UserPath(),
+		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}})
+}
+
+// policies splits statements into managed policies named base, base-2, ...
+// so that the first keeps its name when a later change needs a second one.
+func (b *builder) policies(st *Stack, base, description string, stmts []Statement, where []string) []Ref {
+	if len(stmts) == 0 {
+		return nil
+	}
+	docs, err := policy.Split(stmts, policy.ManagedPolicyMaxSize)
+	if err != nil {
+		b.problem(where, "%v; split the statement", err)
+		return nil
+	}
+	refs := make([]Ref, len(docs))
+	for i, d := range docs {
+		refs[i] = b.policy(st, numbered(base, i+1), description, d)
+	}
+	return refs
+}
+
+func (b *builder) policy(st *Stack, short, description string, doc policy.Document) Ref {
+	mp := ManagedPolicy{LogicalID: logicalID("Policy", short), Name: b.s.Policy(short), Description: description, Document: doc}
+	if len(mp.Name) > MaxPolicyNameLen {
+		b.problem(nil, "policy name %s is longer than IAM's %d characters", mp.Name, MaxPolicyNameLen)
+	}
+	st.ManagedPolicies = append(st.ManagedPolicies, mp)
+	return Ref{LogicalID: mp.LogicalID, Value: b.s.PolicyARN(st.AccountID, short)}
+}
+
+func (b *builder) checkStack(st Stack) {
+	n := st.ResourceCount()
+	if n <= MaxResourcesPerStack {
+		return
+	}
+	if a := b.m.UserOnlyAccount(); st.Account == a.Name {
+		b.problem([]string{"userStacks"}, "stack %s in account %s would hold %d resources; CloudFormation allows %d. Set userStacks to %d or more (changing userStacks moves users between stacks, which replaces them: see the README)",
+			st.Name, st.Account, n, MaxResourcesPerStack, b.m.UserStacks*n/MaxResourcesPerStack+1)
+		return
+	}
+	b.problem([]string{"cicdUsers"}, "stack %s in account %s would hold %d resources; CloudFormation allows %d", st.Name, st.Account, n, MaxResourcesPerStack)
+}
+
+// ResourceCount is the number of CloudFormation resources the stack holds.
+func (s Stack) ResourceCount() int {
+	return len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users)
+}
+
+// numbered returns base for n == 1 and base-n after.
+func numbered(base string, n int) string {
+	if n == 1 {
+		return base
+	}
+	return fmt.Sprintf("%s-%d", base, n)
+}
+
+var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// logicalID derives a CloudFormation logical ID from a kind and a model name
+// alone, so that it survives reordering the file or renaming a team. Names
+// that are not purely alphanumeric get a hash of the exact name, so that
+// "alice.smith" and "alicesmith" never collide.
+func logicalID(kind, name string) string {
+	var b strings.Builder
+	b.WriteString(kind)
+	for _, part := range nonAlnum.Split(name, -1) {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	if nonAlnum.MatchString(name) {
+		h := fnv.New32a()
+		h.Write([]byte(name))
+		fmt.Fprintf(&b, "%08X", h.Sum32())
+	}
+	return b.String()
+}

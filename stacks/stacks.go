@@ -1,0 +1,105 @@
+// Package stacks composes iamstack's per-account CloudFormation stacks from a
+// plan. Every decision (names, logical IDs, policy documents, quotas) was made
+// by the plan; this package only turns it into CDK constructs.
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/iamstack/iamstack/constructs/identity"
+	"github.com/iamstack/iamstack/plan"
+)
+
+// AccountStackProps configure one account's stack.
+type AccountStackProps struct {
+	Plan plan.Stack
+	// Synthesizer overrides the default stack synthesizer (bootstrap roles).
+	Synthesizer awscdk.IStackSynthesizer
+}
+
+// NewAccountStack creates the stack a plan describes, bound to its account
+// and region so that `cdk deploy` refuses other accounts' credentials.
+func NewAccountStack(scope constructs.Construct, id string, props *AccountStackProps) awscdk.Stack {
+	p := props.Plan
+	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+		StackName:   jsii.String(p.Name),
+		Description: jsii.String(p.Description),
+		Env:         &awscdk.Environment{Account: jsii.String(p.AccountID), Region: jsii.String(p.Region)},
+		Synthesizer: props.Synthesizer,
+	})
+
+	policies := map[string]*string{}
+	for _, mp := range p.ManagedPolicies {
+		c := identity.NewManagedPolicy(stack, mp.LogicalID, &identity.ManagedPolicyProps{
+			LogicalID: mp.LogicalID, Name: mp.Name, Description: mp.Description, Document: mp.Document.Map(),
+		})
+		policies[mp.LogicalID] = c.Arn()
+	}
+	groups := map[string]*string{}
+	for _, g := range p.Groups {
+		c := identity.NewGroup(stack, g.LogicalID, &identity.GroupProps{
+			LogicalID: g.LogicalID, Name: g.Name, ManagedPolicyArns: resolve(g.ManagedPolicies, policies),
+		})
+		groups[g.LogicalID] = c.GroupName()
+	}
+	users := map[string]awscdk.CfnResource{}
+	for _, u := range p.Users {
+		tags := map[string]string{}
+		for _, t := range u.Tags {
+			tags[t.Key] = t.Value
+		}
+		c := identity.NewUser(stack, u.LogicalID, &identity.UserProps{
+			LogicalID: u.LogicalID, Name: u.Name, Path: u.Path, Groups: resolve(u.Groups, groups), Tags: tags,
+		})
+		users[u.LogicalID] = c.Resource()
+	}
+	for _, r := range p.Roles {
+		var deps []awscdk.CfnResource
+		for _, d := range r.DependsOn {
+			dep, ok := users[d]
+			if !ok {
+				panic(fmt.Sprintf("stacks: role %s depends on %s, which is not in stack %s", r.Name, d, p.ID))
+			}
+			deps = append(deps, dep)
+		}
+		identity.NewRole(stack, r.LogicalID, &identity.RoleProps{
+			LogicalID: r.LogicalID, Name: r.Name, Description: r.Description, Trust: r.Trust.Map(),
+			MaxSessionDuration: r.MaxSessionSeconds, ManagedPolicyArns: resolve(r.ManagedPolicies, policies),
+			DependsOn: deps,
+		})
+	}
+	return stack
+}
+
+// resolve turns plan references into CloudFormation references where the
+// target is in this stack, and into literal values where it is not.
+func resolve(refs []plan.Ref, inStack map[string]*string) []*string {
+	out := make([]*string, len(refs))
+	for i, r := range refs {
+		if tok, ok := inStack[r.LogicalID]; ok && r.LogicalID != "" {
+			out[i] = tok
+		} else {
+			out[i] = jsii.String(r.Value)
+		}
+	}
+	return out
+}
+
+// NewApp adds every stack of a plan to an app, with the dependencies between
+// them, and returns the stacks by ID.
+func NewApp(app awscdk.App, p *plan.Plan) map[string]awscdk.Stack {
+	out := map[string]awscdk.Stack{}
+	for _, s := range p.Stacks {
+		out[s.ID] = NewAccountStack(app, s.ID, &AccountStackProps{Plan: s})
+	}
+	for _, s := range p.Stacks {
+		for _, d := range s.DependsOn {
+			out[s.ID].AddDependency(out[d], jsii.String("its users join the groups of "+d))
+		}
+	}
+	return out
+}
