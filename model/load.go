@@ -73,14 +73,17 @@ func Parse(file string, data []byte) (*Model, error) {
 	}
 	c := &checker{file: file, lines: map[string]int{}}
 	c.walk(root, reflect.TypeOf(Model{}), nil)
-	if len(c.problems) > 0 {
-		return nil, c.err()
-	}
 	var m Model
 	if err := root.Decode(&m); err != nil {
-		// The walk accepted every node, so this is a shape it does not know.
-		return nil, &Error{Problems: []Problem{yamlProblem(file, err)}}
+		// A value of the wrong shape, which the walk has reported with its
+		// path: validating the rest would only add confusion.
+		if len(c.problems) == 0 {
+			c.problems = append(c.problems, yamlProblem(file, err))
+		}
+		return nil, c.err()
 	}
+	// Unknown keys were reported by the walk and ignored by Decode: validate
+	// the rest too, so that one typo does not hide other problems.
 	m.file = file
 	v := &validator{checker: c, m: &m}
 	v.run()

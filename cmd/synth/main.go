@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/stacks"
 )
@@ -52,7 +53,7 @@ func run(args []string) error {
 	if _, set := os.LookupEnv("CDK_VALIDATION"); !set {
 		os.Setenv("CDK_VALIDATION", "false")
 	}
-	defer jsii.Close()
+	defer jsiiexit.Close()
 	props := &awscdk.AppProps{
 		AnalyticsReporting: jsii.Bool(false),
 		Context:            &map[string]interface{}{"aws:cdk:enable-path-metadata": false},

@@ -1,0 +1,39 @@
+// Command iamstack is the iamstack CLI: every command other than the CDK app
+// itself. Each subcommand lives in its own file.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamstack/iamstack/internal/load"
+)
+
+func main() {
+	if err := newRootCmd(os.Stdout).Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "iamstack:", err)
+		os.Exit(1)
+	}
+}
+
+// globalFlags are the flags every subcommand shares.
+type globalFlags struct {
+	model string
+}
+
+func newRootCmd(out io.Writer) *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:           "iamstack",
+		Short:         "Run AWS identity across accounts from one declarative model",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(out)
+	root.PersistentFlags().StringVarP(&g.model, "model", "m", "", "identity model file (default: $"+load.EnvModel+", then the embedded example)")
+	root.AddCommand(newValidateCmd(g))
+	return root
+}

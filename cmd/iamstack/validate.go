@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/model"
+	"github.com/iamstack/iamstack/plan"
+)
+
+type validateFlags struct {
+	format string
+}
+
+func newValidateCmd(g *globalFlags) *cobra.Command {
+	f := &validateFlags{}
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Check a model and print each user's effective grants",
+		Long: `Validate loads the model, checks it and the stacks it would produce against
+AWS's quotas, and prints every user's effective grants: the union of their own
+grants and their teams', with where each comes from, and the accounts a grant
+by account type skips because the role is switched off there.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.format != "text" && f.format != "json" {
+				return fmt.Errorf("--format must be text or json, not %q", f.format)
+			}
+			m, p, err := load.Plan(load.Source(g.model))
+			if err != nil {
+				return err
+			}
+			report := newGrantReport(m, p)
+			if f.format == "json" {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(report)
+			}
+			return report.writeText(cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+// grantReport is what validate prints.
+type grantReport struct {
+	Model     string        `json:"model"`
+	Accounts  int           `json:"accounts"`
+	Stacks    []stackReport `json:"stacks"`
+	Users     []userReport  `json:"users"`
+	CICDUsers []cicdReport  `json:"cicdUsers"`
+}
+
+type stackReport struct {
+	ID        string `json:"id"`
+	Account   string `json:"account"`
+	Resources int    `json:"resources"`
+}
+
+type userReport struct {
+	Name    string        `json:"name"`
+	Power   bool          `json:"power"`
+	Grants  []model.Grant `json:"grants"`
+	Skipped []model.Skip  `json:"skipped"`
+}
+
+type cicdReport struct {
+	Name    string   `json:"name"`
+	Account string   `json:"account"`
+	Roles   []string `json:"roles"`
+}
+
+func newGrantReport(m *model.Model, p *plan.Plan) grantReport {
+	r := grantReport{Model: m.File(), Accounts: len(m.AccountNames())}
+	for _, s := range p.Stacks {
+		r.Stacks = append(r.Stacks, stackReport{ID: s.ID, Account: s.Account, Resources: s.ResourceCount()})
+	}
+	for _, u := range m.UserNames() {
+		r.Users = append(r.Users, userReport{Name: u, Power: m.Users[u].Power,
+			Grants: nonNil(m.UserGrants(u)), Skipped: nonNil(m.SkippedGrants(u))})
+	}
+	for _, c := range m.CICDUserNames() {
+		r.CICDUsers = append(r.CICDUsers, cicdReport{Name: c, Account: m.CICDUsers[c].Account, Roles: nonNil(m.CICDUsers[c].Roles)})
+	}
+	return r
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (r grantReport) writeText(out io.Writer) error {
+	fmt.Fprintf(out, "%s is valid: %d accounts, %d stacks, %d users, %d CI/CD users\n\n",
+		r.Model, r.Accounts, len(r.Stacks), len(r.Users), len(r.CICDUsers))
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "USER\tACCOUNT\tMAY ASSUME (WHY)")
+	for _, u := range r.Users {
+		name := u.Name
+		if u.Power {
+			name += " [PowerG]"
+		}
+		if len(u.Grants) == 0 {
+			fmt.Fprintf(w, "%s\t-\tno role\n", name)
+		}
+		for i, acct := range accountsOf(u.Grants) {
+			if i > 0 {
+				name = ""
+			}
+			var roles []string
+			for _, g := range u.Grants {
+				if g.Account == acct {
+					roles = append(roles, fmt.Sprintf("%s (%s)", g.Role, strings.Join(g.Sources, ", ")))
+				}
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\n", name, acct, strings.Join(roles, ", "))
+		}
+		for _, s := range u.Skipped {
+			fmt.Fprintf(w, "\t%s\tskipped: %s is switched off there (%s)\n", s.Account, s.Role, s.Source)
+		}
+	}
+	if len(r.CICDUsers) > 0 {
+		fmt.Fprintln(w, "\nCI/CD USER\tACCOUNT\tMAY ASSUME")
+		for _, c := range r.CICDUsers {
+			roles := strings.Join(c.Roles, ", ")
+			if roles == "" {
+				roles = "no role (own policy only)"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\n", c.Name, c.Account, roles)
+		}
+	}
+	return w.Flush()
+}
+
+func accountsOf(grants []model.Grant) []string {
+	var out []string
+	for _, g := range grants {
+		if len(out) == 0 || out[len(out)-1] != g.Account {
+			out = append(out, g.Account)
+		}
+	}
+	return out
+}
