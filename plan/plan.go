@@ -414,16 +414,46 @@ func (b *builder) policy(st *Stack, short, description string, doc policy.Docume
 }
 
 func (b *builder) checkStack(st Stack) {
-	n := st.ResourceCount()
-	if n <= MaxResourcesPerStack {
+	seen := map[string]bool{}
+	for _, id := range st.logicalIDs() {
+		if seen[id] {
+			b.problem(nil, "two resources of stack %s would have logical ID %s; rename one of the model names it comes from", st.ID, id)
+		}
+		seen[id] = true
+	}
+	n, size := st.ResourceCount(), st.TemplateSize()
+	if n <= MaxResourcesPerStack && size <= MaxTemplateSize {
 		return
+	}
+	what := fmt.Sprintf("%d resources (CloudFormation allows %d)", n, MaxResourcesPerStack)
+	need := b.m.UserStacks*n/MaxResourcesPerStack + 1
+	if size > MaxTemplateSize {
+		what = fmt.Sprintf("a %d-byte template (CloudFormation allows %d)", size, MaxTemplateSize)
+		need = max(need, b.m.UserStacks*size/MaxTemplateSize+1)
 	}
 	if a := b.m.UserOnlyAccount(); st.Account == a.Name {
-		b.problem([]string{"userStacks"}, "stack %s in account %s would hold %d resources; CloudFormation allows %d. Set userStacks to %d or more (changing userStacks moves users between stacks, which replaces them: see the README)",
-			st.Name, st.Account, n, MaxResourcesPerStack, b.m.UserStacks*n/MaxResourcesPerStack+1)
+		b.problem([]string{"userStacks"}, "stack %s in account %s would hold %s; set userStacks to %d or more (changing userStacks moves users between stacks, which replaces them: see the README)",
+			st.Name, st.Account, what, need)
 		return
 	}
-	b.problem([]string{"cicdUsers"}, "stack %s in account %s would hold %d resources; CloudFormation allows %d", st.Name, st.Account, n, MaxResourcesPerStack)
+	b.problem([]string{"cicdUsers"}, "stack %s in account %s would hold %s; move CI/CD users or roles to another account", st.Name, st.Account, what)
+}
+
+func (s Stack) logicalIDs() []string {
+	var ids []string
+	for _, p := range s.ManagedPolicies {
+		ids = append(ids, p.LogicalID)
+	}
+	for _, g := range s.Groups {
+		ids = append(ids, g.LogicalID)
+	}
+	for _, r := range s.Roles {
+		ids = append(ids, r.LogicalID)
+	}
+	for _, u := range s.Users {
+		ids = append(ids, u.LogicalID)
+	}
+	return ids
 }
 
 // ResourceCount is the number of CloudFormation resources the stack holds.

@@ -1,0 +1,61 @@
+# iamstack: one identity model, every account's CloudFormation.
+#
+#   make synth                 synthesize the example (or MODEL=path/to/model.yaml) into cdk.out
+#   make validate              check the model and print each user's effective grants
+#   make test                  every test: unit, construct, end-to-end (cdk CLI + cfn-lint)
+#   make bench                 synthesis and planning benchmarks (see BENCHMARKS.md)
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Node 20 works for the CDK but prints an end-of-life banner on every jsii start.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
+
+CDK   := node_modules/.bin/cdk
+MODEL ?=
+OUT   ?= cdk.out
+GO_TEST_FLAGS ?=
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z/%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: deps
+deps: node_modules ## install the pinned CDK CLI and the Go modules
+	go mod download
+
+.PHONY: synth
+synth: node_modules ## synthesize MODEL (default: the example) into OUT (default: cdk.out)
+	$(CDK) synth --quiet --output $(OUT) $(if $(MODEL),--context model=$(abspath $(MODEL)))
+	@echo "templates: $$(ls $(OUT)/*.template.json | tr '\n' ' ')"
+
+.PHONY: validate
+validate: ## check MODEL and print each user's effective grants
+	go run ./cmd/iamstack validate $(if $(MODEL),--model $(MODEL))
+
+.PHONY: test
+test: node_modules ## run every test (needs cfn-lint on PATH)
+	go vet ./...
+	go test $(GO_TEST_FLAGS) -timeout 20m ./...
+
+.PHONY: test-unit
+test-unit: ## the pure-Go tests only: model, policy, plan (milliseconds)
+	go test ./model/... ./policy/... ./plan/... ./names/... ./internal/...
+
+.PHONY: bench
+bench: node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory)
+	go test -run '^$$' -bench . -benchmem ./model/ ./plan/
+	go run ./test/bench
+
+.PHONY: fuzz
+fuzz: ## fuzz the model loader for FUZZTIME (default 60s)
+	go test ./model/ -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s}
+
+.PHONY: clean
+clean: ## remove build output
+	rm -rf cdk.out

@@ -1,0 +1,71 @@
+package plan
+
+import "encoding/json"
+
+// MaxTemplateSize is CloudFormation's quota on a template uploaded through S3,
+// as `cdk deploy` does for every template over 51,200 bytes.
+const MaxTemplateSize = 1 << 20
+
+// templateOverhead covers what the CDK adds around the resources: the
+// description, the bootstrap version parameter and its rule.
+const templateOverhead = 2048
+
+// TemplateSize estimates, from above, the size of the stack's template as the
+// CDK writes it: JSON indented by one space. Property order differs from the
+// CDK's, the size does not.
+func (s Stack) TemplateSize() int {
+	resources := map[string]any{}
+	for _, p := range s.ManagedPolicies {
+		resources[p.LogicalID] = resource("AWS::IAM::ManagedPolicy", map[string]any{
+			"ManagedPolicyName": p.Name, "Description": p.Description, "PolicyDocument": p.Document.Map()})
+	}
+	for _, g := range s.Groups {
+		resources[g.LogicalID] = resource("AWS::IAM::Group", map[string]any{
+			"GroupName": g.Name, "ManagedPolicyArns": refs(g.ManagedPolicies)})
+	}
+	for _, u := range s.Users {
+		tags := make([]map[string]string, len(u.Tags))
+		for i, t := range u.Tags {
+			tags[i] = map[string]string{"Key": t.Key, "Value": t.Value}
+		}
+		resources[u.LogicalID] = resource("AWS::IAM::User", map[string]any{
+			"UserName": u.Name, "Path": u.Path, "Groups": refs(u.Groups), "Tags": tags})
+	}
+	for _, r := range s.Roles {
+		res := resource("AWS::IAM::Role", map[string]any{
+			"RoleName": r.Name, "Description": r.Description, "AssumeRolePolicyDocument": r.Trust.Map(),
+			"MaxSessionDuration": r.MaxSessionSeconds, "ManagedPolicyArns": refs(r.ManagedPolicies)})
+		if len(r.DependsOn) > 0 {
+			res["DependsOn"] = r.DependsOn
+		}
+		resources[r.LogicalID] = res
+	}
+	for id, r := range resources {
+		// Path metadata, which iamstack's cdk.json turns off: counted anyway,
+		// so that the estimate stays an upper bound if a user turns it on.
+		r.(map[string]any)["Metadata"] = map[string]string{"aws:cdk:path": s.ID + "/" + id + "/Resource"}
+	}
+	b, err := json.MarshalIndent(map[string]any{"Resources": resources}, "", " ")
+	if err != nil {
+		panic("plan: marshal template estimate: " + err.Error())
+	}
+	return len(b) + templateOverhead
+}
+
+func resource(typ string, props map[string]any) map[string]any {
+	return map[string]any{"Type": typ, "Properties": props}
+}
+
+// refs renders references as the template does: {"Ref": id} in the same
+// stack, the literal value otherwise.
+func refs(rs []Ref) []any {
+	out := make([]any, len(rs))
+	for i, r := range rs {
+		if r.LogicalID != "" {
+			out[i] = map[string]string{"Ref": r.LogicalID}
+		} else {
+			out[i] = r.Value
+		}
+	}
+	return out
+}
