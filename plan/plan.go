@@ -134,8 +134,12 @@ type builder struct {
 	problems []model.Problem
 }
 
+// problem records a problem once, however many accounts run into it.
 func (b *builder) problem(segments []string, format string, args ...any) {
-	b.problems = append(b.problems, b.m.Problemf(segments, format, args...))
+	p := b.m.Problemf(segments, format, args...)
+	if !slices.Contains(b.problems, p) {
+		b.problems = append(b.problems, p)
+	}
 }
 
 // Group short names in the user-only account.

@@ -1,0 +1,236 @@
+package model_test
+
+import (
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/synthetic"
+	"github.com/iamstack/iamstack/model"
+)
+
+// base is a small valid model that the cases below break one way each.
+const base = `apiVersion: iamstack/v1
+region: eu-west-1
+accounts:
+  - {name: identity, id: "111111111111", type: user-only}
+  - {name: dev, id: "222222222222", type: dev}
+  - {name: prod-eu, id: "333333333333", type: prod}
+  - {name: prod-us, id: "444444444444", type: prod}
+roles:
+  KMSAdminR:
+    enabledIn: [prod-eu]
+    statements:
+      - {effect: Allow, actions: ["kms:*"], resources: ["*"]}
+teams:
+  ops:
+    grants: {OpsR: [prod], KMSAdminR: [prod]}
+users:
+  alice.smith:
+    teams: [ops]
+    grants: {AdminR: [dev]}
+  bob:
+    grants: {ReadR: [all]}
+cicdUsers:
+  deployer: {account: dev, roles: [OpsR]}
+`
+
+func parse(t *testing.T, yaml string) (*model.Model, error) {
+	t.Helper()
+	return model.Parse("m.yaml", []byte(yaml))
+}
+
+func TestExampleModelLoads(t *testing.T) {
+	m, err := model.Parse(iamstack.ExampleFile, iamstack.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.UserOnlyAccount().Name; got != "identity" {
+		t.Errorf("user-only account %q", got)
+	}
+	if len(m.UserNames()) < 6 || len(m.CICDUsersIn("dev")) != 1 || len(m.CICDUsersIn("prod")) != 1 {
+		t.Errorf("the example must have half a dozen people and one CI/CD user in dev and prod")
+	}
+}
+
+func TestGrantsAreTheUnionOfUserAndTeams(t *testing.T) {
+	m, err := parse(t, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.UserGrants("alice.smith")
+	want := []model.Grant{
+		{Account: "dev", Role: "AdminR", Sources: []string{"user"}},
+		{Account: "prod-eu", Role: "KMSAdminR", Sources: []string{"team ops"}},
+		{Account: "prod-eu", Role: "OpsR", Sources: []string{"team ops"}},
+		{Account: "prod-us", Role: "OpsR", Sources: []string{"team ops"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("grants:\n got %v\nwant %v", got, want)
+	}
+	// KMSAdminR by type "prod" applies where it exists and lists the skip.
+	if skips := m.SkippedGrants("alice.smith"); !reflect.DeepEqual(skips, []model.Skip{{Account: "prod-us", Role: "KMSAdminR", Source: "team ops"}}) {
+		t.Errorf("skips %v", skips)
+	}
+	// "all" means every account where the role exists, never the user-only one.
+	var bob []string
+	for _, g := range m.UserGrants("bob") {
+		bob = append(bob, g.Account)
+	}
+	if !slices.Equal(bob, []string{"dev", "prod-eu", "prod-us"}) {
+		t.Errorf("bob's ReadR on all: %v", bob)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	m, err := parse(t, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Prefix != "infra" || m.MFAMaxAgeSeconds() != 43200 || m.UserStacks != 1 {
+		t.Errorf("defaults: prefix %q, MFA age %d, userStacks %d", m.Prefix, m.MFAMaxAgeSeconds(), m.UserStacks)
+	}
+	if r, _ := m.Role("AdminR"); r.MaxSession.Seconds() != 3600 {
+		t.Errorf("AdminR max session %d, want 3600 (emergencies only)", r.MaxSession.Seconds())
+	}
+	if envs := m.EnvironmentNames(); !slices.Equal(envs, []string{"infra"}) || len(m.EnvironmentAccounts("infra")) != 4 {
+		t.Errorf("default environment: %v %v", envs, m.EnvironmentAccounts("infra"))
+	}
+	if m.RoleEnabled("OpsR", "identity") {
+		t.Error("roles must never exist in the user-only account")
+	}
+}
+
+func TestBadModels(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(string) string
+		want []string // each "line: message fragment"
+	}{
+		{"malformed YAML", func(s string) string { return s + "users: [\n" },
+			[]string{"malformed YAML"}},
+		{"unknown top-level key", func(s string) string { return strings.Replace(s, "region:", "regoin:", 1) },
+			[]string{`2: unknown key "regoin" (did you mean "region"?)`, `region "" is not an AWS region`}},
+		{"unknown nested key", func(s string) string { return strings.Replace(s, "teams: [ops]", "team: [ops]", 1) },
+			[]string{`18: users."alice.smith": unknown key "team" (did you mean "teams"?)`}},
+		{"missing apiVersion", func(s string) string { return strings.Replace(s, "apiVersion: iamstack/v1\n", "", 1) },
+			[]string{"apiVersion is missing"}},
+		{"wrong type", func(s string) string { return strings.Replace(s, "bob:\n", "bob:\n    power: yes\n", 1) },
+			[]string{`21: users.bob.power: expected true or false, found "yes"`}},
+		{"list expected", func(s string) string { return strings.Replace(s, "teams: [ops]", "teams: ops", 1) },
+			[]string{`18: users."alice.smith".teams: expected a list, found "ops"; write a single item as [ops]`}},
+		{"duplicate user", func(s string) string { return strings.Replace(s, "  bob:\n", "  bob: {}\n  bob:\n", 1) },
+			[]string{`mapping key "bob" already defined`}},
+		{"duplicate account name", func(s string) string {
+			return strings.Replace(s, `{name: prod-us, id: "444444444444"`, `{name: dev, id: "444444444444"`, 1)
+		}, []string{`7: accounts[3].name: account name "dev" is used twice`}},
+		{"duplicate account ID", func(s string) string { return strings.Replace(s, "444444444444", "333333333333", 1) },
+			[]string{`7: accounts[3].id: account ID 333333333333 is already account "prod-eu"`}},
+		{"short account ID", func(s string) string { return strings.Replace(s, `"222222222222"`, "2222", 1) },
+			[]string{`5: accounts[1].id: account ID "2222" must be exactly 12 digits`}},
+		{"two user-only accounts", func(s string) string { return strings.Replace(s, "type: dev}", "type: user-only}", 1) },
+			[]string{`2 accounts have type "user-only" ("identity", "dev")`}},
+		{"no user-only account", func(s string) string { return strings.Replace(s, "type: user-only}", "type: shared}", 1) },
+			[]string{`no account has type "user-only"`}},
+		{"bad user name", func(s string) string { return strings.Replace(s, "  bob:\n", "  bob smith:\n", 1) },
+			[]string{`20: users."bob smith": user name "bob smith" is not a valid IAM user name`}},
+		{"unknown account", func(s string) string { return strings.Replace(s, "AdminR: [dev]", "AdminR: [dve]", 1) },
+			[]string{`19: users."alice.smith".grants.AdminR[0]: no account or account type is called "dve" (did you mean "dev"?)`}},
+		{"unknown role", func(s string) string { return strings.Replace(s, "AdminR: [dev]", "AdminRole: [dev]", 1) },
+			[]string{`19: users."alice.smith".grants.AdminRole: no role is called "AdminRole" (did you mean "AdminR"?)`}},
+		{"unknown team", func(s string) string { return strings.Replace(s, "teams: [ops]", "teams: [opps]", 1) },
+			[]string{`18: users."alice.smith".teams[0]: no team is called "opps" (did you mean "ops"?)`}},
+		{"role in none of the granted accounts", func(s string) string { return strings.Replace(s, "AdminR: [dev]", "KMSAdminR: [dev]", 1) },
+			[]string{`19: users."alice.smith".grants.KMSAdminR: role KMSAdminR exists in none of the accounts granted ("dev")`}},
+		{"role granted only in the user-only account", func(s string) string { return strings.Replace(s, "AdminR: [dev]", "AdminR: [user-only]", 1) },
+			[]string{`role AdminR exists in none of the accounts granted ("identity")`}},
+		{"CI/CD user in unknown account", func(s string) string { return strings.Replace(s, "{account: dev,", "{account: staging,", 1) },
+			[]string{`23: cicdUsers.deployer.account: no account is called "staging"`}},
+		{"CI/CD role not in its account", func(s string) string { return strings.Replace(s, "roles: [OpsR]}", "roles: [KMSAdminR]}", 1) },
+			[]string{`23: cicdUsers.deployer.roles[0]: role KMSAdminR is not enabled in account "dev"`}},
+		{"custom role without permissions", func(s string) string { return strings.Replace(s, "roles:\n", "roles:\n  EmptyR: {}\n", 1) },
+			[]string{`custom role "EmptyR" grants nothing`}},
+		{"bad statement", func(s string) string { return strings.Replace(s, `actions: ["kms:*"]`, `actions: ["kms"]`, 1) },
+			[]string{`12: roles.KMSAdminR.statements[0].actions[0]: "kms" is not an action`}},
+		{"ambiguous account name", func(s string) string { return strings.Replace(s, "{name: dev,", "{name: prod,", 1) },
+			[]string{`account name "prod" is also the type of accounts "prod-eu", "prod-us"`}},
+		{"mfa age out of range", func(s string) string {
+			return strings.Replace(s, "region: eu-west-1", "region: eu-west-1\nmfaMaxAge: 48h", 1)
+		},
+			[]string{`3: mfaMaxAge: mfaMaxAge 48h0m0s must be whole seconds between 15m0s and 36h0m0s`}},
+		{"built-in role with statements", func(s string) string {
+			return strings.Replace(s, "roles:\n", "roles:\n  AdminR:\n    statements: [{effect: Allow, actions: [\"s3:*\"], resources: [\"*\"]}]\n", 1)
+		}, []string{`roles.AdminR: AdminR is built in; its permissions are fixed`}},
+		{"guardrail that allows", func(s string) string {
+			return s + "guardrails:\n  custom:\n    - {name: G, statements: [{effect: Allow, actions: [\"s3:*\"], resources: [\"*\"]}]}\n"
+		}, []string{`guardrails.custom[0].statements[0].effect: a guardrail only denies`}},
+		{"several problems at once", func(s string) string {
+			return strings.Replace(strings.Replace(s, `"222222222222"`, `"22"`, 1), "teams: [ops]", "teams: [x]", 1)
+		}, []string{`5: accounts[1].id`, `18: users."alice.smith".teams[0]`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := parse(t, tc.edit(base))
+			if err == nil {
+				t.Fatalf("accepted: %+v", m)
+			}
+			var merr *model.Error
+			if !errors.As(err, &merr) || len(merr.Problems) == 0 {
+				t.Fatalf("error is not a *model.Error with problems: %v", err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+			for _, p := range merr.Problems {
+				if p.File != "m.yaml" {
+					t.Errorf("problem without the file name: %+v", p)
+				}
+			}
+		})
+	}
+}
+
+// Every field of every model type is reachable by the strict checker: a type
+// it did not know would make Parse panic on the example, which sets them all.
+func TestEveryModelFieldHasAYAMLKey(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var visit func(reflect.Type)
+	visit = func(rt reflect.Type) {
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Map {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct || seen[rt] || rt == reflect.TypeOf(model.Duration{}) {
+			return
+		}
+		seen[rt] = true
+		for i := 0; i < rt.NumField(); i++ {
+			f := rt.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			if tag := f.Tag.Get("yaml"); tag == "" {
+				t.Errorf("%s.%s has no yaml tag: the strict checker would ignore it", rt.Name(), f.Name)
+			} else if tag != "-" {
+				visit(f.Type)
+			}
+		}
+	}
+	visit(reflect.TypeOf(model.Model{}))
+	if len(seen) < 10 {
+		t.Errorf("visited %d types; the walk is broken", len(seen))
+	}
+}
+
+func BenchmarkParseThousandUsers(b *testing.B) {
+	data := synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20})
+	for b.Loop() {
+		if _, err := model.Parse("large.yaml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
