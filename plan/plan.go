@@ -429,12 +429,17 @@ func (b *builder) checkStack(st Stack) {
 	if n <= MaxResourcesPerStack && size <= MaxTemplateSize {
 		return
 	}
-	what := fmt.Sprintf("%d resources (CloudFormation allows %d)", n, MaxResourcesPerStack)
-	need := b.m.UserStacks*n/MaxResourcesPerStack + 1
+	var over []string
+	need := b.m.UserStacks
+	if n > MaxResourcesPerStack {
+		over = append(over, fmt.Sprintf("%d resources (CloudFormation allows %d)", n, MaxResourcesPerStack))
+		need = max(need, b.m.UserStacks*n/MaxResourcesPerStack+1)
+	}
 	if size > MaxTemplateSize {
-		what = fmt.Sprintf("a %d-byte template (CloudFormation allows %d)", size, MaxTemplateSize)
+		over = append(over, fmt.Sprintf("a %d-byte template (CloudFormation allows %d)", size, MaxTemplateSize))
 		need = max(need, b.m.UserStacks*size/MaxTemplateSize+1)
 	}
+	what := strings.Join(over, " and ")
 	if a := b.m.UserOnlyAccount(); st.Account == a.Name {
 		b.problem([]string{"userStacks"}, "stack %s in account %s would hold %s; set userStacks to %d or more (changing userStacks moves users between stacks, which replaces them: see the README)",
 			st.Name, st.Account, what, need)

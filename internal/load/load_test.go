@@ -1,0 +1,40 @@
+package load
+
+import "testing"
+
+func TestSource(t *testing.T) {
+	t.Setenv(EnvModel, "from-env.yaml")
+	if got := Source("explicit.yaml"); got != "explicit.yaml" {
+		t.Errorf("an explicit path must win over %s: %q", EnvModel, got)
+	}
+	if got := Source(""); got != "from-env.yaml" {
+		t.Errorf("%s ignored: %q", EnvModel, got)
+	}
+	t.Setenv(EnvModel, "")
+	if got := Source(""); got != "" {
+		t.Errorf("no model named: want the embedded example (\"\"), got %q", got)
+	}
+}
+
+func TestContextValue(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"model":"a.yaml","other":1}`: "a.yaml",
+		`{"model":3}`:                  "",
+		`{}`:                           "",
+		``:                             "",
+		`not json`:                     "",
+	} {
+		if got := ContextValue(in, "model"); got != want {
+			t.Errorf("ContextValue(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPlanReportsQuotaProblemsWithTheFile(t *testing.T) {
+	if _, _, err := Plan(""); err != nil {
+		t.Fatalf("the embedded example: %v", err)
+	}
+	if _, _, err := Plan("/nonexistent/model.yaml"); err == nil {
+		t.Error("a missing file was accepted")
+	}
+}

@@ -1,0 +1,105 @@
+package stacks_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/jsiiexit"
+	"github.com/iamstack/iamstack/model"
+	"github.com/iamstack/iamstack/plan"
+	"github.com/iamstack/iamstack/stacks"
+)
+
+func TestMain(m *testing.M) {
+	// Skip aws-cdk-lib's bundled template validator, as cmd/synth does:
+	// these tests check the templates themselves.
+	os.Setenv("CDK_VALIDATION", "false")
+	code := m.Run()
+	jsiiexit.Close()
+	os.Exit(code)
+}
+
+func exampleStacks(t *testing.T) map[string]awscdk.Stack {
+	t.Helper()
+	m, err := model.Parse(iamstack.ExampleFile, iamstack.Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stacks.NewApp(awscdk.NewApp(nil), p)
+}
+
+// assert turns a failed CDK assertion (a panic through jsii) into a test error.
+func assert(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	f()
+}
+
+func TestMemberAccountStack(t *testing.T) {
+	all := exampleStacks(t)
+	dev := all["infra-dev"]
+	if got := *dev.StackName(); got != "infra" {
+		t.Errorf("stack name %q, want infra in every account", got)
+	}
+	if got := *dev.Account(); got != "222222222222" {
+		t.Errorf("stack bound to account %q", got)
+	}
+	tpl := assertions.Template_FromStack(dev, nil)
+	assert(t, "four roles in dev (BillingR is prod-only)", func() { tpl.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(4)) })
+	assert(t, "AdminR: one-hour sessions, AdministratorAccess", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), &map[string]any{
+			"RoleName":           "infra-AdminR",
+			"MaxSessionDuration": 3600,
+			"ManagedPolicyArns":  assertions.Match_ArrayWith(&[]any{"arn:aws:iam::aws:policy/AdministratorAccess"}),
+		})
+	})
+	assert(t, "DeployR waits for the CI/CD user its trust names", func() {
+		tpl.HasResource(jsii.String("AWS::IAM::Role"), &map[string]any{
+			"Properties": assertions.Match_ObjectLike(&map[string]any{"RoleName": "infra-DeployR"}),
+			"DependsOn":  []any{"CicdUserCiDevED5EA46B"},
+		})
+	})
+	resources := (*tpl.ToJSON())["Resources"].(map[string]any)
+	for _, id := range []string{"RoleAdminR", "RoleOpsR", "RoleReadR", "RoleDeployR", "PolicyGuardrails", "CicdUserCiDevED5EA46B"} {
+		if _, ok := resources[id]; !ok {
+			t.Errorf("logical ID %s is missing: logical IDs are a public contract", id)
+		}
+	}
+}
+
+func TestUserOnlyStack(t *testing.T) {
+	tpl := assertions.Template_FromStack(exampleStacks(t)["infra-identity"], nil)
+	assert(t, "no roles in the user-only account", func() { tpl.ResourceCountIs(jsii.String("AWS::IAM::Role"), jsii.Number(0)) })
+	assert(t, "six people", func() { tpl.ResourceCountIs(jsii.String("AWS::IAM::User"), jsii.Number(6)) })
+	assert(t, "alice: self-management, AssumeRoleG and PowerG by reference, grants as tags", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::IAM::User"), &map[string]any{
+			"UserName": "alice.martin",
+			"Path":     "/infra/",
+			"Groups": []any{
+				map[string]any{"Ref": "GroupManageOwnUserG"},
+				map[string]any{"Ref": "GroupAssumeRoleG"},
+				map[string]any{"Ref": "GroupPowerG"},
+			},
+			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "infra-roles-333333333333", "Value": ":AdminR:OpsR:ReadR:"}}),
+		})
+	})
+	for _, g := range []string{"infra-AssumeRoleG", "infra-ManageOwnUserG", "infra-PowerG"} {
+		assert(t, fmt.Sprintf("group %s", g), func() {
+			tpl.HasResourceProperties(jsii.String("AWS::IAM::Group"), &map[string]any{"GroupName": g})
+		})
+	}
+}

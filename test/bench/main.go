@@ -1,0 +1,99 @@
+// Command bench measures synthesis: wall time and peak memory of an empty
+// CDK Go app, the example model and a 1,000-user model, with aws-cdk-lib's
+// built-in template validation off (iamstack's default) and on. It prints a
+// Markdown table for BENCHMARKS.md. Run it with `make bench`.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/iamstack/iamstack/internal/synthetic"
+)
+
+func main() {
+	runs := flag.Int("runs", 5, "runs per case; the median is reported")
+	flag.Parse()
+	if err := run(*runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type benchCase struct {
+	name       string
+	bin        string
+	args       []string
+	validation bool
+}
+
+func run(runs int) error {
+	dir, err := os.MkdirTemp("", "iamstack-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	synth, empty := filepath.Join(dir, "synth"), filepath.Join(dir, "emptyapp")
+	for bin, pkg := range map[string]string{synth: "./cmd/synth", empty: "./test/bench/emptyapp"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	large := filepath.Join(dir, "large.yaml")
+	if err := os.WriteFile(large, synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}), 0o644); err != nil {
+		return err
+	}
+	var cases []benchCase
+	for _, v := range []bool{false, true} {
+		cases = append(cases,
+			benchCase{"(a) empty CDK Go app", empty, nil, v},
+			benchCase{"(b) example model (3 accounts, 6 users)", synth, nil, v},
+			benchCase{"(c) 1,000 users, 20 accounts", synth, []string{"-model", large}, v},
+		)
+	}
+	fmt.Printf("Machine: %s/%s, %d CPUs, %s. Median of %d runs; peak memory is the largest resident set of the\nprocess tree (the Go program or its node child).\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), runs)
+	fmt.Println("| case | CDK validation | wall time (median) | min | max | peak memory |")
+	fmt.Println("|---|---|---:|---:|---:|---:|")
+	for _, c := range cases {
+		var walls []time.Duration
+		var peak int64
+		for i := 0; i < runs; i++ {
+			out := filepath.Join(dir, fmt.Sprintf("out-%d", i))
+			cmd := exec.Command(c.bin, append(c.args, "-out", out)...)
+			if c.bin == empty {
+				cmd = exec.Command(c.bin)
+				cmd.Env = append(os.Environ(), "CDK_OUTDIR="+out)
+			} else {
+				cmd.Env = os.Environ()
+			}
+			cmd.Env = append(cmd.Env, fmt.Sprintf("CDK_VALIDATION=%v", c.validation))
+			start := time.Now()
+			if b, err := cmd.CombinedOutput(); err != nil {
+				return fmt.Errorf("%s: %v\n%s", c.name, err, b)
+			}
+			walls = append(walls, time.Since(start))
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				peak = max(peak, ru.Maxrss) // kilobytes on Linux
+			}
+			os.RemoveAll(out)
+		}
+		slices.Sort(walls)
+		onOff := "off"
+		if c.validation {
+			onOff = "on"
+		}
+		fmt.Printf("| %s | %s | %s | %s | %s | %d MiB |\n", c.name, onOff, secs(walls[len(walls)/2]), secs(walls[0]), secs(walls[len(walls)-1]), peak/1024)
+	}
+	fmt.Printf("\nCommand: `%s`\n", strings.Join(append([]string{"go run ./test/bench"}, os.Args[1:]...), " "))
+	return nil
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
