@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/iamstack/iamstack/names"
 	"github.com/iamstack/iamstack/policy"
@@ -121,6 +122,16 @@ func (m *Model) covers(targets []string, account string) bool {
 		}
 	}
 	return false
+}
+
+// AccountPath is the field path of an account, for Problemf.
+func (m *Model) AccountPath(name string) []string {
+	for i, a := range m.Accounts {
+		if a.Name == name {
+			return []string{"accounts", "[" + strconv.Itoa(i) + "]"}
+		}
+	}
+	return []string{"accounts"}
 }
 
 // Problemf reports a problem found after validation, such as a quota the

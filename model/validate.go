@@ -416,9 +416,7 @@ func (v *validator) users() {
 	for _, name := range slices.Sorted(maps.Keys(v.m.Users)) {
 		u := v.m.Users[name]
 		p := path{"users", name}
-		if !iamNamePattern.MatchString(name) || len(name) > maxUserNameLen {
-			v.at(p, "user name %q is not a valid IAM user name: 1 to %d of letters, digits and +=,.@_-", name, maxUserNameLen)
-		}
+		v.userName(p, "user", name)
 		merged := map[[2]string]*Grant{}
 		var skips []Skip
 		add := func(gs []Grant, ss []Skip, source string) {
@@ -460,6 +458,13 @@ func (v *validator) users() {
 	}
 }
 
+// userName checks a name against IAM's rules for user names.
+func (v *validator) userName(p path, kind, name string) {
+	if !iamNamePattern.MatchString(name) || len(name) > maxUserNameLen {
+		v.at(p, "%s name %q is not a valid IAM user name: 1 to %d of letters, digits and +=,.@_-", kind, name, maxUserNameLen)
+	}
+}
+
 // silently runs f without recording problems: a team's grants are checked
 // once, where the team is defined, not again for every member.
 func (v *validator) silently(f func() ([]Grant, []Skip)) ([]Grant, []Skip) {
@@ -473,9 +478,7 @@ func (v *validator) cicdUsers() {
 	for _, name := range slices.Sorted(maps.Keys(v.m.CICDUsers)) {
 		c := v.m.CICDUsers[name]
 		p := path{"cicdUsers", name}
-		if !iamNamePattern.MatchString(name) || len(name) > maxUserNameLen {
-			v.at(p, "CI/CD user name %q is not a valid IAM user name: 1 to %d of letters, digits and +=,.@_-", name, maxUserNameLen)
-		}
+		v.userName(p, "CI/CD user", name)
 		acct, ok := v.res.accounts[c.Account]
 		if !ok {
 			v.at(p.key("account"), "no account is called %q%s; a CI/CD user lives in one account: %s", c.Account, suggest(c.Account, v.accountNames()), quoted(v.accountNames()))

@@ -306,9 +306,15 @@ func (b *builder) memberStack(a model.Account) Stack {
 	for _, name := range b.m.CICDUsersIn(a.Name) {
 		b.cicdUser(&st, name)
 	}
-	guard := b.policies(&st, "Guardrails", "Denies attached to every role of this account.", b.m.GuardrailStatements(a.Name), []string{"guardrails"})
-	for _, role := range b.m.EnabledRoles(a.Name) {
-		b.role(&st, a, role, guard)
+	roles := b.m.EnabledRoles(a.Name)
+	if len(roles) > 0 {
+		guard := b.policies(&st, "Guardrails", "Denies attached to every role of this account.", b.m.GuardrailStatements(a.Name), []string{"guardrails"})
+		for _, role := range roles {
+			b.role(&st, a, role, guard)
+		}
+	}
+	if st.ResourceCount() == 0 {
+		b.problem(b.m.AccountPath(a.Name), "account %s would get an empty stack, which CloudFormation rejects: every role is switched off there and no CI/CD user lives there. Enable a role or remove the account", a.Name)
 	}
 	return st
 }

@@ -151,6 +151,8 @@ func TestQuotaErrors(t *testing.T) {
 		{"over 50 tags", many(51), `m.yaml:57: users.busy: user has grants in 51 accounts, and each takes a tag; IAM allows 50 tags per user`},
 		{"users over 500 resources", string(synthetic.Model(synthetic.Size{Users: 600, Accounts: 5, UserStacks: 1})),
 			`userStacks: stack infra in account identity would hold`},
+		{"account with nothing in it", strings.Replace(strings.Replace(small, "teams:", "roles:\n  AdminR: {disabledIn: [prod]}\n  OpsR: {disabledIn: [prod]}\n  ReadR: {disabledIn: [prod]}\nteams:", 1), "ReadR: [prod]", "ReadR: [dev]", 1),
+			`m.yaml:6: accounts[2]: account prod would get an empty stack`},
 		{"role over 10 managed policies", strings.Replace(small, "teams:", "roles:\n  BigR:\n    statements:\n"+
 			strings.Repeat("      - {effect: Allow, actions: [\"s3:GetObject\"], resources: ["+huge+"]}\n", 12)+"teams:", 1),
 			`roles.BigR: infra-BigR in account dev needs 12 managed policies; IAM allows 10 per role`},
