@@ -11,6 +11,10 @@ SHELL := bash
 
 # Node 20 works for the CDK but prints an end-of-life banner on every jsii start.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
+# aws-cdk-lib's bundled template validator costs about 5 s and 400 MiB per
+# synthesis; iamstack checks quotas itself and lints with cfn-lint (README).
+# cdk.json turns it off for the cdk CLI; this covers direct runs and tests.
+export CDK_VALIDATION ?= false
 
 CDK   := node_modules/.bin/cdk
 MODEL ?=

@@ -17,9 +17,6 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Skip aws-cdk-lib's bundled template validator, as cmd/synth does:
-	// these tests check the templates themselves.
-	os.Setenv("CDK_VALIDATION", "false")
 	code := m.Run()
 	jsiiexit.Close()
 	os.Exit(code)

@@ -59,6 +59,16 @@ func run(runs int) error {
 			benchCase{"(c) 1,000 users, 20 accounts", synth, []string{"-model", large}, v},
 		)
 	}
+	// What users run: the cdk CLI with cdk.json's app command, which builds
+	// and runs cmd/synth (validation off by default).
+	cdk, err := filepath.Abs("node_modules/.bin/cdk")
+	if err != nil {
+		return err
+	}
+	cases = append(cases,
+		benchCase{"(b) example via `cdk synth` (CLI + go run)", cdk, []string{"synth", "--quiet"}, false},
+		benchCase{"(c) 1,000 users via `cdk synth` (CLI + go run)", cdk, []string{"synth", "--quiet", "-c", "model=" + large}, false},
+	)
 	fmt.Printf("Machine: %s/%s, %d CPUs, %s. Median of %d runs; peak memory is the largest resident set of the\nprocess tree (the Go program or its node child).\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), runs)
 	fmt.Println("| case | CDK validation | wall time (median) | min | max | peak memory |")
 	fmt.Println("|---|---|---:|---:|---:|---:|")
@@ -68,10 +78,14 @@ func run(runs int) error {
 		for i := 0; i < runs; i++ {
 			out := filepath.Join(dir, fmt.Sprintf("out-%d", i))
 			cmd := exec.Command(c.bin, append(c.args, "-out", out)...)
-			if c.bin == empty {
+			switch c.bin {
+			case cdk:
+				cmd = exec.Command(c.bin, append(c.args, "--output", out)...)
+				cmd.Env = os.Environ()
+			case empty:
 				cmd = exec.Command(c.bin)
 				cmd.Env = append(os.Environ(), "CDK_OUTDIR="+out)
-			} else {
+			default:
 				cmd.Env = os.Environ()
 			}
 			cmd.Env = append(cmd.Env, fmt.Sprintf("CDK_VALIDATION=%v", c.validation))
