@@ -1,0 +1,227 @@
+package evaluate
+
+import (
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/iamstack/iamstack/policy"
+)
+
+// context is a request context with case-insensitive keys.
+type context map[string][]string
+
+func newContext(m map[string][]string) context {
+	c := context{}
+	for k, v := range m {
+		c[strings.ToLower(k)] = v
+	}
+	return c
+}
+
+func (c context) get(key string) ([]string, bool) {
+	v, ok := c[strings.ToLower(key)]
+	return v, ok
+}
+
+var variable = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// substitute replaces policy variables in s. It reports false when a
+// variable has no single value in the context: the pattern then matches
+// nothing, as in IAM.
+func (c context) substitute(s string) (string, bool) {
+	if !strings.Contains(s, "${") {
+		return s, true
+	}
+	ok := true
+	out := variable.ReplaceAllStringFunc(s, func(m string) string {
+		name := m[2 : len(m)-1]
+		switch name {
+		case "*", "?", "$":
+			return name
+		}
+		v, found := c.get(name)
+		if !found || len(v) != 1 {
+			ok = false
+			return ""
+		}
+		return v[0]
+	})
+	return out, ok
+}
+
+// conditionsHold tells whether every condition of a statement holds: every
+// operator, every key under it (AND); any value of a key (OR).
+func conditionsHold(conds policy.Conditions, ctx context) bool {
+	for op, kv := range conds {
+		for key, values := range kv {
+			if !conditionHolds(op, key, values, ctx) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func conditionHolds(op, key string, policyValues []string, ctx context) bool {
+	set := ""
+	if q, rest, ok := strings.Cut(op, ":"); ok {
+		set, op = q, rest
+	}
+	ifExists := strings.HasSuffix(op, "IfExists")
+	op = strings.TrimSuffix(op, "IfExists")
+	reqValues, present := ctx.get(key)
+
+	if op == "Null" {
+		want := len(policyValues) > 0 && strings.EqualFold(policyValues[0], "true")
+		return want == !present
+	}
+	if !present {
+		switch {
+		case ifExists:
+			return true
+		case set == "ForAllValues":
+			return true // vacuously true over no values
+		case set == "ForAnyValue":
+			return false
+		default:
+			return negated(op)
+		}
+	}
+	// Substitute variables in the policy's values.
+	var vals []string
+	for _, v := range policyValues {
+		if s, ok := ctx.substitute(v); ok {
+			vals = append(vals, s)
+		}
+	}
+	base, neg := positive(op)
+	matchesAny := func(rv string) bool {
+		for _, pv := range vals {
+			if compare(base, pv, rv) {
+				return true
+			}
+		}
+		return false
+	}
+	switch set {
+	case "ForAllValues":
+		for _, rv := range reqValues {
+			if matchesAny(rv) == neg {
+				return false
+			}
+		}
+		return true
+	case "ForAnyValue":
+		for _, rv := range reqValues {
+			if matchesAny(rv) != neg {
+				return true
+			}
+		}
+		return false
+	default:
+		any := false
+		for _, rv := range reqValues {
+			any = any || matchesAny(rv)
+		}
+		return any != neg
+	}
+}
+
+// negated operators hold when their key is absent.
+func negated(op string) bool {
+	_, neg := positive(op)
+	return neg
+}
+
+// positive maps a negated operator to its positive form.
+func positive(op string) (string, bool) {
+	switch op {
+	case "StringNotEquals":
+		return "StringEquals", true
+	case "StringNotEqualsIgnoreCase":
+		return "StringEqualsIgnoreCase", true
+	case "StringNotLike":
+		return "StringLike", true
+	case "NumericNotEquals":
+		return "NumericEquals", true
+	case "DateNotEquals":
+		return "DateEquals", true
+	case "ArnNotEquals":
+		return "ArnEquals", true
+	case "ArnNotLike":
+		return "ArnLike", true
+	case "NotIpAddress":
+		return "IpAddress", true
+	}
+	return op, false
+}
+
+// compare applies a positive operator to a policy value and a request value.
+// An operator it does not know never matches.
+func compare(op, pv, rv string) bool {
+	switch op {
+	case "StringEquals":
+		return pv == rv
+	case "StringEqualsIgnoreCase":
+		return strings.EqualFold(pv, rv)
+	case "StringLike":
+		return glob(pv, rv)
+	case "Bool":
+		return strings.EqualFold(pv, rv)
+	case "ArnEquals", "ArnLike":
+		return arnMatch(pv, rv)
+	case "NumericEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals":
+		p, err1 := strconv.ParseFloat(pv, 64)
+		r, err2 := strconv.ParseFloat(rv, 64)
+		return err1 == nil && err2 == nil && ordered(op, r, p)
+	case "DateEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals":
+		p, ok1 := parseTime(pv)
+		r, ok2 := parseTime(rv)
+		return ok1 && ok2 && ordered(strings.Replace(op, "Date", "Numeric", 1), float64(r.Unix()), float64(p.Unix()))
+	case "IpAddress":
+		prefix, err := netip.ParsePrefix(pv)
+		if err != nil {
+			a, err := netip.ParseAddr(pv)
+			if err != nil {
+				return false
+			}
+			prefix = netip.PrefixFrom(a, a.BitLen())
+		}
+		addr, err := netip.ParseAddr(rv)
+		return err == nil && prefix.Contains(addr)
+	}
+	return false
+}
+
+// ordered compares the request value r to the policy value p.
+func ordered(op string, r, p float64) bool {
+	switch op {
+	case "NumericEquals":
+		return r == p
+	case "NumericLessThan":
+		return r < p
+	case "NumericLessThanEquals":
+		return r <= p
+	case "NumericGreaterThan":
+		return r > p
+	case "NumericGreaterThanEquals":
+		return r >= p
+	}
+	return false
+}
+
+func parseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, true
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0), true
+	}
+	return time.Time{}, false
+}
