@@ -29,8 +29,14 @@ node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The independent IAM evaluator the tests check iamstack's against (test-only:
+# AGPL-3.0, run as a separate process, never imported or shipped).
+test/oracle/node_modules: test/oracle/package.json test/oracle/package-lock.json
+	npm ci --prefix test/oracle --no-audit --no-fund --loglevel=error
+	@touch $@
+
 .PHONY: deps
-deps: node_modules ## install the pinned CDK CLI and the Go modules
+deps: node_modules test/oracle/node_modules ## install the pinned CDK CLI, the test oracle and the Go modules
 	go mod download
 
 .PHONY: synth
@@ -43,17 +49,17 @@ validate: ## check MODEL and print each user's effective grants
 	go run ./cmd/iamstack validate $(if $(MODEL),--model $(MODEL))
 
 .PHONY: test
-test: node_modules ## run every test (needs cfn-lint on PATH)
+test: node_modules test/oracle/node_modules ## run every test (needs cfn-lint on PATH)
 	go vet ./...
 	go test $(GO_TEST_FLAGS) -timeout 20m ./...
 
 .PHONY: test-unit
-test-unit: ## the pure-Go tests only: model, policy, plan (milliseconds)
-	go test ./model/... ./policy/... ./plan/... ./names/... ./internal/...
+test-unit: ## the pure-Go tests only: model, policy, plan, evaluator (about a second)
+	go test ./model/... ./policy/... ./plan/... ./names/... ./evaluate/... ./internal/load/... ./internal/jsiiexit/...
 
 .PHONY: bench
 bench: node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory)
-	go test -run '^$$' -bench . -benchmem ./model/ ./plan/
+	go test -run '^$$' -bench . -benchmem ./model/ ./plan/ ./access/
 	go run ./test/bench
 
 .PHONY: fuzz

@@ -158,10 +158,7 @@ func statementMatches(s policy.Statement, req Request, ctx context, isResource b
 			return ""
 		}
 	}
-	if len(s.Actions) > 0 && !anyMatch(s.Actions, req.Action, true, ctx) {
-		return ""
-	}
-	if len(s.NotActions) > 0 && anyMatch(s.NotActions, req.Action, true, ctx) {
+	if !actionMatches(s, req.Action) {
 		return ""
 	}
 	if len(s.Resources) > 0 && !anyMatch(s.Resources, req.Resource, false, ctx) {
@@ -265,4 +262,37 @@ func glob(pattern, s string) bool {
 		px++
 	}
 	return px == len(pattern)
+}
+
+// Narrow keeps only the statements whose Action or NotAction can match the
+// action: the rest can never take part in a decision about it. Evaluating
+// many resources for one action on narrowed policies is much cheaper.
+func Narrow(ps Policies, action string) Policies {
+	keep := func(p *Policy) *Policy {
+		if p == nil {
+			return nil
+		}
+		out := Policy{Name: p.Name}
+		for _, s := range p.Document.Statements {
+			if actionMatches(s, action) {
+				out.Document.Statements = append(out.Document.Statements, s)
+			}
+		}
+		return &out
+	}
+	n := Policies{Boundary: keep(ps.Boundary), Resource: keep(ps.Resource)}
+	for i := range ps.Identity {
+		if p := keep(&ps.Identity[i]); len(p.Document.Statements) > 0 {
+			n.Identity = append(n.Identity, *p)
+		}
+	}
+	return n
+}
+
+func actionMatches(s policy.Statement, action string) bool {
+	ctx := context{}
+	if len(s.Actions) > 0 {
+		return anyMatch(s.Actions, action, true, ctx)
+	}
+	return !anyMatch(s.NotActions, action, true, ctx)
 }

@@ -31,6 +31,9 @@ type Stack struct {
 	Name        string
 	Account     string // account name
 	AccountID   string
+	AccountType string
+	// Prefix is the model's name prefix: "infra".
+	Prefix      string
 	Region      string
 	Description string
 	// DependsOn lists the IDs of stacks that must deploy first.
@@ -150,7 +153,7 @@ const (
 )
 
 func (b *builder) newStack(a model.Account, id, name, what string) Stack {
-	return Stack{ID: id, Name: name, Account: a.Name, AccountID: a.ID, Region: b.m.Region,
+	return Stack{ID: id, Name: name, Account: a.Name, AccountID: a.ID, AccountType: a.Type, Prefix: b.s.Prefix, Region: b.m.Region,
 		Description: fmt.Sprintf("iamstack %s for account %s (%s): %s", b.s.Prefix, a.Name, a.Type, what)}
 }
 

@@ -31,6 +31,10 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		Env:         &awscdk.Environment{Account: jsii.String(p.AccountID), Region: jsii.String(p.Region)},
 		Synthesizer: props.Synthesizer,
 	})
+	// The analysis reads templates, not the model: tell it whose stack this is.
+	stack.TemplateOptions().SetMetadata(&map[string]interface{}{"iamstack": map[string]interface{}{
+		"prefix": p.Prefix, "account": p.Account, "accountType": p.AccountType,
+	}})
 
 	policies := map[string]*string{}
 	for _, mp := range p.ManagedPolicies {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -34,6 +35,8 @@ func newRootCmd(out io.Writer) *cobra.Command {
 	}
 	root.SetOut(out)
 	root.PersistentFlags().StringVarP(&g.model, "model", "m", "", "identity model file (default: $"+load.EnvModel+", then the embedded example)")
-	root.AddCommand(newValidateCmd(g))
+	root.AddCommand(newValidateCmd(g), newSynthCmd(g), newAccessCmd(g))
 	return root
 }
+
+func sortStrings(s []string) { sort.Strings(s) }

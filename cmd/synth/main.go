@@ -15,12 +15,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
 	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
-	"github.com/iamstack/iamstack/stacks"
+	"github.com/iamstack/iamstack/internal/synth"
 )
 
 func main() {
@@ -52,16 +49,7 @@ func run(args []string) error {
 	// set from here: jsii snapshots the environment for its node process
 	// during package initialization, before main runs.
 	defer jsiiexit.Close()
-	props := &awscdk.AppProps{
-		AnalyticsReporting: jsii.Bool(false),
-		Context:            &map[string]interface{}{"aws:cdk:enable-path-metadata": false},
-	}
-	if *outdir != "" {
-		props.Outdir = jsii.String(*outdir)
-	}
-	app := awscdk.NewApp(props)
-	stacks.NewApp(app, p)
-	app.Synth(nil)
+	synth.Assembly(p, *outdir)
 	return nil
 }
 

@@ -1,0 +1,92 @@
+package access
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Change is one difference in access between two assemblies.
+type Change struct {
+	// Kind is granted, revoked, mfa-required, mfa-dropped, new-finding or
+	// resolved-finding.
+	Kind    string   `json:"change"`
+	Entry   *Entry   `json:"entry,omitempty"`
+	Finding *Finding `json:"finding,omitempty"`
+	// Text is the line a reviewer pastes into a pull request.
+	Text string `json:"text"`
+}
+
+// Diff compares the analysis of a base assembly with a changed one.
+func Diff(base, head Report) []Change {
+	var out []Change
+	before, after := index(base.Entries), index(head.Entries)
+	for _, k := range sortedKeys(after) {
+		e := after[k]
+		old, existed := before[k]
+		switch {
+		case !existed:
+			out = append(out, Change{Kind: "granted", Entry: &e, Text: "+ " + e.describe()})
+		case old.MFA && !e.MFA:
+			out = append(out, Change{Kind: "mfa-dropped", Entry: &e, Text: "~ " + e.describe() + ", no longer requiring MFA"})
+		case !old.MFA && e.MFA:
+			out = append(out, Change{Kind: "mfa-required", Entry: &e, Text: "~ " + e.describe() + ", now only with MFA"})
+		}
+	}
+	for _, k := range sortedKeys(before) {
+		if _, kept := after[k]; !kept {
+			e := before[k]
+			out = append(out, Change{Kind: "revoked", Entry: &e, Text: "- " + e.describe()})
+		}
+	}
+	fb, fa := findingSet(base.Findings), findingSet(head.Findings)
+	for _, k := range sortedKeys(fa) {
+		if _, ok := fb[k]; !ok {
+			f := fa[k]
+			out = append(out, Change{Kind: "new-finding", Finding: &f, Text: "! " + f.String()})
+		}
+	}
+	for _, k := range sortedKeys(fb) {
+		if _, ok := fa[k]; !ok {
+			f := fb[k]
+			out = append(out, Change{Kind: "resolved-finding", Finding: &f, Text: "= no longer: " + f.String()})
+		}
+	}
+	return out
+}
+
+// describe says what an entry lets its user do, in a line.
+func (e Entry) describe() string {
+	mfa := ""
+	if e.MFA {
+		mfa = " (MFA)"
+	}
+	if e.Type == "direct" {
+		return fmt.Sprintf("%s has %s in %s%s", e.User, e.Capability, e.Account, mfa)
+	}
+	return fmt.Sprintf("%s can assume %s in %s%s", e.User, e.Role, e.Account, mfa)
+}
+
+func index(entries []Entry) map[string]Entry {
+	m := map[string]Entry{}
+	for _, e := range entries {
+		m[e.key()] = e
+	}
+	return m
+}
+
+func findingSet(fs []Finding) map[string]Finding {
+	m := map[string]Finding{}
+	for _, f := range fs {
+		m[f.PrincipalARN+"\x00"+f.Action+"\x00"+f.Target] = f
+	}
+	return m
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

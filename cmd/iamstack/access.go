@@ -1,0 +1,216 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamstack/iamstack/access"
+	"github.com/iamstack/iamstack/assembly"
+)
+
+type accessFlags struct {
+	assembly string
+	format   string
+}
+
+func newAccessCmd(g *globalFlags) *cobra.Command {
+	f := &accessFlags{}
+	cmd := &cobra.Command{
+		Use:   "access",
+		Short: "Who can assume what, where, and who can raise their own access: computed from the templates",
+		Long: `Access reads a cloud assembly (--assembly, or a fresh synth of the model) and
+evaluates, with iamstack's own IAM policy evaluator, every request that
+matters: each user assuming each role in each account, once without and once
+with an MFA session; what each user can do directly in their own account; and
+the known privilege-escalation methods every principal's policies allow.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(f.format); err != nil {
+				return err
+			}
+			dir, cleanup, err := assemblyDir(f.assembly, g.model)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			rep, err := analyze(dir)
+			if err != nil {
+				return err
+			}
+			if f.format == "json" {
+				return writeJSON(cmd.OutOrStdout(), nonNilEntries(rep.Entries))
+			}
+			return writeReport(cmd.OutOrStdout(), rep)
+		},
+	}
+	cmd.Flags().StringVar(&f.assembly, "assembly", "", "cloud assembly directory (default: synthesize the model into a temporary directory)")
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
+	cmd.AddCommand(newAccessDiffCmd())
+	return cmd
+}
+
+func newAccessDiffCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "diff BASE HEAD",
+		Short: "What changes in access between two cloud assemblies",
+		Long: `Diff analyzes two cloud assemblies and prints what the second grants that the
+first did not (+), what it revokes (-), where the MFA requirement changed (~),
+and escalation findings that appear (!) or go away (=).`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			base, err := analyze(args[0])
+			if err != nil {
+				return err
+			}
+			head, err := analyze(args[1])
+			if err != nil {
+				return err
+			}
+			changes := access.Diff(base, head)
+			if format == "json" {
+				if changes == nil {
+					changes = []access.Change{}
+				}
+				return writeJSON(cmd.OutOrStdout(), changes)
+			}
+			if len(changes) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no change in access")
+			}
+			for _, c := range changes {
+				fmt.Fprintln(cmd.OutOrStdout(), c.Text)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+func checkFormat(f string) error {
+	if f != "text" && f != "json" {
+		return fmt.Errorf("--format must be text or json, not %q", f)
+	}
+	return nil
+}
+
+func analyze(dir string) (access.Report, error) {
+	inv, err := assembly.Read(dir)
+	if err != nil {
+		return access.Report{}, err
+	}
+	return access.Analyze(inv), nil
+}
+
+// assemblyDir returns the assembly to analyze: the one named, or a fresh
+// synth of the model by this very program in a child process, so that
+// aws-cdk-lib's validator can be switched off for it (see the README).
+func assemblyDir(named, model string) (string, func(), error) {
+	if named != "" {
+		return named, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "iamstack-access-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	self, err := os.Executable()
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	args := []string{"synth", "--out", dir}
+	if model != "" {
+		args = append(args, "--model", model)
+	}
+	c := exec.Command(self, args...)
+	c.Env = os.Environ()
+	if _, set := os.LookupEnv("CDK_VALIDATION"); !set {
+		c.Env = append(c.Env, "CDK_VALIDATION=false")
+	}
+	c.Stderr = os.Stderr
+	if err := c.Run(); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("synthesize the model: %w", err)
+	}
+	return dir, cleanup, nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func nonNilEntries(e []access.Entry) []access.Entry {
+	if e == nil {
+		return []access.Entry{}
+	}
+	return e
+}
+
+func writeReport(out io.Writer, rep access.Report) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "USER\tACCOUNT\tROLE / CAPABILITY\tMFA\tMAX SESSION\tFINDINGS")
+	for _, e := range rep.Entries {
+		what, session := e.Role, fmt.Sprintf("%dh", e.MaxSessionSeconds/3600)
+		if e.Type == "direct" {
+			what, session = e.Capability+" (direct)", "-"
+		}
+		if e.MaxSessionSeconds%3600 != 0 {
+			session = fmt.Sprintf("%dm", e.MaxSessionSeconds/60)
+		}
+		mfa := "required"
+		if !e.MFA {
+			mfa = "no"
+		}
+		user := e.User
+		if e.UserKind == "cicd" {
+			user += " (CI/CD)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\n", user, e.Account, what, mfa, session, len(e.Findings))
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nAdministrators (full power, no escalation to find): %s\n", strings.Join(rep.Admins, ", "))
+	byDesign := map[string]int{}
+	var open []access.Finding
+	for _, f := range rep.Findings {
+		if f.ByDesign != "" {
+			byDesign[f.Principal+": "+f.ByDesign]++
+		} else {
+			open = append(open, f)
+		}
+	}
+	fmt.Fprintf(out, "\nEscalation findings: %d open, %d by design\n", len(open), len(rep.Findings)-len(open))
+	for _, f := range open {
+		fmt.Fprintln(out, "  ! "+f.String())
+	}
+	for _, k := range sortedStrings(byDesign) {
+		fmt.Fprintf(out, "  = %s (%d methods)\n", k, byDesign[k])
+	}
+	if len(rep.Unknown) > 0 {
+		fmt.Fprintf(out, "\nNot evaluated (no document for these AWS managed policies): %s\n", strings.Join(rep.Unknown, ", "))
+	}
+	return nil
+}
+
+func sortedStrings(m map[string]int) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}
