@@ -133,13 +133,13 @@ func userEntries(inv *assembly.Inventory, u assembly.Principal, findings map[str
 	home := inv.Account(u.Account)
 	var out []Entry
 	assumeNarrowed := evaluate.Narrow(evaluate.Policies{Identity: u.Identity, Boundary: u.Boundary}, "sts:AssumeRole")
+	ctxNoMFA, ctxMFA := evaluate.NewContext(Context(u, false)), evaluate.NewContext(Context(u, true))
 	for _, r := range inv.Roles {
 		ps := assumeNarrowed
 		ps.Resource = r.Trust
-		without, _ := AssumeRole(u, r, false)
-		with, _ := AssumeRole(u, r, true)
-		noMFA := evaluate.Evaluate(without, ps)
-		withMFA := evaluate.Evaluate(with, ps)
+		req, _ := AssumeRole(u, r, false)
+		noMFA := evaluate.EvaluateIn(ctxNoMFA, req, ps)
+		withMFA := evaluate.EvaluateIn(ctxMFA, req, ps)
 		if withMFA.Decision != evaluate.Allow && noMFA.Decision != evaluate.Allow {
 			continue
 		}

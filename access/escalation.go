@@ -49,21 +49,24 @@ const adminPolicyARNSuffix = ":iam::aws:policy/AdministratorAccess"
 // escalations lists the escalation findings of a principal, or reports it as
 // an administrator, which has nothing left to escalate to.
 func escalations(inv *assembly.Inventory, p assembly.Principal) ([]Finding, bool) {
-	ctx := Context(p, true) // people act with MFA sessions: the strongest case
+	partition := partitionOf(p.ARN)
+	adminPolicy := "arn:" + partition + adminPolicyARNSuffix
+	// People act with MFA sessions: the strongest case. An attacker attaches
+	// AdministratorAccess.
+	raw := Context(p, true)
+	raw["iam:PolicyARN"] = []string{adminPolicy}
+	ctx := evaluate.NewContext(raw)
 	base := evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}
 	allowed := func(action, resource string, extra map[string][]string, ps evaluate.Policies) (bool, []string) {
 		c := ctx
 		if len(extra) > 0 {
-			c = map[string][]string{}
-			for k, v := range ctx {
-				c[k] = v
-			}
-			for k, v := range extra {
-				c[k] = v
-			}
+			c = ctx.With(extra)
 		}
-		r := evaluate.Evaluate(evaluate.Request{Principal: p.ARN, PrincipalAccount: p.Account, Action: action,
-			Resource: resource, ResourceAccount: p.Account, Context: c}, ps)
+		if !evaluate.MayAllow(c, ps, action, resource) {
+			return false, nil
+		}
+		r := evaluate.EvaluateIn(c, evaluate.Request{Principal: p.ARN, PrincipalAccount: p.Account, Action: action,
+			Resource: resource, ResourceAccount: p.Account}, ps)
 		return r.Decision == evaluate.Allow, r.AllowedBy
 	}
 	admin := true
@@ -75,8 +78,6 @@ func escalations(inv *assembly.Inventory, p assembly.Principal) ([]Finding, bool
 	if admin {
 		return nil, true
 	}
-	partition := partitionOf(p.ARN)
-	adminPolicy := "arn:" + partition + adminPolicyARNSuffix
 	var out []Finding
 	add := func(method, action, target string) {
 		f := Finding{Principal: display(inv, p), PrincipalARN: p.ARN, Method: method, Action: action, Target: target}
@@ -91,9 +92,9 @@ func escalations(inv *assembly.Inventory, p assembly.Principal) ([]Finding, bool
 			continue
 		}
 		for _, t := range targets(inv, p, m.target) {
-			extra := map[string][]string{"iam:PolicyARN": {adminPolicy}}
+			var extra map[string][]string
 			if t.boundary != "" {
-				extra["iam:PermissionsBoundary"] = []string{t.boundary}
+				extra = map[string][]string{"iam:PermissionsBoundary": {t.boundary}}
 			}
 			if ok, _ := allowed(m.action, t.arn, extra, ps); ok {
 				add(m.method, m.action, t.name)
@@ -124,7 +125,7 @@ func escalations(inv *assembly.Inventory, p assembly.Principal) ([]Finding, bool
 	} {
 		probe := "arn:" + partition + ":iam::" + p.Account + ":" + create.kind + "/iamstack-escalation-probe"
 		okCreate, _ := allowed(create.action, probe, nil, evaluate.Narrow(base, create.action))
-		okAttach, _ := allowed(create.attach, probe, map[string][]string{"iam:PolicyARN": {adminPolicy}}, evaluate.Narrow(base, create.attach))
+		okAttach, _ := allowed(create.attach, probe, nil, evaluate.Narrow(base, create.attach))
 		if okCreate && okAttach {
 			add("create an unbounded "+create.kind, create.action+"+"+create.attach, "a new "+create.kind+" without permissions boundary")
 		}

@@ -2,7 +2,6 @@ package evaluate
 
 import (
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -10,51 +9,71 @@ import (
 	"github.com/iamstack/iamstack/policy"
 )
 
-// context is a request context with case-insensitive keys.
-type context map[string][]string
+// Context is a request context prepared for evaluation: condition keys are
+// matched case-insensitively, as IAM does.
+type Context map[string][]string
 
-func newContext(m map[string][]string) context {
-	c := context{}
+// NewContext prepares a request context.
+func NewContext(m map[string][]string) Context {
+	c := Context{}
 	for k, v := range m {
 		c[strings.ToLower(k)] = v
 	}
 	return c
 }
 
-func (c context) get(key string) ([]string, bool) {
+// With returns a copy of the context with more keys.
+func (c Context) With(m map[string][]string) Context {
+	out := Context{}
+	for k, v := range c {
+		out[k] = v
+	}
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+func (c Context) get(key string) ([]string, bool) {
 	v, ok := c[strings.ToLower(key)]
 	return v, ok
 }
 
-var variable = regexp.MustCompile(`\$\{([^}]*)\}`)
-
 // substitute replaces policy variables in s. It reports false when a
 // variable has no single value in the context: the pattern then matches
 // nothing, as in IAM.
-func (c context) substitute(s string) (string, bool) {
-	if !strings.Contains(s, "${") {
+func (c Context) substitute(s string) (string, bool) {
+	i := strings.Index(s, "${")
+	if i < 0 {
 		return s, true
 	}
-	ok := true
-	out := variable.ReplaceAllStringFunc(s, func(m string) string {
-		name := m[2 : len(m)-1]
-		switch name {
+	var b strings.Builder
+	for i >= 0 {
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		switch name := s[i+2 : i+j]; name {
 		case "*", "?", "$":
-			return name
+			b.WriteString(name)
+		default:
+			v, found := c.get(name)
+			if !found || len(v) != 1 {
+				return "", false
+			}
+			b.WriteString(v[0])
 		}
-		v, found := c.get(name)
-		if !found || len(v) != 1 {
-			ok = false
-			return ""
-		}
-		return v[0]
-	})
-	return out, ok
+		s = s[i+j+1:]
+		i = strings.Index(s, "${")
+	}
+	b.WriteString(s)
+	return b.String(), true
 }
 
 // conditionsHold tells whether every condition of a statement holds: every
 // operator, every key under it (AND); any value of a key (OR).
-func conditionsHold(conds policy.Conditions, ctx context) bool {
+func conditionsHold(conds policy.Conditions, ctx Context) bool {
 	for op, kv := range conds {
 		for key, values := range kv {
 			if !conditionHolds(op, key, values, ctx) {
@@ -65,7 +84,7 @@ func conditionsHold(conds policy.Conditions, ctx context) bool {
 	return true
 }
 
-func conditionHolds(op, key string, policyValues []string, ctx context) bool {
+func conditionHolds(op, key string, policyValues []string, ctx Context) bool {
 	set := ""
 	if q, rest, ok := strings.Cut(op, ":"); ok {
 		set, op = q, rest

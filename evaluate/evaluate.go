@@ -71,7 +71,13 @@ type Result struct {
 
 // Evaluate decides a request.
 func Evaluate(req Request, ps Policies) Result {
-	ctx := newContext(req.Context)
+	return EvaluateIn(NewContext(req.Context), req, ps)
+}
+
+// EvaluateIn decides a request in a context prepared with NewContext, which
+// callers deciding many requests of one principal prepare once; the
+// request's own Context is ignored.
+func EvaluateIn(ctx Context, req Request, ps Policies) Result {
 	var r Result
 	check := func(p *Policy, isResource bool) (allowed []string, principalMatch string) {
 		for i, s := range p.Document.Statements {
@@ -150,7 +156,7 @@ const (
 )
 
 // statementMatches reports how a statement applies to the request, or "".
-func statementMatches(s policy.Statement, req Request, ctx context, isResource bool) string {
+func statementMatches(s policy.Statement, req Request, ctx Context, isResource bool) string {
 	how := matchAny
 	if isResource {
 		how = principalMatch(s.Principal, req)
@@ -202,14 +208,14 @@ func isAccountRoot(arn, account string) bool {
 
 // anyMatch tells whether value matches one of the patterns, after policy
 // variables in the patterns are substituted. Actions match case-insensitively.
-func anyMatch(patterns []string, value string, fold bool, ctx context) bool {
+func anyMatch(patterns []string, value string, fold bool, ctx Context) bool {
 	for _, p := range patterns {
 		p, ok := ctx.substitute(p)
 		if !ok {
 			continue
 		}
 		if fold {
-			if glob(strings.ToLower(p), strings.ToLower(value)) {
+			if globFold(p, value) {
 				return true
 			}
 		} else if arnMatch(p, value) {
@@ -225,6 +231,9 @@ func arnMatch(pattern, value string) bool {
 	if pattern == "*" {
 		return true
 	}
+	if !strings.ContainsAny(pattern, "*?") {
+		return pattern == value
+	}
 	pp, vp := strings.SplitN(pattern, ":", 6), strings.SplitN(value, ":", 6)
 	if len(pp) != 6 || len(vp) != 6 {
 		return glob(pattern, value)
@@ -239,12 +248,17 @@ func arnMatch(pattern, value string) bool {
 
 // glob matches s against a pattern where * matches any run of characters and
 // ? any single character.
-func glob(pattern, s string) bool {
+func glob(pattern, s string) bool { return globWith(pattern, s, false) }
+
+// globFold is glob ignoring ASCII case, as IAM compares action names.
+func globFold(pattern, s string) bool { return globWith(pattern, s, true) }
+
+func globWith(pattern, s string, fold bool) bool {
 	px, sx := 0, 0
 	star, mark := -1, 0
 	for sx < len(s) {
 		switch {
-		case px < len(pattern) && (pattern[px] == '?' || pattern[px] == s[sx]):
+		case px < len(pattern) && (pattern[px] == '?' || pattern[px] == s[sx] || fold && lower(pattern[px]) == lower(s[sx])):
 			px++
 			sx++
 		case px < len(pattern) && pattern[px] == '*':
@@ -289,8 +303,36 @@ func Narrow(ps Policies, action string) Policies {
 	return n
 }
 
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// MayAllow tells whether an identity Allow statement matches the action and
+// resource, conditions aside. Without a resource policy nothing is allowed
+// otherwise, so callers skip the full evaluation when it says no.
+func MayAllow(ctx Context, ps Policies, action, resource string) bool {
+	for _, p := range ps.Identity {
+		for _, s := range p.Document.Statements {
+			if s.Effect != policy.Allow || !actionMatches(s, action) {
+				continue
+			}
+			if len(s.Resources) > 0 && !anyMatch(s.Resources, resource, false, ctx) {
+				continue
+			}
+			if len(s.NotResources) > 0 && anyMatch(s.NotResources, resource, false, ctx) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
 func actionMatches(s policy.Statement, action string) bool {
-	ctx := context{}
+	ctx := Context{}
 	if len(s.Actions) > 0 {
 		return anyMatch(s.Actions, action, true, ctx)
 	}
