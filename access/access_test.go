@@ -44,17 +44,11 @@ func TestMain(m *testing.M) {
 		}
 		defer os.RemoveAll(root)
 		add := func(name string, yaml []byte) {
-			md, err := model.Parse(name, yaml)
-			if err != nil {
+			if _, err := model.Parse(name, yaml); err != nil {
 				return // random models may be invalid: skip them
 			}
-			p, err := plan.New(md)
-			if err != nil {
-				panic(err)
-			}
 			dir := filepath.Join(root, name)
-			synth.Assembly(p, dir)
-			inv, err := assembly.Read(dir)
+			md, inv, err := synthesize(name, yaml, dir)
 			if err != nil {
 				panic(fmt.Sprintf("%s: %v", name, err))
 			}
@@ -67,6 +61,22 @@ func TestMain(m *testing.M) {
 		return m.Run()
 	}()
 	os.Exit(code)
+}
+
+// synthesize parses, plans and synthesizes a model into dir and reads the
+// assembly back.
+func synthesize(name string, yaml []byte, dir string) (*model.Model, *assembly.Inventory, error) {
+	m, err := model.Parse(name, yaml)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	synth.Assembly(p, dir)
+	inv, err := assembly.Read(dir)
+	return m, inv, err
 }
 
 func example(t *testing.T) *fixture {
@@ -230,17 +240,7 @@ func weakened(t *testing.T, dir string) string {
 func TestDiffOfAModelChange(t *testing.T) {
 	f := example(t)
 	changed := strings.Replace(string(iamstack.Example()), "frank.osei:\n    grants:\n      ReadR: [prod]", "frank.osei:\n    grants:\n      AdminR: [prod]", 1)
-	m, err := model.Parse("changed.yaml", []byte(changed))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	synth.Assembly(p, dir)
-	inv, err := assembly.Read(dir)
+	_, inv, err := synthesize("changed.yaml", []byte(changed), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,16 +258,10 @@ func TestDiffOfAModelChange(t *testing.T) {
 }
 
 func BenchmarkAnalyzeThousandUsers(b *testing.B) {
-	m, err := model.Parse("large.yaml", synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := plan.New(m)
-	if err != nil {
-		b.Fatal(err)
-	}
 	dir := b.TempDir()
-	synth.Assembly(p, dir)
+	if _, _, err := synthesize("large.yaml", synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}), dir); err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for b.Loop() {
 		inv, err := assembly.Read(dir)
