@@ -4,14 +4,15 @@
 // Explicit denies win; Action/NotAction, Resource/NotResource and Principal
 // match with wildcards; conditions support the String, Numeric, Date, Bool,
 // Null, Arn and IpAddress operator families with IfExists and the
-// ForAnyValue/ForAllValues set qualifiers; policy variables such as
+// ForAnyValue/ForAllValues set qualifiers; NotPrincipal in resource policies; policy variables such as
 // ${aws:username} are substituted from the request context.
 //
 // Not modelled: service control and resource control policies, session
-// policies, NotPrincipal, and resource policies other than role trust.
+// policies, and resource policies other than role trust.
 package evaluate
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,7 +160,11 @@ const (
 func statementMatches(s policy.Statement, req Request, ctx Context, isResource bool) string {
 	how := matchAny
 	if isResource {
-		how = principalMatch(s.Principal, req)
+		if len(s.NotPrincipal) > 0 {
+			how = notPrincipalMatch(s.NotPrincipal, req)
+		} else {
+			how = principalMatch(s.Principal, req)
+		}
 		if how == "" {
 			return ""
 		}
@@ -199,6 +204,18 @@ func principalMatch(p policy.Principal, req Request) string {
 		}
 	}
 	return best
+}
+
+// notPrincipalMatch applies a statement to every caller its NotPrincipal does
+// not name. Naming the account alone does not exclude the account's users:
+// the caller's own ARN must be listed, as IAM's documentation describes.
+func notPrincipalMatch(p policy.Principal, req Request) string {
+	for typ, vals := range p {
+		if typ == "AWS" && (slices.Contains(vals, req.Principal) || slices.Contains(vals, "*")) {
+			return ""
+		}
+	}
+	return matchStar
 }
 
 func isAccountRoot(arn, account string) bool {

@@ -42,6 +42,7 @@ type Statement struct {
 	Sid          string     `yaml:"sid"`
 	Effect       Effect     `yaml:"effect"`
 	Principal    Principal  `yaml:"-"`
+	NotPrincipal Principal  `yaml:"-"`
 	Actions      []string   `yaml:"actions"`
 	NotActions   []string   `yaml:"notActions"`
 	Resources    []string   `yaml:"resources"`
@@ -76,14 +77,15 @@ func (d Document) MarshalJSON() ([]byte, error) {
 // MarshalJSON writes one statement in IAM's JSON grammar.
 func (s Statement) MarshalJSON() ([]byte, error) {
 	out := struct {
-		Sid         string                    `json:"Sid,omitempty"`
-		Effect      Effect                    `json:"Effect"`
-		Principal   map[string]any            `json:"Principal,omitempty"`
-		Action      any                       `json:"Action,omitempty"`
-		NotAction   any                       `json:"NotAction,omitempty"`
-		Resource    any                       `json:"Resource,omitempty"`
-		NotResource any                       `json:"NotResource,omitempty"`
-		Condition   map[string]map[string]any `json:"Condition,omitempty"`
+		Sid          string                    `json:"Sid,omitempty"`
+		Effect       Effect                    `json:"Effect"`
+		Principal    map[string]any            `json:"Principal,omitempty"`
+		NotPrincipal map[string]any            `json:"NotPrincipal,omitempty"`
+		Action       any                       `json:"Action,omitempty"`
+		NotAction    any                       `json:"NotAction,omitempty"`
+		Resource     any                       `json:"Resource,omitempty"`
+		NotResource  any                       `json:"NotResource,omitempty"`
+		Condition    map[string]map[string]any `json:"Condition,omitempty"`
 	}{
 		Sid:         s.Sid,
 		Effect:      s.Effect,
@@ -92,12 +94,8 @@ func (s Statement) MarshalJSON() ([]byte, error) {
 		Resource:    oneOrMany(s.Resources),
 		NotResource: oneOrMany(s.NotResources),
 	}
-	if len(s.Principal) > 0 {
-		out.Principal = map[string]any{}
-		for k, v := range s.Principal {
-			out.Principal[k] = oneOrMany(v)
-		}
-	}
+	out.Principal = principalJSON(s.Principal)
+	out.NotPrincipal = principalJSON(s.NotPrincipal)
 	if len(s.Conditions) > 0 {
 		out.Condition = map[string]map[string]any{}
 		for op, kv := range s.Conditions {
@@ -108,6 +106,17 @@ func (s Statement) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(out)
+}
+
+func principalJSON(p Principal) map[string]any {
+	if len(p) == 0 {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range p {
+		out[k] = oneOrMany(v)
+	}
+	return out
 }
 
 func oneOrMany(v []string) any {

@@ -59,9 +59,6 @@ func parseStatement(data []byte) (Statement, error) {
 	if raw.Effect != Allow && raw.Effect != Deny {
 		return Statement{}, fmt.Errorf("effect %q", raw.Effect)
 	}
-	if len(raw.NotPrincipal) > 0 {
-		return Statement{}, fmt.Errorf("NotPrincipal is not supported")
-	}
 	s := Statement{Sid: raw.Sid, Effect: raw.Effect, Actions: raw.Action, NotActions: raw.NotAction,
 		Resources: raw.Resource, NotResources: raw.NotResource}
 	if len(raw.Principal) > 0 {
@@ -70,6 +67,13 @@ func parseStatement(data []byte) (Statement, error) {
 			return Statement{}, err
 		}
 		s.Principal = p
+	}
+	if len(raw.NotPrincipal) > 0 {
+		p, err := parsePrincipal(raw.NotPrincipal)
+		if err != nil {
+			return Statement{}, err
+		}
+		s.NotPrincipal = p
 	}
 	if len(raw.Condition) > 0 {
 		s.Conditions = Conditions{}
