@@ -3,6 +3,7 @@
 #   make synth                 synthesize the example (or MODEL=path/to/model.yaml) into cdk.out
 #   make validate              check the model and print each user's effective grants
 #   make test                  every test: unit, construct, end-to-end (cdk CLI + cfn-lint)
+#   make check [BASE=ref]      the gate before review: synth, cfn-lint, cdk-nag, iamstack rules, base diff, snapshots
 #   make bench                 synthesis and planning benchmarks (see BENCHMARKS.md)
 
 SHELL := bash
@@ -56,6 +57,17 @@ test: node_modules test/oracle/node_modules ## run every test (needs cfn-lint on
 .PHONY: test-unit
 test-unit: ## the pure-Go tests only: model, policy, plan, evaluator (about a second)
 	go test ./model/... ./policy/... ./plan/... ./names/... ./evaluate/... ./internal/load/... ./internal/jsiiexit/...
+
+GOLDEN := testdata/golden
+
+.PHONY: check
+check: ## the gate before review (MODEL=..., BASE=<git ref>, default the merge base with main)
+	go run ./cmd/iamstack check $(if $(MODEL),--model $(MODEL),--golden $(GOLDEN)) $(if $(BASE),--base $(BASE))
+
+.PHONY: golden
+golden: ## regenerate the example's golden templates (review the diff before committing)
+	rm -rf $(GOLDEN).tmp && go run ./cmd/iamstack synth --out $(GOLDEN).tmp
+	rm -rf $(GOLDEN) && mkdir -p $(GOLDEN) && cp $(GOLDEN).tmp/*.template.json $(GOLDEN)/ && rm -rf $(GOLDEN).tmp
 
 .PHONY: bench
 bench: node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory)

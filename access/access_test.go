@@ -74,7 +74,7 @@ func synthesize(name string, yaml []byte, dir string) (*model.Model, *assembly.I
 	if err != nil {
 		return nil, nil, err
 	}
-	synth.Assembly(p, dir)
+	synth.Assembly(p, dir, synth.Options{})
 	inv, err := assembly.Read(dir)
 	return m, inv, err
 }

@@ -46,12 +46,28 @@ type Principal struct {
 	MaxSessionSeconds int
 	// Stack and Region are the stack that defines it and where it is deployed.
 	Stack, Region string
+	// LogicalID is its logical ID in the template.
+	LogicalID string
+	// Direct names the policies attached to the principal itself, not
+	// through a group; Inline names its inline policies.
+	Direct, Inline []string
+	// ManagedPolicies counts the managed policies attached to it.
+	ManagedPolicies int
 }
 
 // Group is an IAM group.
 type Group struct {
-	Account, Name, ARN string
-	Policies           []evaluate.Policy
+	Account, Name, ARN, Stack, LogicalID string
+	Policies                             []evaluate.Policy
+	Inline                               []string
+	ManagedPolicies                      int
+}
+
+// Stack is one template of the assembly.
+type Stack struct {
+	ID, Account   string
+	Resources     int
+	TemplateBytes int
 }
 
 // ManagedPolicy is a customer managed policy.
@@ -69,6 +85,7 @@ type Inventory struct {
 	ManagedPolicies []ManagedPolicy
 	// Unknown lists AWS managed policies the analysis has no document for.
 	Unknown []string
+	Stacks  []Stack
 }
 
 // Account returns an account by ID.
@@ -108,6 +125,7 @@ type template struct {
 type stack struct {
 	id, account, region string
 	tpl                 template
+	bytes               int
 }
 
 // Read reads the cloud assembly in dir.
@@ -137,7 +155,7 @@ func Read(dir string) (*Inventory, error) {
 		if err := json.Unmarshal(tb, &t); err != nil {
 			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, a.Properties.TemplateFile, err)
 		}
-		stacks = append(stacks, stack{id: id, account: account, region: region, tpl: t})
+		stacks = append(stacks, stack{id: id, account: account, region: region, tpl: t, bytes: len(tb)})
 	}
 	if len(stacks) == 0 {
 		return nil, fmt.Errorf("read cloud assembly %s: no stacks", dir)
@@ -178,6 +196,7 @@ func build(stacks []stack) (*Inventory, error) {
 			a.Name = s.account
 		}
 		inv.Accounts[s.account] = a
+		inv.Stacks = append(inv.Stacks, Stack{ID: s.id, Account: s.account, Resources: len(s.tpl.Resources), TemplateBytes: s.bytes})
 		r := &resolver{stack: s, partition: names.PartitionOf(s.region), physical: map[string]string{}, arns: map[string]string{}}
 		for id, res := range s.tpl.Resources {
 			r.define(id, res.Type, res.Properties)
@@ -201,9 +220,11 @@ func build(stacks []stack) (*Inventory, error) {
 			inv.ManagedPolicies = append(inv.ManagedPolicies, mp)
 		}
 	}
-	attached := func(r *resolver, owner string, props map[string]any) []evaluate.Policy {
-		var out []evaluate.Policy
+	// attached resolves the policies attached to a user, group or role: the
+	// documents, the names of inline ones and the count of managed ones.
+	attached := func(r *resolver, owner string, props map[string]any) (out []evaluate.Policy, inlineNames []string, managed int) {
 		arns, err := r.strings(props["ManagedPolicyArns"])
+		managed = len(arns)
 		if err != nil {
 			fail("%s: ManagedPolicyArns: %v", owner, err)
 		}
@@ -225,16 +246,17 @@ func build(stacks []stack) (*Inventory, error) {
 				continue
 			}
 			out = append(out, evaluate.Policy{Name: fmt.Sprintf("%s (inline %v)", owner, pm["PolicyName"]), Document: doc})
+			inlineNames = append(inlineNames, fmt.Sprint(pm["PolicyName"]))
 		}
-		return out
+		return out, inlineNames, managed
 	}
 	for _, s := range stacks {
 		r := resolvers[s.id]
 		for _, id := range sortedIDs(s.tpl.Resources) {
 			res := s.tpl.Resources[id]
 			if res.Type == "AWS::IAM::Group" {
-				g := Group{Account: s.account, Name: r.physical[id], ARN: r.arns[id]}
-				g.Policies = attached(r, "group "+g.Name, res.Properties)
+				g := Group{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, LogicalID: id}
+				g.Policies, g.Inline, g.ManagedPolicies = attached(r, "group "+g.Name, res.Properties)
 				groups[key{s.account, g.Name}] = g
 				inv.Groups = append(inv.Groups, g)
 			}
@@ -249,7 +271,11 @@ func build(stacks []stack) (*Inventory, error) {
 			case "AWS::IAM::User":
 				u := Principal{Kind: "user", Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
 					Path: stringOr(props["Path"], "/"), Tags: map[string]string{}}
-				u.Identity = attached(r, "user "+u.Name, props)
+				u.Identity, u.Inline, u.ManagedPolicies = attached(r, "user "+u.Name, props)
+				u.LogicalID = id
+				for _, p := range u.Identity {
+					u.Direct = append(u.Direct, p.Name)
+				}
 				names, err := r.strings(props["Groups"])
 				if err != nil {
 					fail("user %s: Groups: %v", u.Name, err)
@@ -275,7 +301,8 @@ func build(stacks []stack) (*Inventory, error) {
 			case "AWS::IAM::Role":
 				role := Principal{Kind: "role", Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
 					Path: stringOr(props["Path"], "/")}
-				role.Identity = attached(r, "role "+role.Name, props)
+				role.Identity, role.Inline, role.ManagedPolicies = attached(r, "role "+role.Name, props)
+				role.LogicalID = id
 				trust, err := r.document(props["AssumeRolePolicyDocument"])
 				if err != nil {
 					fail("role %s: trust policy: %v", role.Name, err)

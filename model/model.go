@@ -62,6 +62,9 @@ type Model struct {
 	Users        map[string]User        `yaml:"users"`
 	CICDUsers    map[string]CICDUser    `yaml:"cicdUsers"`
 	Environments map[string]Environment `yaml:"environments"`
+	// AcknowledgedRemovals lets a change delete or replace users, groups or
+	// roles: without them, the check refuses such a change.
+	AcknowledgedRemovals []Removal `yaml:"acknowledgedRemovals"`
 
 	file     string
 	resolved resolution
@@ -91,6 +94,21 @@ type Role struct {
 	EnabledIn []string `yaml:"enabledIn"`
 	// DisabledIn switches the role off in these accounts or account types.
 	DisabledIn []string `yaml:"disabledIn"`
+	// Waivers accept findings of check rules for this role: rule ID -> reason.
+	Waivers Waivers `yaml:"waivers"`
+}
+
+// Waivers map a check rule ID (IAMSTACK-ESCALATION, AwsSolutions-IAM5, ...)
+// to the reason the finding is accepted for one resource of the model.
+type Waivers map[string]string
+
+// Removal acknowledges that a change deletes or replaces a user, group or
+// role, losing what CloudFormation cannot carry over (MFA devices, keys,
+// passwords, trust).
+type Removal struct {
+	Kind   string `yaml:"kind"` // user, group or role
+	Name   string `yaml:"name"` // the IAM name
+	Reason string `yaml:"reason"`
 }
 
 // Guardrails are deny policies attached to every role where they apply.
@@ -137,6 +155,8 @@ type User struct {
 	Power bool `yaml:"power"`
 	// Console marks a user who signs in to the AWS console.
 	Console bool `yaml:"console"`
+	// Waivers accept findings of check rules for this user.
+	Waivers Waivers `yaml:"waivers"`
 }
 
 // CICDUser is a machine user with access keys, created in the account it deploys to.
@@ -146,6 +166,8 @@ type CICDUser struct {
 	Roles []string `yaml:"roles"`
 	// Statements are its own least-privilege policy.
 	Statements []policy.Statement `yaml:"statements"`
+	// Waivers accept findings of check rules for this CI/CD user.
+	Waivers Waivers `yaml:"waivers"`
 }
 
 // Environment is a promotion target: a set of accounts deployed together.

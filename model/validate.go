@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/iamstack/iamstack/policy"
@@ -87,6 +88,44 @@ func (v *validator) run() {
 	v.users()
 	v.cicdUsers()
 	v.environments()
+	for _, name := range slices.Sorted(maps.Keys(v.m.Roles)) {
+		v.waivers(path{"roles", name, "waivers"}, v.m.Roles[name].Waivers)
+	}
+	for _, name := range slices.Sorted(maps.Keys(v.m.Users)) {
+		v.waivers(path{"users", name, "waivers"}, v.m.Users[name].Waivers)
+	}
+	for _, name := range slices.Sorted(maps.Keys(v.m.CICDUsers)) {
+		v.waivers(path{"cicdUsers", name, "waivers"}, v.m.CICDUsers[name].Waivers)
+	}
+	for i, r := range v.m.AcknowledgedRemovals {
+		p := path{"acknowledgedRemovals"}.index(i)
+		if r.Kind != "user" && r.Kind != "group" && r.Kind != "role" {
+			v.at(p.key("kind"), "kind %q must be user, group or role", r.Kind)
+		}
+		if r.Name == "" {
+			v.at(p.key("name"), "name the IAM %s whose removal is acknowledged", r.Kind)
+		}
+		if len(strings.TrimSpace(r.Reason)) < minReasonLen {
+			v.at(p.key("reason"), "give a reason of at least %d characters: removing a %s loses its credentials", minReasonLen, r.Kind)
+		}
+	}
+}
+
+// minReasonLen is the shortest reason a waiver or acknowledgment may give
+// (cdk-nag's own minimum).
+const minReasonLen = 10
+
+var ruleIDPattern = regexp.MustCompile(`^(IAMSTACK-[A-Z-]+|AwsSolutions-[A-Za-z0-9]+)$`)
+
+func (v *validator) waivers(p path, w Waivers) {
+	for _, rule := range slices.Sorted(maps.Keys(w)) {
+		if !ruleIDPattern.MatchString(rule) {
+			v.at(p.key(rule), "%q is not a check rule ID such as IAMSTACK-ESCALATION or AwsSolutions-IAM5 (the README lists them)", rule)
+		}
+		if len(strings.TrimSpace(w[rule])) < minReasonLen {
+			v.at(p.key(rule), "a waiver needs a reason of at least %d characters that a reviewer can judge", minReasonLen)
+		}
+	}
 }
 
 func (v *validator) header() {

@@ -49,6 +49,12 @@ type Stack struct {
 type ManagedPolicy struct {
 	LogicalID, Name, Description string
 	Document                     policy.Document
+	Suppressions                 []Suppression
+}
+
+// Suppression accepts a cdk-nag finding on one resource, with the reason.
+type Suppression struct {
+	ID, Reason string
 }
 
 // Ref points at a resource by logical ID when it is in the same stack, and
@@ -72,7 +78,8 @@ type Role struct {
 	ManagedPolicies              []Ref
 	// DependsOn lists logical IDs of users the trust policy names: IAM
 	// rejects a trust policy naming a user that does not exist yet.
-	DependsOn []string
+	DependsOn    []string
+	Suppressions []Suppression
 }
 
 // User is an IAM user.
@@ -167,7 +174,9 @@ func (b *builder) userOnlyStacks() []Stack {
 	mou := b.policy(&main, "ManageOwnUser", "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
 		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA}))
 	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", ManageOwnUserGroup), Name: b.s.Group(ManageOwnUserGroup), ManagedPolicies: []Ref{mou}})
+	b.suppress(&main, mou, []Suppression{{nagWildcards, "Self-management: iam:CreateVirtualMFADevice on mfa/* lets people name their MFA device (AWS's own example); everything else is scoped to ${aws:username}."}})
 	pow := b.policy(&main, "Power", "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
+	b.suppress(&main, pow, []Suppression{{nagWildcards, "PowerG is the user administrators' group: iam:* in the user-only account, only with a recent MFA session, by design."}})
 	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", PowerGroup), Name: b.s.Group(PowerGroup), ManagedPolicies: []Ref{pow}})
 	assumeGroups := b.assumeRoleGroups(&main)
 
@@ -327,23 +336,33 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	where := []string{"roles", name}
 	var refs []Ref
 	var own []Statement
+	roleSupp, policySupp := waived(r.Waivers, nagManagedPolicies), waived(r.Waivers, nagWildcards)
 	switch name {
 	case model.AdminR:
 		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("AdministratorAccess")})
+		roleSupp = []Suppression{{nagManagedPolicies, "AdminR is the emergency role: AdministratorAccess is its purpose, and its sessions are short (maxSession)."}}
 	case model.ReadR:
 		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
+		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
 	case model.OpsR:
 		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
+		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
 		own = append([]Statement{policy.ServicesFullAccess(r.Services)}, policy.OpsGuard(b.s, a.ID)...)
-		b.policy(st, policy.OpsBoundaryName, "Permissions boundary every role and user OpsR creates must carry.",
+		policySupp = []Suppression{{nagWildcards, opsServicesReason}}
+		bnd := b.policy(st, policy.OpsBoundaryName, "Permissions boundary every role and user OpsR creates must carry.",
 			policy.OpsBoundary(b.s, a.ID, r.Services))
+		b.suppress(st, bnd, []Suppression{{nagWildcards, opsServicesReason}})
 	default:
 		for _, mp := range r.ManagedPolicies {
 			refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
 		}
 		own = r.Statements
 	}
-	refs = append(refs, b.policies(st, name+"-Policy", "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))...)
+	ownRefs := b.policies(st, name+"-Policy", "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
+	for _, ref := range ownRefs {
+		b.suppress(st, ref, policySupp)
+	}
+	refs = append(refs, ownRefs...)
 	refs = append(refs, guardrails...)
 
 	trust := []Statement{policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, a.ID, name, b.m.MFAMaxAgeSeconds())}
@@ -360,7 +379,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	}
 	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
 		Trust: policy.NewDocument(trust...), MaxSessionSeconds: r.MaxSession.Seconds(),
-		ManagedPolicies: refs, DependsOn: deps}
+		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp}
 	if n := role.Trust.Size(); n > policy.TrustPolicyMaxSize {
 		b.problem(where, "the trust policy of %s in account %s is %d characters; IAM allows %d. Fewer CI/CD users may assume it", role.Name, a.Name, n, policy.TrustPolicyMaxSize)
 	}
@@ -387,6 +406,9 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	short := "CicdG-" + name
 	g := Group{LogicalID: logicalID("CicdGroup", name), Name: b.s.Group(short),
 		ManagedPolicies: b.policies(st, "Cicd-"+name, "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name})}
+	for _, ref := range g.ManagedPolicies {
+		b.suppress(st, ref, waived(c.Waivers, nagWildcards))
+	}
 	where := []string{"cicdUsers", name}
 	if len(g.Name) > MaxGroupNameLen {
 		b.problem(where, "group name %s is longer than IAM's %d characters; shorten the user name", g.Name, MaxGroupNameLen)
@@ -397,6 +419,31 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	st.Groups = append(st.Groups, g)
 	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.UserPath(),
 		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}})
+}
+
+// cdk-nag rules iamstack's templates meet by design.
+const (
+	nagManagedPolicies = "AwsSolutions-IAM4"
+	nagWildcards       = "AwsSolutions-IAM5"
+	readOnlyReason     = "Read-only by design: AWS's ReadOnlyAccess follows new services without edits to this model."
+	opsServicesReason  = "OpsR has full power over its named services (service:*) by design; its guard and the boundary keep it from raising its own access."
+)
+
+// waived turns a model waiver of a cdk-nag rule into a suppression.
+func waived(w model.Waivers, rule string) []Suppression {
+	if reason, ok := w[rule]; ok {
+		return []Suppression{{rule, reason}}
+	}
+	return nil
+}
+
+// suppress attaches cdk-nag suppressions to a managed policy of the stack.
+func (b *builder) suppress(st *Stack, ref Ref, s []Suppression) {
+	for i := range st.ManagedPolicies {
+		if st.ManagedPolicies[i].LogicalID == ref.LogicalID {
+			st.ManagedPolicies[i].Suppressions = append(st.ManagedPolicies[i].Suppressions, s...)
+		}
+	}
 }
 
 // policies splits statements into managed policies named base, base-2, ...

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/iamstack/iamstack/constructs/identity"
 	"github.com/iamstack/iamstack/plan"
@@ -41,6 +42,7 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		c := identity.NewManagedPolicy(stack, mp.LogicalID, &identity.ManagedPolicyProps{
 			LogicalID: mp.LogicalID, Name: mp.Name, Description: mp.Description, Document: mp.Document.Map(),
 		})
+		suppress(c.Resource(), mp.Suppressions)
 		policies[mp.LogicalID] = c.Arn()
 	}
 	groups := map[string]*string{}
@@ -70,13 +72,27 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 			}
 			deps = append(deps, dep)
 		}
-		identity.NewRole(stack, r.LogicalID, &identity.RoleProps{
+		c := identity.NewRole(stack, r.LogicalID, &identity.RoleProps{
 			LogicalID: r.LogicalID, Name: r.Name, Description: r.Description, Trust: r.Trust.Map(),
 			MaxSessionDuration: r.MaxSessionSeconds, ManagedPolicyArns: resolve(r.ManagedPolicies, policies),
 			DependsOn: deps,
 		})
+		suppress(c.Resource(), r.Suppressions)
 	}
 	return stack
+}
+
+// suppress records, next to the construct, the cdk-nag findings the plan
+// accepts for it and why.
+func suppress(c constructs.Construct, s []plan.Suppression) {
+	if len(s) == 0 {
+		return
+	}
+	list := make([]*cdknag.NagPackSuppression, len(s))
+	for i, x := range s {
+		list[i] = &cdknag.NagPackSuppression{Id: jsii.String(x.ID), Reason: jsii.String(x.Reason)}
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &list, jsii.Bool(true))
 }
 
 // resolve turns plan references into CloudFormation references where the
@@ -102,7 +118,7 @@ func NewApp(app awscdk.App, p *plan.Plan) map[string]awscdk.Stack {
 	}
 	for _, s := range p.Stacks {
 		for _, d := range s.DependsOn {
-			out[s.ID].AddDependency(out[d], jsii.String("its users join the groups of "+d))
+			out[s.ID].AddStackDependency(out[d], jsii.String("its users join the groups of "+d))
 		}
 	}
 	return out

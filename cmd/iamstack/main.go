@@ -15,7 +15,9 @@ import (
 
 func main() {
 	if err := newRootCmd(os.Stdout).Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "iamstack:", err)
+		if err != errCheckFailed { // its problems are printed already
+			fmt.Fprintln(os.Stderr, "iamstack:", err)
+		}
 		os.Exit(1)
 	}
 }
@@ -35,7 +37,7 @@ func newRootCmd(out io.Writer) *cobra.Command {
 	}
 	root.SetOut(out)
 	root.PersistentFlags().StringVarP(&g.model, "model", "m", "", "identity model file (default: $"+load.EnvModel+", then the embedded example)")
-	root.AddCommand(newValidateCmd(g), newSynthCmd(g), newAccessCmd(g))
+	root.AddCommand(newValidateCmd(g), newSynthCmd(g), newAccessCmd(g), newCheckCmd(g))
 	return root
 }
 

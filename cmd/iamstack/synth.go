@@ -12,6 +12,7 @@ import (
 
 func newSynthCmd(g *globalFlags) *cobra.Command {
 	var out string
+	var nag bool
 	cmd := &cobra.Command{
 		Use:   "synth",
 		Short: "Synthesize the model into a cloud assembly (what `cdk synth` does, without the cdk CLI)",
@@ -27,11 +28,12 @@ environment of this process (see the README, "Speed").`,
 			if err != nil {
 				return err
 			}
-			defer jsiiexit.Close()
-			synth.Assembly(p, out)
+			synth.Assembly(p, out, synth.Options{Nag: nag})
+			jsiiexit.Close() // not deferred: a panic's message must stay visible
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "cloud assembly directory to write")
+	cmd.Flags().BoolVar(&nag, "nag", false, "run cdk-nag's AwsSolutions rules; unaccepted findings become errors in the assembly")
 	return cmd
 }

@@ -48,8 +48,10 @@ func run(args []string) error {
 	// cdk.json defaults it to false, and the Makefile exports it. It cannot be
 	// set from here: jsii snapshots the environment for its node process
 	// during package initialization, before main runs.
-	defer jsiiexit.Close()
-	synth.Assembly(p, *outdir)
+	synth.Assembly(p, *outdir, synth.Options{})
+	// Not deferred: Close leaves stderr silenced, and a panic's message
+	// must stay visible.
+	jsiiexit.Close()
 	return nil
 }
 

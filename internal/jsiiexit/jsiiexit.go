@@ -21,8 +21,9 @@ import (
 var falseAlarm = []byte("Runtime process exited abnormally: waitid: no child processes")
 
 // Close stops the jsii runtime. Call it once, after synthesis, as the last
-// thing before the program exits: stderr stays silenced afterwards, because
-// the watcher may print its false alarm after Close returns.
+// thing before the program exits, and never in a defer: stderr stays
+// silenced afterwards, because the watcher may print its false alarm after
+// Close returns, and a deferred Close would silence a panic's message too.
 func Close() {
 	restore, err := redirectStderr()
 	if err != nil {

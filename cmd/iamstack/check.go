@@ -1,0 +1,272 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/access"
+	"github.com/iamstack/iamstack/assembly"
+	"github.com/iamstack/iamstack/check"
+	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/model"
+)
+
+type checkFlags struct {
+	base   string
+	out    string
+	golden string
+}
+
+func newCheckCmd(g *globalFlags) *cobra.Command {
+	f := &checkFlags{}
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "The gate before review: synth, cfn-lint, cdk-nag, iamstack's rules, base comparison, snapshots",
+		Long: `Check runs, in order, and stops at the first class of problem:
+  1. synthesize the model from scratch, with cdk-nag's AwsSolutions rules
+  2. cfn-lint on every template (errors fail; warnings are listed)
+  3. cdk-nag findings that no suppression accepts
+  4. iamstack's own rules, on the access analysis of the templates
+  5. against a base (--base, default: the merge base with main): the access
+     diff, and a failure for every user, group or role the change deletes or
+     replaces unless the model acknowledges it
+  6. the templates against golden files (--golden), if given`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCheck(cmd.OutOrStdout(), g.model, f)
+		},
+	}
+	cmd.Flags().StringVar(&f.base, "base", "", "git ref to compare with (default: merge base of HEAD and main, when there is one)")
+	cmd.Flags().StringVar(&f.out, "out", "", "where to write the cloud assembly (default: a temporary directory)")
+	cmd.Flags().StringVar(&f.golden, "golden", "", "directory of golden templates to compare with")
+	return cmd
+}
+
+// errCheckFailed marks a failed check whose problems are already printed.
+var errCheckFailed = errors.New("check failed")
+
+func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
+	step := func(n int, name string) { fmt.Fprintf(out, "[%d/6] %s\n", n, name) }
+	fail := func(format string, args ...any) error {
+		fmt.Fprintf(out, "FAIL: "+format+"\n", args...)
+		return errCheckFailed
+	}
+	m, err := load.Model(load.Source(modelPath))
+	if err != nil {
+		return err
+	}
+
+	step(1, "synthesize with cdk-nag")
+	dir := f.out
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "iamstack-check-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	if err := synthesizeChild(dir, modelPath, true); err != nil {
+		return fail("synthesis: %v", err)
+	}
+
+	step(2, "cfn-lint")
+	errs, warnings, err := check.CfnLint(dir)
+	if err != nil {
+		return fail("%v", err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(out, "  warning: "+w)
+	}
+	if len(errs) > 0 {
+		return fail("cfn-lint found %d error(s):\n  %s", len(errs), strings.Join(errs, "\n  "))
+	}
+
+	step(3, "cdk-nag (AwsSolutions)")
+	nag, err := check.Nag(dir)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if len(nag) > 0 {
+		lines := make([]string, len(nag))
+		for i, v := range nag {
+			lines[i] = v.String()
+		}
+		return fail("%d cdk-nag finding(s) without a suppression; accept one by design with a waiver on its role or CI/CD user in the model (README: \"make check\"):\n  %s", len(nag), strings.Join(lines, "\n  "))
+	}
+
+	step(4, "iamstack rules")
+	inv, err := assembly.Read(dir)
+	if err != nil {
+		return fail("%v", err)
+	}
+	rep := access.Analyze(inv)
+	violations := check.Templates(m, inv, rep)
+	for _, v := range violations {
+		if v.Waived != "" {
+			fmt.Fprintln(out, "  waived: "+v.String())
+		}
+	}
+	if failures := check.Failures(violations); len(failures) > 0 {
+		lines := make([]string, len(failures))
+		for i, v := range failures {
+			lines[i] = v.String()
+		}
+		return fail("%d rule violation(s):\n  %s", len(failures), strings.Join(lines, "\n  "))
+	}
+
+	step(5, "compare with the base")
+	if err := compareWithBase(out, m, modelPath, f.base, rep, inv); err != nil {
+		return err
+	}
+
+	step(6, "golden templates")
+	if f.golden == "" {
+		fmt.Fprintln(out, "  skipped: no --golden directory")
+	} else {
+		diffs, err := check.Golden(dir, f.golden)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if len(diffs) > 0 {
+			return fail("the templates differ from %s:\n%s\nIf the change is intended, run `make golden` and commit the new golden files.", f.golden, strings.Join(diffs, "\n"))
+		}
+	}
+	fmt.Fprintln(out, "check passed")
+	return nil
+}
+
+// synthesizeChild synthesizes the model into dir by running this program's
+// synth command, with aws-cdk-lib's validator off (see the README, "Speed").
+func synthesizeChild(dir, modelPath string, nag bool) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	args := []string{"synth", "--out", dir}
+	if modelPath != "" {
+		args = append(args, "--model", modelPath)
+	}
+	if nag {
+		args = append(args, "--nag")
+	}
+	c := exec.Command(self, args...)
+	c.Env = os.Environ()
+	if _, set := os.LookupEnv("CDK_VALIDATION"); !set {
+		c.Env = append(c.Env, "CDK_VALIDATION=false")
+	}
+	c.Stdout, c.Stderr = os.Stderr, os.Stderr
+	return c.Run()
+}
+
+func compareWithBase(out io.Writer, m *model.Model, modelPath, base string, headRep access.Report, headInv *assembly.Inventory) error {
+	root, err := gitOutput("", "rev-parse", "--show-toplevel")
+	if err != nil {
+		fmt.Fprintln(out, "  skipped: not in a git checkout")
+		return nil
+	}
+	if base == "" {
+		if base, err = gitOutput(root, "merge-base", "HEAD", "main"); err != nil {
+			fmt.Fprintln(out, "  skipped: no base given and no main branch to take the merge base with")
+			return nil
+		}
+	}
+	rel := iamstack.ExampleFile
+	if modelPath != "" {
+		abs, err := filepath.Abs(modelPath)
+		if err != nil {
+			return err
+		}
+		if rel, err = filepath.Rel(root, abs); err != nil || strings.HasPrefix(rel, "..") {
+			fmt.Fprintf(out, "  skipped: the model %s is outside the repository\n", modelPath)
+			return nil
+		}
+	}
+	baseDir, cleanup, err := synthesizeRef(root, base, rel)
+	if err != nil {
+		fmt.Fprintf(out, "FAIL: synthesize the base %s: %v\n", base, err)
+		return errCheckFailed
+	}
+	defer cleanup()
+	if baseDir == "" {
+		fmt.Fprintf(out, "  skipped: %s has no %s\n", base, rel)
+		return nil
+	}
+	baseInv, err := assembly.Read(baseDir)
+	if err != nil {
+		return fmt.Errorf("base %s: %w", base, err)
+	}
+	changes := access.Diff(access.Analyze(baseInv), headRep)
+	fmt.Fprintf(out, "  access diff against %s:\n", short(base))
+	if len(changes) == 0 {
+		fmt.Fprintln(out, "    no change in access")
+	}
+	for _, c := range changes {
+		fmt.Fprintln(out, "    "+c.Text)
+	}
+	var unacknowledged []string
+	for _, r := range check.Removals(baseInv, headInv, m) {
+		if r.Acknowledged != "" {
+			fmt.Fprintln(out, "  "+r.String())
+		} else {
+			unacknowledged = append(unacknowledged, r.String())
+		}
+	}
+	if len(unacknowledged) > 0 {
+		fmt.Fprintf(out, "FAIL: the change deletes or replaces identities:\n  %s\n", strings.Join(unacknowledged, "\n  "))
+		return errCheckFailed
+	}
+	return nil
+}
+
+// synthesizeRef checks out ref in a temporary worktree and synthesizes its
+// model with its own code. It returns "" when the ref has no such model.
+func synthesizeRef(root, ref, model string) (string, func(), error) {
+	tmp, err := os.MkdirTemp("", "iamstack-base-")
+	if err != nil {
+		return "", nil, err
+	}
+	tree := filepath.Join(tmp, "tree")
+	cleanup := func() {
+		exec.Command("git", "-C", root, "worktree", "remove", "--force", tree).Run()
+		os.RemoveAll(tmp)
+	}
+	if _, err := gitOutput(root, "worktree", "add", "--detach", tree, ref); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	if _, err := os.Stat(filepath.Join(tree, model)); err != nil {
+		return "", cleanup, nil
+	}
+	out := filepath.Join(tmp, "cdk.out")
+	c := exec.Command("go", "run", "./cmd/synth", "-model", model, "-out", out)
+	c.Dir = tree
+	c.Env = append(os.Environ(), "CDK_VALIDATION=false")
+	if b, err := c.CombinedOutput(); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("%v\n%s", err, b)
+	}
+	return out, cleanup, nil
+}
+
+func gitOutput(dir string, args ...string) (string, error) {
+	c := exec.Command("git", args...)
+	c.Dir = dir
+	b, err := c.Output()
+	return strings.TrimSpace(string(b)), err
+}
+
+func short(ref string) string {
+	if len(ref) == 40 {
+		return ref[:12]
+	}
+	return ref
+}
