@@ -74,10 +74,14 @@ func index(entries []Entry) map[string]Entry {
 	return m
 }
 
+// findingSet indexes the findings a diff reports: by-design ones (PowerG's)
+// come and go with the users they target and would only drown the rest.
 func findingSet(fs []Finding) map[string]Finding {
 	m := map[string]Finding{}
 	for _, f := range fs {
-		m[f.PrincipalARN+"\x00"+f.Action+"\x00"+f.Target] = f
+		if f.ByDesign == "" {
+			m[f.PrincipalARN+"\x00"+f.Action+"\x00"+f.Target] = f
+		}
 	}
 	return m
 }

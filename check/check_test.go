@@ -249,7 +249,7 @@ func TestRemovals(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := check.Removals(base, head, parse(removed))
-	if len(got) != 1 || got[0].Acknowledged != "" || !strings.Contains(got[0].String(), "user frank.osei in account 111111111111 is deleted: its MFA devices, access keys and password would be lost. If intended, add it to acknowledgedRemovals") {
+	if len(got) != 1 || got[0].Acknowledged != "" || !strings.Contains(got[0].String(), "user frank.osei in account identity is deleted: its MFA devices, access keys and password would be lost. If intended, add it to acknowledgedRemovals") {
 		t.Errorf("unacknowledged removal: %v", got)
 	}
 	acked := parse(removed + "acknowledgedRemovals:\n  - {kind: user, name: frank.osei, reason: left the company on 2026-11-20}\n")

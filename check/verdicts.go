@@ -125,7 +125,7 @@ func Removals(base, head *assembly.Inventory, m *model.Model) []Removal {
 	var out []Removal
 	for k, b := range before {
 		parts := strings.Split(k, "\x00")
-		r := Removal{Kind: parts[0], Account: parts[1], Name: parts[2]}
+		r := Removal{Kind: parts[0], Account: base.Account(parts[1]).Name, Name: parts[2]}
 		a, kept := after[k]
 		switch {
 		case !kept:
