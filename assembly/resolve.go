@@ -35,6 +35,9 @@ func (r *resolver) define(id, typ string, props map[string]any) {
 	case "AWS::IAM::Role":
 		name, _ := props["RoleName"].(string)
 		r.physical[id], r.arns[id] = name, iam+"role"+path+name
+	case "AWS::SecretsManager::Secret":
+		name, _ := props["Name"].(string)
+		r.physical[id+"#ref"] = "arn:" + r.partition + ":secretsmanager:" + r.stack.region + ":" + r.stack.account + ":secret:" + name
 	}
 }
 

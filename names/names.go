@@ -95,6 +95,21 @@ func (s Scheme) StackARNPatterns(account string) []string {
 	return []string{base + s.Prefix + "/*", base + s.Prefix + "-*/*"}
 }
 
+// FirstPasswordSecret names the Secrets Manager secret holding a console
+// user's first password.
+func (s Scheme) FirstPasswordSecret(user string) string {
+	return s.Prefix + "/first-password/" + user
+}
+
+// SignInURL is the console sign-in URL of an account: by alias when it
+// has one, by ID otherwise.
+func SignInURL(accountID, alias string) string {
+	if alias != "" {
+		return "https://" + alias + ".signin.aws.amazon.com/console"
+	}
+	return "https://" + accountID + ".signin.aws.amazon.com/console"
+}
+
 // GrantTagKey is the user tag that lists the roles a user may assume in an
 // account. Both sides of a grant read it: the AssumeRoleG policies in the
 // user-only account and the trust policy of the role.

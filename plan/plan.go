@@ -89,6 +89,15 @@ type User struct {
 	Tags                  []Tag
 	// Human is false for CI/CD users.
 	Human bool
+	// FirstPassword, for console users, is the secret that CloudFormation
+	// generates their first password into; they must change it at sign-in.
+	FirstPassword *Secret
+}
+
+// Secret is a Secrets Manager secret whose value CloudFormation generates:
+// the template never holds it.
+type Secret struct {
+	LogicalID, Name string
 }
 
 // Tag is an IAM tag.
@@ -271,6 +280,9 @@ func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, m
 		panic("plan: missing group " + short)
 	}
 	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.UserPath(), Human: true}
+	if b.m.Users[name].Console {
+		u.FirstPassword = &Secret{LogicalID: logicalID("FirstPassword", name), Name: b.s.FirstPasswordSecret(name)}
+	}
 	u.Groups = append(u.Groups, groupRef(ManageOwnUserGroup))
 	rolesByAccount := map[string][]string{}
 	for _, g := range b.m.UserGrants(name) {
@@ -517,13 +529,22 @@ func (s Stack) logicalIDs() []string {
 	}
 	for _, u := range s.Users {
 		ids = append(ids, u.LogicalID)
+		if u.FirstPassword != nil {
+			ids = append(ids, u.FirstPassword.LogicalID)
+		}
 	}
 	return ids
 }
 
 // ResourceCount is the number of CloudFormation resources the stack holds.
 func (s Stack) ResourceCount() int {
-	return len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users)
+	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users)
+	for _, u := range s.Users {
+		if u.FirstPassword != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // numbered returns base for n == 1 and base-n after.

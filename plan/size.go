@@ -28,8 +28,15 @@ func (s Stack) TemplateSize() int {
 		for i, t := range u.Tags {
 			tags[i] = map[string]string{"Key": t.Key, "Value": t.Value}
 		}
-		resources[u.LogicalID] = resource("AWS::IAM::User", map[string]any{
-			"UserName": u.Name, "Path": u.Path, "Groups": refs(u.Groups), "Tags": tags})
+		props := map[string]any{"UserName": u.Name, "Path": u.Path, "Groups": refs(u.Groups), "Tags": tags}
+		if f := u.FirstPassword; f != nil {
+			props["LoginProfile"] = map[string]any{"PasswordResetRequired": true, "Password": map[string]any{
+				"Fn::Join": []any{"", []any{"{{resolve:secretsmanager:", map[string]string{"Ref": f.LogicalID}, ":SecretString:::}}"}}}}
+			resources[f.LogicalID] = resource("AWS::SecretsManager::Secret", map[string]any{
+				"Name": f.Name, "Description": "First console password of " + u.Name + ": read it once, hand it over, the user must change it at first sign-in.",
+				"GenerateSecretString": map[string]any{"PasswordLength": 24, "RequireEachIncludedType": true, "ExcludeCharacters": "\"'\\`"}})
+		}
+		resources[u.LogicalID] = resource("AWS::IAM::User", props)
 	}
 	for _, r := range s.Roles {
 		res := resource("AWS::IAM::Role", map[string]any{

@@ -58,9 +58,16 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		for _, t := range u.Tags {
 			tags[t.Key] = t.Value
 		}
-		c := identity.NewUser(stack, u.LogicalID, &identity.UserProps{
+		up := &identity.UserProps{
 			LogicalID: u.LogicalID, Name: u.Name, Path: u.Path, Groups: resolve(u.Groups, groups), Tags: tags,
-		})
+		}
+		if f := u.FirstPassword; f != nil {
+			up.FirstPassword = &identity.FirstPasswordProps{LogicalID: f.LogicalID, SecretName: f.Name}
+		}
+		c := identity.NewUser(stack, u.LogicalID, up)
+		if f := c.FirstPasswordSecret(); f != nil {
+			suppress(f, []plan.Suppression{{ID: "AwsSolutions-SMG4", Reason: "A first password is used once: the user must replace it at first sign-in, so rotating it would change nothing."}})
+		}
 		users[u.LogicalID] = c.Resource()
 	}
 	for _, r := range p.Roles {

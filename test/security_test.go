@@ -97,9 +97,21 @@ func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw m
 				trusts[pair{stackAccount, strings.TrimPrefix(name, prefix)}] = statements(p["AssumeRolePolicyDocument"])
 			case "AWS::IAM::User":
 				name := p["UserName"].(string)
-				for _, direct := range []string{"ManagedPolicyArns", "Policies", "PermissionsBoundary", "LoginProfile"} {
+				for _, direct := range []string{"ManagedPolicyArns", "Policies", "PermissionsBoundary"} {
 					if _, ok := p[direct]; ok {
 						t.Errorf("%s: user %s has %s", id, name, direct)
+					}
+				}
+				// A console password only for people marked console, never
+				// in the template: a Secrets Manager reference, reset at first sign-in.
+				lp, hasLogin := p["LoginProfile"].(map[string]any)
+				if wantLogin := m.Users[name].Console && stackAccount == userOnly.ID; hasLogin != wantLogin {
+					t.Errorf("%s: user %s has a login profile: %v, console: %v", id, name, hasLogin, wantLogin)
+				} else if hasLogin {
+					join, _ := lp["Password"].(map[string]any)["Fn::Join"].([]any)
+					parts := strs(join[1])
+					if len(parts) != 3 || parts[0] != "{{resolve:secretsmanager:" || !strings.HasPrefix(parts[1], `{"Ref":"FirstPassword`) || lp["PasswordResetRequired"] != true {
+						t.Errorf("%s: user %s's first password is not a Secrets Manager reference reset at sign-in: %v", id, name, lp)
 					}
 				}
 				if n := len(strs(p["Groups"])); n > 10 {

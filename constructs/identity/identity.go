@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -147,20 +148,35 @@ type UserProps struct {
 	// Groups are group names or references to groups.
 	Groups []*string
 	Tags   map[string]string
+	// FirstPassword, when set, gives the user a console password that
+	// CloudFormation generates into a Secrets Manager secret and that must
+	// be changed at first sign-in. The template holds only a reference.
+	FirstPassword *FirstPasswordProps
+}
+
+// FirstPasswordProps name the secret of a user's first console password.
+type FirstPasswordProps struct {
+	LogicalID  string
+	SecretName string
 }
 
 // User is an IAM user.
 type User interface {
 	constructs.Construct
 	Resource() awsiam.CfnUser
+	FirstPasswordSecret() awssecretsmanager.CfnSecret
 }
 
 type user struct {
 	constructs.Construct
-	res awsiam.CfnUser
+	res    awsiam.CfnUser
+	secret awssecretsmanager.CfnSecret
 }
 
 func (u *user) Resource() awsiam.CfnUser { return u.res }
+
+// FirstPasswordSecret is the secret of the user's first password, or nil.
+func (u *user) FirstPasswordSecret() awssecretsmanager.CfnSecret { return u.secret }
 
 // NewUser creates a user. A user removed from the model is deleted, not
 // retained: a retained user would keep its groups and grant tags, and so its
@@ -179,9 +195,26 @@ func NewUser(scope constructs.Construct, id string, props *UserProps) User {
 	if len(tags) > 0 {
 		cfnProps.Tags = &tags
 	}
+	var secret awssecretsmanager.CfnSecret
+	if fp := props.FirstPassword; fp != nil {
+		secret = awssecretsmanager.NewCfnSecret(c, jsii.String("FirstPassword"), &awssecretsmanager.CfnSecretProps{
+			Name:        jsii.String(fp.SecretName),
+			Description: jsii.String("First console password of " + props.Name + ": read it once, hand it over, the user must change it at first sign-in."),
+			GenerateSecretString: &awssecretsmanager.CfnSecret_GenerateSecretStringProperty{
+				PasswordLength:          jsii.Number(24),
+				RequireEachIncludedType: jsii.Bool(true),
+				ExcludeCharacters:       jsii.String("\"'\\`"),
+			},
+		})
+		secret.OverrideLogicalId(jsii.String(fp.LogicalID))
+		cfnProps.LoginProfile = &awsiam.CfnUser_LoginProfileProperty{
+			Password:              awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("{{resolve:secretsmanager:"), secret.Ref(), jsii.String(":SecretString:::}}")}),
+			PasswordResetRequired: jsii.Bool(true),
+		}
+	}
 	res := awsiam.NewCfnUser(c, jsii.String(resourceID), cfnProps)
 	res.OverrideLogicalId(jsii.String(props.LogicalID))
-	return &user{c, res}
+	return &user{c, res, secret}
 }
 
 func optional(s string) *string {

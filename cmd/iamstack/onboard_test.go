@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestOnboardingCommands(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "asm")
+	if _, err := run(t, "synth", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "onboard", "carol.silva", "--assembly", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"URL:       https://example-identity.signin.aws.amazon.com/console",
+		"aws secretsmanager get-secret-value --secret-id infra/first-password/carol.silva",
+		"[profile infra-dev-AdminR]",
+		"aws sts get-caller-identity --profile infra-dev-AdminR",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("onboard output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "infra-prod-AdminR") {
+		t.Error("carol has no AdminR in prod, but got a profile for it")
+	}
+	out, _ = run(t, "onboard", "dan.okafor", "--assembly", dir)
+	if !strings.Contains(out, "You have no console password") || strings.Contains(out, "secretsmanager") {
+		t.Errorf("a user without console access:\n%s", out)
+	}
+	if _, err := run(t, "onboard", "nobody", "--assembly", dir); err == nil {
+		t.Error("onboarding an unknown user succeeded")
+	}
+
+	all := t.TempDir()
+	if _, err := run(t, "awsconfig", "--all", all, "--assembly", dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(all, "*"))
+	if len(files) != 12 {
+		t.Errorf("--all wrote %d files, want a config and a credentials file for each of 6 people", len(files))
+	}
+
+	c, err := run(t, "const")
+	if err != nil || !strings.Contains(c, "PROD_IAM_ADMINR_ROLE=infra-AdminR\n") {
+		t.Errorf("const: %v\n%s", err, c)
+	}
+	tpl := filepath.Join(t.TempDir(), "aws-cli.credentials.tpl")
+	os.WriteFile(tpl, []byte("[${AWS_ACCOUNT_NAME}]\naws_access_key_id = ${AWS_ACCESS_KEY_ID}\n"), 0o644)
+	if _, err := run(t, "render", tpl); err == nil || !strings.Contains(err.Error(), "aws-cli.credentials.tpl:2: undefined variable ${AWS_ACCESS_KEY_ID}") {
+		t.Errorf("render with an undefined variable: %v", err)
+	}
+	out, err = run(t, "render", tpl, "--set", "AWS_ACCESS_KEY_ID=AKIAEXAMPLE")
+	if err != nil || out != "[infra-identity]\naws_access_key_id = AKIAEXAMPLE\n" {
+		t.Errorf("render: %v %q", err, out)
+	}
+}
