@@ -24,7 +24,7 @@ GO_TEST_FLAGS ?=
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-z/%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+	@grep -hE '^[a-z/%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
 
 node_modules: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -68,6 +68,21 @@ check: ## the gate before review (MODEL=..., BASE=<git ref>, default the merge b
 golden: ## regenerate the example's golden templates (review the diff before committing)
 	rm -rf $(GOLDEN).tmp && go run ./cmd/iamstack synth --out $(GOLDEN).tmp
 	rm -rf $(GOLDEN) && mkdir -p $(GOLDEN) && cp $(GOLDEN).tmp/*.template.json $(GOLDEN)/ && rm -rf $(GOLDEN).tmp
+
+.PHONY: release
+release: ## cut a release: BUMP=patch|minor|major or VERSION=vX.Y.Z; refuses a dirty tree or a failing check
+	go run ./cmd/iamstack release --bump $(or $(BUMP),patch) $(if $(VERSION),--version $(VERSION)) $(if $(MODEL),--model $(MODEL),--golden $(GOLDEN))
+
+# make promote/<env>/<version> [DEPLOY=1] [ROLLBACK=1]; make plan/<env>/<version>
+promote/%: ## point env/<env> at a release and record it; DEPLOY=1 deploys it, ROLLBACK=1 allows going back
+	go run ./cmd/iamstack promote $(word 1,$(subst /, ,$*)) $(word 2,$(subst /, ,$*)) $(if $(DEPLOY),--deploy) $(if $(ROLLBACK),--rollback)
+
+plan/%: ## what promoting <version> to <env> would change in access
+	go run ./cmd/iamstack promote --plan $(word 1,$(subst /, ,$*)) $(word 2,$(subst /, ,$*))
+
+.PHONY: history
+history: ## what each environment ran, and when
+	go run ./cmd/iamstack history
 
 .PHONY: bench
 bench: node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory)

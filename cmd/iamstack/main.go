@@ -38,7 +38,8 @@ func newRootCmd(out io.Writer) *cobra.Command {
 	root.SetOut(out)
 	root.PersistentFlags().StringVarP(&g.model, "model", "m", "", "identity model file (default: $"+load.EnvModel+", then the embedded example)")
 	root.AddCommand(newValidateCmd(g), newSynthCmd(g), newAccessCmd(g), newCheckCmd(g),
-		newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g))
+		newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g),
+		newReleaseCmd(g), newPromoteCmd(), newHistoryCmd())
 	return root
 }
 

@@ -1,0 +1,81 @@
+package release
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// EnvBranch is the branch an environment deploys from.
+func EnvBranch(env string) string { return "env/" + env }
+
+// AuditTag names the record of one promotion.
+func AuditTag(env string, at time.Time, v Version) string {
+	return fmt.Sprintf("env/%s/%s-%s", env, at.UTC().Format("20060102-150405"), v)
+}
+
+// Current returns the release an environment's branch points at, if any.
+func (r Repo) Current(env string) (Version, bool, error) {
+	commit, err := r.Git("rev-parse", "--verify", "--quiet", EnvBranch(env)+"^{commit}")
+	if err != nil {
+		return Version{}, false, nil // never promoted
+	}
+	vs, err := r.Versions()
+	if err != nil {
+		return Version{}, false, err
+	}
+	// The newest release tag on that commit.
+	for i := len(vs) - 1; i >= 0; i-- {
+		c, err := r.Git("rev-parse", vs[i].String()+"^{commit}")
+		if err == nil && c == commit {
+			return vs[i], true, nil
+		}
+	}
+	return Version{}, false, fmt.Errorf("%s points at %s, which is no release", EnvBranch(env), commit[:12])
+}
+
+// Promotion is one recorded promotion.
+type Promotion struct {
+	Env, Tag string
+	At       time.Time
+	Version  string
+	Commit   string
+}
+
+// History lists every promotion recorded in audit tags, oldest first.
+func (r Repo) History() ([]Promotion, error) {
+	out, err := r.Git("tag", "--list", "env/*", "--format=%(refname:strip=2) %(*objectname)%(objectname)")
+	if err != nil {
+		return nil, err
+	}
+	var ps []Promotion
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		tag := fields[0]
+		parts := strings.Split(tag, "/")
+		if len(parts) != 3 {
+			continue
+		}
+		stamp, version, ok := strings.Cut(parts[2], "-v")
+		if !ok {
+			continue
+		}
+		at, err := time.Parse("20060102-150405", stamp)
+		if err != nil {
+			continue
+		}
+		commit := fields[1]
+		if len(commit) > 40 {
+			commit = commit[:40] // annotated: the peeled commit comes first
+		}
+		ps = append(ps, Promotion{Env: parts[1], Tag: tag, At: at, Version: "v" + version, Commit: commit})
+	}
+	sort.Slice(ps, func(i, j int) bool {
+		return ps[i].At.Before(ps[j].At) || ps[i].At.Equal(ps[j].At) && ps[i].Tag < ps[j].Tag
+	})
+	return ps, nil
+}

@@ -1,0 +1,210 @@
+// Package release makes iamstack's releases and promotions verifiable: a
+// release is an annotated git tag whose message records the SHA-256 of every
+// synthesized template, so that the artifact can be rebuilt from the tag on
+// any machine and checked; a promotion points the branch env/<env> at a
+// release and leaves an audit tag env/<env>/<UTC time>-<version>.
+package release
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Version is a semantic version tag: v1.2.3.
+type Version struct{ Major, Minor, Patch int }
+
+var versionPattern = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
+
+// ParseVersion reads "v1.2.3".
+func ParseVersion(s string) (Version, error) {
+	m := versionPattern.FindStringSubmatch(s)
+	if m == nil {
+		return Version{}, fmt.Errorf("%q is not a version such as v1.2.3", s)
+	}
+	var v Version
+	v.Major, _ = strconv.Atoi(m[1])
+	v.Minor, _ = strconv.Atoi(m[2])
+	v.Patch, _ = strconv.Atoi(m[3])
+	return v, nil
+}
+
+func (v Version) String() string { return fmt.Sprintf("v%d.%d.%d", v.Major, v.Minor, v.Patch) }
+
+// Less orders versions.
+func (v Version) Less(w Version) bool {
+	if v.Major != w.Major {
+		return v.Major < w.Major
+	}
+	if v.Minor != w.Minor {
+		return v.Minor < w.Minor
+	}
+	return v.Patch < w.Patch
+}
+
+// Bump returns the next version: "patch", "minor" or "major".
+func (v Version) Bump(part string) (Version, error) {
+	switch part {
+	case "patch", "":
+		return Version{v.Major, v.Minor, v.Patch + 1}, nil
+	case "minor":
+		return Version{v.Major, v.Minor + 1, 0}, nil
+	case "major":
+		return Version{v.Major + 1, 0, 0}, nil
+	}
+	return Version{}, fmt.Errorf("BUMP=%s: use patch, minor or major", part)
+}
+
+// Manifest records what a release is: recorded in its tag, checked on promotion.
+type Manifest struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	// Model is the model file, relative to the repository.
+	Model string `json:"model"`
+	// Templates maps each template file to its SHA-256.
+	Templates map[string]string `json:"templates"`
+}
+
+const manifestMarker = "\n-----BEGIN IAMSTACK MANIFEST-----\n"
+
+// TagMessage is the annotated tag's message: the notes, then the manifest.
+func TagMessage(notes string, m Manifest) string {
+	b, _ := json.MarshalIndent(m, "", "  ")
+	return strings.TrimRight(notes, "\n") + "\n" + manifestMarker + string(b) + "\n-----END IAMSTACK MANIFEST-----\n"
+}
+
+// ParseTagMessage extracts the manifest from a release tag's message.
+func ParseTagMessage(msg string) (Manifest, error) {
+	_, rest, ok := strings.Cut(msg, strings.TrimPrefix(manifestMarker, "\n"))
+	if !ok {
+		return Manifest{}, fmt.Errorf("the tag records no iamstack manifest: it was not made by `make release`")
+	}
+	body, _, _ := strings.Cut(rest, "-----END IAMSTACK MANIFEST-----")
+	var m Manifest
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return Manifest{}, fmt.Errorf("the tag's manifest: %w", err)
+	}
+	return m, nil
+}
+
+// Hashes computes the SHA-256 of every template of a cloud assembly.
+func Hashes(assemblyDir string) (map[string]string, error) {
+	files, err := filepath.Glob(filepath.Join(assemblyDir, "*.template.json"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no templates in %s", assemblyDir)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		out[filepath.Base(f)] = hex.EncodeToString(sum[:])
+	}
+	return out, nil
+}
+
+// Verify checks an assembly against a manifest: same templates, same bytes.
+func Verify(assemblyDir string, m Manifest) error {
+	got, err := Hashes(assemblyDir)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, name := range sortedKeys(m.Templates, got) {
+		want, ok1 := m.Templates[name]
+		have, ok2 := got[name]
+		switch {
+		case !ok2:
+			problems = append(problems, name+" is missing")
+		case !ok1:
+			problems = append(problems, name+" is not part of the release")
+		case want != have:
+			problems = append(problems, fmt.Sprintf("%s has SHA-256 %s, the release recorded %s", name, have[:12], want[:12]))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("the artifact does not match release %s:\n  %s", m.Version, strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// Repo runs git in one repository.
+type Repo struct{ Dir string }
+
+// Git runs a git command and returns its trimmed output.
+func (r Repo) Git(args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = r.Dir
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+// Versions lists the release tags, oldest first.
+func (r Repo) Versions() ([]Version, error) {
+	out, err := r.Git("tag", "--list", "v*")
+	if err != nil {
+		return nil, err
+	}
+	var vs []Version
+	for _, t := range strings.Fields(out) {
+		if v, err := ParseVersion(t); err == nil {
+			vs = append(vs, v)
+		}
+	}
+	sort.Slice(vs, func(i, j int) bool { return vs[i].Less(vs[j]) })
+	return vs, nil
+}
+
+// Manifest reads the manifest recorded in a release tag.
+func (r Repo) Manifest(v Version) (Manifest, error) {
+	if _, err := r.Git("rev-parse", "--verify", "--quiet", "refs/tags/"+v.String()); err != nil {
+		return Manifest{}, fmt.Errorf("no release %s", v)
+	}
+	msg, err := r.Git("tag", "--list", "--format=%(contents)", v.String())
+	if err != nil {
+		return Manifest{}, err
+	}
+	return ParseTagMessage(msg)
+}
+
+// Dirty tells whether the working tree has uncommitted changes.
+func (r Repo) Dirty() (bool, error) {
+	out, err := r.Git("status", "--porcelain", "--untracked-files=normal")
+	return out != "", err
+}
+
+// HasRemote tells whether a remote named origin is configured.
+func (r Repo) HasRemote() bool {
+	_, err := r.Git("remote", "get-url", "origin")
+	return err == nil
+}
+
+func sortedKeys(maps ...map[string]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range maps {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
