@@ -17,7 +17,8 @@ import (
 const EnvModel = "IAMSTACK_MODEL"
 
 // Source says where a model comes from: the first non-empty of an explicit
-// path (a flag or CDK context), the environment, or the embedded example.
+// path (a flag or CDK context) and the environment; "" means the default
+// (see Model).
 func Source(explicit string) string {
 	if explicit != "" {
 		return explicit
@@ -25,10 +26,15 @@ func Source(explicit string) string {
 	return os.Getenv(EnvModel)
 }
 
-// Model loads and validates the model at path, or the embedded example when
-// path is empty.
+// Model loads and validates the model at path. With no path it loads
+// iamstack.yaml from the working directory, the file a team edits, and only
+// when there is none the example embedded in the program: a program built
+// earlier must never silently use its own, older copy of the model.
 func Model(path string) (*model.Model, error) {
 	if path == "" {
+		if _, err := os.Stat(iamstack.ExampleFile); err == nil {
+			return model.Load(iamstack.ExampleFile)
+		}
 		return model.Parse(iamstack.ExampleFile, iamstack.Example())
 	}
 	return model.Load(path)

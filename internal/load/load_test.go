@@ -1,6 +1,12 @@
 package load
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack"
+)
 
 func TestSource(t *testing.T) {
 	t.Setenv(EnvModel, "from-env.yaml")
@@ -36,5 +42,21 @@ func TestPlanReportsQuotaProblemsWithTheFile(t *testing.T) {
 	}
 	if _, _, err := Plan("/nonexistent/model.yaml"); err == nil {
 		t.Error("a missing file was accepted")
+	}
+}
+
+func TestDefaultIsTheWorkingDirectorysModel(t *testing.T) {
+	t.Setenv(EnvModel, "")
+	t.Chdir(t.TempDir())
+	m, err := Model("")
+	if err != nil || m.Prefix != "infra" {
+		t.Fatalf("without a file: the embedded example: %v", err)
+	}
+	yaml := strings.Replace(string(iamstack.Example()), "prefix: infra", "prefix: corp", 1)
+	if err := os.WriteFile("iamstack.yaml", []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := Model(""); err != nil || m.Prefix != "corp" {
+		t.Errorf("./iamstack.yaml must win over the embedded copy: %v %v", m, err)
 	}
 }
