@@ -368,9 +368,12 @@ func deploy(out io.Writer, repo release.Repo, md *model.Model, env string, v rel
 	if err != nil {
 		return err
 	}
-	cdk := filepath.Join(repo.Dir, "node_modules", ".bin", "cdk")
-	if _, err := os.Stat(cdk); err != nil {
-		cdk = "cdk"
+	cdk := os.Getenv("IAMSTACK_CDK") // the cdk CLI to run: this one, else the checkout's pinned one, else PATH
+	if cdk == "" {
+		cdk = filepath.Join(repo.Dir, "node_modules", ".bin", "cdk")
+		if _, err := os.Stat(cdk); err != nil {
+			cdk = "cdk"
+		}
 	}
 	records := make([]stackRecord, len(order))
 	for i, s := range order {
