@@ -67,16 +67,20 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 
 	r := newReleaseRepo(t)
 	r.mustIamstack("release", "--golden", "testdata/golden")
-	promote := func() string {
-		cmd := withEnv(exec.Command(r.bin, "promote", "--deploy", "dev", "v0.1.0"))
+	promoteTo := func(envName string) (string, error) {
+		cmd := withEnv(exec.Command(r.bin, "promote", "--deploy", envName, "v0.1.0"))
 		cmd.Dir = r.dir
 		// moto 5.2.1's DeleteChangeSet breaks the change-set path: deploy directly.
 		cmd.Env = append(cmd.Env, "IAMSTACK_CDK="+cdk, "IAMSTACK_CDK_DEPLOY_ARGS=--method=direct", "CDK_VALIDATION=false")
 		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	promote := func() string {
+		out, err := promoteTo("dev")
 		if err != nil {
 			t.Fatalf("promote --deploy: %v\n%s", err, out)
 		}
-		return string(out)
+		return out
 	}
 	out := promote()
 	if !strings.Contains(out, "infra-dev: deployed") || strings.Contains(out, "infra-identity") {
@@ -126,5 +130,24 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 	// The same promotion again changes nothing: no new tag, the stack unchanged.
 	if out := promote(); !strings.Contains(out, "dev already runs v0.1.0: nothing to change") || !strings.Contains(out, "infra-dev: unchanged") {
 		t.Errorf("a repeated promotion:\n%s", out)
+	}
+
+	// A failing stack stops the promotion and records what was and was not
+	// deployed: infra covers prod, whose stack is bound to account
+	// 333333333333, and these credentials are dev's.
+	out, err := promoteTo("infra")
+	if err == nil || !strings.Contains(out, "deploying infra-prod failed; stopped. Deployed before it: infra-dev. Not deployed: infra-prod, infra-identity.") {
+		t.Errorf("a failed stack must stop the promotion with what was deployed:\n%s", out)
+	}
+	records, _ = filepath.Glob(filepath.Join(r.dir, ".iamstack/deploys/infra-*-v0.1.0.json"))
+	if len(records) != 1 {
+		t.Fatalf("no record of the failed deploy: %v", records)
+	}
+	rb, _ := os.ReadFile(records[0])
+	var rec []struct{ Stack, Status string }
+	json.Unmarshal(rb, &rec)
+	got := fmt.Sprint(rec)
+	if got != "[{infra-dev unchanged} {infra-prod failed} {infra-identity not-deployed}]" {
+		t.Errorf("deploy record: %s", got)
 	}
 }
