@@ -2,7 +2,8 @@ package access
 
 import (
 	"fmt"
-	"sort"
+
+	"github.com/iamstack/iamstack/internal/keys"
 )
 
 // Change is one difference in access between two assemblies.
@@ -20,7 +21,7 @@ type Change struct {
 func Diff(base, head Report) []Change {
 	var out []Change
 	before, after := index(base.Entries), index(head.Entries)
-	for _, k := range sortedKeys(after) {
+	for _, k := range keys.SortedUnion(after) {
 		e := after[k]
 		old, existed := before[k]
 		switch {
@@ -32,20 +33,20 @@ func Diff(base, head Report) []Change {
 			out = append(out, Change{Kind: "mfa-required", Entry: &e, Text: "~ " + e.describe() + ", now only with MFA"})
 		}
 	}
-	for _, k := range sortedKeys(before) {
+	for _, k := range keys.SortedUnion(before) {
 		if _, kept := after[k]; !kept {
 			e := before[k]
 			out = append(out, Change{Kind: "revoked", Entry: &e, Text: "- " + e.describe()})
 		}
 	}
 	fb, fa := findingSet(base.Findings), findingSet(head.Findings)
-	for _, k := range sortedKeys(fa) {
+	for _, k := range keys.SortedUnion(fa) {
 		if _, ok := fb[k]; !ok {
 			f := fa[k]
 			out = append(out, Change{Kind: "new-finding", Finding: &f, Text: "! " + f.String()})
 		}
 	}
-	for _, k := range sortedKeys(fb) {
+	for _, k := range keys.SortedUnion(fb) {
 		if _, ok := fa[k]; !ok {
 			f := fb[k]
 			out = append(out, Change{Kind: "resolved-finding", Finding: &f, Text: "= no longer: " + f.String()})
@@ -84,13 +85,4 @@ func findingSet(fs []Finding) map[string]Finding {
 		}
 	}
 	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

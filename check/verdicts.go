@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/iamstack/iamstack/assembly"
+	"github.com/iamstack/iamstack/internal/keys"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -160,7 +161,7 @@ func Golden(dir, golden string) ([]string, error) {
 		return nil, err
 	}
 	var diffs []string
-	for _, name := range sortedKeys(want, got) {
+	for _, name := range keys.SortedUnion(want, got) {
 		w, inWant := want[name]
 		g, inGot := got[name]
 		switch {
@@ -172,7 +173,7 @@ func Golden(dir, golden string) ([]string, error) {
 			continue
 		}
 		wr, gr := resources(w), resources(g)
-		for _, id := range sortedKeys(wr, gr) {
+		for _, id := range keys.SortedUnion(wr, gr) {
 			a, b := wr[id], gr[id]
 			switch {
 			case a == "":
@@ -232,18 +233,3 @@ func top(t map[string]any) string {
 }
 
 func indent(s string) string { return "  " + s }
-
-func sortedKeys[V any](maps ...map[string]V) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, m := range maps {
-		for k := range m {
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}

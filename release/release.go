@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/iamstack/iamstack/internal/keys"
 )
 
 // Version is a semantic version tag: v1.2.3.
@@ -121,7 +123,7 @@ func Verify(assemblyDir string, m Manifest) error {
 		return err
 	}
 	var problems []string
-	for _, name := range sortedKeys(m.Templates, got) {
+	for _, name := range keys.SortedUnion(m.Templates, got) {
 		want, ok1 := m.Templates[name]
 		have, ok2 := got[name]
 		switch {
@@ -192,19 +194,4 @@ func (r Repo) Dirty() (bool, error) {
 func (r Repo) HasRemote() bool {
 	_, err := r.Git("remote", "get-url", "origin")
 	return err == nil
-}
-
-func sortedKeys(maps ...map[string]string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, m := range maps {
-		for k := range m {
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, k)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
 }
