@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -197,20 +199,11 @@ func writeReport(out io.Writer, rep access.Report) error {
 	for _, f := range open {
 		fmt.Fprintln(out, "  ! "+f.String())
 	}
-	for _, k := range sortedStrings(byDesign) {
+	for _, k := range slices.Sorted(maps.Keys(byDesign)) {
 		fmt.Fprintf(out, "  = %s (%d methods)\n", k, byDesign[k])
 	}
 	if len(rep.Unknown) > 0 {
 		fmt.Fprintf(out, "\nNot evaluated (no document for these AWS managed policies): %s\n", strings.Join(rep.Unknown, ", "))
 	}
 	return nil
-}
-
-func sortedStrings(m map[string]int) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sortStrings(out)
-	return out
 }

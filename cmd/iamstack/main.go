@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -42,5 +41,3 @@ func newRootCmd(out io.Writer) *cobra.Command {
 		newReleaseCmd(g), newPromoteCmd(), newHistoryCmd())
 	return root
 }
-
-func sortStrings(s []string) { sort.Strings(s) }
