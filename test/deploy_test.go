@@ -127,6 +127,16 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 		t.Errorf("deploy records: %v", records)
 	}
 
+	// Plan mode, with credentials: the access diff and cdk diff against what
+	// the account runs, which is this very release.
+	plan := withEnv(exec.Command(r.bin, "promote", "--plan", "dev", "v0.1.0"))
+	plan.Dir = r.dir
+	plan.Env = append(plan.Env, "IAMSTACK_CDK="+cdk, "CDK_VALIDATION=false")
+	planOut, err := plan.CombinedOutput()
+	if err != nil || !strings.Contains(string(planOut), "cdk diff infra-dev (account dev):") || !strings.Contains(string(planOut), "There were no differences") {
+		t.Errorf("plan with credentials: %v\n%s", err, planOut)
+	}
+
 	// The same promotion again changes nothing: no new tag, the stack unchanged.
 	if out := promote(); !strings.Contains(out, "dev already runs v0.1.0: nothing to change") || !strings.Contains(out, "infra-dev: unchanged") {
 		t.Errorf("a repeated promotion:\n%s", out)
@@ -135,7 +145,7 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 	// A failing stack stops the promotion and records what was and was not
 	// deployed: infra covers prod, whose stack is bound to account
 	// 333333333333, and these credentials are dev's.
-	out, err := promoteTo("infra")
+	out, err = promoteTo("infra")
 	if err == nil || !strings.Contains(out, "deploying infra-prod failed; stopped. Deployed before it: infra-dev. Not deployed: infra-prod, infra-identity.") {
 		t.Errorf("a failed stack must stop the promotion with what was deployed:\n%s", out)
 	}

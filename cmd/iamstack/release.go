@@ -284,7 +284,10 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 		return fmt.Errorf("%s runs %s; promoting %s would move it backwards: pass --rollback (ROLLBACK=1) if that is intended", env, current, v)
 	}
 	if f.plan {
-		return planPromotion(out, repo, env, v, current, has, asm)
+		if err := planPromotion(out, repo, env, v, current, has, asm); err != nil {
+			return err
+		}
+		return cdkDiffs(out, repo, md, env, asm)
 	}
 	if has && current == v {
 		fmt.Fprintf(out, "%s already runs %s: nothing to change\n", env, v)
@@ -351,9 +354,50 @@ func planPromotion(out io.Writer, repo release.Repo, env string, v, current rele
 	for _, c := range changes {
 		fmt.Fprintln(out, "  "+c.Text)
 	}
-	fmt.Fprintln(out, "For template differences against what is deployed, run with credentials: cdk diff --app "+asm)
 	return nil
 }
+
+// cdkDiffs prints `cdk diff` of every stack of the environment against what
+// its account runs, for the accounts there are credentials for.
+func cdkDiffs(out io.Writer, repo release.Repo, md *model.Model, env, asm string) error {
+	order, err := deployOrder(md, env, asm)
+	if err != nil {
+		return err
+	}
+	ambient := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != ""
+	for _, s := range order {
+		args := []string{"diff", "--app", asm, s.id, "--exclusively"}
+		if p := os.Getenv("IAMSTACK_PROFILE_" + envVar(s.account)); p != "" {
+			args = append(args, "--profile", p)
+		} else if !ambient {
+			fmt.Fprintf(out, "cdk diff %s: skipped, no credentials for account %s (set IAMSTACK_PROFILE_%s)\n", s.id, s.account, envVar(s.account))
+			continue
+		}
+		c := exec.Command(cdkCLI(repo), args...)
+		c.Dir = repo.Dir
+		b, err := c.CombinedOutput()
+		fmt.Fprintf(out, "cdk diff %s (account %s):\n%s\n", s.id, s.account, indentLines(lastLines(string(b), 60)))
+		if err != nil {
+			return fmt.Errorf("cdk diff %s: %w", s.id, err)
+		}
+	}
+	return nil
+}
+
+// cdkCLI is the cdk CLI to run: $IAMSTACK_CDK, else the checkout's pinned
+// one, else whatever is on PATH.
+func cdkCLI(repo release.Repo) string {
+	if cdk := os.Getenv("IAMSTACK_CDK"); cdk != "" {
+		return cdk
+	}
+	cdk := filepath.Join(repo.Dir, "node_modules", ".bin", "cdk")
+	if _, err := os.Stat(cdk); err == nil {
+		return cdk
+	}
+	return "cdk"
+}
+
+func indentLines(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
 
 // stackRecord is one line of a deployment record.
 type stackRecord struct {
@@ -368,13 +412,7 @@ func deploy(out io.Writer, repo release.Repo, md *model.Model, env string, v rel
 	if err != nil {
 		return err
 	}
-	cdk := os.Getenv("IAMSTACK_CDK") // the cdk CLI to run: this one, else the checkout's pinned one, else PATH
-	if cdk == "" {
-		cdk = filepath.Join(repo.Dir, "node_modules", ".bin", "cdk")
-		if _, err := os.Stat(cdk); err != nil {
-			cdk = "cdk"
-		}
-	}
+	cdk := cdkCLI(repo)
 	records := make([]stackRecord, len(order))
 	for i, s := range order {
 		records[i] = stackRecord{Stack: s.id, Account: s.account, Status: "not-deployed"}
