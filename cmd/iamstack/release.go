@@ -373,6 +373,7 @@ func cdkDiffs(out io.Writer, repo release.Repo, md *model.Model, env, asm string
 			fmt.Fprintf(out, "cdk diff %s: skipped, no credentials for account %s (set IAMSTACK_PROFILE_%s)\n", s.id, s.account, envVar(s.account))
 			continue
 		}
+		args = append(args, strings.Fields(os.Getenv("IAMSTACK_CDK_DIFF_ARGS"))...)
 		c := exec.Command(cdkCLI(repo), args...)
 		c.Dir = repo.Dir
 		b, err := c.CombinedOutput()
