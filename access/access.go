@@ -7,7 +7,6 @@ package access
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/iamstack/iamstack/assembly"
 	"github.com/iamstack/iamstack/evaluate"
@@ -127,7 +126,7 @@ func AssumeRole(p, r assembly.Principal, mfa bool) (evaluate.Request, evaluate.P
 
 func userEntries(inv *assembly.Inventory, u assembly.Principal, findings map[string][]Finding) []Entry {
 	kind := "cicd"
-	if u.Tags != nil && strings.HasPrefix(u.Path, "/") && isHuman(inv, u) {
+	if isHuman(inv, u) {
 		kind = "human"
 	}
 	home := inv.Account(u.Account)

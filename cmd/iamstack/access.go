@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -126,22 +125,7 @@ func assemblyDir(named, model string) (string, func(), error) {
 		return "", nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
-	self, err := os.Executable()
-	if err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	args := []string{"synth", "--out", dir}
-	if model != "" {
-		args = append(args, "--model", model)
-	}
-	c := exec.Command(self, args...)
-	c.Env = os.Environ()
-	if _, set := os.LookupEnv("CDK_VALIDATION"); !set {
-		c.Env = append(c.Env, "CDK_VALIDATION=false")
-	}
-	c.Stderr = os.Stderr
-	if err := c.Run(); err != nil {
+	if err := synthesizeChild(dir, model, false); err != nil {
 		cleanup()
 		return "", nil, fmt.Errorf("synthesize the model: %w", err)
 	}
