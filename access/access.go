@@ -7,6 +7,7 @@ package access
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/iamstack/iamstack/assembly"
 	"github.com/iamstack/iamstack/evaluate"
@@ -41,12 +42,17 @@ type Finding struct {
 	Method       string `json:"method"`
 	Action       string `json:"action"`
 	Target       string `json:"target"`
+	// Steps are the calls of a chain, in order, when it takes more than one.
+	Steps []string `json:"steps,omitempty"`
 	// ByDesign says why iamstack accepts the finding, when it does.
 	ByDesign string `json:"byDesign,omitempty"`
 }
 
 func (f Finding) String() string {
 	s := fmt.Sprintf("%s can %s on %s (%s)", f.Principal, f.Action, f.Target, f.Method)
+	if len(f.Steps) > 0 {
+		s += ": " + strings.Join(f.Steps, " -> ")
+	}
 	if f.ByDesign != "" {
 		s += " [by design: " + f.ByDesign + "]"
 	}
@@ -71,8 +77,12 @@ const MFAAge = "60"
 func Analyze(inv *assembly.Inventory) Report {
 	rep := Report{Unknown: inv.Unknown}
 	findings := map[string][]Finding{} // by principal ARN
+	searches := map[string]*search{}
+	for id, e := range estates(inv) {
+		searches[id] = newSearch(inv, e)
+	}
 	for _, p := range append(append([]assembly.Principal(nil), inv.Roles...), inv.Users...) {
-		fs, admin := escalations(inv, p)
+		fs, admin := escalations(searches[p.Account], p)
 		if admin {
 			rep.Admins = append(rep.Admins, display(inv, p))
 		}

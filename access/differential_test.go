@@ -28,16 +28,48 @@ type case_ struct {
 // decides every request the suite generates, and must agree with ours. It
 // runs as a separate Node process (it is AGPL-3.0: test-only, never linked).
 func TestAgreesWithIndependentEvaluator(t *testing.T) {
+	var cases []case_
+	for _, f := range fixtures {
+		cases = append(cases, requests(f.name, f.inv)...)
+		cases = append(cases, attackCases(f.name, f.inv)...)
+	}
+	answers := askOracle(t, cases)
+	want := map[evaluate.Decision]string{evaluate.Allow: "Allowed", evaluate.ImplicitDeny: "ImplicitlyDenied", evaluate.ExplicitDeny: "ExplicitlyDenied"}
+	disagree := 0
+	decisions := map[string]int{}
+	for i, c := range cases {
+		ours := evaluate.Evaluate(c.req, c.ps)
+		decisions[want[ours.Decision]]++
+		if answers[i].Result != want[ours.Decision] {
+			disagree++
+			if disagree <= 10 {
+				t.Errorf("%s: ours %v (allowed by %v, denied by %v), oracle %s %s", c.what, ours.Decision, ours.AllowedBy, ours.DeniedBy, answers[i].Result, answers[i].Detail)
+			}
+		}
+	}
+	seen := len(answers)
+	t.Logf("%d requests over %d models, %d disagreements; decisions: %v", seen, len(fixtures), disagree, decisions)
+	if decisions["Allowed"] == 0 || decisions["ImplicitlyDenied"] == 0 || decisions["ExplicitlyDenied"] == 0 {
+		t.Errorf("the requests do not exercise every decision: %v", decisions)
+	}
+}
+
+// answer is the independent evaluator's decision on one case.
+type answer struct {
+	Result string
+	Detail json.RawMessage
+}
+
+// askOracle has @cloud-copilot/iam-simulate decide every case, in one
+// separate Node process.
+func askOracle(t *testing.T, cases []case_) []answer {
+	t.Helper()
 	oracle, err := filepath.Abs("../test/oracle")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(oracle, "node_modules", "@cloud-copilot", "iam-simulate")); err != nil {
 		t.Fatalf("the test oracle is not installed: run `make test`, or `npm ci --prefix test/oracle` (%v)", err)
-	}
-	var cases []case_
-	for _, f := range fixtures {
-		cases = append(cases, requests(f.name, f.inv)...)
 	}
 	var in bytes.Buffer
 	enc := json.NewEncoder(&in)
@@ -53,9 +85,8 @@ func TestAgreesWithIndependentEvaluator(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("oracle: %v\n%s", err, stderr.String())
 	}
-	want := map[evaluate.Decision]string{evaluate.Allow: "Allowed", evaluate.ImplicitDeny: "ImplicitlyDenied", evaluate.ExplicitDeny: "ExplicitlyDenied"}
-	seen, disagree := 0, 0
-	decisions := map[string]int{}
+	answers := make([]answer, len(cases))
+	seen := 0
 	sc := bufio.NewScanner(&out)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
@@ -67,24 +98,13 @@ func TestAgreesWithIndependentEvaluator(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatal(err)
 		}
+		answers[r.ID] = answer{r.Result, r.Detail}
 		seen++
-		c := cases[r.ID]
-		ours := evaluate.Evaluate(c.req, c.ps)
-		decisions[want[ours.Decision]]++
-		if r.Result != want[ours.Decision] {
-			disagree++
-			if disagree <= 10 {
-				t.Errorf("%s: ours %v (allowed by %v, denied by %v), oracle %s %s", c.what, ours.Decision, ours.AllowedBy, ours.DeniedBy, r.Result, r.Detail)
-			}
-		}
 	}
 	if seen != len(cases) {
 		t.Fatalf("oracle answered %d of %d requests\n%s", seen, len(cases), stderr.String())
 	}
-	t.Logf("%d requests over %d models, %d disagreements; decisions: %v", seen, len(fixtures), disagree, decisions)
-	if decisions["Allowed"] == 0 || decisions["ImplicitlyDenied"] == 0 || decisions["ExplicitlyDenied"] == 0 {
-		t.Errorf("the requests do not exercise every decision: %v", decisions)
-	}
+	return answers
 }
 
 // requests are every AssumeRole of the matrix, with and without MFA, and

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/iamstack/iamstack/evaluate"
+	"github.com/iamstack/iamstack/metadata"
 	"github.com/iamstack/iamstack/names"
 	"github.com/iamstack/iamstack/policy"
 )
@@ -86,6 +87,9 @@ type Inventory struct {
 	// Unknown lists AWS managed policies the analysis has no document for.
 	Unknown []string
 	Stacks  []Stack
+	// Standing are the resources the model declares outside iamstack's
+	// templates, from the templates' metadata.
+	Standing []Standing
 }
 
 // Account returns an account by ID.
@@ -111,9 +115,7 @@ type manifest struct {
 
 type template struct {
 	Metadata struct {
-		Iamstack struct {
-			Prefix, Account, AccountType string
-		} `json:"iamstack"`
+		Iamstack metadata.Template `json:"iamstack"`
 	} `json:"Metadata"`
 	Resources map[string]struct {
 		Type       string         `json:"Type"`
@@ -197,6 +199,9 @@ func build(stacks []stack) (*Inventory, error) {
 		}
 		inv.Accounts[s.account] = a
 		inv.Stacks = append(inv.Stacks, Stack{ID: s.id, Account: s.account, Resources: len(s.tpl.Resources), TemplateBytes: s.bytes})
+		for _, st := range md.Standing {
+			inv.Standing = append(inv.Standing, Standing{Standing: st, Account: s.account})
+		}
 		r := &resolver{stack: s, partition: names.PartitionOf(s.region), physical: map[string]string{}, arns: map[string]string{}}
 		for id, res := range s.tpl.Resources {
 			r.define(id, res.Type, res.Properties)

@@ -65,6 +65,9 @@ type Model struct {
 	// AcknowledgedRemovals lets a change delete or replace users, groups or
 	// roles: without them, the check refuses such a change.
 	AcknowledgedRemovals []Removal `yaml:"acknowledgedRemovals"`
+	// StandingResources describe what else exists in the accounts, for the
+	// escalation analysis only.
+	StandingResources []StandingResource `yaml:"standingResources"`
 
 	file     string
 	resolved resolution
@@ -169,6 +172,34 @@ type CICDUser struct {
 	// Waivers accept findings of check rules for this CI/CD user.
 	Waivers Waivers `yaml:"waivers"`
 }
+
+// StandingResource is a resource that exists in an account outside
+// iamstack: a role or user made by hand, a stack deployed under a service
+// role, a workload that runs as a role. iamstack creates, changes and
+// deletes nothing from it; the escalation analysis includes it, so that a
+// route through it is found.
+type StandingResource struct {
+	Account string `yaml:"account"`
+	// Kind is role, user, stack or workload (metadata.Kinds).
+	Kind string `yaml:"kind"`
+	// Name is the IAM name of a role or user, the stack name, or the
+	// workload's name (function, instance ID, project, ...).
+	Name string `yaml:"name"`
+	// ManagedPolicies and Statements are a role's or user's permissions.
+	ManagedPolicies []string           `yaml:"managedPolicies"`
+	Statements      []policy.Statement `yaml:"statements"`
+	// TrustedBy are the principals a role trusts: "account" (any principal
+	// of its own account that is allowed to), account IDs, or services
+	// (lambda.amazonaws.com).
+	TrustedBy []string `yaml:"trustedBy"`
+	// RunsAs is the name of the role a stack or workload runs under.
+	RunsAs string `yaml:"runsAs"`
+	// Service is a workload's service: codebuild, ec2, ecs, glue, lambda or sagemaker.
+	Service string `yaml:"service"`
+}
+
+// TrustOwnAccount in trustedBy names the role's own account.
+const TrustOwnAccount = "account"
 
 // Environment is a promotion target: a set of accounts deployed together.
 type Environment struct {

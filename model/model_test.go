@@ -167,6 +167,21 @@ func TestBadModels(t *testing.T) {
 		{"guardrail that allows", func(s string) string {
 			return s + "guardrails:\n  custom:\n    - {name: G, statements: [{effect: Allow, actions: [\"s3:*\"], resources: [\"*\"]}]}\n"
 		}, []string{`guardrails.custom[0].statements[0].effect: a guardrail only denies`}},
+		{"standing resource of an unknown kind", func(s string) string {
+			return s + "standingResources:\n  - {account: dev, kind: rol, name: x, managedPolicies: [AdministratorAccess]}\n"
+		}, []string{`25: standingResources[0].kind: kind "rol" is not one of "role", "stack", "user", "workload" (did you mean "role"?)`}},
+		{"standing resource in an unknown account", func(s string) string {
+			return s + "standingResources:\n  - {account: dve, kind: user, name: x, managedPolicies: [AdministratorAccess]}\n"
+		}, []string{`25: standingResources[0].account: no account is called "dve" (did you mean "dev"?)`}},
+		{"standing workload of an unknown service", func(s string) string {
+			return s + "standingResources:\n  - {account: dev, kind: workload, name: f, service: lamda, runsAs: r}\n"
+		}, []string{`standingResources[0].service: service "lamda" is not one of "codebuild", "ec2", "ecs", "glue", "lambda", "sagemaker" (did you mean "lambda"?)`}},
+		{"standing stack without a role", func(s string) string {
+			return s + "standingResources:\n  - {account: dev, kind: stack, name: app, trustedBy: [account]}\n"
+		}, []string{`standingResources[0].trustedBy: trustedBy applies to roles only`, `standingResources[0].runsAs: name the role this stack runs under`}},
+		{"standing role without permissions", func(s string) string {
+			return s + "standingResources:\n  - {account: dev, kind: role, name: r, trustedBy: [12345]}\n"
+		}, []string{`role "r" has no permissions to analyse`, `trustedBy[0]: "12345" is not "account", a 12-digit account ID`}},
 		{"several problems at once", func(s string) string {
 			return strings.Replace(strings.Replace(s, `"222222222222"`, `"22"`, 1), "teams: [ops]", "teams: [x]", 1)
 		}, []string{`5: accounts[1].id`, `18: users."alice.smith".teams[0]`}},

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamstack/iamstack/metadata"
 	"github.com/iamstack/iamstack/policy"
 )
 
@@ -88,6 +89,7 @@ func (v *validator) run() {
 	v.users()
 	v.cicdUsers()
 	v.environments()
+	v.standingResources()
 	for _, name := range slices.Sorted(maps.Keys(v.m.Roles)) {
 		v.waivers(path{"roles", name, "waivers"}, v.m.Roles[name].Waivers)
 	}
@@ -556,5 +558,62 @@ func (v *validator) environments() {
 			v.at(p.key("accounts"), "environment %q covers no account; list account names or types, or %q", name, allTargets)
 		}
 		v.res.envs[name] = v.resolve(p.key("accounts"), v.m.Environments[name].Accounts)
+	}
+}
+
+func (v *validator) standingResources() {
+	seen := map[string]bool{}
+	for i, r := range v.m.StandingResources {
+		p := path{"standingResources"}.index(i)
+		if _, ok := v.res.accounts[r.Account]; !ok {
+			v.at(p.key("account"), "no account is called %q%s; accounts: %s", r.Account, suggest(r.Account, v.accountNames()), quoted(v.accountNames()))
+		}
+		if !slices.Contains(metadata.Kinds, r.Kind) {
+			v.at(p.key("kind"), "kind %q is not one of %s%s", r.Kind, quoted(metadata.Kinds), suggest(r.Kind, metadata.Kinds))
+			continue
+		}
+		if !iamNamePattern.MatchString(r.Name) {
+			v.at(p.key("name"), "name %q must be the resource's name: letters, digits and +=,.@_-", r.Name)
+		}
+		id := r.Account + "/" + r.Kind + "/" + strings.ToLower(r.Name)
+		if seen[id] {
+			v.at(p.key("name"), "%s %q of account %q is described twice", r.Kind, r.Name, r.Account)
+		}
+		seen[id] = true
+		principal := r.Kind == metadata.Role || r.Kind == metadata.User
+		runs := r.Kind == metadata.Stack || r.Kind == metadata.Workload
+		only := func(field string, set, allowed bool, kinds string) {
+			if set && !allowed {
+				v.at(p.key(field), "%s applies to %s only; a %s has none", field, kinds, r.Kind)
+			}
+		}
+		only("managedPolicies", len(r.ManagedPolicies) > 0, principal, "roles and users")
+		only("statements", len(r.Statements) > 0, principal, "roles and users")
+		only("trustedBy", len(r.TrustedBy) > 0, r.Kind == metadata.Role, "roles")
+		only("runsAs", r.RunsAs != "", runs, "stacks and workloads")
+		only("service", r.Service != "", r.Kind == metadata.Workload, "workloads")
+		if principal && len(r.ManagedPolicies) == 0 && len(r.Statements) == 0 {
+			v.at(p, "%s %q has no permissions to analyse; list its managedPolicies or statements", r.Kind, r.Name)
+		}
+		for j, mp := range r.ManagedPolicies {
+			if !managedPolPattern.MatchString(mp) {
+				v.at(p.key("managedPolicies").index(j), "%q is not an AWS managed policy name such as ReadOnlyAccess or job-function/Billing", mp)
+			}
+		}
+		v.statements(p.key("statements"), r.Statements, false)
+		for j, t := range r.TrustedBy {
+			if t != TrustOwnAccount && !accountIDPattern.MatchString(t) && !strings.HasSuffix(t, ".amazonaws.com") {
+				v.at(p.key("trustedBy").index(j), "%q is not %q, a 12-digit account ID or a service such as lambda.amazonaws.com", t, TrustOwnAccount)
+			}
+		}
+		if runs && !iamNamePattern.MatchString(r.RunsAs) {
+			v.at(p.key("runsAs"), "name the role this %s runs under (its IAM role name)", r.Kind)
+		}
+		if r.Kind == metadata.Workload {
+			if _, ok := policy.Workloads[r.Service]; !ok {
+				services := slices.Sorted(maps.Keys(policy.Workloads))
+				v.at(p.key("service"), "service %q is not one of %s%s", r.Service, quoted(services), suggest(r.Service, services))
+			}
+		}
 	}
 }

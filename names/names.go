@@ -54,6 +54,10 @@ func (s Scheme) RoleARN(account, short string) string {
 	return s.iam(account, "role/"+s.Role(short))
 }
 
+// NamedRoleARN is the ARN of a role iamstack does not name, such as a
+// standing resource of the model.
+func (s Scheme) NamedRoleARN(account, name string) string { return s.iam(account, "role/"+name) }
+
 // RoleARNPattern matches every role of the prefix in an account.
 func (s Scheme) RoleARNPattern(account string) string { return s.iam(account, "role/"+s.Prefix+"-*") }
 
@@ -93,6 +97,44 @@ func (s Scheme) AWSManagedPolicyARN(name string) string {
 func (s Scheme) StackARNPatterns(account string) []string {
 	base := "arn:" + s.Partition + ":cloudformation:*:" + account + ":stack/"
 	return []string{base + s.Prefix + "/*", base + s.Prefix + "-*/*"}
+}
+
+// OpsPath is the IAM path of the roles, managed policies and instance
+// profiles that OpsR may create and change: its IAM power ends there. It is
+// under the prefix but matches none of the prefix's own name patterns
+// (role/infra-*), which stay read-only to OpsR.
+func (s Scheme) OpsPath() string { return "/" + s.Prefix + "/ops/" }
+
+// OpsARNPatterns match what OpsR may create and change in an account: roles,
+// managed policies and instance profiles under OpsPath.
+func (s Scheme) OpsARNPatterns(account string) []string {
+	return []string{s.OpsRoleARNPattern(account), s.iam(account, "policy"+s.OpsPath()+"*"),
+		s.iam(account, "instance-profile"+s.OpsPath()+"*")}
+}
+
+// OpsRoleARNPattern matches the roles under OpsPath in an account.
+func (s Scheme) OpsRoleARNPattern(account string) string {
+	return s.iam(account, "role"+s.OpsPath()+"*")
+}
+
+// ServiceLinkedRoleARNPattern matches an account's service-linked roles,
+// which AWS services create with policies AWS defines.
+func (s Scheme) ServiceLinkedRoleARNPattern(account string) string {
+	return s.iam(account, "role/aws-service-role/*")
+}
+
+// CDKDeployARNPatterns match what `cdk bootstrap` creates in an account and
+// every later `cdk deploy` trusts: the staging bucket and its objects (the
+// templates CloudFormation reads), the container asset repository, the
+// bootstrap version parameter and the CDKToolkit stack. Any qualifier.
+func (s Scheme) CDKDeployARNPatterns(account string) []string {
+	return []string{
+		"arn:" + s.Partition + ":s3:::cdk-*-assets-" + account + "-*",
+		"arn:" + s.Partition + ":s3:::cdk-*-assets-" + account + "-*/*",
+		"arn:" + s.Partition + ":ecr:*:" + account + ":repository/cdk-*-container-assets-" + account + "-*",
+		"arn:" + s.Partition + ":ssm:*:" + account + ":parameter/cdk-bootstrap/*",
+		"arn:" + s.Partition + ":cloudformation:*:" + account + ":stack/CDKToolkit/*",
+	}
 }
 
 // FirstPasswordSecret names the Secrets Manager secret holding a console

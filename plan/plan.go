@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/iamstack/iamstack/metadata"
 	"github.com/iamstack/iamstack/model"
 	"github.com/iamstack/iamstack/names"
 	"github.com/iamstack/iamstack/policy"
@@ -43,6 +44,9 @@ type Stack struct {
 	Groups          []Group
 	Roles           []Role
 	Users           []User
+	// Standing are the resources the model says stand in the account
+	// outside iamstack: the templates carry them for the analysis only.
+	Standing []metadata.Standing
 }
 
 // ManagedPolicy is a customer managed policy.
@@ -128,7 +132,10 @@ func New(m *model.Model) (*Plan, error) {
 			p.Stacks = append(p.Stacks, b.memberStack(a))
 		}
 	}
-	for _, st := range p.Stacks {
+	for i, st := range p.Stacks {
+		if a, _ := m.Account(st.Account); st.ID == StackID(b.s, a.Name) {
+			p.Stacks[i].Standing = b.standing(a)
+		}
 		b.checkStack(st)
 	}
 	if len(b.problems) > 0 {
@@ -204,6 +211,46 @@ func (b *builder) userOnlyStacks() []Stack {
 		b.cicdUser(&shards[0], name)
 	}
 	return shards
+}
+
+// standing is what the model says stands in an account outside iamstack,
+// as the metadata of the account's main stack: the analysis reads it, and
+// nothing is deployed from it.
+func (b *builder) standing(a model.Account) []metadata.Standing {
+	var out []metadata.Standing
+	for _, r := range b.m.StandingResources {
+		if r.Account != a.Name {
+			continue
+		}
+		s := metadata.Standing{Kind: r.Kind, Name: r.Name, Service: r.Service}
+		for _, mp := range r.ManagedPolicies {
+			s.ManagedPolicyArns = append(s.ManagedPolicyArns, b.s.AWSManagedPolicyARN(mp))
+		}
+		if len(r.Statements) > 0 {
+			d := policy.NewDocument(r.Statements...)
+			s.Policy = &d
+		}
+		if len(r.TrustedBy) > 0 {
+			principal := policy.Principal{}
+			for _, t := range r.TrustedBy {
+				switch {
+				case t == model.TrustOwnAccount:
+					principal["AWS"] = append(principal["AWS"], b.s.AccountRootARN(a.ID))
+				case strings.HasSuffix(t, ".amazonaws.com"):
+					principal["Service"] = append(principal["Service"], t)
+				default:
+					principal["AWS"] = append(principal["AWS"], b.s.AccountRootARN(t))
+				}
+			}
+			d := policy.NewDocument(Statement{Effect: policy.Allow, Principal: principal, Actions: []string{"sts:AssumeRole"}})
+			s.Trust = &d
+		}
+		if r.RunsAs != "" {
+			s.RunsAs = b.s.NamedRoleARN(a.ID, r.RunsAs)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // Shard is the user stack a user lives in: a hash of the name alone, so a
@@ -359,10 +406,14 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	case model.OpsR:
 		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
 		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
-		own = append([]Statement{policy.ServicesFullAccess(r.Services)}, policy.OpsGuard(b.s, a.ID)...)
+		own = append(policy.OpsPermissions(b.s, a.ID, r.Services), policy.OpsGuard(b.s, a.ID)...)
 		policySupp = []Suppression{{nagWildcards, opsServicesReason}}
-		bnd := b.policy(st, policy.OpsBoundaryName, "Permissions boundary every role and user OpsR creates must carry.",
-			policy.OpsBoundary(b.s, a.ID, r.Services))
+		boundary := policy.OpsBoundary(b.s, a.ID, r.Services, b.m.GuardrailStatements(a.Name))
+		if n := boundary.Size(); n > policy.ManagedPolicyMaxSize {
+			b.problem(append(where, "services"), "the boundary of OpsR in account %s (its permissions, guard and the account's guardrails) is %d characters; a boundary is one managed policy, which IAM allows %d. Name fewer services or shorten the custom guardrails of that account",
+				a.Name, n, policy.ManagedPolicyMaxSize)
+		}
+		bnd := b.policy(st, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary)
 		b.suppress(st, bnd, []Suppression{{nagWildcards, opsServicesReason}})
 	default:
 		for _, mp := range r.ManagedPolicies {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/iamstack/iamstack/names"
@@ -14,6 +15,7 @@ const (
 	keyPrincipal   = "aws:PrincipalArn"
 	keyBoundary    = "iam:PermissionsBoundary"
 	keyRegion      = "aws:RequestedRegion"
+	keyStackRole   = "cloudformation:RoleArn"
 	selfUserName   = "${aws:username}"
 	assumeRole     = "sts:AssumeRole"
 )
@@ -173,29 +175,100 @@ func ServicesFullAccess(services []string) Statement {
 }
 
 // OpsBoundaryName is the short name of the permissions boundary that every
-// role and user OpsR creates must carry.
+// role OpsR creates must carry.
 const OpsBoundaryName = "OpsR-Boundary"
 
+// deployPipelineServices are the services that hold what every `cdk deploy`
+// of the account trusts (names.Scheme.CDKDeployARNPatterns) and iamstack's
+// own stacks: OpsR's power over them stops short of those resources.
+var deployPipelineServices = []string{"cloudformation", "ecr", "s3", "ssm"}
+
+// OpsPermissions are OpsR's allows: full power over its services, confined
+// where full power would reach the account's control plane. Containment
+// starts here, on the allow side: what these statements leave out is denied
+// by default, so an action AWS adds tomorrow is out of reach until this code
+// says otherwise.
+//   - iam: only roles, managed policies and instance profiles under OpsPath
+//     (names.Scheme.OpsPath), plus service-linked roles, whose policies AWS
+//     defines. Everything else in IAM (iamstack's identities, the CDK
+//     bootstrap roles, Organizations' access roles, unmanaged users, groups,
+//     identity providers, account settings) stays read-only (ReadOnlyAccess).
+//   - cloudformation, ecr, s3, ssm: everything but the CDK deploy pipeline's
+//     resources and iamstack's stacks.
+//   - organizations: nothing beyond reading; membership and policies are the
+//     management account's.
+func OpsPermissions(s names.Scheme, account string, services []string) []Statement {
+	var full, pipeline []string
+	var out []Statement
+	for _, svc := range services {
+		switch {
+		case svc == "iam":
+			out = append(out,
+				Statement{Sid: "IAMUnderOpsPath", Effect: Allow, Actions: []string{"iam:*"}, Resources: s.OpsARNPatterns(account)},
+				Statement{Sid: "ServiceLinkedRoles", Effect: Allow, Actions: []string{"iam:CreateServiceLinkedRole"},
+					Resources: []string{s.ServiceLinkedRoleARNPattern(account)}})
+		case svc == "organizations":
+		case slices.Contains(deployPipelineServices, svc):
+			pipeline = append(pipeline, svc+":*")
+		default:
+			full = append(full, svc)
+		}
+	}
+	if len(pipeline) > 0 {
+		out = append([]Statement{{Sid: "AllButTheDeployPipeline", Effect: Allow, Actions: pipeline,
+			NotResources: controlPlane(s, account)}}, out...)
+	}
+	if len(full) > 0 {
+		out = append([]Statement{ServicesFullAccess(full)}, out...)
+	}
+	return out
+}
+
+// controlPlane are the resources that decide what the account runs: the CDK
+// deploy pipeline and iamstack's own stacks.
+func controlPlane(s names.Scheme, account string) []string {
+	return append(s.CDKDeployARNPatterns(account), s.StackARNPatterns(account)...)
+}
+
+// pipelineReads are the read actions on the deploy pipeline's resources that
+// OpsR keeps.
+var pipelineReads = []string{"cloudformation:Describe*", "cloudformation:Detect*", "cloudformation:Get*",
+	"cloudformation:List*", "ecr:BatchCheckLayerAvailability", "ecr:BatchGet*", "ecr:Describe*", "ecr:Get*",
+	"ecr:List*", "s3:Get*", "s3:List*", "ssm:Describe*", "ssm:Get*", "ssm:List*"}
+
+// stackRoleActions are the CloudFormation calls that run under a service
+// role: the one they name (cloudformation:RoleArn), else the stack's own.
+// AWS's CloudFormation documentation (using-iam-servicerole): whoever may
+// operate on a stack uses its service role, with or without iam:PassRole.
+var stackRoleActions = []string{"cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet",
+	"cloudformation:CreateStack", "cloudformation:CreateStackSet", "cloudformation:DeleteStack",
+	"cloudformation:RollbackStack", "cloudformation:UpdateStack", "cloudformation:UpdateStackSet"}
+
 // OpsGuard are the denies that keep a holder of IAM power (OpsR, and anything
-// OpsR creates) from raising their own access:
-//   - iamstack's roles, groups, users, policies and stacks are read-only to them;
-//   - a role or user they create, or whose policies they change, must carry
-//     the OpsR boundary, and no boundary can be removed;
-//   - the CDK bootstrap roles (administrators in disguise) cannot be assumed
-//     or passed.
+// OpsR creates) from raising its own access, whatever else the account holds.
+// They back up the confinement of OpsPermissions where an allow from
+// elsewhere (ReadOnlyAccess, a policy attached out of band) could reach:
+//   - iamstack's roles, groups, users and policies are read-only;
+//   - no role but those under OpsPath can be passed to a service or assumed,
+//     so the CDK bootstrap roles, Organizations' and Control Tower's access
+//     roles and any unmanaged role are out of reach;
+//   - a role or user created, or whose policies change, carries the OpsR
+//     boundary, and no boundary is removed;
+//   - the deploy pipeline and iamstack's stacks are read-only, and every
+//     stack operation runs under a role from OpsPath, never under a stack's
+//     own (possibly administrator) service role;
+//   - no stack set instances (they run under the stack set's roles), and the
+//     account stays in its organization, under its SCPs.
 func OpsGuard(s names.Scheme, account string) []Statement {
 	boundary := s.PolicyARN(account, OpsBoundaryName)
+	opsRoles := s.OpsRoleARNPattern(account)
 	return []Statement{
 		{Sid: "IamstackIdentitiesAreReadOnly", Effect: Deny,
 			NotActions: []string{"iam:Get*", "iam:List*", "iam:Generate*", "iam:Simulate*"},
 			Resources: []string{s.RoleARNPattern(account), s.GroupARNPattern(account),
 				s.PolicyARNPattern(account), s.UserARNPattern(account)}},
-		{Sid: "IamstackStacksAreReadOnly", Effect: Deny,
-			Actions: []string{"cloudformation:CancelUpdateStack", "cloudformation:ContinueUpdateRollback",
-				"cloudformation:CreateChangeSet", "cloudformation:CreateStack", "cloudformation:DeleteStack",
-				"cloudformation:ExecuteChangeSet", "cloudformation:RollbackStack", "cloudformation:SetStackPolicy",
-				"cloudformation:UpdateStack", "cloudformation:UpdateTerminationProtection"},
-			Resources: s.StackARNPatterns(account)},
+		{Sid: "OnlyOpsRolesArePassedOrAssumed", Effect: Deny,
+			Actions: []string{"iam:PassRole", assumeRole}, NotResources: []string{opsRoles}},
 		{Sid: "NewAndChangedPrincipalsCarryTheBoundary", Effect: Deny,
 			Actions: []string{"iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:CreateRole", "iam:CreateUser",
 				"iam:DeleteRolePolicy", "iam:DeleteUserPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy",
@@ -206,17 +279,26 @@ func OpsGuard(s names.Scheme, account string) []Statement {
 		{Sid: "BoundariesStay", Effect: Deny,
 			Actions:   []string{"iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"},
 			Resources: []string{"*"}},
-		{Sid: "NoCDKBootstrapRoles", Effect: Deny,
-			Actions:   []string{"iam:PassRole", assumeRole},
-			Resources: []string{"arn:" + s.Partition + ":iam::" + account + ":role/cdk-*"}},
+		{Sid: "DeployPipelineIsReadOnly", Effect: Deny, NotActions: pipelineReads, Resources: controlPlane(s, account)},
+		{Sid: "StacksRunUnderOpsRoles", Effect: Deny, Actions: stackRoleActions, Resources: []string{"*"},
+			Conditions: Conditions{"ArnNotLike": {keyStackRole: {opsRoles}}}},
+		{Sid: "NoStackSetInstances", Effect: Deny,
+			Actions: []string{"cloudformation:CreateStackInstances", "cloudformation:DeleteStackInstances",
+				"cloudformation:ImportStacksToStackSet", "cloudformation:UpdateStackInstances"},
+			Resources: []string{"*"}},
+		{Sid: "MembershipStays", Effect: Deny,
+			Actions:   []string{"organizations:AcceptHandshake", "organizations:LeaveOrganization"},
+			Resources: []string{"*"}},
 	}
 }
 
 // OpsBoundary is the permissions boundary of everything OpsR creates: at most
-// OpsR's services, under the same guard, so nothing OpsR makes can do more
-// than OpsR or escape the guard.
-func OpsBoundary(s names.Scheme, account string, services []string) Document {
-	return NewDocument(append([]Statement{ServicesFullAccess(services)}, OpsGuard(s, account)...)...)
+// OpsR's own permissions, under the same guard and the account's guardrails,
+// so nothing OpsR makes can do more than OpsR or escape a guardrail.
+func OpsBoundary(s names.Scheme, account string, services []string, guardrails []Statement) Document {
+	stmts := OpsPermissions(s, account, services)
+	stmts = append(stmts, OpsGuard(s, account)...)
+	return NewDocument(append(stmts, guardrails...)...)
 }
 
 // globalServices are exempt from region restriction: they have no region, or
@@ -242,11 +324,20 @@ func RegionRestriction(regions []string) Statement {
 		Conditions: Conditions{"StringNotEquals": {keyRegion: regions}}}
 }
 
-// RDSDeletePrevent denies deleting databases and their final safety nets
-// (login.gov's rds_delete_prevent).
+// RDSProtectedActions are the calls that delete a database's data or its
+// safety nets, or can switch those off: deletion protection and backup
+// retention are settings of ModifyDB* calls, and IAM has no condition key for
+// them, so the modify calls are denied whole.
+var RDSProtectedActions = []string{
+	"rds:DeleteBlueGreenDeployment", "rds:DeleteDBCluster", "rds:DeleteDBClusterAutomatedBackup",
+	"rds:DeleteDBClusterSnapshot", "rds:DeleteDBInstance", "rds:DeleteDBInstanceAutomatedBackup",
+	"rds:DeleteDBShardGroup", "rds:DeleteDBSnapshot", "rds:DeleteGlobalCluster", "rds:DeleteTenantDatabase",
+	"rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:ModifyDBShardGroup", "rds:ModifyGlobalCluster",
+}
+
+// RDSDeletePrevent denies deleting databases, their snapshots and automated
+// backups, and modifying the settings that protect them (login.gov's
+// rds_delete_prevent, widened to every such call).
 func RDSDeletePrevent() Statement {
-	return Statement{Sid: "DenyRDSDelete", Effect: Deny,
-		Actions: []string{"rds:DeleteDBCluster", "rds:DeleteDBClusterSnapshot", "rds:DeleteDBInstance",
-			"rds:DeleteDBSnapshot", "rds:DeleteGlobalCluster"},
-		Resources: []string{"*"}}
+	return Statement{Sid: "DenyRDSDelete", Effect: Deny, Actions: slices.Clone(RDSProtectedActions), Resources: []string{"*"}}
 }

@@ -22,11 +22,12 @@ var scheme = names.Scheme{Partition: "aws", Prefix: "infra"}
 // diff of its golden file. Regenerate with `go test ./policy -update`.
 func TestCanonicalPoliciesGolden(t *testing.T) {
 	docs := map[string]policy.Document{
-		"manage-own-user":                  policy.ManageOwnUser(scheme, "111111111111", policy.ManageOwnUserOptions{}),
-		"manage-own-user-first-login":      policy.ManageOwnUser(scheme, "111111111111", policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: true}),
-		"power":                            policy.Power(43200),
-		"human-trust":                      policy.NewDocument(policy.HumanTrust(scheme, "111111111111", "222222222222", "OpsR", 43200)),
-		"ops-boundary":                     policy.OpsBoundary(scheme, "222222222222", []string{"ec2", "iam"}),
+		"manage-own-user":             policy.ManageOwnUser(scheme, "111111111111", policy.ManageOwnUserOptions{}),
+		"manage-own-user-first-login": policy.ManageOwnUser(scheme, "111111111111", policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: true}),
+		"power":                       policy.Power(43200),
+		"human-trust":                 policy.NewDocument(policy.HumanTrust(scheme, "111111111111", "222222222222", "OpsR", 43200)),
+		"ops-boundary": policy.OpsBoundary(scheme, "222222222222", []string{"cloudformation", "ec2", "iam", "organizations", "s3"},
+			[]policy.Statement{policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()}),
 		"assume-role-guards-and-one-grant": policy.NewDocument(append(policy.AssumeRoleGuards(43200), policy.AssumeRoleGrant(scheme, policy.RoleTarget{Account: "222222222222", Role: "ReadR"}))...),
 		"guardrails-region-rds":            policy.NewDocument(policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()),
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/iamstack/iamstack/constructs/identity"
+	"github.com/iamstack/iamstack/metadata"
 	"github.com/iamstack/iamstack/plan"
 )
 
@@ -33,9 +34,8 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		Synthesizer: props.Synthesizer,
 	})
 	// The analysis reads templates, not the model: tell it whose stack this is.
-	stack.TemplateOptions().SetMetadata(&map[string]interface{}{"iamstack": map[string]interface{}{
-		"prefix": p.Prefix, "account": p.Account, "accountType": p.AccountType,
-	}})
+	md := metadata.Template{Prefix: p.Prefix, Account: p.Account, AccountType: p.AccountType, Standing: p.Standing}
+	stack.TemplateOptions().SetMetadata(&map[string]interface{}{metadata.Key: md.Map()})
 
 	policies := map[string]*string{}
 	for _, mp := range p.ManagedPolicies {

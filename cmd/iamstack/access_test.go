@@ -40,7 +40,7 @@ func TestAccessAndDiff(t *testing.T) {
 		"ci-dev (CI/CD)   dev       DeployR                   no        1h",
 		"frank.osei       prod      ReadR                     required  8h",
 		"Administrators (full power, no escalation to find): AdminR in dev, AdminR in prod",
-		"Escalation findings: 0 open, 44 by design",
+		"Escalation findings: 0 open, 85 by design",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("access output lacks %q:\n%s", want, out)
