@@ -161,4 +161,37 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 	if got != "[{infra-dev unchanged} {infra-prod failed} {infra-identity not-deployed}]" {
 		t.Errorf("deploy record: %s", got)
 	}
+
+	// Someone who may write to the CDK staging bucket plants a template under
+	// the release's key: the cdk CLI would skip its own upload and deploy it.
+	// The promotion refuses before anything changes.
+	var assets struct {
+		Files map[string]struct {
+			Destinations map[string]struct{ BucketName, ObjectKey string }
+		}
+	}
+	ab, _ := os.ReadFile(filepath.Join(r.dir, ".iamstack/releases/v0.1.0/assembly/infra-dev.assets.json"))
+	json.Unmarshal(ab, &assets)
+	var bucket, key string
+	for _, f := range assets.Files {
+		for _, d := range f.Destinations {
+			bucket, key = strings.ReplaceAll(strings.ReplaceAll(d.BucketName, "${AWS::AccountId}", dev), "${AWS::Region}", "eu-west-1"), d.ObjectKey
+		}
+	}
+	planted := filepath.Join(t.TempDir(), "planted.json")
+	os.WriteFile(planted, []byte(`{"Resources":{"Backdoor":{"Type":"AWS::IAM::Role","Properties":{"AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]},"ManagedPolicyArns":["arn:aws:iam::aws:policy/AdministratorAccess"]}}}}`), 0o644)
+	if out, err := withEnv(exec.Command("aws", "s3api", "put-object", "--bucket", bucket, "--key", key, "--body", planted)).CombinedOutput(); err != nil {
+		t.Fatalf("plant the object: %v\n%s", err, out)
+	}
+	out, err = promoteTo("dev")
+	if err == nil || !strings.Contains(out, "deploying infra-dev refused before anything changed") || !strings.Contains(out, "someone wrote to the CDK staging bucket") {
+		t.Fatalf("a planted staging object must stop the deploy:\n%s", out)
+	}
+	if out, err := withEnv(exec.Command("aws", "iam", "get-role", "--role-name", "Backdoor")).CombinedOutput(); err == nil {
+		t.Errorf("the planted template was deployed:\n%s", out)
+	}
+	gt, err := withEnv(exec.Command("aws", "cloudformation", "get-template", "--stack-name", "infra", "--output", "json")).Output()
+	if err != nil || !strings.Contains(string(gt), "infra-OpsR-Boundary") {
+		t.Errorf("the stack no longer runs the release: %v\n%s", err, gt)
+	}
 }

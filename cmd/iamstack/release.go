@@ -424,9 +424,23 @@ func deploy(out io.Writer, repo release.Repo, md *model.Model, env string, v rel
 	recordFile := filepath.Join(repo.Dir, ".iamstack", "deploys", fmt.Sprintf("%s-%s-%s.json", env, time.Now().UTC().Format("20060102-150405"), v))
 	save := func() { os.MkdirAll(filepath.Dir(recordFile), 0o755); writeJSONFile(recordFile, records) }
 	for i, s := range order {
+		profile := os.Getenv("IAMSTACK_PROFILE_" + envVar(s.account))
+		store := release.AWSCLI{Profile: profile, Region: md.Region}
+		acct, _ := md.Account(s.account)
+		// What CloudFormation will read must be the release's bytes (see release.VerifyStaged).
+		staged, err := release.StagedFiles(asm, s.id, acct.ID, md.Region)
+		if err == nil {
+			err = release.VerifyStaged(store, staged)
+		}
+		if err != nil {
+			records[i].Status, records[i].Detail = "refused", err.Error()
+			save()
+			return fmt.Errorf("deploying %s refused before anything changed: %w\nDeployed before it: %s. Not deployed: %s. Record: %s",
+				s.id, err, statusList(records, "deployed", "unchanged"), statusList(records, "not-deployed", "refused"), recordFile)
+		}
 		args := []string{"deploy", "--app", asm, s.id, "--exclusively", "--require-approval", "never"}
-		if p := os.Getenv("IAMSTACK_PROFILE_" + envVar(s.account)); p != "" {
-			args = append(args, "--profile", p)
+		if profile != "" {
+			args = append(args, "--profile", profile)
 		}
 		args = append(args, strings.Fields(os.Getenv("IAMSTACK_CDK_DEPLOY_ARGS"))...)
 		fmt.Fprintf(out, "deploying %s (account %s)...\n", s.id, s.account)
@@ -445,6 +459,11 @@ func deploy(out io.Writer, repo release.Repo, md *model.Model, env string, v rel
 		default:
 			records[i].Status = "deployed"
 		}
+		if err := release.VerifyDeployed(store, s.name, filepath.Join(asm, s.id+".template.json")); err != nil {
+			records[i].Status, records[i].Detail = "tampered", err.Error()
+			save()
+			return fmt.Errorf("after deploying %s: %w; stopped. Record: %s", s.id, err, recordFile)
+		}
 		fmt.Fprintf(out, "  %s: %s\n", s.id, records[i].Status)
 	}
 	save()
@@ -452,7 +471,7 @@ func deploy(out io.Writer, repo release.Repo, md *model.Model, env string, v rel
 	return nil
 }
 
-type deployStack struct{ id, account string }
+type deployStack struct{ id, account, name string }
 
 // deployOrder lists the release's stacks in the environment's accounts:
 // member accounts first, so roles exist before grants reach people, then the
@@ -467,21 +486,20 @@ func deployOrder(md *model.Model, env, asm string) ([]deployStack, error) {
 			members = append(members, a)
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join(asm, "*.template.json"))
-	ids := map[string]bool{}
-	for _, f := range files {
-		ids[strings.TrimSuffix(filepath.Base(f), ".template.json")] = true
+	ids, err := release.StackNames(asm)
+	if err != nil {
+		return nil, err
 	}
 	for _, a := range members {
 		id := md.Prefix + "-" + a
-		if !ids[id] {
+		if _, ok := ids[id]; !ok {
 			return nil, fmt.Errorf("the release has no stack %s for account %s", id, a)
 		}
-		out = append(out, deployStack{id, a})
+		out = append(out, deployStack{id, a, ids[id]})
 	}
 	if slices.Contains(inEnv, userOnly) {
 		main := md.Prefix + "-" + userOnly
-		out = append(out, deployStack{main, userOnly})
+		out = append(out, deployStack{main, userOnly, ids[main]})
 		var shards []string
 		for id := range ids {
 			if strings.HasPrefix(id, main+"-users-") {
@@ -490,7 +508,7 @@ func deployOrder(md *model.Model, env, asm string) ([]deployStack, error) {
 		}
 		slices.Sort(shards)
 		for _, id := range shards {
-			out = append(out, deployStack{id, userOnly})
+			out = append(out, deployStack{id, userOnly, ids[id]})
 		}
 	}
 	return out, nil
