@@ -170,7 +170,10 @@ func (c AWSCLI) Object(bucket, key string) ([]byte, bool, error) {
 	f.Close()
 	defer os.Remove(f.Name())
 	if _, err := c.run("s3api", "get-object", "--bucket", bucket, "--key", key, f.Name()); err != nil {
-		if msg := err.Error(); strings.Contains(msg, "NoSuchKey") || strings.Contains(msg, "Not Found") || strings.Contains(msg, "(404)") {
+		switch msg := err.Error(); {
+		case strings.Contains(msg, "NoSuchBucket"):
+			return nil, false, fmt.Errorf("the CDK staging bucket %s does not exist for these credentials: bootstrap the account (README, First-time setup of an account), or use its credentials", bucket)
+		case strings.Contains(msg, "NoSuchKey") || strings.Contains(msg, "(404)"):
 			return nil, false, nil
 		}
 		return nil, false, err

@@ -143,11 +143,12 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 		t.Errorf("a repeated promotion:\n%s", out)
 	}
 
-	// A failing stack stops the promotion and records what was and was not
-	// deployed: infra covers prod, whose stack is bound to account
-	// 333333333333, and these credentials are dev's.
+	// A stack that cannot be deployed stops the promotion and records what
+	// was and was not deployed: infra covers prod, whose stack is bound to
+	// account 333333333333, and these credentials are dev's, which see no
+	// staging bucket of prod's to verify.
 	out, err = promoteTo("infra")
-	if err == nil || !strings.Contains(out, "deploying infra-prod failed; stopped. Deployed before it: infra-dev. Not deployed: infra-prod, infra-identity.") {
+	if err == nil || !strings.Contains(out, "deploying infra-prod refused before anything changed") || !strings.Contains(out, "Deployed before it: infra-dev. Not deployed: infra-prod, infra-identity.") {
 		t.Errorf("a failed stack must stop the promotion with what was deployed:\n%s", out)
 	}
 	records, _ = filepath.Glob(filepath.Join(r.dir, ".iamstack/deploys/infra-*-v0.1.0.json"))
@@ -158,7 +159,7 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 	var rec []struct{ Stack, Status string }
 	json.Unmarshal(rb, &rec)
 	got := fmt.Sprint(rec)
-	if got != "[{infra-dev unchanged} {infra-prod failed} {infra-identity not-deployed}]" {
+	if got != "[{infra-dev unchanged} {infra-prod refused} {infra-identity not-deployed}]" {
 		t.Errorf("deploy record: %s", got)
 	}
 
