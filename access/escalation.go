@@ -68,56 +68,83 @@ type search struct {
 	admin       map[string]bool
 	reach       map[string][]string // principal key -> chain to full power; absent: none
 	visiting    map[string]bool
+	probers     map[string]*prober
+	edgesOf     map[string][]edge
 }
 
 func newSearch(inv *assembly.Inventory, e *estate) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
-		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{}}
+		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
+		probers: map[string]*prober{}, edgesOf: map[string][]edge{}}
 }
 
 // prober decides requests of one principal, acting with a recent MFA
 // session: the strongest case.
 type prober struct {
-	s    *search
-	p    assembly.Principal
-	ctx  evaluate.Context
-	base evaluate.Policies
+	s      *search
+	p      assembly.Principal
+	ctx    evaluate.Context
+	base   evaluate.Policies
+	narrow map[string]evaluate.Policies // by action
 }
 
-func (s *search) prober(p assembly.Principal) prober {
+func (s *search) prober(p assembly.Principal) *prober {
+	k := key(p)
+	if pr, ok := s.probers[k]; ok {
+		return pr
+	}
 	raw := Context(p, true)
 	raw["iam:PolicyARN"] = []string{s.adminPolicy}
-	return prober{s: s, p: p, ctx: evaluate.NewContext(raw), base: evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}}
+	pr := &prober{s: s, p: p, ctx: evaluate.NewContext(raw), base: evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary},
+		narrow: map[string]evaluate.Policies{}}
+	s.probers[k] = pr
+	return pr
+}
+
+// policies are the principal's policies that can decide an action.
+func (pr *prober) policies(action string) evaluate.Policies {
+	ps, ok := pr.narrow[action]
+	if !ok {
+		ps = evaluate.Narrow(pr.base, action)
+		pr.narrow[action] = ps
+	}
+	return ps
 }
 
 // decide evaluates one request of the principal in its own account.
-func (pr prober) decide(action, resource string, extra map[string][]string) evaluate.Result {
+func (pr *prober) decide(action, resource string, extra map[string][]string) evaluate.Result {
 	c := pr.ctx
 	if len(extra) > 0 {
 		c = c.With(extra)
 	}
-	ps := evaluate.Narrow(pr.base, action)
-	if !evaluate.MayAllow(c, ps, action, resource) {
-		// Nothing allows it; an explicit deny still tells guardrails apart.
-		r := evaluate.EvaluateIn(c, evaluate.Request{Principal: pr.p.ARN, PrincipalAccount: pr.p.Account, Action: action,
-			Resource: resource, ResourceAccount: pr.s.e.id}, ps)
-		if r.Decision == evaluate.Allow {
-			r.Decision = evaluate.ImplicitDeny
-		}
-		return r
-	}
 	return evaluate.EvaluateIn(c, evaluate.Request{Principal: pr.p.ARN, PrincipalAccount: pr.p.Account, Action: action,
-		Resource: resource, ResourceAccount: pr.s.e.id}, ps)
+		Resource: resource, ResourceAccount: pr.s.e.id}, pr.policies(action))
 }
 
-func (pr prober) allowed(action, resource string, extra map[string][]string) bool {
+// allowed tells whether the principal may make a request. Without a
+// resource policy nothing but an identity allow can allow it, so most
+// requests are settled without a full evaluation.
+func (pr *prober) allowed(action, resource string, extra map[string][]string) bool {
+	c := pr.ctx
+	if len(extra) > 0 {
+		c = c.With(extra)
+	}
+	if !evaluate.MayAllow(c, pr.policies(action), action, resource) {
+		return false
+	}
 	return pr.decide(action, resource, extra).Decision == evaluate.Allow
+}
+
+// denied tells whether a request is explicitly denied: how a guardrail
+// that binds the principal shows.
+func (pr *prober) denied(action, resource string, extra map[string][]string) bool {
+	return pr.decide(action, resource, extra).Decision == evaluate.ExplicitDeny
 }
 
 // assumes tells whether the principal may assume role r: its own policies
 // and r's trust must both allow it.
-func (pr prober) assumes(r assembly.Principal) bool {
-	ps := evaluate.Narrow(pr.base, "sts:AssumeRole")
+func (pr *prober) assumes(r assembly.Principal) bool {
+	ps := pr.policies("sts:AssumeRole")
 	ps.Resource = r.Trust
 	return evaluate.EvaluateIn(pr.ctx, evaluate.Request{Principal: pr.p.ARN, PrincipalAccount: pr.p.Account,
 		Action: "sts:AssumeRole", Resource: r.ARN, ResourceAccount: r.Account}, ps).Decision == evaluate.Allow
@@ -161,6 +188,16 @@ type edge struct {
 
 // edges are the ways p acts as another principal of the account.
 func (s *search) edges(p assembly.Principal) []edge {
+	k := key(p)
+	if e, ok := s.edgesOf[k]; ok {
+		return e
+	}
+	out := s.findEdges(p)
+	s.edgesOf[k] = out
+	return out
+}
+
+func (s *search) findEdges(p assembly.Principal) []edge {
 	pr := s.prober(p)
 	var out []edge
 	for _, r := range s.e.roles {
@@ -215,7 +252,7 @@ func (s *search) role(arn string) (assembly.Principal, bool) {
 // creatable are the roles p can create and give AdministratorAccess to,
 // each with a permissions boundary it may carry: what they can do is what
 // that boundary allows.
-func (s *search) creatable(pr prober) []edge {
+func (s *search) creatable(pr *prober) []edge {
 	scheme := names.Scheme{Partition: s.e.partition, Prefix: s.inv.Account(s.e.id).Prefix}
 	var out []edge
 	for _, path := range []string{"/", scheme.OpsPath()} {
@@ -287,7 +324,7 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 		out = append(out, f)
 	}
 	for _, m := range methods {
-		if len(evaluate.Narrow(pr.base, m.action).Identity) == 0 {
+		if len(pr.policies(m.action).Identity) == 0 {
 			continue
 		}
 		for _, t := range s.targets(p, m.target) {
@@ -318,7 +355,7 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 
 // chains adds the findings that take more than one step or go through
 // something iamstack does not create.
-func (s *search) chains(p assembly.Principal, pr prober, add func(method, action, target string, steps []string)) {
+func (s *search) chains(p assembly.Principal, pr *prober, add func(method, action, target string, steps []string)) {
 	for _, e := range s.edges(p) {
 		sub, ok := s.reaches(e.to, reachDepth-1)
 		if !ok {
@@ -360,8 +397,8 @@ func (s *search) chains(p assembly.Principal, pr prober, add func(method, action
 // guardrails finds the guardrails that bind p (by what it is explicitly
 // denied) and every way around them: an action the guardrail should deny,
 // and a principal p acts as that the guardrail does not bind.
-func (s *search) guardrails(p assembly.Principal, pr prober, add func(method, action, target string, steps []string)) {
-	rds := pr.decide("rds:DeleteDBInstance", "*", nil).Decision == evaluate.ExplicitDeny
+func (s *search) guardrails(p assembly.Principal, pr *prober, add func(method, action, target string, steps []string)) {
+	rds := pr.denied("rds:DeleteDBInstance", "*", nil)
 	if rds {
 		for _, a := range policy.RDSProtectedActions {
 			if pr.allowed(a, "*", nil) {
@@ -371,7 +408,7 @@ func (s *search) guardrails(p assembly.Principal, pr prober, add func(method, ac
 	}
 	region := ""
 	for _, r := range probeRegions {
-		if pr.decide("ec2:RunInstances", "*", map[string][]string{"aws:RequestedRegion": {r}}).Decision == evaluate.ExplicitDeny {
+		if pr.denied("ec2:RunInstances", "*", map[string][]string{"aws:RequestedRegion": {r}}) {
 			region = r
 			break
 		}
