@@ -62,7 +62,7 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		add("many-services", many)
-		for seed := uint64(1); len(fixtures) < 1+randomModels && seed < 200; seed++ {
+		for seed := uint64(1); len(fixtures) < 2+randomModels && seed < 200; seed++ {
 			add(fmt.Sprintf("random-%d", seed), synthetic.Random(seed))
 		}
 		return m.Run()
@@ -98,7 +98,7 @@ func example(t *testing.T) *fixture {
 // exactly what the model declares, in both directions; every human entry
 // requires MFA; CI/CD users reach exactly their roles, without MFA.
 func TestMatrixEqualsDeclaredGrants(t *testing.T) {
-	if len(fixtures) < 1+randomModels/2 {
+	if len(fixtures) < 2+randomModels/2 {
 		t.Fatalf("only %d models synthesized", len(fixtures))
 	}
 	for _, f := range fixtures {
