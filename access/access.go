@@ -17,6 +17,7 @@ import (
 // own account.
 type Entry struct {
 	User     string `json:"user"`
+	UserARN  string `json:"userArn"`
 	UserKind string `json:"userKind"` // human or cicd
 	// Type is "assume-role" or "direct".
 	Type      string `json:"type"`
@@ -157,12 +158,12 @@ func userEntries(inv *assembly.Inventory, u assembly.Principal, findings map[str
 			res = noMFA
 		}
 		a := inv.Account(r.Account)
-		out = append(out, Entry{User: u.Name, UserKind: kind, Type: "assume-role", Account: a.Name, AccountID: a.ID,
+		out = append(out, Entry{User: u.Name, UserARN: u.ARN, UserKind: kind, Type: "assume-role", Account: a.Name, AccountID: a.ID,
 			Role: inv.RoleShortName(r), RoleARN: r.ARN, MFA: noMFA.Decision != evaluate.Allow,
 			MaxSessionSeconds: r.MaxSessionSeconds, Via: res.AllowedBy, Findings: nonNil(findings[r.ARN])})
 	}
 	for _, c := range directCapabilities(u) {
-		c.User, c.UserKind, c.Account, c.AccountID = u.Name, kind, home.Name, home.ID
+		c.User, c.UserARN, c.UserKind, c.Account, c.AccountID = u.Name, u.ARN, kind, home.Name, home.ID
 		c.Findings = nonNil(findings[u.ARN])
 		out = append(out, c)
 	}

@@ -54,6 +54,9 @@ type Principal struct {
 	Direct, Inline []string
 	// ManagedPolicies counts the managed policies attached to it.
 	ManagedPolicies int
+	// Entity is the model entity iamstack wrote it for (zero for a resource
+	// iamstack did not write).
+	Entity metadata.Entity
 }
 
 // Group is an IAM group.
@@ -62,6 +65,7 @@ type Group struct {
 	Policies                             []evaluate.Policy
 	Inline                               []string
 	ManagedPolicies                      int
+	Entity                               metadata.Entity
 }
 
 // Stack is one template of the assembly.
@@ -75,6 +79,7 @@ type Stack struct {
 type ManagedPolicy struct {
 	Account, Name, ARN string
 	Document           policy.Document
+	Entity             metadata.Entity
 }
 
 // Inventory is everything IAM an assembly creates.
@@ -120,6 +125,9 @@ type template struct {
 	Resources map[string]struct {
 		Type       string         `json:"Type"`
 		Properties map[string]any `json:"Properties"`
+		Metadata   struct {
+			Iamstack metadata.Entity `json:"iamstack"`
+		} `json:"Metadata"`
 	} `json:"Resources"`
 }
 
@@ -220,7 +228,7 @@ func build(stacks []stack) (*Inventory, error) {
 				fail("%s/%s: %v", s.id, id, err)
 				continue
 			}
-			mp := ManagedPolicy{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Document: doc}
+			mp := ManagedPolicy{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Document: doc, Entity: res.Metadata.Iamstack}
 			policies[mp.ARN] = mp
 			inv.ManagedPolicies = append(inv.ManagedPolicies, mp)
 		}
@@ -260,7 +268,7 @@ func build(stacks []stack) (*Inventory, error) {
 		for _, id := range sortedIDs(s.tpl.Resources) {
 			res := s.tpl.Resources[id]
 			if res.Type == "AWS::IAM::Group" {
-				g := Group{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, LogicalID: id}
+				g := Group{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, LogicalID: id, Entity: res.Metadata.Iamstack}
 				g.Policies, g.Inline, g.ManagedPolicies = attached(r, "group "+g.Name, res.Properties)
 				groups[key{s.account, g.Name}] = g
 				inv.Groups = append(inv.Groups, g)
@@ -277,7 +285,7 @@ func build(stacks []stack) (*Inventory, error) {
 				u := Principal{Kind: "user", Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
 					Path: stringOr(props["Path"], "/"), Tags: map[string]string{}}
 				u.Identity, u.Inline, u.ManagedPolicies = attached(r, "user "+u.Name, props)
-				u.LogicalID = id
+				u.LogicalID, u.Entity = id, res.Metadata.Iamstack
 				for _, p := range u.Identity {
 					u.Direct = append(u.Direct, p.Name)
 				}
@@ -307,7 +315,7 @@ func build(stacks []stack) (*Inventory, error) {
 				role := Principal{Kind: "role", Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
 					Path: stringOr(props["Path"], "/")}
 				role.Identity, role.Inline, role.ManagedPolicies = attached(r, "role "+role.Name, props)
-				role.LogicalID = id
+				role.LogicalID, role.Entity = id, res.Metadata.Iamstack
 				trust, err := r.document(props["AssumeRolePolicyDocument"])
 				if err != nil {
 					fail("role %s: trust policy: %v", role.Name, err)

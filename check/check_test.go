@@ -124,33 +124,29 @@ func TestEachRuleCatchesItsBreak(t *testing.T) {
 		edit        func(map[string]any)
 		want        string
 	}{
-		{"IAMSTACK-MFA", "infra-dev", func(r map[string]any) {
-			dropCondition(props(r, "RoleReadR")["AssumeRolePolicyDocument"], "NumericLessThan")
-		}, ""}, // the identity side still bounds the age: no violation; see below
-		{"IAMSTACK-SESSION-NAME", "infra-dev", func(r map[string]any) {
-			dropCondition(props(r, "RoleReadR")["AssumeRolePolicyDocument"], "StringEquals")
-		}, ""},
+		// IAMSTACK-MFA and IAMSTACK-SESSION-NAME need both sides weakened:
+		// TestMFAAndSessionNameNeedBothSidesWeakened.
 		{"IAMSTACK-DIRECT-POLICY", "infra-identity", func(r map[string]any) {
 			props(r, "UserBobNguyenEEEBB3CC")["ManagedPolicyArns"] = []any{"arn:aws:iam::aws:policy/ReadOnlyAccess"}
-		}, "IAMSTACK-DIRECT-POLICY user bob.nguyen: has policies attached directly: ReadOnlyAccess"},
+		}, "IAMSTACK-DIRECT-POLICY user bob.nguyen in identity: has policies attached directly: ReadOnlyAccess"},
 		{"IAMSTACK-INLINE-POLICY", "infra-dev", func(r map[string]any) {
 			props(r, "RoleReadR")["Policies"] = []any{map[string]any{"PolicyName": "extra",
 				"PolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}}}}
-		}, "IAMSTACK-INLINE-POLICY role infra-ReadR: has inline policies: extra [to accept it, add under roles.ReadR: waivers: {IAMSTACK-INLINE-POLICY: <reason>}]"},
+		}, "IAMSTACK-INLINE-POLICY role infra-ReadR in dev: has inline policies: extra [to accept it, add under roles.ReadR: waivers: {IAMSTACK-INLINE-POLICY: <reason>}]"},
 		{"IAMSTACK-PREFIX", "infra-dev", func(r map[string]any) {
 			props(r, "CicdGroupCiDevED5EA46B")["GroupName"] = "deployers"
-		}, "IAMSTACK-PREFIX group deployers: name lacks the prefix infra-"},
+		}, "IAMSTACK-PREFIX group deployers in dev: name lacks the prefix infra-"},
 		{"IAMSTACK-PRINCIPAL-STAR", "infra-dev", func(r map[string]any) {
 			trust := props(r, "RoleReadR")["AssumeRolePolicyDocument"].(map[string]any)
 			trust["Statement"] = append(trust["Statement"].([]any), map[string]any{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})
-		}, "IAMSTACK-PRINCIPAL-STAR role infra-ReadR: trust policy names Principal \"*\""},
+		}, "IAMSTACK-PRINCIPAL-STAR role infra-ReadR in dev: trust policy names Principal \"*\""},
 		{"IAMSTACK-QUOTA", "infra-dev", func(r map[string]any) {
 			arns := []any{}
 			for i := 0; i < 11; i++ {
 				arns = append(arns, fmt.Sprintf("arn:aws:iam::aws:policy/Extra%d", i))
 			}
 			props(r, "RoleReadR")["ManagedPolicyArns"] = arns
-		}, "IAMSTACK-QUOTA role infra-ReadR: has 11 managed policies; IAM allows 10"},
+		}, "IAMSTACK-QUOTA role infra-ReadR in dev: has 11 managed policies; IAM allows 10"},
 		{"IAMSTACK-ESCALATION", "infra-dev", func(r map[string]any) {
 			for id := range r {
 				if strings.HasPrefix(id, "PolicyOpsRPolicy") {
@@ -167,9 +163,6 @@ func TestEachRuleCatchesItsBreak(t *testing.T) {
 		}, "IAMSTACK-ESCALATION OpsR in dev: can iam:AttachRolePolicy on infra-AdminR (attach a policy to a role)"},
 	}
 	for _, tc := range cases {
-		if tc.want == "" {
-			continue
-		}
 		t.Run(tc.rule, func(t *testing.T) {
 			got := check.Failures(violations(t, exampleModel(), mutate(t, tc.stack, tc.edit)))
 			var texts []string
@@ -241,7 +234,7 @@ func TestWaiverAcceptsOneResource(t *testing.T) {
 			failed = append(failed, v.Resource)
 		}
 	}
-	if !slices.Equal(accepted, []string{"role infra-ReadR"}) || !slices.Equal(failed, []string{"role infra-AdminR"}) {
+	if !slices.Equal(accepted, []string{"role infra-ReadR in dev"}) || !slices.Equal(failed, []string{"role infra-AdminR in dev"}) {
 		t.Errorf("waiver on ReadR: accepted %v, failed %v", accepted, failed)
 	}
 }
@@ -259,10 +252,12 @@ func TestRemovals(t *testing.T) {
 	if len(got) != 1 || got[0].Acknowledged != "" || !strings.Contains(got[0].String(), "user frank.osei in account identity is deleted: its MFA devices, access keys and password would be lost. If intended, add it to acknowledgedRemovals") {
 		t.Errorf("unacknowledged removal: %v", got)
 	}
-	acked := parse(removed + "acknowledgedRemovals:\n  - {kind: user, name: frank.osei, reason: left the company on 2026-11-20}\n")
-	got = check.Removals(base, head, acked)
-	if len(got) != 1 || got[0].Acknowledged != "left the company on 2026-11-20" {
-		t.Errorf("acknowledged removal: %v", got)
+	for account, want := range map[string]bool{"identity": true, "all": true, "dev": false} {
+		acked := parse(removed + "acknowledgedRemovals:\n  - {kind: user, name: frank.osei, account: " + account + ", reason: left the company on 2026-11-20}\n")
+		got = check.Removals(base, head, acked)
+		if len(got) != 1 || (got[0].Acknowledged == "left the company on 2026-11-20") != want {
+			t.Errorf("removal acknowledged for account %s: %v", account, got)
+		}
 	}
 	// Spreading users over two stacks moves some: that replaces them.
 	moved := t.TempDir()
@@ -358,5 +353,66 @@ func TestWorkflowRunsMakeCheck(t *testing.T) {
 	mk, _ := os.ReadFile("../Makefile")
 	if !strings.Contains(string(mk), "\ncheck:") {
 		t.Error("the Makefile has no check target")
+	}
+}
+
+// Resources are attributed by the metadata iamstack writes, never by their
+// names: models built to collide get every violation on the right entity.
+func TestViolationsGoToTheRightEntity(t *testing.T) {
+	yaml := strings.Replace(string(iamstack.Example()), "cicdUsers:\n", `cicdUsers:
+  ci:
+    account: dev
+    statements: [{effect: Allow, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::example-artifacts-dev/*"]}]
+    waivers: {IAMSTACK-PRINCIPAL-STAR: "a waiver of ci must never reach ci-2"}
+  ci-2:
+    account: dev
+    statements: [{effect: Allow, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::example-artifacts-dev/*"]}]
+  bob.nguyen:
+    account: dev
+    statements: [{effect: Allow, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::example-artifacts-dev/*"]}]
+`, 1)
+	m := parse(yaml)
+	dir := t.TempDir()
+	mustSynth(m, dir, false)
+	// ci-2's policy opens to everyone, and dev's ReadR forgets MFA age and
+	// session name on both sides: the human bob.nguyen must be the one
+	// reported, not the CI/CD user of the same name in dev.
+	edit := func(file string, f func(map[string]any)) {
+		b, _ := os.ReadFile(filepath.Join(dir, file))
+		var tpl map[string]any
+		json.Unmarshal(b, &tpl)
+		f(tpl["Resources"].(map[string]any))
+		b, _ = json.Marshal(tpl)
+		os.WriteFile(filepath.Join(dir, file), b, 0o644)
+	}
+	edit("infra-dev.template.json", func(r map[string]any) {
+		var doc map[string]any
+		for id, res := range r {
+			if res.(map[string]any)["Type"] == "AWS::IAM::ManagedPolicy" && props(r, id)["ManagedPolicyName"] == "infra-Cicd-ci-2" {
+				doc = props(r, id)["PolicyDocument"].(map[string]any)
+			}
+		}
+		doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"})
+		dropCondition(props(r, "RoleReadR")["AssumeRolePolicyDocument"], "NumericLessThan")
+	})
+	edit("infra-identity.template.json", func(r map[string]any) {
+		dropStatements(props(r, "PolicyAssumeRoleG")["PolicyDocument"], "DenyAssumeRoleWithOldMFA")
+	})
+	var got []string
+	for _, v := range violations(t, m, dir) {
+		got = append(got, v.String())
+	}
+	for _, want := range []string{
+		`IAMSTACK-PRINCIPAL-STAR policy infra-Cicd-ci-2 in dev: names Principal "*" [to accept it, add under cicdUsers.ci-2: waivers: {IAMSTACK-PRINCIPAL-STAR: <reason>}]`,
+		"IAMSTACK-MFA role infra-ReadR in dev: admits bob.nguyen with an MFA session of any age; bound aws:MultiFactorAuthAge [to accept it, add under roles.ReadR",
+	} {
+		if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, want) }) {
+			t.Errorf("want %q among:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	for _, v := range got {
+		if strings.Contains(v, "waived: a waiver of ci") {
+			t.Errorf("ci's waiver leaked: %s", v)
+		}
 	}
 }

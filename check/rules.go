@@ -13,6 +13,7 @@ import (
 	"github.com/iamstack/iamstack/access"
 	"github.com/iamstack/iamstack/assembly"
 	"github.com/iamstack/iamstack/evaluate"
+	"github.com/iamstack/iamstack/metadata"
 	"github.com/iamstack/iamstack/model"
 	"github.com/iamstack/iamstack/plan"
 	"github.com/iamstack/iamstack/policy"
@@ -60,13 +61,16 @@ func (v Violation) String() string {
 
 // Templates runs iamstack's rules over an analyzed assembly of model m.
 func Templates(m *model.Model, inv *assembly.Inventory, rep access.Report) []Violation {
-	c := &checker{m: m, inv: inv}
+	c := &checker{m: m, inv: inv, principals: map[string]assembly.Principal{}}
+	for _, p := range append(append([]assembly.Principal(nil), inv.Users...), inv.Roles...) {
+		c.principals[p.ARN] = p
+	}
 	c.mfaAndSessionName(rep)
 	c.policies()
 	c.quotas()
 	for _, f := range rep.Findings {
 		if f.ByDesign == "" {
-			c.add("IAMSTACK-ESCALATION", f.Principal, principalKind(inv, f.PrincipalARN), principalName(inv, f.PrincipalARN),
+			c.add("IAMSTACK-ESCALATION", f.Principal, c.principals[f.PrincipalARN].Entity,
 				fmt.Sprintf("can %s on %s (%s)", f.Action, f.Target, f.Method))
 		}
 	}
@@ -74,148 +78,119 @@ func Templates(m *model.Model, inv *assembly.Inventory, rep access.Report) []Vio
 }
 
 type checker struct {
-	m   *model.Model
-	inv *assembly.Inventory
-	out []Violation
+	m          *model.Model
+	inv        *assembly.Inventory
+	principals map[string]assembly.Principal // by ARN
+	out        []Violation
 }
 
-// add records a violation of a resource, waived when the model entity it
-// belongs to says so. kind and name identify the IAM resource.
-func (c *checker) add(rule, resource, kind, name, msg string) {
+// add records a violation of a resource, waived when the model entity the
+// resource comes from (its iamstack metadata) says so.
+func (c *checker) add(rule, resource string, e metadata.Entity, msg string) {
 	v := Violation{Rule: rule, Resource: resource, Message: msg}
-	if w, field := c.waivers(kind, name); field != "" {
+	if w, field := c.waivers(e); field != "" {
 		v.Waiver, v.Waived = field, w[rule]
 	}
 	c.out = append(c.out, v)
 }
 
-// waivers finds the model entity an IAM resource comes from: a role, a
-// user or a CI/CD user, or their policies and groups. iamstack's shared
-// resources (AssumeRoleG, ManageOwnUserG, guardrails, ...) belong to no
-// entity and cannot be waived.
-func (c *checker) waivers(kind, name string) (model.Waivers, string) {
-	prefix := c.m.Prefix + "-"
-	switch kind {
-	case "user":
-		if u, ok := c.m.Users[name]; ok {
-			return u.Waivers, "users." + name
+// waivers finds the waivers of a model entity: a role, a user or a CI/CD
+// user. iamstack's shared resources (AssumeRoleG, ManageOwnUserG,
+// guardrails, ...) and resources iamstack did not write belong to no entity
+// and cannot be waived.
+func (c *checker) waivers(e metadata.Entity) (model.Waivers, string) {
+	switch e.Kind {
+	case metadata.EntityUser:
+		if u, ok := c.m.Users[e.Name]; ok {
+			return u.Waivers, "users." + e.Name
 		}
-		if u, ok := c.m.CICDUsers[name]; ok {
-			return u.Waivers, "cicdUsers." + name
+	case metadata.EntityCICDUser:
+		if u, ok := c.m.CICDUsers[e.Name]; ok {
+			return u.Waivers, "cicdUsers." + e.Name
 		}
-	case "role":
-		if r, ok := c.m.Roles[strings.TrimPrefix(name, prefix)]; ok {
-			return r.Waivers, "roles." + strings.TrimPrefix(name, prefix)
+	case metadata.EntityRole:
+		if r, ok := c.m.Roles[e.Name]; ok {
+			return r.Waivers, "roles." + e.Name
 		}
-		if role := strings.TrimPrefix(name, prefix); slices.Contains(c.m.RoleNames(), role) {
-			return nil, "roles." + role
-		}
-	case "policy":
-		short := strings.TrimPrefix(name, prefix)
-		if ci, ok := strings.CutPrefix(short, "Cicd-"); ok {
-			return c.waivers("user", trimNumber(ci))
-		}
-		if role, ok := strings.CutSuffix(trimNumber(short), "-Policy"); ok {
-			return c.waivers("role", prefix+role)
-		}
-	case "group":
-		if ci, ok := strings.CutPrefix(strings.TrimPrefix(name, prefix), "CicdG-"); ok {
-			return c.waivers("user", ci)
+		if slices.Contains(c.m.RoleNames(), e.Name) {
+			return nil, "roles." + e.Name
 		}
 	}
 	return nil, ""
 }
 
-// trimNumber strips the -2, -3 ... of split policies.
-func trimNumber(s string) string {
-	if i := strings.LastIndex(s, "-"); i > 0 && strings.Trim(s[i+1:], "0123456789") == "" && i+1 < len(s) {
-		return s[:i]
-	}
-	return s
+// where names a resource with its account, so that two accounts' resources
+// of the same name are told apart.
+func (c *checker) where(kind, name, account string) string {
+	return kind + " " + name + " in " + c.inv.Account(account).Name
 }
 
 func (c *checker) mfaAndSessionName(rep access.Report) {
-	users, roles := map[string]assembly.Principal{}, map[string]assembly.Principal{}
-	for _, u := range c.inv.Users {
-		users[u.Account+"/"+u.Name] = u
-	}
-	for _, r := range c.inv.Roles {
-		roles[r.ARN] = r
-	}
 	for _, e := range rep.Entries {
 		if e.UserKind != "human" {
 			continue
 		}
+		u := c.principals[e.UserARN]
 		what := e.Capability
 		if e.Type == "assume-role" {
 			what = e.Role + " in " + e.Account
 		}
 		if !e.MFA {
-			c.add("IAMSTACK-MFA", "user "+e.User, "user", e.User, "reaches "+what+" without an MFA session")
+			c.add("IAMSTACK-MFA", c.where("user", u.Name, u.Account), u.Entity, "reaches "+what+" without an MFA session")
 		}
 		if e.Type != "assume-role" {
 			continue
 		}
-		u := users[userAccount(c.inv, e)+"/"+e.User]
-		r := roles[e.RoleARN]
+		r := c.principals[e.RoleARN]
 		req, ps := access.AssumeRole(u, r, true)
 		stale := access.Context(u, true)
 		stale["aws:MultiFactorAuthAge"] = []string{"315360000"} // ten years
 		if evaluate.EvaluateIn(evaluate.NewContext(stale), req, ps).Decision == evaluate.Allow {
-			c.add("IAMSTACK-MFA", "role "+r.Name+" in "+e.Account, "role", r.Name, "admits "+e.User+" with an MFA session of any age; bound aws:MultiFactorAuthAge")
+			c.add("IAMSTACK-MFA", c.where("role", r.Name, r.Account), r.Entity, "admits "+e.User+" with an MFA session of any age; bound aws:MultiFactorAuthAge")
 		}
 		other := access.Context(u, true)
 		other["sts:RoleSessionName"] = []string{"not-" + e.User}
 		if evaluate.EvaluateIn(evaluate.NewContext(other), req, ps).Decision == evaluate.Allow {
-			c.add("IAMSTACK-SESSION-NAME", "role "+r.Name+" in "+e.Account, "role", r.Name, "admits "+e.User+" under another session name; require sts:RoleSessionName = ${aws:username}")
+			c.add("IAMSTACK-SESSION-NAME", c.where("role", r.Name, r.Account), r.Entity, "admits "+e.User+" under another session name; require sts:RoleSessionName = ${aws:username}")
 		}
 	}
-}
-
-func userAccount(inv *assembly.Inventory, e access.Entry) string {
-	for _, u := range inv.Users {
-		if u.Name == e.User {
-			return u.Account
-		}
-	}
-	return ""
 }
 
 func (c *checker) policies() {
 	prefix := c.m.Prefix + "-"
 	for _, u := range c.inv.Users {
 		if len(u.Direct) > 0 {
-			c.add("IAMSTACK-DIRECT-POLICY", "user "+u.Name, "user", u.Name, "has policies attached directly: "+strings.Join(u.Direct, ", "))
+			c.add("IAMSTACK-DIRECT-POLICY", c.where("user", u.Name, u.Account), u.Entity, "has policies attached directly: "+strings.Join(u.Direct, ", "))
 		}
 		if len(u.Inline) > 0 {
-			c.add("IAMSTACK-INLINE-POLICY", "user "+u.Name, "user", u.Name, "has inline policies: "+strings.Join(u.Inline, ", "))
+			c.add("IAMSTACK-INLINE-POLICY", c.where("user", u.Name, u.Account), u.Entity, "has inline policies: "+strings.Join(u.Inline, ", "))
 		}
 	}
 	for _, r := range c.inv.Roles {
 		if !strings.HasPrefix(r.Name, prefix) {
-			c.add("IAMSTACK-PREFIX", "role "+r.Name, "role", r.Name, "name lacks the prefix "+prefix)
+			c.add("IAMSTACK-PREFIX", c.where("role", r.Name, r.Account), r.Entity, "name lacks the prefix "+prefix)
 		}
 		if len(r.Inline) > 0 {
-			c.add("IAMSTACK-INLINE-POLICY", "role "+r.Name, "role", r.Name, "has inline policies: "+strings.Join(r.Inline, ", "))
+			c.add("IAMSTACK-INLINE-POLICY", c.where("role", r.Name, r.Account), r.Entity, "has inline policies: "+strings.Join(r.Inline, ", "))
 		}
 		if r.Trust != nil && starPrincipal(r.Trust.Document) {
-			c.add("IAMSTACK-PRINCIPAL-STAR", "role "+r.Name, "role", r.Name, "trust policy names Principal \"*\"")
+			c.add("IAMSTACK-PRINCIPAL-STAR", c.where("role", r.Name, r.Account), r.Entity, "trust policy names Principal \"*\"")
 		}
 	}
 	for _, g := range c.inv.Groups {
 		if !strings.HasPrefix(g.Name, prefix) {
-			c.add("IAMSTACK-PREFIX", "group "+g.Name, "group", g.Name, "name lacks the prefix "+prefix)
+			c.add("IAMSTACK-PREFIX", c.where("group", g.Name, g.Account), g.Entity, "name lacks the prefix "+prefix)
 		}
 		if len(g.Inline) > 0 {
-			c.add("IAMSTACK-INLINE-POLICY", "group "+g.Name, "group", g.Name, "has inline policies: "+strings.Join(g.Inline, ", "))
+			c.add("IAMSTACK-INLINE-POLICY", c.where("group", g.Name, g.Account), g.Entity, "has inline policies: "+strings.Join(g.Inline, ", "))
 		}
 	}
 	for _, mp := range c.inv.ManagedPolicies {
 		if !strings.HasPrefix(mp.Name, prefix) {
-			c.add("IAMSTACK-PREFIX", "policy "+mp.Name, "policy", mp.Name, "name lacks the prefix "+prefix)
+			c.add("IAMSTACK-PREFIX", c.where("policy", mp.Name, mp.Account), mp.Entity, "name lacks the prefix "+prefix)
 		}
 		if starPrincipal(mp.Document) {
-			c.add("IAMSTACK-PRINCIPAL-STAR", "policy "+mp.Name, "policy", mp.Name, "names Principal \"*\"")
+			c.add("IAMSTACK-PRINCIPAL-STAR", c.where("policy", mp.Name, mp.Account), mp.Entity, "names Principal \"*\"")
 		}
 	}
 }
@@ -230,44 +205,31 @@ func starPrincipal(d policy.Document) bool {
 }
 
 func (c *checker) quotas() {
-	q := func(resource, kind, name, msg string, n, limit int) {
+	q := func(resource string, e metadata.Entity, msg string, n, limit int) {
 		if n > limit {
-			c.add("IAMSTACK-QUOTA", resource, kind, name, fmt.Sprintf(msg, n, limit))
+			c.add("IAMSTACK-QUOTA", resource, e, fmt.Sprintf(msg, n, limit))
 		}
 	}
 	for _, s := range c.inv.Stacks {
-		q("stack "+s.ID, "", "", "holds %d resources; CloudFormation allows %d", s.Resources, plan.MaxResourcesPerStack)
-		q("stack "+s.ID, "", "", "template is %d bytes; CloudFormation allows %d", s.TemplateBytes, plan.MaxTemplateSize)
+		q("stack "+s.ID, metadata.Entity{}, "holds %d resources; CloudFormation allows %d", s.Resources, plan.MaxResourcesPerStack)
+		q("stack "+s.ID, metadata.Entity{}, "template is %d bytes; CloudFormation allows %d", s.TemplateBytes, plan.MaxTemplateSize)
 	}
 	for _, mp := range c.inv.ManagedPolicies {
-		q("policy "+mp.Name, "policy", mp.Name, "is %d characters; IAM allows %d", mp.Document.Size(), policy.ManagedPolicyMaxSize)
+		q(c.where("policy", mp.Name, mp.Account), mp.Entity, "is %d characters; IAM allows %d", mp.Document.Size(), policy.ManagedPolicyMaxSize)
 	}
 	for _, r := range c.inv.Roles {
 		if r.Trust != nil {
-			q("role "+r.Name, "role", r.Name, "trust policy is %d characters; IAM allows %d", r.Trust.Document.Size(), policy.TrustPolicyMaxSize)
+			q(c.where("role", r.Name, r.Account), r.Entity, "trust policy is %d characters; IAM allows %d", r.Trust.Document.Size(), policy.TrustPolicyMaxSize)
 		}
-		q("role "+r.Name, "role", r.Name, "has %d managed policies; IAM allows %d", r.ManagedPolicies, plan.MaxManagedPoliciesPerRole)
+		q(c.where("role", r.Name, r.Account), r.Entity, "has %d managed policies; IAM allows %d", r.ManagedPolicies, plan.MaxManagedPoliciesPerRole)
 	}
 	for _, g := range c.inv.Groups {
-		q("group "+g.Name, "group", g.Name, "has %d managed policies; IAM allows %d", g.ManagedPolicies, plan.MaxManagedPoliciesPerGroup)
+		q(c.where("group", g.Name, g.Account), g.Entity, "has %d managed policies; IAM allows %d", g.ManagedPolicies, plan.MaxManagedPoliciesPerGroup)
 	}
 	for _, u := range c.inv.Users {
-		q("user "+u.Name, "user", u.Name, "is in %d groups; IAM allows %d", len(u.Groups), plan.MaxGroupsPerUser)
-		q("user "+u.Name, "user", u.Name, "has %d tags; IAM allows %d", len(u.Tags), plan.MaxTagsPerUser)
+		q(c.where("user", u.Name, u.Account), u.Entity, "is in %d groups; IAM allows %d", len(u.Groups), plan.MaxGroupsPerUser)
+		q(c.where("user", u.Name, u.Account), u.Entity, "has %d tags; IAM allows %d", len(u.Tags), plan.MaxTagsPerUser)
 	}
-}
-
-func principalKind(inv *assembly.Inventory, arn string) string {
-	for _, u := range inv.Users {
-		if u.ARN == arn {
-			return "user"
-		}
-	}
-	return "role"
-}
-
-func principalName(inv *assembly.Inventory, arn string) string {
-	return arn[strings.LastIndex(arn, "/")+1:]
 }
 
 // Failures are the violations no waiver accepts.

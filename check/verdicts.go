@@ -101,7 +101,7 @@ func (r Removal) String() string {
 		return s + " (acknowledged: " + r.Acknowledged + ")"
 	}
 	lost := map[string]string{"user": "MFA devices, access keys and password", "group": "membership", "role": "sessions and any trust others rely on"}[r.Kind]
-	return s + ": its " + lost + " would be lost. If intended, add it to acknowledgedRemovals in the model: {kind: " + r.Kind + ", name: " + r.Name + ", reason: <why>}"
+	return s + ": its " + lost + " would be lost. If intended, add it to acknowledgedRemovals in the model: {kind: " + r.Kind + ", name: " + r.Name + ", account: " + r.Account + ", reason: <why>}"
 }
 
 // Removals lists the users, groups and roles of base that head deletes or
@@ -139,7 +139,7 @@ func Removals(base, head *assembly.Inventory, m *model.Model) []Removal {
 			continue
 		}
 		for _, ack := range m.AcknowledgedRemovals {
-			if ack.Kind == r.Kind && ack.Name == r.Name {
+			if ack.Acknowledges(r.Kind, r.Name, r.Account) {
 				r.Acknowledged = ack.Reason
 			}
 		}

@@ -94,3 +94,33 @@ func (s *Standing) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
+
+// Entity names the model entity a resource comes from. Every resource
+// iamstack writes carries one in its Metadata, so that the analysis, the
+// check's waivers and its probes find a resource's owner without parsing
+// its name back.
+type Entity struct {
+	// Kind is EntityRole, EntityUser, EntityCICDUser or EntityShared.
+	Kind string `json:"kind"`
+	// Name is the model's name: a role's short name, a user's or CI/CD
+	// user's name, or for shared resources what they are (AssumeRoleG,
+	// ManageOwnUserG, PowerG, Guardrails).
+	Name string `json:"name"`
+	// Account is the account's name in the model.
+	Account string `json:"account"`
+}
+
+// The kinds of model entities resources come from.
+const (
+	EntityRole     = "role"
+	EntityUser     = "user"
+	EntityCICDUser = "cicdUser"
+	// EntityShared are iamstack's own resources, which no model entity owns
+	// and no waiver accepts a finding of.
+	EntityShared = "shared"
+)
+
+// Map is the entity as the CDK takes it.
+func (e Entity) Map() map[string]any {
+	return map[string]any{"kind": e.Kind, "name": e.Name, "account": e.Account}
+}

@@ -109,9 +109,18 @@ type Waivers map[string]string
 // role, losing what CloudFormation cannot carry over (MFA devices, keys,
 // passwords, trust).
 type Removal struct {
-	Kind   string `yaml:"kind"` // user, group or role
-	Name   string `yaml:"name"` // the IAM name
-	Reason string `yaml:"reason"`
+	Kind string `yaml:"kind"` // user, group or role
+	Name string `yaml:"name"` // the IAM name
+	// Account is the account's name, or "all": an acknowledgement matches
+	// nothing in another account.
+	Account string `yaml:"account"`
+	Reason  string `yaml:"reason"`
+}
+
+// Acknowledges tells whether the acknowledgement covers the removal of an
+// IAM resource of a kind and name from an account (by name).
+func (r Removal) Acknowledges(kind, name, account string) bool {
+	return r.Kind == kind && r.Name == name && (r.Account == allTargets || r.Account == account)
 }
 
 // Guardrails are deny policies attached to every role where they apply.

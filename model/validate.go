@@ -107,6 +107,10 @@ func (v *validator) run() {
 		if r.Name == "" {
 			v.at(p.key("name"), "name the IAM %s whose removal is acknowledged", r.Kind)
 		}
+		if _, ok := v.res.accounts[r.Account]; !ok && r.Account != allTargets {
+			v.at(p.key("account"), "name the account the %s is removed from (one of %s), or %q for every account%s",
+				r.Kind, quoted(v.accountNames()), allTargets, suggest(r.Account, v.accountNames()))
+		}
 		if len(strings.TrimSpace(r.Reason)) < minReasonLen {
 			v.at(p.key("reason"), "give a reason of at least %d characters: removing a %s loses its credentials", minReasonLen, r.Kind)
 		}

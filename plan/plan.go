@@ -54,6 +54,8 @@ type ManagedPolicy struct {
 	LogicalID, Name, Description string
 	Document                     policy.Document
 	Suppressions                 []Suppression
+	// Entity is the model entity the resource comes from.
+	Entity metadata.Entity
 }
 
 // Suppression accepts a cdk-nag finding on one resource, with the reason.
@@ -72,6 +74,7 @@ type Ref struct {
 type Group struct {
 	LogicalID, Name string
 	ManagedPolicies []Ref
+	Entity          metadata.Entity
 }
 
 // Role is an IAM role.
@@ -84,6 +87,7 @@ type Role struct {
 	// rejects a trust policy naming a user that does not exist yet.
 	DependsOn    []string
 	Suppressions []Suppression
+	Entity       metadata.Entity
 }
 
 // User is an IAM user.
@@ -96,6 +100,7 @@ type User struct {
 	// FirstPassword, for console users, is the secret that CloudFormation
 	// generates their first password into; they must change it at sign-in.
 	FirstPassword *Secret
+	Entity        metadata.Entity
 }
 
 // Secret is a Secrets Manager secret whose value CloudFormation generates:
@@ -180,6 +185,12 @@ func (b *builder) newStack(a model.Account, id, name, what string) Stack {
 		Description: fmt.Sprintf("iamstack %s for account %s (%s): %s", b.s.Prefix, a.Name, a.Type, what)}
 }
 
+// shared names one of iamstack's own resources of an account, which no
+// model entity owns.
+func shared(a model.Account, what string) metadata.Entity {
+	return metadata.Entity{Kind: metadata.EntityShared, Name: what, Account: a.Name}
+}
+
 // StackID is the artifact ID of an account's main stack.
 func StackID(s names.Scheme, account string) string { return s.Prefix + "-" + account }
 
@@ -187,13 +198,14 @@ func (b *builder) userOnlyStacks() []Stack {
 	a := b.m.UserOnlyAccount()
 	main := b.newStack(a, StackID(b.s, a.Name), b.s.StackName(), "human users and their groups")
 
-	mou := b.policy(&main, "ManageOwnUser", "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
+	mouEntity, powEntity := shared(a, ManageOwnUserGroup), shared(a, PowerGroup)
+	mou := b.policy(&main, mouEntity, "ManageOwnUser", "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
 		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA}))
-	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", ManageOwnUserGroup), Name: b.s.Group(ManageOwnUserGroup), ManagedPolicies: []Ref{mou}})
+	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", ManageOwnUserGroup), Name: b.s.Group(ManageOwnUserGroup), ManagedPolicies: []Ref{mou}, Entity: mouEntity})
 	b.suppress(&main, mou, []Suppression{{nagWildcards, "Self-management: iam:CreateVirtualMFADevice on mfa/* lets people name their MFA device (AWS's own example); everything else is scoped to ${aws:username}."}})
-	pow := b.policy(&main, "Power", "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
+	pow := b.policy(&main, powEntity, "Power", "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
 	b.suppress(&main, pow, []Suppression{{nagWildcards, "PowerG is the user administrators' group: iam:* in the user-only account, only with a recent MFA session, by design."}})
-	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", PowerGroup), Name: b.s.Group(PowerGroup), ManagedPolicies: []Ref{pow}})
+	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", PowerGroup), Name: b.s.Group(PowerGroup), ManagedPolicies: []Ref{pow}, Entity: powEntity})
 	assumeGroups := b.assumeRoleGroups(&main)
 
 	shards := make([]Stack, b.m.UserStacks)
@@ -303,9 +315,9 @@ func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 		}
 		targets = targets[take:]
 		docs, _ := policy.Split(stmts, policy.ManagedPolicyMaxSize)
-		g := Group{LogicalID: logicalID("Group", short), Name: b.s.Group(short)}
+		g := Group{LogicalID: logicalID("Group", short), Name: b.s.Group(short), Entity: shared(b.m.UserOnlyAccount(), AssumeRoleGroup)}
 		for i, d := range docs {
-			g.ManagedPolicies = append(g.ManagedPolicies, b.policy(st, numbered(short, i+1),
+			g.ManagedPolicies = append(g.ManagedPolicies, b.policy(st, g.Entity, numbered(short, i+1),
 				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d))
 		}
 		st.Groups = append(st.Groups, g)
@@ -326,7 +338,8 @@ func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, m
 		}
 		panic("plan: missing group " + short)
 	}
-	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.UserPath(), Human: true}
+	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.UserPath(), Human: true,
+		Entity: metadata.Entity{Kind: metadata.EntityUser, Name: name, Account: b.m.UserOnlyAccount().Name}}
 	if b.m.Users[name].Console {
 		u.FirstPassword = &Secret{LogicalID: logicalID("FirstPassword", name), Name: b.s.FirstPasswordSecret(name)}
 	}
@@ -379,7 +392,7 @@ func (b *builder) memberStack(a model.Account) Stack {
 	}
 	roles := b.m.EnabledRoles(a.Name)
 	if len(roles) > 0 {
-		guard := b.policies(&st, "Guardrails", "Denies attached to every role of this account.", b.m.GuardrailStatements(a.Name), []string{"guardrails"})
+		guard := b.policies(&st, shared(a, "Guardrails"), "Guardrails", "Denies attached to every role of this account.", b.m.GuardrailStatements(a.Name), []string{"guardrails"})
 		for _, role := range roles {
 			b.role(&st, a, role, guard)
 		}
@@ -393,6 +406,7 @@ func (b *builder) memberStack(a model.Account) Stack {
 func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref) {
 	r, _ := b.m.Role(name)
 	where := []string{"roles", name}
+	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
 	var refs []Ref
 	var own []Statement
 	roleSupp, policySupp := waived(r.Waivers, nagManagedPolicies), waived(r.Waivers, nagWildcards)
@@ -413,7 +427,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 			b.problem(append(where, "services"), "the boundary of OpsR in account %s (its permissions, guard and the account's guardrails) is %d characters; a boundary is one managed policy, which IAM allows %d. Name fewer services or shorten the custom guardrails of that account",
 				a.Name, n, policy.ManagedPolicyMaxSize)
 		}
-		bnd := b.policy(st, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary)
+		bnd := b.policy(st, entity, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary)
 		b.suppress(st, bnd, []Suppression{{nagWildcards, opsServicesReason}})
 	default:
 		for _, mp := range r.ManagedPolicies {
@@ -421,7 +435,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		}
 		own = r.Statements
 	}
-	ownRefs := b.policies(st, name+"-Policy", "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
+	ownRefs := b.policies(st, entity, name+"-Policy", "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
 	for _, ref := range ownRefs {
 		b.suppress(st, ref, policySupp)
 	}
@@ -442,7 +456,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	}
 	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
 		Trust: policy.NewDocument(trust...), MaxSessionSeconds: r.MaxSession.Seconds(),
-		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp}
+		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp, Entity: entity}
 	if n := role.Trust.Size(); n > policy.TrustPolicyMaxSize {
 		b.problem(where, "the trust policy of %s in account %s is %d characters; IAM allows %d. Fewer CI/CD users may assume it", role.Name, a.Name, n, policy.TrustPolicyMaxSize)
 	}
@@ -467,8 +481,9 @@ func (b *builder) cicdUser(st *Stack, name string) {
 		stmts = append(stmts, policy.AssumeRoles(roleARNs))
 	}
 	short := "CicdG-" + name
-	g := Group{LogicalID: logicalID("CicdGroup", name), Name: b.s.Group(short),
-		ManagedPolicies: b.policies(st, "Cicd-"+name, "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name})}
+	entity := metadata.Entity{Kind: metadata.EntityCICDUser, Name: name, Account: a.Name}
+	g := Group{LogicalID: logicalID("CicdGroup", name), Name: b.s.Group(short), Entity: entity,
+		ManagedPolicies: b.policies(st, entity, "Cicd-"+name, "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name})}
 	for _, ref := range g.ManagedPolicies {
 		b.suppress(st, ref, waived(c.Waivers, nagWildcards))
 	}
@@ -481,7 +496,7 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	}
 	st.Groups = append(st.Groups, g)
 	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.UserPath(),
-		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}})
+		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}, Entity: entity})
 }
 
 // cdk-nag rules iamstack's templates meet by design.
@@ -511,7 +526,7 @@ func (b *builder) suppress(st *Stack, ref Ref, s []Suppression) {
 
 // policies splits statements into managed policies named base, base-2, ...
 // so that the first keeps its name when a later change needs a second one.
-func (b *builder) policies(st *Stack, base, description string, stmts []Statement, where []string) []Ref {
+func (b *builder) policies(st *Stack, e metadata.Entity, base, description string, stmts []Statement, where []string) []Ref {
 	if len(stmts) == 0 {
 		return nil
 	}
@@ -522,13 +537,13 @@ func (b *builder) policies(st *Stack, base, description string, stmts []Statemen
 	}
 	refs := make([]Ref, len(docs))
 	for i, d := range docs {
-		refs[i] = b.policy(st, numbered(base, i+1), description, d)
+		refs[i] = b.policy(st, e, numbered(base, i+1), description, d)
 	}
 	return refs
 }
 
-func (b *builder) policy(st *Stack, short, description string, doc policy.Document) Ref {
-	mp := ManagedPolicy{LogicalID: logicalID("Policy", short), Name: b.s.Policy(short), Description: description, Document: doc}
+func (b *builder) policy(st *Stack, e metadata.Entity, short, description string, doc policy.Document) Ref {
+	mp := ManagedPolicy{LogicalID: logicalID("Policy", short), Name: b.s.Policy(short), Description: description, Document: doc, Entity: e}
 	if len(mp.Name) > MaxPolicyNameLen {
 		b.problem(nil, "policy name %s is longer than IAM's %d characters", mp.Name, MaxPolicyNameLen)
 	}

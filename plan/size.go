@@ -1,6 +1,10 @@
 package plan
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/iamstack/iamstack/metadata"
+)
 
 // MaxTemplateSize is CloudFormation's quota on a template uploaded through S3,
 // as `cdk deploy` does for every template over 51,200 bytes.
@@ -15,13 +19,16 @@ const templateOverhead = 2048
 // CDK's, the size does not.
 func (s Stack) TemplateSize() int {
 	resources := map[string]any{}
+	entities := map[string]metadata.Entity{}
 	for _, p := range s.ManagedPolicies {
 		resources[p.LogicalID] = resource("AWS::IAM::ManagedPolicy", map[string]any{
 			"ManagedPolicyName": p.Name, "Description": p.Description, "PolicyDocument": p.Document.Map()})
+		entities[p.LogicalID] = p.Entity
 	}
 	for _, g := range s.Groups {
 		resources[g.LogicalID] = resource("AWS::IAM::Group", map[string]any{
 			"GroupName": g.Name, "ManagedPolicyArns": refs(g.ManagedPolicies)})
+		entities[g.LogicalID] = g.Entity
 	}
 	for _, u := range s.Users {
 		tags := make([]map[string]string, len(u.Tags))
@@ -35,8 +42,10 @@ func (s Stack) TemplateSize() int {
 			resources[f.LogicalID] = resource("AWS::SecretsManager::Secret", map[string]any{
 				"Name": f.Name, "Description": "First console password of " + u.Name + ": read it once, hand it over, the user must change it at first sign-in.",
 				"GenerateSecretString": map[string]any{"PasswordLength": 24, "RequireEachIncludedType": true, "ExcludeCharacters": "\"'\\`"}})
+			entities[f.LogicalID] = u.Entity
 		}
 		resources[u.LogicalID] = resource("AWS::IAM::User", props)
+		entities[u.LogicalID] = u.Entity
 	}
 	for _, r := range s.Roles {
 		res := resource("AWS::IAM::Role", map[string]any{
@@ -46,13 +55,19 @@ func (s Stack) TemplateSize() int {
 			res["DependsOn"] = r.DependsOn
 		}
 		resources[r.LogicalID] = res
+		entities[r.LogicalID] = r.Entity
 	}
 	for id, r := range resources {
 		// Path metadata, which iamstack's cdk.json turns off: counted anyway,
 		// so that the estimate stays an upper bound if a user turns it on.
-		r.(map[string]any)["Metadata"] = map[string]string{"aws:cdk:path": s.ID + "/" + id + "/Resource"}
+		r.(map[string]any)["Metadata"] = map[string]any{"aws:cdk:path": s.ID + "/" + id + "/Resource",
+			metadata.Key: entities[id].Map()}
 	}
-	b, err := json.MarshalIndent(map[string]any{"Resources": resources}, "", " ")
+	top := map[string]any{"Resources": resources}
+	if len(s.Standing) > 0 {
+		top["Metadata"] = map[string]any{metadata.Key: metadata.Template{Standing: s.Standing}.Map()}
+	}
+	b, err := json.MarshalIndent(top, "", " ")
 	if err != nil {
 		panic("plan: marshal template estimate: " + err.Error())
 	}

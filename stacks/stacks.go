@@ -41,6 +41,7 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 	for _, mp := range p.ManagedPolicies {
 		c := identity.NewManagedPolicy(stack, mp.LogicalID, &identity.ManagedPolicyProps{
 			LogicalID: mp.LogicalID, Name: mp.Name, Description: mp.Description, Document: mp.Document.Map(),
+			Metadata: entity(mp.Entity),
 		})
 		suppress(c.Resource(), mp.Suppressions)
 		policies[mp.LogicalID] = c.Arn()
@@ -49,6 +50,7 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 	for _, g := range p.Groups {
 		c := identity.NewGroup(stack, g.LogicalID, &identity.GroupProps{
 			LogicalID: g.LogicalID, Name: g.Name, ManagedPolicyArns: resolve(g.ManagedPolicies, policies),
+			Metadata: entity(g.Entity),
 		})
 		groups[g.LogicalID] = c.GroupName()
 	}
@@ -60,6 +62,7 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		}
 		up := &identity.UserProps{
 			LogicalID: u.LogicalID, Name: u.Name, Path: u.Path, Groups: resolve(u.Groups, groups), Tags: tags,
+			Metadata: entity(u.Entity),
 		}
 		if f := u.FirstPassword; f != nil {
 			up.FirstPassword = &identity.FirstPasswordProps{LogicalID: f.LogicalID, SecretName: f.Name}
@@ -82,11 +85,16 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		c := identity.NewRole(stack, r.LogicalID, &identity.RoleProps{
 			LogicalID: r.LogicalID, Name: r.Name, Description: r.Description, Trust: r.Trust.Map(),
 			MaxSessionDuration: r.MaxSessionSeconds, ManagedPolicyArns: resolve(r.ManagedPolicies, policies),
-			DependsOn: deps,
+			DependsOn: deps, Metadata: entity(r.Entity),
 		})
 		suppress(c.Resource(), r.Suppressions)
 	}
 	return stack
+}
+
+// entity is the metadata that names a resource's model entity.
+func entity(e metadata.Entity) map[string]any {
+	return map[string]any{metadata.Key: e.Map()}
 }
 
 // suppress records, next to the construct, the cdk-nag findings the plan

@@ -31,6 +31,8 @@ type ManagedPolicyProps struct {
 	Description string
 	// Document is the policy document as JSON values (policy.Document.Map).
 	Document map[string]any
+	// Metadata is written under the resource's Metadata section.
+	Metadata map[string]any
 }
 
 // ManagedPolicy is a customer managed policy.
@@ -58,6 +60,7 @@ func NewManagedPolicy(scope constructs.Construct, id string, props *ManagedPolic
 		PolicyDocument:    props.Document,
 	})
 	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	addMetadata(res, props.Metadata)
 	return &managedPolicy{c, res}
 }
 
@@ -67,6 +70,8 @@ type GroupProps struct {
 	Name      string
 	// ManagedPolicyArns are ARNs or references to managed policies.
 	ManagedPolicyArns []*string
+	// Metadata is written under the resource's Metadata section.
+	Metadata map[string]any
 }
 
 // Group is an IAM group.
@@ -93,6 +98,7 @@ func NewGroup(scope constructs.Construct, id string, props *GroupProps) Group {
 		ManagedPolicyArns: anyList(props.ManagedPolicyArns),
 	})
 	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	addMetadata(res, props.Metadata)
 	return &group{c, res}
 }
 
@@ -108,6 +114,8 @@ type RoleProps struct {
 	// DependsOn are resources that must exist before the role, such as users
 	// its trust policy names.
 	DependsOn []awscdk.CfnResource
+	// Metadata is written under the resource's Metadata section.
+	Metadata map[string]any
 }
 
 // Role is an IAM role.
@@ -134,6 +142,7 @@ func NewRole(scope constructs.Construct, id string, props *RoleProps) Role {
 		ManagedPolicyArns:        anyList(props.ManagedPolicyArns),
 	})
 	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	addMetadata(res, props.Metadata)
 	for _, d := range props.DependsOn {
 		res.AddResourceDependency(d, jsii.String("its trust policy names this user, and IAM rejects a principal that does not exist yet"))
 	}
@@ -152,6 +161,9 @@ type UserProps struct {
 	// CloudFormation generates into a Secrets Manager secret and that must
 	// be changed at first sign-in. The template holds only a reference.
 	FirstPassword *FirstPasswordProps
+	// Metadata is written under the Metadata section of the user and of its
+	// first password's secret.
+	Metadata map[string]any
 }
 
 // FirstPasswordProps name the secret of a user's first console password.
@@ -207,6 +219,7 @@ func NewUser(scope constructs.Construct, id string, props *UserProps) User {
 			},
 		})
 		secret.OverrideLogicalId(jsii.String(fp.LogicalID))
+		addMetadata(secret, props.Metadata)
 		cfnProps.LoginProfile = &awsiam.CfnUser_LoginProfileProperty{
 			Password:              awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("{{resolve:secretsmanager:"), secret.Ref(), jsii.String(":SecretString:::}}")}),
 			PasswordResetRequired: jsii.Bool(true),
@@ -214,7 +227,14 @@ func NewUser(scope constructs.Construct, id string, props *UserProps) User {
 	}
 	res := awsiam.NewCfnUser(c, jsii.String(resourceID), cfnProps)
 	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	addMetadata(res, props.Metadata)
 	return &user{c, res, secret}
+}
+
+func addMetadata(res awscdk.CfnResource, md map[string]any) {
+	for _, k := range slices.Sorted(maps.Keys(md)) {
+		res.AddMetadata(jsii.String(k), md[k])
+	}
 }
 
 func optional(s string) *string {
