@@ -4,6 +4,7 @@
 #   make validate              check the model and print each user's effective grants
 #   make test                  every test: unit, construct, end-to-end (cdk CLI + cfn-lint)
 #   make check [BASE=ref]      the gate before review: synth, cfn-lint, cdk-nag, iamstack rules, base diff, snapshots
+#                              (BASE_MODEL=path when the model moved; NO_BASE=1 skips the base diff, and says so)
 #   make bench                 synthesis and planning benchmarks (see BENCHMARKS.md)
 
 SHELL := bash
@@ -61,8 +62,8 @@ test-unit: ## the pure-Go tests only: model, policy, plan, evaluator (about a se
 GOLDEN := testdata/golden
 
 .PHONY: check
-check: ## the gate before review (MODEL=..., BASE=<git ref>, default the merge base with main)
-	go run ./cmd/iamstack check $(if $(MODEL),--model $(MODEL),--golden $(GOLDEN)) $(if $(BASE),--base $(BASE))
+check: ## the gate before review (MODEL=..., BASE=<git ref>, default the merge base with main; BASE_MODEL=..., NO_BASE=1)
+	go run ./cmd/iamstack check $(if $(MODEL),--model $(MODEL),--golden $(GOLDEN)) $(if $(BASE),--base $(BASE)) $(if $(BASE_MODEL),--base-model $(BASE_MODEL)) $(if $(NO_BASE),--no-base)
 
 .PHONY: golden
 golden: ## regenerate the example's golden templates (review the diff before committing)

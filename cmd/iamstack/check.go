@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,9 +19,11 @@ import (
 )
 
 type checkFlags struct {
-	base   string
-	out    string
-	golden string
+	base      string
+	baseModel string
+	noBase    bool
+	out       string
+	golden    string
 }
 
 func newCheckCmd(g *globalFlags) *cobra.Command {
@@ -44,21 +45,30 @@ func newCheckCmd(g *globalFlags) *cobra.Command {
 			return runCheck(cmd.OutOrStdout(), g.model, f)
 		},
 	}
-	cmd.Flags().StringVar(&f.base, "base", "", "git ref to compare with (default: merge base of HEAD and main, when there is one)")
+	cmd.Flags().StringVar(&f.base, "base", "", "git ref to compare with (default: merge base of HEAD and main)")
+	cmd.Flags().StringVar(&f.baseModel, "base-model", "", "the model's path in the base, when it moved or lives outside the repository")
+	cmd.Flags().BoolVar(&f.noBase, "no-base", false, "skip the base comparison (a new model); the output says it was skipped")
 	cmd.Flags().StringVar(&f.out, "out", "", "where to write the cloud assembly (default: a temporary directory)")
 	cmd.Flags().StringVar(&f.golden, "golden", "", "directory of golden templates to compare with")
 	return cmd
 }
 
-// errCheckFailed marks a failed check whose problems are already printed.
-var errCheckFailed = errors.New("check failed")
+// checkFailure is a failed check whose problems are already printed; it
+// carries them for callers that report the check in their own words.
+type checkFailure struct{ problems string }
+
+func (f *checkFailure) Error() string { return "the check failed: " + f.problems }
+
+// failCheck prints a failure of the check and returns it.
+func failCheck(out io.Writer, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintln(out, "FAIL: "+msg)
+	return &checkFailure{msg}
+}
 
 func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	step := func(n int, name string) { fmt.Fprintf(out, "[%d/6] %s\n", n, name) }
-	fail := func(format string, args ...any) error {
-		fmt.Fprintf(out, "FAIL: "+format+"\n", args...)
-		return errCheckFailed
-	}
+	fail := func(format string, args ...any) error { return failCheck(out, format, args...) }
 	m, err := load.Model(load.Source(modelPath))
 	if err != nil {
 		return err
@@ -124,7 +134,7 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	}
 
 	step(5, "compare with the base")
-	if err := compareWithBase(out, m, modelPath, f.base, rep, inv); err != nil {
+	if err := compareWithBase(out, m, modelPath, f, rep, inv); err != nil {
 		return err
 	}
 
@@ -139,6 +149,10 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 		if len(diffs) > 0 {
 			return fail("the templates differ from %s:\n%s\nIf the change is intended, run `make golden` and commit the new golden files.", f.golden, strings.Join(diffs, "\n"))
 		}
+	}
+	if f.noBase {
+		fmt.Fprintln(out, "check passed, WITHOUT a base comparison (--no-base)")
+		return nil
 	}
 	fmt.Fprintln(out, "check passed")
 	return nil
@@ -167,38 +181,44 @@ func synthesizeChild(dir, modelPath string, nag bool) error {
 	return c.Run()
 }
 
-func compareWithBase(out io.Writer, m *model.Model, modelPath, base string, headRep access.Report, headInv *assembly.Inventory) error {
-	root, err := gitOutput("", "rev-parse", "--show-toplevel")
-	if err != nil {
-		fmt.Fprintln(out, "  skipped: not in a git checkout")
+// compareWithBase fails closed: a base comparison that cannot run fails the
+// check, unless --no-base says to skip it, which the output then names.
+func compareWithBase(out io.Writer, m *model.Model, modelPath string, f *checkFlags, headRep access.Report, headInv *assembly.Inventory) error {
+	if f.noBase {
+		fmt.Fprintln(out, "  SKIPPED (--no-base): not compared with a base, so deleted or replaced users, groups and roles are not detected")
 		return nil
 	}
+	skip := "; or pass --no-base to skip the comparison (the output then says so)"
+	root, err := gitOutput("", "rev-parse", "--show-toplevel")
+	if err != nil {
+		return failCheck(out, "the base comparison cannot run outside a git checkout: run the check in the repository%s", skip)
+	}
+	base := f.base
 	if base == "" {
 		if base, err = gitOutput(root, "merge-base", "HEAD", "main"); err != nil {
-			fmt.Fprintln(out, "  skipped: no base given and no main branch to take the merge base with")
-			return nil
+			return failCheck(out, "no --base given and no branch main to take the merge base with: pass --base <ref>%s", skip)
 		}
 	}
-	rel := iamstack.ExampleFile
-	if modelPath != "" {
-		abs, err := filepath.Abs(modelPath)
-		if err != nil {
-			return err
-		}
-		if rel, err = filepath.Rel(root, abs); err != nil || strings.HasPrefix(rel, "..") {
-			fmt.Fprintf(out, "  skipped: the model %s is outside the repository\n", modelPath)
-			return nil
+	rel := f.baseModel
+	if rel == "" {
+		rel = iamstack.ExampleFile
+		if modelPath != "" {
+			abs, err := filepath.Abs(modelPath)
+			if err != nil {
+				return err
+			}
+			if rel, err = filepath.Rel(root, abs); err != nil || strings.HasPrefix(rel, "..") {
+				return failCheck(out, "the model %s is outside the repository, so its version in %s is unknown: pass --base-model <its path in %s>%s", modelPath, short(base), short(base), skip)
+			}
 		}
 	}
 	baseDir, cleanup, err := synthesizeRef(root, base, rel)
 	if err != nil {
-		fmt.Fprintf(out, "FAIL: synthesize the base %s: %v\n", base, err)
-		return errCheckFailed
+		return failCheck(out, "synthesize the base %s: %v", base, err)
 	}
 	defer cleanup()
 	if baseDir == "" {
-		fmt.Fprintf(out, "  skipped: %s has no %s\n", base, rel)
-		return nil
+		return failCheck(out, "%s has no %s: if the model moved, pass --base-model <its path in %s>; if it is new, pass --no-base", short(base), rel, short(base))
 	}
 	baseInv, err := assembly.Read(baseDir)
 	if err != nil {
@@ -221,8 +241,7 @@ func compareWithBase(out io.Writer, m *model.Model, modelPath, base string, head
 		}
 	}
 	if len(unacknowledged) > 0 {
-		fmt.Fprintf(out, "FAIL: the change deletes or replaces identities:\n  %s\n", strings.Join(unacknowledged, "\n  "))
-		return errCheckFailed
+		return failCheck(out, "the change deletes or replaces identities:\n  %s", strings.Join(unacknowledged, "\n  "))
 	}
 	return nil
 }

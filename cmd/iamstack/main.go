@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +15,8 @@ import (
 
 func main() {
 	if err := newRootCmd(os.Stdout).Execute(); err != nil {
-		if err != errCheckFailed { // its problems are printed already
+		var failed *checkFailure
+		if !errors.As(err, &failed) || errors.Unwrap(err) != nil { // a check's own failure is printed already
 			fmt.Fprintln(os.Stderr, "iamstack:", err)
 		}
 		os.Exit(1)

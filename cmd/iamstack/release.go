@@ -89,7 +89,7 @@ func runRelease(out io.Writer, modelPath, bump, version, golden string) error {
 	}
 	fmt.Fprintf(out, "releasing %s of %s\n", v, rel)
 	if err := runCheck(out, modelPath, &checkFlags{golden: golden}); err != nil {
-		return fmt.Errorf("release refused: the check failed")
+		return fmt.Errorf("release refused: %w", err)
 	}
 	dir := artifactDir(repo.Dir, v)
 	os.RemoveAll(dir)
