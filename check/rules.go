@@ -17,25 +17,8 @@ import (
 	"github.com/iamstack/iamstack/model"
 	"github.com/iamstack/iamstack/plan"
 	"github.com/iamstack/iamstack/policy"
+	"github.com/iamstack/iamstack/rules"
 )
-
-// Rule is one of iamstack's checks.
-type Rule struct {
-	ID        string
-	Rationale string
-}
-
-// Rules are iamstack's own rules, in the order they are reported.
-var Rules = []Rule{
-	{"IAMSTACK-MFA", "Every human path to a role or to IAM power requires an MFA session, and refuses one older than mfaMaxAge."},
-	{"IAMSTACK-SESSION-NAME", "A person may assume a role only under their own user name, so CloudTrail names them."},
-	{"IAMSTACK-DIRECT-POLICY", "Users get permissions only through groups, which the model reviews as a whole."},
-	{"IAMSTACK-INLINE-POLICY", "Inline policies are for last-resort emergencies: the model declares none."},
-	{"IAMSTACK-PREFIX", "Every role, group and policy name carries the prefix: OpsR's guard and other accounts' policies rely on it."},
-	{"IAMSTACK-PRINCIPAL-STAR", "No policy may name Principal \"*\": a trust policy open to everyone is an open door."},
-	{"IAMSTACK-QUOTA", "Everything fits IAM's and CloudFormation's quotas, or the deploy fails halfway."},
-	{"IAMSTACK-ESCALATION", "Nobody can raise their own access, except PowerG by design (README)."},
-}
 
 // Violation is a rule broken by one resource.
 type Violation struct {
@@ -70,7 +53,7 @@ func Templates(m *model.Model, inv *assembly.Inventory, rep access.Report) []Vio
 	c.quotas()
 	for _, f := range rep.Findings {
 		if f.ByDesign == "" {
-			c.add("IAMSTACK-ESCALATION", f.Principal, c.principals[f.PrincipalARN].Entity,
+			c.add(rules.Escalation, f.Principal, c.principals[f.PrincipalARN].Entity,
 				fmt.Sprintf("can %s on %s (%s)", f.Action, f.Target, f.Method))
 		}
 	}
@@ -136,7 +119,7 @@ func (c *checker) mfaAndSessionName(rep access.Report) {
 			what = e.Role + " in " + e.Account
 		}
 		if !e.MFA {
-			c.add("IAMSTACK-MFA", c.where("user", u.Name, u.Account), u.Entity, "reaches "+what+" without an MFA session")
+			c.add(rules.MFA, c.where("user", u.Name, u.Account), u.Entity, "reaches "+what+" without an MFA session")
 		}
 		if e.Type != "assume-role" {
 			continue
@@ -146,12 +129,12 @@ func (c *checker) mfaAndSessionName(rep access.Report) {
 		stale := access.Context(u, true)
 		stale["aws:MultiFactorAuthAge"] = []string{"315360000"} // ten years
 		if evaluate.EvaluateIn(evaluate.NewContext(stale), req, ps).Decision == evaluate.Allow {
-			c.add("IAMSTACK-MFA", c.where("role", r.Name, r.Account), r.Entity, "admits "+e.User+" with an MFA session of any age; bound aws:MultiFactorAuthAge")
+			c.add(rules.MFA, c.where("role", r.Name, r.Account), r.Entity, "admits "+e.User+" with an MFA session of any age; bound aws:MultiFactorAuthAge")
 		}
 		other := access.Context(u, true)
 		other["sts:RoleSessionName"] = []string{"not-" + e.User}
 		if evaluate.EvaluateIn(evaluate.NewContext(other), req, ps).Decision == evaluate.Allow {
-			c.add("IAMSTACK-SESSION-NAME", c.where("role", r.Name, r.Account), r.Entity, "admits "+e.User+" under another session name; require sts:RoleSessionName = ${aws:username}")
+			c.add(rules.SessionName, c.where("role", r.Name, r.Account), r.Entity, "admits "+e.User+" under another session name; require sts:RoleSessionName = ${aws:username}")
 		}
 	}
 }
@@ -160,37 +143,37 @@ func (c *checker) policies() {
 	prefix := c.m.Prefix + "-"
 	for _, u := range c.inv.Users {
 		if len(u.Direct) > 0 {
-			c.add("IAMSTACK-DIRECT-POLICY", c.where("user", u.Name, u.Account), u.Entity, "has policies attached directly: "+strings.Join(u.Direct, ", "))
+			c.add(rules.DirectPolicy, c.where("user", u.Name, u.Account), u.Entity, "has policies attached directly: "+strings.Join(u.Direct, ", "))
 		}
 		if len(u.Inline) > 0 {
-			c.add("IAMSTACK-INLINE-POLICY", c.where("user", u.Name, u.Account), u.Entity, "has inline policies: "+strings.Join(u.Inline, ", "))
+			c.add(rules.InlinePolicy, c.where("user", u.Name, u.Account), u.Entity, "has inline policies: "+strings.Join(u.Inline, ", "))
 		}
 	}
 	for _, r := range c.inv.Roles {
 		if !strings.HasPrefix(r.Name, prefix) {
-			c.add("IAMSTACK-PREFIX", c.where("role", r.Name, r.Account), r.Entity, "name lacks the prefix "+prefix)
+			c.add(rules.Prefix, c.where("role", r.Name, r.Account), r.Entity, "name lacks the prefix "+prefix)
 		}
 		if len(r.Inline) > 0 {
-			c.add("IAMSTACK-INLINE-POLICY", c.where("role", r.Name, r.Account), r.Entity, "has inline policies: "+strings.Join(r.Inline, ", "))
+			c.add(rules.InlinePolicy, c.where("role", r.Name, r.Account), r.Entity, "has inline policies: "+strings.Join(r.Inline, ", "))
 		}
 		if r.Trust != nil && starPrincipal(r.Trust.Document) {
-			c.add("IAMSTACK-PRINCIPAL-STAR", c.where("role", r.Name, r.Account), r.Entity, "trust policy names Principal \"*\"")
+			c.add(rules.PrincipalStar, c.where("role", r.Name, r.Account), r.Entity, "trust policy names Principal \"*\"")
 		}
 	}
 	for _, g := range c.inv.Groups {
 		if !strings.HasPrefix(g.Name, prefix) {
-			c.add("IAMSTACK-PREFIX", c.where("group", g.Name, g.Account), g.Entity, "name lacks the prefix "+prefix)
+			c.add(rules.Prefix, c.where("group", g.Name, g.Account), g.Entity, "name lacks the prefix "+prefix)
 		}
 		if len(g.Inline) > 0 {
-			c.add("IAMSTACK-INLINE-POLICY", c.where("group", g.Name, g.Account), g.Entity, "has inline policies: "+strings.Join(g.Inline, ", "))
+			c.add(rules.InlinePolicy, c.where("group", g.Name, g.Account), g.Entity, "has inline policies: "+strings.Join(g.Inline, ", "))
 		}
 	}
 	for _, mp := range c.inv.ManagedPolicies {
 		if !strings.HasPrefix(mp.Name, prefix) {
-			c.add("IAMSTACK-PREFIX", c.where("policy", mp.Name, mp.Account), mp.Entity, "name lacks the prefix "+prefix)
+			c.add(rules.Prefix, c.where("policy", mp.Name, mp.Account), mp.Entity, "name lacks the prefix "+prefix)
 		}
 		if starPrincipal(mp.Document) {
-			c.add("IAMSTACK-PRINCIPAL-STAR", c.where("policy", mp.Name, mp.Account), mp.Entity, "names Principal \"*\"")
+			c.add(rules.PrincipalStar, c.where("policy", mp.Name, mp.Account), mp.Entity, "names Principal \"*\"")
 		}
 	}
 }
@@ -207,7 +190,7 @@ func starPrincipal(d policy.Document) bool {
 func (c *checker) quotas() {
 	q := func(resource string, e metadata.Entity, msg string, n, limit int) {
 		if n > limit {
-			c.add("IAMSTACK-QUOTA", resource, e, fmt.Sprintf(msg, n, limit))
+			c.add(rules.Quota, resource, e, fmt.Sprintf(msg, n, limit))
 		}
 	}
 	for _, s := range c.inv.Stacks {

@@ -84,16 +84,15 @@ func conditionsHold(conds policy.Conditions, ctx Context) bool {
 	return true
 }
 
-func conditionHolds(op, key string, policyValues []string, ctx Context) bool {
-	set := ""
-	if q, rest, ok := strings.Cut(op, ":"); ok {
-		set, op = q, rest
+func conditionHolds(opText, key string, policyValues []string, ctx Context) bool {
+	op, err := policy.ParseOperator(opText)
+	if err != nil {
+		return false // IAM refuses such a policy; here it never matches
 	}
-	ifExists := strings.HasSuffix(op, "IfExists")
-	op = strings.TrimSuffix(op, "IfExists")
+	set, ifExists := op.Set, op.IfExists
 	reqValues, present := ctx.get(key)
 
-	if op == "Null" {
+	if op.Name == "Null" {
 		want := len(policyValues) > 0 && strings.EqualFold(policyValues[0], "true")
 		return want == !present
 	}
@@ -106,7 +105,7 @@ func conditionHolds(op, key string, policyValues []string, ctx Context) bool {
 		case set == "ForAnyValue":
 			return false
 		default:
-			return negated(op)
+			return op.Negated
 		}
 	}
 	// Substitute variables in the policy's values.
@@ -116,7 +115,7 @@ func conditionHolds(op, key string, policyValues []string, ctx Context) bool {
 			vals = append(vals, s)
 		}
 	}
-	base, neg := positive(op)
+	base, neg := op.Positive, op.Negated
 	matchesAny := func(rv string) bool {
 		for _, pv := range vals {
 			if compare(base, pv, rv) {
@@ -149,35 +148,6 @@ func conditionHolds(op, key string, policyValues []string, ctx Context) bool {
 	}
 }
 
-// negated operators hold when their key is absent.
-func negated(op string) bool {
-	_, neg := positive(op)
-	return neg
-}
-
-// positive maps a negated operator to its positive form.
-func positive(op string) (string, bool) {
-	switch op {
-	case "StringNotEquals":
-		return "StringEquals", true
-	case "StringNotEqualsIgnoreCase":
-		return "StringEqualsIgnoreCase", true
-	case "StringNotLike":
-		return "StringLike", true
-	case "NumericNotEquals":
-		return "NumericEquals", true
-	case "DateNotEquals":
-		return "DateEquals", true
-	case "ArnNotEquals":
-		return "ArnEquals", true
-	case "ArnNotLike":
-		return "ArnLike", true
-	case "NotIpAddress":
-		return "IpAddress", true
-	}
-	return op, false
-}
-
 // compare applies a positive operator to a policy value and a request value.
 // An operator it does not know never matches.
 func compare(op, pv, rv string) bool {
@@ -190,6 +160,8 @@ func compare(op, pv, rv string) bool {
 		return glob(pv, rv)
 	case "Bool":
 		return strings.EqualFold(pv, rv)
+	case "BinaryEquals":
+		return pv == rv // base64, compared as written
 	case "ArnEquals", "ArnLike":
 		return arnMatch(pv, rv)
 	case "NumericEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals":

@@ -2,7 +2,9 @@ package model
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -60,6 +62,9 @@ func Parse(file string, data []byte) (*Model, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{Problems: []Problem{{File: file, Msg: "the file is empty; a model starts with `apiVersion: " + APIVersion + "` (iamstack.yaml is a complete example)"}}}
+		}
 		return nil, &Error{Problems: []Problem{yamlProblem(file, err)}}
 	}
 	var extra yaml.Node

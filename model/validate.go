@@ -9,20 +9,20 @@ import (
 	"time"
 
 	"github.com/iamstack/iamstack/metadata"
+	"github.com/iamstack/iamstack/names"
 	"github.com/iamstack/iamstack/policy"
+	"github.com/iamstack/iamstack/rules"
 )
 
 var (
 	accountIDPattern  = regexp.MustCompile(`^[0-9]{12}$`)
 	slugPattern       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 	prefixPattern     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
-	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 	iamNamePattern    = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	aliasPattern      = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$`)
 	servicePattern    = regexp.MustCompile(`^[a-z0-9-]+$`)
 	actionPattern     = regexp.MustCompile(`^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$`)
 	managedPolPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]+(/[A-Za-z0-9+=,.@_-]+)*$`)
-	operatorPattern   = regexp.MustCompile(`^(ForAnyValue:|ForAllValues:)?[A-Za-z]+$`)
 )
 
 // Limits from IAM's and iamstack's own rules.
@@ -117,16 +117,13 @@ func (v *validator) run() {
 	}
 }
 
-// minReasonLen is the shortest reason a waiver or acknowledgment may give
-// (cdk-nag's own minimum).
-const minReasonLen = 10
-
-var ruleIDPattern = regexp.MustCompile(`^(IAMSTACK-[A-Z-]+|AwsSolutions-[A-Za-z0-9]+)$`)
+// minReasonLen is the shortest reason a waiver or acknowledgment may give.
+const minReasonLen = rules.MinReason
 
 func (v *validator) waivers(p path, w Waivers) {
 	for _, rule := range slices.Sorted(maps.Keys(w)) {
-		if !ruleIDPattern.MatchString(rule) {
-			v.at(p.key(rule), "%q is not a check rule ID such as IAMSTACK-ESCALATION or AwsSolutions-IAM5 (the README lists them)", rule)
+		if !rules.Known(rule) {
+			v.at(p.key(rule), "%q is not a rule a waiver can name%s; rules: %s", rule, suggest(rule, rules.IDs()), quoted(rules.IDs()))
 		}
 		if len(strings.TrimSpace(w[rule])) < minReasonLen {
 			v.at(p.key(rule), "a waiver needs a reason of at least %d characters that a reviewer can judge", minReasonLen)
@@ -144,21 +141,22 @@ func (v *validator) header() {
 		v.at(path{"apiVersion"}, "unsupported apiVersion %q; this iamstack reads %q", m.APIVersion, APIVersion)
 	}
 	if m.Prefix == "" {
+		if v.present(path{"prefix"}) {
+			v.at(path{"prefix"}, "prefix is empty; it starts every stack, role, group and policy name. Omit the key for the default %q", DefaultPrefix)
+		}
 		m.Prefix = DefaultPrefix
 	}
 	if !prefixPattern.MatchString(m.Prefix) || len(m.Prefix) > maxPrefixLen {
 		v.at(path{"prefix"}, "prefix %q must start with a letter, hold only letters, digits and hyphens, and be at most %d characters (default %q)", m.Prefix, maxPrefixLen, DefaultPrefix)
 	}
-	if !regionPattern.MatchString(m.Region) {
-		v.at(path{"region"}, "region %q is not an AWS region name such as eu-west-1", m.Region)
-	}
+	v.region(path{"region"}, m.Region)
 	if m.MFAMaxAge.Duration == 0 {
 		m.MFAMaxAge.Duration = DefaultMFAMaxAge
 	}
 	if d := m.MFAMaxAge.Duration; d < minMFAMaxAge || d > maxMFAMaxAge || d%time.Second != 0 {
 		v.at(path{"mfaMaxAge"}, "mfaMaxAge %s must be whole seconds between %s and %s (an MFA session lasts at most 36h; aws-vault keeps one for 8h)", d, minMFAMaxAge, maxMFAMaxAge)
 	}
-	if m.UserStacks == 0 {
+	if m.UserStacks == 0 && !v.present(path{"userStacks"}) {
 		m.UserStacks = 1
 	}
 	if m.UserStacks < 1 || m.UserStacks > maxUserStacks {
@@ -292,7 +290,7 @@ func (v *validator) roles() {
 				r.MaxSession.Duration = defaultMaxSession[name]
 			}
 			if name == OpsR && len(r.Services) == 0 {
-				r.Services = DefaultOpsServices
+				r.Services = slices.Clone(DefaultOpsServices)
 			}
 		} else {
 			if len(r.Services) > 0 {
@@ -321,6 +319,24 @@ func (v *validator) roles() {
 		v.statements(p.key("statements"), r.Statements, false)
 		v.res.roles[name] = r
 		v.res.enabled[name] = v.enabledIn(p, r)
+		if len(v.res.enabled[name]) == 0 && !isBuiltin(name) {
+			v.at(p, "custom role %q is enabled in no account that can hold it (roles live in every account but the user-only one); fix enabledIn/disabledIn or remove the role", name)
+		}
+	}
+	v.caseInsensitive(path{"roles"}, "role", slices.Sorted(maps.Keys(m.Roles)), "role names become IAM role names")
+}
+
+// caseInsensitive reports names that differ only in case: IAM names are
+// unique regardless of case, so the second would fail to deploy.
+func (v *validator) caseInsensitive(p path, kind string, names []string, why string) {
+	seen := map[string]string{}
+	for _, n := range names {
+		k := strings.ToLower(n)
+		if other, dup := seen[k]; dup {
+			v.at(p.key(n), "%s %q and %q differ only in case; %s, and IAM names are unique regardless of case", kind, other, n, why)
+			continue
+		}
+		seen[k] = n
 	}
 }
 
@@ -333,6 +349,11 @@ func (v *validator) enabledIn(p path, r Role) map[string]bool {
 	} else {
 		for _, name := range v.resolve(p.key("enabledIn"), r.EnabledIn) {
 			on[name] = true
+		}
+	}
+	for i, t := range r.EnabledIn {
+		if t == UserOnly || v.res.accounts[t].Type == UserOnly {
+			v.at(p.key("enabledIn").index(i), "roles are not created in the user-only account %q: it holds the human users. Remove %q from enabledIn", v.res.userOnly.Name, t)
 		}
 	}
 	for _, name := range v.resolve(p.key("disabledIn"), r.DisabledIn) {
@@ -374,8 +395,10 @@ func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) 
 			v.at(sp, "a statement needs exactly one of resources and notResources; use [\"*\"] for every resource")
 		}
 		for op, kv := range s.Conditions {
-			if !operatorPattern.MatchString(op) {
-				v.at(sp.key("conditions").key(op), "%q is not a condition operator such as StringEquals or Bool", op)
+			if _, err := policy.ParseOperator(op); err != nil {
+				base := strings.TrimSuffix(op[strings.Index(op, ":")+1:], "IfExists")
+				v.at(sp.key("conditions").key(op), "%v%s; IAM's operators: %s, each optionally with IfExists and a ForAnyValue: or ForAllValues: qualifier",
+					err, suggest(base, policy.ConditionOperators()), strings.Join(policy.ConditionOperators(), ", "))
 			}
 			for k, vals := range kv {
 				if len(vals) == 0 {
@@ -394,9 +417,7 @@ func (v *validator) guardrails() {
 			v.at(p.key("regionRestriction").key("regions"), "list the regions to allow, such as [%s, us-east-1]", v.m.Region)
 		}
 		for i, r := range rr.Regions {
-			if !regionPattern.MatchString(r) {
-				v.at(p.key("regionRestriction").key("regions").index(i), "region %q is not an AWS region name such as eu-west-1", r)
-			}
+			v.region(p.key("regionRestriction").key("regions").index(i), r)
 		}
 		v.resolve(p.key("regionRestriction").key("accounts"), rr.Accounts)
 	}
@@ -434,6 +455,15 @@ func (v *validator) grants(p path, g Grants) (out []Grant, skips []Skip) {
 			v.at(rp, "grant of %s names no account; list account names or types, or %q", role, allTargets)
 			continue
 		}
+		for i, t := range g[role] {
+			a, named := v.res.accounts[t]
+			switch {
+			case named && a.Type == UserOnly:
+				v.at(rp.index(i), "roles are not created in the user-only account %q, so %s cannot be granted there", t, role)
+			case named && !enabled[t]:
+				v.at(rp.index(i), "role %s is switched off in account %q (roles.%s enabledIn/disabledIn), so this grant would do nothing; remove it or enable the role there", role, t, role)
+			}
+		}
 		accounts := v.resolve(rp, g[role])
 		var on, off []string
 		for _, a := range accounts {
@@ -457,7 +487,14 @@ func (v *validator) grants(p path, g Grants) (out []Grant, skips []Skip) {
 	return out, skips
 }
 
+// maxUsersPerAccount is IAM's quota on users in one account.
+const maxUsersPerAccount = 5000
+
 func (v *validator) users() {
+	v.caseInsensitive(path{"users"}, "user", slices.Sorted(maps.Keys(v.m.Users)), "people are IAM users of the user-only account")
+	if n := len(v.m.Users) + len(v.m.CICDUsersIn(v.res.userOnly.Name)); n > maxUsersPerAccount {
+		v.at(path{"users"}, "%d users (people and CI/CD users) in the user-only account %q; IAM allows %d users per account", n, v.res.userOnly.Name, maxUsersPerAccount)
+	}
 	for _, name := range slices.Sorted(maps.Keys(v.m.Users)) {
 		u := v.m.Users[name]
 		p := path{"users", name}
@@ -529,8 +566,17 @@ func (v *validator) cicdUsers() {
 			v.at(p.key("account"), "no account is called %q%s; a CI/CD user lives in one account: %s", c.Account, suggest(c.Account, v.accountNames()), quoted(v.accountNames()))
 			continue
 		}
-		if _, human := v.m.Users[name]; human && acct.Type == UserOnly {
-			v.at(p, "%q is also a human user of account %q; IAM user names are unique per account", name, acct.Name)
+		if acct.Type == UserOnly {
+			for human := range v.m.Users {
+				if strings.EqualFold(human, name) {
+					v.at(p, "%q is also the human user %q of account %q; IAM user names are unique per account, regardless of case", name, human, acct.Name)
+				}
+			}
+		}
+		for other, oc := range v.m.CICDUsers {
+			if other < name && oc.Account == c.Account && strings.EqualFold(other, name) {
+				v.at(p, "CI/CD users %q and %q of account %q differ only in case; IAM user names are unique regardless of case", other, name, c.Account)
+			}
 		}
 		if len(c.Roles) == 0 && len(c.Statements) == 0 {
 			v.at(p, "CI/CD user %q can do nothing; give it roles of account %q or statements", name, c.Account)
@@ -619,5 +665,19 @@ func (v *validator) standingResources() {
 				v.at(p.key("service"), "service %q is not one of %s%s", r.Service, quoted(services), suggest(r.Service, services))
 			}
 		}
+	}
+}
+
+// present tells whether the model file sets the field at p, even to an
+// empty value.
+func (v *validator) present(p path) bool {
+	_, ok := v.lines[p.String()]
+	return ok
+}
+
+// region checks a region against the list of AWS regions (names.Regions).
+func (v *validator) region(p path, r string) {
+	if !names.KnownRegion(r) {
+		v.at(p, "region %q is not an AWS region%s", r, suggest(r, names.Regions()))
 	}
 }

@@ -20,6 +20,9 @@ type Scheme struct {
 
 // PartitionOf returns the ARN partition of a region.
 func PartitionOf(region string) string {
+	if p, ok := partitionOfRegion[region]; ok {
+		return p
+	}
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"

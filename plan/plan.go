@@ -17,6 +17,7 @@ import (
 	"github.com/iamstack/iamstack/model"
 	"github.com/iamstack/iamstack/names"
 	"github.com/iamstack/iamstack/policy"
+	"github.com/iamstack/iamstack/rules"
 )
 
 // Plan is every stack of a model.
@@ -501,8 +502,8 @@ func (b *builder) cicdUser(st *Stack, name string) {
 
 // cdk-nag rules iamstack's templates meet by design.
 const (
-	nagManagedPolicies = "AwsSolutions-IAM4"
-	nagWildcards       = "AwsSolutions-IAM5"
+	nagManagedPolicies = rules.NagManaged
+	nagWildcards       = rules.NagWildcards
 	readOnlyReason     = "Read-only by design: AWS's ReadOnlyAccess follows new services without edits to this model."
 	opsServicesReason  = "OpsR has full power over its named services (service:*) by design; its guard and the boundary keep it from raising its own access."
 )
