@@ -13,6 +13,7 @@ import (
 
 	"github.com/iamstack/iamstack/assembly"
 	"github.com/iamstack/iamstack/internal/keys"
+	"github.com/iamstack/iamstack/metadata"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -52,7 +53,10 @@ func Nag(dir string) ([]Violation, error) {
 
 // CfnLint runs cfn-lint on every template in dir. Errors fail the check;
 // warnings are reported. cfn-lint reads .cfnlintrc.yaml from the working
-// directory: that is where a warning is accepted, with a comment why.
+// directory: that is where a warning is accepted, with a comment why. Each
+// finding names its template (by file name: the directory may be
+// temporary), its line, the resource path and the model entity the resource
+// comes from.
 func CfnLint(dir string) (errs, warnings []string, err error) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
 	if len(files) == 0 {
@@ -61,7 +65,7 @@ func CfnLint(dir string) (errs, warnings []string, err error) {
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		return nil, nil, fmt.Errorf("cfn-lint is not on PATH: install it with `pip install cfn-lint`")
 	}
-	cmd := exec.Command("cfn-lint", append([]string{"--format", "parseable", "--"}, files...)...)
+	cmd := exec.Command("cfn-lint", append([]string{"--format", "json", "--"}, files...)...)
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	runErr := cmd.Run()
@@ -70,20 +74,63 @@ func CfnLint(dir string) (errs, warnings []string, err error) {
 	} else if ok && ee.ExitCode()&^(2|4|8) != 0 {
 		return nil, nil, fmt.Errorf("cfn-lint failed (exit %d): %s", ee.ExitCode(), stderr.String())
 	}
-	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		// parseable: file:line:col:endline:endcol:RULE:message
-		parts := strings.SplitN(line, ":", 7)
-		if len(parts) < 7 {
-			continue
+	var findings []struct {
+		Filename string
+		Level    string
+		Message  string
+		Location struct {
+			Path  []any
+			Start struct{ LineNumber int }
 		}
-		switch rule := parts[5]; {
-		case strings.HasPrefix(rule, "E"):
+		Rule struct{ Id string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &findings); err != nil {
+		return nil, nil, fmt.Errorf("cfn-lint's JSON output: %w", err)
+	}
+	entities := map[string]map[string]metadata.Entity{} // template -> logical ID -> entity
+	for _, f := range findings {
+		name := filepath.Base(f.Filename)
+		if _, ok := entities[name]; !ok {
+			entities[name] = resourceEntities(f.Filename)
+		}
+		var path []string
+		for _, p := range f.Location.Path {
+			path = append(path, fmt.Sprint(p))
+		}
+		line := fmt.Sprintf("%s:%d: %s %s (at %s", name, f.Location.Start.LineNumber, f.Rule.Id, f.Message, strings.Join(path, "/"))
+		if len(path) > 1 && path[0] == "Resources" {
+			if e, ok := entities[name][path[1]]; ok && e.Kind != "" {
+				line += "; from " + e.String()
+			}
+		}
+		line += ")"
+		if f.Level == "Error" {
 			errs = append(errs, line)
-		default:
+		} else {
 			warnings = append(warnings, line)
 		}
 	}
 	return errs, warnings, nil
+}
+
+// resourceEntities reads the model entity of every resource of a template.
+func resourceEntities(file string) map[string]metadata.Entity {
+	var t struct {
+		Resources map[string]struct {
+			Metadata struct {
+				Iamstack metadata.Entity `json:"iamstack"`
+			}
+		}
+	}
+	b, err := os.ReadFile(file)
+	if err == nil {
+		json.Unmarshal(b, &t)
+	}
+	out := map[string]metadata.Entity{}
+	for id, r := range t.Resources {
+		out[id] = r.Metadata.Iamstack
+	}
+	return out
 }
 
 // Removal is a user, group or role that a change deletes or replaces.

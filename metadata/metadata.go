@@ -124,3 +124,16 @@ const (
 func (e Entity) Map() map[string]any {
 	return map[string]any{"kind": e.Kind, "name": e.Name, "account": e.Account}
 }
+
+// String names the entity for messages: "role OpsR in dev".
+func (e Entity) String() string {
+	switch e.Kind {
+	case "":
+		return "no model entity"
+	case EntityShared:
+		return "iamstack's " + e.Name + " in " + e.Account
+	case EntityCICDUser:
+		return "CI/CD user " + e.Name + " in " + e.Account
+	}
+	return e.Kind + " " + e.Name + " in " + e.Account
+}
