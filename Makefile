@@ -57,7 +57,7 @@ test: node_modules test/oracle/node_modules ## run every test (needs cfn-lint on
 
 .PHONY: test-unit
 test-unit: ## the pure-Go tests only: model, policy, plan, evaluator (about a second)
-	go test ./model/... ./policy/... ./plan/... ./names/... ./evaluate/... ./internal/load/... ./internal/jsiiexit/...
+	go test ./model/... ./internal/build/... ./internal/analyze/evaluate/... ./internal/load/... ./internal/jsiiexit/...
 
 GOLDEN := testdata/golden
 
@@ -87,7 +87,7 @@ history: ## what each environment ran, and when
 
 .PHONY: bench
 bench: node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory)
-	go test -run '^$$' -bench . -benchmem ./model/ ./plan/ ./access/
+	go test -run '^$$' -bench . -benchmem ./model/ ./internal/build/plan/ ./internal/analyze/access/
 	go run ./test/bench
 
 .PHONY: fuzz

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamstack/iamstack/policy"
+	"github.com/iamstack/iamstack/internal/build/policy"
 )
 
 // APIVersion is the model format this package reads.

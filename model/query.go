@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/iamstack/iamstack/names"
-	"github.com/iamstack/iamstack/policy"
+	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/build/policy"
 )
 
 // Scheme is the model's naming scheme.

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamstack/iamstack/metadata"
-	"github.com/iamstack/iamstack/names"
-	"github.com/iamstack/iamstack/policy"
-	"github.com/iamstack/iamstack/rules"
+	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/gate/rules"
 )
 
 var (

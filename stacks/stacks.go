@@ -12,8 +12,8 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/iamstack/iamstack/constructs/identity"
-	"github.com/iamstack/iamstack/metadata"
-	"github.com/iamstack/iamstack/plan"
+	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/build/plan"
 )
 
 // AccountStackProps configure one account's stack.

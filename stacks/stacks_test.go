@@ -10,9 +10,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/build/plan"
 	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/model"
-	"github.com/iamstack/iamstack/plan"
 	"github.com/iamstack/iamstack/stacks"
 )
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/iamstack/iamstack/access"
-	"github.com/iamstack/iamstack/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
 )
 
 type accessFlags struct {

@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/iamstack/iamstack/access"
-	"github.com/iamstack/iamstack/assembly"
-	"github.com/iamstack/iamstack/awsconfig"
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/ship/awsconfig"
 )
 
 type awsconfigFlags struct {

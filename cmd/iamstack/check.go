@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/iamstack/iamstack"
-	"github.com/iamstack/iamstack/access"
-	"github.com/iamstack/iamstack/assembly"
-	"github.com/iamstack/iamstack/check"
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/gate/check"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/model"
 )

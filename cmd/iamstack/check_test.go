@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack"
-	"github.com/iamstack/iamstack/access"
-	"github.com/iamstack/iamstack/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/model"
 )
 

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/iamstack/iamstack/awsconfig"
+	"github.com/iamstack/iamstack/internal/build/names"
 	"github.com/iamstack/iamstack/internal/load"
-	"github.com/iamstack/iamstack/names"
+	"github.com/iamstack/iamstack/internal/ship/awsconfig"
 )
 
 func newOnboardCmd(g *globalFlags) *cobra.Command {

@@ -14,10 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/iamstack/iamstack"
-	"github.com/iamstack/iamstack/access"
-	"github.com/iamstack/iamstack/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/ship/release"
 	"github.com/iamstack/iamstack/model"
-	"github.com/iamstack/iamstack/release"
 )
 
 // artifactDir is where a release's artifact lives in a checkout.

@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/iamstack/iamstack/internal/build/plan"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/model"
-	"github.com/iamstack/iamstack/plan"
 )
 
 type validateFlags struct {

@@ -9,8 +9,8 @@ import (
 	"os"
 
 	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/build/plan"
 	"github.com/iamstack/iamstack/model"
-	"github.com/iamstack/iamstack/plan"
 )
 
 // EnvModel is the environment variable that names the model file.

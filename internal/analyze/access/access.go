@@ -1,0 +1,222 @@
+// Package access answers, from synthesized templates alone, who can assume
+// which role in which account (with or without MFA, through which policy),
+// what each user can do directly, and which principals can raise their own
+// access by a known privilege-escalation method.
+package access
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+)
+
+// Entry is one thing a user can do: assume a role, or act directly in their
+// own account.
+type Entry struct {
+	User     string `json:"user"`
+	UserARN  string `json:"userArn"`
+	UserKind string `json:"userKind"` // human or cicd
+	// Type is "assume-role" or "direct".
+	Type      string `json:"type"`
+	Account   string `json:"account"`
+	AccountID string `json:"accountId"`
+	Role      string `json:"role,omitempty"`
+	RoleARN   string `json:"roleArn,omitempty"`
+	// Capability describes a direct entry: "own credentials", "full IAM".
+	Capability string `json:"capability,omitempty"`
+	// MFA is true when the entry needs an MFA session.
+	MFA               bool     `json:"mfa"`
+	MaxSessionSeconds int      `json:"maxSessionSeconds,omitempty"`
+	Via               []string `json:"via"`
+	// Findings are the escalation findings of the role assumed, or of the
+	// user for direct entries.
+	Findings []Finding `json:"findings"`
+}
+
+// Finding is a privilege-escalation method a principal's policies allow.
+type Finding struct {
+	Principal    string `json:"principal"` // "OpsR in dev", "user alice in identity"
+	PrincipalARN string `json:"principalArn"`
+	Method       string `json:"method"`
+	Action       string `json:"action"`
+	Target       string `json:"target"`
+	// Steps are the calls of a chain, in order, when it takes more than one.
+	Steps []string `json:"steps,omitempty"`
+	// ByDesign says why iamstack accepts the finding, when it does.
+	ByDesign string `json:"byDesign,omitempty"`
+}
+
+func (f Finding) String() string {
+	s := fmt.Sprintf("%s can %s on %s (%s)", f.Principal, f.Action, f.Target, f.Method)
+	if len(f.Steps) > 0 {
+		s += ": " + strings.Join(f.Steps, " -> ")
+	}
+	if f.ByDesign != "" {
+		s += " [by design: " + f.ByDesign + "]"
+	}
+	return s
+}
+
+// Report is the whole analysis of an assembly.
+type Report struct {
+	Entries  []Entry
+	Findings []Finding
+	// Admins are principals with full power: they get no findings.
+	Admins []string
+	// Unknown lists AWS managed policies the analysis had no document for.
+	Unknown []string
+}
+
+// MFAAge is the age, in seconds, of the MFA session the analysis assumes
+// when it evaluates a request with MFA.
+const MFAAge = "60"
+
+// Analyze computes the report for an inventory.
+func Analyze(inv *assembly.Inventory) Report {
+	rep := Report{Unknown: inv.Unknown}
+	findings := map[string][]Finding{} // by principal ARN
+	searches := map[string]*search{}
+	for id, e := range estates(inv) {
+		searches[id] = newSearch(inv, e)
+	}
+	for _, p := range append(append([]assembly.Principal(nil), inv.Roles...), inv.Users...) {
+		fs, admin := escalations(searches[p.Account], p)
+		if admin {
+			rep.Admins = append(rep.Admins, display(inv, p))
+		}
+		findings[p.ARN] = fs
+		rep.Findings = append(rep.Findings, fs...)
+	}
+	for _, u := range inv.Users {
+		rep.Entries = append(rep.Entries, userEntries(inv, u, findings)...)
+	}
+	sort.SliceStable(rep.Entries, func(i, j int) bool { return rep.Entries[i].key() < rep.Entries[j].key() })
+	return rep
+}
+
+func (e Entry) key() string {
+	return e.User + "\x00" + e.Type + "\x00" + e.Account + "\x00" + e.Role + "\x00" + e.Capability
+}
+
+// Context is the request context of a principal: who it is, its tags, the
+// region of its stack as requested region, and (for a user) its user name,
+// which the AWS CLI profiles iamstack generates also use as session name.
+func Context(p assembly.Principal, mfa bool) map[string][]string {
+	ctx := map[string][]string{
+		"aws:PrincipalArn":     {p.ARN},
+		"aws:PrincipalAccount": {p.Account},
+		"aws:SecureTransport":  {"true"},
+		"aws:RequestedRegion":  {p.Region},
+	}
+	if p.Kind == "user" {
+		ctx["aws:username"] = []string{p.Name}
+		ctx["aws:PrincipalType"] = []string{"User"}
+		ctx["sts:RoleSessionName"] = []string{p.Name}
+	} else {
+		ctx["aws:PrincipalType"] = []string{"AssumedRole"}
+	}
+	for k, v := range p.Tags {
+		ctx["aws:PrincipalTag/"+k] = []string{v}
+	}
+	if mfa {
+		ctx["aws:MultiFactorAuthPresent"] = []string{"true"}
+		ctx["aws:MultiFactorAuthAge"] = []string{MFAAge}
+	}
+	return ctx
+}
+
+// AssumeRole is the request of principal p to assume role r.
+func AssumeRole(p, r assembly.Principal, mfa bool) (evaluate.Request, evaluate.Policies) {
+	req := evaluate.Request{Principal: p.ARN, PrincipalAccount: p.Account, Action: "sts:AssumeRole",
+		Resource: r.ARN, ResourceAccount: r.Account, Context: Context(p, mfa)}
+	return req, evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary, Resource: r.Trust}
+}
+
+func userEntries(inv *assembly.Inventory, u assembly.Principal, findings map[string][]Finding) []Entry {
+	kind := "cicd"
+	if isHuman(inv, u) {
+		kind = "human"
+	}
+	home := inv.Account(u.Account)
+	var out []Entry
+	assumeNarrowed := evaluate.Narrow(evaluate.Policies{Identity: u.Identity, Boundary: u.Boundary}, "sts:AssumeRole")
+	ctxNoMFA, ctxMFA := evaluate.NewContext(Context(u, false)), evaluate.NewContext(Context(u, true))
+	for _, r := range inv.Roles {
+		ps := assumeNarrowed
+		ps.Resource = r.Trust
+		req, _ := AssumeRole(u, r, false)
+		noMFA := evaluate.EvaluateIn(ctxNoMFA, req, ps)
+		withMFA := evaluate.EvaluateIn(ctxMFA, req, ps)
+		if withMFA.Decision != evaluate.Allow && noMFA.Decision != evaluate.Allow {
+			continue
+		}
+		res := withMFA
+		if noMFA.Decision == evaluate.Allow {
+			res = noMFA
+		}
+		a := inv.Account(r.Account)
+		out = append(out, Entry{User: u.Name, UserARN: u.ARN, UserKind: kind, Type: "assume-role", Account: a.Name, AccountID: a.ID,
+			Role: inv.RoleShortName(r), RoleARN: r.ARN, MFA: noMFA.Decision != evaluate.Allow,
+			MaxSessionSeconds: r.MaxSessionSeconds, Via: res.AllowedBy, Findings: nonNil(findings[r.ARN])})
+	}
+	for _, c := range directCapabilities(u) {
+		c.User, c.UserARN, c.UserKind, c.Account, c.AccountID = u.Name, u.ARN, kind, home.Name, home.ID
+		c.Findings = nonNil(findings[u.ARN])
+		out = append(out, c)
+	}
+	return out
+}
+
+// isHuman tells people from machines in the templates: people are in the
+// user-only account's self-management group, which CI/CD users never are.
+func isHuman(inv *assembly.Inventory, u assembly.Principal) bool {
+	prefix := inv.Account(u.Account).Prefix
+	for _, g := range u.Groups {
+		if g == prefix+"-ManageOwnUserG" {
+			return true
+		}
+	}
+	return false
+}
+
+// directCapabilities probes what a user can do in their own account.
+func directCapabilities(u assembly.Principal) []Entry {
+	probe := func(action, resource string, mfa bool) evaluate.Result {
+		return evaluate.Evaluate(evaluate.Request{Principal: u.ARN, PrincipalAccount: u.Account, Action: action,
+			Resource: resource, ResourceAccount: u.Account, Context: Context(u, mfa)},
+			evaluate.Policies{Identity: u.Identity, Boundary: u.Boundary})
+	}
+	var out []Entry
+	capability := func(name, action, resource string) {
+		without, with := probe(action, resource, false), probe(action, resource, true)
+		if with.Decision != evaluate.Allow && without.Decision != evaluate.Allow {
+			return
+		}
+		res := with
+		if without.Decision == evaluate.Allow {
+			res = without
+		}
+		out = append(out, Entry{Type: "direct", Capability: name, MFA: without.Decision != evaluate.Allow, Via: res.AllowedBy})
+	}
+	capability("own credentials", "iam:CreateAccessKey", u.ARN)
+	capability("full IAM", "iam:AttachUserPolicy", u.ARN)
+	return out
+}
+
+func display(inv *assembly.Inventory, p assembly.Principal) string {
+	a := inv.Account(p.Account)
+	if p.Kind == "role" {
+		return inv.RoleShortName(p) + " in " + a.Name
+	}
+	return "user " + p.Name + " in " + a.Name
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,295 @@
+package access_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/jsiiexit"
+	"github.com/iamstack/iamstack/internal/synth"
+	"github.com/iamstack/iamstack/internal/synthetic"
+	"github.com/iamstack/iamstack/model"
+)
+
+// fixture is a model synthesized once for all tests of this package.
+type fixture struct {
+	name string
+	m    *model.Model
+	dir  string
+	inv  *assembly.Inventory
+	rep  access.Report
+}
+
+var fixtures []*fixture
+
+// randomModels is how many random models the property and differential
+// tests synthesize.
+const randomModels = 12
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		defer jsiiexit.Close()
+		root, err := os.MkdirTemp("", "iamstack-access-test-")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(root)
+		add := func(name string, yaml []byte) {
+			if _, err := model.Parse(name, yaml); err != nil {
+				return // random models may be invalid: skip them
+			}
+			dir := filepath.Join(root, name)
+			md, inv, err := synthesize(name, yaml, dir)
+			if err != nil {
+				panic(fmt.Sprintf("%s: %v", name, err))
+			}
+			fixtures = append(fixtures, &fixture{name: name, m: md, dir: dir, inv: inv, rep: access.Analyze(inv)})
+		}
+		add("example", iamstack.Example())
+		many, err := os.ReadFile("testdata/many-services.yaml")
+		if err != nil {
+			panic(err)
+		}
+		add("many-services", many)
+		for seed := uint64(1); len(fixtures) < 2+randomModels && seed < 200; seed++ {
+			add(fmt.Sprintf("random-%d", seed), synthetic.Random(seed))
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// synthesize parses, plans and synthesizes a model into dir and reads the
+// assembly back.
+func synthesize(name string, yaml []byte, dir string) (*model.Model, *assembly.Inventory, error) {
+	m, err := model.Parse(name, yaml)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	synth.Assembly(p, dir, synth.Options{})
+	inv, err := assembly.Read(dir)
+	return m, inv, err
+}
+
+func example(t *testing.T) *fixture {
+	t.Helper()
+	if fixtures[0].name != "example" {
+		t.Fatal("no example fixture")
+	}
+	return fixtures[0]
+}
+
+// Property: for every model, the matrix computed from the templates is
+// exactly what the model declares, in both directions; every human entry
+// requires MFA; CI/CD users reach exactly their roles, without MFA.
+func TestMatrixEqualsDeclaredGrants(t *testing.T) {
+	if len(fixtures) < 2+randomModels/2 {
+		t.Fatalf("only %d models synthesized", len(fixtures))
+	}
+	for _, f := range fixtures {
+		t.Run(f.name, func(t *testing.T) {
+			id := map[string]string{}
+			for _, n := range f.m.AccountNames() {
+				a, _ := f.m.Account(n)
+				id[n] = a.ID
+			}
+			want := map[string][]string{}
+			for _, u := range f.m.UserNames() {
+				want[u] = []string{}
+				for _, g := range f.m.UserGrants(u) {
+					want[u] = append(want[u], id[g.Account]+"/"+g.Role)
+				}
+			}
+			for _, c := range f.m.CICDUserNames() {
+				want[c] = []string{}
+				for _, r := range f.m.CICDUsers[c].Roles {
+					want[c] = append(want[c], id[f.m.CICDUsers[c].Account]+"/"+r)
+				}
+			}
+			got := map[string][]string{}
+			for _, e := range f.rep.Entries {
+				if _, ok := got[e.User]; !ok {
+					got[e.User] = []string{}
+				}
+				if e.Type != "assume-role" {
+					continue
+				}
+				got[e.User] = append(got[e.User], e.AccountID+"/"+e.Role)
+				_, human := f.m.Users[e.User]
+				if human != e.MFA {
+					t.Errorf("%s assumes %s in %s with mfa=%v; humans always need MFA, CI/CD users never", e.User, e.Role, e.Account, e.MFA)
+				}
+				if human != (e.UserKind == "human") {
+					t.Errorf("%s is reported as %s", e.User, e.UserKind)
+				}
+			}
+			for u := range want {
+				sort.Strings(want[u])
+				sort.Strings(got[u])
+				if !slices.Equal(want[u], got[u]) {
+					t.Errorf("%s: templates grant %v, the model %v", u, got[u], want[u])
+				}
+			}
+			for u := range got {
+				if _, ok := want[u]; !ok {
+					t.Errorf("templates hold user %s, which the model does not", u)
+				}
+			}
+		})
+	}
+}
+
+// The shipped example is clean for everything the README promises: OpsR and
+// every other role have no escalation, AdminR is an administrator, and only
+// PowerG members have (by-design) findings.
+// The same holds with OpsR over many services (issue 9's variant), in
+// accounts analysed with their standing resources.
+func TestExampleFindings(t *testing.T) {
+	for _, f := range fixtures[:2] {
+		rep := f.rep
+		for _, f := range rep.Findings {
+			if f.ByDesign == "" {
+				t.Errorf("open finding in the example: %s", f)
+			}
+			if !strings.HasPrefix(f.Principal, "user alice.martin") {
+				t.Errorf("finding for someone not in PowerG: %s", f)
+			}
+		}
+		if !slices.Equal(rep.Admins, []string{"AdminR in dev", "AdminR in prod"}) {
+			t.Errorf("%s: admins %v", f.name, rep.Admins)
+		}
+		if len(rep.Unknown) > 0 {
+			t.Errorf("%s: policies without document: %v", f.name, rep.Unknown)
+		}
+	}
+}
+
+// A role stripped of OpsR's guard is caught.
+func TestWeakenedRoleHasFindings(t *testing.T) {
+	weak := weakened(t, example(t).dir)
+	inv, err := assembly.Read(weak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := access.Analyze(inv)
+	var texts []string
+	for _, f := range rep.Findings {
+		texts = append(texts, f.String())
+	}
+	for _, want := range []string{
+		"OpsR in dev can iam:AttachRolePolicy on infra-AdminR (attach a policy to a role)",
+		"OpsR in dev can iam:UpdateAssumeRolePolicy on infra-AdminR (rewrite a trust policy)",
+		"OpsR in dev can iam:CreateRole+iam:AttachRolePolicy on a new role without permissions boundary (create an unbounded role)",
+		"OpsR in dev can iam:CreateAccessKey on ci-dev (take over a user's keys)",
+	} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("missing finding %q in:\n%s", want, strings.Join(texts, "\n"))
+		}
+	}
+	diff := access.Diff(example(t).rep, rep)
+	if len(diff) == 0 || diff[0].Kind != "new-finding" || !strings.HasPrefix(diff[0].Text, "! OpsR in dev can ") {
+		t.Errorf("diff of the weakened role: %+v", diff)
+	}
+}
+
+// weakened copies an assembly, deletes OpsR's guard from dev's template and
+// widens its IAM power from its own path to the whole account.
+func weakened(t *testing.T, dir string) string {
+	t.Helper()
+	out := t.TempDir()
+	entries, _ := os.ReadDir(dir)
+	var guard []string
+	for _, s := range policy.OpsGuard(names.Scheme{Partition: "aws", Prefix: "infra"}, "222222222222") {
+		guard = append(guard, s.Sid)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		if e.Name() == "infra-dev.template.json" {
+			var tpl map[string]any
+			if err := json.Unmarshal(b, &tpl); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range tpl["Resources"].(map[string]any) {
+				props := r.(map[string]any)["Properties"].(map[string]any)
+				doc, ok := props["PolicyDocument"].(map[string]any)
+				if !ok {
+					continue
+				}
+				var kept []any
+				for _, st := range doc["Statement"].([]any) {
+					sm := st.(map[string]any)
+					if sm["Sid"] == "IAMUnderOpsPath" {
+						sm["Resource"] = "*"
+					}
+					if !slices.Contains(guard, fmt.Sprint(sm["Sid"])) {
+						kept = append(kept, st)
+					}
+				}
+				doc["Statement"] = kept
+			}
+			if b, err = json.Marshal(tpl); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(out, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func TestDiffOfAModelChange(t *testing.T) {
+	f := example(t)
+	changed := strings.Replace(string(iamstack.Example()), "frank.osei:\n    grants:\n      ReadR: [prod]", "frank.osei:\n    grants:\n      AdminR: [prod]", 1)
+	_, inv, err := synthesize("changed.yaml", []byte(changed), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range access.Diff(f.rep, access.Analyze(inv)) {
+		got = append(got, c.Text)
+	}
+	want := []string{"+ frank.osei can assume AdminR in prod (MFA)", "- frank.osei can assume ReadR in prod (MFA)"}
+	if !slices.Equal(got, want) {
+		t.Errorf("diff:\n got %q\nwant %q", got, want)
+	}
+	if d := access.Diff(f.rep, f.rep); len(d) != 0 {
+		t.Errorf("an assembly differs from itself: %v", d)
+	}
+}
+
+func BenchmarkAnalyzeThousandUsers(b *testing.B) {
+	dir := b.TempDir()
+	if _, _, err := synthesize("large.yaml", synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}), dir); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		inv, err := assembly.Read(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rep := access.Analyze(inv)
+		if len(rep.Entries) < 1000 {
+			b.Fatalf("%d entries", len(rep.Entries))
+		}
+	}
+}

@@ -1,0 +1,195 @@
+package access_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+)
+
+// case_ is one request and the policies that decide it.
+type case_ struct {
+	what string
+	req  evaluate.Request
+	ps   evaluate.Policies
+}
+
+// Differential test: @cloud-copilot/iam-simulate, an independent evaluator,
+// decides every request the suite generates, and must agree with ours. It
+// runs as a separate Node process (it is AGPL-3.0: test-only, never linked).
+func TestAgreesWithIndependentEvaluator(t *testing.T) {
+	var cases []case_
+	for _, f := range fixtures {
+		cases = append(cases, requests(f.name, f.inv)...)
+		cases = append(cases, attackCases(f.name, f.inv)...)
+	}
+	answers := askOracle(t, cases)
+	want := map[evaluate.Decision]string{evaluate.Allow: "Allowed", evaluate.ImplicitDeny: "ImplicitlyDenied", evaluate.ExplicitDeny: "ExplicitlyDenied"}
+	disagree := 0
+	decisions := map[string]int{}
+	for i, c := range cases {
+		ours := evaluate.Evaluate(c.req, c.ps)
+		decisions[want[ours.Decision]]++
+		if answers[i].Result != want[ours.Decision] {
+			disagree++
+			if disagree <= 10 {
+				t.Errorf("%s: ours %v (allowed by %v, denied by %v), oracle %s %s", c.what, ours.Decision, ours.AllowedBy, ours.DeniedBy, answers[i].Result, answers[i].Detail)
+			}
+		}
+	}
+	seen := len(answers)
+	t.Logf("%d requests over %d models, %d disagreements; decisions: %v", seen, len(fixtures), disagree, decisions)
+	if decisions["Allowed"] == 0 || decisions["ImplicitlyDenied"] == 0 || decisions["ExplicitlyDenied"] == 0 {
+		t.Errorf("the requests do not exercise every decision: %v", decisions)
+	}
+}
+
+// answer is the independent evaluator's decision on one case.
+type answer struct {
+	Result string
+	Detail json.RawMessage
+}
+
+// askOracle has @cloud-copilot/iam-simulate decide every case, in one
+// separate Node process.
+func askOracle(t *testing.T, cases []case_) []answer {
+	t.Helper()
+	oracle, err := filepath.Abs("../../../test/oracle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(oracle, "node_modules", "@cloud-copilot", "iam-simulate")); err != nil {
+		t.Fatalf("the test oracle is not installed: run `make test`, or `npm ci --prefix test/oracle` (%v)", err)
+	}
+	var in bytes.Buffer
+	enc := json.NewEncoder(&in)
+	for i, c := range cases {
+		if err := enc.Encode(map[string]any{"id": i, "simulation": simulation(c)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("node", filepath.Join(oracle, "simulate.mjs"))
+	cmd.Stdin = &in
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("oracle: %v\n%s", err, stderr.String())
+	}
+	answers := make([]answer, len(cases))
+	seen := 0
+	sc := bufio.NewScanner(&out)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r struct {
+			ID     int             `json:"id"`
+			Result string          `json:"result"`
+			Detail json.RawMessage `json:"detail"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		answers[r.ID] = answer{r.Result, r.Detail}
+		seen++
+	}
+	if seen != len(cases) {
+		t.Fatalf("oracle answered %d of %d requests\n%s", seen, len(cases), stderr.String())
+	}
+	return answers
+}
+
+// requests are every AssumeRole of the matrix, with and without MFA, and
+// the escalation probes of every principal on every target of its account.
+func requests(name string, inv *assembly.Inventory) []case_ {
+	var out []case_
+	for _, u := range inv.Users {
+		for _, r := range inv.Roles {
+			for _, mfa := range []bool{false, true} {
+				req, ps := access.AssumeRole(u, r, mfa)
+				out = append(out, case_{fmt.Sprintf("%s: %s assumes %s (mfa %v)", name, u.Name, r.ARN, mfa), req, ps})
+			}
+		}
+	}
+	// Each probe action targets the resource type it acts on.
+	probes := map[string]string{
+		"iam:AttachRolePolicy": "role", "iam:UpdateAssumeRolePolicy": "role", "iam:PassRole": "role", "iam:CreateRole": "role",
+		"iam:CreatePolicyVersion": "policy", "iam:CreateAccessKey": "user", "iam:AddUserToGroup": "group",
+	}
+	for _, p := range append(append([]assembly.Principal(nil), inv.Roles...), inv.Users...) {
+		resources := map[string][]string{}
+		for _, r := range inv.Roles {
+			if r.Account == p.Account {
+				resources["role"] = append(resources["role"], r.ARN)
+			}
+		}
+		for _, u := range inv.Users {
+			if u.Account == p.Account {
+				resources["user"] = append(resources["user"], u.ARN)
+			}
+		}
+		for _, g := range inv.Groups {
+			if g.Account == p.Account {
+				resources["group"] = append(resources["group"], g.ARN)
+			}
+		}
+		for _, mp := range inv.ManagedPolicies {
+			if mp.Account == p.Account {
+				resources["policy"] = append(resources["policy"], mp.ARN)
+			}
+		}
+		for _, action := range slices.Sorted(maps.Keys(probes)) {
+			for _, res := range resources[probes[action]] {
+				ctx := access.Context(p, p.Kind == "user")
+				ctx["iam:PolicyARN"] = []string{"arn:aws:iam::aws:policy/AdministratorAccess"}
+				out = append(out, case_{fmt.Sprintf("%s: %s %s on %s", name, p.ARN, action, res),
+					evaluate.Request{Principal: p.ARN, PrincipalAccount: p.Account, Action: action, Resource: res, ResourceAccount: p.Account, Context: ctx},
+					evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}})
+			}
+		}
+	}
+	return out
+}
+
+func simulation(c case_) map[string]any {
+	named := func(ps []evaluate.Policy) []map[string]any {
+		out := []map[string]any{}
+		for i, p := range ps {
+			out = append(out, map[string]any{"name": fmt.Sprintf("%d-%s", i, p.Name), "policy": json.RawMessage(p.Document.JSON())})
+		}
+		return out
+	}
+	ctx := map[string]any{}
+	for k, v := range c.req.Context {
+		if len(v) == 1 {
+			ctx[k] = v[0]
+		} else {
+			ctx[k] = v
+		}
+	}
+	sim := map[string]any{
+		"request": map[string]any{
+			"principal": c.req.Principal, "action": c.req.Action,
+			"resource":         map[string]any{"resource": c.req.Resource, "accountId": c.req.ResourceAccount},
+			"contextVariables": ctx,
+		},
+		"identityPolicies":        named(c.ps.Identity),
+		"serviceControlPolicies":  []any{},
+		"resourceControlPolicies": []any{},
+	}
+	if c.ps.Resource != nil {
+		sim["resourcePolicy"] = json.RawMessage(c.ps.Resource.Document.JSON())
+	}
+	if c.ps.Boundary != nil {
+		sim["permissionBoundaryPolicies"] = named([]evaluate.Policy{*c.ps.Boundary})
+	}
+	return sim
+}

@@ -1,0 +1,505 @@
+package access
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/build/policy"
+)
+
+// The privilege-escalation methods checked (Rhino Security Labs' list, as
+// used by PMapper, cloudsplaining and Pacu), by the action that opens them
+// and the kind of resource it targets.
+var methods = []struct {
+	method, action, target string
+}{
+	{"new policy version", "iam:CreatePolicyVersion", "policy"},
+	{"switch policy version", "iam:SetDefaultPolicyVersion", "policy"},
+	{"attach a policy to a user", "iam:AttachUserPolicy", "user"},
+	{"inline policy on a user", "iam:PutUserPolicy", "user"},
+	{"attach a policy to a group", "iam:AttachGroupPolicy", "group"},
+	{"inline policy on a group", "iam:PutGroupPolicy", "group"},
+	{"attach a policy to a role", "iam:AttachRolePolicy", "role"},
+	{"inline policy on a role", "iam:PutRolePolicy", "role"},
+	{"join a group", "iam:AddUserToGroup", "group"},
+	{"rewrite a trust policy", "iam:UpdateAssumeRolePolicy", "role"},
+	{"take over a user's keys", "iam:CreateAccessKey", "other-user"},
+	{"take over a user's console", "iam:CreateLoginProfile", "other-user"},
+	{"take over a user's console", "iam:UpdateLoginProfile", "other-user"},
+}
+
+// passRoleServices are the services that run code under a passed role.
+var passRoleServices = map[string]string{
+	"ec2:RunInstances":                 "ec2.amazonaws.com",
+	"lambda:CreateFunction":            "lambda.amazonaws.com",
+	"cloudformation:CreateStack":       "cloudformation.amazonaws.com",
+	"glue:CreateDevEndpoint":           "glue.amazonaws.com",
+	"datapipeline:CreatePipeline":      "datapipeline.amazonaws.com",
+	"sagemaker:CreateNotebookInstance": "sagemaker.amazonaws.com",
+	"codestar:CreateProject":           "codestar.amazonaws.com",
+}
+
+// adminProbes are actions only a principal with full power holds together.
+var adminProbes = []string{"iam:CreateUser", "iam:PutRolePolicy", "ec2:RunInstances", "kms:Decrypt", "organizations:LeaveOrganization"}
+
+// probeRegions are regions a region restriction is looked for in.
+var probeRegions = []string{"ap-southeast-2", "sa-east-1", "me-south-1", "us-west-2"}
+
+// reachDepth bounds the chains the analysis follows from one principal
+// through others (assume, rewrite a trust, take over a user, write what a
+// role runs): PMapper's graphs rarely need more.
+const reachDepth = 3
+
+const adminPolicyARNSuffix = ":iam::aws:policy/AdministratorAccess"
+
+// probeName names the principals and groups the analysis imagines creating.
+const probeName = "iamstack-escalation-probe"
+
+// search is the escalation analysis of one account.
+type search struct {
+	inv         *assembly.Inventory
+	e           *estate
+	adminPolicy string
+	admin       map[string]bool
+	reach       map[string][]string // principal key -> chain to full power; absent: none
+	visiting    map[string]bool
+	probers     map[string]*prober
+	edgesOf     map[string][]edge
+}
+
+func newSearch(inv *assembly.Inventory, e *estate) *search {
+	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
+		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
+		probers: map[string]*prober{}, edgesOf: map[string][]edge{}}
+}
+
+// prober decides requests of one principal, acting with a recent MFA
+// session: the strongest case.
+type prober struct {
+	s      *search
+	p      assembly.Principal
+	ctx    evaluate.Context
+	base   evaluate.Policies
+	narrow map[string]evaluate.Policies // by action
+}
+
+func (s *search) prober(p assembly.Principal) *prober {
+	k := key(p)
+	if pr, ok := s.probers[k]; ok {
+		return pr
+	}
+	raw := Context(p, true)
+	raw["iam:PolicyARN"] = []string{s.adminPolicy}
+	pr := &prober{s: s, p: p, ctx: evaluate.NewContext(raw), base: evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary},
+		narrow: map[string]evaluate.Policies{}}
+	s.probers[k] = pr
+	return pr
+}
+
+// policies are the principal's policies that can decide an action.
+func (pr *prober) policies(action string) evaluate.Policies {
+	ps, ok := pr.narrow[action]
+	if !ok {
+		ps = evaluate.Narrow(pr.base, action)
+		pr.narrow[action] = ps
+	}
+	return ps
+}
+
+// decide evaluates one request of the principal in its own account.
+func (pr *prober) decide(action, resource string, extra map[string][]string) evaluate.Result {
+	c := pr.ctx
+	if len(extra) > 0 {
+		c = c.With(extra)
+	}
+	return evaluate.EvaluateIn(c, evaluate.Request{Principal: pr.p.ARN, PrincipalAccount: pr.p.Account, Action: action,
+		Resource: resource, ResourceAccount: pr.s.e.id}, pr.policies(action))
+}
+
+// allowed tells whether the principal may make a request. Without a
+// resource policy nothing but an identity allow can allow it, so most
+// requests are settled without a full evaluation.
+func (pr *prober) allowed(action, resource string, extra map[string][]string) bool {
+	c := pr.ctx
+	if len(extra) > 0 {
+		c = c.With(extra)
+	}
+	if !evaluate.MayAllow(c, pr.policies(action), action, resource) {
+		return false
+	}
+	return pr.decide(action, resource, extra).Decision == evaluate.Allow
+}
+
+// denied tells whether a request is explicitly denied: how a guardrail
+// that binds the principal shows.
+func (pr *prober) denied(action, resource string, extra map[string][]string) bool {
+	return pr.decide(action, resource, extra).Decision == evaluate.ExplicitDeny
+}
+
+// assumes tells whether the principal may assume role r: its own policies
+// and r's trust must both allow it.
+func (pr *prober) assumes(r assembly.Principal) bool {
+	ps := pr.policies("sts:AssumeRole")
+	ps.Resource = r.Trust
+	return evaluate.EvaluateIn(pr.ctx, evaluate.Request{Principal: pr.p.ARN, PrincipalAccount: pr.p.Account,
+		Action: "sts:AssumeRole", Resource: r.ARN, ResourceAccount: r.Account}, ps).Decision == evaluate.Allow
+}
+
+func (s *search) isAdmin(p assembly.Principal) bool {
+	k := key(p)
+	if v, ok := s.admin[k]; ok {
+		return v
+	}
+	pr := s.prober(p)
+	v := true
+	for _, a := range adminProbes {
+		if !pr.allowed(a, "*", nil) {
+			v = false
+			break
+		}
+	}
+	s.admin[k] = v
+	return v
+}
+
+func key(p assembly.Principal) string {
+	k := p.ARN
+	if p.Boundary != nil {
+		k += "\x00" + p.Boundary.Name
+	}
+	if n := len(p.Identity); n > 0 {
+		k += "\x00" + p.Identity[n-1].Name
+	}
+	return k
+}
+
+// edge is one way a principal acts as another: the steps it takes and who
+// it then is.
+type edge struct {
+	method string
+	steps  []string
+	to     assembly.Principal
+}
+
+// edges are the ways p acts as another principal of the account.
+func (s *search) edges(p assembly.Principal) []edge {
+	k := key(p)
+	if e, ok := s.edgesOf[k]; ok {
+		return e
+	}
+	out := s.findEdges(p)
+	s.edgesOf[k] = out
+	return out
+}
+
+func (s *search) findEdges(p assembly.Principal) []edge {
+	pr := s.prober(p)
+	var out []edge
+	for _, r := range s.e.roles {
+		if r.ARN == p.ARN {
+			continue
+		}
+		if pr.assumes(r) {
+			out = append(out, edge{"assume a role", []string{"sts:AssumeRole " + r.Name}, r})
+		}
+		if pr.allowed("iam:UpdateAssumeRolePolicy", r.ARN, nil) {
+			out = append(out, edge{"rewrite a trust policy, then assume the role",
+				[]string{"iam:UpdateAssumeRolePolicy " + r.Name + " (to trust the caller, or an account or identity provider outside)", "sts:AssumeRole " + r.Name}, r})
+		}
+		if pr.allowed("iam:PassRole", r.ARN, nil) {
+			for _, action := range slices.Sorted(maps.Keys(passRoleServices)) {
+				if trustsService(r, passRoleServices[action]) && pr.allowed(action, "*", nil) {
+					out = append(out, edge{"pass a role to " + passRoleServices[action],
+						[]string{"iam:PassRole " + r.Name, action + " running as " + r.Name}, r})
+				}
+			}
+		}
+	}
+	for _, u := range s.e.users {
+		if u.ARN == p.ARN {
+			continue
+		}
+		for _, a := range []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"} {
+			if pr.allowed(a, u.ARN, nil) {
+				out = append(out, edge{"take over a user", []string{a + " " + u.Name}, u})
+				break
+			}
+		}
+	}
+	for _, run := range s.e.runners {
+		role, ok := s.role(run.role)
+		if ok && pr.allowed(run.action, run.arn, nil) {
+			out = append(out, edge{"change what a role runs", []string{run.action + " on " + run.what, "it runs as " + role.Name}, role})
+		}
+	}
+	return append(out, s.creatable(pr)...)
+}
+
+func (s *search) role(arn string) (assembly.Principal, bool) {
+	for _, r := range s.e.roles {
+		if r.ARN == arn {
+			return r, true
+		}
+	}
+	return assembly.Principal{}, false
+}
+
+// creatable are the roles p can create and give AdministratorAccess to,
+// each with a permissions boundary it may carry: what they can do is what
+// that boundary allows.
+func (s *search) creatable(pr *prober) []edge {
+	scheme := names.Scheme{Partition: s.e.partition, Prefix: s.inv.Account(s.e.id).Prefix}
+	var out []edge
+	for _, path := range []string{"/", scheme.OpsPath()} {
+		arn := s.e.iam("role" + path + probeName)
+		for _, b := range s.e.boundaries {
+			extra := map[string][]string{"iam:PermissionsBoundary": {b}}
+			if !pr.allowed("iam:CreateRole", arn, extra) || !pr.allowed("iam:AttachRolePolicy", arn, extra) {
+				continue
+			}
+			doc := s.boundaryDocument(b)
+			n := assembly.Principal{Kind: "role", Account: s.e.id, Name: probeName, Path: path, ARN: arn, Region: s.e.region,
+				Identity: []evaluate.Policy{{Name: "AdministratorAccess", Document: policy.NewDocument(policy.Statement{
+					Effect: policy.Allow, Actions: []string{"*"}, Resources: []string{"*"}})}},
+				Boundary: &evaluate.Policy{Name: b + " (boundary)", Document: doc}, BoundaryARN: b}
+			out = append(out, edge{"create a role with a permissions boundary",
+				[]string{"iam:CreateRole " + arn + " with boundary " + b, "iam:AttachRolePolicy AdministratorAccess to it"}, n})
+			return out
+		}
+	}
+	return out
+}
+
+func (s *search) boundaryDocument(arn string) policy.Document {
+	for _, mp := range s.inv.ManagedPolicies {
+		if mp.ARN == arn {
+			return mp.Document
+		}
+	}
+	return policy.Document{}
+}
+
+// reaches tells whether p gets full power, and by which chain.
+func (s *search) reaches(p assembly.Principal, depth int) ([]string, bool) {
+	if s.isAdmin(p) {
+		return nil, true
+	}
+	k := key(p)
+	if chain, ok := s.reach[k]; ok {
+		return chain, true
+	}
+	if depth == 0 || s.visiting[k] {
+		return nil, false
+	}
+	s.visiting[k] = true
+	defer delete(s.visiting, k)
+	for _, e := range s.edges(p) {
+		if sub, ok := s.reaches(e.to, depth-1); ok {
+			chain := append(append([]string(nil), e.steps...), sub...)
+			s.reach[k] = chain
+			return chain, true
+		}
+	}
+	return nil, false
+}
+
+// escalations lists the escalation findings of a principal, or reports it as
+// an administrator, which has nothing left to escalate to.
+func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
+	if s.isAdmin(p) {
+		return nil, true
+	}
+	pr := s.prober(p)
+	var out []Finding
+	add := func(method, action, target string, steps []string) {
+		f := Finding{Principal: display(s.inv, p), PrincipalARN: p.ARN, Method: method, Action: action, Target: target, Steps: steps}
+		if p.Kind == "user" && slices.Contains(p.Groups, s.inv.Account(p.Account).Prefix+"-PowerG") {
+			f.ByDesign = "PowerG holds full IAM power in the user-only account"
+		}
+		out = append(out, f)
+	}
+	for _, m := range methods {
+		if len(pr.policies(m.action).Identity) == 0 {
+			continue
+		}
+		for _, t := range s.targets(p, m.target) {
+			var extra map[string][]string
+			if t.boundary != "" {
+				extra = map[string][]string{"iam:PermissionsBoundary": {t.boundary}}
+			}
+			if pr.allowed(m.action, t.arn, extra) {
+				add(m.method, m.action, t.name, nil)
+			}
+		}
+	}
+	// Creating an unbounded role or user and granting it anything escalates.
+	for _, create := range []struct{ action, attach, kind string }{
+		{"iam:CreateRole", "iam:AttachRolePolicy", "role"}, {"iam:CreateUser", "iam:AttachUserPolicy", "user"},
+	} {
+		probe := s.e.iam(create.kind + "/" + probeName)
+		if pr.allowed(create.action, probe, nil) && pr.allowed(create.attach, probe, nil) {
+			add("create an unbounded "+create.kind, create.action+"+"+create.attach, "a new "+create.kind+" without permissions boundary", nil)
+		}
+	}
+	s.chains(p, pr, add)
+	sortFindings(out)
+	return slices.CompactFunc(out, func(a, b Finding) bool {
+		return a.Action == b.Action && a.Target == b.Target && a.Method == b.Method
+	}), false
+}
+
+// chains adds the findings that take more than one step or go through
+// something iamstack does not create.
+func (s *search) chains(p assembly.Principal, pr *prober, add func(method, action, target string, steps []string)) {
+	for _, e := range s.edges(p) {
+		sub, ok := s.reaches(e.to, reachDepth-1)
+		if !ok {
+			continue
+		}
+		steps := append(append([]string(nil), e.steps...), sub...)
+		add(e.method+", and so full power", strings.Join(actionsOf(steps), "+"), e.to.Name, steps)
+	}
+	// A group of one's own: create it, attach a policy, add a user. IAM
+	// authorizes AddUserToGroup against the group alone.
+	group := s.e.iam("group/" + probeName)
+	if pr.allowed("iam:CreateGroup", group, nil) && pr.allowed("iam:AttachGroupPolicy", group, nil) && pr.allowed("iam:AddUserToGroup", group, nil) {
+		for _, u := range s.e.users {
+			if u.BoundaryARN == "" {
+				add("create a group, attach a policy, add a user", "iam:CreateGroup+iam:AttachGroupPolicy+iam:AddUserToGroup", u.Name,
+					[]string{"iam:CreateGroup " + probeName, "iam:AttachGroupPolicy AdministratorAccess to it", "iam:AddUserToGroup " + u.Name})
+			}
+		}
+	}
+	// Long-term keys outlive the grant of whoever made them.
+	user := s.e.iam("user/" + probeName)
+	for _, b := range append([]string{""}, s.e.boundaries...) {
+		var extra map[string][]string
+		if b != "" {
+			extra = map[string][]string{"iam:PermissionsBoundary": {b}}
+		}
+		if pr.allowed("iam:CreateUser", user, extra) && pr.allowed("iam:CreateAccessKey", user, extra) {
+			add("create a user with access keys, which outlive the caller's grant and need no MFA", "iam:CreateUser+iam:CreateAccessKey",
+				"a new user", []string{"iam:CreateUser " + probeName, "iam:CreateAccessKey " + probeName})
+			break
+		}
+	}
+	if pr.allowed("organizations:LeaveOrganization", "*", nil) {
+		add("leave the organization, shedding every service control policy", "organizations:LeaveOrganization", "the organization", nil)
+	}
+	s.guardrails(p, pr, add)
+}
+
+// guardrails finds the guardrails that bind p (by what it is explicitly
+// denied) and every way around them: an action the guardrail should deny,
+// and a principal p acts as that the guardrail does not bind.
+func (s *search) guardrails(p assembly.Principal, pr *prober, add func(method, action, target string, steps []string)) {
+	rds := pr.denied("rds:DeleteDBInstance", "*", nil)
+	if rds {
+		for _, a := range policy.RDSProtectedActions {
+			if pr.allowed(a, "*", nil) {
+				add("delete or unprotect data despite the RDS guardrail", a, "any database", nil)
+			}
+		}
+	}
+	region := ""
+	for _, r := range probeRegions {
+		if pr.denied("ec2:RunInstances", "*", map[string][]string{"aws:RequestedRegion": {r}}) {
+			region = r
+			break
+		}
+	}
+	if !rds && region == "" {
+		return
+	}
+	escapes := func(e edge) {
+		if s.isAdmin(e.to) {
+			return // reported as full power already
+		}
+		to := s.prober(e.to)
+		if rds && to.allowed("rds:DeleteDBInstance", "*", nil) {
+			add(e.method+", which the RDS guardrail does not bind", strings.Join(actionsOf(e.steps), "+"), e.to.Name,
+				append(append([]string(nil), e.steps...), "rds:DeleteDBInstance"))
+		}
+		if region != "" && to.allowed("ec2:RunInstances", "*", map[string][]string{"aws:RequestedRegion": {region}}) {
+			add(e.method+", which the region restriction does not bind", strings.Join(actionsOf(e.steps), "+"), e.to.Name,
+				append(append([]string(nil), e.steps...), "ec2:RunInstances in "+region))
+		}
+	}
+	for _, e := range s.edges(p) {
+		escapes(e)
+	}
+	if !rds {
+		return
+	}
+	for _, st := range s.e.stackRunners {
+		role, ok := s.role(st.role)
+		if ok && pr.allowed("cloudformation:DeleteStack", st.arn, nil) && s.prober(role).allowed("rds:DeleteDBInstance", "*", nil) {
+			add("delete a stack under its service role, past the RDS guardrail", "cloudformation:DeleteStack", st.what,
+				[]string{"cloudformation:DeleteStack on " + st.what, "it runs as " + role.Name + ", which may delete databases"})
+		}
+	}
+}
+
+// actionsOf keeps the API call that starts each step.
+func actionsOf(steps []string) []string {
+	var out []string
+	for _, s := range steps {
+		if a, _, _ := strings.Cut(s, " "); strings.Contains(a, ":") && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+type target struct{ name, arn, boundary string }
+
+func (s *search) targets(p assembly.Principal, kind string) []target {
+	var out []target
+	switch kind {
+	case "policy":
+		for _, mp := range s.inv.ManagedPolicies {
+			if mp.Account == p.Account {
+				out = append(out, target{mp.Name, mp.ARN, ""})
+			}
+		}
+	case "user", "other-user":
+		for _, u := range s.e.users {
+			if kind == "user" || u.ARN != p.ARN {
+				out = append(out, target{u.Name, u.ARN, u.BoundaryARN})
+			}
+		}
+	case "group":
+		for _, g := range s.e.groups {
+			out = append(out, target{g.Name, g.ARN, ""})
+		}
+	case "role":
+		for _, r := range s.e.roles {
+			out = append(out, target{r.Name, r.ARN, r.BoundaryARN})
+		}
+	}
+	return out
+}
+
+func trustsService(r assembly.Principal, service string) bool {
+	if r.Trust == nil {
+		return false
+	}
+	for _, s := range r.Trust.Document.Statements {
+		if s.Effect == "Allow" && slices.Contains(s.Principal["Service"], service) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.Principal, b.Principal), cmp.Compare(a.Action, b.Action), cmp.Compare(a.Target, b.Target),
+			cmp.Compare(a.Method, b.Method))
+	})
+}

@@ -1,0 +1,355 @@
+// Package assembly reads a synthesized CDK cloud assembly into an inventory
+// of IAM principals: every user, group and role of every stack, with their
+// policies resolved to documents. It resolves the intrinsic functions the CDK
+// emits (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, pseudo parameters), so the
+// analysis sees what CloudFormation will create, not what the model meant.
+package assembly
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/build/policy"
+)
+
+// Account is one AWS account of the assembly.
+type Account struct {
+	ID   string
+	Name string // from the iamstack template metadata, else the ID
+	Type string
+	// Prefix is iamstack's name prefix in this account ("infra").
+	Prefix string
+}
+
+// Principal is an IAM user or role, with every policy that applies to it.
+type Principal struct {
+	Kind    string // "user" or "role"
+	Account string // account ID
+	Name    string
+	Path    string
+	ARN     string
+	Tags    map[string]string
+	Groups  []string // group names, users only
+	// Identity are its identity policies, its groups' included.
+	Identity    []evaluate.Policy
+	Boundary    *evaluate.Policy
+	BoundaryARN string
+	// Trust is a role's trust policy.
+	Trust             *evaluate.Policy
+	MaxSessionSeconds int
+	// Stack and Region are the stack that defines it and where it is deployed.
+	Stack, Region string
+	// LogicalID is its logical ID in the template.
+	LogicalID string
+	// Direct names the policies attached to the principal itself, not
+	// through a group; Inline names its inline policies.
+	Direct, Inline []string
+	// ManagedPolicies counts the managed policies attached to it.
+	ManagedPolicies int
+	// Entity is the model entity iamstack wrote it for (zero for a resource
+	// iamstack did not write).
+	Entity metadata.Entity
+}
+
+// Group is an IAM group.
+type Group struct {
+	Account, Name, ARN, Stack, LogicalID string
+	Policies                             []evaluate.Policy
+	Inline                               []string
+	ManagedPolicies                      int
+	Entity                               metadata.Entity
+}
+
+// Stack is one template of the assembly.
+type Stack struct {
+	ID, Account   string
+	Resources     int
+	TemplateBytes int
+}
+
+// ManagedPolicy is a customer managed policy.
+type ManagedPolicy struct {
+	Account, Name, ARN string
+	Document           policy.Document
+	Entity             metadata.Entity
+}
+
+// Inventory is everything IAM an assembly creates.
+type Inventory struct {
+	Accounts        map[string]Account // by ID
+	Users           []Principal
+	Roles           []Principal
+	Groups          []Group
+	ManagedPolicies []ManagedPolicy
+	// Unknown lists AWS managed policies the analysis has no document for.
+	Unknown []string
+	Stacks  []Stack
+	// Standing are the resources the model declares outside iamstack's
+	// templates, from the templates' metadata.
+	Standing []Standing
+}
+
+// Account returns an account by ID.
+func (inv *Inventory) Account(id string) Account { return inv.Accounts[id] }
+
+// RoleShortName strips the account's iamstack prefix from a role name.
+func (inv *Inventory) RoleShortName(r Principal) string {
+	if p := inv.Accounts[r.Account].Prefix; p != "" {
+		return strings.TrimPrefix(r.Name, p+"-")
+	}
+	return r.Name
+}
+
+type manifest struct {
+	Artifacts map[string]struct {
+		Type        string `json:"type"`
+		Environment string `json:"environment"`
+		Properties  struct {
+			TemplateFile string `json:"templateFile"`
+		} `json:"properties"`
+	} `json:"artifacts"`
+}
+
+type template struct {
+	Metadata struct {
+		Iamstack metadata.Template `json:"iamstack"`
+	} `json:"Metadata"`
+	Resources map[string]struct {
+		Type       string         `json:"Type"`
+		Properties map[string]any `json:"Properties"`
+		Metadata   struct {
+			Iamstack metadata.Entity `json:"iamstack"`
+		} `json:"Metadata"`
+	} `json:"Resources"`
+}
+
+// stack is one template with where it is deployed.
+type stack struct {
+	id, account, region string
+	tpl                 template
+	bytes               int
+}
+
+// Read reads the cloud assembly in dir.
+func Read(dir string) (*Inventory, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read cloud assembly: %w", err)
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("read cloud assembly %s: manifest.json: %w", dir, err)
+	}
+	var stacks []stack
+	for id, a := range m.Artifacts {
+		if a.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		account, region, ok := parseEnvironment(a.Environment)
+		if !ok {
+			return nil, fmt.Errorf("read cloud assembly %s: stack %s is not bound to an account (%q)", dir, id, a.Environment)
+		}
+		tb, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
+		if err != nil {
+			return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
+		}
+		var t template
+		if err := json.Unmarshal(tb, &t); err != nil {
+			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, a.Properties.TemplateFile, err)
+		}
+		stacks = append(stacks, stack{id: id, account: account, region: region, tpl: t, bytes: len(tb)})
+	}
+	if len(stacks) == 0 {
+		return nil, fmt.Errorf("read cloud assembly %s: no stacks", dir)
+	}
+	sort.Slice(stacks, func(i, j int) bool { return stacks[i].id < stacks[j].id })
+	return build(stacks)
+}
+
+func parseEnvironment(env string) (account, region string, ok bool) {
+	rest, ok := strings.CutPrefix(env, "aws://")
+	if !ok {
+		return "", "", false
+	}
+	account, region, ok = strings.Cut(rest, "/")
+	if !ok || len(account) != 12 || strings.Contains(account, "unknown") {
+		return "", "", false
+	}
+	return account, region, true
+}
+
+func build(stacks []stack) (*Inventory, error) {
+	inv := &Inventory{Accounts: map[string]Account{}}
+	type key struct{ account, name string }
+	policies := map[string]ManagedPolicy{} // by ARN
+	groups := map[key]Group{}
+	var errs []string
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+
+	// First pass: accounts, policies and the physical value of every resource.
+	resolvers := map[string]*resolver{}
+	for _, s := range stacks {
+		md := s.tpl.Metadata.Iamstack
+		a := inv.Accounts[s.account]
+		a.ID = s.account
+		if md.Account != "" {
+			a.Name, a.Type, a.Prefix = md.Account, md.AccountType, md.Prefix
+		} else if a.Name == "" {
+			a.Name = s.account
+		}
+		inv.Accounts[s.account] = a
+		inv.Stacks = append(inv.Stacks, Stack{ID: s.id, Account: s.account, Resources: len(s.tpl.Resources), TemplateBytes: s.bytes})
+		for _, st := range md.Standing {
+			inv.Standing = append(inv.Standing, Standing{Standing: st, Account: s.account})
+		}
+		r := &resolver{stack: s, partition: names.PartitionOf(s.region), physical: map[string]string{}, arns: map[string]string{}}
+		for id, res := range s.tpl.Resources {
+			r.define(id, res.Type, res.Properties)
+		}
+		resolvers[s.id] = r
+	}
+	for _, s := range stacks {
+		r := resolvers[s.id]
+		for _, id := range sortedIDs(s.tpl.Resources) {
+			res := s.tpl.Resources[id]
+			if res.Type != "AWS::IAM::ManagedPolicy" {
+				continue
+			}
+			doc, err := r.document(res.Properties["PolicyDocument"])
+			if err != nil {
+				fail("%s/%s: %v", s.id, id, err)
+				continue
+			}
+			mp := ManagedPolicy{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Document: doc, Entity: res.Metadata.Iamstack}
+			policies[mp.ARN] = mp
+			inv.ManagedPolicies = append(inv.ManagedPolicies, mp)
+		}
+	}
+	// attached resolves the policies attached to a user, group or role: the
+	// documents, the names of inline ones and the count of managed ones.
+	attached := func(r *resolver, owner string, props map[string]any) (out []evaluate.Policy, inlineNames []string, managed int) {
+		arns, err := r.strings(props["ManagedPolicyArns"])
+		managed = len(arns)
+		if err != nil {
+			fail("%s: ManagedPolicyArns: %v", owner, err)
+		}
+		for _, arn := range arns {
+			if mp, ok := policies[arn]; ok {
+				out = append(out, evaluate.Policy{Name: mp.Name, Document: mp.Document})
+			} else if doc, ok := awsManaged(arn); ok {
+				out = append(out, evaluate.Policy{Name: arn[strings.LastIndex(arn, "/")+1:], Document: doc})
+			} else if !slices.Contains(inv.Unknown, arn) {
+				inv.Unknown = append(inv.Unknown, arn)
+			}
+		}
+		inline, _ := props["Policies"].([]any)
+		for _, p := range inline {
+			pm, _ := p.(map[string]any)
+			doc, err := r.document(pm["PolicyDocument"])
+			if err != nil {
+				fail("%s: inline policy: %v", owner, err)
+				continue
+			}
+			out = append(out, evaluate.Policy{Name: fmt.Sprintf("%s (inline %v)", owner, pm["PolicyName"]), Document: doc})
+			inlineNames = append(inlineNames, fmt.Sprint(pm["PolicyName"]))
+		}
+		return out, inlineNames, managed
+	}
+	for _, s := range stacks {
+		r := resolvers[s.id]
+		for _, id := range sortedIDs(s.tpl.Resources) {
+			res := s.tpl.Resources[id]
+			if res.Type == "AWS::IAM::Group" {
+				g := Group{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, LogicalID: id, Entity: res.Metadata.Iamstack}
+				g.Policies, g.Inline, g.ManagedPolicies = attached(r, "group "+g.Name, res.Properties)
+				groups[key{s.account, g.Name}] = g
+				inv.Groups = append(inv.Groups, g)
+			}
+		}
+	}
+	for _, s := range stacks {
+		r := resolvers[s.id]
+		for _, id := range sortedIDs(s.tpl.Resources) {
+			res := s.tpl.Resources[id]
+			props := res.Properties
+			switch res.Type {
+			case "AWS::IAM::User":
+				u := Principal{Kind: "user", Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
+					Path: stringOr(props["Path"], "/"), Tags: map[string]string{}}
+				u.Identity, u.Inline, u.ManagedPolicies = attached(r, "user "+u.Name, props)
+				u.LogicalID, u.Entity = id, res.Metadata.Iamstack
+				for _, p := range u.Identity {
+					u.Direct = append(u.Direct, p.Name)
+				}
+				names, err := r.strings(props["Groups"])
+				if err != nil {
+					fail("user %s: Groups: %v", u.Name, err)
+				}
+				for _, gname := range names {
+					g, ok := groups[key{s.account, gname}]
+					if !ok {
+						fail("user %s is in group %s, which no stack of account %s defines", u.Name, gname, s.account)
+						continue
+					}
+					u.Groups = append(u.Groups, gname)
+					u.Identity = append(u.Identity, g.Policies...)
+				}
+				tags, _ := props["Tags"].([]any)
+				for _, t := range tags {
+					tm, _ := t.(map[string]any)
+					k, _ := tm["Key"].(string)
+					v, _ := tm["Value"].(string)
+					u.Tags[k] = v
+				}
+				u.Boundary, u.BoundaryARN = r.boundary(props, policies, fail)
+				inv.Users = append(inv.Users, u)
+			case "AWS::IAM::Role":
+				role := Principal{Kind: "role", Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
+					Path: stringOr(props["Path"], "/")}
+				role.Identity, role.Inline, role.ManagedPolicies = attached(r, "role "+role.Name, props)
+				role.LogicalID, role.Entity = id, res.Metadata.Iamstack
+				trust, err := r.document(props["AssumeRolePolicyDocument"])
+				if err != nil {
+					fail("role %s: trust policy: %v", role.Name, err)
+				}
+				role.Trust = &evaluate.Policy{Name: role.Name + " trust", Document: trust}
+				if d, ok := props["MaxSessionDuration"].(float64); ok {
+					role.MaxSessionSeconds = int(d)
+				} else {
+					role.MaxSessionSeconds = 3600
+				}
+				role.Boundary, role.BoundaryARN = r.boundary(props, policies, fail)
+				inv.Roles = append(inv.Roles, role)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("read cloud assembly:\n  %s", strings.Join(errs, "\n  "))
+	}
+	sort.Strings(inv.Unknown)
+	return inv, nil
+}
+
+func sortedIDs[V any](m map[string]V) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func stringOr(v any, def string) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return def
+}

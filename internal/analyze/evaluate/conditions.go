@@ -1,0 +1,218 @@
+package evaluate
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/iamstack/iamstack/internal/build/policy"
+)
+
+// Context is a request context prepared for evaluation: condition keys are
+// matched case-insensitively, as IAM does.
+type Context map[string][]string
+
+// NewContext prepares a request context.
+func NewContext(m map[string][]string) Context {
+	c := Context{}
+	for k, v := range m {
+		c[strings.ToLower(k)] = v
+	}
+	return c
+}
+
+// With returns a copy of the context with more keys.
+func (c Context) With(m map[string][]string) Context {
+	out := Context{}
+	for k, v := range c {
+		out[k] = v
+	}
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+func (c Context) get(key string) ([]string, bool) {
+	v, ok := c[strings.ToLower(key)]
+	return v, ok
+}
+
+// substitute replaces policy variables in s. It reports false when a
+// variable has no single value in the context: the pattern then matches
+// nothing, as in IAM.
+func (c Context) substitute(s string) (string, bool) {
+	i := strings.Index(s, "${")
+	if i < 0 {
+		return s, true
+	}
+	var b strings.Builder
+	for i >= 0 {
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		switch name := s[i+2 : i+j]; name {
+		case "*", "?", "$":
+			b.WriteString(name)
+		default:
+			v, found := c.get(name)
+			if !found || len(v) != 1 {
+				return "", false
+			}
+			b.WriteString(v[0])
+		}
+		s = s[i+j+1:]
+		i = strings.Index(s, "${")
+	}
+	b.WriteString(s)
+	return b.String(), true
+}
+
+// conditionsHold tells whether every condition of a statement holds: every
+// operator, every key under it (AND); any value of a key (OR).
+func conditionsHold(conds policy.Conditions, ctx Context) bool {
+	for op, kv := range conds {
+		for key, values := range kv {
+			if !conditionHolds(op, key, values, ctx) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func conditionHolds(opText, key string, policyValues []string, ctx Context) bool {
+	op, err := policy.ParseOperator(opText)
+	if err != nil {
+		return false // IAM refuses such a policy; here it never matches
+	}
+	set, ifExists := op.Set, op.IfExists
+	reqValues, present := ctx.get(key)
+
+	if op.Name == "Null" {
+		want := len(policyValues) > 0 && strings.EqualFold(policyValues[0], "true")
+		return want == !present
+	}
+	if !present {
+		switch {
+		case ifExists:
+			return true
+		case set == "ForAllValues":
+			return true // vacuously true over no values
+		case set == "ForAnyValue":
+			return false
+		default:
+			return op.Negated
+		}
+	}
+	// Substitute variables in the policy's values.
+	var vals []string
+	for _, v := range policyValues {
+		if s, ok := ctx.substitute(v); ok {
+			vals = append(vals, s)
+		}
+	}
+	base, neg := op.Positive, op.Negated
+	matchesAny := func(rv string) bool {
+		for _, pv := range vals {
+			if compare(base, pv, rv) {
+				return true
+			}
+		}
+		return false
+	}
+	switch set {
+	case "ForAllValues":
+		for _, rv := range reqValues {
+			if matchesAny(rv) == neg {
+				return false
+			}
+		}
+		return true
+	case "ForAnyValue":
+		for _, rv := range reqValues {
+			if matchesAny(rv) != neg {
+				return true
+			}
+		}
+		return false
+	default:
+		any := false
+		for _, rv := range reqValues {
+			any = any || matchesAny(rv)
+		}
+		return any != neg
+	}
+}
+
+// compare applies a positive operator to a policy value and a request value.
+// An operator it does not know never matches.
+func compare(op, pv, rv string) bool {
+	switch op {
+	case "StringEquals":
+		return pv == rv
+	case "StringEqualsIgnoreCase":
+		return strings.EqualFold(pv, rv)
+	case "StringLike":
+		return glob(pv, rv)
+	case "Bool":
+		return strings.EqualFold(pv, rv)
+	case "BinaryEquals":
+		return pv == rv // base64, compared as written
+	case "ArnEquals", "ArnLike":
+		return arnMatch(pv, rv)
+	case "NumericEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals":
+		p, err1 := strconv.ParseFloat(pv, 64)
+		r, err2 := strconv.ParseFloat(rv, 64)
+		return err1 == nil && err2 == nil && ordered(op, r, p)
+	case "DateEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals":
+		p, ok1 := parseTime(pv)
+		r, ok2 := parseTime(rv)
+		return ok1 && ok2 && ordered(strings.Replace(op, "Date", "Numeric", 1), float64(r.Unix()), float64(p.Unix()))
+	case "IpAddress":
+		prefix, err := netip.ParsePrefix(pv)
+		if err != nil {
+			a, err := netip.ParseAddr(pv)
+			if err != nil {
+				return false
+			}
+			prefix = netip.PrefixFrom(a, a.BitLen())
+		}
+		addr, err := netip.ParseAddr(rv)
+		return err == nil && prefix.Contains(addr)
+	}
+	return false
+}
+
+// ordered compares the request value r to the policy value p.
+func ordered(op string, r, p float64) bool {
+	switch op {
+	case "NumericEquals":
+		return r == p
+	case "NumericLessThan":
+		return r < p
+	case "NumericLessThanEquals":
+		return r <= p
+	case "NumericGreaterThan":
+		return r > p
+	case "NumericGreaterThanEquals":
+		return r >= p
+	}
+	return false
+}
+
+func parseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, true
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0), true
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,357 @@
+// Package evaluate decides IAM requests the way AWS documents its policy
+// evaluation logic, for the policies iamstack's templates and their anchors
+// use: identity policies, permissions boundaries and role trust policies.
+// Explicit denies win; Action/NotAction, Resource/NotResource and Principal
+// match with wildcards; conditions support the String, Numeric, Date, Bool,
+// Null, Arn and IpAddress operator families with IfExists and the
+// ForAnyValue/ForAllValues set qualifiers; NotPrincipal in resource policies; policy variables such as
+// ${aws:username} are substituted from the request context.
+//
+// Not modelled: service control and resource control policies, session
+// policies, and resource policies other than role trust.
+package evaluate
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/build/policy"
+)
+
+// Decision is the outcome of a request.
+type Decision int
+
+// The three outcomes AWS distinguishes.
+const (
+	ImplicitDeny Decision = iota
+	Allow
+	ExplicitDeny
+)
+
+func (d Decision) String() string {
+	return [...]string{"implicit deny", "allow", "explicit deny"}[d]
+}
+
+// Policy is a policy document with the name it is reported under.
+type Policy struct {
+	Name     string
+	Document policy.Document
+}
+
+// Request is one API call to authorize.
+type Request struct {
+	// Principal is the caller's ARN (an IAM user or role).
+	Principal        string
+	PrincipalAccount string
+	Action           string
+	Resource         string
+	ResourceAccount  string
+	// Context holds the request's condition keys and their values. Keys are
+	// matched case-insensitively, as IAM does.
+	Context map[string][]string
+}
+
+// Policies are the policies that apply to a request.
+type Policies struct {
+	// Identity are the caller's identity policies, its groups' included.
+	Identity []Policy
+	// Boundary is the caller's permissions boundary, if any.
+	Boundary *Policy
+	// Resource is the resource's policy: for sts:AssumeRole, the role's trust policy.
+	Resource *Policy
+}
+
+// Result is a decision and the statements that made it.
+type Result struct {
+	Decision Decision
+	// AllowedBy and DeniedBy name the deciding statements: "policy/Sid" or
+	// "policy/#n" for statements without a Sid.
+	AllowedBy, DeniedBy []string
+}
+
+// Evaluate decides a request.
+func Evaluate(req Request, ps Policies) Result {
+	return EvaluateIn(NewContext(req.Context), req, ps)
+}
+
+// EvaluateIn decides a request in a context prepared with NewContext, which
+// callers deciding many requests of one principal prepare once; the
+// request's own Context is ignored.
+func EvaluateIn(ctx Context, req Request, ps Policies) Result {
+	var r Result
+	check := func(p *Policy, isResource bool) (allowed []string, principalMatch string) {
+		for i, s := range p.Document.Statements {
+			m := statementMatches(s, req, ctx, isResource)
+			if m == "" {
+				continue
+			}
+			ref := statementRef(p.Name, i, s)
+			if s.Effect == policy.Deny {
+				r.DeniedBy = append(r.DeniedBy, ref)
+				continue
+			}
+			allowed = append(allowed, ref)
+			if m == matchDirect || principalMatch == "" {
+				principalMatch = m
+			}
+		}
+		return allowed, principalMatch
+	}
+	var identity []string
+	for i := range ps.Identity {
+		a, _ := check(&ps.Identity[i], false)
+		identity = append(identity, a...)
+	}
+	boundaryOK := true
+	if ps.Boundary != nil {
+		a, _ := check(ps.Boundary, false)
+		boundaryOK = len(a) > 0
+	}
+	var resource []string
+	var how string
+	if ps.Resource != nil {
+		resource, how = check(ps.Resource, true)
+	}
+	if len(r.DeniedBy) > 0 {
+		r.Decision = ExplicitDeny
+		return r
+	}
+	identityOK := len(identity) > 0 && boundaryOK
+	sameAccount := req.PrincipalAccount == req.ResourceAccount
+	isAssumeRole := strings.EqualFold(req.Action, "sts:AssumeRole")
+	switch {
+	case ps.Resource == nil && isAssumeRole:
+		// A role without a trust policy trusts nobody.
+	case ps.Resource == nil:
+		if identityOK && sameAccount {
+			r.Decision, r.AllowedBy = Allow, identity
+		}
+	case sameAccount && (how == matchDirect || how == matchStar):
+		// A resource policy naming the caller itself, or everyone, grants on
+		// its own within the account.
+		r.Decision, r.AllowedBy = Allow, resource
+	case sameAccount && !isAssumeRole && identityOK:
+		r.Decision, r.AllowedBy = Allow, identity
+	case len(resource) > 0 && identityOK:
+		// Naming the account delegates to the account's identity policies;
+		// across accounts both sides must allow.
+		r.Decision, r.AllowedBy = Allow, append(identity, resource...)
+	}
+	return r
+}
+
+func statementRef(policyName string, i int, s policy.Statement) string {
+	if s.Sid != "" {
+		return policyName + "/" + s.Sid
+	}
+	return policyName + "/#" + strconv.Itoa(i+1)
+}
+
+// How a resource-policy statement's principal matched the caller.
+const (
+	matchAny     = "any"     // identity statements: no principal element
+	matchAccount = "account" // the caller's account root or ID
+	matchDirect  = "direct"  // the caller's own ARN
+	matchStar    = "star"    // "*"
+)
+
+// statementMatches reports how a statement applies to the request, or "".
+func statementMatches(s policy.Statement, req Request, ctx Context, isResource bool) string {
+	how := matchAny
+	if isResource {
+		if len(s.NotPrincipal) > 0 {
+			how = notPrincipalMatch(s.NotPrincipal, req)
+		} else {
+			how = principalMatch(s.Principal, req)
+		}
+		if how == "" {
+			return ""
+		}
+	}
+	if !actionMatches(s, req.Action) {
+		return ""
+	}
+	if len(s.Resources) > 0 && !anyMatch(s.Resources, req.Resource, false, ctx) {
+		return ""
+	}
+	if len(s.NotResources) > 0 && anyMatch(s.NotResources, req.Resource, false, ctx) {
+		return ""
+	}
+	if !conditionsHold(s.Conditions, ctx) {
+		return ""
+	}
+	return how
+}
+
+func principalMatch(p policy.Principal, req Request) string {
+	best := ""
+	for typ, vals := range p {
+		if typ != "AWS" {
+			continue // service and federated principals never match an IAM caller
+		}
+		for _, v := range vals {
+			switch {
+			case v == "*":
+				if best == "" {
+					best = matchStar
+				}
+			case v == req.Principal:
+				return matchDirect
+			case v == req.PrincipalAccount || isAccountRoot(v, req.PrincipalAccount):
+				best = matchAccount
+			}
+		}
+	}
+	return best
+}
+
+// notPrincipalMatch applies a statement to every caller its NotPrincipal does
+// not name. Naming the account alone does not exclude the account's users:
+// the caller's own ARN must be listed, as IAM's documentation describes.
+func notPrincipalMatch(p policy.Principal, req Request) string {
+	for typ, vals := range p {
+		if typ == "AWS" && (slices.Contains(vals, req.Principal) || slices.Contains(vals, "*")) {
+			return ""
+		}
+	}
+	return matchStar
+}
+
+func isAccountRoot(arn, account string) bool {
+	parts := strings.Split(arn, ":")
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "iam" && parts[4] == account && parts[5] == "root"
+}
+
+// anyMatch tells whether value matches one of the patterns, after policy
+// variables in the patterns are substituted. Actions match case-insensitively.
+func anyMatch(patterns []string, value string, fold bool, ctx Context) bool {
+	for _, p := range patterns {
+		p, ok := ctx.substitute(p)
+		if !ok {
+			continue
+		}
+		if fold {
+			if globFold(p, value) {
+				return true
+			}
+		} else if arnMatch(p, value) {
+			return true
+		}
+	}
+	return false
+}
+
+// arnMatch matches an ARN pattern: the partition, service, region and account
+// fields each match on their own; the resource may contain colons.
+func arnMatch(pattern, value string) bool {
+	if pattern == "*" {
+		return true
+	}
+	if !strings.ContainsAny(pattern, "*?") {
+		return pattern == value
+	}
+	pp, vp := strings.SplitN(pattern, ":", 6), strings.SplitN(value, ":", 6)
+	if len(pp) != 6 || len(vp) != 6 {
+		return glob(pattern, value)
+	}
+	for i := range pp {
+		if !glob(pp[i], vp[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// glob matches s against a pattern where * matches any run of characters and
+// ? any single character.
+func glob(pattern, s string) bool { return globWith(pattern, s, false) }
+
+// globFold is glob ignoring ASCII case, as IAM compares action names.
+func globFold(pattern, s string) bool { return globWith(pattern, s, true) }
+
+func globWith(pattern, s string, fold bool) bool {
+	px, sx := 0, 0
+	star, mark := -1, 0
+	for sx < len(s) {
+		switch {
+		case px < len(pattern) && (pattern[px] == '?' || pattern[px] == s[sx] || fold && lower(pattern[px]) == lower(s[sx])):
+			px++
+			sx++
+		case px < len(pattern) && pattern[px] == '*':
+			star, mark = px, sx
+			px++
+		case star >= 0:
+			px = star + 1
+			mark++
+			sx = mark
+		default:
+			return false
+		}
+	}
+	for px < len(pattern) && pattern[px] == '*' {
+		px++
+	}
+	return px == len(pattern)
+}
+
+// Narrow keeps only the statements whose Action or NotAction can match the
+// action: the rest can never take part in a decision about it. Evaluating
+// many resources for one action on narrowed policies is much cheaper.
+func Narrow(ps Policies, action string) Policies {
+	keep := func(p *Policy) *Policy {
+		if p == nil {
+			return nil
+		}
+		out := Policy{Name: p.Name}
+		for _, s := range p.Document.Statements {
+			if actionMatches(s, action) {
+				out.Document.Statements = append(out.Document.Statements, s)
+			}
+		}
+		return &out
+	}
+	n := Policies{Boundary: keep(ps.Boundary), Resource: keep(ps.Resource)}
+	for i := range ps.Identity {
+		if p := keep(&ps.Identity[i]); len(p.Document.Statements) > 0 {
+			n.Identity = append(n.Identity, *p)
+		}
+	}
+	return n
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// MayAllow tells whether an identity Allow statement matches the action and
+// resource, conditions aside. Without a resource policy nothing is allowed
+// otherwise, so callers skip the full evaluation when it says no.
+func MayAllow(ctx Context, ps Policies, action, resource string) bool {
+	for _, p := range ps.Identity {
+		for _, s := range p.Document.Statements {
+			if s.Effect != policy.Allow || !actionMatches(s, action) {
+				continue
+			}
+			if len(s.Resources) > 0 && !anyMatch(s.Resources, resource, false, ctx) {
+				continue
+			}
+			if len(s.NotResources) > 0 && anyMatch(s.NotResources, resource, false, ctx) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func actionMatches(s policy.Statement, action string) bool {
+	ctx := Context{}
+	if len(s.Actions) > 0 {
+		return anyMatch(s.Actions, action, true, ctx)
+	}
+	return !anyMatch(s.NotActions, action, true, ctx)
+}

@@ -1,0 +1,156 @@
+package evaluate
+
+import (
+	"testing"
+
+	"github.com/iamstack/iamstack/internal/build/policy"
+)
+
+func doc(t *testing.T, j string) policy.Document {
+	t.Helper()
+	d, err := policy.Parse([]byte(j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+const (
+	alice    = "arn:aws:iam::111111111111:user/infra/alice"
+	userAcct = "111111111111"
+	roleAcct = "222222222222"
+	opsRole  = "arn:aws:iam::222222222222:role/infra-OpsR"
+)
+
+func TestEvaluate(t *testing.T) {
+	mfa := map[string][]string{"aws:username": {"alice"}, "aws:MultiFactorAuthPresent": {"true"}, "aws:MultiFactorAuthAge": {"60"}}
+	noMFA := map[string][]string{"aws:username": {"alice"}}
+	withKey := func(base map[string][]string, k, v string) map[string][]string {
+		out := map[string][]string{}
+		for kk, vv := range base {
+			out[kk] = vv
+		}
+		out[k] = []string{v}
+		return out
+	}
+	same := func(action, resource string, ctx map[string][]string) Request {
+		return Request{Principal: alice, PrincipalAccount: userAcct, Action: action, Resource: resource, ResourceAccount: userAcct, Context: ctx}
+	}
+	cross := func(ctx map[string][]string) Request {
+		return Request{Principal: alice, PrincipalAccount: userAcct, Action: "sts:AssumeRole", Resource: opsRole, ResourceAccount: roleAcct, Context: ctx}
+	}
+	allowAll := `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`
+	cases := []struct {
+		name     string
+		req      Request
+		identity []string
+		boundary string
+		resource string
+		want     Decision
+	}{
+		{"no policy: implicit deny", same("s3:GetObject", "arn:aws:s3:::b/k", noMFA), nil, "", "", ImplicitDeny},
+		{"allow *", same("s3:GetObject", "arn:aws:s3:::b/k", noMFA), []string{allowAll}, "", "", Allow},
+		{"action case-insensitive, wildcard", same("IAM:getUser", "arn:aws:iam::111111111111:user/infra/alice", noMFA),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"iam:Get*","Resource":"*"}]}`}, "", "", Allow},
+		{"resource is case-sensitive", same("s3:GetObject", "arn:aws:s3:::B/k", noMFA),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/*"}]}`}, "", "", ImplicitDeny},
+		{"explicit deny wins", same("s3:GetObject", "arn:aws:s3:::b/k", noMFA),
+			[]string{allowAll, `{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}`}, "", "", ExplicitDeny},
+		{"NotAction deny without MFA: listed action passes", same("iam:ChangePassword", alice, noMFA),
+			[]string{allowAll, `{"Statement":[{"Effect":"Deny","NotAction":["iam:ChangePassword"],"Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}`}, "", "", Allow},
+		{"NotAction deny without MFA: other action denied", same("iam:CreateAccessKey", alice, noMFA),
+			[]string{allowAll, `{"Statement":[{"Effect":"Deny","NotAction":["iam:ChangePassword"],"Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}`}, "", "", ExplicitDeny},
+		{"BoolIfExists false: key absent (long-term keys) denies", same("iam:CreateAccessKey", alice, noMFA),
+			[]string{allowAll, `{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}`}, "", "", ExplicitDeny},
+		{"BoolIfExists false: MFA present passes", same("iam:CreateAccessKey", alice, mfa),
+			[]string{allowAll, `{"Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}`}, "", "", Allow},
+		{"Bool true: key absent does not match", same("iam:CreateUser", "*", noMFA),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}`}, "", "", ImplicitDeny},
+		{"${aws:username} in resource: own user", same("iam:CreateAccessKey", alice, noMFA),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"arn:aws:iam::111111111111:user/infra/${aws:username}"}]}`}, "", "", Allow},
+		{"${aws:username} in resource: someone else", same("iam:CreateAccessKey", "arn:aws:iam::111111111111:user/infra/bob", noMFA),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"arn:aws:iam::111111111111:user/infra/${aws:username}"}]}`}, "", "", ImplicitDeny},
+		{"undefined variable matches nothing", same("iam:CreateAccessKey", alice, map[string][]string{}),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"arn:aws:iam::111111111111:user/infra/${aws:username}"}]}`}, "", "", ImplicitDeny},
+		{"boundary removes an allow", same("ec2:RunInstances", "*", noMFA),
+			[]string{allowAll}, `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`, "", ImplicitDeny},
+		{"boundary keeps what it allows", same("s3:PutObject", "arn:aws:s3:::b/k", noMFA),
+			[]string{allowAll}, `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`, "", Allow},
+		{"numeric: MFA age under the bound", same("iam:CreateUser", "*", mfa),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}}]}`}, "", "", Allow},
+		{"numeric: MFA age over the bound", same("iam:CreateUser", "*", withKey(mfa, "aws:MultiFactorAuthAge", "7200")),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}}]}`}, "", "", ImplicitDeny},
+		{"StringNotEquals on an absent key holds", same("iam:CreateRole", "*", noMFA),
+			[]string{allowAll, `{"Statement":[{"Effect":"Deny","Action":"iam:CreateRole","Resource":"*","Condition":{"StringNotEquals":{"iam:PermissionsBoundary":"arn:aws:iam::111111111111:policy/b"}}}]}`}, "", "", ExplicitDeny},
+		{"StringNotEquals with the right value", same("iam:CreateRole", "*", withKey(noMFA, "iam:PermissionsBoundary", "arn:aws:iam::111111111111:policy/b")),
+			[]string{allowAll, `{"Statement":[{"Effect":"Deny","Action":"iam:CreateRole","Resource":"*","Condition":{"StringNotEquals":{"iam:PermissionsBoundary":"arn:aws:iam::111111111111:policy/b"}}}]}`}, "", "", Allow},
+		{"Null true: key absent", same("s3:GetObject", "*", noMFA),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Null":{"aws:MultiFactorAuthAge":"true"}}}]}`}, "", "", Allow},
+		{"ForAnyValue:StringLike over a multivalued key", same("s3:GetObject", "*", withKey(noMFA, "aws:TagKeys", "team")),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"ForAnyValue:StringLike":{"aws:TagKeys":["te*"]}}}]}`}, "", "", Allow},
+		{"ForAllValues on an absent key holds", same("s3:GetObject", "*", noMFA),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["a"]}}}]}`}, "", "", Allow},
+		{"ArnLike on the principal", same("s3:GetObject", "*", withKey(noMFA, "aws:PrincipalArn", alice)),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111111111111:user/infra/*"}}}]}`}, "", "", Allow},
+		{"condition key names are case-insensitive", same("s3:GetObject", "*", map[string][]string{"AWS:USERNAME": {"alice"}}),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":"alice"}}}]}`}, "", "", Allow},
+		// Trust policies.
+		{"trust naming the account root: identity must allow too", cross(mfa), nil, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`, ImplicitDeny},
+		{"trust naming the account root, identity allows", cross(mfa),
+			[]string{`{"Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::222222222222:role/infra-OpsR"}]}`}, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`, Allow},
+		{"cross account, identity allows but trust names another account", cross(mfa),
+			[]string{allowAll}, "", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}`, ImplicitDeny},
+		{"cross account, trust names the user ARN, identity silent", cross(mfa), nil, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/infra/alice"},"Action":"sts:AssumeRole"}]}`, ImplicitDeny},
+		{"same account, trust names the user ARN, identity silent", Request{Principal: "arn:aws:iam::222222222222:user/infra/ci", PrincipalAccount: roleAcct, Action: "sts:AssumeRole", Resource: opsRole, ResourceAccount: roleAcct}, nil, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::222222222222:user/infra/ci"]},"Action":"sts:AssumeRole"}]}`, Allow},
+		{"same account, trust names the account root, identity silent", Request{Principal: "arn:aws:iam::222222222222:user/infra/ci", PrincipalAccount: roleAcct, Action: "sts:AssumeRole", Resource: opsRole, ResourceAccount: roleAcct}, nil, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"sts:AssumeRole"}]}`, ImplicitDeny},
+		{"trust with conditions: session name must be the user name", cross(withKey(mfa, "sts:RoleSessionName", "mallory")), []string{allowAll}, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:RoleSessionName":"${aws:username}"}}}]}`, ImplicitDeny},
+		{"a deny in the trust policy wins", cross(mfa), []string{allowAll}, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`, ExplicitDeny},
+		{"a Deny with NotPrincipal excludes the caller it names", cross(mfa), []string{allowAll}, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"},{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111111111111:user/infra/alice","arn:aws:iam::111111111111:root"]},"Action":"sts:AssumeRole"}]}`, Allow},
+		{"a Deny with NotPrincipal applies to everyone else", cross(mfa), []string{allowAll}, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"},{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:user/infra/bob"},"Action":"sts:AssumeRole"}]}`, ExplicitDeny},
+		{"NotPrincipal naming only the account does not exclude its users", cross(mfa), []string{allowAll}, "",
+			`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"},{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`, ExplicitDeny},
+		{"a role without trust policy trusts nobody", cross(mfa), []string{allowAll}, "", "", ImplicitDeny},
+		{"identity allows, but not in another account's resource without its policy", Request{Principal: alice, PrincipalAccount: userAcct, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", ResourceAccount: roleAcct},
+			[]string{allowAll}, "", "", ImplicitDeny},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var ps Policies
+			for i, j := range tc.identity {
+				ps.Identity = append(ps.Identity, Policy{Name: "p" + string(rune('0'+i)), Document: doc(t, j)})
+			}
+			if tc.boundary != "" {
+				ps.Boundary = &Policy{Name: "boundary", Document: doc(t, tc.boundary)}
+			}
+			if tc.resource != "" {
+				ps.Resource = &Policy{Name: "trust", Document: doc(t, tc.resource)}
+			}
+			if got := Evaluate(tc.req, ps); got.Decision != tc.want {
+				t.Errorf("got %v (allowed by %v, denied by %v), want %v", got.Decision, got.AllowedBy, got.DeniedBy, tc.want)
+			}
+		})
+	}
+}
+
+func TestGlob(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*", "", true}, {"a*c", "abbbc", true}, {"a*c", "abbb", false}, {"a?c", "abc", true},
+		{"*:OpsR:*", ":AdminR:OpsR:", true}, {"*:OpsR:*", ":OpsRX:", false}, {"**a", "ba", true},
+	} {
+		if got := glob(tc.pattern, tc.s); got != tc.want {
+			t.Errorf("glob(%q, %q) = %v", tc.pattern, tc.s, got)
+		}
+	}
+}

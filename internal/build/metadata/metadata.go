@@ -1,0 +1,139 @@
+// Package metadata is what iamstack's templates say about themselves under
+// Metadata.iamstack: whose stack it is, and what else stands in its account.
+// The stacks package writes it and the assembly package reads it back, so
+// the analysis that works from templates alone knows what the model meant
+// without parsing names.
+package metadata
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/iamstack/iamstack/internal/build/policy"
+)
+
+// Key is the key under the template's Metadata section.
+const Key = "iamstack"
+
+// Template is a stack's iamstack metadata.
+type Template struct {
+	Prefix      string     `json:"prefix"`
+	Account     string     `json:"account"`
+	AccountType string     `json:"accountType"`
+	Standing    []Standing `json:"standing,omitempty"`
+}
+
+// Map is the metadata as the CDK takes it.
+func (t Template) Map() map[string]any {
+	b, err := json.Marshal(t)
+	if err != nil {
+		panic(fmt.Sprintf("metadata: %v", err)) // plain data: cannot fail
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		panic(fmt.Sprintf("metadata: %v", err))
+	}
+	return m
+}
+
+// Standing is a resource that exists in an account outside iamstack's
+// templates: a role or user someone made by hand, a stack deployed under a
+// service role, a workload running as a role. The model declares them
+// (standingResources) so that the escalation analysis sees the whole
+// account; nothing deploys them.
+type Standing struct {
+	Kind string `json:"kind"` // Role, User, Stack or Workload
+	Name string `json:"name"`
+	// ManagedPolicyArns and Policy are a role's or user's permissions.
+	ManagedPolicyArns []string         `json:"managedPolicyArns,omitempty"`
+	Policy            *policy.Document `json:"policy,omitempty"`
+	// Trust is a role's trust policy.
+	Trust *policy.Document `json:"trust,omitempty"`
+	// RunsAs is the ARN of the role a stack or workload runs under.
+	RunsAs string `json:"runsAs,omitempty"`
+	// Service is a workload's service (a key of policy.Workloads).
+	Service string `json:"service,omitempty"`
+}
+
+// The kinds of standing resources: one list for the model's validation, the
+// plan and the analysis.
+const (
+	Role     = "role"
+	User     = "user"
+	Stack    = "stack"
+	Workload = "workload"
+)
+
+// Kinds lists the kinds of standing resources.
+var Kinds = []string{Role, Stack, User, Workload}
+
+// UnmarshalJSON reads a standing resource, whose policies are IAM JSON
+// documents.
+func (s *Standing) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Kind, Name, RunsAs, Service string
+		ManagedPolicyArns           []string
+		Policy, Trust               json.RawMessage
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*s = Standing{Kind: raw.Kind, Name: raw.Name, RunsAs: raw.RunsAs, Service: raw.Service, ManagedPolicyArns: raw.ManagedPolicyArns}
+	for _, d := range []struct {
+		raw json.RawMessage
+		dst **policy.Document
+	}{{raw.Policy, &s.Policy}, {raw.Trust, &s.Trust}} {
+		if len(d.raw) == 0 || string(d.raw) == "null" {
+			continue
+		}
+		doc, err := policy.Parse(d.raw)
+		if err != nil {
+			return fmt.Errorf("standing %s %s: %w", raw.Kind, raw.Name, err)
+		}
+		*d.dst = &doc
+	}
+	return nil
+}
+
+// Entity names the model entity a resource comes from. Every resource
+// iamstack writes carries one in its Metadata, so that the analysis, the
+// check's waivers and its probes find a resource's owner without parsing
+// its name back.
+type Entity struct {
+	// Kind is EntityRole, EntityUser, EntityCICDUser or EntityShared.
+	Kind string `json:"kind"`
+	// Name is the model's name: a role's short name, a user's or CI/CD
+	// user's name, or for shared resources what they are (AssumeRoleG,
+	// ManageOwnUserG, PowerG, Guardrails).
+	Name string `json:"name"`
+	// Account is the account's name in the model.
+	Account string `json:"account"`
+}
+
+// The kinds of model entities resources come from.
+const (
+	EntityRole     = "role"
+	EntityUser     = "user"
+	EntityCICDUser = "cicdUser"
+	// EntityShared are iamstack's own resources, which no model entity owns
+	// and no waiver accepts a finding of.
+	EntityShared = "shared"
+)
+
+// Map is the entity as the CDK takes it.
+func (e Entity) Map() map[string]any {
+	return map[string]any{"kind": e.Kind, "name": e.Name, "account": e.Account}
+}
+
+// String names the entity for messages: "role OpsR in dev".
+func (e Entity) String() string {
+	switch e.Kind {
+	case "":
+		return "no model entity"
+	case EntityShared:
+		return "iamstack's " + e.Name + " in " + e.Account
+	case EntityCICDUser:
+		return "CI/CD user " + e.Name + " in " + e.Account
+	}
+	return e.Kind + " " + e.Name + " in " + e.Account
+}

@@ -1,0 +1,645 @@
+// Package plan decides what every account's CloudFormation stacks hold: which
+// roles, groups, users and managed policies, under which names and logical
+// IDs, with which policy documents. It is pure Go, so every rule about the
+// templates, and every quota, is checked here in milliseconds before the CDK
+// runs.
+package plan
+
+import (
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/gate/rules"
+	"github.com/iamstack/iamstack/model"
+)
+
+// Plan is every stack of a model.
+type Plan struct {
+	Stacks []Stack
+}
+
+// Stack is one CloudFormation stack in one account.
+type Stack struct {
+	// ID is the stack's construct ID and cloud assembly artifact ID: "infra-dev".
+	ID string
+	// Name is the CloudFormation stack name: "infra".
+	Name        string
+	Account     string // account name
+	AccountID   string
+	AccountType string
+	// Prefix is the model's name prefix: "infra".
+	Prefix      string
+	Region      string
+	Description string
+	// DependsOn lists the IDs of stacks that must deploy first.
+	DependsOn []string
+
+	ManagedPolicies []ManagedPolicy
+	Groups          []Group
+	Roles           []Role
+	Users           []User
+	// Standing are the resources the model says stand in the account
+	// outside iamstack: the templates carry them for the analysis only.
+	Standing []metadata.Standing
+}
+
+// ManagedPolicy is a customer managed policy.
+type ManagedPolicy struct {
+	LogicalID, Name, Description string
+	Document                     policy.Document
+	Suppressions                 []Suppression
+	// Entity is the model entity the resource comes from.
+	Entity metadata.Entity
+}
+
+// Suppression accepts a cdk-nag finding on one resource, with the reason.
+type Suppression struct {
+	ID, Reason string
+}
+
+// Ref points at a resource by logical ID when it is in the same stack, and
+// always carries its literal value (a name or an ARN) for when it is not.
+type Ref struct {
+	LogicalID string
+	Value     string
+}
+
+// Group is an IAM group.
+type Group struct {
+	LogicalID, Name string
+	ManagedPolicies []Ref
+	Entity          metadata.Entity
+}
+
+// Role is an IAM role.
+type Role struct {
+	LogicalID, Name, Description string
+	Trust                        policy.Document
+	MaxSessionSeconds            int
+	ManagedPolicies              []Ref
+	// DependsOn lists logical IDs of users the trust policy names: IAM
+	// rejects a trust policy naming a user that does not exist yet.
+	DependsOn    []string
+	Suppressions []Suppression
+	Entity       metadata.Entity
+}
+
+// User is an IAM user.
+type User struct {
+	LogicalID, Name, Path string
+	Groups                []Ref
+	Tags                  []Tag
+	// Human is false for CI/CD users.
+	Human bool
+	// FirstPassword, for console users, is the secret that CloudFormation
+	// generates their first password into; they must change it at sign-in.
+	FirstPassword *Secret
+	Entity        metadata.Entity
+}
+
+// Secret is a Secrets Manager secret whose value CloudFormation generates:
+// the template never holds it.
+type Secret struct {
+	LogicalID, Name string
+}
+
+// Tag is an IAM tag.
+type Tag struct{ Key, Value string }
+
+// Quotas iamstack plans within (shared/REFERENCE.md, from the IAM and
+// CloudFormation quota pages).
+const (
+	MaxResourcesPerStack       = 500
+	MaxManagedPoliciesPerRole  = 10
+	MaxManagedPoliciesPerGroup = 10
+	MaxGroupsPerUser           = 10
+	MaxTagsPerUser             = 50
+	MaxTagValueLen             = 256
+	MaxGroupNameLen            = 128
+	MaxPolicyNameLen           = 128
+	MaxDescriptionLen          = 1000
+)
+
+// New plans every stack of a valid model. The error, when not nil, is a
+// *model.Error listing every quota the output would exceed.
+func New(m *model.Model) (*Plan, error) {
+	b := &builder{m: m, s: m.Scheme()}
+	p := &Plan{}
+	p.Stacks = append(p.Stacks, b.userOnlyStacks()...)
+	for _, name := range m.AccountNames() {
+		if a, _ := m.Account(name); a.Type != model.UserOnly {
+			p.Stacks = append(p.Stacks, b.memberStack(a))
+		}
+	}
+	for i, st := range p.Stacks {
+		if a, _ := m.Account(st.Account); st.ID == StackID(b.s, a.Name) {
+			p.Stacks[i].Standing = b.standing(a)
+		}
+		b.checkStack(st)
+	}
+	if len(b.problems) > 0 {
+		return nil, &model.Error{Problems: b.problems}
+	}
+	return p, nil
+}
+
+// Stack returns the stack with the given ID.
+func (p *Plan) Stack(id string) (Stack, bool) {
+	for _, s := range p.Stacks {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Stack{}, false
+}
+
+type builder struct {
+	m        *model.Model
+	s        names.Scheme
+	problems []model.Problem
+}
+
+// problem records a problem once, however many accounts run into it.
+func (b *builder) problem(segments []string, format string, args ...any) {
+	p := b.m.Problemf(segments, format, args...)
+	if !slices.Contains(b.problems, p) {
+		b.problems = append(b.problems, p)
+	}
+}
+
+// Group short names in the user-only account.
+const (
+	AssumeRoleGroup    = "AssumeRoleG"
+	ManageOwnUserGroup = "ManageOwnUserG"
+	PowerGroup         = "PowerG"
+)
+
+func (b *builder) newStack(a model.Account, id, name, what string) Stack {
+	return Stack{ID: id, Name: name, Account: a.Name, AccountID: a.ID, AccountType: a.Type, Prefix: b.s.Prefix, Region: b.m.Region,
+		Description: fmt.Sprintf("iamstack %s for account %s (%s): %s", b.s.Prefix, a.Name, a.Type, what)}
+}
+
+// shared names one of iamstack's own resources of an account, which no
+// model entity owns.
+func shared(a model.Account, what string) metadata.Entity {
+	return metadata.Entity{Kind: metadata.EntityShared, Name: what, Account: a.Name}
+}
+
+// StackID is the artifact ID of an account's main stack.
+func StackID(s names.Scheme, account string) string { return s.Prefix + "-" + account }
+
+func (b *builder) userOnlyStacks() []Stack {
+	a := b.m.UserOnlyAccount()
+	main := b.newStack(a, StackID(b.s, a.Name), b.s.StackName(), "human users and their groups")
+
+	mouEntity, powEntity := shared(a, ManageOwnUserGroup), shared(a, PowerGroup)
+	mou := b.policy(&main, mouEntity, "ManageOwnUser", "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
+		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA}))
+	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", ManageOwnUserGroup), Name: b.s.Group(ManageOwnUserGroup), ManagedPolicies: []Ref{mou}, Entity: mouEntity})
+	b.suppress(&main, mou, []Suppression{{nagWildcards, "Self-management: iam:CreateVirtualMFADevice on mfa/* lets people name their MFA device (AWS's own example); everything else is scoped to ${aws:username}."}})
+	pow := b.policy(&main, powEntity, "Power", "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
+	b.suppress(&main, pow, []Suppression{{nagWildcards, "PowerG is the user administrators' group: iam:* in the user-only account, only with a recent MFA session, by design."}})
+	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", PowerGroup), Name: b.s.Group(PowerGroup), ManagedPolicies: []Ref{pow}, Entity: powEntity})
+	assumeGroups := b.assumeRoleGroups(&main)
+
+	shards := make([]Stack, b.m.UserStacks)
+	shards[0] = main
+	for i := 1; i < len(shards); i++ {
+		shards[i] = b.newStack(a, StackID(b.s, a.Name)+"-users-"+fmt.Sprint(i), b.s.UserStackName(i), fmt.Sprintf("human users, part %d", i+1))
+		shards[i].DependsOn = []string{main.ID}
+	}
+	for _, name := range b.m.UserNames() {
+		n := Shard(name, len(shards))
+		u := b.humanUser(name, assumeGroups, n == 0, &shards[0])
+		shards[n].Users = append(shards[n].Users, u)
+	}
+	for _, name := range b.m.CICDUsersIn(a.Name) {
+		b.cicdUser(&shards[0], name)
+	}
+	return shards
+}
+
+// standing is what the model says stands in an account outside iamstack,
+// as the metadata of the account's main stack: the analysis reads it, and
+// nothing is deployed from it.
+func (b *builder) standing(a model.Account) []metadata.Standing {
+	var out []metadata.Standing
+	for _, r := range b.m.StandingResources {
+		if r.Account != a.Name {
+			continue
+		}
+		s := metadata.Standing{Kind: r.Kind, Name: r.Name, Service: r.Service}
+		for _, mp := range r.ManagedPolicies {
+			s.ManagedPolicyArns = append(s.ManagedPolicyArns, b.s.AWSManagedPolicyARN(mp))
+		}
+		if len(r.Statements) > 0 {
+			d := policy.NewDocument(r.Statements...)
+			s.Policy = &d
+		}
+		if len(r.TrustedBy) > 0 {
+			principal := policy.Principal{}
+			for _, t := range r.TrustedBy {
+				switch {
+				case t == model.TrustOwnAccount:
+					principal["AWS"] = append(principal["AWS"], b.s.AccountRootARN(a.ID))
+				case strings.HasSuffix(t, ".amazonaws.com"):
+					principal["Service"] = append(principal["Service"], t)
+				default:
+					principal["AWS"] = append(principal["AWS"], b.s.AccountRootARN(t))
+				}
+			}
+			d := policy.NewDocument(Statement{Effect: policy.Allow, Principal: principal, Actions: []string{"sts:AssumeRole"}})
+			s.Trust = &d
+		}
+		if r.RunsAs != "" {
+			s.RunsAs = b.s.NamedRoleARN(a.ID, r.RunsAs)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Shard is the user stack a user lives in: a hash of the name alone, so a
+// user stays where they are whatever else changes, as long as userStacks does.
+func Shard(user string, stacks int) int {
+	h := fnv.New32a()
+	h.Write([]byte(user))
+	return int(h.Sum32() % uint32(stacks))
+}
+
+// assumeGroup is one AssumeRoleG group and the (account, role) pairs its
+// policies grant.
+type assumeGroup struct {
+	ref   Ref
+	pairs map[policy.RoleTarget]bool
+}
+
+// assumeRoleGroups packs one tag-conditioned allow per (account, role) pair
+// into managed policies, and the policies into groups of at most 10. Every
+// group carries the MFA and session-name denies.
+func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
+	var targets []policy.RoleTarget
+	for _, name := range b.m.AccountNames() {
+		a, _ := b.m.Account(name)
+		for _, role := range b.m.EnabledRoles(name) {
+			targets = append(targets, policy.RoleTarget{Account: a.ID, Role: role})
+		}
+	}
+	guards := policy.AssumeRoleGuards(b.m.MFAMaxAgeSeconds())
+	var groups []assumeGroup
+	for len(targets) > 0 || len(groups) == 0 {
+		n := len(groups) + 1
+		short := numbered(AssumeRoleGroup, n)
+		stmts := append([]Statement(nil), guards...)
+		pairs := map[policy.RoleTarget]bool{}
+		// Greedy: take pairs while the group's policies stay within quota.
+		var take int
+		for take = 0; take < len(targets); take++ {
+			next := append(append([]Statement(nil), stmts...), policy.AssumeRoleGrant(b.s, targets[take]))
+			docs, err := policy.Split(next, policy.ManagedPolicyMaxSize)
+			if err != nil || len(docs) > MaxManagedPoliciesPerGroup {
+				break
+			}
+			stmts = next
+			pairs[targets[take]] = true
+		}
+		if take == 0 && len(targets) > 0 {
+			b.problem([]string{"accounts"}, "one AssumeRoleG grant does not fit a managed policy; shorten the prefix or role names")
+			return groups
+		}
+		targets = targets[take:]
+		docs, _ := policy.Split(stmts, policy.ManagedPolicyMaxSize)
+		g := Group{LogicalID: logicalID("Group", short), Name: b.s.Group(short), Entity: shared(b.m.UserOnlyAccount(), AssumeRoleGroup)}
+		for i, d := range docs {
+			g.ManagedPolicies = append(g.ManagedPolicies, b.policy(st, g.Entity, numbered(short, i+1),
+				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d))
+		}
+		st.Groups = append(st.Groups, g)
+		groups = append(groups, assumeGroup{ref: Ref{LogicalID: g.LogicalID, Value: g.Name}, pairs: pairs})
+	}
+	return groups
+}
+
+// Statement is shorthand for policy.Statement.
+type Statement = policy.Statement
+
+func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, main *Stack) User {
+	groupRef := func(short string) Ref {
+		for _, g := range main.Groups {
+			if g.Name == b.s.Group(short) {
+				return b.refFrom(g.LogicalID, g.Name, sameStack)
+			}
+		}
+		panic("plan: missing group " + short)
+	}
+	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.UserPath(), Human: true,
+		Entity: metadata.Entity{Kind: metadata.EntityUser, Name: name, Account: b.m.UserOnlyAccount().Name}}
+	if b.m.Users[name].Console {
+		u.FirstPassword = &Secret{LogicalID: logicalID("FirstPassword", name), Name: b.s.FirstPasswordSecret(name)}
+	}
+	u.Groups = append(u.Groups, groupRef(ManageOwnUserGroup))
+	rolesByAccount := map[string][]string{}
+	for _, g := range b.m.UserGrants(name) {
+		a, _ := b.m.Account(g.Account)
+		rolesByAccount[a.ID] = append(rolesByAccount[a.ID], g.Role)
+	}
+	for _, ag := range assume {
+		for t := range ag.pairs {
+			if slices.Contains(rolesByAccount[t.Account], t.Role) {
+				u.Groups = append(u.Groups, b.refFrom(ag.ref.LogicalID, ag.ref.Value, sameStack))
+				break
+			}
+		}
+	}
+	if b.m.Users[name].Power {
+		u.Groups = append(u.Groups, groupRef(PowerGroup))
+	}
+	for _, acct := range slices.Sorted(maps.Keys(rolesByAccount)) {
+		u.Tags = append(u.Tags, Tag{Key: b.s.GrantTagKey(acct), Value: names.GrantTagValue(rolesByAccount[acct])})
+	}
+	where := []string{"users", name}
+	if len(u.Groups) > MaxGroupsPerUser {
+		b.problem(where, "user would be in %d groups; IAM allows %d per user", len(u.Groups), MaxGroupsPerUser)
+	}
+	if len(u.Tags) > MaxTagsPerUser {
+		b.problem(where, "user has grants in %d accounts, and each takes a tag; IAM allows %d tags per user. Grant fewer accounts", len(u.Tags), MaxTagsPerUser)
+	}
+	for _, t := range u.Tags {
+		if len(t.Value) > MaxTagValueLen {
+			b.problem(where, "the roles granted in account %s make a %d-character tag value; IAM allows %d. Grant fewer roles there or shorten role names", strings.TrimPrefix(t.Key, b.s.GrantTagKey("")), len(t.Value), MaxTagValueLen)
+		}
+	}
+	return u
+}
+
+func (b *builder) refFrom(logical, value string, sameStack bool) Ref {
+	if sameStack {
+		return Ref{LogicalID: logical, Value: value}
+	}
+	return Ref{Value: value}
+}
+
+func (b *builder) memberStack(a model.Account) Stack {
+	st := b.newStack(a, StackID(b.s, a.Name), b.s.StackName(), "roles and CI/CD users")
+	for _, name := range b.m.CICDUsersIn(a.Name) {
+		b.cicdUser(&st, name)
+	}
+	roles := b.m.EnabledRoles(a.Name)
+	if len(roles) > 0 {
+		guard := b.policies(&st, shared(a, "Guardrails"), "Guardrails", "Denies attached to every role of this account.", b.m.GuardrailStatements(a.Name), []string{"guardrails"})
+		for _, role := range roles {
+			b.role(&st, a, role, guard)
+		}
+	}
+	if st.ResourceCount() == 0 {
+		b.problem(b.m.AccountPath(a.Name), "account %s would get an empty stack, which CloudFormation rejects: every role is switched off there and no CI/CD user lives there. Enable a role or remove the account", a.Name)
+	}
+	return st
+}
+
+func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref) {
+	r, _ := b.m.Role(name)
+	where := []string{"roles", name}
+	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
+	var refs []Ref
+	var own []Statement
+	roleSupp, policySupp := waived(r.Waivers, nagManagedPolicies), waived(r.Waivers, nagWildcards)
+	switch name {
+	case model.AdminR:
+		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("AdministratorAccess")})
+		roleSupp = []Suppression{{nagManagedPolicies, "AdminR is the emergency role: AdministratorAccess is its purpose, and its sessions are short (maxSession)."}}
+	case model.ReadR:
+		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
+		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
+	case model.OpsR:
+		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
+		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
+		own = append(policy.OpsPermissions(b.s, a.ID, r.Services), policy.OpsGuard(b.s, a.ID)...)
+		policySupp = []Suppression{{nagWildcards, opsServicesReason}}
+		boundary := policy.OpsBoundary(b.s, a.ID, r.Services, b.m.GuardrailStatements(a.Name))
+		if n := boundary.Size(); n > policy.ManagedPolicyMaxSize {
+			b.problem(append(where, "services"), "the boundary of OpsR in account %s (its permissions, guard and the account's guardrails) is %d characters; a boundary is one managed policy, which IAM allows %d. Name fewer services or shorten the custom guardrails of that account",
+				a.Name, n, policy.ManagedPolicyMaxSize)
+		}
+		bnd := b.policy(st, entity, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary)
+		b.suppress(st, bnd, []Suppression{{nagWildcards, opsServicesReason}})
+	default:
+		for _, mp := range r.ManagedPolicies {
+			refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
+		}
+		own = r.Statements
+	}
+	ownRefs := b.policies(st, entity, name+"-Policy", "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
+	for _, ref := range ownRefs {
+		b.suppress(st, ref, policySupp)
+	}
+	refs = append(refs, ownRefs...)
+	refs = append(refs, guardrails...)
+
+	trust := []Statement{policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, a.ID, name, b.m.MFAMaxAgeSeconds())}
+	var machines []string
+	var deps []string
+	for _, ci := range b.m.CICDUsersIn(a.Name) {
+		if slices.Contains(b.m.CICDUsers[ci].Roles, name) {
+			machines = append(machines, b.s.UserARN(a.ID, ci))
+			deps = append(deps, logicalID("CicdUser", ci))
+		}
+	}
+	if len(machines) > 0 {
+		trust = append(trust, policy.MachineTrust(machines))
+	}
+	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
+		Trust: policy.NewDocument(trust...), MaxSessionSeconds: r.MaxSession.Seconds(),
+		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp, Entity: entity}
+	if n := role.Trust.Size(); n > policy.TrustPolicyMaxSize {
+		b.problem(where, "the trust policy of %s in account %s is %d characters; IAM allows %d. Fewer CI/CD users may assume it", role.Name, a.Name, n, policy.TrustPolicyMaxSize)
+	}
+	if len(refs) > MaxManagedPoliciesPerRole {
+		b.problem(where, "%s in account %s needs %d managed policies; IAM allows %d per role. Shorten its statements or use fewer managed policies", role.Name, a.Name, len(refs), MaxManagedPoliciesPerRole)
+	}
+	if len(r.Description) > MaxDescriptionLen {
+		b.problem(append(where, "description"), "description is %d characters; IAM allows %d", len(r.Description), MaxDescriptionLen)
+	}
+	st.Roles = append(st.Roles, role)
+}
+
+func (b *builder) cicdUser(st *Stack, name string) {
+	c := b.m.CICDUsers[name]
+	a, _ := b.m.Account(c.Account)
+	stmts := append([]Statement(nil), c.Statements...)
+	var roleARNs []string
+	for _, r := range c.Roles {
+		roleARNs = append(roleARNs, b.s.RoleARN(a.ID, r))
+	}
+	if len(roleARNs) > 0 {
+		stmts = append(stmts, policy.AssumeRoles(roleARNs))
+	}
+	short := "CicdG-" + name
+	entity := metadata.Entity{Kind: metadata.EntityCICDUser, Name: name, Account: a.Name}
+	g := Group{LogicalID: logicalID("CicdGroup", name), Name: b.s.Group(short), Entity: entity,
+		ManagedPolicies: b.policies(st, entity, "Cicd-"+name, "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name})}
+	for _, ref := range g.ManagedPolicies {
+		b.suppress(st, ref, waived(c.Waivers, nagWildcards))
+	}
+	where := []string{"cicdUsers", name}
+	if len(g.Name) > MaxGroupNameLen {
+		b.problem(where, "group name %s is longer than IAM's %d characters; shorten the user name", g.Name, MaxGroupNameLen)
+	}
+	if len(g.ManagedPolicies) > MaxManagedPoliciesPerGroup {
+		b.problem(where, "needs %d managed policies; IAM allows %d per group. Shorten its statements", len(g.ManagedPolicies), MaxManagedPoliciesPerGroup)
+	}
+	st.Groups = append(st.Groups, g)
+	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.UserPath(),
+		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}, Entity: entity})
+}
+
+// cdk-nag rules iamstack's templates meet by design.
+const (
+	nagManagedPolicies = rules.NagManaged
+	nagWildcards       = rules.NagWildcards
+	readOnlyReason     = "Read-only by design: AWS's ReadOnlyAccess follows new services without edits to this model."
+	opsServicesReason  = "OpsR has full power over its named services (service:*) by design; its guard and the boundary keep it from raising its own access."
+)
+
+// waived turns a model waiver of a cdk-nag rule into a suppression.
+func waived(w model.Waivers, rule string) []Suppression {
+	if reason, ok := w[rule]; ok {
+		return []Suppression{{rule, reason}}
+	}
+	return nil
+}
+
+// suppress attaches cdk-nag suppressions to a managed policy of the stack.
+func (b *builder) suppress(st *Stack, ref Ref, s []Suppression) {
+	for i := range st.ManagedPolicies {
+		if st.ManagedPolicies[i].LogicalID == ref.LogicalID {
+			st.ManagedPolicies[i].Suppressions = append(st.ManagedPolicies[i].Suppressions, s...)
+		}
+	}
+}
+
+// policies splits statements into managed policies named base, base-2, ...
+// so that the first keeps its name when a later change needs a second one.
+func (b *builder) policies(st *Stack, e metadata.Entity, base, description string, stmts []Statement, where []string) []Ref {
+	if len(stmts) == 0 {
+		return nil
+	}
+	docs, err := policy.Split(stmts, policy.ManagedPolicyMaxSize)
+	if err != nil {
+		b.problem(where, "%v; split the statement", err)
+		return nil
+	}
+	refs := make([]Ref, len(docs))
+	for i, d := range docs {
+		refs[i] = b.policy(st, e, numbered(base, i+1), description, d)
+	}
+	return refs
+}
+
+func (b *builder) policy(st *Stack, e metadata.Entity, short, description string, doc policy.Document) Ref {
+	mp := ManagedPolicy{LogicalID: logicalID("Policy", short), Name: b.s.Policy(short), Description: description, Document: doc, Entity: e}
+	if len(mp.Name) > MaxPolicyNameLen {
+		b.problem(nil, "policy name %s is longer than IAM's %d characters", mp.Name, MaxPolicyNameLen)
+	}
+	st.ManagedPolicies = append(st.ManagedPolicies, mp)
+	return Ref{LogicalID: mp.LogicalID, Value: b.s.PolicyARN(st.AccountID, short)}
+}
+
+func (b *builder) checkStack(st Stack) {
+	seen := map[string]bool{}
+	for _, id := range st.logicalIDs() {
+		if seen[id] {
+			b.problem(nil, "two resources of stack %s would have logical ID %s; rename one of the model names it comes from", st.ID, id)
+		}
+		seen[id] = true
+	}
+	n, size := st.ResourceCount(), st.TemplateSize()
+	if n <= MaxResourcesPerStack && size <= MaxTemplateSize {
+		return
+	}
+	var over []string
+	need := b.m.UserStacks
+	if n > MaxResourcesPerStack {
+		over = append(over, fmt.Sprintf("%d resources (CloudFormation allows %d)", n, MaxResourcesPerStack))
+		need = max(need, b.m.UserStacks*n/MaxResourcesPerStack+1)
+	}
+	if size > MaxTemplateSize {
+		over = append(over, fmt.Sprintf("a %d-byte template (CloudFormation allows %d)", size, MaxTemplateSize))
+		need = max(need, b.m.UserStacks*size/MaxTemplateSize+1)
+	}
+	what := strings.Join(over, " and ")
+	if a := b.m.UserOnlyAccount(); st.Account == a.Name {
+		b.problem([]string{"userStacks"}, "stack %s in account %s would hold %s; set userStacks to %d or more (changing userStacks moves users between stacks, which replaces them: see the README)",
+			st.Name, st.Account, what, need)
+		return
+	}
+	b.problem([]string{"cicdUsers"}, "stack %s in account %s would hold %s; move CI/CD users or roles to another account", st.Name, st.Account, what)
+}
+
+func (s Stack) logicalIDs() []string {
+	var ids []string
+	for _, p := range s.ManagedPolicies {
+		ids = append(ids, p.LogicalID)
+	}
+	for _, g := range s.Groups {
+		ids = append(ids, g.LogicalID)
+	}
+	for _, r := range s.Roles {
+		ids = append(ids, r.LogicalID)
+	}
+	for _, u := range s.Users {
+		ids = append(ids, u.LogicalID)
+		if u.FirstPassword != nil {
+			ids = append(ids, u.FirstPassword.LogicalID)
+		}
+	}
+	return ids
+}
+
+// ResourceCount is the number of CloudFormation resources the stack holds.
+func (s Stack) ResourceCount() int {
+	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users)
+	for _, u := range s.Users {
+		if u.FirstPassword != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// numbered returns base for n == 1 and base-n after.
+func numbered(base string, n int) string {
+	if n == 1 {
+		return base
+	}
+	return fmt.Sprintf("%s-%d", base, n)
+}
+
+var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// logicalID derives a CloudFormation logical ID from a kind and a model name
+// alone, so that it survives reordering the file or renaming a team. Names
+// that are not purely alphanumeric get a hash of the exact name, so that
+// "alice.smith" and "alicesmith" never collide.
+func logicalID(kind, name string) string {
+	var b strings.Builder
+	b.WriteString(kind)
+	for _, part := range nonAlnum.Split(name, -1) {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	if nonAlnum.MatchString(name) {
+		h := fnv.New32a()
+		h.Write([]byte(name))
+		fmt.Fprintf(&b, "%08X", h.Sum32())
+	}
+	return b.String()
+}

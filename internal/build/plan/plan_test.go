@@ -1,0 +1,214 @@
+package plan_test
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/synthetic"
+	"github.com/iamstack/iamstack/model"
+)
+
+func mustPlan(t testing.TB, yaml string) *plan.Plan {
+	t.Helper()
+	m, err := model.Parse("m.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func planErr(t *testing.T, yaml string) error {
+	t.Helper()
+	m, err := model.Parse("m.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = plan.New(m)
+	return err
+}
+
+const small = `apiVersion: iamstack/v1
+region: eu-west-1
+accounts:
+  - {name: identity, id: "111111111111", type: user-only}
+  - {name: dev, id: "222222222222", type: dev}
+  - {name: prod, id: "333333333333", type: prod}
+teams:
+  ops: {grants: {OpsR: [all]}}
+  readers: {grants: {ReadR: [prod]}}
+users:
+  alice.smith: {teams: [ops], grants: {AdminR: [dev]}, power: true}
+  bob: {teams: [readers]}
+  carol: {teams: [ops, readers]}
+cicdUsers:
+  ci: {account: dev, roles: [OpsR]}
+`
+
+// Reordering the file and renaming a team change nothing in the output: no
+// logical ID, name or document moves, so CloudFormation replaces nothing.
+func TestPlanIgnoresOrderAndTeamNames(t *testing.T) {
+	reordered := `apiVersion: iamstack/v1
+cicdUsers:
+  ci: {roles: [OpsR], account: dev}
+users:
+  carol: {teams: [readers-renamed, operations]}
+  bob: {teams: [readers-renamed]}
+  alice.smith: {power: true, grants: {AdminR: [dev]}, teams: [operations]}
+teams:
+  readers-renamed: {grants: {ReadR: [prod]}}
+  operations: {grants: {OpsR: [all]}}
+accounts:
+  - {name: prod, id: "333333333333", type: prod}
+  - {type: dev, name: dev, id: "222222222222"}
+  - {name: identity, id: "111111111111", type: user-only}
+region: eu-west-1
+`
+	if a, b := mustPlan(t, small), mustPlan(t, reordered); !reflect.DeepEqual(a, b) {
+		t.Errorf("reordering the model or renaming teams changed the plan")
+	}
+}
+
+// A grant through a team and the same grant given directly are one plan.
+func TestTwoSpellingsOneplan(t *testing.T) {
+	direct := strings.NewReplacer(
+		"alice.smith: {teams: [ops], grants: {AdminR: [dev]}, power: true}", "alice.smith: {grants: {AdminR: [dev], OpsR: [dev, prod]}, power: true}",
+		"bob: {teams: [readers]}", "bob: {grants: {ReadR: [prod]}}",
+		"carol: {teams: [ops, readers]}", "carol: {grants: {OpsR: [dev, prod], ReadR: [prod]}}",
+	).Replace(small)
+	if a, b := mustPlan(t, small), mustPlan(t, direct); !reflect.DeepEqual(a, b) {
+		t.Errorf("team grants and the same direct grants give different plans")
+	}
+}
+
+func TestLogicalIDsAreStableAndDistinct(t *testing.T) {
+	p := mustPlan(t, strings.Replace(small, "  bob:", "  alicesmith: {}\n  bob:", 1))
+	st, _ := p.Stack("infra-identity")
+	ids := map[string]string{}
+	for _, u := range st.Users {
+		ids[u.Name] = u.LogicalID
+	}
+	// Fixed forever: changing these would replace every deployed user.
+	if ids["alice.smith"] != "UserAliceSmith66AE4D7E" || ids["bob"] != "UserBob" {
+		t.Errorf("logical IDs changed: %v", ids)
+	}
+	if ids["alicesmith"] == ids["alice.smith"] {
+		t.Errorf("alice.smith and alicesmith collide on %s", ids["alicesmith"])
+	}
+}
+
+func TestUserTagsAreTheExactGrants(t *testing.T) {
+	st, _ := mustPlan(t, small).Stack("infra-identity")
+	tags := map[string][]plan.Tag{}
+	for _, u := range st.Users {
+		tags[u.Name] = u.Tags
+	}
+	want := map[string][]plan.Tag{
+		"alice.smith": {{Key: "infra-roles-222222222222", Value: ":AdminR:OpsR:"}, {Key: "infra-roles-333333333333", Value: ":OpsR:"}},
+		"bob":         {{Key: "infra-roles-333333333333", Value: ":ReadR:"}},
+		"carol":       {{Key: "infra-roles-222222222222", Value: ":OpsR:"}, {Key: "infra-roles-333333333333", Value: ":OpsR:ReadR:"}},
+	}
+	if !reflect.DeepEqual(tags, want) {
+		t.Errorf("tags:\n got %v\nwant %v", tags, want)
+	}
+}
+
+func TestCICDUsersStayOutOfHumanGroups(t *testing.T) {
+	st, _ := mustPlan(t, small).Stack("infra-dev")
+	for _, u := range st.Users {
+		if u.Human || len(u.Tags) > 0 || len(u.Groups) != 1 || u.Groups[0].Value != "infra-CicdG-ci" {
+			t.Errorf("CI/CD user %+v", u)
+		}
+	}
+	for _, r := range st.Roles {
+		if r.Name == "infra-OpsR" && (len(r.DependsOn) != 1 || len(r.Trust.Statements) != 2) {
+			t.Errorf("OpsR must trust the CI/CD user by ARN and depend on it: %+v", r)
+		}
+	}
+}
+
+func TestQuotaErrors(t *testing.T) {
+	many := func(n int) string {
+		var b strings.Builder
+		b.WriteString("apiVersion: iamstack/v1\nregion: eu-west-1\naccounts:\n  - {name: identity, id: \"100000000000\", type: user-only}\n")
+		for i := 1; i <= n; i++ {
+			fmt.Fprintf(&b, "  - {name: a%d, id: \"%012d\", type: dev}\n", i, 100000000000+i)
+		}
+		b.WriteString("users:\n  busy: {grants: {ReadR: [all]}}\n")
+		return b.String()
+	}
+	huge := strings.Repeat(`"arn:aws:s3:::bucket-with-a-long-name-for-testing-quotas/*", `, 90)
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"over 50 tags", many(51), `m.yaml:57: users.busy: user has grants in 51 accounts, and each takes a tag; IAM allows 50 tags per user`},
+		{"users over 500 resources", string(synthetic.Model(synthetic.Size{Users: 600, Accounts: 5, UserStacks: 1})),
+			`userStacks: stack infra in account identity would hold`},
+		{"account with nothing in it", strings.Replace(strings.Replace(small, "teams:", "roles:\n  AdminR: {disabledIn: [prod]}\n  OpsR: {disabledIn: [prod]}\n  ReadR: {disabledIn: [prod]}\nteams:", 1), "ReadR: [prod]", "ReadR: [dev]", 1),
+			`m.yaml:6: accounts[2]: account prod would get an empty stack`},
+		{"role over 10 managed policies", strings.Replace(small, "teams:", "roles:\n  BigR:\n    statements:\n"+
+			strings.Repeat("      - {effect: Allow, actions: [\"s3:GetObject\"], resources: ["+huge+"]}\n", 12)+"teams:", 1),
+			`roles.BigR: infra-BigR in account dev needs 12 managed policies; IAM allows 10 per role`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := planErr(t, tc.yaml)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v\nwant %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestThousandUsersFit(t *testing.T) {
+	p := mustPlan(t, string(synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20})))
+	users := 0
+	for _, s := range p.Stacks {
+		if n := s.ResourceCount(); n > plan.MaxResourcesPerStack {
+			t.Errorf("%s: %d resources", s.ID, n)
+		}
+		if n := s.TemplateSize(); n > plan.MaxTemplateSize {
+			t.Errorf("%s: %d bytes", s.ID, n)
+		}
+		for _, u := range s.Users {
+			if u.Human {
+				users++
+			}
+		}
+	}
+	if users != 1000 {
+		t.Errorf("%d human users planned", users)
+	}
+}
+
+func TestExamplePlan(t *testing.T) {
+	p := mustPlan(t, string(iamstack.Example()))
+	if len(p.Stacks) != 3 {
+		t.Fatalf("%d stacks", len(p.Stacks))
+	}
+	dev, _ := p.Stack("infra-dev")
+	for _, r := range dev.Roles {
+		if r.Name == "infra-BillingR" {
+			t.Error("BillingR is enabled in prod only")
+		}
+	}
+}
+
+func BenchmarkPlanThousandUsers(b *testing.B) {
+	m, err := model.Parse("large.yaml", synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := plan.New(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

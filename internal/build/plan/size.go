@@ -1,0 +1,93 @@
+package plan
+
+import (
+	"encoding/json"
+
+	"github.com/iamstack/iamstack/internal/build/metadata"
+)
+
+// MaxTemplateSize is CloudFormation's quota on a template uploaded through S3,
+// as `cdk deploy` does for every template over 51,200 bytes.
+const MaxTemplateSize = 1 << 20
+
+// templateOverhead covers what the CDK adds around the resources: the
+// description, the bootstrap version parameter and its rule.
+const templateOverhead = 2048
+
+// TemplateSize estimates, from above, the size of the stack's template as the
+// CDK writes it: JSON indented by one space. Property order differs from the
+// CDK's, the size does not.
+func (s Stack) TemplateSize() int {
+	resources := map[string]any{}
+	entities := map[string]metadata.Entity{}
+	for _, p := range s.ManagedPolicies {
+		resources[p.LogicalID] = resource("AWS::IAM::ManagedPolicy", map[string]any{
+			"ManagedPolicyName": p.Name, "Description": p.Description, "PolicyDocument": p.Document.Map()})
+		entities[p.LogicalID] = p.Entity
+	}
+	for _, g := range s.Groups {
+		resources[g.LogicalID] = resource("AWS::IAM::Group", map[string]any{
+			"GroupName": g.Name, "ManagedPolicyArns": refs(g.ManagedPolicies)})
+		entities[g.LogicalID] = g.Entity
+	}
+	for _, u := range s.Users {
+		tags := make([]map[string]string, len(u.Tags))
+		for i, t := range u.Tags {
+			tags[i] = map[string]string{"Key": t.Key, "Value": t.Value}
+		}
+		props := map[string]any{"UserName": u.Name, "Path": u.Path, "Groups": refs(u.Groups), "Tags": tags}
+		if f := u.FirstPassword; f != nil {
+			props["LoginProfile"] = map[string]any{"PasswordResetRequired": true, "Password": map[string]any{
+				"Fn::Join": []any{"", []any{"{{resolve:secretsmanager:", map[string]string{"Ref": f.LogicalID}, ":SecretString:::}}"}}}}
+			resources[f.LogicalID] = resource("AWS::SecretsManager::Secret", map[string]any{
+				"Name": f.Name, "Description": "First console password of " + u.Name + ": read it once, hand it over, the user must change it at first sign-in.",
+				"GenerateSecretString": map[string]any{"PasswordLength": 24, "RequireEachIncludedType": true, "ExcludeCharacters": "\"'\\`"}})
+			entities[f.LogicalID] = u.Entity
+		}
+		resources[u.LogicalID] = resource("AWS::IAM::User", props)
+		entities[u.LogicalID] = u.Entity
+	}
+	for _, r := range s.Roles {
+		res := resource("AWS::IAM::Role", map[string]any{
+			"RoleName": r.Name, "Description": r.Description, "AssumeRolePolicyDocument": r.Trust.Map(),
+			"MaxSessionDuration": r.MaxSessionSeconds, "ManagedPolicyArns": refs(r.ManagedPolicies)})
+		if len(r.DependsOn) > 0 {
+			res["DependsOn"] = r.DependsOn
+		}
+		resources[r.LogicalID] = res
+		entities[r.LogicalID] = r.Entity
+	}
+	for id, r := range resources {
+		// Path metadata, which iamstack's cdk.json turns off: counted anyway,
+		// so that the estimate stays an upper bound if a user turns it on.
+		r.(map[string]any)["Metadata"] = map[string]any{"aws:cdk:path": s.ID + "/" + id + "/Resource",
+			metadata.Key: entities[id].Map()}
+	}
+	top := map[string]any{"Resources": resources}
+	if len(s.Standing) > 0 {
+		top["Metadata"] = map[string]any{metadata.Key: metadata.Template{Standing: s.Standing}.Map()}
+	}
+	b, err := json.MarshalIndent(top, "", " ")
+	if err != nil {
+		panic("plan: marshal template estimate: " + err.Error())
+	}
+	return len(b) + templateOverhead
+}
+
+func resource(typ string, props map[string]any) map[string]any {
+	return map[string]any{"Type": typ, "Properties": props}
+}
+
+// refs renders references as the template does: {"Ref": id} in the same
+// stack, the literal value otherwise.
+func refs(rs []Ref) []any {
+	out := make([]any, len(rs))
+	for i, r := range rs {
+		if r.LogicalID != "" {
+			out[i] = map[string]string{"Ref": r.LogicalID}
+		} else {
+			out[i] = r.Value
+		}
+	}
+	return out
+}

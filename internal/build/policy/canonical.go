@@ -1,0 +1,343 @@
+package policy
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/iamstack/iamstack/internal/build/names"
+)
+
+// Condition keys and operators the canonical policies use.
+const (
+	keyMFAPresent  = "aws:MultiFactorAuthPresent"
+	keyMFAAge      = "aws:MultiFactorAuthAge"
+	keySessionName = "sts:RoleSessionName"
+	keyPrincipal   = "aws:PrincipalArn"
+	keyBoundary    = "iam:PermissionsBoundary"
+	keyRegion      = "aws:RequestedRegion"
+	keyStackRole   = "cloudformation:RoleArn"
+	selfUserName   = "${aws:username}"
+	assumeRole     = "sts:AssumeRole"
+)
+
+// MFARequired is the condition every human path carries: an MFA-backed
+// session whose MFA is younger than maxAge seconds.
+func MFARequired(maxAge int) Conditions {
+	return Conditions{
+		"Bool":            {keyMFAPresent: {"true"}},
+		"NumericLessThan": {keyMFAAge: {strconv.Itoa(maxAge)}},
+	}
+}
+
+// mfaBootstrapActions are what a user without an MFA session may still do:
+// set up an MFA device and get an MFA session (the AWS documentation's
+// self-management example).
+var mfaBootstrapActions = []string{
+	"iam:CreateVirtualMFADevice",
+	"iam:EnableMFADevice",
+	"iam:GetUser",
+	"iam:GetMFADevice",
+	"iam:ListMFADevices",
+	"iam:ListVirtualMFADevices",
+	"iam:ResyncMFADevice",
+	"sts:GetSessionToken",
+}
+
+// ManageOwnUserOptions tune the self-management policy.
+type ManageOwnUserOptions struct {
+	// PasswordChangeWithoutMFA lets a user change their password before they
+	// have set up MFA, as a first console sign-in with a reset password needs.
+	PasswordChangeWithoutMFA bool
+}
+
+// ManageOwnUser is the self-management policy of ManageOwnUserG: a user may
+// manage their own password, access keys, signing certificates, SSH keys,
+// service-specific credentials and MFA devices (with any device name), and do
+// nothing else without an MFA session. It grants no tagging and no group
+// changes: nothing in it lets a user change what they are granted.
+func ManageOwnUser(s names.Scheme, account string, opts ManageOwnUserOptions) Document {
+	self := []string{s.SelfUserARN(account)}
+	notActions := append([]string(nil), mfaBootstrapActions...)
+	if opts.PasswordChangeWithoutMFA {
+		notActions = append(notActions, "iam:ChangePassword", "iam:GetAccountPasswordPolicy")
+	}
+	return NewDocument(
+		Statement{Sid: "AllowViewAccountInfo", Effect: Allow,
+			Actions:   []string{"iam:GetAccountPasswordPolicy", "iam:ListVirtualMFADevices"},
+			Resources: []string{"*"}},
+		Statement{Sid: "AllowManageOwnPasswords", Effect: Allow,
+			Actions: []string{"iam:ChangePassword", "iam:GetUser"}, Resources: self},
+		Statement{Sid: "AllowManageOwnAccessKeys", Effect: Allow,
+			Actions: []string{"iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:GetAccessKeyLastUsed",
+				"iam:ListAccessKeys", "iam:UpdateAccessKey"},
+			Resources: self},
+		Statement{Sid: "AllowManageOwnSigningCertificates", Effect: Allow,
+			Actions: []string{"iam:DeleteSigningCertificate", "iam:ListSigningCertificates",
+				"iam:UpdateSigningCertificate", "iam:UploadSigningCertificate"},
+			Resources: self},
+		Statement{Sid: "AllowManageOwnSSHPublicKeys", Effect: Allow,
+			Actions: []string{"iam:DeleteSSHPublicKey", "iam:GetSSHPublicKey", "iam:ListSSHPublicKeys",
+				"iam:UpdateSSHPublicKey", "iam:UploadSSHPublicKey"},
+			Resources: self},
+		Statement{Sid: "AllowManageOwnServiceSpecificCredentials", Effect: Allow,
+			Actions: []string{"iam:CreateServiceSpecificCredential", "iam:DeleteServiceSpecificCredential",
+				"iam:ListServiceSpecificCredentials", "iam:ResetServiceSpecificCredential",
+				"iam:UpdateServiceSpecificCredential"},
+			Resources: self},
+		Statement{Sid: "AllowManageOwnVirtualMFADevice", Effect: Allow,
+			Actions:   []string{"iam:CreateVirtualMFADevice"},
+			Resources: []string{"arn:" + s.Partition + ":iam::" + account + ":mfa/*"}},
+		Statement{Sid: "AllowManageOwnUserMFA", Effect: Allow,
+			Actions: []string{"iam:DeactivateMFADevice", "iam:EnableMFADevice", "iam:GetMFADevice",
+				"iam:ListMFADevices", "iam:ResyncMFADevice"},
+			Resources: self},
+		Statement{Sid: "DenyAllExceptListedIfNoMFA", Effect: Deny,
+			NotActions: notActions, Resources: []string{"*"},
+			Conditions: Conditions{"BoolIfExists": {keyMFAPresent: {"false"}}}},
+	)
+}
+
+// RoleTarget is one role in one account that a grant can name.
+type RoleTarget struct {
+	Account string // account ID
+	Role    string // short name: "AdminR"
+}
+
+// AssumeRoleGuards are the denies of AssumeRoleG: no role without an MFA
+// session younger than maxAge, and no session named other than the caller's
+// user name, so CloudTrail names the person.
+func AssumeRoleGuards(maxAge int) []Statement {
+	return []Statement{
+		{Sid: "DenyAssumeRoleWithoutMFA", Effect: Deny, Actions: []string{assumeRole}, Resources: []string{"*"},
+			Conditions: Conditions{"BoolIfExists": {keyMFAPresent: {"false"}}}},
+		{Sid: "DenyAssumeRoleWithOldMFA", Effect: Deny, Actions: []string{assumeRole}, Resources: []string{"*"},
+			Conditions: Conditions{"NumericGreaterThanEqualsIfExists": {keyMFAAge: {strconv.Itoa(maxAge)}}}},
+		{Sid: "DenyAssumeRoleWithForeignSessionName", Effect: Deny, Actions: []string{assumeRole}, Resources: []string{"*"},
+			Conditions: Conditions{"StringNotEquals": {keySessionName: {selfUserName}}}},
+	}
+}
+
+// AssumeRoleGrant lets a user assume one role in one account exactly when
+// their grant tag for that account lists the role.
+func AssumeRoleGrant(s names.Scheme, t RoleTarget) Statement {
+	return Statement{
+		Effect:    Allow,
+		Actions:   []string{assumeRole},
+		Resources: []string{s.RoleARN(t.Account, t.Role)},
+		Conditions: Conditions{"StringLike": {
+			"aws:PrincipalTag/" + s.GrantTagKey(t.Account): {names.GrantTagPattern(t.Role)},
+		}},
+	}
+}
+
+// Power is the policy of PowerG: full IAM power in the user-only account, only
+// with a recent MFA session.
+func Power(maxAge int) Document {
+	return NewDocument(Statement{Sid: "AllowIAMWithMFA", Effect: Allow,
+		Actions: []string{"iam:*"}, Resources: []string{"*"}, Conditions: MFARequired(maxAge)})
+}
+
+// HumanTrust is the trust statement of a role for people: principals of the
+// user-only account only, only iamstack's users there, only with a recent MFA
+// session, only under their own user name as session name, and only users
+// whose grant tag for this account lists the role.
+func HumanTrust(s names.Scheme, userAccount, roleAccount, role string, maxAge int) Statement {
+	c := MFARequired(maxAge)
+	c["StringEquals"] = map[string][]string{keySessionName: {selfUserName}}
+	c["StringLike"] = map[string][]string{
+		"aws:PrincipalTag/" + s.GrantTagKey(roleAccount): {names.GrantTagPattern(role)},
+	}
+	c["ArnLike"] = map[string][]string{keyPrincipal: {s.UserARNPattern(userAccount)}}
+	return Statement{Sid: "HumansWithMFA", Effect: Allow,
+		Principal: Principal{"AWS": {s.AccountRootARN(userAccount)}},
+		Actions:   []string{assumeRole}, Conditions: c}
+}
+
+// MachineTrust is the trust statement of a role for the CI/CD users of its
+// own account, named one by one. They sign with access keys: no MFA.
+func MachineTrust(userARNs []string) Statement {
+	return Statement{Sid: "CICDUsers", Effect: Allow,
+		Principal: Principal{"AWS": userARNs}, Actions: []string{assumeRole}}
+}
+
+// AssumeRoles lets a CI/CD user assume the named roles.
+func AssumeRoles(roleARNs []string) Statement {
+	return Statement{Sid: "AssumeGrantedRoles", Effect: Allow, Actions: []string{assumeRole}, Resources: roleARNs}
+}
+
+// ServicesFullAccess allows every action of the named services.
+func ServicesFullAccess(services []string) Statement {
+	actions := make([]string, len(services))
+	for i, svc := range services {
+		actions[i] = svc + ":*"
+	}
+	return Statement{Sid: "FullAccessToServices", Effect: Allow, Actions: actions, Resources: []string{"*"}}
+}
+
+// OpsBoundaryName is the short name of the permissions boundary that every
+// role OpsR creates must carry.
+const OpsBoundaryName = "OpsR-Boundary"
+
+// deployPipelineServices are the services that hold what every `cdk deploy`
+// of the account trusts (names.Scheme.CDKDeployARNPatterns) and iamstack's
+// own stacks: OpsR's power over them stops short of those resources.
+var deployPipelineServices = []string{"cloudformation", "ecr", "s3", "ssm"}
+
+// OpsPermissions are OpsR's allows: full power over its services, confined
+// where full power would reach the account's control plane. Containment
+// starts here, on the allow side: what these statements leave out is denied
+// by default, so an action AWS adds tomorrow is out of reach until this code
+// says otherwise.
+//   - iam: only roles, managed policies and instance profiles under OpsPath
+//     (names.Scheme.OpsPath), plus service-linked roles, whose policies AWS
+//     defines. Everything else in IAM (iamstack's identities, the CDK
+//     bootstrap roles, Organizations' access roles, unmanaged users, groups,
+//     identity providers, account settings) stays read-only (ReadOnlyAccess).
+//   - cloudformation, ecr, s3, ssm: everything but the CDK deploy pipeline's
+//     resources and iamstack's stacks.
+//   - organizations: nothing beyond reading; membership and policies are the
+//     management account's.
+func OpsPermissions(s names.Scheme, account string, services []string) []Statement {
+	var full, pipeline []string
+	var out []Statement
+	for _, svc := range services {
+		switch {
+		case svc == "iam":
+			out = append(out,
+				Statement{Sid: "IAMUnderOpsPath", Effect: Allow, Actions: []string{"iam:*"}, Resources: s.OpsARNPatterns(account)},
+				Statement{Sid: "ServiceLinkedRoles", Effect: Allow, Actions: []string{"iam:CreateServiceLinkedRole"},
+					Resources: []string{s.ServiceLinkedRoleARNPattern(account)}})
+		case svc == "organizations":
+		case slices.Contains(deployPipelineServices, svc):
+			pipeline = append(pipeline, svc+":*")
+		default:
+			full = append(full, svc)
+		}
+	}
+	if len(pipeline) > 0 {
+		out = append([]Statement{{Sid: "AllButTheDeployPipeline", Effect: Allow, Actions: pipeline,
+			NotResources: controlPlane(s, account)}}, out...)
+	}
+	if len(full) > 0 {
+		out = append([]Statement{ServicesFullAccess(full)}, out...)
+	}
+	return out
+}
+
+// controlPlane are the resources that decide what the account runs: the CDK
+// deploy pipeline and iamstack's own stacks.
+func controlPlane(s names.Scheme, account string) []string {
+	return append(s.CDKDeployARNPatterns(account), s.StackARNPatterns(account)...)
+}
+
+// pipelineReads are the read actions on the deploy pipeline's resources that
+// OpsR keeps.
+var pipelineReads = []string{"cloudformation:Describe*", "cloudformation:Detect*", "cloudformation:Get*",
+	"cloudformation:List*", "ecr:BatchCheckLayerAvailability", "ecr:BatchGet*", "ecr:Describe*", "ecr:Get*",
+	"ecr:List*", "s3:Get*", "s3:List*", "ssm:Describe*", "ssm:Get*", "ssm:List*"}
+
+// stackRoleActions are the CloudFormation calls that run under a service
+// role: the one they name (cloudformation:RoleArn), else the stack's own.
+// AWS's CloudFormation documentation (using-iam-servicerole): whoever may
+// operate on a stack uses its service role, with or without iam:PassRole.
+var stackRoleActions = []string{"cloudformation:ContinueUpdateRollback", "cloudformation:CreateChangeSet",
+	"cloudformation:CreateStack", "cloudformation:CreateStackSet", "cloudformation:DeleteStack",
+	"cloudformation:RollbackStack", "cloudformation:UpdateStack", "cloudformation:UpdateStackSet"}
+
+// OpsGuard are the denies that keep a holder of IAM power (OpsR, and anything
+// OpsR creates) from raising its own access, whatever else the account holds.
+// They back up the confinement of OpsPermissions where an allow from
+// elsewhere (ReadOnlyAccess, a policy attached out of band) could reach:
+//   - iamstack's roles, groups, users and policies are read-only;
+//   - no role but those under OpsPath can be passed to a service or assumed,
+//     so the CDK bootstrap roles, Organizations' and Control Tower's access
+//     roles and any unmanaged role are out of reach;
+//   - a role or user created, or whose policies change, carries the OpsR
+//     boundary, and no boundary is removed;
+//   - the deploy pipeline and iamstack's stacks are read-only, and every
+//     stack operation runs under a role from OpsPath, never under a stack's
+//     own (possibly administrator) service role;
+//   - no stack set instances (they run under the stack set's roles), and the
+//     account stays in its organization, under its SCPs.
+func OpsGuard(s names.Scheme, account string) []Statement {
+	boundary := s.PolicyARN(account, OpsBoundaryName)
+	opsRoles := s.OpsRoleARNPattern(account)
+	return []Statement{
+		{Sid: "IamstackIdentitiesAreReadOnly", Effect: Deny,
+			NotActions: []string{"iam:Get*", "iam:List*", "iam:Generate*", "iam:Simulate*"},
+			Resources: []string{s.RoleARNPattern(account), s.GroupARNPattern(account),
+				s.PolicyARNPattern(account), s.UserARNPattern(account)}},
+		{Sid: "OnlyOpsRolesArePassedOrAssumed", Effect: Deny,
+			Actions: []string{"iam:PassRole", assumeRole}, NotResources: []string{opsRoles}},
+		{Sid: "NewAndChangedPrincipalsCarryTheBoundary", Effect: Deny,
+			Actions: []string{"iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:CreateRole", "iam:CreateUser",
+				"iam:DeleteRolePolicy", "iam:DeleteUserPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy",
+				"iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:PutUserPermissionsBoundary",
+				"iam:PutUserPolicy"},
+			Resources:  []string{"*"},
+			Conditions: Conditions{"StringNotEquals": {keyBoundary: {boundary}}}},
+		{Sid: "BoundariesStay", Effect: Deny,
+			Actions:   []string{"iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"},
+			Resources: []string{"*"}},
+		{Sid: "DeployPipelineIsReadOnly", Effect: Deny, NotActions: pipelineReads, Resources: controlPlane(s, account)},
+		{Sid: "StacksRunUnderOpsRoles", Effect: Deny, Actions: stackRoleActions, Resources: []string{"*"},
+			Conditions: Conditions{"ArnNotLike": {keyStackRole: {opsRoles}}}},
+		{Sid: "NoStackSetInstances", Effect: Deny,
+			Actions: []string{"cloudformation:CreateStackInstances", "cloudformation:DeleteStackInstances",
+				"cloudformation:ImportStacksToStackSet", "cloudformation:UpdateStackInstances"},
+			Resources: []string{"*"}},
+		{Sid: "MembershipStays", Effect: Deny,
+			Actions:   []string{"organizations:AcceptHandshake", "organizations:LeaveOrganization"},
+			Resources: []string{"*"}},
+	}
+}
+
+// OpsBoundary is the permissions boundary of everything OpsR creates: at most
+// OpsR's own permissions, under the same guard and the account's guardrails,
+// so nothing OpsR makes can do more than OpsR or escape a guardrail.
+func OpsBoundary(s names.Scheme, account string, services []string, guardrails []Statement) Document {
+	stmts := OpsPermissions(s, account, services)
+	stmts = append(stmts, OpsGuard(s, account)...)
+	return NewDocument(append(stmts, guardrails...)...)
+}
+
+// globalServices are exempt from region restriction: they have no region, or
+// are served from us-east-1 whatever the caller's region (AWS's example
+// "Deny access to AWS based on the requested AWS Region").
+var globalServices = []string{
+	"a4b:*", "acm:*", "aws-marketplace-management:*", "aws-marketplace:*", "aws-portal:*",
+	"budgets:*", "ce:*", "chime:*", "cloudfront:*", "config:*", "cur:*", "directconnect:*",
+	"ec2:DescribeRegions", "ec2:DescribeTransitGateways", "ec2:DescribeVpnGateways", "fms:*",
+	"globalaccelerator:*", "health:*", "iam:*", "importexport:*", "kms:*", "mobileanalytics:*",
+	"networkmanager:*", "organizations:*", "pricing:*", "route53:*", "route53domains:*",
+	"route53-recovery-cluster:*", "route53-recovery-control-config:*",
+	"route53-recovery-readiness:*", "s3:GetAccountPublic*", "s3:ListAllMyBuckets",
+	"s3:ListMultiRegionAccessPoints", "s3:PutAccountPublic*", "shield:*", "sts:*", "support:*",
+	"trustedadvisor:*", "waf-regional:*", "waf:*", "wafv2:*", "wellarchitected:*",
+}
+
+// RegionRestriction denies every regional action outside the allowed regions
+// (login.gov's region_restriction).
+func RegionRestriction(regions []string) Statement {
+	return Statement{Sid: "DenyOutsideAllowedRegions", Effect: Deny,
+		NotActions: globalServices, Resources: []string{"*"},
+		Conditions: Conditions{"StringNotEquals": {keyRegion: regions}}}
+}
+
+// RDSProtectedActions are the calls that delete a database's data or its
+// safety nets, or can switch those off: deletion protection and backup
+// retention are settings of ModifyDB* calls, and IAM has no condition key for
+// them, so the modify calls are denied whole.
+var RDSProtectedActions = []string{
+	"rds:DeleteBlueGreenDeployment", "rds:DeleteDBCluster", "rds:DeleteDBClusterAutomatedBackup",
+	"rds:DeleteDBClusterSnapshot", "rds:DeleteDBInstance", "rds:DeleteDBInstanceAutomatedBackup",
+	"rds:DeleteDBShardGroup", "rds:DeleteDBSnapshot", "rds:DeleteGlobalCluster", "rds:DeleteTenantDatabase",
+	"rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:ModifyDBShardGroup", "rds:ModifyGlobalCluster",
+}
+
+// RDSDeletePrevent denies deleting databases, their snapshots and automated
+// backups, and modifying the settings that protect them (login.gov's
+// rds_delete_prevent, widened to every such call).
+func RDSDeletePrevent() Statement {
+	return Statement{Sid: "DenyRDSDelete", Effect: Deny, Actions: slices.Clone(RDSProtectedActions), Resources: []string{"*"}}
+}

@@ -1,0 +1,282 @@
+package check
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/keys"
+	"github.com/iamstack/iamstack/model"
+)
+
+// Nag reads the cdk-nag reports a synthesis with nag wrote into dir and
+// returns the findings no suppression accepted.
+func Nag(dir string) ([]Violation, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*-NagReport.csv"))
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no cdk-nag report in %s: synthesize with --nag", dir)
+	}
+	seen := map[string]bool{}
+	var out []Violation
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for _, row := range rows[1:] {
+			if len(row) < 6 || row[2] != "Non-Compliant" {
+				continue
+			}
+			key := row[0] + row[1]
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, Violation{Rule: row[0], Resource: strings.TrimSuffix(row[1], "/Resource"), Message: row[5]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Resource+out[i].Rule < out[j].Resource+out[j].Rule })
+	return out, nil
+}
+
+// CfnLint runs cfn-lint on every template in dir. Errors fail the check;
+// warnings are reported. cfn-lint reads .cfnlintrc.yaml from the working
+// directory: that is where a warning is accepted, with a comment why. Each
+// finding names its template (by file name: the directory may be
+// temporary), its line, the resource path and the model entity the resource
+// comes from.
+func CfnLint(dir string) (errs, warnings []string, err error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("no templates in %s", dir)
+	}
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		return nil, nil, fmt.Errorf("cfn-lint is not on PATH: install it with `pip install cfn-lint`")
+	}
+	cmd := exec.Command("cfn-lint", append([]string{"--format", "json", "--"}, files...)...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	runErr := cmd.Run()
+	if ee, ok := runErr.(*exec.ExitError); runErr != nil && !ok {
+		return nil, nil, fmt.Errorf("cfn-lint: %w", runErr)
+	} else if ok && ee.ExitCode()&^(2|4|8) != 0 {
+		return nil, nil, fmt.Errorf("cfn-lint failed (exit %d): %s", ee.ExitCode(), stderr.String())
+	}
+	var findings []struct {
+		Filename string
+		Level    string
+		Message  string
+		Location struct {
+			Path  []any
+			Start struct{ LineNumber int }
+		}
+		Rule struct{ Id string }
+	}
+	if err := json.Unmarshal(out.Bytes(), &findings); err != nil {
+		return nil, nil, fmt.Errorf("cfn-lint's JSON output: %w", err)
+	}
+	entities := map[string]map[string]metadata.Entity{} // template -> logical ID -> entity
+	for _, f := range findings {
+		name := filepath.Base(f.Filename)
+		if _, ok := entities[name]; !ok {
+			entities[name] = resourceEntities(f.Filename)
+		}
+		var path []string
+		for _, p := range f.Location.Path {
+			path = append(path, fmt.Sprint(p))
+		}
+		line := fmt.Sprintf("%s:%d: %s %s (at %s", name, f.Location.Start.LineNumber, f.Rule.Id, f.Message, strings.Join(path, "/"))
+		if len(path) > 1 && path[0] == "Resources" {
+			if e, ok := entities[name][path[1]]; ok && e.Kind != "" {
+				line += "; from " + e.String()
+			}
+		}
+		line += ")"
+		if f.Level == "Error" {
+			errs = append(errs, line)
+		} else {
+			warnings = append(warnings, line)
+		}
+	}
+	return errs, warnings, nil
+}
+
+// resourceEntities reads the model entity of every resource of a template.
+func resourceEntities(file string) map[string]metadata.Entity {
+	var t struct {
+		Resources map[string]struct {
+			Metadata struct {
+				Iamstack metadata.Entity `json:"iamstack"`
+			}
+		}
+	}
+	b, err := os.ReadFile(file)
+	if err == nil {
+		json.Unmarshal(b, &t)
+	}
+	out := map[string]metadata.Entity{}
+	for id, r := range t.Resources {
+		out[id] = r.Metadata.Iamstack
+	}
+	return out
+}
+
+// Removal is a user, group or role that a change deletes or replaces.
+type Removal struct {
+	Kind, Name, Account string
+	// How: "deleted", or "replaced (...why...)".
+	How string
+	// Acknowledged is the model's reason, when it acknowledges the removal.
+	Acknowledged string
+}
+
+func (r Removal) String() string {
+	s := fmt.Sprintf("%s %s in account %s is %s", r.Kind, r.Name, r.Account, r.How)
+	if r.Acknowledged != "" {
+		return s + " (acknowledged: " + r.Acknowledged + ")"
+	}
+	lost := map[string]string{"user": "MFA devices, access keys and password", "group": "membership", "role": "sessions and any trust others rely on"}[r.Kind]
+	return s + ": its " + lost + " would be lost. If intended, add it to acknowledgedRemovals in the model: {kind: " + r.Kind + ", name: " + r.Name + ", account: " + r.Account + ", reason: <why>}"
+}
+
+// Removals lists the users, groups and roles of base that head deletes or
+// that CloudFormation would replace: gone, moved to another stack, or given
+// another logical ID.
+func Removals(base, head *assembly.Inventory, m *model.Model) []Removal {
+	type where struct{ stack, logicalID string }
+	index := func(inv *assembly.Inventory) map[string]where {
+		out := map[string]where{}
+		for _, u := range inv.Users {
+			out["user\x00"+u.Account+"\x00"+u.Name] = where{u.Stack, u.LogicalID}
+		}
+		for _, r := range inv.Roles {
+			out["role\x00"+r.Account+"\x00"+r.Name] = where{r.Stack, r.LogicalID}
+		}
+		for _, g := range inv.Groups {
+			out["group\x00"+g.Account+"\x00"+g.Name] = where{g.Stack, g.LogicalID}
+		}
+		return out
+	}
+	before, after := index(base), index(head)
+	var out []Removal
+	for k, b := range before {
+		parts := strings.Split(k, "\x00")
+		r := Removal{Kind: parts[0], Account: base.Account(parts[1]).Name, Name: parts[2]}
+		a, kept := after[k]
+		switch {
+		case !kept:
+			r.How = "deleted"
+		case a.stack != b.stack:
+			r.How = fmt.Sprintf("replaced (moved from stack %s to %s)", b.stack, a.stack)
+		case a.logicalID != b.logicalID:
+			r.How = fmt.Sprintf("replaced (logical ID %s becomes %s)", b.logicalID, a.logicalID)
+		default:
+			continue
+		}
+		for _, ack := range m.AcknowledgedRemovals {
+			if ack.Acknowledges(r.Kind, r.Name, r.Account) {
+				r.Acknowledged = ack.Reason
+			}
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// Golden compares the templates in dir with the golden files in golden,
+// resource by resource, and describes every difference.
+func Golden(dir, golden string) ([]string, error) {
+	want, err := templates(golden)
+	if err != nil {
+		return nil, err
+	}
+	got, err := templates(dir)
+	if err != nil {
+		return nil, err
+	}
+	var diffs []string
+	for _, name := range keys.SortedUnion(want, got) {
+		w, inWant := want[name]
+		g, inGot := got[name]
+		switch {
+		case !inGot:
+			diffs = append(diffs, name+": missing from the synthesis")
+			continue
+		case !inWant:
+			diffs = append(diffs, name+": not in the golden files")
+			continue
+		}
+		wr, gr := resources(w), resources(g)
+		for _, id := range keys.SortedUnion(wr, gr) {
+			a, b := wr[id], gr[id]
+			switch {
+			case a == "":
+				diffs = append(diffs, fmt.Sprintf("%s: resource %s added:\n%s", name, id, indent(b)))
+			case b == "":
+				diffs = append(diffs, fmt.Sprintf("%s: resource %s removed", name, id))
+			case a != b:
+				diffs = append(diffs, fmt.Sprintf("%s: resource %s changed:\n  golden: %s\n  now:    %s", name, id, a, b))
+			}
+		}
+		if top(w) != top(g) {
+			diffs = append(diffs, name+": template sections other than Resources changed")
+		}
+	}
+	return diffs, nil
+}
+
+func templates(dir string) (map[string]map[string]any, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no templates in %s", dir)
+	}
+	out := map[string]map[string]any{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var t map[string]any
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		out[filepath.Base(f)] = t
+	}
+	return out, nil
+}
+
+func resources(t map[string]any) map[string]string {
+	out := map[string]string{}
+	rs, _ := t["Resources"].(map[string]any)
+	for id, r := range rs {
+		b, _ := json.Marshal(r)
+		out[id] = string(b)
+	}
+	return out
+}
+
+func top(t map[string]any) string {
+	c := map[string]any{}
+	for k, v := range t {
+		if k != "Resources" {
+			c[k] = v
+		}
+	}
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+func indent(s string) string { return "  " + s }

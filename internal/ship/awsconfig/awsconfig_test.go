@@ -1,0 +1,243 @@
+package awsconfig_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/jsiiexit"
+	"github.com/iamstack/iamstack/internal/ship/awsconfig"
+	"github.com/iamstack/iamstack/internal/synth"
+	"github.com/iamstack/iamstack/model"
+)
+
+var (
+	inv *assembly.Inventory
+	rep access.Report
+	m   *model.Model
+)
+
+func TestMain(t *testing.M) {
+	dir, err := os.MkdirTemp("", "iamstack-awsconfig-test-")
+	if err != nil {
+		panic(err)
+	}
+	if m, err = model.Parse(iamstack.ExampleFile, iamstack.Example()); err != nil {
+		panic(err)
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		panic(err)
+	}
+	synth.Assembly(p, dir, synth.Options{})
+	if inv, err = assembly.Read(dir); err != nil {
+		panic(err)
+	}
+	rep = access.Analyze(inv)
+	code := t.Run()
+	os.RemoveAll(dir)
+	jsiiexit.Close()
+	os.Exit(code)
+}
+
+func templateRole(t *testing.T, arn string) assembly.Principal {
+	t.Helper()
+	for _, r := range inv.Roles {
+		if r.ARN == arn {
+			return r
+		}
+	}
+	t.Fatalf("no role %s in the templates", arn)
+	return assembly.Principal{}
+}
+
+// The AWS CLI on the machine reads the generated config: every expected
+// profile is listed, and each role_arn is the ARN the template defines.
+func TestAWSCLIReadsTheConfig(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Fatal("the AWS CLI is not on PATH; install it with `pip install awscli` (see README)")
+	}
+	for _, user := range m.UserNames() {
+		t.Run(user, func(t *testing.T) {
+			t.Parallel()
+			ps, err := awsconfig.ForUser(inv, rep, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(t.TempDir(), "config")
+			var b bytes.Buffer
+			ps.WriteConfig(&b)
+			if err := os.WriteFile(file, b.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			aws := func(args ...string) string {
+				cmd := exec.Command("aws", args...)
+				cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE="+file, "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(t.TempDir(), "none"))
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("aws %v: %v", args, err)
+				}
+				return strings.TrimSpace(string(out))
+			}
+			listed := listProfiles(t, file)
+			var want []string
+			for _, p := range ps.List {
+				want = append(want, p.Name)
+			}
+			slices.Sort(listed)
+			slices.Sort(want)
+			if !slices.Equal(listed, want) {
+				t.Errorf("%s: aws lists %v, want %v", user, listed, want)
+			}
+			for i, p := range ps.List[1:] {
+				arn := aws("configure", "get", "role_arn", "--profile", p.Name)
+				if r := templateRole(t, arn); r.ARN != arn {
+					t.Errorf("%s: profile %s role_arn %s is not a role of the templates", user, p.Name, arn)
+				}
+				if i == 0 {
+					if got := aws("configure", "get", "role_session_name", "--profile", p.Name); got != user {
+						t.Errorf("%s: profile %s session name %q", user, p.Name, got)
+					}
+				}
+			}
+		})
+	}
+}
+
+// Every generated role profile is a role the user can assume, with MFA and
+// the session name the profile sets, within the role's maximum session;
+// and every role the matrix grants has a profile.
+func TestProfilesAreExactlyTheAssumableRoles(t *testing.T) {
+	for _, user := range m.UserNames() {
+		ps, err := awsconfig.ForUser(inv, rep, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var u assembly.Principal
+		for _, x := range inv.Users {
+			if x.Name == user {
+				u = x
+			}
+		}
+		for _, p := range ps.List[1:] {
+			r := templateRole(t, p.Get("role_arn"))
+			ctx := access.Context(u, true)
+			ctx["sts:RoleSessionName"] = []string{p.Get("role_session_name")}
+			req, pol := access.AssumeRole(u, r, true)
+			if d := evaluate.EvaluateIn(evaluate.NewContext(ctx), req, pol).Decision; d != evaluate.Allow {
+				t.Errorf("%s: profile %s: assuming %s is %v", user, p.Name, r.ARN, d)
+			}
+			if p.Get("duration_seconds") != itoa(r.MaxSessionSeconds) {
+				t.Errorf("%s: profile %s asks %s seconds; the role allows %d", user, p.Name, p.Get("duration_seconds"), r.MaxSessionSeconds)
+			}
+			if p.Get("mfa_serial") != "arn:aws:iam::111111111111:mfa/"+user || p.Get("source_profile") != "infra-identity" {
+				t.Errorf("%s: profile %s: %v", user, p.Name, p.Settings)
+			}
+		}
+		if want := len(m.UserGrants(user)) + 1; len(ps.List) != want {
+			t.Errorf("%s: %d profiles, want %d (one per grant and the source)", user, len(ps.List), want)
+		}
+	}
+	if _, err := awsconfig.ForUser(inv, rep, "nobody"); err == nil {
+		t.Error("a user absent from the templates got profiles")
+	}
+}
+
+// listProfiles lists the profiles of a config file as the AWS CLI sees them:
+// `aws configure list-profiles` (AWS CLI v2), or on AWS CLI v1, which lacks
+// it, botocore's available_profiles: the loader the v1 CLI itself uses.
+func listProfiles(t *testing.T, file string) []string {
+	t.Helper()
+	env := append(os.Environ(), "AWS_CONFIG_FILE="+file)
+	cmd := exec.Command("aws", "configure", "list-profiles")
+	cmd.Env = env
+	if out, err := cmd.Output(); err == nil {
+		return strings.Fields(string(out))
+	}
+	cmd = exec.Command("python3", "-c", "import botocore.session; print('\\n'.join(botocore.session.Session().available_profiles))")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("list the profiles of %s: neither `aws configure list-profiles` nor botocore works: %v", file, err)
+	}
+	return strings.Fields(string(out))
+}
+
+func itoa(n int) string {
+	var b []byte
+	for n > 0 || len(b) == 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+func TestCredentialsTemplateHoldsNoSecret(t *testing.T) {
+	ps, _ := awsconfig.ForUser(inv, rep, "bob.nguyen")
+	var b bytes.Buffer
+	ps.WriteCredentials(&b)
+	if !strings.Contains(b.String(), "[infra-identity]\naws_access_key_id = ${AWS_ACCESS_KEY_ID}\naws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}\n") {
+		t.Errorf("credentials template:\n%s", b.String())
+	}
+}
+
+func TestConstAndRenderSeedTemplates(t *testing.T) {
+	c := awsconfig.Const(m)
+	for _, want := range []string{"GLOBAL_AWS_REGION=eu-west-1\n", "AWS_ACCOUNT_ID=111111111111\n", "AWS_ACCOUNT_NAME=infra-identity\n",
+		"DEV_AWS_ACCOUNT_ID=222222222222\n", "DEV_IAM_READR_ROLE=infra-ReadR\n", "PROD_IAM_BILLINGR_ROLE=infra-BillingR\n"} {
+		if !strings.Contains(c, want) {
+			t.Errorf("CONST.inc lacks %q:\n%s", want, c)
+		}
+	}
+	if strings.Contains(c, "DEV_IAM_BILLINGR_ROLE") {
+		t.Error("CONST.inc names a role that is switched off in dev")
+	}
+	vars, err := awsconfig.ParseConst("CONST.inc", []byte(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seed 002's example template, as it is written there.
+	tpl := "[profile ${AWS_ACCOUNT_NAME}]\nregion = ${GLOBAL_AWS_REGION}\nsource_profile = ${AWS_ACCOUNT_NAME}\n\n" +
+		"[profile ${DEV_AWS_ACCOUNT_NAME}_read]\nregion = ${GLOBAL_AWS_REGION}\nrole_arn = arn:aws:iam::${DEV_AWS_ACCOUNT_ID}:role/${DEV_IAM_READR_ROLE}\nsource_profile = ${AWS_ACCOUNT_NAME}\n"
+	out, err := awsconfig.Render("aws-cli.config.tpl", []byte(tpl), vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "role_arn = arn:aws:iam::222222222222:role/infra-ReadR\n"; !strings.Contains(string(out), want) {
+		t.Errorf("rendered:\n%s", out)
+	}
+}
+
+func TestRender(t *testing.T) {
+	vars := map[string]string{"A": "1", "LONG_NAME": "x"}
+	cases := []struct {
+		tpl, want, err string
+	}{
+		{"a=${A}\n", "a=1\n", ""},
+		{"cost: $$5 and $${A} stays\n", "cost: $5 and ${A} stays\n", ""},
+		{"$HOME and $ alone\n", "$HOME and $ alone\n", ""},
+		{"line one\nb=${B}\nc=${NAME}\n", "", "t.tpl:2: undefined variable ${B}; define it in CONST.inc or with --set B=...\n  t.tpl:3: undefined variable ${NAME}; define it in CONST.inc or with --set NAME=... (defined: LONG_NAME)"},
+		{"x=${A\n", "", "t.tpl:1: unterminated ${ (write $$ for a literal $)"},
+	}
+	for _, tc := range cases {
+		out, err := awsconfig.Render("t.tpl", []byte(tc.tpl), vars)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("Render(%q) error %v, want %q", tc.tpl, err, tc.err)
+		case tc.err == "" && (err != nil || string(out) != tc.want):
+			t.Errorf("Render(%q) = %q, %v; want %q", tc.tpl, out, err, tc.want)
+		}
+	}
+	if _, err := awsconfig.ParseConst("C.inc", []byte("# c\nexport A=\"1\"\nnot a line\n")); err == nil || !strings.Contains(err.Error(), "C.inc:3: expected KEY=VALUE") {
+		t.Errorf("ParseConst error %v", err)
+	}
+}
