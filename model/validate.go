@@ -37,8 +37,11 @@ const (
 	maxMaxSession  = 12 * time.Hour
 )
 
-// DefaultOpsServices are OpsR's services when the model names none.
-var DefaultOpsServices = []string{"cloudformation", "cloudwatch", "ec2", "iam", "lambda", "logs", "s3"}
+// DefaultOpsServices are OpsR's services when the model names none, in a
+// new slice each time: a model's list is its own to keep.
+func DefaultOpsServices() []string {
+	return []string{"cloudformation", "cloudwatch", "ec2", "iam", "lambda", "logs", "s3"}
+}
 
 // Grant is one role a user may assume in one account.
 type Grant struct {
@@ -290,7 +293,7 @@ func (v *validator) roles() {
 				r.MaxSession.Duration = defaultMaxSession[name]
 			}
 			if name == OpsR && len(r.Services) == 0 {
-				r.Services = slices.Clone(DefaultOpsServices)
+				r.Services = DefaultOpsServices()
 			}
 		} else {
 			if len(r.Services) > 0 {

@@ -65,11 +65,12 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 			Metadata: entity(u.Entity),
 		}
 		if f := u.FirstPassword; f != nil {
-			up.FirstPassword = &identity.FirstPasswordProps{LogicalID: f.LogicalID, SecretName: f.Name}
+			up.FirstPassword = &identity.FirstPasswordProps{LogicalID: f.LogicalID, SecretName: f.Name, Description: f.Description,
+				PasswordLength: f.Length, ExcludeCharacters: f.ExcludeCharacters}
 		}
 		c := identity.NewUser(stack, u.LogicalID, up)
 		if f := c.FirstPasswordSecret(); f != nil {
-			suppress(f, []plan.Suppression{{ID: "AwsSolutions-SMG4", Reason: "A first password is used once: the user must replace it at first sign-in, so rotating it would change nothing."}})
+			suppress(f, u.FirstPassword.Suppressions)
 		}
 		users[u.LogicalID] = c.Resource()
 	}

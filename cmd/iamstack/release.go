@@ -491,14 +491,14 @@ func deployOrder(md *model.Model, env, asm string) ([]deployStack, error) {
 		return nil, err
 	}
 	for _, a := range members {
-		id := md.Prefix + "-" + a
+		id := md.Scheme().StackID(a)
 		if _, ok := ids[id]; !ok {
 			return nil, fmt.Errorf("the release has no stack %s for account %s", id, a)
 		}
 		out = append(out, deployStack{id, a, ids[id]})
 	}
 	if slices.Contains(inEnv, userOnly) {
-		main := md.Prefix + "-" + userOnly
+		main := md.Scheme().StackID(userOnly)
 		out = append(out, deployStack{main, userOnly, ids[main]})
 		var shards []string
 		for id := range ids {

@@ -166,10 +166,14 @@ type UserProps struct {
 	Metadata map[string]any
 }
 
-// FirstPasswordProps name the secret of a user's first console password.
+// FirstPasswordProps describe the secret of a user's first console password.
 type FirstPasswordProps struct {
-	LogicalID  string
-	SecretName string
+	LogicalID   string
+	SecretName  string
+	Description string
+	// PasswordLength and ExcludeCharacters shape the generated password.
+	PasswordLength    int
+	ExcludeCharacters string
 }
 
 // User is an IAM user.
@@ -211,11 +215,11 @@ func NewUser(scope constructs.Construct, id string, props *UserProps) User {
 	if fp := props.FirstPassword; fp != nil {
 		secret = awssecretsmanager.NewCfnSecret(c, jsii.String("FirstPassword"), &awssecretsmanager.CfnSecretProps{
 			Name:        jsii.String(fp.SecretName),
-			Description: jsii.String("First console password of " + props.Name + ": read it once, hand it over, the user must change it at first sign-in."),
+			Description: optional(fp.Description),
 			GenerateSecretString: &awssecretsmanager.CfnSecret_GenerateSecretStringProperty{
-				PasswordLength:          jsii.Number(24),
+				PasswordLength:          jsii.Number(float64(fp.PasswordLength)),
 				RequireEachIncludedType: jsii.Bool(true),
-				ExcludeCharacters:       jsii.String("\"'\\`"),
+				ExcludeCharacters:       optional(fp.ExcludeCharacters),
 			},
 		})
 		secret.OverrideLogicalId(jsii.String(fp.LogicalID))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+	"github.com/iamstack/iamstack/internal/build/metadata"
 )
 
 // Entry is one thing a user can do: assume a role, or act directly in their
@@ -137,7 +138,7 @@ func AssumeRole(p, r assembly.Principal, mfa bool) (evaluate.Request, evaluate.P
 
 func userEntries(inv *assembly.Inventory, u assembly.Principal, findings map[string][]Finding) []Entry {
 	kind := "cicd"
-	if isHuman(inv, u) {
+	if isHuman(u) {
 		kind = "human"
 	}
 	home := inv.Account(u.Account)
@@ -170,17 +171,9 @@ func userEntries(inv *assembly.Inventory, u assembly.Principal, findings map[str
 	return out
 }
 
-// isHuman tells people from machines in the templates: people are in the
-// user-only account's self-management group, which CI/CD users never are.
-func isHuman(inv *assembly.Inventory, u assembly.Principal) bool {
-	prefix := inv.Account(u.Account).Prefix
-	for _, g := range u.Groups {
-		if g == prefix+"-ManageOwnUserG" {
-			return true
-		}
-	}
-	return false
-}
+// isHuman tells people from machines by the model entity iamstack wrote on
+// the user; CI/CD users are entities of their own kind.
+func isHuman(u assembly.Principal) bool { return u.Entity.Kind == metadata.EntityUser }
 
 // directCapabilities probes what a user can do in their own account.
 func directCapabilities(u assembly.Principal) []Entry {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+	"github.com/iamstack/iamstack/internal/build/metadata"
 	"github.com/iamstack/iamstack/internal/build/names"
 	"github.com/iamstack/iamstack/internal/build/policy"
 )
@@ -318,7 +319,7 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 	var out []Finding
 	add := func(method, action, target string, steps []string) {
 		f := Finding{Principal: display(s.inv, p), PrincipalARN: p.ARN, Method: method, Action: action, Target: target, Steps: steps}
-		if p.Kind == "user" && slices.Contains(p.Groups, s.inv.Account(p.Account).Prefix+"-PowerG") {
+		if s.inPowerG(p) {
 			f.ByDesign = "PowerG holds full IAM power in the user-only account"
 		}
 		out = append(out, f)
@@ -502,4 +503,15 @@ func sortFindings(fs []Finding) {
 		return cmp.Or(cmp.Compare(a.Principal, b.Principal), cmp.Compare(a.Action, b.Action), cmp.Compare(a.Target, b.Target),
 			cmp.Compare(a.Method, b.Method))
 	})
+}
+
+// inPowerG tells whether a user is in the user-only account's PowerG, by the
+// entity of its groups.
+func (s *search) inPowerG(p assembly.Principal) bool {
+	for _, g := range s.e.groups {
+		if g.Entity.Kind == metadata.EntityShared && g.Entity.Name == names.PowerGroup && slices.Contains(p.Groups, g.Name) {
+			return true
+		}
+	}
+	return false
 }

@@ -33,6 +33,47 @@ func PartitionOf(region string) string {
 	}
 }
 
+// Short names of iamstack's own groups and policies, which Group and Policy
+// prefix.
+const (
+	AssumeRoleGroup     = "AssumeRoleG"
+	ManageOwnUserGroup  = "ManageOwnUserG"
+	PowerGroup          = "PowerG"
+	ManageOwnUserPolicy = "ManageOwnUser"
+	PowerPolicy         = "Power"
+	GuardrailsPolicy    = "Guardrails"
+)
+
+// Numbered is the n-th of a series of names: base for n == 1 and base-n
+// after, so that the first keeps its name when a later change needs a
+// second one (split policies, further AssumeRoleG groups).
+func Numbered(base string, n int) string {
+	if n == 1 {
+		return base
+	}
+	return base + "-" + strconv.Itoa(n)
+}
+
+// RolePolicyShort is the short name of the managed policies that hold a
+// role's own statements.
+func RolePolicyShort(role string) string { return role + "-Policy" }
+
+// CICDGroupShort is the short name of a CI/CD user's group.
+func CICDGroupShort(user string) string { return "CicdG-" + user }
+
+// CICDPolicyShort is the short name of a CI/CD user's policies.
+func CICDPolicyShort(user string) string { return "Cicd-" + user }
+
+// StackID is the cloud assembly artifact ID of an account's main stack:
+// "infra-dev".
+func (s Scheme) StackID(account string) string { return s.Prefix + "-" + account }
+
+// UserStackID is the artifact ID of the n-th additional stack of human
+// users (n >= 1).
+func (s Scheme) UserStackID(account string, n int) string {
+	return s.StackID(account) + "-users-" + strconv.Itoa(n)
+}
+
 // StackName is the CloudFormation stack name in every account.
 func (s Scheme) StackName() string { return s.Prefix }
 

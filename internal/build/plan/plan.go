@@ -107,7 +107,21 @@ type User struct {
 // Secret is a Secrets Manager secret whose value CloudFormation generates:
 // the template never holds it.
 type Secret struct {
-	LogicalID, Name string
+	LogicalID, Name, Description string
+	// Length and ExcludeCharacters shape the generated password.
+	Length            int
+	ExcludeCharacters string
+	Suppressions      []Suppression
+}
+
+// firstPassword is the secret a console user's first password is generated
+// into: long, with every character class, without the quotes and backslash
+// that break a copy and paste into a shell.
+func (b *builder) firstPassword(user string) *Secret {
+	return &Secret{LogicalID: logicalID("FirstPassword", user), Name: b.s.FirstPasswordSecret(user),
+		Description: "First console password of " + user + ": read it once, hand it over, the user must change it at first sign-in.",
+		Length:      24, ExcludeCharacters: "\"'\\`",
+		Suppressions: []Suppression{{nagSecretRotation, "A first password is used once: the user must replace it at first sign-in, so rotating it would change nothing."}}}
 }
 
 // Tag is an IAM tag.
@@ -139,7 +153,7 @@ func New(m *model.Model) (*Plan, error) {
 		}
 	}
 	for i, st := range p.Stacks {
-		if a, _ := m.Account(st.Account); st.ID == StackID(b.s, a.Name) {
+		if a, _ := m.Account(st.Account); st.ID == b.s.StackID(a.Name) {
 			p.Stacks[i].Standing = b.standing(a)
 		}
 		b.checkStack(st)
@@ -174,13 +188,6 @@ func (b *builder) problem(segments []string, format string, args ...any) {
 	}
 }
 
-// Group short names in the user-only account.
-const (
-	AssumeRoleGroup    = "AssumeRoleG"
-	ManageOwnUserGroup = "ManageOwnUserG"
-	PowerGroup         = "PowerG"
-)
-
 func (b *builder) newStack(a model.Account, id, name, what string) Stack {
 	return Stack{ID: id, Name: name, Account: a.Name, AccountID: a.ID, AccountType: a.Type, Prefix: b.s.Prefix, Region: b.m.Region,
 		Description: fmt.Sprintf("iamstack %s for account %s (%s): %s", b.s.Prefix, a.Name, a.Type, what)}
@@ -192,27 +199,24 @@ func shared(a model.Account, what string) metadata.Entity {
 	return metadata.Entity{Kind: metadata.EntityShared, Name: what, Account: a.Name}
 }
 
-// StackID is the artifact ID of an account's main stack.
-func StackID(s names.Scheme, account string) string { return s.Prefix + "-" + account }
-
 func (b *builder) userOnlyStacks() []Stack {
 	a := b.m.UserOnlyAccount()
-	main := b.newStack(a, StackID(b.s, a.Name), b.s.StackName(), "human users and their groups")
+	main := b.newStack(a, b.s.StackID(a.Name), b.s.StackName(), "human users and their groups")
 
-	mouEntity, powEntity := shared(a, ManageOwnUserGroup), shared(a, PowerGroup)
-	mou := b.policy(&main, mouEntity, "ManageOwnUser", "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
+	mouEntity, powEntity := shared(a, names.ManageOwnUserGroup), shared(a, names.PowerGroup)
+	mou := b.policy(&main, mouEntity, names.ManageOwnUserPolicy, "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
 		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA}))
-	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", ManageOwnUserGroup), Name: b.s.Group(ManageOwnUserGroup), ManagedPolicies: []Ref{mou}, Entity: mouEntity})
+	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", names.ManageOwnUserGroup), Name: b.s.Group(names.ManageOwnUserGroup), ManagedPolicies: []Ref{mou}, Entity: mouEntity})
 	b.suppress(&main, mou, []Suppression{{nagWildcards, "Self-management: iam:CreateVirtualMFADevice on mfa/* lets people name their MFA device (AWS's own example); everything else is scoped to ${aws:username}."}})
-	pow := b.policy(&main, powEntity, "Power", "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
+	pow := b.policy(&main, powEntity, names.PowerPolicy, "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
 	b.suppress(&main, pow, []Suppression{{nagWildcards, "PowerG is the user administrators' group: iam:* in the user-only account, only with a recent MFA session, by design."}})
-	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", PowerGroup), Name: b.s.Group(PowerGroup), ManagedPolicies: []Ref{pow}, Entity: powEntity})
+	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", names.PowerGroup), Name: b.s.Group(names.PowerGroup), ManagedPolicies: []Ref{pow}, Entity: powEntity})
 	assumeGroups := b.assumeRoleGroups(&main)
 
 	shards := make([]Stack, b.m.UserStacks)
 	shards[0] = main
 	for i := 1; i < len(shards); i++ {
-		shards[i] = b.newStack(a, StackID(b.s, a.Name)+"-users-"+fmt.Sprint(i), b.s.UserStackName(i), fmt.Sprintf("human users, part %d", i+1))
+		shards[i] = b.newStack(a, b.s.UserStackID(a.Name, i), b.s.UserStackName(i), fmt.Sprintf("human users, part %d", i+1))
 		shards[i].DependsOn = []string{main.ID}
 	}
 	for _, name := range b.m.UserNames() {
@@ -296,7 +300,7 @@ func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 	var groups []assumeGroup
 	for len(targets) > 0 || len(groups) == 0 {
 		n := len(groups) + 1
-		short := numbered(AssumeRoleGroup, n)
+		short := names.Numbered(names.AssumeRoleGroup, n)
 		stmts := append([]Statement(nil), guards...)
 		pairs := map[policy.RoleTarget]bool{}
 		// Greedy: take pairs while the group's policies stay within quota.
@@ -316,9 +320,9 @@ func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 		}
 		targets = targets[take:]
 		docs, _ := policy.Split(stmts, policy.ManagedPolicyMaxSize)
-		g := Group{LogicalID: logicalID("Group", short), Name: b.s.Group(short), Entity: shared(b.m.UserOnlyAccount(), AssumeRoleGroup)}
+		g := Group{LogicalID: logicalID("Group", short), Name: b.s.Group(short), Entity: shared(b.m.UserOnlyAccount(), names.AssumeRoleGroup)}
 		for i, d := range docs {
-			g.ManagedPolicies = append(g.ManagedPolicies, b.policy(st, g.Entity, numbered(short, i+1),
+			g.ManagedPolicies = append(g.ManagedPolicies, b.policy(st, g.Entity, names.Numbered(short, i+1),
 				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d))
 		}
 		st.Groups = append(st.Groups, g)
@@ -342,9 +346,9 @@ func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, m
 	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.UserPath(), Human: true,
 		Entity: metadata.Entity{Kind: metadata.EntityUser, Name: name, Account: b.m.UserOnlyAccount().Name}}
 	if b.m.Users[name].Console {
-		u.FirstPassword = &Secret{LogicalID: logicalID("FirstPassword", name), Name: b.s.FirstPasswordSecret(name)}
+		u.FirstPassword = b.firstPassword(name)
 	}
-	u.Groups = append(u.Groups, groupRef(ManageOwnUserGroup))
+	u.Groups = append(u.Groups, groupRef(names.ManageOwnUserGroup))
 	rolesByAccount := map[string][]string{}
 	for _, g := range b.m.UserGrants(name) {
 		a, _ := b.m.Account(g.Account)
@@ -359,7 +363,7 @@ func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, m
 		}
 	}
 	if b.m.Users[name].Power {
-		u.Groups = append(u.Groups, groupRef(PowerGroup))
+		u.Groups = append(u.Groups, groupRef(names.PowerGroup))
 	}
 	for _, acct := range slices.Sorted(maps.Keys(rolesByAccount)) {
 		u.Tags = append(u.Tags, Tag{Key: b.s.GrantTagKey(acct), Value: names.GrantTagValue(rolesByAccount[acct])})
@@ -387,13 +391,13 @@ func (b *builder) refFrom(logical, value string, sameStack bool) Ref {
 }
 
 func (b *builder) memberStack(a model.Account) Stack {
-	st := b.newStack(a, StackID(b.s, a.Name), b.s.StackName(), "roles and CI/CD users")
+	st := b.newStack(a, b.s.StackID(a.Name), b.s.StackName(), "roles and CI/CD users")
 	for _, name := range b.m.CICDUsersIn(a.Name) {
 		b.cicdUser(&st, name)
 	}
 	roles := b.m.EnabledRoles(a.Name)
 	if len(roles) > 0 {
-		guard := b.policies(&st, shared(a, "Guardrails"), "Guardrails", "Denies attached to every role of this account.", b.m.GuardrailStatements(a.Name), []string{"guardrails"})
+		guard := b.policies(&st, shared(a, names.GuardrailsPolicy), names.GuardrailsPolicy, "Denies attached to every role of this account.", b.m.GuardrailStatements(a.Name), []string{"guardrails"})
 		for _, role := range roles {
 			b.role(&st, a, role, guard)
 		}
@@ -436,7 +440,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		}
 		own = r.Statements
 	}
-	ownRefs := b.policies(st, entity, name+"-Policy", "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
+	ownRefs := b.policies(st, entity, names.RolePolicyShort(name), "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
 	for _, ref := range ownRefs {
 		b.suppress(st, ref, policySupp)
 	}
@@ -481,10 +485,10 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	if len(roleARNs) > 0 {
 		stmts = append(stmts, policy.AssumeRoles(roleARNs))
 	}
-	short := "CicdG-" + name
+	short := names.CICDGroupShort(name)
 	entity := metadata.Entity{Kind: metadata.EntityCICDUser, Name: name, Account: a.Name}
 	g := Group{LogicalID: logicalID("CicdGroup", name), Name: b.s.Group(short), Entity: entity,
-		ManagedPolicies: b.policies(st, entity, "Cicd-"+name, "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name})}
+		ManagedPolicies: b.policies(st, entity, names.CICDPolicyShort(name), "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name})}
 	for _, ref := range g.ManagedPolicies {
 		b.suppress(st, ref, waived(c.Waivers, nagWildcards))
 	}
@@ -504,6 +508,7 @@ func (b *builder) cicdUser(st *Stack, name string) {
 const (
 	nagManagedPolicies = rules.NagManaged
 	nagWildcards       = rules.NagWildcards
+	nagSecretRotation  = rules.NagSecretRotation
 	readOnlyReason     = "Read-only by design: AWS's ReadOnlyAccess follows new services without edits to this model."
 	opsServicesReason  = "OpsR has full power over its named services (service:*) by design; its guard and the boundary keep it from raising its own access."
 )
@@ -538,7 +543,7 @@ func (b *builder) policies(st *Stack, e metadata.Entity, base, description strin
 	}
 	refs := make([]Ref, len(docs))
 	for i, d := range docs {
-		refs[i] = b.policy(st, e, numbered(base, i+1), description, d)
+		refs[i] = b.policy(st, e, names.Numbered(base, i+1), description, d)
 	}
 	return refs
 }
@@ -612,14 +617,6 @@ func (s Stack) ResourceCount() int {
 		}
 	}
 	return n
-}
-
-// numbered returns base for n == 1 and base-n after.
-func numbered(base string, n int) string {
-	if n == 1 {
-		return base
-	}
-	return fmt.Sprintf("%s-%d", base, n)
 }
 
 var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]+`)

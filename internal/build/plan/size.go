@@ -40,8 +40,8 @@ func (s Stack) TemplateSize() int {
 			props["LoginProfile"] = map[string]any{"PasswordResetRequired": true, "Password": map[string]any{
 				"Fn::Join": []any{"", []any{"{{resolve:secretsmanager:", map[string]string{"Ref": f.LogicalID}, ":SecretString:::}}"}}}}
 			resources[f.LogicalID] = resource("AWS::SecretsManager::Secret", map[string]any{
-				"Name": f.Name, "Description": "First console password of " + u.Name + ": read it once, hand it over, the user must change it at first sign-in.",
-				"GenerateSecretString": map[string]any{"PasswordLength": 24, "RequireEachIncludedType": true, "ExcludeCharacters": "\"'\\`"}})
+				"Name": f.Name, "Description": f.Description,
+				"GenerateSecretString": map[string]any{"PasswordLength": f.Length, "RequireEachIncludedType": true, "ExcludeCharacters": f.ExcludeCharacters}})
 			entities[f.LogicalID] = u.Entity
 		}
 		resources[u.LogicalID] = resource("AWS::IAM::User", props)

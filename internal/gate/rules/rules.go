@@ -14,17 +14,20 @@ type Rule struct {
 
 // iamstack's own rules, in the order the check reports them.
 const (
-	MFA            = "IAMSTACK-MFA"
-	SessionName    = "IAMSTACK-SESSION-NAME"
-	DirectPolicy   = "IAMSTACK-DIRECT-POLICY"
-	InlinePolicy   = "IAMSTACK-INLINE-POLICY"
-	Prefix         = "IAMSTACK-PREFIX"
-	PrincipalStar  = "IAMSTACK-PRINCIPAL-STAR"
-	Quota          = "IAMSTACK-QUOTA"
-	Escalation     = "IAMSTACK-ESCALATION"
-	NagManaged     = "AwsSolutions-IAM4" // AWS managed policies
-	NagWildcards   = "AwsSolutions-IAM5" // wildcards in actions or resources
-	minReasonChars = 10
+	MFA           = "IAMSTACK-MFA"
+	SessionName   = "IAMSTACK-SESSION-NAME"
+	DirectPolicy  = "IAMSTACK-DIRECT-POLICY"
+	InlinePolicy  = "IAMSTACK-INLINE-POLICY"
+	Prefix        = "IAMSTACK-PREFIX"
+	PrincipalStar = "IAMSTACK-PRINCIPAL-STAR"
+	Quota         = "IAMSTACK-QUOTA"
+	Escalation    = "IAMSTACK-ESCALATION"
+	NagManaged    = "AwsSolutions-IAM4" // AWS managed policies
+	NagWildcards  = "AwsSolutions-IAM5" // wildcards in actions or resources
+	// NagSecretRotation (secrets without rotation) is accepted by iamstack
+	// itself for first passwords, which are used once; no model waives it.
+	NagSecretRotation = "AwsSolutions-SMG4"
+	minReasonChars    = 10
 )
 
 // Iamstack are iamstack's own rules.
