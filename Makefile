@@ -42,8 +42,15 @@ deps: node_modules test/oracle/node_modules ## install the pinned CDK CLI, the t
 	go mod download
 
 .PHONY: synth
+# The assembly goes to $(OUT).new and replaces $(OUT) only when synthesis
+# succeeds: a bad model leaves $(OUT) as it was, and a good one leaves no
+# template of an earlier model behind. The cdk CLI's notice about feature
+# flags concerns constructs iamstack does not use (it writes L1 resources).
 synth: node_modules ## synthesize MODEL (default: the example) into OUT (default: cdk.out)
-	$(CDK) synth --quiet --output $(OUT) $(if $(MODEL),--context model=$(abspath $(MODEL)))
+	@rm -rf $(OUT).new
+	$(CDK) synth --quiet --output $(OUT).new $(if $(MODEL),--context model=$(abspath $(MODEL))) 2> >(grep -v 'feature flags are not configured' >&2) \
+		|| { rm -rf $(OUT).new; exit 1; }
+	@rm -rf $(OUT) && mv $(OUT).new $(OUT)
 	@echo "templates: $$(ls $(OUT)/*.template.json | tr '\n' ' ')"
 
 .PHONY: validate

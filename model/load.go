@@ -65,7 +65,7 @@ func Parse(file string, data []byte) (*Model, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{Problems: []Problem{{File: file, Msg: "the file is empty; a model starts with `apiVersion: " + APIVersion + "` (iamstack.yaml is a complete example)"}}}
 		}
-		return nil, &Error{Problems: []Problem{yamlProblem(file, err)}}
+		return nil, &Error{Problems: []Problem{yamlProblem(file, data, err)}}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -83,7 +83,7 @@ func Parse(file string, data []byte) (*Model, error) {
 		// A value of the wrong shape, which the walk has reported with its
 		// path: validating the rest would only add confusion.
 		if len(c.problems) == 0 {
-			c.problems = append(c.problems, yamlProblem(file, err))
+			c.problems = append(c.problems, yamlProblem(file, data, err))
 		}
 		return nil, c.err()
 	}
@@ -101,13 +101,39 @@ func Parse(file string, data []byte) (*Model, error) {
 
 var yamlLine = regexp.MustCompile(`line (\d+): `)
 
-func yamlProblem(file string, err error) Problem {
+// maxProbes bounds the extra parses yamlProblem makes to find the line of a
+// syntax error in a large file.
+const maxProbes = 400
+
+// yamlProblem locates a YAML syntax error. yaml.v3 reports the line where
+// the enclosing block or flow collection starts (counted from 0 for parser
+// errors), not the line that breaks it. The broken line is the one after the
+// longest prefix of the file that still parses, so yamlProblem looks for it
+// from the end, within maxProbes parses, and names both lines.
+func yamlProblem(file string, data []byte, err error) Problem {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
 	p := Problem{File: file, Msg: "malformed YAML: " + msg}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
-		p.Msg = "malformed YAML: " + strings.Replace(msg, m[0], "", 1)
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return p
+	}
+	context, _ := strconv.Atoi(m[1])
+	msg = strings.Replace(msg, m[0], "", 1)
+	if strings.HasPrefix(msg, "did not find expected") {
+		context++ // a parser error: its line counts from 0
+	}
+	p.Line, p.Msg = context, "malformed YAML: "+msg
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for k, probes := len(lines)-1, 0; k >= context && probes < maxProbes; k, probes = k-1, probes+1 {
+		var n yaml.Node
+		if yaml.Unmarshal(bytes.Join(lines[:k], nil), &n) == nil {
+			if k+1 != context {
+				p.Line = k + 1
+				p.Msg += fmt.Sprintf(" (in the block that starts at line %d)", context)
+			}
+			break
+		}
 	}
 	return p
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/gate/check"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/synth"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -173,10 +174,7 @@ func synthesizeChild(dir, modelPath string, nag bool) error {
 		args = append(args, "--nag")
 	}
 	c := exec.Command(self, args...)
-	c.Env = os.Environ()
-	if _, set := os.LookupEnv("CDK_VALIDATION"); !set {
-		c.Env = append(c.Env, "CDK_VALIDATION=false")
-	}
+	c.Env = synth.QuietEnv(os.Environ())
 	c.Stdout, c.Stderr = os.Stderr, os.Stderr
 	return c.Run()
 }

@@ -10,15 +10,28 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
 )
 
 func main() {
-	if err := newRootCmd(os.Stdout).Execute(); err != nil {
-		var failed *checkFailure
-		if !errors.As(err, &failed) || errors.Unwrap(err) != nil { // a check's own failure is printed already
-			fmt.Fprintln(os.Stderr, "iamstack:", err)
-		}
+	err := newRootCmd(os.Stdout).Execute()
+	var failed *checkFailure
+	var silent *silentExit
+	switch {
+	case err == nil, errors.As(err, &silent):
+	case errors.As(err, &failed) && errors.Unwrap(err) == nil: // the check printed its failure
+	default:
+		fmt.Fprintln(os.Stderr, "iamstack:", err)
+	}
+	// jsii unpacks its runtime into a temporary directory as the program
+	// starts, whatever the command: Close removes it. Last, and not
+	// deferred: it leaves stderr filtered (see jsiiexit).
+	jsiiexit.Close()
+	switch {
+	case silent != nil:
+		os.Exit(silent.code)
+	case err != nil:
 		os.Exit(1)
 	}
 }

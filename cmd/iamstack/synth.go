@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +27,9 @@ environment of this process (see the README, "Speed").`,
 			if out == "" {
 				return fmt.Errorf("--out is required")
 			}
+			if !synth.IsQuiet(os.Environ()) {
+				return quietly()
+			}
 			_, p, err := load.Plan(load.Source(g.model))
 			if err != nil {
 				return err
@@ -34,6 +40,36 @@ environment of this process (see the README, "Speed").`,
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "cloud assembly directory to write")
+	cmd.Long += `
+
+Unless the environment sets them, synth runs itself again with CDK_VALIDATION=false
+and jsii's end-of-life banner for Node 20 off: jsii reads them before main runs.`
 	cmd.Flags().BoolVar(&nag, "nag", false, "run cdk-nag's AwsSolutions rules; unaccepted findings become errors in the assembly")
 	return cmd
 }
+
+// quietly runs this very command again in a child process with the quiet
+// defaults in its environment (synth.QuietEnv), and exits as it does.
+func quietly() error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	c := exec.Command(self, os.Args[1:]...)
+	c.Env = synth.QuietEnv(os.Environ())
+	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := c.Run(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return &silentExit{code: exit.ExitCode()}
+		}
+		return err
+	}
+	return nil
+}
+
+// silentExit ends the program with a code, its reason already printed by a
+// child process.
+type silentExit struct{ code int }
+
+func (e *silentExit) Error() string { return fmt.Sprintf("exit status %d", e.code) }

@@ -3,6 +3,9 @@
 package synth
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -36,3 +39,31 @@ func Assembly(p *plan.Plan, outdir string, opts Options) {
 	}
 	app.Synth(nil)
 }
+
+// The settings a synthesis runs with unless the user's environment says
+// otherwise. jsii reads the environment for its node process while Go
+// packages initialize, before main runs, so a program cannot set them for
+// itself: it passes them to a child process (QuietEnv).
+var quietDefaults = []string{
+	// aws-cdk-lib's bundled template validator costs about 5 s and 400 MiB
+	// a run; iamstack checks quotas itself and lints with cfn-lint (README).
+	"CDK_VALIDATION=false",
+	// Node 20, which iamstack is tested on, works; jsii's end-of-life banner
+	// for it would open every run with eleven lines of noise.
+	"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
+}
+
+// QuietEnv returns env with quietDefaults added where env does not set them.
+func QuietEnv(env []string) []string {
+	out := append([]string(nil), env...)
+	for _, kv := range quietDefaults {
+		key, _, _ := strings.Cut(kv, "=")
+		if !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, key+"=") }) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// IsQuiet tells whether env already sets every quiet default (to anything).
+func IsQuiet(env []string) bool { return len(QuietEnv(env)) == len(env) }
