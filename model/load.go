@@ -17,10 +17,10 @@ import (
 
 // Problem is one thing wrong with a model, located in its file.
 type Problem struct {
-	File string
-	Line int    // 0 when the problem has no single place (a missing section)
-	Path string // field path: users."alice.smith".grants.AdminR[0]
-	Msg  string // what is wrong and what would be right
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"` // 0 when the problem has no single place (a missing section)
+	Path string `json:"path,omitempty"` // field path: users."alice.smith".grants.AdminR[0]
+	Msg  string `json:"message"`        // what is wrong and what would be right
 }
 
 func (p Problem) Error() string {
@@ -325,6 +325,10 @@ func sortedFieldNames(fields map[string]reflect.StructField) []string {
 }
 
 // suggest returns ` (did you mean "x"?)` for the closest candidate, if close.
+// DidYouMean is " (did you mean "x"?)" for the candidate closest to got, or
+// "" when none is close: the suggestion every iamstack error gives.
+func DidYouMean(got string, candidates []string) string { return suggest(got, candidates) }
+
 func suggest(got string, candidates []string) string {
 	best, bestDist := "", 1<<30
 	for _, c := range candidates {

@@ -45,16 +45,18 @@ func DefaultOpsServices() []string {
 
 // Grant is one role a user may assume in one account.
 type Grant struct {
-	Account string // account name
-	Role    string // role short name
+	Account string `json:"account"` // account name
+	Role    string `json:"role"`    // role short name
 	// Sources say why: "user" for the user's own grant, "team platform" for a team's.
-	Sources []string
+	Sources []string `json:"sources"`
 }
 
 // Skip is a grant by account type that does not apply to one account of the
 // type because the role is switched off there.
 type Skip struct {
-	Account, Role, Source string
+	Account string `json:"account"`
+	Role    string `json:"role"`
+	Source  string `json:"source"`
 }
 
 type resolution struct {

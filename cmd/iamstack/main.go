@@ -12,10 +12,16 @@ import (
 
 	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/synth"
 )
 
 func main() {
-	err := newRootCmd(os.Stdout).Execute()
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "synth" && !synth.IsQuiet(os.Environ()) {
+		err = quietly()
+	} else {
+		err = newRootCmd(os.Stdout).Execute()
+	}
 	var failed *checkFailure
 	var silent *silentExit
 	switch {

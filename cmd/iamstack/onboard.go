@@ -10,6 +10,7 @@ import (
 	"github.com/iamstack/iamstack/internal/build/names"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/internal/ship/awsconfig"
+	"github.com/iamstack/iamstack/model"
 )
 
 func newOnboardCmd(g *globalFlags) *cobra.Command {
@@ -25,8 +26,11 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 			}
 			user := args[0]
 			u, ok := m.Users[user]
+			if c, machine := m.CICDUsers[user]; !ok && machine {
+				return fmt.Errorf("%s is a CI/CD user of account %s, not a person: onboarding is for people. Create its access key as an administrator of that account (aws iam create-access-key --user-name %s) and give it its profiles with `iamstack awsconfig --user %s`; better, replace it with a role that trusts your CI's identity provider", user, c.Account, user, user)
+			}
 			if !ok {
-				return fmt.Errorf("no user %q in %s; users: %v", user, m.File(), m.UserNames())
+				return fmt.Errorf("no user %q in %s%s", user, m.File(), model.DidYouMean(user, m.UserNames()))
 			}
 			inv, rep, cleanup, err := analyzed(assemblyFlag, g.model)
 			if err != nil {
@@ -39,7 +43,7 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 			}
 			return writeOnboarding(cmd.OutOrStdout(), onboarding{
 				user: user, console: u.Console, account: m.UserOnlyAccount().ID, alias: m.UserOnlyAccount().Alias,
-				region: m.Region, secret: m.Scheme().FirstPasswordSecret(user), profiles: ps,
+				partition: m.Scheme().Partition, region: m.Region, secret: m.Scheme().FirstPasswordSecret(user), profiles: ps,
 			})
 		},
 	}
@@ -48,13 +52,14 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 }
 
 type onboarding struct {
-	user, account, alias, region, secret string
-	console                              bool
-	profiles                             awsconfig.Profiles
+	user, account, alias, partition, region, secret string
+	console                                         bool
+	profiles                                        awsconfig.Profiles
 }
 
 func writeOnboarding(w io.Writer, o onboarding) error {
 	src := o.profiles.SourceProfile()
+	mfaARN := "arn:" + o.partition + ":iam::" + o.account + ":mfa/" + o.user
 	fmt.Fprintf(w, "Onboarding %s\n\n", o.user)
 	if o.console {
 		fmt.Fprintf(w, `1. Sign in to the AWS console
@@ -65,27 +70,34 @@ func writeOnboarding(w io.Writer, o onboarding) error {
                   --query SecretString --output text --region %s --profile <administrator profile>
               You must choose a new password when you first sign in.
 
-`, names.SignInURL(o.account, o.alias), o.user, o.secret, o.region)
-	} else {
-		fmt.Fprintf(w, `1. You have no console password (console: false in the model). An administrator creates
-   your first access key and hands it to you privately:
-     aws iam create-access-key --user-name %s --profile <administrator profile>
-
-`, o.user)
-	}
-	fmt.Fprintf(w, `2. Set up MFA before anything else: until you do, you can do nothing but set it up%s.
-   Console: IAM > Users > %s > Security credentials > Assign MFA device, named %s.
-   CLI:     aws iam create-virtual-mfa-device --virtual-mfa-device-name %s --outfile qr.png --bootstrap-method QRCodePNG
-            aws iam enable-mfa-device --user-name %s --serial-number arn:aws:iam::%s:mfa/%s --authentication-code1 <code> --authentication-code2 <next code>
+2. Set up MFA before anything else: until you do, you can do nothing but set it up and change
+   your password. IAM > Users > %s > Security credentials > Assign MFA device, named %s.
 
 3. Sign out and back in with your MFA device (the MFA session is what unlocks the rest), then
    create your own access key (Security credentials > Create access key), and either
    aws-vault add %s
    or put it in ~/.aws/credentials (template: iamstack awsconfig --user %s --credentials).
 
-4. Add these profiles to ~/.aws/config:
+`, names.SignInURL(o.account, o.alias), o.user, o.secret, o.region, o.user, o.user, src, o.user)
+	} else {
+		fmt.Fprintf(w, `1. You sign in with the AWS CLI only (no console password: console is false in the model).
+   An administrator creates your first access key and hands it to you privately:
+     aws iam create-access-key --user-name %s --profile <administrator profile>
+   Store it with aws-vault (aws-vault add %s) or in ~/.aws/credentials under [%s]
+   (template: iamstack awsconfig --user %s --credentials).
 
-`, passwordNote(o.console), o.user, o.user, o.user, o.user, o.account, o.user, src, o.user)
+2. Set up MFA before anything else: until you do, that key can do nothing but set it up.
+     aws iam create-virtual-mfa-device --virtual-mfa-device-name %s --outfile qr.png --bootstrap-method QRCodePNG --profile %s
+   Scan qr.png with your authenticator app, delete the file, then:
+     aws iam enable-mfa-device --user-name %s --serial-number %s \
+       --authentication-code1 <code> --authentication-code2 <next code> --profile %s
+
+3. Replace the key you were handed by one only you have seen: create a new access key with an
+   MFA session, store it as above, and delete the first one (aws iam delete-access-key).
+
+`, o.user, src, src, o.user, o.user, src, o.user, mfaARN, src)
+	}
+	fmt.Fprintf(w, "4. Add these profiles to ~/.aws/config:\n\n")
 	var cfg bytes.Buffer
 	if err := o.profiles.WriteConfig(&cfg); err != nil {
 		return err
@@ -99,11 +111,4 @@ func writeOnboarding(w io.Writer, o onboarding) error {
 		fmt.Fprintf(w, "5. You have no role yet: ask for a grant in the model (a pull request to it).\n")
 	}
 	return nil
-}
-
-func passwordNote(console bool) string {
-	if console {
-		return " and change your password"
-	}
-	return ""
 }

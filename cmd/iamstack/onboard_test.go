@@ -30,11 +30,25 @@ func TestOnboardingCommands(t *testing.T) {
 		t.Error("carol has no AdminR in prod, but got a profile for it")
 	}
 	out, _ = run(t, "onboard", "dan.okafor", "--assembly", dir)
-	if !strings.Contains(out, "You have no console password") || strings.Contains(out, "secretsmanager") {
+	if !strings.Contains(out, "You sign in with the AWS CLI only") || strings.Contains(out, "secretsmanager") || strings.Contains(out, "Security credentials > Assign MFA device") {
 		t.Errorf("a user without console access:\n%s", out)
 	}
 	if _, err := run(t, "onboard", "nobody", "--assembly", dir); err == nil {
 		t.Error("onboarding an unknown user succeeded")
+	}
+	if _, err := run(t, "onboard", "carol.silvaa", "--assembly", dir); err == nil || !strings.Contains(err.Error(), `(did you mean "carol.silva"?)`) {
+		t.Errorf("a misspelled user: %v", err)
+	}
+	if _, err := run(t, "onboard", "ci-dev", "--assembly", dir); err == nil || !strings.Contains(err.Error(), "ci-dev is a CI/CD user of account dev, not a person") {
+		t.Errorf("onboarding a CI/CD user: %v", err)
+	}
+	// A CI/CD user's profiles carry no mfa_serial: it signs with its key alone.
+	cfg, err := run(t, "awsconfig", "--user", "ci-dev", "--assembly", dir)
+	if err != nil || strings.Contains(cfg, "mfa_serial") || !strings.Contains(cfg, "[profile infra-dev-DeployR]") {
+		t.Errorf("awsconfig for a CI/CD user: %v\n%s", err, cfg)
+	}
+	if _, err := run(t, "awsconfig", "--user", "hugo.meyr", "--assembly", dir); err == nil || !strings.Contains(err.Error(), "no user \"hugo.meyr\" in the templates") {
+		t.Errorf("an unknown user: %v", err)
 	}
 
 	all := t.TempDir()

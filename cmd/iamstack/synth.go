@@ -27,9 +27,6 @@ environment of this process (see the README, "Speed").`,
 			if out == "" {
 				return fmt.Errorf("--out is required")
 			}
-			if !synth.IsQuiet(os.Environ()) {
-				return quietly()
-			}
 			_, p, err := load.Plan(load.Source(g.model))
 			if err != nil {
 				return err
@@ -48,8 +45,9 @@ and jsii's end-of-life banner for Node 20 off: jsii reads them before main runs.
 	return cmd
 }
 
-// quietly runs this very command again in a child process with the quiet
-// defaults in its environment (synth.QuietEnv), and exits as it does.
+// quietly runs this very command line again in a child process with the
+// quiet defaults in its environment (synth.QuietEnv), and exits as it does.
+// main calls it for synth, which starts the jsii runtime.
 func quietly() error {
 	self, err := os.Executable()
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -33,6 +34,16 @@ by account type skips because the role is switched off there.`,
 				return fmt.Errorf("--format must be text or json, not %q", f.format)
 			}
 			m, p, err := load.Plan(load.Source(g.model))
+			var merr *model.Error
+			if f.format == "json" && errors.As(err, &merr) {
+				// Machines get the problems as data, with the same key style.
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(map[string]any{"valid": false, "problems": merr.Problems}); err != nil {
+					return err
+				}
+				return &silentExit{code: 1}
+			}
 			if err != nil {
 				return err
 			}

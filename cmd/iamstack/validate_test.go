@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,30 @@ func TestValidateJSON(t *testing.T) {
 	}
 	if len(r.Users) != 6 || r.Users[0].Name != "alice.martin" || len(r.Users[0].Grants) != 6 {
 		t.Errorf("report %+v", r.Users)
+	}
+	checkKeyStyle(t, out)
+
+	// A bad model in JSON: the problems as data, in the same key style.
+	file := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(file, []byte("apiVersion: iamstack/v1\nregion: eu-west-9\naccounts: []\n"), 0o644)
+	out, err = run(t, "validate", "--format", "json", "--model", file)
+	var problems struct {
+		Valid    bool
+		Problems []map[string]any
+	}
+	if err == nil || json.Unmarshal([]byte(out), &problems) != nil || problems.Valid || len(problems.Problems) != 2 {
+		t.Fatalf("a bad model in JSON: %v\n%s", err, out)
+	}
+	checkKeyStyle(t, out)
+}
+
+// checkKeyStyle fails on a JSON key that does not start lower-case.
+func checkKeyStyle(t *testing.T, out string) {
+	t.Helper()
+	for _, m := range regexp.MustCompile(`"([^"]+)":`).FindAllStringSubmatch(out, -1) {
+		if k := m[1]; k[0] < 'a' || k[0] > 'z' {
+			t.Errorf("JSON key %q is not in the lower camel case of the others", k)
+		}
 	}
 }
 
