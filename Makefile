@@ -72,6 +72,10 @@ GOLDEN := testdata/golden
 check: ## the gate before review (MODEL=..., BASE=<git ref>, default the merge base with main; BASE_MODEL=..., NO_BASE=1)
 	go run ./cmd/iamstack check $(if $(MODEL),--model $(MODEL),--golden $(GOLDEN)) $(if $(BASE),--base $(BASE)) $(if $(BASE_MODEL),--base-model $(BASE_MODEL)) $(if $(NO_BASE),--no-base)
 
+.PHONY: schema
+schema: ## regenerate iamstack.schema.json from the model's Go types (a test fails when it is stale)
+	go run ./internal/schema/gen > iamstack.schema.json
+
 .PHONY: golden
 golden: ## regenerate the example's golden templates (review the diff before committing)
 	rm -rf $(GOLDEN).tmp && go run ./cmd/iamstack synth --out $(GOLDEN).tmp
