@@ -2,7 +2,7 @@
 #
 #   make synth                 synthesize the example (or MODEL=path/to/model.yaml) into cdk.out
 #   make validate              check the model and print each user's effective grants
-#   make test                  every test: unit, construct, end-to-end (cdk CLI + cfn-lint)
+#   make test                  every test of every tier (make test-unit: Go only, seconds; test-cdk; test-integration)
 #   make check [BASE=ref]      the gate before review: synth, cfn-lint, cdk-nag, iamstack rules, base diff, snapshots
 #                              (BASE_MODEL=path when the model moved; NO_BASE=1 skips the base diff, and says so)
 #   make bench                 synthesis and planning benchmarks (see BENCHMARKS.md)
@@ -57,14 +57,27 @@ synth: node_modules ## synthesize MODEL (default: the example) into OUT (default
 validate: ## check MODEL and print each user's effective grants
 	go run ./cmd/iamstack validate $(if $(MODEL),--model $(MODEL))
 
+# Three tiers, each a build tag more: unit (pure Go: nothing but Go needed,
+# seconds), cdk (tests that synthesize through the jsii runtime or ask the
+# independent IAM simulator: Node.js), integration (the cdk CLI, cfn-lint,
+# moto_server and the AWS CLI). Each tier runs the ones below it too.
 .PHONY: test
-test: node_modules test/oracle/node_modules ## run every test (needs cfn-lint on PATH)
+test: node_modules test/oracle/node_modules ## run every test of every tier (needs cfn-lint, moto and the AWS CLI)
 	go vet ./...
-	go test $(GO_TEST_FLAGS) -timeout 20m ./...
+	go vet -tags integration ./...
+	go test $(GO_TEST_FLAGS) -tags integration -timeout 20m ./...
 
 .PHONY: test-unit
-test-unit: ## the pure-Go tests only: model, policy, plan, evaluator (about a second)
-	go test ./model/... ./internal/build/... ./internal/analyze/evaluate/... ./internal/load/... ./internal/jsiiexit/...
+test-unit: ## the pure-Go tests: model, plan, policy, evaluator, analysis and check on the golden assembly (seconds, Go only)
+	go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: test-cdk
+test-cdk: node_modules test/oracle/node_modules ## unit tests and the tests that synthesize or ask the independent simulator (Node.js)
+	go test $(GO_TEST_FLAGS) -tags cdk -timeout 20m ./...
+
+.PHONY: test-integration
+test-integration: node_modules test/oracle/node_modules ## every tier: adds the cdk CLI, cfn-lint, moto_server and the AWS CLI
+	go test $(GO_TEST_FLAGS) -tags integration -timeout 20m ./...
 
 GOLDEN := testdata/golden
 
@@ -77,9 +90,9 @@ schema: ## regenerate iamstack.schema.json from the model's Go types (a test fai
 	go run ./internal/schema/gen > iamstack.schema.json
 
 .PHONY: golden
-golden: ## regenerate the example's golden templates (review the diff before committing)
+golden: ## regenerate the example's golden assembly: templates and manifest (review the diff before committing)
 	rm -rf $(GOLDEN).tmp && go run ./cmd/iamstack synth --out $(GOLDEN).tmp
-	rm -rf $(GOLDEN) && mkdir -p $(GOLDEN) && cp $(GOLDEN).tmp/*.template.json $(GOLDEN)/ && rm -rf $(GOLDEN).tmp
+	rm -rf $(GOLDEN) && mkdir -p $(GOLDEN) && cp $(GOLDEN).tmp/*.template.json $(GOLDEN).tmp/manifest.json $(GOLDEN)/ && rm -rf $(GOLDEN).tmp
 
 .PHONY: release
 release: ## cut a release: BUMP=patch|minor|major or VERSION=vX.Y.Z; refuses a dirty tree or a failing check
@@ -98,7 +111,7 @@ history: ## what each environment ran, and when
 
 .PHONY: bench
 bench: node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory)
-	go test -run '^$$' -bench . -benchmem ./model/ ./internal/build/plan/ ./internal/analyze/access/
+	go test -tags cdk -run '^$$' -bench . -benchmem ./model/ ./internal/build/plan/ ./internal/analyze/access/
 	go run ./test/bench
 
 .PHONY: fuzz

@@ -1,3 +1,5 @@
+//go:build cdk || integration
+
 package stacks_test
 
 import (

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package test holds iamstack's end-to-end tests: they run `make synth` with
 // the real cdk CLI, lint every template with cfn-lint, and check the security
 // properties the README promises by reading the synthesized JSON.

@@ -1,3 +1,5 @@
+//go:build cdk || integration
+
 package main
 
 import (
@@ -8,14 +10,7 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack"
-	"github.com/iamstack/iamstack/internal/jsiiexit"
 )
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsiiexit.Close()
-	os.Exit(code)
-}
 
 func TestAccessAndDiff(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "base")

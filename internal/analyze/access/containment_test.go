@@ -2,11 +2,8 @@ package access_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
-	"testing"
 
-	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
@@ -167,113 +164,9 @@ func createdByOpsR(inv *assembly.Inventory, ops assembly.Principal) assembly.Pri
 			Effect: policy.Allow, Actions: []string{"*"}, Resources: []string{"*"}})}}}
 }
 
-// Every route of issue 9 is closed on today's templates, for the example and
-// for OpsR over many services, by iamstack's evaluator and by the
-// independent one; the positive controls stay open in both.
-func TestOpsRIsContained(t *testing.T) {
-	var cases []case_
-	var wantAllow []bool
-	for _, f := range fixtures[:2] {
-		if f.name != "example" && f.name != "many-services" {
-			t.Fatalf("fixture %s where the example or many-services was expected", f.name)
-		}
-		cs := attackCases(f.name, f.inv)
-		cases = append(cases, cs...)
-		for _, c := range cs {
-			wantAllow = append(wantAllow, strings.Contains(c.what, ": control: "))
-		}
-	}
-	if len(cases) < 2*len(attacks) {
-		t.Fatalf("only %d cases: does the example still have OpsR in dev and prod?", len(cases))
-	}
-	answers := askOracle(t, cases)
-	for i, c := range cases {
-		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
-		theirs := answers[i].Result == "Allowed"
-		if ours != wantAllow[i] || theirs != wantAllow[i] {
-			t.Errorf("%s: want allowed=%v; iamstack allowed=%v, independent simulator %s", c.what, wantAllow[i], ours, answers[i].Result)
-		}
-	}
-}
-
-// On the templates iamstack shipped before (testdata/before-containment*),
-// the escalation analysis finds every route an attacker took.
-func TestAnalysisFindsTheOldRoutes(t *testing.T) {
-	type want struct{ principal, action, target, method string }
-	for dir, wants := range map[string][]want{
-		"testdata/before-containment": {
-			{"OpsR in dev", "iam:CreateGroup+iam:AttachGroupPolicy+iam:AddUserToGroup", "ci-dev", "create a group"},
-			{"OpsR in dev", "iam:UpdateAssumeRolePolicy+sts:AssumeRole", "cdk-hnb659fds-cfn-exec-role-222222222222-eu-west-1", "full power"},
-			{"OpsR in dev", "iam:UpdateAssumeRolePolicy+sts:AssumeRole+iam:PassRole+cloudformation:CreateStack", "cdk-hnb659fds-deploy-role-222222222222-eu-west-1", "full power"},
-			{"OpsR in dev", "s3:PutObject", "cdk-hnb659fds-cfn-exec-role-222222222222-eu-west-1", "change what a role runs"},
-			{"OpsR in dev", "cloudformation:UpdateStack", "cdk-hnb659fds-cfn-exec-role-222222222222-eu-west-1", "change what a role runs"},
-			{"OpsR in dev", "iam:CreateRole+iam:AttachRolePolicy", "iamstack-escalation-probe", "region restriction does not bind"},
-			{"OpsR in dev", "iam:CreateUser+iam:CreateAccessKey", "a new user", "outlive"},
-			{"OpsR in dev", "iam:UpdateAssumeRolePolicy+sts:AssumeRole", "OrganizationAccountAccessRole", "full power"},
-			{"OpsR in prod", "cloudformation:DeleteStack", "stack application-stack", "past the RDS guardrail"},
-		},
-		"testdata/before-containment-many": {
-			{"OpsR in prod", "iam:CreateRole+iam:AttachRolePolicy", "iamstack-escalation-probe", "RDS guardrail does not bind"},
-			{"OpsR in prod", "rds:DeleteDBInstanceAutomatedBackup", "any database", "RDS guardrail"},
-			{"OpsR in prod", "rds:DeleteDBClusterAutomatedBackup", "any database", "RDS guardrail"},
-			{"OpsR in prod", "rds:ModifyDBInstance", "any database", "RDS guardrail"},
-			{"OpsR in dev", "organizations:LeaveOrganization", "the organization", "service control"},
-			{"OpsR in dev", "sts:AssumeRole", "unmanaged-admin", "full power"},
-		},
-	} {
-		inv, err := assembly.Read(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep := access.Analyze(inv)
-		for _, w := range wants {
-			if !slices.ContainsFunc(rep.Findings, func(f access.Finding) bool {
-				return f.Principal == w.principal && f.Action == w.action && f.Target == w.target && strings.Contains(f.Method, w.method) && f.ByDesign == ""
-			}) {
-				t.Errorf("%s: no open finding %+v", dir, w)
-			}
-		}
-		for _, f := range rep.Findings {
-			if strings.Contains(f.Action, "+") && len(f.Steps) < 2 {
-				t.Errorf("%s: a chain finding without its steps: %s", dir, f)
-			}
-		}
-	}
-}
-
-// What the model declares as standing resources is analysed too: a Lambda
-// function running as an administrator role is OpsR's to steer (lambda is
-// one of its services), and a CI/CD role that deploys application stacks
-// under the CDK execution role deploys as an administrator.
-func TestDeclaredStandingResourcesAreAnalysed(t *testing.T) {
-	yaml := string(iamstack.Example()) + `
-standingResources:
-  - {account: dev, kind: role, name: legacy-admin, managedPolicies: [AdministratorAccess], trustedBy: [lambda.amazonaws.com]}
-  - {account: dev, kind: workload, service: lambda, name: nightly-report, runsAs: legacy-admin}
-  - {account: prod, kind: stack, name: app-api, runsAs: cdk-hnb659fds-cfn-exec-role-333333333333-eu-west-1}
-`
-	_, inv, err := synthesize("standing.yaml", []byte(yaml), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := access.Analyze(inv)
-	var open []string
-	for _, f := range rep.Findings {
-		if f.ByDesign == "" {
-			open = append(open, f.String())
-		}
-	}
-	for _, want := range []string{
-		"OpsR in dev can lambda:UpdateFunctionCode on legacy-admin (change what a role runs, and so full power): lambda:UpdateFunctionCode on lambda nightly-report -> it runs as legacy-admin",
-		"DeployR in prod can cloudformation:CreateChangeSet on cdk-hnb659fds-cfn-exec-role-333333333333-eu-west-1 (change what a role runs, and so full power): cloudformation:CreateChangeSet on stack app-api -> it runs as cdk-hnb659fds-cfn-exec-role-333333333333-eu-west-1",
-	} {
-		if !slices.Contains(open, want) {
-			t.Errorf("missing finding %q in:\n%s", want, strings.Join(open, "\n"))
-		}
-	}
-	for _, f := range open {
-		if strings.HasPrefix(f, "OpsR in prod") {
-			t.Errorf("OpsR may not touch a stack under its service role: %s", f)
-		}
-	}
+// case_ is one request and the policies that decide it.
+type case_ struct {
+	what string
+	req  evaluate.Request
+	ps   evaluate.Policies
 }

@@ -1,0 +1,160 @@
+//go:build cdk || integration
+
+package check_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/gate/check"
+	"github.com/iamstack/iamstack/internal/jsiiexit"
+	"github.com/iamstack/iamstack/internal/synth"
+	"github.com/iamstack/iamstack/model"
+)
+
+var nagDir string // the example, synthesized once with cdk-nag
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "iamstack-check-test-")
+	if err != nil {
+		panic(err)
+	}
+	nagDir = filepath.Join(dir, "example")
+	mustSynth(exampleModel(), nagDir, true)
+	code := m.Run()
+	os.RemoveAll(dir)
+	jsiiexit.Close()
+	os.Exit(code)
+}
+
+func mustSynth(m *model.Model, dir string, nag bool) {
+	p, err := plan.New(m)
+	if err != nil {
+		panic(err)
+	}
+	synth.Assembly(p, dir, synth.Options{Nag: nag})
+}
+
+// What the code synthesizes today is the committed golden assembly.
+func TestGoldenIsCurrent(t *testing.T) {
+	if diffs, err := check.Golden(nagDir, goldenDir); err != nil || len(diffs) != 0 {
+		t.Fatalf("the example differs from testdata/golden (run `make golden` if intended): %v %v", diffs, err)
+	}
+}
+
+func TestNagFindingWithoutWaiverFails(t *testing.T) {
+	if got, err := check.Nag(nagDir); err != nil || len(got) != 0 {
+		t.Fatalf("the example has unaccepted cdk-nag findings: %v %v", got, err)
+	}
+	unwaived := strings.Replace(string(iamstack.Example()), "      AwsSolutions-IAM5: CI/CD deploys every application stack", "      IAMSTACK-ESCALATION: CI/CD deploys every application stack", 1)
+	dir := t.TempDir()
+	mustSynth(parse(unwaived), dir, true)
+	got, err := check.Nag(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || got[0].Rule != "AwsSolutions-IAM5" || !strings.Contains(got[0].Resource, "PolicyDeployRPolicy") {
+		t.Errorf("cdk-nag findings: %v", got)
+	}
+}
+
+func TestRemovals(t *testing.T) {
+	base, _ := assembly.Read(goldenDir)
+	removed := strings.Replace(string(iamstack.Example()), "  frank.osei:\n    grants:\n      ReadR: [prod]\n", "", 1)
+	dir := t.TempDir()
+	mustSynth(parse(removed), dir, false)
+	head, err := assembly.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := check.Removals(base, head, parse(removed))
+	if len(got) != 1 || got[0].Acknowledged != "" || !strings.Contains(got[0].String(), "user frank.osei in account identity is deleted: its MFA devices, access keys and password would be lost. If intended, add it to acknowledgedRemovals") {
+		t.Errorf("unacknowledged removal: %v", got)
+	}
+	for account, want := range map[string]bool{"identity": true, "all": true, "dev": false} {
+		acked := parse(removed + "acknowledgedRemovals:\n  - {kind: user, name: frank.osei, account: " + account + ", reason: left the company on 2026-11-20}\n")
+		got = check.Removals(base, head, acked)
+		if len(got) != 1 || (got[0].Acknowledged == "left the company on 2026-11-20") != want {
+			t.Errorf("removal acknowledged for account %s: %v", account, got)
+		}
+	}
+	// Spreading users over two stacks moves some: that replaces them.
+	moved := t.TempDir()
+	mustSynth(parse(strings.Replace(string(iamstack.Example()), "passwordChangeWithoutMFA: true", "passwordChangeWithoutMFA: true\nuserStacks: 2", 1)), moved, false)
+	movedInv, _ := assembly.Read(moved)
+	replaced := check.Removals(base, movedInv, exampleModel())
+	if len(replaced) == 0 || !strings.Contains(replaced[0].How, "replaced (moved from stack infra-identity to infra-identity-users-1)") {
+		t.Errorf("moving users between stacks: %v", replaced)
+	}
+	if none := check.Removals(base, base, exampleModel()); len(none) != 0 {
+		t.Errorf("an assembly removes from itself: %v", none)
+	}
+}
+
+// Resources are attributed by the metadata iamstack writes, never by their
+// names: models built to collide get every violation on the right entity.
+func TestViolationsGoToTheRightEntity(t *testing.T) {
+	yaml := strings.Replace(string(iamstack.Example()), "cicdUsers:\n", `cicdUsers:
+  ci:
+    account: dev
+    statements: [{effect: Allow, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::example-artifacts-dev/*"]}]
+    waivers: {IAMSTACK-PRINCIPAL-STAR: "a waiver of ci must never reach ci-2"}
+  ci-2:
+    account: dev
+    statements: [{effect: Allow, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::example-artifacts-dev/*"]}]
+  bob.nguyen:
+    account: dev
+    statements: [{effect: Allow, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::example-artifacts-dev/*"]}]
+`, 1)
+	m := parse(yaml)
+	dir := t.TempDir()
+	mustSynth(m, dir, false)
+	// ci-2's policy opens to everyone, and dev's ReadR forgets MFA age and
+	// session name on both sides: the human bob.nguyen must be the one
+	// reported, not the CI/CD user of the same name in dev.
+	edit := func(file string, f func(map[string]any)) {
+		b, _ := os.ReadFile(filepath.Join(dir, file))
+		var tpl map[string]any
+		json.Unmarshal(b, &tpl)
+		f(tpl["Resources"].(map[string]any))
+		b, _ = json.Marshal(tpl)
+		os.WriteFile(filepath.Join(dir, file), b, 0o644)
+	}
+	edit("infra-dev.template.json", func(r map[string]any) {
+		var doc map[string]any
+		for id, res := range r {
+			if res.(map[string]any)["Type"] == "AWS::IAM::ManagedPolicy" && props(r, id)["ManagedPolicyName"] == "infra-Cicd-ci-2" {
+				doc = props(r, id)["PolicyDocument"].(map[string]any)
+			}
+		}
+		doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"})
+		dropCondition(props(r, "RoleReadR")["AssumeRolePolicyDocument"], "NumericLessThan")
+	})
+	edit("infra-identity.template.json", func(r map[string]any) {
+		dropStatements(props(r, "PolicyAssumeRoleG")["PolicyDocument"], "DenyAssumeRoleWithOldMFA")
+	})
+	var got []string
+	for _, v := range violations(t, m, dir) {
+		got = append(got, v.String())
+	}
+	for _, want := range []string{
+		`IAMSTACK-PRINCIPAL-STAR policy infra-Cicd-ci-2 in dev: names Principal "*" [to accept it, add under cicdUsers.ci-2: waivers: {IAMSTACK-PRINCIPAL-STAR: <reason>}]`,
+		"IAMSTACK-MFA role infra-ReadR in dev: admits bob.nguyen with an MFA session of any age; bound aws:MultiFactorAuthAge [to accept it, add under roles.ReadR",
+	} {
+		if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, want) }) {
+			t.Errorf("want %q among:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	for _, v := range got {
+		if strings.Contains(v, "waived: a waiver of ci") {
+			t.Errorf("ci's waiver leaked: %s", v)
+		}
+	}
+}
