@@ -4,6 +4,7 @@ package test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,8 +84,9 @@ func TestBadModelWritesNothing(t *testing.T) {
 	if err == nil {
 		t.Fatalf("make synth accepted a bad model:\n%s", log)
 	}
+	line := 1 + strings.Count(yaml[:strings.Index(yaml, `id: "33333"`)], "\n")
 	for _, want := range []string{
-		bad + `:27: accounts[2].id: account ID "33333" must be exactly 12 digits`,
+		fmt.Sprintf(`%s:%d: accounts[2].id: account ID "33333" must be exactly 12 digits`, bad, line),
 		`users."alice.martin".teams[0]: no team is called "platfrom" (did you mean "platform"?)`,
 	} {
 		if !strings.Contains(log, want) {

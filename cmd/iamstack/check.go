@@ -15,6 +15,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/gate/check"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/ship/release"
 	"github.com/iamstack/iamstack/internal/synth"
 	"github.com/iamstack/iamstack/model"
 )
@@ -187,13 +188,13 @@ func compareWithBase(out io.Writer, m *model.Model, modelPath string, f *checkFl
 		return nil
 	}
 	skip := "; or pass --no-base to skip the comparison (the output then says so)"
-	root, err := gitOutput("", "rev-parse", "--show-toplevel")
+	root, err := release.Repo{}.Git("rev-parse", "--show-toplevel")
 	if err != nil {
 		return failCheck(out, "the base comparison cannot run outside a git checkout: run the check in the repository%s", skip)
 	}
 	base := f.base
 	if base == "" {
-		if base, err = gitOutput(root, "merge-base", "HEAD", "main"); err != nil {
+		if base, err = (release.Repo{Dir: root}).Git("merge-base", "HEAD", "main"); err != nil {
 			return failCheck(out, "no --base given and no branch main to take the merge base with: pass --base <ref>%s", skip)
 		}
 	}
@@ -210,7 +211,7 @@ func compareWithBase(out io.Writer, m *model.Model, modelPath string, f *checkFl
 			}
 		}
 	}
-	baseDir, cleanup, err := synthesizeRef(root, base, rel)
+	baseDir, cleanup, err := release.Repo{Dir: root}.SynthesizeAt(base, rel)
 	if err != nil {
 		return failCheck(out, "synthesize the base %s: %v", base, err)
 	}
@@ -242,43 +243,6 @@ func compareWithBase(out io.Writer, m *model.Model, modelPath string, f *checkFl
 		return failCheck(out, "the change deletes or replaces identities:\n  %s", strings.Join(unacknowledged, "\n  "))
 	}
 	return nil
-}
-
-// synthesizeRef checks out ref in a temporary worktree and synthesizes its
-// model with its own code. It returns "" when the ref has no such model.
-func synthesizeRef(root, ref, model string) (string, func(), error) {
-	tmp, err := os.MkdirTemp("", "iamstack-base-")
-	if err != nil {
-		return "", nil, err
-	}
-	tree := filepath.Join(tmp, "tree")
-	cleanup := func() {
-		exec.Command("git", "-C", root, "worktree", "remove", "--force", tree).Run()
-		os.RemoveAll(tmp)
-	}
-	if _, err := gitOutput(root, "worktree", "add", "--detach", tree, ref); err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	if _, err := os.Stat(filepath.Join(tree, model)); err != nil {
-		return "", cleanup, nil
-	}
-	out := filepath.Join(tmp, "cdk.out")
-	c := exec.Command("go", "run", "./cmd/synth", "-model", model, "-out", out)
-	c.Dir = tree
-	c.Env = append(os.Environ(), "CDK_VALIDATION=false")
-	if b, err := c.CombinedOutput(); err != nil {
-		cleanup()
-		return "", nil, fmt.Errorf("%v\n%s", err, b)
-	}
-	return out, cleanup, nil
-}
-
-func gitOutput(dir string, args ...string) (string, error) {
-	c := exec.Command("git", args...)
-	c.Dir = dir
-	b, err := c.Output()
-	return strings.TrimSpace(string(b)), err
 }
 
 func short(ref string) string {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +15,8 @@ import (
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/ship/deploy"
 	"github.com/iamstack/iamstack/internal/ship/release"
 	"github.com/iamstack/iamstack/model"
 )
@@ -26,7 +27,7 @@ func artifactDir(root string, v release.Version) string {
 }
 
 func repoRoot() (release.Repo, error) {
-	root, err := gitOutput("", "rev-parse", "--show-toplevel")
+	root, err := release.Repo{}.Git("rev-parse", "--show-toplevel")
 	if err != nil {
 		return release.Repo{}, fmt.Errorf("not in a git checkout: releases are git tags")
 	}
@@ -205,7 +206,7 @@ func ensureArtifact(out io.Writer, repo release.Repo, v release.Version) (string
 		return asm, nil
 	}
 	fmt.Fprintf(out, "no artifact for %s in this checkout: rebuilding it from the tag\n", v)
-	built, cleanup, err := synthesizeRef(repo.Dir, v.String(), m.Model)
+	built, cleanup, err := repo.SynthesizeAt(v.String(), m.Model)
 	if err != nil {
 		return "", fmt.Errorf("rebuild %s: %w", v, err)
 	}
@@ -239,9 +240,9 @@ match the release's checksums, and moving an environment to an older release
 without --rollback. It points the branch env/<ENV> at the release's commit, adds
 the audit tag env/<ENV>/<UTC date>-<time>-<VERSION>, and pushes both when a
 remote named origin exists. Promoting the release an environment already runs
-changes nothing. With --deploy (or in CI on the env/<ENV> branch) it deploys the
-release's stacks for the environment's accounts with the cdk CLI, member
-accounts first, then the user-only account; see the README for credentials.
+changes nothing. With --deploy, and only then, it deploys the release's stacks
+for the environment's accounts with the cdk CLI, member accounts first, then
+the user-only account; see the README for credentials.
 --plan only prints what the promotion would change.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -286,11 +287,16 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 	if has && v.Less(current) && !f.rollback {
 		return fmt.Errorf("%s runs %s; promoting %s would move it backwards: pass --rollback (ROLLBACK=1) if that is intended", env, current, v)
 	}
+	stacks, err := releaseStacks(md, env)
+	if err != nil {
+		return err
+	}
 	if f.plan {
 		if err := planPromotion(out, repo, env, v, current, has, asm); err != nil {
 			return err
 		}
-		return cdkDiffs(out, repo, md, env, asm)
+		ambient := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != ""
+		return deployer(repo, md, asm).Diffs(out, stacks, ambient)
 	}
 	if has && current == v {
 		fmt.Fprintf(out, "%s already runs %s: nothing to change\n", env, v)
@@ -313,10 +319,15 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 		}
 		fmt.Fprintf(out, "promoted %s to %s (was %s): branch %s, audit tag %s\n", v, env, from, release.EnvBranch(env), tag)
 	}
-	onEnvBranch := os.Getenv("CI") != "" && os.Getenv("GITHUB_REF_NAME") == release.EnvBranch(env)
-	if f.deploy || onEnvBranch {
-		return deploy(out, repo, md, env, v, asm)
+	if !f.deploy {
+		fmt.Fprintf(out, "not deployed: pass --deploy (DEPLOY=1) to deploy %s to %s\n", v, env)
+		return nil
 	}
+	record, err := deployer(repo, md, asm).Run(out, env, v.String(), stacks)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "deployed %s to %s; record: %s\n", v, env, record)
 	return nil
 }
 
@@ -360,32 +371,34 @@ func planPromotion(out io.Writer, repo release.Repo, env string, v, current rele
 	return nil
 }
 
-// cdkDiffs prints `cdk diff` of every stack of the environment against what
-// its account runs, for the accounts there are credentials for.
-func cdkDiffs(out io.Writer, repo release.Repo, md *model.Model, env, asm string) error {
-	order, err := deployOrder(md, env, asm)
+// deployer is the deploy of a release's assembly with the cdk CLI: credentials
+// per account from IAMSTACK_PROFILE_<ACCOUNT>, extra cdk arguments from
+// IAMSTACK_CDK_DEPLOY_ARGS and IAMSTACK_CDK_DIFF_ARGS, the CLI from
+// IAMSTACK_CDK or the checkout's pinned one (README, "Deploying").
+func deployer(repo release.Repo, md *model.Model, asm string) deploy.Deployer {
+	return deploy.Deployer{
+		CDK: deploy.CLI{Path: cdkCLI(repo), Dir: repo.Dir, Assembly: asm,
+			DeployArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DEPLOY_ARGS")), DiffArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DIFF_ARGS"))},
+		Store:     func(profile string) release.ObjectStore { return release.AWSCLI{Profile: profile, Region: md.Region} },
+		Profile:   func(account string) string { return os.Getenv("IAMSTACK_PROFILE_" + envVar(account)) },
+		Assembly:  asm,
+		Region:    md.Region,
+		RecordDir: filepath.Join(repo.Dir, ".iamstack", "deploys"),
+		Now:       time.Now,
+		CredentialsHint: func(account string) string {
+			return "set IAMSTACK_PROFILE_" + envVar(account)
+		},
+	}
+}
+
+// releaseStacks lists the stacks of an environment, in deploy order, from
+// the plan of the release's model.
+func releaseStacks(md *model.Model, env string) ([]deploy.Stack, error) {
+	p, err := plan.New(md)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ambient := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != ""
-	for _, s := range order {
-		args := []string{"diff", "--app", asm, s.id, "--exclusively"}
-		if p := os.Getenv("IAMSTACK_PROFILE_" + envVar(s.account)); p != "" {
-			args = append(args, "--profile", p)
-		} else if !ambient {
-			fmt.Fprintf(out, "cdk diff %s: skipped, no credentials for account %s (set IAMSTACK_PROFILE_%s)\n", s.id, s.account, envVar(s.account))
-			continue
-		}
-		args = append(args, strings.Fields(os.Getenv("IAMSTACK_CDK_DIFF_ARGS"))...)
-		c := exec.Command(cdkCLI(repo), args...)
-		c.Dir = repo.Dir
-		b, err := c.CombinedOutput()
-		fmt.Fprintf(out, "cdk diff %s (account %s):\n%s\n", s.id, s.account, indentLines(lastLines(string(b), 60)))
-		if err != nil {
-			return fmt.Errorf("cdk diff %s: %w", s.id, err)
-		}
-	}
-	return nil
+	return deploy.Order(p, md, env), nil
 }
 
 // cdkCLI is the cdk CLI to run: $IAMSTACK_CDK, else the checkout's pinned
@@ -401,119 +414,6 @@ func cdkCLI(repo release.Repo) string {
 	return "cdk"
 }
 
-func indentLines(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
-
-// stackRecord is one line of a deployment record.
-type stackRecord struct {
-	Stack   string `json:"stack"`
-	Account string `json:"account"`
-	Status  string `json:"status"` // deployed, unchanged, failed, not-deployed
-	Detail  string `json:"detail,omitempty"`
-}
-
-func deploy(out io.Writer, repo release.Repo, md *model.Model, env string, v release.Version, asm string) error {
-	order, err := deployOrder(md, env, asm)
-	if err != nil {
-		return err
-	}
-	cdk := cdkCLI(repo)
-	records := make([]stackRecord, len(order))
-	for i, s := range order {
-		records[i] = stackRecord{Stack: s.id, Account: s.account, Status: "not-deployed"}
-	}
-	recordFile := filepath.Join(repo.Dir, ".iamstack", "deploys", fmt.Sprintf("%s-%s-%s.json", env, time.Now().UTC().Format("20060102-150405"), v))
-	save := func() { os.MkdirAll(filepath.Dir(recordFile), 0o755); writeJSONFile(recordFile, records) }
-	for i, s := range order {
-		profile := os.Getenv("IAMSTACK_PROFILE_" + envVar(s.account))
-		store := release.AWSCLI{Profile: profile, Region: md.Region}
-		acct, _ := md.Account(s.account)
-		// What CloudFormation will read must be the release's bytes (see release.VerifyStaged).
-		staged, err := release.StagedFiles(asm, s.id, acct.ID, md.Region)
-		if err == nil {
-			err = release.VerifyStaged(store, staged)
-		}
-		if err != nil {
-			records[i].Status, records[i].Detail = "refused", err.Error()
-			save()
-			return fmt.Errorf("deploying %s refused before anything changed: %w\nDeployed before it: %s. Not deployed: %s. Record: %s",
-				s.id, err, statusList(records, "deployed", "unchanged"), statusList(records, "not-deployed", "refused"), recordFile)
-		}
-		args := []string{"deploy", "--app", asm, s.id, "--exclusively", "--require-approval", "never"}
-		if profile != "" {
-			args = append(args, "--profile", profile)
-		}
-		args = append(args, strings.Fields(os.Getenv("IAMSTACK_CDK_DEPLOY_ARGS"))...)
-		fmt.Fprintf(out, "deploying %s (account %s)...\n", s.id, s.account)
-		c := exec.Command(cdk, args...)
-		c.Dir = repo.Dir
-		b, err := c.CombinedOutput()
-		text := string(b)
-		switch {
-		case err != nil:
-			records[i].Status, records[i].Detail = "failed", lastLines(text, 15)
-			save()
-			return fmt.Errorf("deploying %s failed; stopped. Deployed before it: %s. Not deployed: %s.\nRecord: %s\n%s",
-				s.id, statusList(records, "deployed", "unchanged"), statusList(records, "not-deployed", "failed"), recordFile, lastLines(text, 15))
-		case strings.Contains(text, "(no changes)"):
-			records[i].Status = "unchanged"
-		default:
-			records[i].Status = "deployed"
-		}
-		if err := release.VerifyDeployed(store, s.name, filepath.Join(asm, s.id+".template.json")); err != nil {
-			records[i].Status, records[i].Detail = "tampered", err.Error()
-			save()
-			return fmt.Errorf("after deploying %s: %w; stopped. Record: %s", s.id, err, recordFile)
-		}
-		fmt.Fprintf(out, "  %s: %s\n", s.id, records[i].Status)
-	}
-	save()
-	fmt.Fprintf(out, "deployed %s to %s; record: %s\n", v, env, recordFile)
-	return nil
-}
-
-type deployStack struct{ id, account, name string }
-
-// deployOrder lists the release's stacks in the environment's accounts:
-// member accounts first, so roles exist before grants reach people, then the
-// user-only account's main stack, then its extra user stacks.
-func deployOrder(md *model.Model, env, asm string) ([]deployStack, error) {
-	var out []deployStack
-	userOnly := md.UserOnlyAccount().Name
-	inEnv := md.EnvironmentAccounts(env)
-	var members []string
-	for _, a := range inEnv {
-		if a != userOnly {
-			members = append(members, a)
-		}
-	}
-	ids, err := release.StackNames(asm)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range members {
-		id := md.Scheme().StackID(a)
-		if _, ok := ids[id]; !ok {
-			return nil, fmt.Errorf("the release has no stack %s for account %s", id, a)
-		}
-		out = append(out, deployStack{id, a, ids[id]})
-	}
-	if slices.Contains(inEnv, userOnly) {
-		main := md.Scheme().StackID(userOnly)
-		out = append(out, deployStack{main, userOnly, ids[main]})
-		var shards []string
-		for id := range ids {
-			if strings.HasPrefix(id, main+"-users-") {
-				shards = append(shards, id)
-			}
-		}
-		slices.Sort(shards)
-		for _, id := range shards {
-			out = append(out, deployStack{id, userOnly, ids[id]})
-		}
-	}
-	return out, nil
-}
-
 func envVar(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' {
@@ -524,27 +424,6 @@ func envVar(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-func statusList(rs []stackRecord, statuses ...string) string {
-	var out []string
-	for _, r := range rs {
-		if slices.Contains(statuses, r.Status) {
-			out = append(out, r.Stack)
-		}
-	}
-	if len(out) == 0 {
-		return "none"
-	}
-	return strings.Join(out, ", ")
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 func newHistoryCmd() *cobra.Command {

@@ -14,10 +14,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
+
+	"golang.org/x/mod/semver"
 
 	"github.com/iamstack/iamstack/internal/keys"
 )
@@ -25,33 +25,22 @@ import (
 // Version is a semantic version tag: v1.2.3.
 type Version struct{ Major, Minor, Patch int }
 
-var versionPattern = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
-
-// ParseVersion reads "v1.2.3".
+// ParseVersion reads "v1.2.3": a semantic version (golang.org/x/mod/semver)
+// in its canonical form, without pre-release or build: releases are tags
+// that promotions order.
 func ParseVersion(s string) (Version, error) {
-	m := versionPattern.FindStringSubmatch(s)
-	if m == nil {
+	if !semver.IsValid(s) || semver.Canonical(s) != s || semver.Prerelease(s) != "" {
 		return Version{}, fmt.Errorf("%q is not a version such as v1.2.3", s)
 	}
 	var v Version
-	v.Major, _ = strconv.Atoi(m[1])
-	v.Minor, _ = strconv.Atoi(m[2])
-	v.Patch, _ = strconv.Atoi(m[3])
+	fmt.Sscanf(s, "v%d.%d.%d", &v.Major, &v.Minor, &v.Patch)
 	return v, nil
 }
 
 func (v Version) String() string { return fmt.Sprintf("v%d.%d.%d", v.Major, v.Minor, v.Patch) }
 
-// Less orders versions.
-func (v Version) Less(w Version) bool {
-	if v.Major != w.Major {
-		return v.Major < w.Major
-	}
-	if v.Minor != w.Minor {
-		return v.Minor < w.Minor
-	}
-	return v.Patch < w.Patch
-}
+// Less orders versions as semantic versions.
+func (v Version) Less(w Version) bool { return semver.Compare(v.String(), w.String()) < 0 }
 
 // Bump returns the next version: "patch", "minor" or "major".
 func (v Version) Bump(part string) (Version, error) {
@@ -194,4 +183,36 @@ func (r Repo) Dirty() (bool, error) {
 func (r Repo) HasRemote() bool {
 	_, err := r.Git("remote", "get-url", "origin")
 	return err == nil
+}
+
+// SynthesizeAt checks ref out in a temporary worktree and synthesizes the
+// model at path there, with that ref's own code (`go run ./cmd/synth`), so
+// that a base or an old release is built as it was. It returns "" when the
+// ref has no such model; cleanup removes the worktree.
+func (r Repo) SynthesizeAt(ref, path string) (dir string, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp("", "iamstack-base-")
+	if err != nil {
+		return "", nil, err
+	}
+	tree := filepath.Join(tmp, "tree")
+	cleanup = func() {
+		r.Git("worktree", "remove", "--force", tree)
+		os.RemoveAll(tmp)
+	}
+	if _, err := r.Git("worktree", "add", "--detach", tree, ref); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	if _, err := os.Stat(filepath.Join(tree, path)); err != nil {
+		return "", cleanup, nil
+	}
+	out := filepath.Join(tmp, "cdk.out")
+	c := exec.Command("go", "run", "./cmd/synth", "-model", path, "-out", out)
+	c.Dir = tree
+	c.Env = append(os.Environ(), "CDK_VALIDATION=false", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
+	if b, err := c.CombinedOutput(); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("synthesize %s at %s: %v\n%s", path, ref, err, b)
+	}
+	return out, cleanup, nil
 }

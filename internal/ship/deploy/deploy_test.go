@@ -1,0 +1,213 @@
+package deploy_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/ship/deploy"
+	"github.com/iamstack/iamstack/internal/ship/release"
+	"github.com/iamstack/iamstack/model"
+)
+
+func TestOrder(t *testing.T) {
+	yaml := strings.Replace(string(iamstack.Example()), "passwordChangeWithoutMFA: true", "passwordChangeWithoutMFA: true\nuserStacks: 3", 1)
+	m, err := model.Parse("m.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range deploy.Order(p, m, "infra") {
+		got = append(got, s.ID+"@"+s.AccountID)
+	}
+	want := "infra-dev@222222222222 infra-prod@333333333333 infra-identity@111111111111 infra-identity-users-1@111111111111 infra-identity-users-2@111111111111"
+	if strings.Join(got, " ") != want {
+		t.Errorf("order %v, want %s", got, want)
+	}
+	got = nil
+	for _, s := range deploy.Order(p, m, "dev") {
+		got = append(got, s.ID)
+	}
+	if strings.Join(got, " ") != "infra-dev" {
+		t.Errorf("environment dev: %v", got)
+	}
+}
+
+// fakeCDK deploys by recording, and fails or reports no change on request.
+type fakeCDK struct {
+	deployed  []string
+	fail      string
+	unchanged string
+}
+
+func (f *fakeCDK) Deploy(id, profile string) (string, error) {
+	if id == f.fail {
+		return "line 1\nStack " + id + " failed: ROLLBACK_COMPLETE\n", fmt.Errorf("exit status 1")
+	}
+	f.deployed = append(f.deployed, id+"/"+profile)
+	if id == f.unchanged {
+		return id + " (no changes)\n", nil
+	}
+	return id + ": deployed\n", nil
+}
+
+func (f *fakeCDK) Diff(id, profile string) (string, error) { return "no differences in " + id, nil }
+
+// fakeStore is the staging bucket and the deployed templates.
+type fakeStore struct {
+	objects  map[string][]byte
+	deployed map[string][]byte
+}
+
+func (s fakeStore) Object(bucket, key string) ([]byte, bool, error) {
+	b, ok := s.objects[bucket+"/"+key]
+	return b, ok, nil
+}
+
+func (s fakeStore) DeployedTemplate(name string) ([]byte, error) {
+	if b, ok := s.deployed[name]; ok {
+		return b, nil
+	}
+	return nil, fmt.Errorf("no stack %s", name)
+}
+
+// assembly writes a two-stack cloud assembly and returns its stacks.
+func assembly(t *testing.T) (string, []deploy.Stack, map[string][]byte) {
+	t.Helper()
+	dir := t.TempDir()
+	stacks := []deploy.Stack{{ID: "infra-dev", Name: "infra", Account: "dev", AccountID: "222222222222"},
+		{ID: "infra-identity", Name: "infra", Account: "identity", AccountID: "111111111111"}}
+	templates := map[string][]byte{}
+	for _, s := range stacks {
+		tpl := []byte(fmt.Sprintf(`{"Resources":{"R":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"%s"}}}}`, s.ID))
+		sum := sha256.Sum256(tpl)
+		h := hex.EncodeToString(sum[:])
+		os.WriteFile(filepath.Join(dir, s.ID+".template.json"), tpl, 0o644)
+		os.WriteFile(filepath.Join(dir, s.ID+".assets.json"), []byte(fmt.Sprintf(`{"files":{"%s":{"source":{"path":"%s.template.json"},
+			"destinations":{"d":{"bucketName":"cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}","objectKey":"%s.json"}}}}}`, h, s.ID, h)), 0o644)
+		templates[s.ID] = tpl
+	}
+	return dir, stacks, templates
+}
+
+func deployer(dir string, cdk deploy.CDK, store fakeStore) deploy.Deployer {
+	return deploy.Deployer{CDK: cdk, Store: func(string) release.ObjectStore { return store },
+		Profile: func(a string) string { return a + "-admin" }, Assembly: dir, Region: "eu-west-1",
+		RecordDir: filepath.Join(dir, "records"), Now: func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }}
+}
+
+func records(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []deploy.Record
+	json.Unmarshal(b, &rs)
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Stack+":"+string(r.Status))
+	}
+	return strings.Join(out, " ")
+}
+
+func TestRun(t *testing.T) {
+	dir, stacks, templates := assembly(t)
+	// Each deploy "lands" the release's template: what VerifyDeployed reads.
+	landed := fakeStore{deployed: map[string][]byte{"infra": templates["infra-dev"]}}
+
+	t.Run("every stack deployed, in order, with its account's profile", func(t *testing.T) {
+		cdk := &fakeCDK{unchanged: "infra-identity"}
+		d := deployer(dir, cdk, landed)
+		d.Store = func(p string) release.ObjectStore {
+			if p == "identity-admin" {
+				return fakeStore{deployed: map[string][]byte{"infra": templates["infra-identity"]}}
+			}
+			return landed
+		}
+		var out bytes.Buffer
+		file, err := d.Run(&out, "infra", "v1.0.0", stacks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(cdk.deployed, " ") != "infra-dev/dev-admin infra-identity/identity-admin" {
+			t.Errorf("deployed %v", cdk.deployed)
+		}
+		if filepath.Base(file) != "infra-20261122-100000-v1.0.0.json" || records(t, file) != "infra-dev:deployed infra-identity:unchanged" {
+			t.Errorf("record %s: %s", file, records(t, file))
+		}
+		if !strings.Contains(out.String(), "deploying infra-dev (account dev, profile dev-admin)...") {
+			t.Errorf("output:\n%s", out.String())
+		}
+	})
+
+	t.Run("a planted staging object stops it before anything changes", func(t *testing.T) {
+		cdk := &fakeCDK{}
+		sum := sha256.Sum256(templates["infra-dev"])
+		planted := fakeStore{objects: map[string][]byte{
+			"cdk-hnb659fds-assets-222222222222-eu-west-1/" + hex.EncodeToString(sum[:]) + ".json": []byte(`{"Resources":{}}`)}}
+		file, err := deployer(dir, cdk, planted).Run(&bytes.Buffer{}, "infra", "v1.0.0", stacks)
+		if err == nil || !strings.Contains(err.Error(), "deploying infra-dev refused before anything changed") || len(cdk.deployed) != 0 {
+			t.Fatalf("%v; deployed %v", err, cdk.deployed)
+		}
+		if records(t, file) != "infra-dev:refused infra-identity:not-deployed" {
+			t.Errorf("record: %s", records(t, file))
+		}
+	})
+
+	t.Run("a failing stack stops the rest", func(t *testing.T) {
+		cdk := &fakeCDK{fail: "infra-dev"}
+		file, err := deployer(dir, cdk, landed).Run(&bytes.Buffer{}, "infra", "v1.0.0", stacks)
+		if err == nil || !strings.Contains(err.Error(), "deploying infra-dev failed; stopped.") || !strings.Contains(err.Error(), "ROLLBACK_COMPLETE") ||
+			!strings.Contains(err.Error(), "Deployed before it: none. Not deployed: infra-dev, infra-identity.") {
+			t.Fatalf("%v", err)
+		}
+		if records(t, file) != "infra-dev:failed infra-identity:not-deployed" {
+			t.Errorf("record: %s", records(t, file))
+		}
+	})
+
+	t.Run("a stack that does not run the release afterwards stops the rest", func(t *testing.T) {
+		other := fakeStore{deployed: map[string][]byte{"infra": []byte(`{"Resources":{}}`)}}
+		file, err := deployer(dir, &fakeCDK{}, other).Run(&bytes.Buffer{}, "infra", "v1.0.0", stacks)
+		if err == nil || !strings.Contains(err.Error(), "after deploying infra-dev: stack infra runs a template that is not the release's") {
+			t.Fatalf("%v", err)
+		}
+		if records(t, file) != "infra-dev:tampered infra-identity:not-deployed" {
+			t.Errorf("record: %s", records(t, file))
+		}
+	})
+}
+
+func TestDiffsSkipAccountsWithoutCredentials(t *testing.T) {
+	dir, stacks, _ := assembly(t)
+	d := deployer(dir, &fakeCDK{}, fakeStore{})
+	d.Profile = func(a string) string {
+		if a == "dev" {
+			return "dev-admin"
+		}
+		return ""
+	}
+	d.CredentialsHint = func(a string) string { return "set IAMSTACK_PROFILE_" + strings.ToUpper(a) }
+	var out bytes.Buffer
+	if err := d.Diffs(&out, stacks, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "cdk diff infra-dev (account dev):\n    no differences in infra-dev") ||
+		!strings.Contains(out.String(), "cdk diff infra-identity: skipped, no credentials for account identity (set IAMSTACK_PROFILE_IDENTITY)") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
