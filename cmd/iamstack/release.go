@@ -280,45 +280,26 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 	if err != nil {
 		return err
 	}
-	current, has, err := repo.Current(env)
-	if err != nil {
-		return err
-	}
-	if has && v.Less(current) && !f.rollback {
-		return fmt.Errorf("%s runs %s; promoting %s would move it backwards: pass --rollback (ROLLBACK=1) if that is intended", env, current, v)
-	}
 	stacks, err := releaseStacks(md, env)
 	if err != nil {
 		return err
 	}
 	if f.plan {
+		current, has, err := repo.Current(env)
+		if err != nil {
+			return err
+		}
 		if err := planPromotion(out, repo, env, v, current, has, asm); err != nil {
 			return err
 		}
 		ambient := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != ""
 		return deployer(repo, md, asm).Diffs(out, stacks, ambient)
 	}
-	if has && current == v {
-		fmt.Fprintf(out, "%s already runs %s: nothing to change\n", env, v)
-	} else {
-		tag := release.AuditTag(env, time.Now(), v)
-		if _, err := repo.Git("branch", "--force", release.EnvBranch(env), m.Commit); err != nil {
-			return err
-		}
-		from := "nothing"
-		if has {
-			from = current.String()
-		}
-		if _, err := repo.Git("tag", "--annotate", tag, "--message", fmt.Sprintf("promote %s to %s (was %s)", v, env, from), m.Commit); err != nil {
-			return err
-		}
-		if repo.HasRemote() {
-			if _, err := repo.Git("push", "origin", "+refs/heads/"+release.EnvBranch(env)+":refs/heads/"+release.EnvBranch(env), "refs/tags/"+tag, "refs/tags/"+v.String()); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(out, "promoted %s to %s (was %s): branch %s, audit tag %s\n", v, env, from, release.EnvBranch(env), tag)
+	what, err := repo.Promote(env, v, m, time.Now(), f.rollback)
+	if err != nil {
+		return err
 	}
+	fmt.Fprintln(out, what)
 	if !f.deploy {
 		fmt.Fprintf(out, "not deployed: pass --deploy (DEPLOY=1) to deploy %s to %s\n", v, env)
 		return nil

@@ -79,3 +79,38 @@ func (r Repo) History() ([]Promotion, error) {
 	})
 	return ps, nil
 }
+
+// Promote points env/<env> at release v's commit and records it with an
+// audit tag (AuditTag), then pushes the branch, the audit tag and the release
+// tag when a remote named origin exists. Promoting the release the
+// environment runs changes nothing; moving it to an older release needs
+// rollback. It says what it did.
+func (r Repo) Promote(env string, v Version, m Manifest, at time.Time, rollback bool) (string, error) {
+	current, has, err := r.Current(env)
+	if err != nil {
+		return "", err
+	}
+	if has && v.Less(current) && !rollback {
+		return "", fmt.Errorf("%s runs %s; promoting %s would move it backwards: pass --rollback (ROLLBACK=1) if that is intended", env, current, v)
+	}
+	if has && current == v {
+		return fmt.Sprintf("%s already runs %s: nothing to change", env, v), nil
+	}
+	from := "nothing"
+	if has {
+		from = current.String()
+	}
+	tag := AuditTag(env, at, v)
+	if _, err := r.Git("branch", "--force", EnvBranch(env), m.Commit); err != nil {
+		return "", err
+	}
+	if _, err := r.Git("tag", "--annotate", tag, "--message", fmt.Sprintf("promote %s to %s (was %s)", v, env, from), m.Commit); err != nil {
+		return "", err
+	}
+	if r.HasRemote() {
+		if _, err := r.Git("push", "origin", "+refs/heads/"+EnvBranch(env)+":refs/heads/"+EnvBranch(env), "refs/tags/"+tag, "refs/tags/"+v.String()); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("promoted %s to %s (was %s): branch %s, audit tag %s", v, env, from, EnvBranch(env), tag), nil
+}
