@@ -263,7 +263,7 @@ func TestWorkflowRunsMakeCheck(t *testing.T) {
 func TestGoldenNamesTheChangedResource(t *testing.T) {
 	changed := mutate(t, "infra-dev", func(r map[string]any) { props(r, "RoleReadR")["MaxSessionDuration"] = 7200 })
 	diffs, err := check.Golden(changed, goldenDir)
-	if err != nil || len(diffs) != 1 || !strings.HasPrefix(diffs[0], "infra-dev.template.json: resource RoleReadR changed") {
+	if err != nil || len(diffs) != 1 || diffs[0] != "infra-dev.template.json: resource RoleReadR changed:\n  Properties.MaxSessionDuration: 28800 -> 7200" {
 		t.Errorf("diffs %v %v", diffs, err)
 	}
 	if diffs, err := check.Golden(goldenDir, goldenDir); err != nil || len(diffs) != 0 {

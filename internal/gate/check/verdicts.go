@@ -221,14 +221,17 @@ func Golden(dir, golden string) ([]string, error) {
 		}
 		wr, gr := resources(w), resources(g)
 		for _, id := range keys.SortedUnion(wr, gr) {
-			a, b := wr[id], gr[id]
+			a, inA := wr[id]
+			b, inB := gr[id]
 			switch {
-			case a == "":
-				diffs = append(diffs, fmt.Sprintf("%s: resource %s added:\n%s", name, id, indent(b)))
-			case b == "":
+			case !inA:
+				diffs = append(diffs, fmt.Sprintf("%s: resource %s added:\n  %s", name, id, brief(b)))
+			case !inB:
 				diffs = append(diffs, fmt.Sprintf("%s: resource %s removed", name, id))
-			case a != b:
-				diffs = append(diffs, fmt.Sprintf("%s: resource %s changed:\n  golden: %s\n  now:    %s", name, id, a, b))
+			default:
+				if changes := structuralDiff("", a, b); len(changes) > 0 {
+					diffs = append(diffs, fmt.Sprintf("%s: resource %s changed:\n  %s", name, id, strings.Join(changes, "\n  ")))
+				}
 			}
 		}
 		if top(w) != top(g) {
@@ -258,14 +261,64 @@ func templates(dir string) (map[string]map[string]any, error) {
 	return out, nil
 }
 
-func resources(t map[string]any) map[string]string {
-	out := map[string]string{}
+func resources(t map[string]any) map[string]any {
 	rs, _ := t["Resources"].(map[string]any)
-	for id, r := range rs {
-		b, _ := json.Marshal(r)
-		out[id] = string(b)
+	return rs
+}
+
+// structuralDiff names every path where two JSON values differ, with the
+// golden value and the new one: "Properties.MaxSessionDuration: 3600 -> 7200".
+func structuralDiff(path string, a, b any) []string {
+	at := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
 	}
-	return out
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			break
+		}
+		var out []string
+		for _, k := range keys.SortedUnion(x, y) {
+			va, inA := x[k]
+			vb, inB := y[k]
+			switch {
+			case !inA:
+				out = append(out, fmt.Sprintf("%s: added %s", at(k), brief(vb)))
+			case !inB:
+				out = append(out, fmt.Sprintf("%s: removed (was %s)", at(k), brief(va)))
+			default:
+				out = append(out, structuralDiff(at(k), va, vb)...)
+			}
+		}
+		return out
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			break
+		}
+		var out []string
+		for i := range x {
+			out = append(out, structuralDiff(fmt.Sprintf("%s[%d]", path, i), x[i], y[i])...)
+		}
+		return out
+	}
+	if brief(a) == brief(b) {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s: %s -> %s", path, brief(a), brief(b))}
+}
+
+// brief is a JSON value in one line of at most 200 characters.
+func brief(v any) string {
+	b, _ := json.Marshal(v)
+	if len(b) > 200 {
+		return string(b[:197]) + "..."
+	}
+	return string(b)
 }
 
 func top(t map[string]any) string {
@@ -279,4 +332,4 @@ func top(t map[string]any) string {
 	return string(b)
 }
 
-func indent(s string) string { return "  " + s }
+
