@@ -331,5 +331,3 @@ func top(t map[string]any) string {
 	b, _ := json.Marshal(c)
 	return string(b)
 }
-
-
