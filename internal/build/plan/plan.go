@@ -34,6 +34,8 @@ type Stack struct {
 	Account     string // account name
 	AccountID   string
 	AccountType string
+	// Kind is what the stack is: one of StackKinds.
+	Kind string
 	// Prefix is the model's name prefix: "infra".
 	Prefix      string
 	Region      string
@@ -127,6 +129,22 @@ func (b *builder) firstPassword(user string) *Secret {
 // Tag is an IAM tag.
 type Tag struct{ Key, Value string }
 
+// The kinds of stacks a plan holds: every kind has a deploy test in the
+// integration tier, and a test fails for a kind without one.
+const (
+	// MemberStack is a member account's stack: roles and CI/CD users.
+	MemberStack = "member"
+	// UserOnlyStack is the user-only account's main stack: its groups,
+	// policies and the users of the first shard.
+	UserOnlyStack = "user-only"
+	// UserShardStack is one of the user-only account's extra user stacks
+	// (userStacks > 1).
+	UserShardStack = "user-shard"
+)
+
+// StackKinds lists every kind of stack a plan can hold.
+var StackKinds = []string{MemberStack, UserOnlyStack, UserShardStack}
+
 // Quotas iamstack plans within (shared/REFERENCE.md, from the IAM and
 // CloudFormation quota pages).
 const (
@@ -202,6 +220,7 @@ func shared(a model.Account, what string) metadata.Entity {
 func (b *builder) userOnlyStacks() []Stack {
 	a := b.m.UserOnlyAccount()
 	main := b.newStack(a, b.s.StackID(a.Name), b.s.StackName(), "human users and their groups")
+	main.Kind = UserOnlyStack
 
 	mouEntity, powEntity := shared(a, names.ManageOwnUserGroup), shared(a, names.PowerGroup)
 	mou := b.policy(&main, mouEntity, names.ManageOwnUserPolicy, "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
@@ -217,6 +236,7 @@ func (b *builder) userOnlyStacks() []Stack {
 	shards[0] = main
 	for i := 1; i < len(shards); i++ {
 		shards[i] = b.newStack(a, b.s.UserStackID(a.Name, i), b.s.UserStackName(i), fmt.Sprintf("human users, part %d", i+1))
+		shards[i].Kind = UserShardStack
 		shards[i].DependsOn = []string{main.ID}
 	}
 	for _, name := range b.m.UserNames() {
@@ -392,6 +412,7 @@ func (b *builder) refFrom(logical, value string, sameStack bool) Ref {
 
 func (b *builder) memberStack(a model.Account) Stack {
 	st := b.newStack(a, b.s.StackID(a.Name), b.s.StackName(), "roles and CI/CD users")
+	st.Kind = MemberStack
 	for _, name := range b.m.CICDUsersIn(a.Name) {
 		b.cicdUser(&st, name)
 	}

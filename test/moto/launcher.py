@@ -1,0 +1,279 @@
+"""Start moto_server with the CloudFormation resource handlers iamstack's
+templates need and moto 5.2 lacks, registered on top of moto's own backends.
+
+Test-only: the integration tests deploy iamstack's stacks with the real cdk
+CLI against this server on loopback. It never patches the installed moto
+package; it defines, in this process, before the server starts:
+
+- AWS::IAM::Group (moto has no CloudFormation model for it): creates the group
+  in moto's IAM backend with its path and attaches its ManagedPolicyArns;
+  updates attach and detach the difference in place; deletes detach, empty
+  and delete the group. Ref is the group name.
+- AWS::IAM::User, in place of moto's model, which creates only the name and
+  path: also the Groups membership, the Tags and the LoginProfile
+  (PasswordResetRequired kept). Updates change groups, tags, path and login
+  profile in place (only a new UserName replaces the user, as in AWS);
+  deletes remove the user from its groups and its login profile first, as
+  IAM requires. A LoginProfile password may be a Secrets Manager dynamic
+  reference ({{resolve:secretsmanager:ID:SecretString:::}}), which is
+  resolved from moto's Secrets Manager: a secret that does not exist fails
+  the resource, as in AWS.
+- AWS::SecretsManager::Secret (no model in moto): creates the secret with a
+  value from GenerateSecretString (PasswordLength, ExcludeCharacters,
+  RequireEachIncludedType) or SecretString. Ref is the secret's ARN.
+
+CloudFormation picks a model class by its cloudformation_type() among the
+direct subclasses of CloudFormationModel, the later one winning, so defining
+these classes here is all the registration there is.
+
+Usage: python3 launcher.py HOST PORT (the account is MOTO_ACCOUNT_ID).
+"""
+
+import json
+import re
+import sys
+
+from moto.core.common_models import CloudFormationModel
+from moto.iam.models import iam_backends
+from moto.secretsmanager.models import secretsmanager_backends
+from moto.utilities.utils import get_partition
+
+
+def iam(account_id, region_name):
+    return iam_backends[account_id][get_partition(region_name)]
+
+
+def tags_of(properties):
+    return {t["Key"]: t["Value"] for t in properties.get("Tags", [])}
+
+
+DYNAMIC_SECRET = re.compile(r"^\{\{resolve:secretsmanager:(.+?):SecretString:([^:]*):([^:]*):([^:]*)\}\}$")
+
+
+def resolve(value, account_id, region_name):
+    """Resolves a Secrets Manager dynamic reference as CloudFormation does."""
+    m = DYNAMIC_SECRET.match(value or "")
+    if not m:
+        return value
+    secret_id = m.group(1)
+    secret = secretsmanager_backends[account_id][region_name].get_secret_value(
+        secret_id=secret_id, version_id=m.group(4) or None, version_stage=m.group(3) or None
+    )
+    return secret["SecretString"]
+
+
+class IamstackGroup(CloudFormationModel):
+    # moto files every model under the service its module names.
+    __module__ = "iamstack_launcher.iam"
+
+    def __init__(self, name):
+        self.name = name
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "GroupName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::Group"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        raise NotImplementedError(attribute_name)
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        backend = iam(account_id, region_name)
+        backend.create_group(resource_name, props.get("Path", "/"))
+        for arn in props.get("ManagedPolicyArns", []):
+            backend.attach_group_policy(arn, resource_name)
+        return cls(resource_name)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json.get("Properties", {})
+        if new_resource_name != original_resource.name:
+            cls.delete_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        backend = iam(account_id, region_name)
+        group = backend.get_group(original_resource.name)
+        want = set(props.get("ManagedPolicyArns", []))
+        have = set(group.managed_policies)
+        for arn in sorted(have - want):
+            backend.detach_group_policy(arn, group.name)
+        for arn in sorted(want - have):
+            backend.attach_group_policy(arn, group.name)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        backend = iam(account_id, region_name)
+        group = backend.get_group(resource_name)
+        for arn in list(group.managed_policies):
+            backend.detach_group_policy(arn, resource_name)
+        group.users.clear()
+        backend.delete_group(resource_name)
+
+
+class IamstackUser(CloudFormationModel):
+    # moto files every model under the service its module names.
+    __module__ = "iamstack_launcher.iam"
+
+    def __init__(self, name):
+        self.name = name
+
+    @property
+    def physical_resource_id(self):
+        return self.name
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "UserName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::User"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        raise NotImplementedError(attribute_name)
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        backend = iam(account_id, region_name)
+        backend.create_user(region_name=region_name, user_name=resource_name, path=props.get("Path", "/"))
+        cls._converge(backend, resource_name, props, account_id, region_name)
+        return cls(resource_name)
+
+    @staticmethod
+    def _converge(backend, name, props, account_id, region_name):
+        user = backend.get_user(name)
+        user.path = props.get("Path", "/")
+        want_groups = set(props.get("Groups", []))
+        have_groups = {g.name for g in backend.get_groups_for_user(name)}
+        for g in sorted(have_groups - want_groups):
+            backend.remove_user_from_group(g, name)
+        for g in sorted(want_groups - have_groups):
+            backend.add_user_to_group(g, name)
+        want_tags = tags_of(props)
+        have_tags = {t["Key"]: t["Value"] for t in backend.list_user_tags(name)}
+        gone = sorted(set(have_tags) - set(want_tags))
+        if gone:
+            backend.untag_user(name, gone)
+        if want_tags:
+            backend.tag_user(name, [{"Key": k, "Value": v} for k, v in sorted(want_tags.items())])
+        login = props.get("LoginProfile")
+        if login is None:
+            if user.password:
+                backend.delete_login_profile(name)
+        else:
+            password = resolve(login.get("Password"), account_id, region_name)
+            reset = str(login.get("PasswordResetRequired", False)).lower() == "true"
+            if user.password:
+                backend.update_login_profile(name, password, reset)
+            else:
+                backend.create_login_profile(name, password)
+                user.password_reset_required = reset
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json.get("Properties", {})
+        if new_resource_name != original_resource.name:
+            cls.delete_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        cls._converge(iam(account_id, region_name), original_resource.name, props, account_id, region_name)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        backend = iam(account_id, region_name)
+        user = backend.get_user(resource_name)
+        for g in backend.get_groups_for_user(resource_name):
+            backend.remove_user_from_group(g.name, resource_name)
+        if user.password:
+            backend.delete_login_profile(resource_name)
+        backend.delete_user(resource_name)
+
+
+class IamstackSecret(CloudFormationModel):
+    # moto files every model under the service its module names.
+    __module__ = "iamstack_launcher.secretsmanager"
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Id"
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.arn
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        backend = secretsmanager_backends[account_id][region_name]
+        value = props.get("SecretString")
+        gen = props.get("GenerateSecretString")
+        if gen is not None:
+            value = json.loads(backend.get_random_password(
+                password_length=int(gen.get("PasswordLength", 32)),
+                exclude_characters=gen.get("ExcludeCharacters", ""),
+                exclude_numbers=False, exclude_punctuation=False, exclude_uppercase=False,
+                exclude_lowercase=False, include_space=False,
+                require_each_included_type=str(gen.get("RequireEachIncludedType", True)).lower() == "true",
+            ))["RandomPassword"]
+        created = backend.create_secret(
+            name=resource_name, secret_string=value, secret_binary=None, description=props.get("Description"),
+            tags=props.get("Tags"), kms_key_id=None, client_request_token=None, replica_regions=[], force_overwrite=False,
+        )
+        return cls(created["ARN"] if isinstance(created, dict) else json.loads(created)["ARN"])
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        return original_resource  # iamstack changes nothing of a first-password secret in place
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        secretsmanager_backends[account_id][region_name].delete_secret(
+            secret_id=resource_name, recovery_window_in_days=None, force_delete_without_recovery=True)
+
+
+if __name__ == "__main__":
+    from moto.server import main
+
+    host, port = sys.argv[1], sys.argv[2]
+    main(["-H", host, "-p", port])
