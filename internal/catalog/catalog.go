@@ -38,7 +38,8 @@ type Data struct {
 	// ManagedPolicyNames are every AWS managed policy, as in its ARN after
 	// "policy/": "ReadOnlyAccess", "job-function/Billing".
 	ManagedPolicyNames []string `json:"managedPolicyNames"`
-	// ManagedPolicies are the documents the analysis evaluates, by name.
+	// ManagedPolicies are their latest documents, by name: the analysis
+	// evaluates them as they are.
 	ManagedPolicies map[string]json.RawMessage `json:"managedPolicies"`
 }
 
@@ -177,8 +178,8 @@ func (d *Data) ManagedPolicy(name string) bool {
 	return ok
 }
 
-// ManagedPolicyDocument returns the document of an AWS managed policy the
-// catalog carries.
+// ManagedPolicyDocument returns the latest document of an AWS managed
+// policy.
 func (d *Data) ManagedPolicyDocument(name string) (json.RawMessage, bool) {
 	doc, ok := d.ManagedPolicies[name]
 	return doc, ok

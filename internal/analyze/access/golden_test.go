@@ -198,3 +198,36 @@ func TestAnalysisFindsTheOldRoutes(t *testing.T) {
 		}
 	}
 }
+
+// AWS managed policies are evaluated from their real documents: ReadR reads
+// but does not write, BillingR sees the bills.
+func TestManagedPoliciesAreExact(t *testing.T) {
+	inv, _ := goldenReport(t)
+	role := func(name, account string) assembly.Principal {
+		for _, r := range inv.Roles {
+			if r.Name == name && r.Account == account {
+				return r
+			}
+		}
+		t.Fatalf("no role %s in %s", name, account)
+		return assembly.Principal{}
+	}
+	for _, tc := range []struct {
+		role, account, action, resource string
+		allow                           bool
+	}{
+		{"infra-ReadR", "222222222222", "ec2:DescribeInstances", "*", true},
+		{"infra-ReadR", "222222222222", "cloudtrail:LookupEvents", "*", true},
+		{"infra-ReadR", "222222222222", "s3:PutObject", "arn:aws:s3:::example-artifacts-dev/app.zip", false},
+		{"infra-ReadR", "222222222222", "iam:CreateUser", "arn:aws:iam::222222222222:user/x", false},
+		{"infra-BillingR", "333333333333", "aws-portal:ViewBilling", "*", true},
+		{"infra-BillingR", "333333333333", "ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:333333333333:instance/i-0123456789abcdef0", false},
+	} {
+		r := role(tc.role, tc.account)
+		got := evaluate.Evaluate(evaluate.Request{Principal: r.ARN, PrincipalAccount: r.Account, Action: tc.action, Resource: tc.resource,
+			ResourceAccount: r.Account, Context: access.Context(r, true)}, evaluate.Policies{Identity: r.Identity, Boundary: r.Boundary})
+		if (got.Decision == evaluate.Allow) != tc.allow {
+			t.Errorf("%s in %s: %s on %s: %v, want allowed=%v", tc.role, tc.account, tc.action, tc.resource, got.Decision, tc.allow)
+		}
+	}
+}

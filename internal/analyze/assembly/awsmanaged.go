@@ -2,42 +2,34 @@ package assembly
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/catalog"
 )
 
-// readVerbs and readServices approximate ReadOnlyAccess, whose real document
-// lists thousands of actions: reading, on the services the escalation checks
-// ask about. It grants no write, no sts:AssumeRole and no iam:PassRole, which
-// is what the analysis needs to be right about.
-var (
-	readVerbs    = []string{"Get*", "List*", "Describe*", "BatchGet*"}
-	readServices = []string{"cloudformation", "cloudwatch", "codestar", "datapipeline", "dynamodb", "ec2", "glue",
-		"iam", "kms", "lambda", "logs", "rds", "s3", "sagemaker", "sqs", "sts"}
-)
+// parsedManaged caches the AWS managed policies parsed so far: ReadOnlyAccess
+// alone is about 90 KB, and many roles attach it.
+var parsedManaged sync.Map // name -> policy.Document
 
-// awsManaged returns the document the analysis uses for an AWS managed policy.
+// awsManaged returns the document of an AWS managed policy: its latest
+// version, from the embedded catalog, evaluated exactly as it is.
 func awsManaged(arn string) (policy.Document, bool) {
 	_, name, ok := strings.Cut(arn, ":iam::aws:policy/")
 	if !ok {
 		return policy.Document{}, false
 	}
-	allow := func(actions ...string) policy.Document {
-		return policy.NewDocument(policy.Statement{Effect: policy.Allow, Actions: actions, Resources: []string{"*"}})
+	if doc, ok := parsedManaged.Load(name); ok {
+		return doc.(policy.Document), true
 	}
-	switch name {
-	case "AdministratorAccess":
-		return allow("*"), true
-	case "ReadOnlyAccess", "job-function/ViewOnlyAccess":
-		var actions []string
-		for _, svc := range readServices {
-			for _, verb := range readVerbs {
-				actions = append(actions, svc+":"+verb)
-			}
-		}
-		return allow(actions...), true
-	case "job-function/Billing":
-		return allow("aws-portal:*", "billing:*", "budgets:*", "ce:*", "cur:*", "payments:*", "pricing:*", "tax:*"), true
+	raw, ok := catalog.Get().ManagedPolicyDocument(name)
+	if !ok {
+		return policy.Document{}, false
 	}
-	return policy.Document{}, false
+	doc, err := policy.Parse(raw)
+	if err != nil {
+		return policy.Document{}, false
+	}
+	parsedManaged.Store(name, doc)
+	return doc, true
 }

@@ -16,17 +16,17 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/catalog"
 )
 
-// documented are the AWS managed policies whose documents the catalog
-// carries, besides every job-function/* policy: those the analysis meets in
-// iamstack's own roles and those models use most.
-var documented = []string{"AdministratorAccess", "IAMFullAccess", "PowerUserAccess", "ReadOnlyAccess", "SecurityAudit"}
+// documented are AWS managed policies whose documents the catalog must
+// carry: the catalog carries every policy's latest document, and these are
+// the ones iamstack's own roles and the issue list name.
+var documented = []string{"AdministratorAccess", "IAMFullAccess", "PowerUserAccess", "ReadOnlyAccess", "SecurityAudit",
+	"job-function/Billing", "job-function/ViewOnlyAccess"}
 
 func main() {
 	if err := run(); err != nil {
@@ -104,7 +104,7 @@ func run() error {
 	for _, p := range policies {
 		name := p.Arn[strings.Index(p.Arn, ":policy/")+len(":policy/"):]
 		c.ManagedPolicyNames = append(c.ManagedPolicyNames, name)
-		if slices.Contains(documented, name) || strings.HasPrefix(name, "job-function/") {
+		{
 			doc := p.Versions[p.LatestVersionID].Document
 			var compact bytes.Buffer
 			if err := json.Compact(&compact, doc); err != nil {
