@@ -121,10 +121,13 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 		return fail("%v", err)
 	}
 	rep := access.Analyze(inv)
-	violations := check.Templates(m, inv, rep)
+	violations := append(check.Templates(m, inv, rep), check.Lint(m)...)
 	for _, v := range violations {
-		if v.Waived != "" {
+		switch {
+		case v.Waived != "":
 			fmt.Fprintln(out, "  waived: "+v.String())
+		case v.Severity == check.Warning:
+			fmt.Fprintln(out, "  warning: "+v.String())
 		}
 	}
 	if failures := check.Failures(violations); len(failures) > 0 {

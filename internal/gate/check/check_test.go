@@ -270,3 +270,44 @@ func TestGoldenNamesTheChangedResource(t *testing.T) {
 		t.Errorf("the golden files differ from themselves: %v %v", diffs, err)
 	}
 }
+
+// The policy lint finds each of its rules on the statement that breaks it,
+// attributed to the model entity, and a waiver on that entity accepts it.
+func TestLint(t *testing.T) {
+	yaml := strings.Replace(string(iamstack.Example()), "cicdUsers:\n", `cicdUsers:
+  ci-lint:
+    account: dev
+    statements:
+      - {sid: Admin, effect: Allow, actions: ["iam:AttachRolePolicy", "s3:GetObject"], resources: ["*"]}
+      - {sid: Broad, effect: Allow, notActions: ["iam:*"], resources: ["*"]}
+      - {sid: WrongKey, effect: Allow, actions: ["ec2:DescribeInstances"], resources: ["*"], conditions: {StringEquals: {"s3:prefix": [home/]}}}
+      - {sid: Again, effect: Allow, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::example-artifacts-dev/app.zip"]}
+`, 1)
+	m := parse(yaml)
+	var got []string
+	for _, v := range check.Lint(m) {
+		got = append(got, v.Severity+" "+v.String())
+	}
+	for _, want := range []string{
+		"error IAMSTACK-LINT-PERMISSIONS-ON-ALL cicdUsers.ci-lint.statements[0] (Admin): allows iam:AttachRolePolicy, which change who may do what, on every resource; name the resources [to accept it, add under cicdUsers.ci-lint",
+		"error IAMSTACK-LINT-NOTACTION-ALLOW cicdUsers.ci-lint.statements[1] (Broad): allows with notActions: every action but iam:*",
+		"error IAMSTACK-LINT-KEY-NEVER-PRESENT cicdUsers.ci-lint.statements[2] (WrongKey): StringEquals on s3:prefix, a key of s3, which none of the statement's actions (ec2:DescribeInstances) sets",
+		"warning IAMSTACK-LINT-REDUNDANT cicdUsers.ci-lint.statements[3] (Again): statement 0 of cicdUsers.ci-lint already allows everything this one does",
+	} {
+		if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, want) }) {
+			t.Errorf("want %q among:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	if len(got) != 4 {
+		t.Errorf("%d findings, want 4:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	if f := check.Failures(check.Lint(exampleModel())); len(f) > 0 {
+		t.Errorf("the example fails the lint: %v", f)
+	}
+	waived := parse(strings.Replace(yaml, "  ci-lint:\n    account: dev\n", "  ci-lint:\n    account: dev\n    waivers: {IAMSTACK-LINT-NOTACTION-ALLOW: \"break-glass CI user, reviewed quarterly\"}\n", 1))
+	for _, v := range check.Lint(waived) {
+		if v.Rule == "IAMSTACK-LINT-NOTACTION-ALLOW" && v.Waived == "" {
+			t.Errorf("the waiver does not accept %s", v)
+		}
+	}
+}

@@ -22,7 +22,9 @@ import (
 
 // Violation is a rule broken by one resource.
 type Violation struct {
-	Rule     string `json:"rule"`
+	Rule string `json:"rule"`
+	// Severity is Error (the check fails) or Warning (it is reported).
+	Severity string `json:"severity"`
 	Resource string `json:"resource"`
 	Message  string `json:"message"`
 	// Waiver is the model field that can waive it, "" when none can.
@@ -30,6 +32,12 @@ type Violation struct {
 	// Waived is the reason the model gives, when it waives the violation.
 	Waived string `json:"waived,omitempty"`
 }
+
+// The severities of violations.
+const (
+	Error   = "error"
+	Warning = "warning"
+)
 
 func (v Violation) String() string {
 	s := fmt.Sprintf("%s %s: %s", v.Rule, v.Resource, v.Message)
@@ -70,7 +78,10 @@ type checker struct {
 // add records a violation of a resource, waived when the model entity the
 // resource comes from (its iamstack metadata) says so.
 func (c *checker) add(rule, resource string, e metadata.Entity, msg string) {
-	v := Violation{Rule: rule, Resource: resource, Message: msg}
+	v := Violation{Rule: rule, Severity: Error, Resource: resource, Message: msg}
+	if rule == rules.LintRedundant {
+		v.Severity = Warning
+	}
 	if w, field := c.waivers(e); field != "" {
 		v.Waiver, v.Waived = field, w[rule]
 	}
@@ -215,11 +226,11 @@ func (c *checker) quotas() {
 	}
 }
 
-// Failures are the violations no waiver accepts.
+// Failures are the errors no waiver accepts.
 func Failures(vs []Violation) []Violation {
 	var out []Violation
 	for _, v := range vs {
-		if v.Waived == "" {
+		if v.Waived == "" && v.Severity != Warning {
 			out = append(out, v)
 		}
 	}

@@ -22,8 +22,13 @@ const (
 	PrincipalStar = "IAMSTACK-PRINCIPAL-STAR"
 	Quota         = "IAMSTACK-QUOTA"
 	Escalation    = "IAMSTACK-ESCALATION"
-	NagManaged    = "AwsSolutions-IAM4" // AWS managed policies
-	NagWildcards  = "AwsSolutions-IAM5" // wildcards in actions or resources
+	// The policy lint, over the statements a model writes.
+	LintPermissionsOnAll = "IAMSTACK-LINT-PERMISSIONS-ON-ALL"
+	LintNotActionAllow   = "IAMSTACK-LINT-NOTACTION-ALLOW"
+	LintKeyNeverPresent  = "IAMSTACK-LINT-KEY-NEVER-PRESENT"
+	LintRedundant        = "IAMSTACK-LINT-REDUNDANT"
+	NagManaged           = "AwsSolutions-IAM4" // AWS managed policies
+	NagWildcards         = "AwsSolutions-IAM5" // wildcards in actions or resources
 	// NagSecretRotation (secrets without rotation) is accepted by iamstack
 	// itself for first passwords, which are used once; no model waives it.
 	NagSecretRotation = "AwsSolutions-SMG4"
@@ -40,6 +45,10 @@ var Iamstack = []Rule{
 	{PrincipalStar, "No policy may name Principal \"*\": a trust policy open to everyone is an open door."},
 	{Quota, "Everything fits IAM's and CloudFormation's quotas, or the deploy fails halfway."},
 	{Escalation, "Nobody can raise their own access, except PowerG by design (README)."},
+	{LintPermissionsOnAll, "A Permissions-management action (one that changes who may do what) on every resource: name the resources."},
+	{LintNotActionAllow, "Allow with NotAction grants every action but a few, including those AWS adds tomorrow."},
+	{LintKeyNeverPresent, "A condition on a service's key that none of the statement's actions sets: the condition never matches."},
+	{LintRedundant, "A statement that another statement of the same policy already grants in full."},
 }
 
 // Nag are the cdk-nag rules a model may waive for one of its roles or CI/CD

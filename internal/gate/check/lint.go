@@ -1,0 +1,113 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/catalog"
+	"github.com/iamstack/iamstack/internal/gate/rules"
+	"github.com/iamstack/iamstack/model"
+)
+
+// Lint reviews the statements the model writes (custom roles, CI/CD users)
+// in the spirit of IAM Access Analyzer's policy checks and Parliament,
+// offline, with the IAM catalog: each finding names its rule, the model
+// entity and the statement, and is waived like any other rule, on that
+// entity. Findings on what the model cannot express never reach AWS: the
+// loader has refused those already.
+func Lint(m *model.Model) []Violation {
+	c := &checker{m: m}
+	for _, name := range m.RoleNames() {
+		r, _ := m.Role(name)
+		c.lint(metadata.Entity{Kind: metadata.EntityRole, Name: name}, "roles."+name, r.Statements)
+	}
+	for _, name := range m.CICDUserNames() {
+		c.lint(metadata.Entity{Kind: metadata.EntityCICDUser, Name: name}, "cicdUsers."+name, m.CICDUsers[name].Statements)
+	}
+	return c.out
+}
+
+func (c *checker) lint(e metadata.Entity, where string, stmts []policy.Statement) {
+	cat := catalog.Get()
+	for i, s := range stmts {
+		at := fmt.Sprintf("%s.statements[%d]", where, i)
+		if s.Sid != "" {
+			at += " (" + s.Sid + ")"
+		}
+		if s.Effect != policy.Allow {
+			continue
+		}
+		if len(s.NotActions) > 0 {
+			c.add(rules.LintNotActionAllow, at, e, "allows with notActions: every action but "+strings.Join(s.NotActions, ", ")+"; list the actions instead")
+		}
+		if slices.Contains(s.Resources, "*") {
+			var pm []string
+			for _, a := range s.Actions {
+				if permissionsManagement(cat, a) {
+					pm = append(pm, a)
+				}
+			}
+			if len(pm) > 0 {
+				c.add(rules.LintPermissionsOnAll, at, e, "allows "+strings.Join(pm, ", ")+", which change who may do what, on every resource; name the resources")
+			}
+		}
+		services := map[string]bool{}
+		for _, a := range s.Actions {
+			svc, _, _ := strings.Cut(a, ":")
+			services[strings.ToLower(svc)] = true
+		}
+		for op, kv := range s.Conditions {
+			for key := range kv {
+				svc, _, _ := strings.Cut(strings.ToLower(key), ":")
+				if svc == "aws" || len(s.NotActions) > 0 || services["*"] || services[svc] {
+					continue
+				}
+				c.add(rules.LintKeyNeverPresent, at, e, fmt.Sprintf("%s on %s, a key of %s, which none of the statement's actions (%s) sets: it never matches",
+					op, key, svc, strings.Join(s.Actions, ", ")))
+			}
+		}
+		for j, o := range stmts {
+			if j != i && covers(o, s) && (j < i || !covers(s, o)) {
+				c.add(rules.LintRedundant, at, e, fmt.Sprintf("statement %d of %s already allows everything this one does; remove one", j, where))
+				break
+			}
+		}
+	}
+}
+
+// permissionsManagement tells whether an action pattern names an action of
+// the Permissions management access level.
+func permissionsManagement(cat *catalog.Data, action string) bool {
+	if action == "*" {
+		return true
+	}
+	svc, name, _ := strings.Cut(action, ":")
+	for _, a := range cat.MatchActions(svc, name) {
+		if cat.Services[svc].Actions[a] == catalog.LevelCode("Permissions management") {
+			return true
+		}
+	}
+	return false
+}
+
+// covers tells whether statement o allows everything s allows: both
+// unconditional Allows with plain actions and resources, each of s's
+// actions and resources matched by one of o's.
+func covers(o, s policy.Statement) bool {
+	if o.Effect != policy.Allow || len(o.Conditions) > 0 || len(s.Conditions) > 0 || len(o.NotActions) > 0 || len(s.NotActions) > 0 ||
+		len(o.NotResources) > 0 || len(s.NotResources) > 0 {
+		return false
+	}
+	within := func(patterns, items []string) bool {
+		for _, it := range items {
+			if !slices.ContainsFunc(patterns, func(p string) bool { return catalog.Glob(strings.ToLower(p), strings.ToLower(it)) }) {
+				return false
+			}
+		}
+		return true
+	}
+	return within(o.Actions, s.Actions) && within(o.Resources, s.Resources)
+}
