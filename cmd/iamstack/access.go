@@ -19,6 +19,7 @@ import (
 type accessFlags struct {
 	assembly string
 	format   string
+	classify bool
 }
 
 func newAccessCmd(g *globalFlags) *cobra.Command {
@@ -41,6 +42,9 @@ the known privilege-escalation methods every principal's policies allow.`,
 				return err
 			}
 			defer cleanup()
+			if f.classify {
+				return writeClasses(cmd.OutOrStdout(), dir, f.format)
+			}
 			rep, err := analyze(dir)
 			if err != nil {
 				return err
@@ -53,6 +57,7 @@ the known privilege-escalation methods every principal's policies allow.`,
 	}
 	cmd.Flags().StringVar(&f.assembly, "assembly", "", "cloud assembly directory (default: synthesize the model into a temporary directory)")
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&f.classify, "classify", false, "classify what each role may do by access level and risk, from the IAM catalog")
 	cmd.AddCommand(newAccessDiffCmd())
 	return cmd
 }
@@ -190,4 +195,34 @@ func writeReport(out io.Writer, rep access.Report) error {
 		fmt.Fprintf(out, "\nNot evaluated (no document for these AWS managed policies): %s\n", strings.Join(rep.Unknown, ", "))
 	}
 	return nil
+}
+
+// writeClasses prints what each role of the assembly may do, by access level
+// and risk (access.Classify).
+func writeClasses(out io.Writer, dir, format string) error {
+	inv, err := assembly.Read(dir)
+	if err != nil {
+		return err
+	}
+	var classes []access.Class
+	for _, r := range inv.Roles {
+		classes = append(classes, access.Classify(inv, r))
+	}
+	if format == "json" {
+		return writeJSON(out, classes)
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ROLE\tLIST\tREAD\tWRITE\tPERMISSIONS\tTAGGING\tRISKS (actions)")
+	for _, c := range classes {
+		var risks []string
+		for _, r := range []string{access.RiskPrivilegeEscalation, access.RiskResourceExposure, access.RiskCredentialsExposure,
+			access.RiskDataExfiltration, access.RiskInfrastructureModification} {
+			if n := len(c.Risks[r]); n > 0 {
+				risks = append(risks, fmt.Sprintf("%s %d", r, n))
+			}
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%s\n", c.Principal, c.Levels["List"], c.Levels["Read"], c.Levels["Write"],
+			c.Levels["Permissions management"], c.Levels["Tagging"], strings.Join(risks, ", "))
+	}
+	return w.Flush()
 }

@@ -231,3 +231,30 @@ func TestManagedPoliciesAreExact(t *testing.T) {
 		}
 	}
 }
+
+// What a role may do, by access level and risk, from the IAM catalog.
+func TestClassify(t *testing.T) {
+	inv, _ := goldenReport(t)
+	classes := map[string]access.Class{}
+	for _, r := range inv.Roles {
+		c := access.Classify(inv, r)
+		classes[c.Principal] = c
+	}
+	read, ops, admin := classes["ReadR in dev"], classes["OpsR in dev"], classes["AdminR in dev"]
+	// ReadOnlyAccess is reads and lists, and the handful of actions the
+	// service authorization reference files under Write (such as
+	// s3express:CreateSession, which opens a session to read).
+	if read.Levels["Write"] > 20 || read.Levels["Permissions management"] > 5 || read.Levels["Read"] < 1000 || read.Levels["List"] < 1000 {
+		t.Errorf("ReadR's levels: %v", read.Levels)
+	}
+	if !slices.Contains(read.Risks[access.RiskDataExfiltration], "s3:GetObject") || len(read.Risks[access.RiskPrivilegeEscalation]) != 0 {
+		t.Errorf("ReadR's risks: %v", read.Risks)
+	}
+	if ops.Levels["Write"] == 0 || !slices.Contains(ops.Risks[access.RiskPrivilegeEscalation], "iam:PassRole") ||
+		len(ops.Risks[access.RiskInfrastructureModification]) == 0 {
+		t.Errorf("OpsR's classes: levels %v, %d risks", ops.Levels, len(ops.Risks))
+	}
+	if ops.Levels["Write"] >= admin.Levels["Write"] || admin.Levels["Write"] < 10000 {
+		t.Errorf("OpsR writes %d actions, AdminR %d", ops.Levels["Write"], admin.Levels["Write"])
+	}
+}
