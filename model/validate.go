@@ -758,12 +758,43 @@ func (v *validator) resourcesFitActions(p path, s policy.Statement) {
 		return
 	}
 	for i, r := range s.Resources {
-		parts := strings.SplitN(r, ":", 4)
-		if len(parts) < 4 || parts[0] != "arn" || strings.ContainsAny(parts[2], "*?$") || arnServices[parts[2]] {
+		parts := strings.SplitN(r, ":", 6)
+		if len(parts) < 6 || parts[0] != "arn" || strings.ContainsAny(parts[2], "*?$") {
 			continue
 		}
-		v.at(p.key("resources").index(i), "%q is an ARN of service %q, on which none of the statement's actions (%s) act: the statement can never match it", r, parts[2], strings.Join(s.Actions, ", "))
+		if !arnServices[parts[2]] {
+			v.at(p.key("resources").index(i), "%q is an ARN of service %q, on which none of the statement's actions (%s) act: the statement can never match it", r, parts[2], strings.Join(s.Actions, ", "))
+			continue
+		}
+		// A service whose every ARN leaves the region (or the account)
+		// empty, as IAM's and S3 buckets' do, matches no ARN that sets it.
+		for _, part := range []struct {
+			index int
+			what  string
+		}{{3, "region"}, {4, "account"}} {
+			if value := parts[part.index]; value != "" && !strings.ContainsAny(value, "*?$") && !v.arnField(parts[2], part.index) {
+				v.at(p.key("resources").index(i), "%q names %s %q, but ARNs of %s have none: the statement can never match it", r, part.what, value, parts[2])
+			}
+		}
+		if acct := parts[4]; acct != "" && !strings.ContainsAny(acct, "*?$") && !accountIDPattern.MatchString(acct) && acct != "aws" {
+			v.at(p.key("resources").index(i), "%q: account %q is not a 12-digit account ID", r, acct)
+		}
 	}
+}
+
+// arnField tells whether some ARN format of the service sets the field
+// (3: region, 4: account).
+func (v *validator) arnField(service string, index int) bool {
+	cat := catalog.Get()
+	for _, s := range cat.Services {
+		for _, format := range s.Resources {
+			parts := strings.SplitN(format, ":", 6)
+			if len(parts) == 6 && parts[2] == service && parts[index] != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // managedPolicies checks AWS managed policy names against the catalog.
