@@ -45,7 +45,9 @@ func Model(s Size) []byte {
     enabledIn: [prod]
     statements:
       - {effect: Allow, actions: ["kms:*"], resources: ["*"]}
-    waivers: {AwsSolutions-IAM5: "KMS administrators manage every key of production by design."}
+    waivers:
+      AwsSolutions-IAM5: "KMS administrators manage every key of production by design."
+      IAMSTACK-LINT-PERMISSIONS-ON-ALL: "KMS administrators manage the key policies of every production key by design."
 guardrails:
   regionRestriction: {regions: [eu-west-1, us-east-1]}
   rdsDeletePrevent: {accounts: [prod]}

@@ -15,6 +15,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/gate/check"
+	"github.com/iamstack/iamstack/internal/synthetic"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -309,5 +310,13 @@ func TestLint(t *testing.T) {
 		if v.Rule == "IAMSTACK-LINT-NOTACTION-ALLOW" && v.Waived == "" {
 			t.Errorf("the waiver does not accept %s", v)
 		}
+	}
+}
+
+// The generated large model, which `make bench` checks, passes the lint.
+func TestSyntheticModelPassesTheLint(t *testing.T) {
+	m := parse(string(synthetic.Model(synthetic.Size{Users: 50, Accounts: 5})))
+	if f := check.Failures(check.Lint(m)); len(f) > 0 {
+		t.Errorf("the synthetic model fails the lint: %v", f)
 	}
 }
