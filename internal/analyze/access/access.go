@@ -91,8 +91,9 @@ func Analyze(inv *assembly.Inventory) Report {
 		findings[p.ARN] = fs
 		rep.Findings = append(rep.Findings, fs...)
 	}
+	shapes := newShapes(inv)
 	for _, u := range inv.Users {
-		rep.Entries = append(rep.Entries, userEntries(inv, u, findings)...)
+		rep.Entries = append(rep.Entries, shapes.entries(u, findings)...)
 	}
 	sort.SliceStable(rep.Entries, func(i, j int) bool { return rep.Entries[i].key() < rep.Entries[j].key() })
 	return rep
@@ -212,4 +213,74 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// shapes shares the matrix of users that cannot be told apart: the same
+// account, path, kind, groups, direct and inline policies, boundary and
+// tags, and named by no policy. Their requests differ only in the user's
+// name and ARN, which the policies reach only through ${aws:username}, the
+// session name that equals it, and aws:PrincipalArn patterns over the path:
+// so their entries are the same. A thousand people in a few dozen shapes
+// are evaluated a few dozen times (issue 16).
+type shapes struct {
+	inv      *assembly.Inventory
+	trust    string            // every role's trust policy, to find users named there
+	text     map[string]string // a policy's JSON, by account and name
+	computed map[string][]Entry
+}
+
+func newShapes(inv *assembly.Inventory) *shapes {
+	var b strings.Builder
+	for _, r := range inv.Roles {
+		if r.Trust != nil {
+			b.Write(r.Trust.Document.JSON())
+		}
+	}
+	return &shapes{inv: inv, trust: b.String(), text: map[string]string{}, computed: map[string][]Entry{}}
+}
+
+// key is a user's shape, or "" when a policy names the user: such a user is
+// evaluated alone.
+func (s *shapes) key(u assembly.Principal) string {
+	if strings.Contains(s.trust, u.Name) {
+		return ""
+	}
+	for _, p := range u.Identity {
+		text, ok := s.text[u.Account+"/"+p.Name]
+		if !ok {
+			text = string(p.Document.JSON())
+			s.text[u.Account+"/"+p.Name] = text
+		}
+		if strings.Contains(text, u.Name) {
+			return ""
+		}
+	}
+	tags := make([]string, 0, len(u.Tags))
+	for k, v := range u.Tags {
+		tags = append(tags, k+"="+v)
+	}
+	sort.Strings(tags)
+	return strings.Join([]string{u.Account, u.Path, u.Entity.Kind, strings.Join(u.Groups, ","), strings.Join(u.Direct, ","),
+		strings.Join(u.Inline, ","), u.BoundaryARN, strings.Join(tags, ",")}, "\x00")
+}
+
+func (s *shapes) entries(u assembly.Principal, findings map[string][]Finding) []Entry {
+	k := s.key(u)
+	es, ok := s.computed[k]
+	if k == "" || !ok {
+		es = userEntries(s.inv, u, findings)
+		if k != "" {
+			s.computed[k] = es
+		}
+		return es
+	}
+	out := make([]Entry, len(es))
+	for i, e := range es {
+		e.User, e.UserARN = u.Name, u.ARN
+		if e.Type == "direct" {
+			e.Findings = nonNil(findings[u.ARN])
+		}
+		out[i] = e
+	}
+	return out
 }
