@@ -83,15 +83,30 @@ func Analyze(inv *assembly.Inventory) Report {
 	for id, e := range estates(inv) {
 		searches[id] = newSearch(inv, e)
 	}
+	shapes := newShapes(inv)
+	// A user whose shape (see shapes) has a member with no finding and no
+	// full power has none either: the members differ only in their names,
+	// which no policy names, and each excludes only itself as a target.
+	clean := map[string]bool{}
 	for _, p := range append(append([]assembly.Principal(nil), inv.Roles...), inv.Users...) {
+		k := ""
+		if p.Kind == "user" {
+			k = shapes.key(p)
+		}
+		if k != "" && clean[k] {
+			findings[p.ARN] = nil
+			continue
+		}
 		fs, admin := escalations(searches[p.Account], p)
 		if admin {
 			rep.Admins = append(rep.Admins, display(inv, p))
 		}
+		if k != "" && len(fs) == 0 && !admin {
+			clean[k] = true
+		}
 		findings[p.ARN] = fs
 		rep.Findings = append(rep.Findings, fs...)
 	}
-	shapes := newShapes(inv)
 	for _, u := range inv.Users {
 		rep.Entries = append(rep.Entries, shapes.entries(u, findings)...)
 	}

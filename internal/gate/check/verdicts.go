@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/build/metadata"
@@ -65,28 +68,32 @@ func CfnLint(dir string) (errs, warnings []string, err error) {
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		return nil, nil, fmt.Errorf("cfn-lint is not on PATH: install it with `pip install cfn-lint`")
 	}
-	cmd := exec.Command("cfn-lint", append([]string{"--format", "json", "--"}, files...)...)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	runErr := cmd.Run()
-	if ee, ok := runErr.(*exec.ExitError); runErr != nil && !ok {
-		return nil, nil, fmt.Errorf("cfn-lint: %w", runErr)
-	} else if ok && ee.ExitCode()&^(2|4|8) != 0 {
-		return nil, nil, fmt.Errorf("cfn-lint failed (exit %d): %s", ee.ExitCode(), stderr.String())
-	}
-	var findings []struct {
-		Filename string
-		Level    string
-		Message  string
-		Location struct {
-			Path  []any
-			Start struct{ LineNumber int }
+	// One cfn-lint process per core, each on its share of the templates:
+	// cfn-lint is single-threaded, and a large model has dozens.
+	workers := min(runtime.NumCPU(), len(files))
+	results := make([][]lintFinding, workers)
+	errsOf := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		var share []string
+		for i := w; i < len(files); i += workers {
+			share = append(share, files[i])
 		}
-		Rule struct{ Id string }
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[w], errsOf[w] = runCfnLint(share)
+		}()
 	}
-	if err := json.Unmarshal(out.Bytes(), &findings); err != nil {
-		return nil, nil, fmt.Errorf("cfn-lint's JSON output: %w", err)
+	wg.Wait()
+	if err := errors.Join(errsOf...); err != nil {
+		return nil, nil, err
 	}
+	var findings []lintFinding
+	for _, r := range results {
+		findings = append(findings, r...)
+	}
+	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Filename < findings[j].Filename })
 	entities := map[string]map[string]metadata.Entity{} // template -> logical ID -> entity
 	for _, f := range findings {
 		name := filepath.Base(f.Filename)
@@ -111,6 +118,35 @@ func CfnLint(dir string) (errs, warnings []string, err error) {
 		}
 	}
 	return errs, warnings, nil
+}
+
+type lintFinding struct {
+	Filename string
+	Level    string
+	Message  string
+	Location struct {
+		Path  []any
+		Start struct{ LineNumber int }
+	}
+	Rule struct{ Id string }
+}
+
+// runCfnLint runs one cfn-lint process on some templates.
+func runCfnLint(files []string) ([]lintFinding, error) {
+	cmd := exec.Command("cfn-lint", append([]string{"--format", "json", "--"}, files...)...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	runErr := cmd.Run()
+	if ee, ok := runErr.(*exec.ExitError); runErr != nil && !ok {
+		return nil, fmt.Errorf("cfn-lint: %w", runErr)
+	} else if ok && ee.ExitCode()&^(2|4|8) != 0 {
+		return nil, fmt.Errorf("cfn-lint failed (exit %d): %s", ee.ExitCode(), stderr.String())
+	}
+	var findings []lintFinding
+	if err := json.Unmarshal(out.Bytes(), &findings); err != nil {
+		return nil, fmt.Errorf("cfn-lint's JSON output: %w", err)
+	}
+	return findings, nil
 }
 
 // resourceEntities reads the model entity of every resource of a template.
