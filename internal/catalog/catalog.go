@@ -23,6 +23,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/iamstack/iamstack/internal/build/policy"
 )
 
 //go:embed catalog.json.gz
@@ -132,7 +134,7 @@ func (d *Data) Actions(service string) []string {
 func (d *Data) MatchActions(service, pattern string) []string {
 	var out []string
 	for _, a := range d.Actions(service) {
-		if Glob(strings.ToLower(pattern), strings.ToLower(a)) {
+		if policy.GlobFold(pattern, a) {
 			out = append(out, a)
 		}
 	}
@@ -183,30 +185,4 @@ func (d *Data) ManagedPolicy(name string) bool {
 func (d *Data) ManagedPolicyDocument(name string) (json.RawMessage, bool) {
 	doc, ok := d.ManagedPolicies[name]
 	return doc, ok
-}
-
-// Glob matches s against a pattern with * and ? wildcards.
-func Glob(pattern, s string) bool {
-	px, sx := 0, 0
-	star, match := -1, 0
-	for sx < len(s) {
-		switch {
-		case px < len(pattern) && (pattern[px] == '?' || pattern[px] == s[sx]):
-			px++
-			sx++
-		case px < len(pattern) && pattern[px] == '*':
-			star, match = px, sx
-			px++
-		case star >= 0:
-			px = star + 1
-			match++
-			sx = match
-		default:
-			return false
-		}
-	}
-	for px < len(pattern) && pattern[px] == '*' {
-		px++
-	}
-	return px == len(pattern)
 }

@@ -62,9 +62,8 @@ def resolve(value, account_id, region_name):
     return secret["SecretString"]
 
 
-class IamstackGroup(CloudFormationModel):
-    # moto files every model under the service its module names.
-    __module__ = "iamstack_launcher.iam"
+class Named:
+    """What a named IAM resource answers CloudFormation: Ref is its name."""
 
     def __init__(self, name):
         self.name = name
@@ -72,14 +71,6 @@ class IamstackGroup(CloudFormationModel):
     @property
     def physical_resource_id(self):
         return self.name
-
-    @staticmethod
-    def cloudformation_name_type():
-        return "GroupName"
-
-    @staticmethod
-    def cloudformation_type():
-        return "AWS::IAM::Group"
 
     @classmethod
     def has_cfn_attr(cls, attr):
@@ -90,6 +81,19 @@ class IamstackGroup(CloudFormationModel):
 
     def is_created(self):
         return True
+
+
+class IamstackGroup(Named, CloudFormationModel):
+    # moto files every model under the service its module names.
+    __module__ = "iamstack_launcher.iam"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "GroupName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::Group"
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -126,16 +130,9 @@ class IamstackGroup(CloudFormationModel):
         backend.delete_group(resource_name)
 
 
-class IamstackUser(CloudFormationModel):
+class IamstackUser(Named, CloudFormationModel):
     # moto files every model under the service its module names.
     __module__ = "iamstack_launcher.iam"
-
-    def __init__(self, name):
-        self.name = name
-
-    @property
-    def physical_resource_id(self):
-        return self.name
 
     @staticmethod
     def cloudformation_name_type():
@@ -144,16 +141,6 @@ class IamstackUser(CloudFormationModel):
     @staticmethod
     def cloudformation_type():
         return "AWS::IAM::User"
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name):
-        raise NotImplementedError(attribute_name)
-
-    def is_created(self):
-        return True
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):

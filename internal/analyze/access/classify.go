@@ -151,7 +151,7 @@ func expand(cat *catalog.Data, s policy.Statement) func(func(string) bool) {
 		for _, svc := range cat.ServiceNames() {
 			for _, a := range cat.Actions(svc) {
 				full := svc + ":" + a
-				if slices.ContainsFunc(s.NotActions, func(p string) bool { return catalog.Glob(strings.ToLower(p), strings.ToLower(full)) }) {
+				if slices.ContainsFunc(s.NotActions, func(p string) bool { return policy.GlobFold(p, full) }) {
 					continue
 				}
 				if !yield(full) {

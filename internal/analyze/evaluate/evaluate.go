@@ -263,37 +263,8 @@ func arnMatch(pattern, value string) bool {
 	return true
 }
 
-// glob matches s against a pattern where * matches any run of characters and
-// ? any single character.
-func glob(pattern, s string) bool { return globWith(pattern, s, false) }
-
-// globFold is glob ignoring ASCII case, as IAM compares action names.
-func globFold(pattern, s string) bool { return globWith(pattern, s, true) }
-
-func globWith(pattern, s string, fold bool) bool {
-	px, sx := 0, 0
-	star, mark := -1, 0
-	for sx < len(s) {
-		switch {
-		case px < len(pattern) && (pattern[px] == '?' || pattern[px] == s[sx] || fold && lower(pattern[px]) == lower(s[sx])):
-			px++
-			sx++
-		case px < len(pattern) && pattern[px] == '*':
-			star, mark = px, sx
-			px++
-		case star >= 0:
-			px = star + 1
-			mark++
-			sx = mark
-		default:
-			return false
-		}
-	}
-	for px < len(pattern) && pattern[px] == '*' {
-		px++
-	}
-	return px == len(pattern)
-}
+func glob(pattern, s string) bool     { return policy.Glob(pattern, s) }
+func globFold(pattern, s string) bool { return policy.GlobFold(pattern, s) }
 
 // Narrow keeps only the statements whose Action or NotAction can match the
 // action: the rest can never take part in a decision about it. Evaluating
@@ -318,13 +289,6 @@ func Narrow(ps Policies, action string) Policies {
 		}
 	}
 	return n
-}
-
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // MayAllow tells whether an identity Allow statement matches the action and

@@ -103,7 +103,7 @@ func covers(o, s policy.Statement) bool {
 	}
 	within := func(patterns, items []string) bool {
 		for _, it := range items {
-			if !slices.ContainsFunc(patterns, func(p string) bool { return catalog.Glob(strings.ToLower(p), strings.ToLower(it)) }) {
+			if !slices.ContainsFunc(patterns, func(p string) bool { return policy.GlobFold(p, it) }) {
 				return false
 			}
 		}
