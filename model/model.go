@@ -99,6 +99,18 @@ type Role struct {
 	DisabledIn []string `yaml:"disabledIn"`
 	// Waivers accept findings of check rules for this role: rule ID -> reason.
 	Waivers Waivers `yaml:"waivers"`
+	// MFAMaxAge bounds, for this role, how old a person's MFA session may
+	// be (default: the model's mfaMaxAge; at most that).
+	MFAMaxAge Duration `yaml:"mfaMaxAge"`
+	// MaxSessionIn overrides maxSession in some accounts or account types.
+	MaxSessionIn map[string]Duration `yaml:"maxSessionIn"`
+	// SessionTags lets callers pass session tags (sts:TagSession), as
+	// aws-vault with session_tags and GitHub's configure-aws-credentials do.
+	SessionTags bool `yaml:"sessionTags"`
+	// SourceIdentity lets callers set a source identity (sts:SetSourceIdentity),
+	// which must be their user name: CloudTrail then names the person
+	// through every role chained from this one.
+	SourceIdentity bool `yaml:"sourceIdentity"`
 }
 
 // Waivers map a check rule ID (IAMSTACK-ESCALATION, AwsSolutions-IAM5, ...)

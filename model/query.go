@@ -141,3 +141,26 @@ func (m *Model) Problemf(segments []string, format string, args ...any) Problem 
 	p := path(segments)
 	return Problem{File: m.file, Line: lineOf(m.resolved.lines, p), Path: p.String(), Msg: fmt.Sprintf(format, args...)}
 }
+
+// RoleMFAMaxAgeSeconds is how old, in seconds, a person's MFA session may be
+// to assume a role: the role's own bound, else the model's.
+func (m *Model) RoleMFAMaxAgeSeconds(role string) int {
+	if r := m.resolved.roles[role]; r.MFAMaxAge.Duration > 0 {
+		return r.MFAMaxAge.Seconds()
+	}
+	return m.MFAMaxAgeSeconds()
+}
+
+// RoleMaxSessionSeconds is a role's maximum session in an account: its
+// maxSessionIn entry for the account's name, else for its type, else its
+// maxSession.
+func (m *Model) RoleMaxSessionSeconds(role, account string) int {
+	r := m.resolved.roles[role]
+	a := m.resolved.accounts[account]
+	for _, k := range []string{a.Name, a.Type} {
+		if d, ok := r.MaxSessionIn[k]; ok {
+			return d.Seconds()
+		}
+	}
+	return r.MaxSession.Seconds()
+}

@@ -310,6 +310,18 @@ func (v *validator) roles() {
 		if d := r.MaxSession.Duration; d < minMaxSession || d > maxMaxSession || d%time.Second != 0 {
 			v.at(p.key("maxSession"), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
 		}
+		for _, target := range slices.Sorted(maps.Keys(r.MaxSessionIn)) {
+			d := r.MaxSessionIn[target].Duration
+			if d < minMaxSession || d > maxMaxSession || d%time.Second != 0 {
+				v.at(p.key("maxSessionIn").key(target), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
+			}
+			if _, named := v.res.accounts[target]; !named && !slices.Contains(v.typeNames(), target) {
+				v.at(p.key("maxSessionIn").key(target), "no account or account type is called %q%s", target, suggest(target, v.targetNames()))
+			}
+		}
+		if d := r.MFAMaxAge.Duration; d != 0 && (d < minMFAMaxAge || d > m.MFAMaxAge.Duration || d%time.Second != 0) {
+			v.at(p.key("mfaMaxAge"), "mfaMaxAge %s must be whole seconds between %s and the model's mfaMaxAge %s: people are admitted by both their group and the role's trust, and the group bounds the age by the model's", d, minMFAMaxAge, m.MFAMaxAge.Duration)
+		}
 		for i, svc := range r.Services {
 			if _, ok := catalog.Get().Services[svc]; !ok {
 				v.at(p.key("services").index(i), "%q is not an IAM service prefix%s", svc, suggest(svc, catalog.Get().ServiceNames()))

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
@@ -244,6 +245,78 @@ func TestOpsRIsContained(t *testing.T) {
 		theirs := answers[i].Result == "Allowed"
 		if ours != wantAllow[i] || theirs != wantAllow[i] {
 			t.Errorf("%s: want allowed=%v; iamstack allowed=%v, independent simulator %s", c.what, wantAllow[i], ours, answers[i].Result)
+		}
+	}
+}
+
+// Per-role settings as real setups write them: an emergency role that wants
+// a fresher MFA session, a shorter session in prod, session tags and a
+// source identity that must be the person's own name. Both sides of the
+// grant enforce them, and both evaluators agree.
+func TestPerRoleSettings(t *testing.T) {
+	yaml := strings.Replace(string(iamstack.Example()), "  AdminR:\n    description: Full power, for emergencies only.\n    maxSession: 1h\n",
+		"  AdminR:\n    description: Full power, for emergencies only.\n    maxSession: 1h\n    mfaMaxAge: 1h\n", 1)
+	yaml = strings.Replace(yaml, "  ReadR:\n    description: Read-only access to everything.\n    maxSession: 8h\n",
+		"  ReadR:\n    description: Read-only access to everything.\n    maxSession: 8h\n    maxSessionIn: {prod: 2h}\n    sessionTags: true\n    sourceIdentity: true\n", 1)
+	if !strings.Contains(yaml, "mfaMaxAge: 1h") || !strings.Contains(yaml, "sourceIdentity: true") {
+		t.Fatal("the example's roles changed: update this test")
+	}
+	_, inv, err := synthesize("settings.yaml", []byte(yaml), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alice assembly.Principal
+	for _, u := range inv.Users {
+		if u.Name == "alice.martin" {
+			alice = u
+		}
+	}
+	role := func(name, account string) assembly.Principal {
+		for _, r := range inv.Roles {
+			if r.Name == name && r.Account == account {
+				return r
+			}
+		}
+		t.Fatalf("no %s in %s", name, account)
+		return assembly.Principal{}
+	}
+	if got := role("infra-ReadR", "333333333333").MaxSessionSeconds; got != 7200 {
+		t.Errorf("ReadR's maximum session in prod: %d s", got)
+	}
+	if got := role("infra-ReadR", "222222222222").MaxSessionSeconds; got != 28800 {
+		t.Errorf("ReadR's maximum session in dev: %d s", got)
+	}
+	type probe struct {
+		what, action, role, account string
+		ctx                         map[string]string
+		allow                       bool
+	}
+	var cases []case_
+	var want []bool
+	for _, p := range []probe{
+		{"AdminR with a 30-minute-old MFA session", "sts:AssumeRole", "infra-AdminR", "222222222222", map[string]string{"aws:MultiFactorAuthAge": "1800"}, true},
+		{"AdminR with a 2-hour-old MFA session", "sts:AssumeRole", "infra-AdminR", "222222222222", map[string]string{"aws:MultiFactorAuthAge": "7200"}, false},
+		{"ReadR with a 2-hour-old MFA session", "sts:AssumeRole", "infra-ReadR", "222222222222", map[string]string{"aws:MultiFactorAuthAge": "7200"}, true},
+		{"session tags for ReadR", "sts:TagSession", "infra-ReadR", "222222222222", map[string]string{"aws:TagKeys": "team"}, true},
+		{"session tags for AdminR, which takes none", "sts:TagSession", "infra-AdminR", "222222222222", map[string]string{"aws:TagKeys": "team"}, false},
+		{"her own name as source identity", "sts:SetSourceIdentity", "infra-ReadR", "222222222222", map[string]string{"sts:SourceIdentity": "alice.martin"}, true},
+		{"someone else's name as source identity", "sts:SetSourceIdentity", "infra-ReadR", "222222222222", map[string]string{"sts:SourceIdentity": "bob.nguyen"}, false},
+		{"a source identity for AdminR, which takes none", "sts:SetSourceIdentity", "infra-AdminR", "222222222222", map[string]string{"sts:SourceIdentity": "alice.martin"}, false},
+	} {
+		r := role(p.role, p.account)
+		req, ps := access.AssumeRole(alice, r, true)
+		req.Action = p.action
+		for k, v := range p.ctx {
+			req.Context[k] = []string{v}
+		}
+		cases = append(cases, case_{p.what, req, ps})
+		want = append(want, p.allow)
+	}
+	answers := askOracle(t, cases)
+	for i, c := range cases {
+		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
+		if ours != want[i] || (answers[i].Result == "Allowed") != want[i] {
+			t.Errorf("%s: want allowed=%v; iamstack %v, the independent simulator %s %s", c.what, want[i], ours, answers[i].Result, answers[i].Detail)
 		}
 	}
 }

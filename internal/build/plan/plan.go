@@ -313,10 +313,10 @@ func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 	for _, name := range b.m.AccountNames() {
 		a, _ := b.m.Account(name)
 		for _, role := range b.m.EnabledRoles(name) {
-			targets = append(targets, policy.RoleTarget{Account: a.ID, Role: role})
+			targets = append(targets, policy.RoleTarget{Account: a.ID, Role: role, Options: b.trustOptions(role)})
 		}
 	}
-	guards := policy.AssumeRoleGuards(b.m.MFAMaxAgeSeconds())
+	guards := policy.AssumeRoleGuards(b.m.MFAMaxAgeSeconds(), slices.ContainsFunc(targets, func(t policy.RoleTarget) bool { return t.Options.SourceIdentity }))
 	var groups []assumeGroup
 	for len(targets) > 0 || len(groups) == 0 {
 		n := len(groups) + 1
@@ -468,7 +468,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	refs = append(refs, ownRefs...)
 	refs = append(refs, guardrails...)
 
-	trust := []Statement{policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, a.ID, name, b.m.MFAMaxAgeSeconds())}
+	trust := policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, a.ID, name, b.m.RoleMFAMaxAgeSeconds(name), b.trustOptions(name))
 	var machines []string
 	var deps []string
 	for _, ci := range b.m.CICDUsersIn(a.Name) {
@@ -481,7 +481,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		trust = append(trust, policy.MachineTrust(machines))
 	}
 	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
-		Trust: policy.NewDocument(trust...), MaxSessionSeconds: r.MaxSession.Seconds(),
+		Trust: policy.NewDocument(trust...), MaxSessionSeconds: b.m.RoleMaxSessionSeconds(name, a.Name),
 		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp, Entity: entity}
 	if n := role.Trust.Size(); n > policy.TrustPolicyMaxSize {
 		b.problem(where, "the trust policy of %s in account %s is %d characters; IAM allows %d. Fewer CI/CD users may assume it", role.Name, a.Name, n, policy.TrustPolicyMaxSize)
@@ -523,6 +523,12 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	st.Groups = append(st.Groups, g)
 	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.UserPath(),
 		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}, Entity: entity})
+}
+
+// trustOptions are what people may pass along when they assume a role.
+func (b *builder) trustOptions(role string) policy.TrustOptions {
+	r, _ := b.m.Role(role)
+	return policy.TrustOptions{SessionTags: r.SessionTags, SourceIdentity: r.SourceIdentity}
 }
 
 // cdk-nag rules iamstack's templates meet by design.

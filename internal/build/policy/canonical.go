@@ -9,15 +9,18 @@ import (
 
 // Condition keys and operators the canonical policies use.
 const (
-	keyMFAPresent  = "aws:MultiFactorAuthPresent"
-	keyMFAAge      = "aws:MultiFactorAuthAge"
-	keySessionName = "sts:RoleSessionName"
-	keyPrincipal   = "aws:PrincipalArn"
-	keyBoundary    = "iam:PermissionsBoundary"
-	keyRegion      = "aws:RequestedRegion"
-	keyStackRole   = "cloudformation:RoleArn"
-	selfUserName   = "${aws:username}"
-	assumeRole     = "sts:AssumeRole"
+	keyMFAPresent     = "aws:MultiFactorAuthPresent"
+	keyMFAAge         = "aws:MultiFactorAuthAge"
+	keySessionName    = "sts:RoleSessionName"
+	keyPrincipal      = "aws:PrincipalArn"
+	keyBoundary       = "iam:PermissionsBoundary"
+	keyRegion         = "aws:RequestedRegion"
+	keyStackRole      = "cloudformation:RoleArn"
+	selfUserName      = "${aws:username}"
+	assumeRole        = "sts:AssumeRole"
+	tagSession        = "sts:TagSession"
+	setSourceIdentity = "sts:SetSourceIdentity"
+	keySourceIdentity = "sts:SourceIdentity"
 )
 
 // MFARequired is the condition every human path carries: an MFA-backed
@@ -97,17 +100,39 @@ func ManageOwnUser(s names.Scheme, account string, opts ManageOwnUserOptions) Do
 	)
 }
 
+// TrustOptions are what people may pass along when they assume a role.
+type TrustOptions struct {
+	// SessionTags allows sts:TagSession: aws-vault's session_tags and
+	// GitHub's configure-aws-credentials pass tags.
+	SessionTags bool
+	// SourceIdentity allows sts:SetSourceIdentity, only with the caller's
+	// user name as source identity: CloudTrail then names the person
+	// through every role chained from this one.
+	SourceIdentity bool
+}
+
+// actions are the STS actions a grant and a trust with these options allow.
+func (o TrustOptions) actions() []string {
+	out := []string{assumeRole}
+	if o.SessionTags {
+		out = append(out, tagSession)
+	}
+	return out
+}
+
 // RoleTarget is one role in one account that a grant can name.
 type RoleTarget struct {
 	Account string // account ID
 	Role    string // short name: "AdminR"
+	Options TrustOptions
 }
 
 // AssumeRoleGuards are the denies of AssumeRoleG: no role without an MFA
 // session younger than maxAge, and no session named other than the caller's
-// user name, so CloudTrail names the person.
-func AssumeRoleGuards(maxAge int) []Statement {
-	return []Statement{
+// user name, so CloudTrail names the person; with sourceIdentity (some role
+// accepts one), no source identity other than the caller's user name.
+func AssumeRoleGuards(maxAge int, sourceIdentity bool) []Statement {
+	out := []Statement{
 		{Sid: "DenyAssumeRoleWithoutMFA", Effect: Deny, Actions: []string{assumeRole}, Resources: []string{"*"},
 			Conditions: Conditions{"BoolIfExists": {keyMFAPresent: {"false"}}}},
 		{Sid: "DenyAssumeRoleWithOldMFA", Effect: Deny, Actions: []string{assumeRole}, Resources: []string{"*"},
@@ -115,14 +140,24 @@ func AssumeRoleGuards(maxAge int) []Statement {
 		{Sid: "DenyAssumeRoleWithForeignSessionName", Effect: Deny, Actions: []string{assumeRole}, Resources: []string{"*"},
 			Conditions: Conditions{"StringNotEquals": {keySessionName: {selfUserName}}}},
 	}
+	if sourceIdentity {
+		out = append(out, Statement{Sid: "DenyForeignSourceIdentity", Effect: Deny, Actions: []string{setSourceIdentity}, Resources: []string{"*"},
+			Conditions: Conditions{"StringNotEquals": {keySourceIdentity: {selfUserName}}}})
+	}
+	return out
 }
 
 // AssumeRoleGrant lets a user assume one role in one account exactly when
-// their grant tag for that account lists the role.
+// their grant tag for that account lists the role, with what the role's
+// trust options let them pass along.
 func AssumeRoleGrant(s names.Scheme, t RoleTarget) Statement {
+	actions := t.Options.actions()
+	if t.Options.SourceIdentity {
+		actions = append(actions, setSourceIdentity)
+	}
 	return Statement{
 		Effect:    Allow,
-		Actions:   []string{assumeRole},
+		Actions:   actions,
 		Resources: []string{s.RoleARN(t.Account, t.Role)},
 		Conditions: Conditions{"StringLike": {
 			"aws:PrincipalTag/" + s.GrantTagKey(t.Account): {names.GrantTagPattern(t.Role)},
@@ -137,20 +172,43 @@ func Power(maxAge int) Document {
 		Actions: []string{"iam:*"}, Resources: []string{"*"}, Conditions: MFARequired(maxAge)})
 }
 
-// HumanTrust is the trust statement of a role for people: principals of the
-// user-only account only, only iamstack's users there, only with a recent MFA
-// session, only under their own user name as session name, and only users
-// whose grant tag for this account lists the role.
-func HumanTrust(s names.Scheme, userAccount, roleAccount, role string, maxAge int) Statement {
-	c := MFARequired(maxAge)
-	c["StringEquals"] = map[string][]string{keySessionName: {selfUserName}}
-	c["StringLike"] = map[string][]string{
-		"aws:PrincipalTag/" + s.GrantTagKey(roleAccount): {names.GrantTagPattern(role)},
+// HumanTrust are the trust statements of a role for people: principals of
+// the user-only account only, only iamstack's users there, only with an MFA
+// session younger than maxAge, only under their own user name as session
+// name, and only users whose grant tag for this account lists the role.
+// With opts, they may pass session tags, and set their user name, and
+// nothing else, as source identity.
+func HumanTrust(s names.Scheme, userAccount, roleAccount, role string, maxAge int, opts TrustOptions) []Statement {
+	conditions := func() Conditions {
+		c := MFARequired(maxAge)
+		c["StringEquals"] = map[string][]string{keySessionName: {selfUserName}}
+		c["StringLike"] = map[string][]string{
+			"aws:PrincipalTag/" + s.GrantTagKey(roleAccount): {names.GrantTagPattern(role)},
+		}
+		c["ArnLike"] = map[string][]string{keyPrincipal: {s.UserARNPattern(userAccount)}}
+		return c
 	}
-	c["ArnLike"] = map[string][]string{keyPrincipal: {s.UserARNPattern(userAccount)}}
-	return Statement{Sid: "HumansWithMFA", Effect: Allow,
+	out := []Statement{{Sid: "HumansWithMFA", Effect: Allow,
 		Principal: Principal{"AWS": {s.AccountRootARN(userAccount)}},
-		Actions:   []string{assumeRole}, Conditions: c}
+		Actions:   []string{assumeRole}, Conditions: conditions()}}
+	// sts:RoleSessionName is a key of AssumeRole, which the service
+	// authorization reference does not give TagSession or SetSourceIdentity:
+	// their statements hold the rest of the conditions.
+	if opts.SessionTags {
+		c := conditions()
+		delete(c, "StringEquals")
+		out = append(out, Statement{Sid: "HumansTagTheirSessions", Effect: Allow,
+			Principal: Principal{"AWS": {s.AccountRootARN(userAccount)}},
+			Actions:   []string{tagSession}, Conditions: c})
+	}
+	if opts.SourceIdentity {
+		c := conditions()
+		c["StringEquals"] = map[string][]string{keySourceIdentity: {selfUserName}}
+		out = append(out, Statement{Sid: "HumansNameThemselves", Effect: Allow,
+			Principal: Principal{"AWS": {s.AccountRootARN(userAccount)}},
+			Actions:   []string{setSourceIdentity}, Conditions: c})
+	}
+	return out
 }
 
 // MachineTrust is the trust statement of a role for the CI/CD users of its

@@ -25,10 +25,14 @@ func TestCanonicalPoliciesGolden(t *testing.T) {
 		"manage-own-user":             policy.ManageOwnUser(scheme, "111111111111", policy.ManageOwnUserOptions{}),
 		"manage-own-user-first-login": policy.ManageOwnUser(scheme, "111111111111", policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: true}),
 		"power":                       policy.Power(43200),
-		"human-trust":                 policy.NewDocument(policy.HumanTrust(scheme, "111111111111", "222222222222", "OpsR", 43200)),
+		"human-trust":                 policy.NewDocument(policy.HumanTrust(scheme, "111111111111", "222222222222", "OpsR", 43200, policy.TrustOptions{})...),
+		"human-trust-tags-source-identity": policy.NewDocument(policy.HumanTrust(scheme, "111111111111", "222222222222", "OpsR", 3600,
+			policy.TrustOptions{SessionTags: true, SourceIdentity: true})...),
+		"assume-role-guards-source-identity": policy.NewDocument(append(policy.AssumeRoleGuards(43200, true), policy.AssumeRoleGrant(scheme,
+			policy.RoleTarget{Account: "222222222222", Role: "ReadR", Options: policy.TrustOptions{SessionTags: true, SourceIdentity: true}}))...),
 		"ops-boundary": policy.OpsBoundary(scheme, "222222222222", []string{"cloudformation", "ec2", "iam", "organizations", "s3"},
 			[]policy.Statement{policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()}),
-		"assume-role-guards-and-one-grant": policy.NewDocument(append(policy.AssumeRoleGuards(43200), policy.AssumeRoleGrant(scheme, policy.RoleTarget{Account: "222222222222", Role: "ReadR"}))...),
+		"assume-role-guards-and-one-grant": policy.NewDocument(append(policy.AssumeRoleGuards(43200, false), policy.AssumeRoleGrant(scheme, policy.RoleTarget{Account: "222222222222", Role: "ReadR"}))...),
 		"guardrails-region-rds":            policy.NewDocument(policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()),
 	}
 	for name, doc := range docs {
@@ -91,11 +95,18 @@ func TestManageOwnUserCannotRaiseAccess(t *testing.T) {
 }
 
 func TestTrustFitsWhateverTheNumberOfUsers(t *testing.T) {
-	// The trust statement names the account, not users: its size is fixed.
+	// The trust statements name the account, not users: their size is fixed,
+	// and leaves room for the CI/CD users a role may also trust (the plan
+	// refuses a trust over IAM's quota, with the field to change).
 	long := names.Scheme{Partition: "aws-us-gov", Prefix: strings.Repeat("p", 20)}
-	doc := policy.NewDocument(policy.HumanTrust(long, "111111111111", "222222222222", strings.Repeat("R", 43), 129600))
-	if n := doc.Size(); n > policy.TrustPolicyMaxSize/2 {
-		t.Errorf("human trust with the longest names is %d characters; keep it well under %d", n, policy.TrustPolicyMaxSize)
+	for opts, limit := range map[policy.TrustOptions]int{
+		{}: policy.TrustPolicyMaxSize / 2,
+		{SessionTags: true, SourceIdentity: true}: policy.TrustPolicyMaxSize * 4 / 5,
+	} {
+		doc := policy.NewDocument(policy.HumanTrust(long, "111111111111", "222222222222", strings.Repeat("R", 43), 129600, opts)...)
+		if n := doc.Size(); n > limit {
+			t.Errorf("human trust with the longest names and options %+v is %d characters; keep it under %d of IAM's %d", opts, n, limit, policy.TrustPolicyMaxSize)
+		}
 	}
 }
 
