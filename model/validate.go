@@ -332,7 +332,7 @@ func (v *validator) roles() {
 		v.res.roles[name] = r
 		v.res.enabled[name] = v.enabledIn(p, r)
 		if len(v.res.enabled[name]) == 0 && !isBuiltin(name) {
-			v.at(p, "custom role %q is enabled in no account that can hold it (roles live in every account but the user-only one); fix enabledIn/disabledIn or remove the role", name)
+			v.at(p, "custom role %q is enabled in no account; fix enabledIn/disabledIn or remove the role", name)
 		}
 	}
 	v.caseInsensitive(path{"roles"}, "role", slices.Sorted(maps.Keys(m.Roles)), "role names become IAM role names")
@@ -352,29 +352,23 @@ func (v *validator) caseInsensitive(p path, kind string, names []string, why str
 	}
 }
 
+// enabledIn resolves where a role exists: every account but the user-only
+// one by default and for "all"; the user-only account only when enabledIn
+// names it (by its name or its type), as hub accounts hold roles too.
 func (v *validator) enabledIn(p path, r Role) map[string]bool {
 	on := map[string]bool{}
-	if len(r.EnabledIn) == 0 {
-		for _, a := range v.m.Accounts {
-			on[a.Name] = true
-		}
-	} else {
-		for _, name := range v.resolve(p.key("enabledIn"), r.EnabledIn) {
-			on[name] = true
-		}
+	targets := r.EnabledIn
+	if len(targets) == 0 {
+		targets = []string{allTargets}
 	}
-	for i, t := range r.EnabledIn {
-		if t == UserOnly || v.res.accounts[t].Type == UserOnly {
-			v.at(p.key("enabledIn").index(i), "roles are not created in the user-only account %q: it holds the human users. Remove %q from enabledIn", v.res.userOnly.Name, t)
-		}
+	for _, name := range v.resolve(p.key("enabledIn"), targets) {
+		on[name] = true
+	}
+	if !slices.ContainsFunc(r.EnabledIn, func(t string) bool { return t == UserOnly || t == v.res.userOnly.Name }) {
+		delete(on, v.res.userOnly.Name)
 	}
 	for _, name := range v.resolve(p.key("disabledIn"), r.DisabledIn) {
 		delete(on, name)
-	}
-	for name := range on {
-		if v.res.accounts[name].Type == UserOnly {
-			delete(on, name) // the user-only account holds users, never roles
-		}
 	}
 	return on
 }
@@ -476,8 +470,8 @@ func (v *validator) grants(p path, g Grants) (out []Grant, skips []Skip) {
 		for i, t := range g[role] {
 			a, named := v.res.accounts[t]
 			switch {
-			case named && a.Type == UserOnly:
-				v.at(rp.index(i), "roles are not created in the user-only account %q, so %s cannot be granted there", t, role)
+			case named && a.Type == UserOnly && !enabled[t]:
+				v.at(rp.index(i), "role %s is not created in the user-only account %q unless its enabledIn names it (roles.%s.enabledIn: [%s, ...])", role, t, role, t)
 			case named && !enabled[t]:
 				v.at(rp.index(i), "role %s is switched off in account %q (roles.%s enabledIn/disabledIn), so this grant would do nothing; remove it or enable the role there", role, t, role)
 			}

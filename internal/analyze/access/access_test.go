@@ -64,6 +64,7 @@ func TestMain(m *testing.M) {
 		for seed := uint64(1); len(fixtures) < 2+randomModels && seed < 200; seed++ {
 			add(fmt.Sprintf("random-%d", seed), synthetic.Random(seed))
 		}
+		add("hub-roles", hubRoles())
 		return m.Run()
 	}()
 	os.Exit(code)
@@ -233,5 +234,55 @@ standingResources:
 		if strings.HasPrefix(f, "OpsR in prod") {
 			t.Errorf("OpsR may not touch a stack under its service role: %s", f)
 		}
+	}
+}
+
+// hubRoles is the example with roles in the user-only account, as hub
+// accounts hold them: AdminR there too, and an auditor role only there.
+func hubRoles() []byte {
+	y := string(iamstack.Example())
+	for _, r := range [][2]string{
+		{"  AdminR:\n    description: Full power, for emergencies only.\n", "  AdminR:\n    description: Full power, for emergencies only.\n    enabledIn: [all, identity]\n"},
+		{"  BillingR:\n", "  AuditR:\n    description: Security audits of the hub.\n    managedPolicies: [SecurityAudit]\n    enabledIn: [identity]\n    waivers: {AwsSolutions-IAM4: \"SecurityAudit is AWS's maintained audit policy, kept current by AWS.\"}\n  BillingR:\n"},
+		{"      OpsR: [dev, prod]\n      ReadR: [all]\n", "      OpsR: [dev, prod]\n      ReadR: [all]\n      AuditR: [identity]\n"},
+		{"    grants:\n      AdminR: [dev, prod]\n", "    grants:\n      AdminR: [dev, prod, identity]\n"},
+	} {
+		if !strings.Contains(y, r[0]) {
+			panic("the example changed: update hubRoles")
+		}
+		y = strings.Replace(y, r[0], r[1], 1)
+	}
+	return []byte(y)
+}
+
+// People assume roles in the user-only account with the same MFA, session
+// name and exactness as anywhere (the property test checks the rest).
+func TestHubRoles(t *testing.T) {
+	var hub *fixture
+	for _, f := range fixtures {
+		if f.name == "hub-roles" {
+			hub = f
+		}
+	}
+	if hub == nil {
+		t.Fatal("no hub-roles fixture")
+	}
+	var got []string
+	for _, e := range hub.rep.Entries {
+		if e.Type == "assume-role" && e.Account == "identity" {
+			got = append(got, fmt.Sprintf("%s %s mfa=%v", e.User, e.Role, e.MFA))
+		}
+	}
+	want := []string{"alice.martin AdminR mfa=true", "alice.martin AuditR mfa=true", "bob.nguyen AuditR mfa=true"}
+	if !slices.Equal(got, want) {
+		t.Errorf("roles assumed in the user-only account: %v, want %v", got, want)
+	}
+	for _, f := range hub.rep.Findings {
+		if f.ByDesign == "" {
+			t.Errorf("open finding: %s", f)
+		}
+	}
+	if !slices.Equal(hub.rep.Admins, []string{"AdminR in dev", "AdminR in identity", "AdminR in prod"}) {
+		t.Errorf("admins %v", hub.rep.Admins)
 	}
 }

@@ -247,6 +247,7 @@ func (b *builder) userOnlyStacks() []Stack {
 	for _, name := range b.m.CICDUsersIn(a.Name) {
 		b.cicdUser(&shards[0], name)
 	}
+	b.roles(&shards[0], a)
 	return shards
 }
 
@@ -416,17 +417,26 @@ func (b *builder) memberStack(a model.Account) Stack {
 	for _, name := range b.m.CICDUsersIn(a.Name) {
 		b.cicdUser(&st, name)
 	}
-	roles := b.m.EnabledRoles(a.Name)
-	if len(roles) > 0 {
-		guard := b.policies(&st, shared(a, names.GuardrailsPolicy), names.GuardrailsPolicy, "Denies attached to every role of this account.", b.m.GuardrailStatements(a.Name), []string{"guardrails"})
-		for _, role := range roles {
-			b.role(&st, a, role, guard)
-		}
-	}
+	b.roles(&st, a)
 	if st.ResourceCount() == 0 {
 		b.problem(b.m.AccountPath(a.Name), "account %s would get an empty stack, which CloudFormation rejects: every role is switched off there and no CI/CD user lives there. Enable a role or remove the account", a.Name)
 	}
 	return st
+}
+
+// roles adds the roles enabled in an account, with the account's
+// guardrails, to its main stack: a member account's, or the user-only
+// account's when the model puts roles there (hub accounts hold roles too).
+func (b *builder) roles(st *Stack, a model.Account) {
+	roles := b.m.EnabledRoles(a.Name)
+	if len(roles) == 0 {
+		return
+	}
+	guard := b.policies(st, shared(a, names.GuardrailsPolicy), names.GuardrailsPolicy, "Denies attached to every role of this account.",
+		b.m.GuardrailStatements(a.Name), []string{"guardrails"})
+	for _, role := range roles {
+		b.role(st, a, role, guard)
+	}
 }
 
 func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref) {
