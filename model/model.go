@@ -188,6 +188,10 @@ type CICDUser struct {
 	Account string `yaml:"account"`
 	// Roles are roles of its own account it may assume.
 	Roles []string `yaml:"roles"`
+	// Assume grants it roles in other accounts, by account, type or all, as
+	// a person's grants do: a central machine user. The roles' trust names
+	// it exactly, without MFA (it signs with access keys).
+	Assume Grants `yaml:"assume"`
 	// Statements are its own least-privilege policy.
 	Statements []policy.Statement `yaml:"statements"`
 	// Waivers accept findings of check rules for this CI/CD user.

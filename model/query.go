@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/iamstack/iamstack/internal/build/names"
 	"github.com/iamstack/iamstack/internal/build/policy"
@@ -163,4 +164,12 @@ func (m *Model) RoleMaxSessionSeconds(role, account string) int {
 		}
 	}
 	return r.MaxSession.Seconds()
+}
+
+// CICDAssumeGrants lists the roles of other accounts a CI/CD user may
+// assume, sorted by account and role.
+func (m *Model) CICDAssumeGrants(user string) []Grant {
+	out := slices.Clone(m.resolved.assume[user])
+	slices.SortFunc(out, func(a, b Grant) int { return strings.Compare(a.Account+"/"+a.Role, b.Account+"/"+b.Role) })
+	return out
 }

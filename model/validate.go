@@ -65,6 +65,7 @@ type resolution struct {
 	enabled  map[string]map[string]bool
 	grants   map[string][]Grant
 	skips    map[string][]Skip
+	assume   map[string][]Grant // CI/CD users' grants in other accounts
 	envs     map[string][]string
 	lines    map[string]int
 }
@@ -77,7 +78,7 @@ type validator struct {
 
 func (v *validator) run() {
 	v.res = resolution{accounts: map[string]Account{}, roles: map[string]Role{},
-		enabled: map[string]map[string]bool{}, grants: map[string][]Grant{},
+		enabled: map[string]map[string]bool{}, grants: map[string][]Grant{}, assume: map[string][]Grant{},
 		skips: map[string][]Skip{}, envs: map[string][]string{}, lines: v.lines}
 	v.header()
 	v.accounts()
@@ -590,8 +591,16 @@ func (v *validator) cicdUsers() {
 				v.at(p, "CI/CD users %q and %q of account %q differ only in case; IAM user names are unique regardless of case", other, name, c.Account)
 			}
 		}
-		if len(c.Roles) == 0 && len(c.Statements) == 0 {
-			v.at(p, "CI/CD user %q can do nothing; give it roles of account %q or statements", name, c.Account)
+		if len(c.Roles) == 0 && len(c.Statements) == 0 && len(c.Assume) == 0 {
+			v.at(p, "CI/CD user %q can do nothing; give it roles of account %q, roles of other accounts (assume) or statements", name, c.Account)
+		}
+		grants, _ := v.grants(p.key("assume"), c.Assume)
+		for _, g := range grants {
+			if g.Account == c.Account {
+				v.at(p.key("assume").key(g.Role), "role %s of account %q is the CI/CD user's own account's: list it under roles", g.Role, c.Account)
+				continue
+			}
+			v.res.assume[name] = append(v.res.assume[name], g)
 		}
 		for i, role := range c.Roles {
 			enabled, ok := v.res.enabled[role]

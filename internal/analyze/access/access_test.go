@@ -120,6 +120,9 @@ func TestMatrixEqualsDeclaredGrants(t *testing.T) {
 				for _, r := range f.m.CICDUsers[c].Roles {
 					want[c] = append(want[c], id[f.m.CICDUsers[c].Account]+"/"+r)
 				}
+				for _, g := range f.m.CICDAssumeGrants(c) {
+					want[c] = append(want[c], id[g.Account]+"/"+g.Role)
+				}
 			}
 			got := map[string][]string{}
 			for _, e := range f.rep.Entries {
@@ -246,6 +249,7 @@ func hubRoles() []byte {
 		{"  BillingR:\n", "  AuditR:\n    description: Security audits of the hub.\n    managedPolicies: [SecurityAudit]\n    enabledIn: [identity]\n    waivers: {AwsSolutions-IAM4: \"SecurityAudit is AWS's maintained audit policy, kept current by AWS.\"}\n  BillingR:\n"},
 		{"      OpsR: [dev, prod]\n      ReadR: [all]\n", "      OpsR: [dev, prod]\n      ReadR: [all]\n      AuditR: [identity]\n"},
 		{"    grants:\n      AdminR: [dev, prod]\n", "    grants:\n      AdminR: [dev, prod, identity]\n"},
+		{"cicdUsers:\n", "cicdUsers:\n  deployer:\n    account: identity\n    assume: {DeployR: [dev, prod]}\n"},
 	} {
 		if !strings.Contains(y, r[0]) {
 			panic("the example changed: update hubRoles")
@@ -276,6 +280,17 @@ func TestHubRoles(t *testing.T) {
 	want := []string{"alice.martin AdminR mfa=true", "alice.martin AuditR mfa=true", "bob.nguyen AuditR mfa=true"}
 	if !slices.Equal(got, want) {
 		t.Errorf("roles assumed in the user-only account: %v, want %v", got, want)
+	}
+	// A central machine user of the hub assumes its roles in other
+	// accounts, with its access keys alone, and nothing else.
+	got = nil
+	for _, e := range hub.rep.Entries {
+		if e.User == "deployer" && e.Type == "assume-role" {
+			got = append(got, fmt.Sprintf("%s %s mfa=%v", e.Account, e.Role, e.MFA))
+		}
+	}
+	if want := []string{"dev DeployR mfa=false", "prod DeployR mfa=false"}; !slices.Equal(got, want) {
+		t.Errorf("the central machine user assumes %v, want %v", got, want)
 	}
 	for _, f := range hub.rep.Findings {
 		if f.ByDesign == "" {

@@ -490,6 +490,16 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	if len(machines) > 0 {
 		trust = append(trust, policy.MachineTrust(machines))
 	}
+	central := map[string][]string{} // account ID -> user ARNs
+	for _, ci := range b.m.CICDUserNames() {
+		if slices.ContainsFunc(b.m.CICDAssumeGrants(ci), func(g model.Grant) bool { return g.Account == a.Name && g.Role == name }) {
+			home, _ := b.m.Account(b.m.CICDUsers[ci].Account)
+			central[home.ID] = append(central[home.ID], b.s.UserARN(home.ID, ci))
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(central)) {
+		trust = append(trust, policy.CentralMachineTrust(b.s, id, central[id]))
+	}
 	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
 		Trust: policy.NewDocument(trust...), MaxSessionSeconds: b.m.RoleMaxSessionSeconds(name, a.Name),
 		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp, Entity: entity}
@@ -512,6 +522,10 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	var roleARNs []string
 	for _, r := range c.Roles {
 		roleARNs = append(roleARNs, b.s.RoleARN(a.ID, r))
+	}
+	for _, g := range b.m.CICDAssumeGrants(name) {
+		target, _ := b.m.Account(g.Account)
+		roleARNs = append(roleARNs, b.s.RoleARN(target.ID, g.Role))
 	}
 	if len(roleARNs) > 0 {
 		stmts = append(stmts, policy.AssumeRoles(roleARNs))

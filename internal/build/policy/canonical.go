@@ -218,6 +218,17 @@ func MachineTrust(userARNs []string) Statement {
 		Principal: Principal{"AWS": userARNs}, Actions: []string{assumeRole}}
 }
 
+// CentralMachineTrust is the trust statement of a role for the CI/CD users
+// of another account: that account, and only the users it names there, by
+// aws:PrincipalArn. The account, not the users, is the principal, so a role
+// deploys before or after the users it trusts. They sign with access keys:
+// no MFA.
+func CentralMachineTrust(s names.Scheme, account string, userARNs []string) Statement {
+	return Statement{Sid: "CentralCICDUsers" + account, Effect: Allow,
+		Principal: Principal{"AWS": {s.AccountRootARN(account)}}, Actions: []string{assumeRole},
+		Conditions: Conditions{"ArnEquals": {keyPrincipal: userARNs}}}
+}
+
 // AssumeRoles lets a CI/CD user assume the named roles.
 func AssumeRoles(roleARNs []string) Statement {
 	return Statement{Sid: "AssumeGrantedRoles", Effect: Allow, Actions: []string{assumeRole}, Resources: roleARNs}

@@ -33,7 +33,9 @@ func TestCanonicalPoliciesGolden(t *testing.T) {
 		"ops-boundary": policy.OpsBoundary(scheme, "222222222222", []string{"cloudformation", "ec2", "iam", "organizations", "s3"},
 			[]policy.Statement{policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()}),
 		"assume-role-guards-and-one-grant": policy.NewDocument(append(policy.AssumeRoleGuards(43200, false), policy.AssumeRoleGrant(scheme, policy.RoleTarget{Account: "222222222222", Role: "ReadR"}))...),
-		"guardrails-region-rds":            policy.NewDocument(policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()),
+		"central-machine-trust": policy.NewDocument(policy.CentralMachineTrust(scheme, "111111111111",
+			[]string{"arn:aws:iam::111111111111:user/infra/deployer"})),
+		"guardrails-region-rds": policy.NewDocument(policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()),
 	}
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
