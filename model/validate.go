@@ -228,7 +228,7 @@ func (v *validator) accounts() {
 func (v *validator) resolve(p path, targets []string) []string {
 	seen := map[string]bool{}
 	for i, t := range targets {
-		found := false
+		found := t == allTargets // "all" of no accounts is none, and no mistake
 		for _, a := range v.m.Accounts {
 			if t == allTargets || a.Name == t || a.Type == t {
 				seen[a.Name], found = true, true
