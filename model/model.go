@@ -107,10 +107,31 @@ type Role struct {
 	// SessionTags lets callers pass session tags (sts:TagSession), as
 	// aws-vault with session_tags and GitHub's configure-aws-credentials do.
 	SessionTags bool `yaml:"sessionTags"`
+	// Trust admits principals beyond iamstack's people and CI/CD users.
+	Trust []Trust `yaml:"trust"`
 	// SourceIdentity lets callers set a source identity (sts:SetSourceIdentity),
 	// which must be their user name: CloudTrail then names the person
 	// through every role chained from this one.
 	SourceIdentity bool `yaml:"sourceIdentity"`
+}
+
+// Trust is one principal beyond iamstack's users that a role admits, each
+// exact: exactly one of its fields is set.
+type Trust struct {
+	// Account is another AWS account (12 digits); with ExternalID, only
+	// callers that pass it (sts:ExternalId), as third parties must.
+	Account    string `yaml:"account"`
+	ExternalID string `yaml:"externalId"`
+	// Role is a role of the model that may assume this one (role chaining):
+	// "account/RoleName", the account by name in the model.
+	Role string `yaml:"role"`
+	// GitHub admits GitHub Actions workflows through the account's OIDC
+	// provider for token.actions.githubusercontent.com, which iamstack
+	// creates: the audience is sts.amazonaws.com, the subject must be
+	// exact ("repo:org/repo:ref:refs/heads/main", "repo:org/repo:environment:prod").
+	GitHub string `yaml:"github"`
+	// Service is an AWS service principal: lambda.amazonaws.com.
+	Service string `yaml:"service"`
 }
 
 // Waivers map a check rule ID (IAMSTACK-ESCALATION, AwsSolutions-IAM5, ...)
@@ -205,10 +226,11 @@ type CICDUser struct {
 // route through it is found.
 type StandingResource struct {
 	Account string `yaml:"account"`
-	// Kind is role, user, stack or workload (metadata.Kinds).
+	// Kind is role, user, stack, workload or oidc-provider (metadata.Kinds).
 	Kind string `yaml:"kind"`
-	// Name is the IAM name of a role or user, the stack name, or the
-	// workload's name (function, instance ID, project, ...).
+	// Name is the IAM name of a role or user, the stack name, the
+	// workload's name (function, instance ID, project, ...), or an OIDC
+	// provider's issuer host (token.actions.githubusercontent.com).
 	Name string `yaml:"name"`
 	// ManagedPolicies and Statements are a role's or user's permissions.
 	ManagedPolicies []string           `yaml:"managedPolicies"`

@@ -169,7 +169,7 @@ func TestBadModels(t *testing.T) {
 		}, []string{`guardrails.custom[0].statements[0].effect: a guardrail only denies`}},
 		{"standing resource of an unknown kind", func(s string) string {
 			return s + "standingResources:\n  - {account: dev, kind: rol, name: x, managedPolicies: [AdministratorAccess]}\n"
-		}, []string{`25: standingResources[0].kind: kind "rol" is not one of "role", "stack", "user", "workload" (did you mean "role"?)`}},
+		}, []string{`25: standingResources[0].kind: kind "rol" is not one of "oidc-provider", "role", "stack", "user", "workload" (did you mean "role"?)`}},
 		{"standing resource in an unknown account", func(s string) string {
 			return s + "standingResources:\n  - {account: dve, kind: user, name: x, managedPolicies: [AdministratorAccess]}\n"
 		}, []string{`25: standingResources[0].account: no account is called "dve" (did you mean "dev"?)`}},
@@ -182,6 +182,31 @@ func TestBadModels(t *testing.T) {
 		{"standing role without permissions", func(s string) string {
 			return s + "standingResources:\n  - {account: dev, kind: role, name: r, trustedBy: [12345]}\n"
 		}, []string{`role "r" has no permissions to analyse`, `trustedBy[0]: "12345" is not "account", a 12-digit account ID`}},
+		{"trust naming two principals", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: \"555555555555\", service: lambda.amazonaws.com}\n", 1)
+		}, []string{`12: roles.KMSAdminR.trust[0]: a trust names exactly one of account, role, github and service`}},
+		{"trusted account not an ID", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: vendor, externalId: x}\n", 1)
+		}, []string{`roles.KMSAdminR.trust[0].account: account "vendor" must be a 12-digit account ID`,
+			`roles.KMSAdminR.trust[0].externalId: externalId must be 2 to 1224 of letters, digits and +=,.@:/-`}},
+		{"external ID without account", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {service: lambda.amazonaws.com, externalId: abc}\n", 1)
+		}, []string{`trust[0].externalId: externalId goes with account`}},
+		{"trusted role that does not exist there", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {role: dev/KMSAdminR}\n      - {role: staging/AdminR}\n      - {role: AdminR}\n", 1)
+		}, []string{`trust[0].role: no role KMSAdminR exists in account "dev" to trust`,
+			`trust[1].role: "staging/AdminR" must be account/Role with an account of the model`,
+			`trust[2].role: "AdminR" must be account/Role`}},
+		{"GitHub subject with a wildcard", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {github: \"repo:acme/infra:*\"}\n      - {github: acme/infra}\n", 1)
+		}, []string{`trust[0].github: subject "repo:acme/infra:*" holds a wildcard: every repository, branch or environment it matches could assume KMSAdminR`,
+			`trust[1].github: "acme/infra" is not a GitHub OIDC subject`}},
+		{"service that is not a service principal", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {service: lambda}\n", 1)
+		}, []string{`trust[0].service: "lambda" is not an AWS service principal`}},
+		{"standing OIDC provider of another issuer", func(s string) string {
+			return s + "standingResources:\n  - {account: dev, kind: oidc-provider, name: gitlab.com}\n"
+		}, []string{`standingResources[0].name: iamstack trusts one OIDC provider, GitHub Actions': name it "token.actions.githubusercontent.com"`}},
 		{"several problems at once", func(s string) string {
 			return strings.Replace(strings.Replace(s, `"222222222222"`, `"22"`, 1), "teams: [ops]", "teams: [x]", 1)
 		}, []string{`5: accounts[1].id`, `18: users."alice.smith".teams[0]`}},

@@ -83,6 +83,7 @@ func (v *validator) run() {
 	v.header()
 	v.accounts()
 	v.roles()
+	v.trustedRoles()
 	v.guardrails()
 	for _, name := range slices.Sorted(maps.Keys(v.m.Teams)) {
 		p := path{"teams", name}
@@ -330,6 +331,7 @@ func (v *validator) roles() {
 		}
 		v.managedPolicies(p.key("managedPolicies"), r.ManagedPolicies)
 		v.statements(p.key("statements"), r.Statements, false)
+		v.trusts(p.key("trust"), name, r)
 		v.res.roles[name] = r
 		v.res.enabled[name] = v.enabledIn(p, r)
 		if len(v.res.enabled[name]) == 0 && !isBuiltin(name) {
@@ -651,6 +653,9 @@ func (v *validator) standingResources() {
 			v.at(p.key("name"), "%s %q of account %q is described twice", r.Kind, r.Name, r.Account)
 		}
 		seen[id] = true
+		if r.Kind == metadata.OIDCProvider && r.Name != names.GitHubOIDCHost {
+			v.at(p.key("name"), "iamstack trusts one OIDC provider, GitHub Actions': name it %q", names.GitHubOIDCHost)
+		}
 		principal := r.Kind == metadata.Role || r.Kind == metadata.User
 		runs := r.Kind == metadata.Stack || r.Kind == metadata.Workload
 		only := func(field string, set, allowed bool, kinds string) {
@@ -818,6 +823,73 @@ func (v *validator) managedPolicies(p path, names []string) {
 	for i, mp := range names {
 		if !cat.ManagedPolicy(mp) {
 			v.at(p.index(i), "%q is not an AWS managed policy%s (names as in the ARN after policy/, such as ReadOnlyAccess or job-function/Billing)", mp, suggest(mp, cat.ManagedPolicyNames))
+		}
+	}
+}
+
+// externalIDPattern is sts:ExternalId's character set; its 2..1224 length
+// is checked apart because RE2 caps repeat counts at 1000.
+var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+
+// trusts checks the principals a role admits beyond iamstack's users.
+// Roles it names are checked once every role is resolved (trustedRoles).
+func (v *validator) trusts(p path, role string, r Role) {
+	for i, t := range r.Trust {
+		tp := p.index(i)
+		set := 0
+		for _, f := range []string{t.Account, t.Role, t.GitHub, t.Service} {
+			if f != "" {
+				set++
+			}
+		}
+		if set != 1 {
+			v.at(tp, "a trust names exactly one of account, role, github and service")
+			continue
+		}
+		switch {
+		case t.Account != "":
+			if !accountIDPattern.MatchString(t.Account) {
+				v.at(tp.key("account"), "account %q must be a 12-digit account ID; quote it", t.Account)
+			}
+			if id := t.ExternalID; id != "" && (len(id) < 2 || len(id) > 1224 || !externalIDPattern.MatchString(id)) {
+				v.at(tp.key("externalId"), "externalId must be 2 to 1224 of letters, digits and +=,.@:/-")
+			}
+		case t.GitHub != "":
+			if !strings.HasPrefix(t.GitHub, "repo:") || strings.Count(t.GitHub, ":") < 2 {
+				v.at(tp.key("github"), "%q is not a GitHub OIDC subject such as repo:org/repo:ref:refs/heads/main or repo:org/repo:environment:prod", t.GitHub)
+			} else if strings.ContainsAny(t.GitHub, "*?") {
+				if _, waived := r.Waivers[rules.OIDCWildcard]; !waived {
+					v.at(tp.key("github"), "subject %q holds a wildcard: every repository, branch or environment it matches could assume %s. Name the subject exactly, or waive %s on the role with a reason", t.GitHub, role, rules.OIDCWildcard)
+				}
+			}
+		case t.Service != "":
+			if !strings.HasSuffix(t.Service, ".amazonaws.com") {
+				v.at(tp.key("service"), "%q is not an AWS service principal such as lambda.amazonaws.com", t.Service)
+			}
+		}
+		if t.ExternalID != "" && t.Account == "" {
+			v.at(tp.key("externalId"), "externalId goes with account")
+		}
+	}
+}
+
+// trustedRoles checks, once every role is resolved, that the roles trusts
+// name exist where they say: "account/Role".
+func (v *validator) trustedRoles() {
+	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
+		for i, t := range v.res.roles[name].Trust {
+			if t.Role == "" {
+				continue
+			}
+			p := path{"roles", name, "trust"}.index(i).key("role")
+			account, role, ok := strings.Cut(t.Role, "/")
+			if _, known := v.res.accounts[account]; !ok || !known {
+				v.at(p, "%q must be account/Role with an account of the model%s", t.Role, suggest(account, v.accountNames()))
+				continue
+			}
+			if enabled, known := v.res.enabled[role]; !known || !enabled[account] {
+				v.at(p, "no role %s exists in account %q to trust", role, account)
+			}
 		}
 	}
 }

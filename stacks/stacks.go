@@ -54,7 +54,7 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		})
 		groups[g.LogicalID] = c.GroupName()
 	}
-	users := map[string]awscdk.CfnResource{}
+	users := map[string]awscdk.CfnResource{} // and OIDC providers: what roles may depend on
 	for _, u := range p.Users {
 		tags := map[string]string{}
 		for _, t := range u.Tags {
@@ -73,6 +73,11 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 			suppress(f, u.FirstPassword.Suppressions)
 		}
 		users[u.LogicalID] = c.Resource()
+	}
+	for _, op := range p.OIDCProviders {
+		users[op.LogicalID] = identity.NewOIDCProvider(stack, op.LogicalID, &identity.OIDCProviderProps{
+			LogicalID: op.LogicalID, URL: op.URL, ClientIDs: op.ClientIDs, Metadata: entity(op.Entity),
+		}).Resource()
 	}
 	for _, r := range p.Roles {
 		var deps []awscdk.CfnResource

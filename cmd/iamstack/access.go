@@ -158,6 +158,9 @@ func writeReport(out io.Writer, rep access.Report) error {
 		if e.Type == "direct" {
 			what, session = e.Capability+" (direct)", "-"
 		}
+		if len(e.Through) > 0 {
+			what += " (through " + strings.Join(e.Through, ", ") + ")"
+		}
 		if e.MaxSessionSeconds%3600 != 0 {
 			session = fmt.Sprintf("%dm", e.MaxSessionSeconds/60)
 		}
@@ -190,6 +193,16 @@ func writeReport(out io.Writer, rep access.Report) error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(byDesign)) {
 		fmt.Fprintf(out, "  = %s (%d methods)\n", k, byDesign[k])
+	}
+	if len(rep.External) > 0 {
+		fmt.Fprintf(out, "\nTrusted from outside the templates:\n")
+		for _, x := range rep.External {
+			fmt.Fprintf(out, "  %s/%s trusts %s %s", x.Account, x.Role, x.Type, x.Principal)
+			if len(x.Conditions) > 0 {
+				fmt.Fprintf(out, " when %s", strings.Join(x.Conditions, " and "))
+			}
+			fmt.Fprintln(out)
+		}
 	}
 	if len(rep.Unknown) > 0 {
 		fmt.Fprintf(out, "\nNot evaluated (no document for these AWS managed policies): %s\n", strings.Join(rep.Unknown, ", "))

@@ -258,3 +258,43 @@ func anyList(items []*string) *[]interface{} {
 	}
 	return &out
 }
+
+// OIDCProviderProps configure an IAM OIDC identity provider.
+type OIDCProviderProps struct {
+	LogicalID string
+	// URL is the issuer: https://token.actions.githubusercontent.com.
+	URL string
+	// ClientIDs are the audiences tokens carry: sts.amazonaws.com.
+	ClientIDs []string
+	// Metadata is written under the resource's Metadata section.
+	Metadata map[string]any
+}
+
+// OIDCProvider is an IAM OIDC identity provider.
+type OIDCProvider interface {
+	constructs.Construct
+	Resource() awsiam.CfnOIDCProvider
+}
+
+type oidcProvider struct {
+	constructs.Construct
+	res awsiam.CfnOIDCProvider
+}
+
+func (p *oidcProvider) Resource() awsiam.CfnOIDCProvider { return p.res }
+
+// NewOIDCProvider creates an OIDC identity provider. IAM verifies the
+// issuer's certificate itself, so no thumbprint is given.
+func NewOIDCProvider(scope constructs.Construct, id string, props *OIDCProviderProps) OIDCProvider {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	ids := make([]*string, len(props.ClientIDs))
+	for i, s := range props.ClientIDs {
+		ids[i] = jsii.String(s)
+	}
+	res := awsiam.NewCfnOIDCProvider(c, jsii.String(resourceID), &awsiam.CfnOIDCProviderProps{
+		Url: jsii.String(props.URL), ClientIdList: &ids,
+	})
+	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	addMetadata(res, props.Metadata)
+	return &oidcProvider{c, res}
+}

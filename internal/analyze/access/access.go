@@ -6,12 +6,15 @@ package access
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
 	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/build/policy"
 )
 
 // Entry is one thing a user can do: assume a role, or act directly in their
@@ -29,9 +32,12 @@ type Entry struct {
 	// Capability describes a direct entry: "own credentials", "full IAM".
 	Capability string `json:"capability,omitempty"`
 	// MFA is true when the entry needs an MFA session.
-	MFA               bool     `json:"mfa"`
-	MaxSessionSeconds int      `json:"maxSessionSeconds,omitempty"`
-	Via               []string `json:"via"`
+	MFA               bool `json:"mfa"`
+	MaxSessionSeconds int  `json:"maxSessionSeconds,omitempty"`
+	// Through lists the roles assumed before this one, first to last, when
+	// the role is reached by role chaining ("dev/ReadR").
+	Through []string `json:"through,omitempty"`
+	Via     []string `json:"via"`
 	// Findings are the escalation findings of the role assumed, or of the
 	// user for direct entries.
 	Findings []Finding `json:"findings"`
@@ -69,6 +75,20 @@ type Report struct {
 	Admins []string
 	// Unknown lists AWS managed policies the analysis had no document for.
 	Unknown []string
+	// External are the principals outside the assembly that role trust
+	// policies admit: other accounts, identity providers, AWS services.
+	External []External
+}
+
+// External is one principal outside the assembly that a role trusts.
+type External struct {
+	Account   string `json:"account"`
+	Role      string `json:"role"`
+	RoleARN   string `json:"roleArn"`
+	Type      string `json:"type"` // AWS, Federated or Service
+	Principal string `json:"principal"`
+	// Conditions are the trust statement's conditions, "operator key=values".
+	Conditions []string `json:"conditions,omitempty"`
 }
 
 // MFAAge is the age, in seconds, of the MFA session the analysis assumes
@@ -110,6 +130,7 @@ func Analyze(inv *assembly.Inventory) Report {
 	for _, u := range inv.Users {
 		rep.Entries = append(rep.Entries, shapes.entries(u, findings)...)
 	}
+	rep.External = externals(inv)
 	sort.SliceStable(rep.Entries, func(i, j int) bool { return rep.Entries[i].key() < rep.Entries[j].key() })
 	return rep
 }
@@ -179,10 +200,115 @@ func userEntries(inv *assembly.Inventory, u assembly.Principal, findings map[str
 			Role: inv.RoleShortName(r), RoleARN: r.ARN, MFA: noMFA.Decision != evaluate.Allow,
 			MaxSessionSeconds: r.MaxSessionSeconds, Via: res.AllowedBy, Findings: nonNil(findings[r.ARN])})
 	}
+	out = append(out, chained(inv, out, findings)...)
 	for _, c := range directCapabilities(u) {
 		c.User, c.UserARN, c.UserKind, c.Account, c.AccountID = u.Name, u.ARN, kind, home.Name, home.ID
 		c.Findings = nonNil(findings[u.ARN])
 		out = append(out, c)
+	}
+	return out
+}
+
+// chainedSessionSeconds is the longest session role chaining gives, whatever
+// the role's maximum.
+const chainedSessionSeconds = 3600
+
+// chained follows role chaining from the roles a user assumes directly: the
+// roles whose trust admits a session of a role already reached, when that
+// session's policies allow the call. A chained session is taken to keep the
+// MFA of its first hop, which can only make the report say more.
+func chained(inv *assembly.Inventory, direct []Entry, findings map[string][]Finding) []Entry {
+	byARN := map[string]assembly.Principal{}
+	for _, r := range inv.Roles {
+		byARN[r.ARN] = r
+	}
+	reached := map[string]bool{}
+	queue := make([]Entry, 0, len(direct))
+	for _, e := range direct {
+		reached[e.RoleARN] = true
+		queue = append(queue, e)
+	}
+	var out []Entry
+	for len(queue) > 0 {
+		from := queue[0]
+		queue = queue[1:]
+		p := byARN[from.RoleARN]
+		ctx := evaluate.NewContext(Context(p, from.MFA))
+		narrowed := evaluate.Narrow(evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}, "sts:AssumeRole")
+		for _, r := range inv.Roles {
+			if reached[r.ARN] {
+				continue
+			}
+			ps := narrowed
+			ps.Resource = r.Trust
+			req, _ := AssumeRole(p, r, from.MFA)
+			res := evaluate.EvaluateIn(ctx, req, ps)
+			if res.Decision != evaluate.Allow {
+				continue
+			}
+			reached[r.ARN] = true
+			a := inv.Account(r.Account)
+			e := Entry{User: from.User, UserARN: from.UserARN, UserKind: from.UserKind, Type: "assume-role",
+				Account: a.Name, AccountID: a.ID, Role: inv.RoleShortName(r), RoleARN: r.ARN, MFA: from.MFA,
+				MaxSessionSeconds: min(r.MaxSessionSeconds, chainedSessionSeconds),
+				Through:           append(append([]string(nil), from.Through...), from.Account+"/"+from.Role),
+				Via:               res.AllowedBy, Findings: nonNil(findings[r.ARN])}
+			out = append(out, e)
+			queue = append(queue, e)
+		}
+	}
+	return out
+}
+
+// externals lists what role trust policies admit from outside the
+// assembly: federated and service principals, and AWS principals of
+// accounts it does not hold (principals of its own accounts are evaluated
+// as users and chained roles).
+func externals(inv *assembly.Inventory) []External {
+	var out []External
+	for _, r := range inv.Roles {
+		if r.Trust == nil {
+			continue
+		}
+		for _, st := range r.Trust.Document.Statements {
+			if st.Effect != policy.Allow {
+				continue
+			}
+			conds := conditionStrings(st.Conditions)
+			for _, typ := range slices.Sorted(maps.Keys(st.Principal)) {
+				for _, pr := range st.Principal[typ] {
+					if typ == "AWS" {
+						if _, own := inv.Accounts[principalAccount(pr)]; own {
+							continue
+						}
+					}
+					out = append(out, External{Account: inv.Account(r.Account).Name, Role: inv.RoleShortName(r), RoleARN: r.ARN,
+						Type: typ, Principal: pr, Conditions: conds})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// principalAccount is the account of an AWS principal: an account ID, or
+// the account field of an ARN; "" for "*".
+func principalAccount(p string) string {
+	if parts := strings.SplitN(p, ":", 6); len(parts) == 6 {
+		return parts[4]
+	}
+	if p == "*" {
+		return ""
+	}
+	return p
+}
+
+func conditionStrings(c policy.Conditions) []string {
+	var out []string
+	for _, op := range slices.Sorted(maps.Keys(c)) {
+		for _, k := range slices.Sorted(maps.Keys(c[op])) {
+			out = append(out, fmt.Sprintf("%s %s=%s", op, k, strings.Join(c[op][k], ",")))
+		}
 	}
 	return out
 }

@@ -65,6 +65,7 @@ func TestMain(m *testing.M) {
 			add(fmt.Sprintf("random-%d", seed), synthetic.Random(seed))
 		}
 		add("hub-roles", hubRoles())
+		add("trusts", trusts())
 		return m.Run()
 	}()
 	os.Exit(code)
@@ -130,6 +131,15 @@ func TestMatrixEqualsDeclaredGrants(t *testing.T) {
 					got[e.User] = []string{}
 				}
 				if e.Type != "assume-role" {
+					continue
+				}
+				if len(e.Through) > 0 {
+					// Reached by chaining: the last role before it must be
+					// one the model says its trust admits.
+					r, _ := f.m.Role(e.Role)
+					if !slices.ContainsFunc(r.Trust, func(tr model.Trust) bool { return tr.Role == e.Through[len(e.Through)-1] }) {
+						t.Errorf("%s reaches %s in %s through %v, which its trust does not name", e.User, e.Role, e.Account, e.Through)
+					}
 					continue
 				}
 				got[e.User] = append(got[e.User], e.AccountID+"/"+e.Role)
@@ -299,5 +309,70 @@ func TestHubRoles(t *testing.T) {
 	}
 	if !slices.Equal(hub.rep.Admins, []string{"AdminR in dev", "AdminR in identity", "AdminR in prod"}) {
 		t.Errorf("admins %v", hub.rep.Admins)
+	}
+}
+
+// trusts is the example with roles that admit principals beyond its users:
+// a GitHub Actions workflow, a vendor account with an external ID, and a
+// role of another account (role chaining).
+func trusts() []byte {
+	y := string(iamstack.Example())
+	for _, r := range [][2]string{
+		{"    maxSession: 1h\n    statements:\n", "    maxSession: 1h\n    trust:\n      - github: repo:acme/infra:environment:prod\n      - account: \"111122223333\"\n        externalId: acme-vendor-7f3a\n    statements:\n"},
+		{"  BillingR:\n", "  ChainR:\n    description: Reached from AdminR in dev.\n    managedPolicies: [ReadOnlyAccess]\n    enabledIn: [prod]\n    trust:\n      - role: dev/AdminR\n    waivers: {AwsSolutions-IAM4: \"ReadOnlyAccess is AWS's maintained read policy.\"}\n  BillingR:\n"},
+	} {
+		if !strings.Contains(y, r[0]) {
+			panic("the example changed: update trusts")
+		}
+		y = strings.Replace(y, r[0], r[1], 1)
+	}
+	return []byte(y)
+}
+
+// Roles trusted beyond the model's users are reported: chained roles as
+// entries of the users who reach them, with the chaining session limit;
+// outside principals with the conditions that guard them.
+func TestTrusts(t *testing.T) {
+	var f *fixture
+	for _, x := range fixtures {
+		if x.name == "trusts" {
+			f = x
+		}
+	}
+	if f == nil {
+		t.Fatal("no trusts fixture")
+	}
+	var chained []string
+	for _, e := range f.rep.Entries {
+		if len(e.Through) > 0 {
+			chained = append(chained, fmt.Sprintf("%s %s/%s through %s mfa=%v session=%d", e.User, e.Account, e.Role,
+				strings.Join(e.Through, ","), e.MFA, e.MaxSessionSeconds))
+		}
+	}
+	// The example grants alice.martin and carol.silva AdminR in dev.
+	if want := []string{"alice.martin prod/ChainR through dev/AdminR mfa=true session=3600",
+		"carol.silva prod/ChainR through dev/AdminR mfa=true session=3600"}; !slices.Equal(chained, want) {
+		t.Errorf("chained entries %v, want %v", chained, want)
+	}
+	var ext []string
+	for _, x := range f.rep.External {
+		ext = append(ext, fmt.Sprintf("%s/%s %s %s %v", x.Account, x.Role, x.Type, x.Principal, x.Conditions))
+	}
+	for _, want := range []string{
+		"dev/DeployR AWS arn:aws:iam::111122223333:root [StringEquals sts:ExternalId=acme-vendor-7f3a]",
+		"prod/DeployR Federated arn:aws:iam::%s:oidc-provider/token.actions.githubusercontent.com [StringEquals token.actions.githubusercontent.com:aud=sts.amazonaws.com StringEquals token.actions.githubusercontent.com:sub=repo:acme/infra:environment:prod]",
+	} {
+		if strings.Contains(want, "%s") {
+			prod, _ := f.m.Account("prod")
+			want = fmt.Sprintf(want, prod.ID)
+		}
+		if !slices.Contains(ext, want) {
+			t.Errorf("external trusts %v lack %q", ext, want)
+		}
+	}
+	for _, x := range ext {
+		if strings.Contains(x, "ChainR") {
+			t.Errorf("a role of the model is reported as external: %s", x)
+		}
 	}
 }

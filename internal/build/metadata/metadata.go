@@ -62,10 +62,14 @@ const (
 	User     = "user"
 	Stack    = "stack"
 	Workload = "workload"
+	// OIDCProvider is an IAM OIDC identity provider, named by its issuer's
+	// host: iamstack then trusts it rather than create one, which IAM
+	// refuses while one for the same issuer exists.
+	OIDCProvider = "oidc-provider"
 )
 
 // Kinds lists the kinds of standing resources.
-var Kinds = []string{Role, Stack, User, Workload}
+var Kinds = []string{OIDCProvider, Role, Stack, User, Workload}
 
 // UnmarshalJSON reads a standing resource, whose policies are IAM JSON
 // documents.

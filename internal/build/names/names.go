@@ -181,6 +181,15 @@ func (s Scheme) CDKDeployARNPatterns(account string) []string {
 	}
 }
 
+// GitHubOIDCHost is the issuer of GitHub Actions' OIDC tokens.
+const GitHubOIDCHost = "token.actions.githubusercontent.com"
+
+// GitHubOIDCProviderARN is the ARN of an account's OIDC provider for GitHub
+// Actions.
+func (s Scheme) GitHubOIDCProviderARN(account string) string {
+	return s.iam(account, "oidc-provider/"+GitHubOIDCHost)
+}
+
 // FirstPasswordSecret names the Secrets Manager secret holding a console
 // user's first password.
 func (s Scheme) FirstPasswordSecret(user string) string {

@@ -47,6 +47,8 @@ type Stack struct {
 	Groups          []Group
 	Roles           []Role
 	Users           []User
+	// OIDCProviders are the identity providers the stack's roles trust.
+	OIDCProviders []OIDCProvider
 	// Standing are the resources the model says stand in the account
 	// outside iamstack: the templates carry them for the analysis only.
 	Standing []metadata.Standing
@@ -86,8 +88,9 @@ type Role struct {
 	Trust                        policy.Document
 	MaxSessionSeconds            int
 	ManagedPolicies              []Ref
-	// DependsOn lists logical IDs of users the trust policy names: IAM
-	// rejects a trust policy naming a user that does not exist yet.
+	// DependsOn lists logical IDs of the users and identity providers the
+	// trust policy names: IAM rejects a trust policy naming a principal that
+	// does not exist yet.
 	DependsOn    []string
 	Suppressions []Suppression
 	Entity       metadata.Entity
@@ -104,6 +107,13 @@ type User struct {
 	// generates their first password into; they must change it at sign-in.
 	FirstPassword *Secret
 	Entity        metadata.Entity
+}
+
+// OIDCProvider is an account's IAM OIDC identity provider.
+type OIDCProvider struct {
+	LogicalID, URL string
+	ClientIDs      []string
+	Entity         metadata.Entity
 }
 
 // Secret is a Secrets Manager secret whose value CloudFormation generates:
@@ -500,6 +510,35 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	for _, id := range slices.Sorted(maps.Keys(central)) {
 		trust = append(trust, policy.CentralMachineTrust(b.s, id, central[id]))
 	}
+	var subjects, services []string
+	for i, t := range r.Trust {
+		var st Statement
+		switch {
+		case t.Account != "":
+			st = policy.AccountTrust(b.s, t.Account, t.ExternalID)
+		case t.Role != "":
+			account, roleName, _ := strings.Cut(t.Role, "/")
+			other, _ := b.m.Account(account)
+			st = policy.RoleTrust(b.s, other.ID, b.s.RoleARN(other.ID, roleName))
+		case t.GitHub != "":
+			subjects = append(subjects, t.GitHub)
+			continue
+		default:
+			services = append(services, t.Service)
+			continue
+		}
+		st.Sid = fmt.Sprintf("Trust%d", i+1)
+		trust = append(trust, st)
+	}
+	if len(subjects) > 0 {
+		trust = append(trust, policy.GitHubTrust(b.s, a.ID, subjects))
+		if id := b.githubProvider(st, a); id != "" {
+			deps = append(deps, id)
+		}
+	}
+	if len(services) > 0 {
+		trust = append(trust, policy.ServiceTrust(services))
+	}
 	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
 		Trust: policy.NewDocument(trust...), MaxSessionSeconds: b.m.RoleMaxSessionSeconds(name, a.Name),
 		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp, Entity: entity}
@@ -547,6 +586,26 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	st.Groups = append(st.Groups, g)
 	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.UserPath(),
 		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}, Entity: entity})
+}
+
+// githubProvider adds the account's OIDC provider for GitHub Actions to its
+// stack, once, and returns its logical ID; "" when the model says the
+// account has one already (IAM holds one provider per issuer).
+func (b *builder) githubProvider(st *Stack, a model.Account) string {
+	const id = "OIDCProviderGitHub"
+	for _, r := range b.m.StandingResources {
+		if r.Account == a.Name && r.Kind == metadata.OIDCProvider && r.Name == names.GitHubOIDCHost {
+			return ""
+		}
+	}
+	for _, p := range st.OIDCProviders {
+		if p.LogicalID == id {
+			return id
+		}
+	}
+	st.OIDCProviders = append(st.OIDCProviders, OIDCProvider{LogicalID: id, URL: "https://" + names.GitHubOIDCHost,
+		ClientIDs: []string{"sts.amazonaws.com"}, Entity: shared(a, "GitHubOIDC")})
+	return id
 }
 
 // trustOptions are what people may pass along when they assume a role.
@@ -656,12 +715,15 @@ func (s Stack) logicalIDs() []string {
 			ids = append(ids, u.FirstPassword.LogicalID)
 		}
 	}
+	for _, p := range s.OIDCProviders {
+		ids = append(ids, p.LogicalID)
+	}
 	return ids
 }
 
 // ResourceCount is the number of CloudFormation resources the stack holds.
 func (s Stack) ResourceCount() int {
-	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users)
+	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users) + len(s.OIDCProviders)
 	for _, u := range s.Users {
 		if u.FirstPassword != nil {
 			n++

@@ -57,6 +57,10 @@ func (s Stack) TemplateSize() int {
 		resources[r.LogicalID] = res
 		entities[r.LogicalID] = r.Entity
 	}
+	for _, p := range s.OIDCProviders {
+		resources[p.LogicalID] = resource("AWS::IAM::OIDCProvider", map[string]any{"Url": p.URL, "ClientIdList": p.ClientIDs})
+		entities[p.LogicalID] = p.Entity
+	}
 	for id, r := range resources {
 		// Path metadata, which iamstack's cdk.json turns off: counted anyway,
 		// so that the estimate stays an upper bound if a user turns it on.

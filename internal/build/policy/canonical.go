@@ -3,6 +3,7 @@ package policy
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/iamstack/iamstack/internal/build/names"
 )
@@ -227,6 +228,51 @@ func CentralMachineTrust(s names.Scheme, account string, userARNs []string) Stat
 	return Statement{Sid: "CentralCICDUsers" + account, Effect: Allow,
 		Principal: Principal{"AWS": {s.AccountRootARN(account)}}, Actions: []string{assumeRole},
 		Conditions: Conditions{"ArnEquals": {keyPrincipal: userARNs}}}
+}
+
+// AccountTrust admits another AWS account, and with externalID only callers
+// that pass it, as AWS asks of third parties (the confused deputy). The
+// caller names the statement: one role may trust an account twice.
+func AccountTrust(s names.Scheme, account, externalID string) Statement {
+	st := Statement{Effect: Allow, Principal: Principal{"AWS": {s.AccountRootARN(account)}},
+		Actions: []string{assumeRole}}
+	if externalID != "" {
+		st.Conditions = Conditions{"StringEquals": {"sts:ExternalId": {externalID}}}
+	}
+	return st
+}
+
+// RoleTrust admits one role of the model (role chaining): its account is the
+// principal, and aws:PrincipalArn must be the role, so the trust deploys
+// before or after the role it names.
+func RoleTrust(s names.Scheme, account, roleARN string) Statement {
+	return Statement{Effect: Allow, Principal: Principal{"AWS": {s.AccountRootARN(account)}},
+		Actions: []string{assumeRole}, Conditions: Conditions{"ArnEquals": {keyPrincipal: {roleARN}}}}
+}
+
+// GitHubTrust admits GitHub Actions workflows through the account's OIDC
+// provider: the token's audience must be STS and its subject one of
+// subjects, compared exactly unless one holds a wildcard (which the model
+// refuses unless waived).
+func GitHubTrust(s names.Scheme, account string, subjects []string) Statement {
+	op := "StringEquals"
+	for _, sub := range subjects {
+		if strings.ContainsAny(sub, "*?") {
+			op = "StringLike"
+		}
+	}
+	c := Conditions{"StringEquals": {names.GitHubOIDCHost + ":aud": {"sts.amazonaws.com"}}}
+	if c[op] == nil {
+		c[op] = map[string][]string{}
+	}
+	c[op][names.GitHubOIDCHost+":sub"] = subjects
+	return Statement{Sid: "GitHubActions", Effect: Allow, Principal: Principal{"Federated": {s.GitHubOIDCProviderARN(account)}},
+		Actions: []string{"sts:AssumeRoleWithWebIdentity"}, Conditions: c}
+}
+
+// ServiceTrust admits AWS services, which run code as the role.
+func ServiceTrust(services []string) Statement {
+	return Statement{Sid: "Services", Effect: Allow, Principal: Principal{"Service": services}, Actions: []string{assumeRole}}
 }
 
 // AssumeRoles lets a CI/CD user assume the named roles.

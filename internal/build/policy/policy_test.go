@@ -35,6 +35,12 @@ func TestCanonicalPoliciesGolden(t *testing.T) {
 		"assume-role-guards-and-one-grant": policy.NewDocument(append(policy.AssumeRoleGuards(43200, false), policy.AssumeRoleGrant(scheme, policy.RoleTarget{Account: "222222222222", Role: "ReadR"}))...),
 		"central-machine-trust": policy.NewDocument(policy.CentralMachineTrust(scheme, "111111111111",
 			[]string{"arn:aws:iam::111111111111:user/infra/deployer"})),
+		"account-trust-external-id": policy.NewDocument(policy.AccountTrust(scheme, "555555555555", "vendor-7f3a")),
+		"role-trust":                policy.NewDocument(policy.RoleTrust(scheme, "222222222222", "arn:aws:iam::222222222222:role/infra-AdminR")),
+		"github-trust": policy.NewDocument(policy.GitHubTrust(scheme, "333333333333",
+			[]string{"repo:acme/infra:environment:prod", "repo:acme/infra:ref:refs/heads/main"})),
+		"github-trust-wildcard": policy.NewDocument(policy.GitHubTrust(scheme, "333333333333", []string{"repo:acme/infra:*"})),
+		"service-trust":         policy.NewDocument(policy.ServiceTrust([]string{"codebuild.amazonaws.com", "lambda.amazonaws.com"})),
 		"guardrails-region-rds": policy.NewDocument(policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()),
 	}
 	for name, doc := range docs {

@@ -27,8 +27,11 @@ const (
 	LintNotActionAllow   = "IAMSTACK-LINT-NOTACTION-ALLOW"
 	LintKeyNeverPresent  = "IAMSTACK-LINT-KEY-NEVER-PRESENT"
 	LintRedundant        = "IAMSTACK-LINT-REDUNDANT"
-	NagManaged           = "AwsSolutions-IAM4" // AWS managed policies
-	NagWildcards         = "AwsSolutions-IAM5" // wildcards in actions or resources
+	// OIDCWildcard is a GitHub trust whose subject holds a wildcard: any
+	// repository, branch or environment it matches may assume the role.
+	OIDCWildcard = "IAMSTACK-OIDC-WILDCARD"
+	NagManaged   = "AwsSolutions-IAM4" // AWS managed policies
+	NagWildcards = "AwsSolutions-IAM5" // wildcards in actions or resources
 	// NagSecretRotation (secrets without rotation) is accepted by iamstack
 	// itself for first passwords, which are used once; no model waives it.
 	NagSecretRotation = "AwsSolutions-SMG4"
@@ -49,6 +52,7 @@ var Iamstack = []Rule{
 	{LintNotActionAllow, "Allow with NotAction grants every action but a few, including those AWS adds tomorrow."},
 	{LintKeyNeverPresent, "A condition on a service's key that none of the statement's actions sets: the condition never matches."},
 	{LintRedundant, "A statement that another statement of the same policy already grants in full."},
+	{OIDCWildcard, "A GitHub trust whose subject holds a wildcard admits every repository, branch or environment it matches."},
 }
 
 // Nag are the cdk-nag rules a model may waive for one of its roles or CI/CD
