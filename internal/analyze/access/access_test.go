@@ -253,34 +253,44 @@ standingResources:
 // hubRoles is the example with roles in the user-only account, as hub
 // accounts hold them: AdminR there too, and an auditor role only there.
 func hubRoles() []byte {
-	y := string(iamstack.Example())
-	for _, r := range [][2]string{
+	return exampleWith([][2]string{
 		{"  AdminR:\n    description: Full power, for emergencies only.\n", "  AdminR:\n    description: Full power, for emergencies only.\n    enabledIn: [all, identity]\n"},
 		{"  BillingR:\n", "  AuditR:\n    description: Security audits of the hub.\n    managedPolicies: [SecurityAudit]\n    enabledIn: [identity]\n    waivers: {AwsSolutions-IAM4: \"SecurityAudit is AWS's maintained audit policy, kept current by AWS.\"}\n  BillingR:\n"},
 		{"      OpsR: [dev, prod]\n      ReadR: [all]\n", "      OpsR: [dev, prod]\n      ReadR: [all]\n      AuditR: [identity]\n"},
 		{"    grants:\n      AdminR: [dev, prod]\n", "    grants:\n      AdminR: [dev, prod, identity]\n"},
 		{"cicdUsers:\n", "cicdUsers:\n  deployer:\n    account: identity\n    assume: {DeployR: [dev, prod]}\n"},
-	} {
+	})
+}
+
+// exampleWith is the example with each edit's first text replaced by its
+// second, once.
+func exampleWith(edits [][2]string) []byte {
+	y := string(iamstack.Example())
+	for _, r := range edits {
 		if !strings.Contains(y, r[0]) {
-			panic("the example changed: update hubRoles")
+			panic(fmt.Sprintf("the example no longer holds %q: update the fixture", r[0]))
 		}
 		y = strings.Replace(y, r[0], r[1], 1)
 	}
 	return []byte(y)
 }
 
+// named returns the fixture of that name.
+func named(t *testing.T, name string) *fixture {
+	t.Helper()
+	for _, f := range fixtures {
+		if f.name == name {
+			return f
+		}
+	}
+	t.Fatalf("no %s fixture", name)
+	return nil
+}
+
 // People assume roles in the user-only account with the same MFA, session
 // name and exactness as anywhere (the property test checks the rest).
 func TestHubRoles(t *testing.T) {
-	var hub *fixture
-	for _, f := range fixtures {
-		if f.name == "hub-roles" {
-			hub = f
-		}
-	}
-	if hub == nil {
-		t.Fatal("no hub-roles fixture")
-	}
+	hub := named(t, "hub-roles")
 	var got []string
 	for _, e := range hub.rep.Entries {
 		if e.Type == "assume-role" && e.Account == "identity" {
@@ -316,32 +326,17 @@ func TestHubRoles(t *testing.T) {
 // a GitHub Actions workflow, a vendor account with an external ID, and a
 // role of another account (role chaining).
 func trusts() []byte {
-	y := string(iamstack.Example())
-	for _, r := range [][2]string{
+	return exampleWith([][2]string{
 		{"    maxSession: 1h\n    statements:\n", "    maxSession: 1h\n    trust:\n      - github: repo:acme/infra:environment:prod\n      - account: \"111122223333\"\n        externalId: acme-vendor-7f3a\n    statements:\n"},
 		{"  BillingR:\n", "  ChainR:\n    description: Reached from AdminR in dev.\n    managedPolicies: [ReadOnlyAccess]\n    enabledIn: [prod]\n    trust:\n      - role: dev/AdminR\n    waivers: {AwsSolutions-IAM4: \"ReadOnlyAccess is AWS's maintained read policy.\"}\n  BillingR:\n"},
-	} {
-		if !strings.Contains(y, r[0]) {
-			panic("the example changed: update trusts")
-		}
-		y = strings.Replace(y, r[0], r[1], 1)
-	}
-	return []byte(y)
+	})
 }
 
 // Roles trusted beyond the model's users are reported: chained roles as
 // entries of the users who reach them, with the chaining session limit;
 // outside principals with the conditions that guard them.
 func TestTrusts(t *testing.T) {
-	var f *fixture
-	for _, x := range fixtures {
-		if x.name == "trusts" {
-			f = x
-		}
-	}
-	if f == nil {
-		t.Fatal("no trusts fixture")
-	}
+	f := named(t, "trusts")
 	var chained []string
 	for _, e := range f.rep.Entries {
 		if len(e.Through) > 0 {
