@@ -204,6 +204,12 @@ func TestBadModels(t *testing.T) {
 		{"service that is not a service principal", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {service: lambda}\n", 1)
 		}, []string{`trust[0].service: "lambda" is not an AWS service principal`}},
+		{"AdminR trusting a machine", func(s string) string {
+			return strings.Replace(s, "roles:\n", "roles:\n  AdminR:\n    trust: [{github: \"repo:acme/infra:ref:refs/heads/main\"}]\n", 1)
+		}, []string{`roles.AdminR.trust: AdminR is full power for emergencies, for people with MFA`}},
+		{"principal trusted twice", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: \"555555555555\", externalId: ab}\n      - {account: \"555555555555\", externalId: cd}\n", 1)
+		}, []string{`13: roles.KMSAdminR.trust[1]: the same principal is trusted twice; merge the entries`}},
 		{"standing OIDC provider of another issuer", func(s string) string {
 			return s + "standingResources:\n  - {account: dev, kind: oidc-provider, name: gitlab.com}\n"
 		}, []string{`standingResources[0].name: iamstack trusts one OIDC provider, GitHub Actions': name it "token.actions.githubusercontent.com"`}},

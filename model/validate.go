@@ -834,8 +834,19 @@ var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 // trusts checks the principals a role admits beyond iamstack's users.
 // Roles it names are checked once every role is resolved (trustedRoles).
 func (v *validator) trusts(p path, role string, r Role) {
+	if _, waived := r.Waivers[rules.AdminTrust]; role == AdminR && len(r.Trust) > 0 && !waived {
+		v.at(p, "AdminR is full power for emergencies, for people with MFA: give what this trust admits a role of its own, or waive %s on AdminR with a reason", rules.AdminTrust)
+	}
+	seen := map[Trust]bool{}
 	for i, t := range r.Trust {
 		tp := p.index(i)
+		key := t
+		key.ExternalID = "" // one trust per account, whatever its external ID
+		if seen[key] {
+			v.at(tp, "the same principal is trusted twice; merge the entries")
+			continue
+		}
+		seen[key] = true
 		set := 0
 		for _, f := range []string{t.Account, t.Role, t.GitHub, t.Service} {
 			if f != "" {

@@ -30,7 +30,10 @@ func startMoto(t *testing.T, account string) string {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	cmd := exec.Command(python, filepath.Join(repoRoot(t), "test", "moto", "launcher.py"), "127.0.0.1", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+account)
+	// AWS managed policies exist, as in AWS: the launcher's roles attach
+	// them (cdk bootstrap's lookup role attaches ReadOnlyAccess), and an
+	// unknown one then fails the deploy.
+	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+account, "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

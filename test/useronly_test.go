@@ -22,7 +22,7 @@ import (
 // deploys it against moto. A kind added to plan.StackKinds without a deploy
 // test fails TestEveryStackKindIsDeployed.
 var deployTests = map[string]string{
-	plan.MemberStack:    "TestPromoteDeploysTheRelease, TestRoleSwitchedOffIsAnUpdate",
+	plan.MemberStack:    "TestPromoteDeploysTheRelease, TestRoleSwitchedOffIsAnUpdate, TestTrustsDeploy",
 	plan.UserOnlyStack:  "TestUserOnlyStackDeploys",
 	plan.UserShardStack: "TestUserStacksDeploy",
 }

@@ -18,6 +18,16 @@ package; it defines, in this process, before the server starts:
   reference ({{resolve:secretsmanager:ID:SecretString:::}}), which is
   resolved from moto's Secrets Manager: a secret that does not exist fails
   the resource, as in AWS.
+- AWS::IAM::Role, in place of moto's model, which ignores ManagedPolicyArns
+  and whose update changes only the description: created by moto's model,
+  then its ManagedPolicyArns attached; updates set the trust policy,
+  description, maximum session and managed policies in place (only a new
+  RoleName replaces the role, as in AWS); deletes detach its managed
+  policies first, as IAM requires.
+- AWS::IAM::OIDCProvider (no model in moto): creates the provider with its
+  Url, ClientIdList and ThumbprintList (none: IAM checks the issuer itself);
+  updates set the client IDs in place (a new Url replaces it, as in AWS);
+  deletes delete it. Ref is the provider's ARN.
 - AWS::SecretsManager::Secret (no model in moto): creates the secret with a
   value from GenerateSecretString (PasswordLength, ExcludeCharacters,
   RequireEachIncludedType) or SecretString. Ref is the secret's ARN.
@@ -34,7 +44,7 @@ import re
 import sys
 
 from moto.core.common_models import CloudFormationModel
-from moto.iam.models import iam_backends
+from moto.iam.models import Role, iam_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.utilities.utils import get_partition
 
@@ -257,6 +267,107 @@ class IamstackSecret(CloudFormationModel):
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
         secretsmanager_backends[account_id][region_name].delete_secret(
             secret_id=resource_name, recovery_window_in_days=None, force_delete_without_recovery=True)
+
+
+class IamstackRole(CloudFormationModel):
+    # moto files every model under the service its module names.
+    __module__ = "iamstack_launcher.iam"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "RoleName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::Role"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        role = Role.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        backend = iam(account_id, region_name)
+        for arn in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns", []):
+            backend.attach_role_policy(arn, role.name)
+        return role
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json.get("Properties", {})
+        name = props.get("RoleName", original_resource.name)
+        if name != original_resource.name:
+            cls.delete_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        backend = iam(account_id, region_name)
+        trust = props["AssumeRolePolicyDocument"]
+        backend.update_assume_role_policy(name, trust if isinstance(trust, str) else json.dumps(trust))
+        backend.update_role(name, props.get("Description", ""), props.get("MaxSessionDuration", 3600))
+        want = set(props.get("ManagedPolicyArns", []))
+        have = set(original_resource.managed_policies)
+        for arn in sorted(have - want):
+            backend.detach_role_policy(arn, name)
+        for arn in sorted(want - have):
+            backend.attach_role_policy(arn, name)
+        return backend.get_role(name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        backend = iam(account_id, region_name)
+        for role in list(backend.roles.values()):
+            if role.name == resource_name:
+                for arn in list(role.managed_policies):
+                    backend.detach_role_policy(arn, resource_name)
+        Role.delete_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
+
+
+class IamstackOIDCProvider(CloudFormationModel):
+    # moto files every model under the service its module names.
+    __module__ = "iamstack_launcher.iam"
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::OIDCProvider"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.arn
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        provider = iam(account_id, region_name).create_open_id_connect_provider(
+            props["Url"], props.get("ThumbprintList", []), props.get("ClientIdList", []), props.get("Tags", []))
+        return cls(provider.arn)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json.get("Properties", {})
+        backend = iam(account_id, region_name)
+        provider = backend.get_open_id_connect_provider(original_resource.arn)
+        if "https://" + provider.url != props["Url"]:
+            cls.delete_from_cloudformation_json(original_resource.arn, cloudformation_json, account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        provider.client_id_list = props.get("ClientIdList", [])
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        iam(account_id, region_name).delete_open_id_connect_provider(resource_name)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/iamstack/iamstack/internal/build/metadata"
 	"github.com/iamstack/iamstack/internal/build/names"
@@ -510,16 +511,24 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	for _, id := range slices.Sorted(maps.Keys(central)) {
 		trust = append(trust, policy.CentralMachineTrust(b.s, id, central[id]))
 	}
+	// Each trust's Sid comes from what it trusts, not its place in the
+	// list, so reordering the model changes no template.
 	var subjects, services []string
-	for i, t := range r.Trust {
+	for _, t := range r.Trust {
 		var st Statement
 		switch {
 		case t.Account != "":
 			st = policy.AccountTrust(b.s, t.Account, t.ExternalID)
+			st.Sid = "Account" + t.Account
 		case t.Role != "":
 			account, roleName, _ := strings.Cut(t.Role, "/")
 			other, _ := b.m.Account(account)
 			st = policy.RoleTrust(b.s, other.ID, b.s.RoleARN(other.ID, roleName))
+			st.Sid = "Role" + other.ID + sidSafe(roleName)
+			// Ops-R and Ops.R keep the same letters: number the later.
+			for n := 2; slices.ContainsFunc(trust, func(s Statement) bool { return s.Sid == st.Sid }); n++ {
+				st.Sid = fmt.Sprintf("Role%s%s%d", other.ID, sidSafe(roleName), n)
+			}
 		case t.GitHub != "":
 			subjects = append(subjects, t.GitHub)
 			continue
@@ -527,7 +536,6 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 			services = append(services, t.Service)
 			continue
 		}
-		st.Sid = fmt.Sprintf("Trust%d", i+1)
 		trust = append(trust, st)
 	}
 	if len(subjects) > 0 {
@@ -586,6 +594,16 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	st.Groups = append(st.Groups, g)
 	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.UserPath(),
 		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}, Entity: entity})
+}
+
+// sidSafe keeps the letters and digits of s: all a statement ID may hold.
+func sidSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 // githubProvider adds the account's OIDC provider for GitHub Actions to its

@@ -30,6 +30,8 @@ const (
 	// OIDCWildcard is a GitHub trust whose subject holds a wildcard: any
 	// repository, branch or environment it matches may assume the role.
 	OIDCWildcard = "IAMSTACK-OIDC-WILDCARD"
+	// AdminTrust is AdminR trusting a principal beyond people with MFA.
+	AdminTrust   = "IAMSTACK-ADMIN-TRUST"
 	NagManaged   = "AwsSolutions-IAM4" // AWS managed policies
 	NagWildcards = "AwsSolutions-IAM5" // wildcards in actions or resources
 	// NagSecretRotation (secrets without rotation) is accepted by iamstack
@@ -53,6 +55,7 @@ var Iamstack = []Rule{
 	{LintKeyNeverPresent, "A condition on a service's key that none of the statement's actions sets: the condition never matches."},
 	{LintRedundant, "A statement that another statement of the same policy already grants in full."},
 	{OIDCWildcard, "A GitHub trust whose subject holds a wildcard admits every repository, branch or environment it matches."},
+	{AdminTrust, "AdminR, full power for emergencies, trusts only people with MFA: a trust: entry hands it to a machine or another account."},
 }
 
 // Nag are the cdk-nag rules a model may waive for one of its roles or CI/CD
