@@ -93,6 +93,10 @@ type Role struct {
 	ManagedPolicies []string `yaml:"managedPolicies"`
 	// Statements are a custom role's own policy statements.
 	Statements []policy.Statement `yaml:"statements"`
+	// StatementsIn adds statements where the role exists in the accounts a
+	// key names (an account name, an account type, or all): the role's
+	// policy in prod may differ from the one in sandbox without a copy.
+	StatementsIn map[string][]policy.Statement `yaml:"statementsIn"`
 	// EnabledIn limits the role to these accounts or account types (default: all but user-only).
 	EnabledIn []string `yaml:"enabledIn"`
 	// DisabledIn switches the role off in these accounts or account types.

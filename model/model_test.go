@@ -207,6 +207,14 @@ func TestBadModels(t *testing.T) {
 		{"AdminR trusting a machine", func(s string) string {
 			return strings.Replace(s, "roles:\n", "roles:\n  AdminR:\n    trust: [{github: \"repo:acme/infra:ref:refs/heads/main\"}]\n", 1)
 		}, []string{`roles.AdminR.trust: AdminR is full power for emergencies, for people with MFA`}},
+		{"statementsIn a bad place", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    statementsIn:\n      dve: [{effect: Allow, actions: [\"kms:Decrypt\"], resources: [\"*\"]}]\n      dev: [{effect: Allow, actions: [\"kms:Decrypt\"], resources: [\"*\"]}]\n      prod-eu: [{effect: Allow, actions: [\"kms:Decrpyt\"], resources: [\"*\"]}]\n", 1)
+		}, []string{`12: roles.KMSAdminR.statementsIn.dve: no account or account type is called "dve" (did you mean "dev"?)`,
+			`13: roles.KMSAdminR.statementsIn.dev: role KMSAdminR exists in no account "dev" names: these statements would be dropped`,
+			`14: roles.KMSAdminR.statementsIn.prod-eu[0].actions[0]: "kms:Decrpyt" is not an action of kms (did you mean "kms:Decrypt"?)`}},
+		{"statementsIn on a built-in role", func(s string) string {
+			return strings.Replace(s, "roles:\n", "roles:\n  ReadR:\n    statementsIn: {dev: [{effect: Allow, actions: [\"s3:GetObject\"], resources: [\"*\"]}]}\n", 1)
+		}, []string{`roles.ReadR: ReadR is built in; its permissions are fixed`}},
 		{"principal trusted twice", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: \"555555555555\", externalId: ab}\n      - {account: \"555555555555\", externalId: cd}\n", 1)
 		}, []string{`13: roles.KMSAdminR.trust[1]: the same principal is trusted twice; merge the entries`}},

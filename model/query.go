@@ -166,6 +166,20 @@ func (m *Model) RoleMaxSessionSeconds(role, account string) int {
 	return r.MaxSession.Seconds()
 }
 
+// RoleStatements are a custom role's own statements in an account: its
+// statements, then its statementsIn for all, the account's type and the
+// account's name, in that order, so the policy is the same every time (an
+// account named as its type takes that key once).
+func (m *Model) RoleStatements(role, account string) []policy.Statement {
+	r := m.resolved.roles[role]
+	a := m.resolved.accounts[account]
+	out := slices.Clone(r.Statements)
+	for _, k := range slices.Compact([]string{allTargets, a.Type, a.Name}) {
+		out = append(out, r.StatementsIn[k]...)
+	}
+	return out
+}
+
 // CICDAssumeGrants lists the roles of other accounts a CI/CD user may
 // assume, sorted by account and role.
 func (m *Model) CICDAssumeGrants(user string) []Grant {

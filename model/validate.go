@@ -286,7 +286,7 @@ func (v *validator) roles() {
 			v.at(p, "role name %q must use letters, digits and +=,.@_- and fit %d characters with the prefix %q", name, maxRoleNameLen, m.Prefix+"-")
 		}
 		if isBuiltin(name) {
-			if len(r.Statements) > 0 || len(r.ManagedPolicies) > 0 {
+			if len(r.Statements) > 0 || len(r.ManagedPolicies) > 0 || len(r.StatementsIn) > 0 {
 				v.at(p, "%s is built in; its permissions are fixed. Define a custom role for other permissions", name)
 			}
 			if len(r.Services) > 0 && name != OpsR {
@@ -302,7 +302,7 @@ func (v *validator) roles() {
 			if len(r.Services) > 0 {
 				v.at(p.key("services"), "services only apply to %s; give a custom role statements or managedPolicies", OpsR)
 			}
-			if len(r.Statements) == 0 && len(r.ManagedPolicies) == 0 {
+			if len(r.Statements) == 0 && len(r.ManagedPolicies) == 0 && len(r.StatementsIn) == 0 {
 				v.at(p, "custom role %q grants nothing; give it statements or managedPolicies", name)
 			}
 			if r.MaxSession.Duration == 0 {
@@ -334,6 +334,7 @@ func (v *validator) roles() {
 		v.trusts(p.key("trust"), name, r)
 		v.res.roles[name] = r
 		v.res.enabled[name] = v.enabledIn(p, r)
+		v.statementsIn(p.key("statementsIn"), name, r)
 		if len(v.res.enabled[name]) == 0 && !isBuiltin(name) {
 			v.at(p, "custom role %q is enabled in no account; fix enabledIn/disabledIn or remove the role", name)
 		}
@@ -881,6 +882,27 @@ func (v *validator) trusts(p path, role string, r Role) {
 		if t.ExternalID != "" && t.Account == "" {
 			v.at(tp.key("externalId"), "externalId goes with account")
 		}
+	}
+}
+
+// statementsIn checks a role's per-account statements: each key names
+// accounts where the role exists, and each statement is valid.
+func (v *validator) statementsIn(p path, role string, r Role) {
+	for _, target := range slices.Sorted(maps.Keys(r.StatementsIn)) {
+		tp := p.key(target)
+		covered := false
+		for a, on := range v.res.enabled[role] {
+			covered = covered || on && (target == allTargets || target == a || v.res.accounts[a].Type == target)
+		}
+		if _, named := v.res.accounts[target]; !named && !slices.Contains(v.typeNames(), target) && target != allTargets {
+			v.at(tp, "no account or account type is called %q%s", target, suggest(target, v.targetNames()))
+		} else if !covered {
+			v.at(tp, "role %s exists in no account %q names: these statements would be dropped", role, target)
+		}
+		if len(r.StatementsIn[target]) == 0 {
+			v.at(tp, "no statements for %q; remove the key or list statements", target)
+		}
+		v.statements(tp, r.StatementsIn[target], false)
 	}
 }
 

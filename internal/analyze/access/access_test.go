@@ -324,11 +324,12 @@ func TestHubRoles(t *testing.T) {
 
 // trusts is the example with roles that admit principals beyond its users:
 // a GitHub Actions workflow, a vendor account with an external ID, and a
-// role of another account (role chaining).
+// role of another account (role chaining), one of them with statements of
+// its account only.
 func trusts() []byte {
 	return exampleWith([][2]string{
 		{"    maxSession: 1h\n    statements:\n", "    maxSession: 1h\n    trust:\n      - github: repo:acme/infra:environment:prod\n      - account: \"111122223333\"\n        externalId: acme-vendor-7f3a\n    statements:\n"},
-		{"  BillingR:\n", "  ChainR:\n    description: Reached from AdminR in dev.\n    managedPolicies: [ReadOnlyAccess]\n    enabledIn: [prod]\n    trust:\n      - role: dev/AdminR\n    waivers: {AwsSolutions-IAM4: \"ReadOnlyAccess is AWS's maintained read policy.\"}\n  BillingR:\n"},
+		{"  BillingR:\n", "  ChainR:\n    description: Reached from AdminR in dev.\n    managedPolicies: [ReadOnlyAccess]\n    enabledIn: [prod]\n    trust:\n      - role: dev/AdminR\n    statementsIn:\n      prod: [{effect: Allow, actions: [\"s3:PutObject\"], resources: [\"arn:aws:s3:::acme-prod-reports/*\"]}]\n    waivers: {AwsSolutions-IAM4: \"ReadOnlyAccess is AWS's maintained read policy.\"}\n  BillingR:\n"},
 	})
 }
 

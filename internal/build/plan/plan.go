@@ -480,7 +480,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		for _, mp := range r.ManagedPolicies {
 			refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
 		}
-		own = r.Statements
+		own = b.m.RoleStatements(name, a.Name)
 	}
 	ownRefs := b.policies(st, entity, names.RolePolicyShort(name), "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
 	for _, ref := range ownRefs {

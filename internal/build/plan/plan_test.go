@@ -212,3 +212,43 @@ func BenchmarkPlanThousandUsers(b *testing.B) {
 		}
 	}
 }
+
+// A role's statementsIn add to its statements in the accounts each key
+// names, by type or by name, in a fixed order; other accounts get only the
+// shared statements.
+func TestStatementsPerAccount(t *testing.T) {
+	yaml := small + `roles:
+  ArtifactsR:
+    enabledIn: [dev, prod]
+    statements:
+      - {sid: List, effect: Allow, actions: ["s3:ListAllMyBuckets"], resources: ["*"]}
+    statementsIn:
+      prod:
+        - {sid: ProdBucket, effect: Allow, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::acme-prod-artifacts/*"]}
+      dev:
+        - {sid: DevBucket, effect: Allow, actions: ["s3:GetObject", "s3:PutObject"], resources: ["arn:aws:s3:::acme-dev-artifacts/*"]}
+      all:
+        - {sid: OwnAccount, effect: Allow, actions: ["s3:GetObject"], resources: ["arn:aws:s3:::acme-${aws:PrincipalAccount}-logs/*"]}
+`
+	p := mustPlan(t, yaml)
+	sids := func(stack string) []string {
+		st, _ := p.Stack(stack)
+		var out []string
+		for _, mp := range st.ManagedPolicies {
+			if mp.Entity.Name == "ArtifactsR" {
+				for _, s := range mp.Document.Statements {
+					out = append(out, s.Sid)
+				}
+			}
+		}
+		return out
+	}
+	for stack, want := range map[string][]string{
+		"infra-dev":  {"List", "OwnAccount", "DevBucket"},
+		"infra-prod": {"List", "OwnAccount", "ProdBucket"},
+	} {
+		if got := sids(stack); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: ArtifactsR's statements %v, want %v", stack, got, want)
+		}
+	}
+}

@@ -293,7 +293,7 @@ func TestLint(t *testing.T) {
 		"error IAMSTACK-LINT-PERMISSIONS-ON-ALL cicdUsers.ci-lint.statements[0] (Admin): allows iam:AttachRolePolicy, which change who may do what, on every resource; name the resources [to accept it, add under cicdUsers.ci-lint",
 		"error IAMSTACK-LINT-NOTACTION-ALLOW cicdUsers.ci-lint.statements[1] (Broad): allows with notActions: every action but iam:*",
 		"error IAMSTACK-LINT-KEY-NEVER-PRESENT cicdUsers.ci-lint.statements[2] (WrongKey): StringEquals on s3:prefix, a key of s3, which none of the statement's actions (ec2:DescribeInstances) sets",
-		"warning IAMSTACK-LINT-REDUNDANT cicdUsers.ci-lint.statements[3] (Again): statement 0 of cicdUsers.ci-lint already allows everything this one does",
+		"warning IAMSTACK-LINT-REDUNDANT cicdUsers.ci-lint.statements[3] (Again): cicdUsers.ci-lint.statements[0] already allows everything this one does",
 	} {
 		if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, want) }) {
 			t.Errorf("want %q among:\n%s", want, strings.Join(got, "\n"))
@@ -318,5 +318,24 @@ func TestSyntheticModelPassesTheLint(t *testing.T) {
 	m := parse(string(synthetic.Model(synthetic.Size{Users: 50, Accounts: 5})))
 	if f := check.Failures(check.Lint(m)); len(f) > 0 {
 		t.Errorf("the synthetic model fails the lint: %v", f)
+	}
+}
+
+// Per-account statements are linted like the shared ones, where they stand.
+func TestLintStatementsIn(t *testing.T) {
+	yaml := strings.Replace(string(iamstack.Example()), "  BillingR:\n", `  LintR:
+    enabledIn: [prod]
+    statementsIn:
+      prod:
+        - {sid: Broad, effect: Allow, notActions: ["iam:*"], resources: ["*"]}
+  BillingR:
+`, 1)
+	var got []string
+	for _, v := range check.Lint(parse(yaml)) {
+		got = append(got, v.String())
+	}
+	want := "IAMSTACK-LINT-NOTACTION-ALLOW roles.LintR.statementsIn.prod[0] (Broad): allows with notActions"
+	if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, want) }) {
+		t.Errorf("want %q among:\n%s", want, strings.Join(got, "\n"))
 	}
 }

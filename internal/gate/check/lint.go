@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -22,10 +23,14 @@ func Lint(m *model.Model) []Violation {
 	c := &checker{m: m}
 	for _, name := range m.RoleNames() {
 		r, _ := m.Role(name)
-		c.lint(metadata.Entity{Kind: metadata.EntityRole, Name: name}, "roles."+name, r.Statements)
+		e := metadata.Entity{Kind: metadata.EntityRole, Name: name}
+		c.lint(e, "roles."+name+".statements", r.Statements)
+		for _, target := range slices.Sorted(maps.Keys(r.StatementsIn)) {
+			c.lint(e, "roles."+name+".statementsIn."+target, r.StatementsIn[target])
+		}
 	}
 	for _, name := range m.CICDUserNames() {
-		c.lint(metadata.Entity{Kind: metadata.EntityCICDUser, Name: name}, "cicdUsers."+name, m.CICDUsers[name].Statements)
+		c.lint(metadata.Entity{Kind: metadata.EntityCICDUser, Name: name}, "cicdUsers."+name+".statements", m.CICDUsers[name].Statements)
 	}
 	return c.out
 }
@@ -33,7 +38,7 @@ func Lint(m *model.Model) []Violation {
 func (c *checker) lint(e metadata.Entity, where string, stmts []policy.Statement) {
 	cat := catalog.Get()
 	for i, s := range stmts {
-		at := fmt.Sprintf("%s.statements[%d]", where, i)
+		at := fmt.Sprintf("%s[%d]", where, i)
 		if s.Sid != "" {
 			at += " (" + s.Sid + ")"
 		}
@@ -71,7 +76,7 @@ func (c *checker) lint(e metadata.Entity, where string, stmts []policy.Statement
 		}
 		for j, o := range stmts {
 			if j != i && covers(o, s) && (j < i || !covers(s, o)) {
-				c.add(rules.LintRedundant, at, e, fmt.Sprintf("statement %d of %s already allows everything this one does; remove one", j, where))
+				c.add(rules.LintRedundant, at, e, fmt.Sprintf("%s[%d] already allows everything this one does; remove one", where, j))
 				break
 			}
 		}
