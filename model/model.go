@@ -163,19 +163,29 @@ func (r Removal) Acknowledges(kind, name, account string) bool {
 // Guardrails are deny policies attached to every role where they apply.
 type Guardrails struct {
 	RegionRestriction *RegionRestriction `yaml:"regionRestriction"`
-	RDSDeletePrevent  *Scope             `yaml:"rdsDeletePrevent"`
+	RDSDeletePrevent  *RDSDeletePrevent  `yaml:"rdsDeletePrevent"`
 	Custom            []CustomGuardrail  `yaml:"custom"`
 }
 
-// Scope names the accounts or account types a guardrail applies to (default all).
-type Scope struct {
+// RDSDeletePrevent denies deleting databases and their backups.
+type RDSDeletePrevent struct {
+	// Accounts are the accounts or account types it applies to (default all).
 	Accounts []string `yaml:"accounts"`
+	// Resources limits it to these database ARNs (default every database).
+	Resources []string `yaml:"resources"`
+	// ExemptRoles are roles of the model it does not apply to.
+	ExemptRoles []string `yaml:"exemptRoles"`
 }
 
 // RegionRestriction denies regional actions outside Regions.
 type RegionRestriction struct {
 	Regions  []string `yaml:"regions"`
 	Accounts []string `yaml:"accounts"`
+	// Exempt adds actions to the global services it never denies (those of
+	// AWS's example region SCP), such as a service served from one region.
+	Exempt []string `yaml:"exempt"`
+	// ExemptRoles are roles of the model it does not apply to.
+	ExemptRoles []string `yaml:"exemptRoles"`
 }
 
 // CustomGuardrail is a deny policy of the model's own.
@@ -183,6 +193,8 @@ type CustomGuardrail struct {
 	Name       string             `yaml:"name"`
 	Accounts   []string           `yaml:"accounts"`
 	Statements []policy.Statement `yaml:"statements"`
+	// ExemptRoles are roles of the model it does not apply to.
+	ExemptRoles []string `yaml:"exemptRoles"`
 }
 
 // Grants maps a role to the accounts or account types it is granted in:

@@ -215,6 +215,12 @@ func TestBadModels(t *testing.T) {
 		{"statementsIn on a built-in role", func(s string) string {
 			return strings.Replace(s, "roles:\n", "roles:\n  ReadR:\n    statementsIn: {dev: [{effect: Allow, actions: [\"s3:GetObject\"], resources: [\"*\"]}]}\n", 1)
 		}, []string{`roles.ReadR: ReadR is built in; its permissions are fixed`}},
+		{"guardrails configured wrong", func(s string) string {
+			return s + "guardrails:\n  regionRestriction: {regions: [eu-west-1], exempt: [\"bedrok:*\"], exemptRoles: [AdminRole]}\n  rdsDeletePrevent: {resources: [\"arn:aws:s3:::db\"], exemptRoles: [AdminR, AdminR]}\n  custom:\n    - {name: G, exemptRoles: [ReadR], statements: [{effect: Deny, actions: [\"s3:DeleteBucket\"], resources: [\"*\"]}]}\n"
+		}, []string{`25: guardrails.regionRestriction.exempt[0]: "bedrok:*": no IAM service has the prefix "bedrok" (did you mean "bedrock"?)`,
+			`25: guardrails.regionRestriction.exemptRoles[0]: no role is called "AdminRole" (did you mean "AdminR"?)`,
+			`26: guardrails.rdsDeletePrevent.resources[0]: "arn:aws:s3:::db" is not an RDS ARN`,
+			`26: guardrails.rdsDeletePrevent.exemptRoles[1]: role AdminR is exempted twice`}},
 		{"principal trusted twice", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: \"555555555555\", externalId: ab}\n      - {account: \"555555555555\", externalId: cd}\n", 1)
 		}, []string{`13: roles.KMSAdminR.trust[1]: the same principal is trusted twice; merge the entries`}},

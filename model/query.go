@@ -92,19 +92,30 @@ func (m *Model) MFAMaxAgeSeconds() int { return m.MFAMaxAge.Seconds() }
 func (m *Model) GuardrailStatements(account string) []policy.Statement {
 	var out []policy.Statement
 	g := m.Guardrails
-	if rr := g.RegionRestriction; rr != nil && m.covers(rr.Accounts, account) {
-		regions := append([]string(nil), rr.Regions...)
-		sort.Strings(regions)
-		out = append(out, policy.RegionRestriction(regions))
+	a := m.resolved.accounts[account]
+	// A role exempted from a guardrail is left out by its ARN: the
+	// guardrail stays one policy, and roles OpsR creates (other ARNs) stay
+	// under it through OpsR's boundary.
+	except := func(roles []string, stmts ...policy.Statement) {
+		var arns []string
+		for _, r := range slices.Sorted(slices.Values(roles)) {
+			arns = append(arns, m.Scheme().RoleARN(a.ID, r))
+		}
+		for _, s := range stmts {
+			out = append(out, policy.ExceptPrincipals(s, arns))
+		}
 	}
-	if g.RDSDeletePrevent != nil && m.covers(g.RDSDeletePrevent.Accounts, account) {
-		out = append(out, policy.RDSDeletePrevent())
+	if rr := g.RegionRestriction; rr != nil && m.covers(rr.Accounts, account) {
+		except(rr.ExemptRoles, policy.RegionRestriction(slices.Sorted(slices.Values(rr.Regions)), rr.Exempt))
+	}
+	if rds := g.RDSDeletePrevent; rds != nil && m.covers(rds.Accounts, account) {
+		except(rds.ExemptRoles, policy.RDSDeletePrevent(rds.Resources))
 	}
 	custom := append([]CustomGuardrail(nil), g.Custom...)
 	sort.Slice(custom, func(i, j int) bool { return custom[i].Name < custom[j].Name })
 	for _, c := range custom {
 		if m.covers(c.Accounts, account) {
-			out = append(out, c.Statements...)
+			except(c.ExemptRoles, c.Statements...)
 		}
 	}
 	return out

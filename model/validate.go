@@ -436,9 +436,24 @@ func (v *validator) guardrails() {
 			v.region(p.key("regionRestriction").key("regions").index(i), r)
 		}
 		v.resolve(p.key("regionRestriction").key("accounts"), rr.Accounts)
+		for i, a := range rr.Exempt {
+			ep := p.key("regionRestriction").key("exempt").index(i)
+			if !actionPattern.MatchString(a) || a == "*" {
+				v.at(ep, "%q is not an action; write service:Action or service:*, such as bedrock:InvokeModel", a)
+				continue
+			}
+			v.action(ep, a)
+		}
+		v.exemptRoles(p.key("regionRestriction").key("exemptRoles"), rr.ExemptRoles)
 	}
-	if g.RDSDeletePrevent != nil {
-		v.resolve(p.key("rdsDeletePrevent").key("accounts"), g.RDSDeletePrevent.Accounts)
+	if rds := g.RDSDeletePrevent; rds != nil {
+		v.resolve(p.key("rdsDeletePrevent").key("accounts"), rds.Accounts)
+		for i, r := range rds.Resources {
+			if parts := strings.SplitN(r, ":", 6); len(parts) != 6 || parts[0] != "arn" || parts[2] != "rds" {
+				v.at(p.key("rdsDeletePrevent").key("resources").index(i), "%q is not an RDS ARN such as arn:aws:rds:eu-west-1:123456789012:db:prod-*", r)
+			}
+		}
+		v.exemptRoles(p.key("rdsDeletePrevent").key("exemptRoles"), rds.ExemptRoles)
 	}
 	seen := map[string]bool{}
 	for i, c := range g.Custom {
@@ -455,6 +470,22 @@ func (v *validator) guardrails() {
 		}
 		v.statements(cp.key("statements"), c.Statements, true)
 		v.resolve(cp.key("accounts"), c.Accounts)
+		v.exemptRoles(cp.key("exemptRoles"), c.ExemptRoles)
+	}
+}
+
+// exemptRoles checks the roles a guardrail exempts: roles of the model,
+// each once.
+func (v *validator) exemptRoles(p path, roles []string) {
+	seen := map[string]bool{}
+	for i, r := range roles {
+		if _, ok := v.res.enabled[r]; !ok {
+			names := slices.Sorted(maps.Keys(v.res.enabled))
+			v.at(p.index(i), "no role is called %q%s; roles: %s", r, suggest(r, names), quoted(names))
+		} else if seen[r] {
+			v.at(p.index(i), "role %s is exempted twice", r)
+		}
+		seen[r] = true
 	}
 }
 

@@ -320,3 +320,68 @@ func TestPerRoleSettings(t *testing.T) {
 		}
 	}
 }
+
+// Guardrails as configured: an action exempted from the region restriction
+// runs anywhere, a role exempted from it is not held to the regions, the RDS
+// guard covers only the databases it names, and every other role stays
+// under both, by both evaluators.
+func TestConfiguredGuardrails(t *testing.T) {
+	old := "  regionRestriction:\n    regions: [eu-west-1, us-east-1]\n  rdsDeletePrevent:\n    accounts: [prod]\n"
+	yaml := strings.Replace(string(iamstack.Example()), old, `  regionRestriction:
+    regions: [eu-west-1, us-east-1]
+    exempt: ["bedrock:InvokeModel"]
+    exemptRoles: [AdminR]
+  rdsDeletePrevent:
+    accounts: [prod]
+    resources: ["arn:aws:rds:*:*:db:prod-*"]
+`, 1)
+	if !strings.Contains(yaml, "exemptRoles: [AdminR]") {
+		t.Fatal("the example's guardrails changed: update this test")
+	}
+	_, inv, err := synthesize("guardrails.yaml", []byte(yaml), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prod = "333333333333"
+	role := func(name string) assembly.Principal {
+		for _, r := range inv.Roles {
+			if r.Name == name && r.Account == prod {
+				return r
+			}
+		}
+		t.Fatalf("no %s in prod", name)
+		return assembly.Principal{}
+	}
+	type probe struct {
+		role, action, resource, region string
+		allow                          bool
+	}
+	var cases []case_
+	var want []bool
+	for _, p := range []probe{
+		{"infra-AdminR", "ec2:RunInstances", "arn:aws:ec2:us-west-2:" + prod + ":instance/*", "us-west-2", true},
+		{"infra-OpsR", "ec2:RunInstances", "arn:aws:ec2:us-west-2:" + prod + ":instance/*", "us-west-2", false},
+		{"infra-OpsR", "ec2:RunInstances", "arn:aws:ec2:eu-west-1:" + prod + ":instance/*", "eu-west-1", true},
+		{"infra-AdminR", "bedrock:InvokeModel", "arn:aws:bedrock:us-west-2::foundation-model/x", "us-west-2", true},
+		{"infra-AdminR", "bedrock:InvokeAgent", "arn:aws:bedrock:ap-south-1:" + prod + ":agent-alias/a/b", "ap-south-1", true},
+		{"infra-ReadR", "ec2:DescribeInstances", "*", "us-west-2", false},
+		{"infra-AdminR", "rds:DeleteDBInstance", "arn:aws:rds:eu-west-1:" + prod + ":db:prod-orders", "eu-west-1", false},
+		{"infra-AdminR", "rds:DeleteDBInstance", "arn:aws:rds:eu-west-1:" + prod + ":db:scratch", "eu-west-1", true},
+	} {
+		r := role(p.role)
+		ctx := access.Context(r, true)
+		ctx["aws:RequestedRegion"] = []string{p.region}
+		req := evaluate.Request{Principal: r.ARN, PrincipalAccount: prod, Action: p.action, Resource: p.resource,
+			ResourceAccount: prod, Context: ctx}
+		cases = append(cases, case_{fmt.Sprintf("%s %s in %s", p.role, p.action, p.region), req,
+			evaluate.Policies{Identity: r.Identity, Boundary: r.Boundary}})
+		want = append(want, p.allow)
+	}
+	answers := askOracle(t, cases)
+	for i, c := range cases {
+		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
+		if ours != want[i] || (answers[i].Result == "Allowed") != want[i] {
+			t.Errorf("%s on %s: want allowed=%v; iamstack %v, the independent simulator %s %s", c.what, c.req.Resource, want[i], ours, answers[i].Result, answers[i].Detail)
+		}
+	}
+}

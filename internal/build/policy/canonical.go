@@ -432,11 +432,42 @@ var globalServices = []string{
 }
 
 // RegionRestriction denies every regional action outside the allowed regions
-// (login.gov's region_restriction).
-func RegionRestriction(regions []string) Statement {
+// (login.gov's region_restriction), but the global services and the
+// actions exempt adds.
+func RegionRestriction(regions, exempt []string) Statement {
+	// The defaults keep their order, so that a model without exemptions
+	// writes the policy it always did.
+	notActions := slices.Clone(globalServices)
+	for _, a := range slices.Sorted(slices.Values(exempt)) {
+		if !slices.Contains(notActions, a) {
+			notActions = append(notActions, a)
+		}
+	}
 	return Statement{Sid: "DenyOutsideAllowedRegions", Effect: Deny,
-		NotActions: globalServices, Resources: []string{"*"},
+		NotActions: notActions, Resources: []string{"*"},
 		Conditions: Conditions{"StringNotEquals": {keyRegion: regions}}}
+}
+
+// ExceptPrincipals returns st, a deny, made not to apply to the principals
+// arns (ArnNotLike on aws:PrincipalArn, added to st's own); st itself is
+// not changed.
+func ExceptPrincipals(st Statement, arns []string) Statement {
+	if len(arns) == 0 {
+		return st
+	}
+	c := Conditions{}
+	for op, keys := range st.Conditions {
+		c[op] = map[string][]string{}
+		for k, v := range keys {
+			c[op][k] = slices.Clone(v)
+		}
+	}
+	if c["ArnNotLike"] == nil {
+		c["ArnNotLike"] = map[string][]string{}
+	}
+	c["ArnNotLike"][keyPrincipal] = append(c["ArnNotLike"][keyPrincipal], arns...)
+	st.Conditions = c
+	return st
 }
 
 // RDSProtectedActions are the calls that delete a database's data or its
@@ -452,7 +483,11 @@ var RDSProtectedActions = []string{
 
 // RDSDeletePrevent denies deleting databases, their snapshots and automated
 // backups, and modifying the settings that protect them (login.gov's
-// rds_delete_prevent, widened to every such call).
-func RDSDeletePrevent() Statement {
-	return Statement{Sid: "DenyRDSDelete", Effect: Deny, Actions: slices.Clone(RDSProtectedActions), Resources: []string{"*"}}
+// rds_delete_prevent, widened to every such call); resources, when given,
+// limits it to those databases.
+func RDSDeletePrevent(resources []string) Statement {
+	if len(resources) == 0 {
+		resources = []string{"*"}
+	}
+	return Statement{Sid: "DenyRDSDelete", Effect: Deny, Actions: slices.Clone(RDSProtectedActions), Resources: slices.Clone(resources)}
 }

@@ -31,7 +31,7 @@ func TestCanonicalPoliciesGolden(t *testing.T) {
 		"assume-role-guards-source-identity": policy.NewDocument(append(policy.AssumeRoleGuards(43200, true), policy.AssumeRoleGrant(scheme,
 			policy.RoleTarget{Account: "222222222222", Role: "ReadR", Options: policy.TrustOptions{SessionTags: true, SourceIdentity: true}}))...),
 		"ops-boundary": policy.OpsBoundary(scheme, "222222222222", []string{"cloudformation", "ec2", "iam", "organizations", "s3"},
-			[]policy.Statement{policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()}),
+			[]policy.Statement{policy.RegionRestriction([]string{"eu-west-1"}, nil), policy.RDSDeletePrevent(nil)}),
 		"assume-role-guards-and-one-grant": policy.NewDocument(append(policy.AssumeRoleGuards(43200, false), policy.AssumeRoleGrant(scheme, policy.RoleTarget{Account: "222222222222", Role: "ReadR"}))...),
 		"central-machine-trust": policy.NewDocument(policy.CentralMachineTrust(scheme, "111111111111",
 			[]string{"arn:aws:iam::111111111111:user/infra/deployer"})),
@@ -41,7 +41,11 @@ func TestCanonicalPoliciesGolden(t *testing.T) {
 			[]string{"repo:acme/infra:environment:prod", "repo:acme/infra:ref:refs/heads/main"})),
 		"github-trust-wildcard": policy.NewDocument(policy.GitHubTrust(scheme, "333333333333", []string{"repo:acme/infra:*"})),
 		"service-trust":         policy.NewDocument(policy.ServiceTrust([]string{"codebuild.amazonaws.com", "lambda.amazonaws.com"})),
-		"guardrails-region-rds": policy.NewDocument(policy.RegionRestriction([]string{"eu-west-1"}), policy.RDSDeletePrevent()),
+		"guardrails-configured": policy.NewDocument(
+			policy.ExceptPrincipals(policy.RegionRestriction([]string{"eu-west-1"}, []string{"bedrock:InvokeModel", "iam:*"}),
+				[]string{"arn:aws:iam::222222222222:role/infra-AdminR"}),
+			policy.RDSDeletePrevent([]string{"arn:aws:rds:eu-west-1:222222222222:db:prod-*"})),
+		"guardrails-region-rds": policy.NewDocument(policy.RegionRestriction([]string{"eu-west-1"}, nil), policy.RDSDeletePrevent(nil)),
 	}
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
