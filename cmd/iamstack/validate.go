@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -86,6 +87,8 @@ type cicdReport struct {
 	Name    string   `json:"name"`
 	Account string   `json:"account"`
 	Roles   []string `json:"roles"`
+	// Assume are the roles of other accounts it assumes: "account/Role".
+	Assume []string `json:"assume"`
 }
 
 func newGrantReport(m *model.Model, p *plan.Plan) grantReport {
@@ -98,7 +101,11 @@ func newGrantReport(m *model.Model, p *plan.Plan) grantReport {
 			Grants: nonNil(m.UserGrants(u)), Skipped: nonNil(m.SkippedGrants(u))})
 	}
 	for _, c := range m.CICDUserNames() {
-		r.CICDUsers = append(r.CICDUsers, cicdReport{Name: c, Account: m.CICDUsers[c].Account, Roles: nonNil(m.CICDUsers[c].Roles)})
+		assume := []string{}
+		for _, g := range m.CICDAssumeGrants(c) {
+			assume = append(assume, g.Account+"/"+g.Role)
+		}
+		r.CICDUsers = append(r.CICDUsers, cicdReport{Name: c, Account: m.CICDUsers[c].Account, Roles: nonNil(m.CICDUsers[c].Roles), Assume: assume})
 	}
 	return r
 }
@@ -142,7 +149,7 @@ func (r grantReport) writeText(out io.Writer) error {
 	if len(r.CICDUsers) > 0 {
 		fmt.Fprintln(w, "\nCI/CD USER\tACCOUNT\tMAY ASSUME")
 		for _, c := range r.CICDUsers {
-			roles := strings.Join(c.Roles, ", ")
+			roles := strings.Join(append(slices.Clone(c.Roles), c.Assume...), ", ")
 			if roles == "" {
 				roles = "no role (own policy only)"
 			}

@@ -66,6 +66,14 @@ func TestMain(m *testing.M) {
 		}
 		add("hub-roles", hubRoles())
 		add("trusts", trusts())
+		orgs, _ := filepath.Glob("../../../examples/*.yaml")
+		for _, file := range orgs {
+			yaml, err := os.ReadFile(file)
+			if err != nil {
+				panic(err)
+			}
+			add("examples/"+filepath.Base(file), yaml)
+		}
 		return m.Run()
 	}()
 	os.Exit(code)
