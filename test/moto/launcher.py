@@ -210,9 +210,11 @@ class IamstackUser(Named, CloudFormationModel):
         backend.delete_user(resource_name)
 
 
-class IamstackSecret(CloudFormationModel):
-    # moto files every model under the service its module names.
-    __module__ = "iamstack_launcher.secretsmanager"
+class ByARN:
+    """What a resource whose Ref is its ARN answers CloudFormation; its one
+    attribute (attr) is the ARN too."""
+
+    attr = "Arn"
 
     def __init__(self, arn):
         self.arn = arn
@@ -221,6 +223,22 @@ class IamstackSecret(CloudFormationModel):
     def physical_resource_id(self):
         return self.arn
 
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == cls.attr
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.arn
+
+    def is_created(self):
+        return True
+
+
+class IamstackSecret(ByARN, CloudFormationModel):
+    # moto files every model under the service its module names.
+    __module__ = "iamstack_launcher.secretsmanager"
+    attr = "Id"
+
     @staticmethod
     def cloudformation_name_type():
         return "Name"
@@ -228,16 +246,6 @@ class IamstackSecret(CloudFormationModel):
     @staticmethod
     def cloudformation_type():
         return "AWS::SecretsManager::Secret"
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attribute_name):
-        return self.arn
-
-    def is_created(self):
-        return True
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
@@ -318,16 +326,9 @@ class IamstackRole(CloudFormationModel):
         Role.delete_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
 
 
-class IamstackOIDCProvider(CloudFormationModel):
+class IamstackOIDCProvider(ByARN, CloudFormationModel):
     # moto files every model under the service its module names.
     __module__ = "iamstack_launcher.iam"
-
-    def __init__(self, arn):
-        self.arn = arn
-
-    @property
-    def physical_resource_id(self):
-        return self.arn
 
     @staticmethod
     def cloudformation_name_type():
@@ -336,16 +337,6 @@ class IamstackOIDCProvider(CloudFormationModel):
     @staticmethod
     def cloudformation_type():
         return "AWS::IAM::OIDCProvider"
-
-    @classmethod
-    def has_cfn_attr(cls, attr):
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name):
-        return self.arn
-
-    def is_created(self):
-        return True
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
