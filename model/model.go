@@ -146,13 +146,20 @@ type Waivers map[string]string
 // role, losing what CloudFormation cannot carry over (MFA devices, keys,
 // passwords, trust).
 type Removal struct {
-	Kind string `yaml:"kind"` // user, group or role
-	Name string `yaml:"name"` // the IAM name
+	Kind string `yaml:"kind"` // one of RemovalKinds
+	// Name is the IAM name; an OIDC provider's is its issuer's host.
+	Name string `yaml:"name"`
 	// Account is the account's name, or "all": an acknowledgement matches
 	// nothing in another account.
 	Account string `yaml:"account"`
 	Reason  string `yaml:"reason"`
 }
+
+// RemovalOIDCProvider is the removal kind of an OIDC identity provider.
+const RemovalOIDCProvider = "oidc-provider"
+
+// RemovalKinds are what an acknowledgedRemovals entry may name.
+var RemovalKinds = []string{"group", RemovalOIDCProvider, "role", "user"}
 
 // Acknowledges tells whether the acknowledgement covers the removal of an
 // IAM resource of a kind and name from an account (by name).

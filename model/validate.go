@@ -107,8 +107,8 @@ func (v *validator) run() {
 	}
 	for i, r := range v.m.AcknowledgedRemovals {
 		p := path{"acknowledgedRemovals"}.index(i)
-		if r.Kind != "user" && r.Kind != "group" && r.Kind != "role" {
-			v.at(p.key("kind"), "kind %q must be user, group or role", r.Kind)
+		if !slices.Contains(RemovalKinds, r.Kind) {
+			v.at(p.key("kind"), "kind %q is not one of %s%s", r.Kind, quoted(RemovalKinds), suggest(r.Kind, RemovalKinds))
 		}
 		if r.Name == "" {
 			v.at(p.key("name"), "name the IAM %s whose removal is acknowledged", r.Kind)

@@ -107,7 +107,7 @@ func vocabularies() map[string][]string {
 		"RegionRestriction.Regions": names.Regions(),
 		"StandingResource.Kind":     metadata.Kinds,
 		"StandingResource.Service":  slices.Sorted(maps.Keys(policy.Workloads)),
-		"Removal.Kind":              {"group", "role", "user"},
+		"Removal.Kind":              model.RemovalKinds,
 		"Statement.Effect":          {string(policy.Allow), string(policy.Deny)},
 	}
 }

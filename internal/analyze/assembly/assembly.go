@@ -68,6 +68,12 @@ type Group struct {
 	Entity                               metadata.Entity
 }
 
+// OIDCProvider is an IAM OIDC identity provider a template creates.
+type OIDCProvider struct {
+	// Name is the issuer without its scheme: token.actions.githubusercontent.com.
+	Account, Name, Stack, LogicalID string
+}
+
 // Stack is one template of the assembly.
 type Stack struct {
 	ID, Account   string
@@ -88,6 +94,7 @@ type Inventory struct {
 	Users           []Principal
 	Roles           []Principal
 	Groups          []Group
+	OIDCProviders   []OIDCProvider
 	ManagedPolicies []ManagedPolicy
 	// Unknown lists AWS managed policies the analysis has no document for.
 	Unknown []string
@@ -267,6 +274,10 @@ func build(stacks []stack) (*Inventory, error) {
 		r := resolvers[s.id]
 		for _, id := range sortedIDs(s.tpl.Resources) {
 			res := s.tpl.Resources[id]
+			if res.Type == "AWS::IAM::OIDCProvider" {
+				inv.OIDCProviders = append(inv.OIDCProviders, OIDCProvider{Account: s.account,
+					Name: strings.TrimPrefix(stringOr(res.Properties["Url"], ""), "https://"), Stack: s.id, LogicalID: id})
+			}
 			if res.Type == "AWS::IAM::Group" {
 				g := Group{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, LogicalID: id, Entity: res.Metadata.Iamstack}
 				g.Policies, g.Inline, g.ManagedPolicies = attached(r, "group "+g.Name, res.Properties)

@@ -158,3 +158,38 @@ func TestViolationsGoToTheRightEntity(t *testing.T) {
 		}
 	}
 }
+
+// Declaring the GitHub OIDC provider as standing, or dropping the last
+// GitHub trust, deletes the provider iamstack created: every role trusting
+// it would refuse GitHub's tokens, so the change is refused until it is
+// acknowledged.
+func TestRemovingTheOIDCProviderIsLoud(t *testing.T) {
+	withGitHub := strings.Replace(string(iamstack.Example()), "    maxSession: 1h\n    statements:\n",
+		"    maxSession: 1h\n    trust:\n      - github: repo:acme/app:environment:prod\n    statements:\n", 1)
+	if !strings.Contains(withGitHub, "github: repo:acme/app") {
+		t.Fatal("the example's DeployR changed: update this test")
+	}
+	read := func(yaml string) *assembly.Inventory {
+		dir := t.TempDir()
+		mustSynth(parse(yaml), dir, false)
+		inv, err := assembly.Read(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	base := read(withGitHub)
+	if len(base.OIDCProviders) != 2 {
+		t.Fatalf("OIDC providers %+v, want one in dev and one in prod", base.OIDCProviders)
+	}
+	standing := withGitHub + "standingResources:\n  - {account: prod, kind: oidc-provider, name: token.actions.githubusercontent.com}\n"
+	got := check.Removals(base, read(standing), parse(standing))
+	want := "oidc-provider token.actions.githubusercontent.com in account prod is deleted: its federated sign-ins"
+	if len(got) != 1 || !strings.HasPrefix(got[0].String(), want) {
+		t.Fatalf("removals %v, want one: %s", got, want)
+	}
+	acked := standing + "acknowledgedRemovals:\n  - {kind: oidc-provider, name: token.actions.githubusercontent.com, account: prod, reason: the platform team's stack owns it now}\n"
+	if got := check.Removals(base, read(acked), parse(acked)); len(got) != 1 || got[0].Acknowledged == "" {
+		t.Errorf("acknowledged removal: %v", got)
+	}
+}

@@ -169,7 +169,8 @@ func resourceEntities(file string) map[string]metadata.Entity {
 	return out
 }
 
-// Removal is a user, group or role that a change deletes or replaces.
+// Removal is a user, group, role or OIDC provider that a change deletes or
+// replaces.
 type Removal struct {
 	Kind, Name, Account string
 	// How: "deleted", or "replaced (...why...)".
@@ -183,11 +184,12 @@ func (r Removal) String() string {
 	if r.Acknowledged != "" {
 		return s + " (acknowledged: " + r.Acknowledged + ")"
 	}
-	lost := map[string]string{"user": "MFA devices, access keys and password", "group": "membership", "role": "sessions and any trust others rely on"}[r.Kind]
+	lost := map[string]string{"user": "MFA devices, access keys and password", "group": "membership", "role": "sessions and any trust others rely on",
+		model.RemovalOIDCProvider: "federated sign-ins (every role that trusts it refuses its tokens until it exists again)"}[r.Kind]
 	return s + ": its " + lost + " would be lost. If intended, add it to acknowledgedRemovals in the model: {kind: " + r.Kind + ", name: " + r.Name + ", account: " + r.Account + ", reason: <why>}"
 }
 
-// Removals lists the users, groups and roles of base that head deletes or
+// Removals lists the users, groups, roles and OIDC providers of base that head deletes or
 // that CloudFormation would replace: gone, moved to another stack, or given
 // another logical ID.
 func Removals(base, head *assembly.Inventory, m *model.Model) []Removal {
@@ -202,6 +204,9 @@ func Removals(base, head *assembly.Inventory, m *model.Model) []Removal {
 		}
 		for _, g := range inv.Groups {
 			out["group\x00"+g.Account+"\x00"+g.Name] = where{g.Stack, g.LogicalID}
+		}
+		for _, p := range inv.OIDCProviders {
+			out[model.RemovalOIDCProvider+"\x00"+p.Account+"\x00"+p.Name] = where{p.Stack, p.LogicalID}
 		}
 		return out
 	}
