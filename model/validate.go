@@ -229,11 +229,9 @@ func (v *validator) accounts() {
 func (v *validator) resolve(p path, targets []string) []string {
 	seen := map[string]bool{}
 	for i, t := range targets {
-		found := t == allTargets // "all" of no accounts is none, and no mistake
-		for _, a := range v.m.Accounts {
-			if t == allTargets || a.Name == t || a.Type == t {
-				seen[a.Name], found = true, true
-			}
+		names, found := v.accountsNamedBy(t)
+		for _, name := range names {
+			seen[name] = true
 		}
 		if !found {
 			v.at(p.index(i), "no account or account type is called %q%s; accounts: %s; types: %s", t, suggest(t, v.targetNames()), quoted(v.accountNames()), quoted(v.typeNames()))
@@ -245,6 +243,19 @@ func (v *validator) resolve(p path, targets []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// accountsNamedBy are the accounts a target names (an account, a type or
+// all), and whether it is a target at all: "all" of no accounts is none,
+// and no mistake.
+func (v *validator) accountsNamedBy(t string) (names []string, found bool) {
+	found = t == allTargets
+	for _, a := range v.m.Accounts {
+		if t == allTargets || a.Name == t || a.Type == t {
+			names, found = append(names, a.Name), true
+		}
+	}
+	return names, found
 }
 
 func (v *validator) accountNames() []string {
@@ -317,7 +328,7 @@ func (v *validator) roles() {
 			if d < minMaxSession || d > maxMaxSession || d%time.Second != 0 {
 				v.at(p.key("maxSessionIn").key(target), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
 			}
-			if _, named := v.res.accounts[target]; !named && !slices.Contains(v.typeNames(), target) {
+			if _, found := v.accountsNamedBy(target); !found || target == allTargets {
 				v.at(p.key("maxSessionIn").key(target), "no account or account type is called %q%s", target, suggest(target, v.targetNames()))
 			}
 		}
@@ -921,13 +932,10 @@ func (v *validator) trusts(p path, role string, r Role) {
 func (v *validator) statementsIn(p path, role string, r Role) {
 	for _, target := range slices.Sorted(maps.Keys(r.StatementsIn)) {
 		tp := p.key(target)
-		covered := false
-		for a, on := range v.res.enabled[role] {
-			covered = covered || on && (target == allTargets || target == a || v.res.accounts[a].Type == target)
-		}
-		if _, named := v.res.accounts[target]; !named && !slices.Contains(v.typeNames(), target) && target != allTargets {
+		names, found := v.accountsNamedBy(target)
+		if !found {
 			v.at(tp, "no account or account type is called %q%s", target, suggest(target, v.targetNames()))
-		} else if !covered {
+		} else if !slices.ContainsFunc(names, func(a string) bool { return v.res.enabled[role][a] }) {
 			v.at(tp, "role %s exists in no account %q names: these statements would be dropped", role, target)
 		}
 		if len(r.StatementsIn[target]) == 0 {

@@ -54,7 +54,9 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		})
 		groups[g.LogicalID] = c.GroupName()
 	}
-	users := map[string]awscdk.CfnResource{} // and OIDC providers: what roles may depend on
+	// trusted are the users and OIDC providers a role's trust may name: the
+	// role depends on them, as IAM refuses a trust naming a missing one.
+	trusted := map[string]awscdk.CfnResource{}
 	for _, u := range p.Users {
 		tags := map[string]string{}
 		for _, t := range u.Tags {
@@ -72,17 +74,17 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		if f := c.FirstPasswordSecret(); f != nil {
 			suppress(f, u.FirstPassword.Suppressions)
 		}
-		users[u.LogicalID] = c.Resource()
+		trusted[u.LogicalID] = c.Resource()
 	}
 	for _, op := range p.OIDCProviders {
-		users[op.LogicalID] = identity.NewOIDCProvider(stack, op.LogicalID, &identity.OIDCProviderProps{
+		trusted[op.LogicalID] = identity.NewOIDCProvider(stack, op.LogicalID, &identity.OIDCProviderProps{
 			LogicalID: op.LogicalID, URL: op.URL, ClientIDs: op.ClientIDs, Metadata: entity(op.Entity),
 		}).Resource()
 	}
 	for _, r := range p.Roles {
 		var deps []awscdk.CfnResource
 		for _, d := range r.DependsOn {
-			dep, ok := users[d]
+			dep, ok := trusted[d]
 			if !ok {
 				panic(fmt.Sprintf("stacks: role %s depends on %s, which is not in stack %s", r.Name, d, p.ID))
 			}

@@ -287,12 +287,8 @@ func (p *oidcProvider) Resource() awsiam.CfnOIDCProvider { return p.res }
 // issuer's certificate itself, so no thumbprint is given.
 func NewOIDCProvider(scope constructs.Construct, id string, props *OIDCProviderProps) OIDCProvider {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	ids := make([]*string, len(props.ClientIDs))
-	for i, s := range props.ClientIDs {
-		ids[i] = jsii.String(s)
-	}
 	res := awsiam.NewCfnOIDCProvider(c, jsii.String(resourceID), &awsiam.CfnOIDCProviderProps{
-		Url: jsii.String(props.URL), ClientIdList: &ids,
+		Url: jsii.String(props.URL), ClientIdList: jsii.Strings(props.ClientIDs...),
 	})
 	res.OverrideLogicalId(jsii.String(props.LogicalID))
 	addMetadata(res, props.Metadata)

@@ -53,6 +53,15 @@ def iam(account_id, region_name):
     return iam_backends[account_id][get_partition(region_name)]
 
 
+def sync_attached(have, want, attach, detach):
+    """Detach the managed policies of have not in want, then attach those of
+    want not in have, each in ARN order."""
+    for arn in sorted(set(have) - set(want)):
+        detach(arn)
+    for arn in sorted(set(want) - set(have)):
+        attach(arn)
+
+
 def tags_of(properties):
     return {t["Key"]: t["Value"] for t in properties.get("Tags", [])}
 
@@ -110,9 +119,13 @@ class IamstackGroup(Named, CloudFormationModel):
         props = cloudformation_json.get("Properties", {})
         backend = iam(account_id, region_name)
         backend.create_group(resource_name, props.get("Path", "/"))
-        for arn in props.get("ManagedPolicyArns", []):
-            backend.attach_group_policy(arn, resource_name)
+        cls._attach(backend, resource_name, [], props)
         return cls(resource_name)
+
+    @staticmethod
+    def _attach(backend, name, have, props):
+        sync_attached(have, props.get("ManagedPolicyArns", []),
+                      lambda arn: backend.attach_group_policy(arn, name), lambda arn: backend.detach_group_policy(arn, name))
 
     @classmethod
     def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
@@ -122,20 +135,14 @@ class IamstackGroup(Named, CloudFormationModel):
             return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
         backend = iam(account_id, region_name)
         group = backend.get_group(original_resource.name)
-        want = set(props.get("ManagedPolicyArns", []))
-        have = set(group.managed_policies)
-        for arn in sorted(have - want):
-            backend.detach_group_policy(arn, group.name)
-        for arn in sorted(want - have):
-            backend.attach_group_policy(arn, group.name)
+        cls._attach(backend, group.name, group.managed_policies, props)
         return original_resource
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
         backend = iam(account_id, region_name)
         group = backend.get_group(resource_name)
-        for arn in list(group.managed_policies):
-            backend.detach_group_policy(arn, resource_name)
+        cls._attach(backend, resource_name, list(group.managed_policies), {})
         group.users.clear()
         backend.delete_group(resource_name)
 
@@ -292,10 +299,13 @@ class IamstackRole(CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         role = Role.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        backend = iam(account_id, region_name)
-        for arn in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns", []):
-            backend.attach_role_policy(arn, role.name)
+        cls._attach(iam(account_id, region_name), role.name, [], cloudformation_json.get("Properties", {}))
         return role
+
+    @staticmethod
+    def _attach(backend, name, have, props):
+        sync_attached(have, props.get("ManagedPolicyArns", []),
+                      lambda arn: backend.attach_role_policy(arn, name), lambda arn: backend.detach_role_policy(arn, name))
 
     @classmethod
     def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
@@ -308,12 +318,7 @@ class IamstackRole(CloudFormationModel):
         trust = props["AssumeRolePolicyDocument"]
         backend.update_assume_role_policy(name, trust if isinstance(trust, str) else json.dumps(trust))
         backend.update_role(name, props.get("Description", ""), props.get("MaxSessionDuration", 3600))
-        want = set(props.get("ManagedPolicyArns", []))
-        have = set(original_resource.managed_policies)
-        for arn in sorted(have - want):
-            backend.detach_role_policy(arn, name)
-        for arn in sorted(want - have):
-            backend.attach_role_policy(arn, name)
+        cls._attach(backend, name, list(original_resource.managed_policies), props)
         return backend.get_role(name)
 
     @classmethod
@@ -321,8 +326,7 @@ class IamstackRole(CloudFormationModel):
         backend = iam(account_id, region_name)
         for role in list(backend.roles.values()):
             if role.name == resource_name:
-                for arn in list(role.managed_policies):
-                    backend.detach_role_policy(arn, resource_name)
+                cls._attach(backend, resource_name, list(role.managed_policies), {})
         Role.delete_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
 
 

@@ -173,7 +173,8 @@ func AssumeRole(p, r assembly.Principal, mfa bool) (evaluate.Request, evaluate.P
 	return req, evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary, Resource: r.Trust}
 }
 
-func userEntries(inv *assembly.Inventory, u assembly.Principal, findings map[string][]Finding) []Entry {
+func (s *shapes) userEntries(u assembly.Principal, findings map[string][]Finding) []Entry {
+	inv := s.inv
 	kind := "cicd"
 	if isHuman(u) {
 		kind = "human"
@@ -200,7 +201,7 @@ func userEntries(inv *assembly.Inventory, u assembly.Principal, findings map[str
 			Role: inv.RoleShortName(r), RoleARN: r.ARN, MFA: noMFA.Decision != evaluate.Allow,
 			MaxSessionSeconds: r.MaxSessionSeconds, Via: res.AllowedBy, Findings: nonNil(findings[r.ARN])})
 	}
-	out = append(out, chained(inv, out, findings)...)
+	out = append(out, s.chained(out, findings)...)
 	for _, c := range directCapabilities(u) {
 		c.User, c.UserARN, c.UserKind, c.Account, c.AccountID = u.Name, u.ARN, kind, home.Name, home.ID
 		c.Findings = nonNil(findings[u.ARN])
@@ -217,11 +218,7 @@ const chainedSessionSeconds = 3600
 // roles whose trust admits a session of a role already reached, when that
 // session's policies allow the call. A chained session is taken to keep the
 // MFA of its first hop, which can only make the report say more.
-func chained(inv *assembly.Inventory, direct []Entry, findings map[string][]Finding) []Entry {
-	byARN := map[string]assembly.Principal{}
-	for _, r := range inv.Roles {
-		byARN[r.ARN] = r
-	}
+func (s *shapes) chained(direct []Entry, findings map[string][]Finding) []Entry {
 	reached := map[string]bool{}
 	queue := make([]Entry, 0, len(direct))
 	for _, e := range direct {
@@ -232,32 +229,60 @@ func chained(inv *assembly.Inventory, direct []Entry, findings map[string][]Find
 	for len(queue) > 0 {
 		from := queue[0]
 		queue = queue[1:]
-		p := byARN[from.RoleARN]
-		ctx := evaluate.NewContext(Context(p, from.MFA))
-		narrowed := evaluate.Narrow(evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}, "sts:AssumeRole")
-		for _, r := range inv.Roles {
-			if reached[r.ARN] {
+		for _, h := range s.hops(from.RoleARN, from.MFA) {
+			if reached[h.to.ARN] {
 				continue
 			}
-			ps := narrowed
-			ps.Resource = r.Trust
-			req, _ := AssumeRole(p, r, from.MFA)
-			res := evaluate.EvaluateIn(ctx, req, ps)
-			if res.Decision != evaluate.Allow {
-				continue
-			}
-			reached[r.ARN] = true
-			a := inv.Account(r.Account)
+			reached[h.to.ARN] = true
+			a := s.inv.Account(h.to.Account)
 			e := Entry{User: from.User, UserARN: from.UserARN, UserKind: from.UserKind, Type: "assume-role",
-				Account: a.Name, AccountID: a.ID, Role: inv.RoleShortName(r), RoleARN: r.ARN, MFA: from.MFA,
-				MaxSessionSeconds: min(r.MaxSessionSeconds, chainedSessionSeconds),
+				Account: a.Name, AccountID: a.ID, Role: s.inv.RoleShortName(h.to), RoleARN: h.to.ARN, MFA: from.MFA,
+				MaxSessionSeconds: min(h.to.MaxSessionSeconds, chainedSessionSeconds),
 				Through:           append(append([]string(nil), from.Through...), from.Account+"/"+from.Role),
-				Via:               res.AllowedBy, Findings: nonNil(findings[r.ARN])}
+				Via:               h.via, Findings: nonNil(findings[h.to.ARN])}
 			out = append(out, e)
 			queue = append(queue, e)
 		}
 	}
 	return out
+}
+
+// hop is a role that a session of another role may assume, and the
+// policies that allow it.
+type hop struct {
+	to  assembly.Principal
+	via []string
+}
+
+// hops are the roles a session of role arn may assume, with or without
+// MFA: the same for every user who reaches the role, so computed once.
+func (s *shapes) hops(arn string, mfa bool) []hop {
+	k := hopKey{arn, mfa}
+	if hs, ok := s.hopsOf[k]; ok {
+		return hs
+	}
+	var hs []hop
+	p := s.roles[arn]
+	ctx := evaluate.NewContext(Context(p, mfa))
+	narrowed := evaluate.Narrow(evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}, "sts:AssumeRole")
+	for _, r := range s.inv.Roles {
+		if r.ARN == arn {
+			continue
+		}
+		ps := narrowed
+		ps.Resource = r.Trust
+		req, _ := AssumeRole(p, r, mfa)
+		if res := evaluate.EvaluateIn(ctx, req, ps); res.Decision == evaluate.Allow {
+			hs = append(hs, hop{r, res.AllowedBy})
+		}
+	}
+	s.hopsOf[k] = hs
+	return hs
+}
+
+type hopKey struct {
+	arn string
+	mfa bool
 }
 
 // externals lists what role trust policies admit from outside the
@@ -368,16 +393,21 @@ type shapes struct {
 	trust    string            // every role's trust policy, to find users named there
 	text     map[string]string // a policy's JSON, by account and name
 	computed map[string][]Entry
+	roles    map[string]assembly.Principal // by ARN
+	hopsOf   map[hopKey][]hop
 }
 
 func newShapes(inv *assembly.Inventory) *shapes {
 	var b strings.Builder
+	roles := map[string]assembly.Principal{}
 	for _, r := range inv.Roles {
 		if r.Trust != nil {
 			b.Write(r.Trust.Document.JSON())
 		}
+		roles[r.ARN] = r
 	}
-	return &shapes{inv: inv, trust: b.String(), text: map[string]string{}, computed: map[string][]Entry{}}
+	return &shapes{inv: inv, trust: b.String(), text: map[string]string{}, computed: map[string][]Entry{},
+		roles: roles, hopsOf: map[hopKey][]hop{}}
 }
 
 // key is a user's shape, or "" when a policy names the user: such a user is
@@ -409,7 +439,7 @@ func (s *shapes) entries(u assembly.Principal, findings map[string][]Finding) []
 	k := s.key(u)
 	es, ok := s.computed[k]
 	if k == "" || !ok {
-		es = userEntries(s.inv, u, findings)
+		es = s.userEntries(u, findings)
 		if k != "" {
 			s.computed[k] = es
 		}
