@@ -221,6 +221,11 @@ func TestBadModels(t *testing.T) {
 			`25: guardrails.regionRestriction.exemptRoles[0]: no role is called "AdminRole" (did you mean "AdminR"?)`,
 			`26: guardrails.rdsDeletePrevent.resources[0]: "arn:aws:s3:::db" is not an RDS ARN`,
 			`26: guardrails.rdsDeletePrevent.exemptRoles[1]: role AdminR is exempted twice`}},
+		{"settings for accounts where the role does not exist", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    maxSessionIn: {dev: 2h}\n", 1) +
+				"guardrails:\n  rdsDeletePrevent: {accounts: [dev], exemptRoles: [KMSAdminR]}\n"
+		}, []string{`11: roles.KMSAdminR.maxSessionIn.dev: role KMSAdminR exists in no account "dev" names: this maximum session would apply nowhere`,
+			`26: guardrails.rdsDeletePrevent.exemptRoles[0]: role KMSAdminR exists in none of the accounts this guardrail covers: the exemption would apply nowhere`}},
 		{"principal trusted twice", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: \"555555555555\", externalId: ab}\n      - {account: \"555555555555\", externalId: cd}\n", 1)
 		}, []string{`13: roles.KMSAdminR.trust[1]: the same principal is trusted twice; merge the entries`}},

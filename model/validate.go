@@ -345,6 +345,11 @@ func (v *validator) roles() {
 		v.trusts(p.key("trust"), name, r)
 		v.res.roles[name] = r
 		v.res.enabled[name] = v.enabledIn(p, r)
+		for _, target := range slices.Sorted(maps.Keys(r.MaxSessionIn)) {
+			if names, found := v.accountsNamedBy(target); found && target != allTargets && !v.enabledInAny(name, names) {
+				v.at(p.key("maxSessionIn").key(target), "role %s exists in no account %q names: this maximum session would apply nowhere", name, target)
+			}
+		}
 		v.statementsIn(p.key("statementsIn"), name, r)
 		if len(v.res.enabled[name]) == 0 && !isBuiltin(name) {
 			v.at(p, "custom role %q is enabled in no account; fix enabledIn/disabledIn or remove the role", name)
@@ -446,7 +451,7 @@ func (v *validator) guardrails() {
 		for i, r := range rr.Regions {
 			v.region(p.key("regionRestriction").key("regions").index(i), r)
 		}
-		v.resolve(p.key("regionRestriction").key("accounts"), rr.Accounts)
+		v.scope(p.key("regionRestriction"), rr.Accounts, rr.ExemptRoles)
 		for i, a := range rr.Exempt {
 			ep := p.key("regionRestriction").key("exempt").index(i)
 			if !actionPattern.MatchString(a) || a == "*" {
@@ -455,16 +460,14 @@ func (v *validator) guardrails() {
 			}
 			v.action(ep, a)
 		}
-		v.exemptRoles(p.key("regionRestriction").key("exemptRoles"), rr.ExemptRoles)
 	}
 	if rds := g.RDSDeletePrevent; rds != nil {
-		v.resolve(p.key("rdsDeletePrevent").key("accounts"), rds.Accounts)
+		v.scope(p.key("rdsDeletePrevent"), rds.Accounts, rds.ExemptRoles)
 		for i, r := range rds.Resources {
 			if parts := strings.SplitN(r, ":", 6); len(parts) != 6 || parts[0] != "arn" || parts[2] != "rds" {
 				v.at(p.key("rdsDeletePrevent").key("resources").index(i), "%q is not an RDS ARN such as arn:aws:rds:eu-west-1:123456789012:db:prod-*", r)
 			}
 		}
-		v.exemptRoles(p.key("rdsDeletePrevent").key("exemptRoles"), rds.ExemptRoles)
 	}
 	seen := map[string]bool{}
 	for i, c := range g.Custom {
@@ -480,24 +483,38 @@ func (v *validator) guardrails() {
 			v.at(cp, "guardrail %q has no statements", c.Name)
 		}
 		v.statements(cp.key("statements"), c.Statements, true)
-		v.resolve(cp.key("accounts"), c.Accounts)
-		v.exemptRoles(cp.key("exemptRoles"), c.ExemptRoles)
+		v.scope(cp, c.Accounts, c.ExemptRoles)
 	}
 }
 
-// exemptRoles checks the roles a guardrail exempts: roles of the model,
-// each once.
-func (v *validator) exemptRoles(p path, roles []string) {
+// scope checks where the guardrail at p applies (accounts; none is all)
+// and the roles it exempts: roles of the model, each once, each existing in
+// an account it covers, since an exemption anywhere else would do nothing.
+func (v *validator) scope(p path, accounts, exempt []string) {
+	covered := v.resolve(p.key("accounts"), accounts)
+	if len(accounts) == 0 {
+		covered = v.accountNames()
+	}
 	seen := map[string]bool{}
-	for i, r := range roles {
-		if _, ok := v.res.enabled[r]; !ok {
+	for i, r := range exempt {
+		ep := p.key("exemptRoles").index(i)
+		enabled, ok := v.res.enabled[r]
+		switch {
+		case !ok:
 			names := slices.Sorted(maps.Keys(v.res.enabled))
-			v.at(p.index(i), "no role is called %q%s; roles: %s", r, suggest(r, names), quoted(names))
-		} else if seen[r] {
-			v.at(p.index(i), "role %s is exempted twice", r)
+			v.at(ep, "no role is called %q%s; roles: %s", r, suggest(r, names), quoted(names))
+		case seen[r]:
+			v.at(ep, "role %s is exempted twice", r)
+		case !slices.ContainsFunc(covered, func(a string) bool { return enabled[a] }):
+			v.at(ep, "role %s exists in none of the accounts this guardrail covers: the exemption would apply nowhere", r)
 		}
 		seen[r] = true
 	}
+}
+
+// enabledInAny tells whether a role exists in any of the accounts names.
+func (v *validator) enabledInAny(role string, names []string) bool {
+	return slices.ContainsFunc(names, func(a string) bool { return v.res.enabled[role][a] })
 }
 
 // grants checks a role-to-targets map and returns the grants it resolves to.
@@ -935,7 +952,7 @@ func (v *validator) statementsIn(p path, role string, r Role) {
 		names, found := v.accountsNamedBy(target)
 		if !found {
 			v.at(tp, "no account or account type is called %q%s", target, suggest(target, v.targetNames()))
-		} else if !slices.ContainsFunc(names, func(a string) bool { return v.res.enabled[role][a] }) {
+		} else if !v.enabledInAny(role, names) {
 			v.at(tp, "role %s exists in no account %q names: these statements would be dropped", role, target)
 		}
 		if len(r.StatementsIn[target]) == 0 {
