@@ -19,6 +19,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+	"github.com/iamstack/iamstack/internal/build/policy"
 )
 
 // Differential test: @cloud-copilot/iam-simulate, an independent evaluator,
@@ -382,6 +383,66 @@ func TestConfiguredGuardrails(t *testing.T) {
 		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
 		if ours != want[i] || (answers[i].Result == "Allowed") != want[i] {
 			t.Errorf("%s on %s: want allowed=%v; iamstack %v, the independent simulator %s %s", c.what, c.req.Resource, want[i], ours, answers[i].Result, answers[i].Detail)
+		}
+	}
+}
+
+// The trusts a role admits beyond iamstack's users hold against the wrong
+// caller: a GitHub token with another subject or audience, and a vendor
+// without its external ID, are refused by both evaluators; the right vendor
+// is admitted by both, the right workflow by iamstack's. The simulator, in
+// its strict mode, does not take token.actions.githubusercontent.com keys
+// from the request (its analysis reports the condition unmatched with the
+// right values), so it can only confirm the GitHub refusals.
+func TestExternalTrusts(t *testing.T) {
+	f := named(t, "trusts")
+	prod, _ := f.m.Account("prod")
+	var deploy assembly.Principal
+	for _, r := range f.inv.Roles {
+		if r.Account == prod.ID && f.inv.RoleShortName(r) == "DeployR" {
+			deploy = r
+		}
+	}
+	if deploy.ARN == "" {
+		t.Fatal("no DeployR in prod")
+	}
+	provider := "arn:aws:iam::" + prod.ID + ":oidc-provider/token.actions.githubusercontent.com"
+	github := func(sub, aud string) evaluate.Request {
+		return evaluate.Request{Principal: provider, PrincipalAccount: prod.ID, Action: "sts:AssumeRoleWithWebIdentity",
+			Resource: deploy.ARN, ResourceAccount: prod.ID, Context: map[string][]string{
+				"token.actions.githubusercontent.com:sub": {sub}, "token.actions.githubusercontent.com:aud": {aud}}}
+	}
+	vendorPolicy := []evaluate.Policy{{Name: "vendor", Document: policy.NewDocument(policy.Statement{
+		Effect: policy.Allow, Actions: []string{"sts:AssumeRole"}, Resources: []string{"*"}})}}
+	vendor := func(ctx map[string][]string) evaluate.Request {
+		return evaluate.Request{Principal: "arn:aws:iam::111122223333:role/monitor", PrincipalAccount: "111122223333",
+			Action: "sts:AssumeRole", Resource: deploy.ARN, ResourceAccount: prod.ID, Context: ctx}
+	}
+	for _, p := range []struct {
+		what     string
+		req      evaluate.Request
+		identity []evaluate.Policy
+		allow    bool
+		oracle   bool // whether the simulator can decide it
+	}{
+		{"the production environment's workflow", github("repo:acme/infra:environment:prod", "sts.amazonaws.com"), nil, true, false},
+		{"a workflow of another branch", github("repo:acme/infra:ref:refs/heads/feature", "sts.amazonaws.com"), nil, false, true},
+		{"another repository's workflow", github("repo:acme/other:environment:prod", "sts.amazonaws.com"), nil, false, true},
+		{"a token for another audience", github("repo:acme/infra:environment:prod", "https://example.com"), nil, false, true},
+		{"the vendor with its external ID", vendor(map[string][]string{"sts:ExternalId": {"acme-vendor-7f3a"}}), vendorPolicy, true, true},
+		{"the vendor with another external ID", vendor(map[string][]string{"sts:ExternalId": {"guess"}}), vendorPolicy, false, true},
+		{"the vendor without an external ID", vendor(map[string][]string{}), vendorPolicy, false, true},
+	} {
+		c := case_{p.what, p.req, evaluate.Policies{Identity: p.identity, Resource: deploy.Trust}}
+		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
+		if ours != p.allow {
+			t.Errorf("%s: want allowed=%v; iamstack %v", p.what, p.allow, ours)
+		}
+		if !p.oracle {
+			continue
+		}
+		if answer := askOracle(t, []case_{c})[0]; (answer.Result == "Allowed") != p.allow {
+			t.Errorf("%s: want allowed=%v; the independent simulator %s %s", p.what, p.allow, answer.Result, answer.Detail)
 		}
 	}
 }

@@ -41,7 +41,8 @@ type Policy struct {
 
 // Request is one API call to authorize.
 type Request struct {
-	// Principal is the caller's ARN (an IAM user or role).
+	// Principal is the caller's ARN (an IAM user or role), or for
+	// AssumeRoleWithWebIdentity the identity provider's ARN.
 	Principal        string
 	PrincipalAccount string
 	Action           string
@@ -188,7 +189,12 @@ func principalMatch(p policy.Principal, req Request) string {
 	best := ""
 	for typ, vals := range p {
 		if typ != "AWS" {
-			continue // service and federated principals never match an IAM caller
+			// A service or an identity provider is named exactly; neither
+			// ever equals an IAM caller's ARN.
+			if slices.Contains(vals, req.Principal) {
+				return matchDirect
+			}
+			continue
 		}
 		for _, v := range vals {
 			switch {
