@@ -54,6 +54,10 @@ type Model struct {
 	PasswordChangeWithoutMFA bool `yaml:"passwordChangeWithoutMFA"`
 	// UserStacks is how many stacks the user-only account's users are spread over.
 	UserStacks int `yaml:"userStacks"`
+	// GroupNames give iamstack's groups (AssumeRoleG, ManageOwnUserG,
+	// PowerG) the IAM names a migrating team's groups already have, instead
+	// of prefix-AssumeRoleG and so on.
+	GroupNames map[string]string `yaml:"groupNames"`
 
 	Accounts     []Account              `yaml:"accounts"`
 	Roles        map[string]Role        `yaml:"roles"`
@@ -85,6 +89,13 @@ type Account struct {
 
 // Role is a built-in role's settings or a custom role.
 type Role struct {
+	// Name is the role's IAM name where a migrating team keeps the one it
+	// has (default: prefix-<role>); grants and trusts still use the model's
+	// name for it.
+	Name string `yaml:"name"`
+	// Path is the role's IAM path (default /); it cannot be OpsR's path,
+	// where OpsR may change roles.
+	Path        string   `yaml:"path"`
 	Description string   `yaml:"description"`
 	MaxSession  Duration `yaml:"maxSession"`
 	// Services are the services OpsR has full power over.
@@ -216,6 +227,9 @@ type Team struct {
 
 // User is a person, created in the user-only account.
 type User struct {
+	// Path is the user's IAM path where a migrating team keeps the one it
+	// has (default /prefix/).
+	Path  string   `yaml:"path"`
 	Teams []string `yaml:"teams"`
 	// Grants are the user's own grants, added to their teams'.
 	Grants Grants `yaml:"grants"`
@@ -230,6 +244,8 @@ type User struct {
 // CICDUser is a machine user with access keys, created in the account it deploys to.
 type CICDUser struct {
 	Account string `yaml:"account"`
+	// Path is the user's IAM path (default /prefix/).
+	Path string `yaml:"path"`
 	// Roles are roles of its own account it may assume.
 	Roles []string `yaml:"roles"`
 	// Assume grants it roles in other accounts, by account, type or all, as

@@ -14,7 +14,7 @@ import (
 
 // Scheme is the model's naming scheme.
 func (m *Model) Scheme() names.Scheme {
-	return names.Scheme{Partition: names.PartitionOf(m.Region), Prefix: m.Prefix}
+	return names.Scheme{Partition: names.PartitionOf(m.Region), Prefix: m.Prefix, Given: m.resolved.given}
 }
 
 // UserOnlyAccount is the account that holds the human users.

@@ -68,6 +68,7 @@ type resolution struct {
 	assume   map[string][]Grant // CI/CD users' grants in other accounts
 	envs     map[string][]string
 	lines    map[string]int
+	given    names.Given // the names and paths the model sets itself
 }
 
 type validator struct {
@@ -96,6 +97,7 @@ func (v *validator) run() {
 	v.cicdUsers()
 	v.environments()
 	v.standingResources()
+	v.givenNames()
 	for _, name := range slices.Sorted(maps.Keys(v.m.Roles)) {
 		v.waivers(path{"roles", name, "waivers"}, v.m.Roles[name].Waivers)
 	}
@@ -293,8 +295,10 @@ func (v *validator) roles() {
 	for _, name := range slices.Sorted(maps.Keys(all)) {
 		r := all[name]
 		p := path{"roles", name}
-		if !iamNamePattern.MatchString(name) || len(m.Prefix)+1+len(name) > maxRoleNameLen {
-			v.at(p, "role name %q must use letters, digits and +=,.@_- and fit %d characters with the prefix %q", name, maxRoleNameLen, m.Prefix+"-")
+		if !iamNamePattern.MatchString(name) {
+			v.at(p, "role name %q must use letters, digits and +=,.@_-", name)
+		} else if r.Name == "" && len(m.Prefix)+1+len(name) > maxRoleNameLen {
+			v.at(p, "role name %q must fit %d characters with the prefix %q; shorten it, or give the role its IAM name (name)", name, maxRoleNameLen, m.Prefix+"-")
 		}
 		if isBuiltin(name) {
 			if len(r.Statements) > 0 || len(r.ManagedPolicies) > 0 || len(r.StatementsIn) > 0 {
@@ -356,6 +360,116 @@ func (v *validator) roles() {
 		}
 	}
 	v.caseInsensitive(path{"roles"}, "role", slices.Sorted(maps.Keys(m.Roles)), "role names become IAM role names")
+}
+
+// Limits on the names and paths a model gives.
+const (
+	maxGroupNameLen = 128
+	maxPathLen      = 512
+	// maxNumberedSuffix is what numbering adds to a group name (AssumeRoleG-20).
+	maxNumberedSuffix = 3
+)
+
+var iamPathPattern = regexp.MustCompile(`^/([\x21-\x7E]+/)?$`)
+
+// reservedRolePaths are the paths IAM keeps for roles AWS creates.
+var reservedRolePaths = []string{"/aws-service-role/", "/aws-reserved/"}
+
+// givenNames checks the IAM names and paths the model sets itself, where a
+// migrating team keeps its own, and records them for the naming scheme.
+// OpsR's guard and the trusts then list each one.
+func (v *validator) givenNames() {
+	m := v.m
+	s := names.Scheme{Prefix: m.Prefix}
+	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{},
+		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}}
+	iamNames := map[string]string{} // lower-case IAM role name -> model name
+	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
+		r := v.res.roles[name]
+		p := path{"roles", name}
+		if r.Name != "" || v.present(p.key("name")) {
+			if !iamNamePattern.MatchString(r.Name) || len(r.Name) > maxRoleNameLen {
+				v.at(p.key("name"), "role name %q is not a valid IAM role name: 1 to %d of letters, digits and +=,.@_-", r.Name, maxRoleNameLen)
+			}
+		}
+		if r.Path != "" || v.present(p.key("path")) {
+			v.iamPath(p.key("path"), r.Path)
+			if strings.HasPrefix(r.Path, s.OpsPath()) {
+				v.at(p.key("path"), "path %q is under %s, where OpsR may change and assume roles; choose another path", r.Path, s.OpsPath())
+			}
+			for _, reserved := range reservedRolePaths {
+				if strings.HasPrefix(r.Path, reserved) {
+					v.at(p.key("path"), "path %q is under %s, which IAM keeps for roles AWS creates", r.Path, reserved)
+				}
+			}
+		}
+		if r.Name != "" || r.Path != "" {
+			g.Roles[name] = names.RoleName{Name: r.Name, Path: r.Path}
+		}
+		iamName := r.Name
+		if iamName == "" {
+			iamName = m.Prefix + "-" + name
+		}
+		if other, dup := iamNames[strings.ToLower(iamName)]; dup {
+			// Point at the name the model gives, not at a default.
+			at := p
+			if r.Name == "" {
+				at = path{"roles", other}
+			}
+			v.at(at.key("name"), "roles %s and %s would both be the IAM role %q; IAM role names are unique in an account regardless of case. Give one another name", other, name, iamName)
+		}
+		iamNames[strings.ToLower(iamName)] = name
+	}
+	builtin := []string{names.AssumeRoleGroup, names.ManageOwnUserGroup, names.PowerGroup}
+	groupNames := map[string]string{}
+	for _, short := range slices.Sorted(maps.Keys(m.GroupNames)) {
+		p := path{"groupNames", short}
+		name := m.GroupNames[short]
+		if !slices.Contains(builtin, short) {
+			v.at(p, "%q is not one of iamstack's groups: %s%s", short, quoted(builtin), suggest(short, builtin))
+			continue
+		}
+		if !iamNamePattern.MatchString(name) || len(name)+maxNumberedSuffix > maxGroupNameLen {
+			v.at(p, "group name %q is not a valid IAM group name: 1 to %d of letters, digits and +=,.@_- (room kept for a number, %s-2)", name, maxGroupNameLen-maxNumberedSuffix, name)
+		}
+		if other, dup := groupNames[strings.ToLower(name)]; dup {
+			v.at(p, "%s and %s would both be the IAM group %q; IAM group names are unique regardless of case", other, short, name)
+		}
+		groupNames[strings.ToLower(name)] = short
+		g.Groups[short] = name
+	}
+	paths := map[string]map[string]bool{} // account ID -> user paths
+	user := func(p path, account Account, name, userPath string) {
+		if userPath != "" || v.present(p.key("path")) {
+			v.iamPath(p.key("path"), userPath)
+			g.UserPaths[names.UserKey{Account: account.ID, User: name}] = userPath
+		} else {
+			userPath = s.UserPath()
+		}
+		if paths[account.ID] == nil {
+			paths[account.ID] = map[string]bool{}
+		}
+		paths[account.ID][userPath] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.Users)) {
+		user(path{"users", name}, v.res.userOnly, name, m.Users[name].Path)
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.CICDUsers)) {
+		if a, ok := v.res.accounts[m.CICDUsers[name].Account]; ok {
+			user(path{"cicdUsers", name}, a, name, m.CICDUsers[name].Path)
+		}
+	}
+	for id, ps := range paths {
+		g.PathsIn[id] = slices.Sorted(maps.Keys(ps))
+	}
+	v.res.given = g
+}
+
+// iamPath checks an IAM path: "/" or "/a/b/", of printable ASCII.
+func (v *validator) iamPath(p path, s string) {
+	if !iamPathPattern.MatchString(s) || len(s) > maxPathLen {
+		v.at(p, "path %q is not a valid IAM path: \"/\", or up to %d printable characters that start and end with \"/\" (/legacy/)", s, maxPathLen)
+	}
 }
 
 // caseInsensitive reports names that differ only in case: IAM names are

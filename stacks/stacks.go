@@ -91,7 +91,7 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 			deps = append(deps, dep)
 		}
 		c := identity.NewRole(stack, r.LogicalID, &identity.RoleProps{
-			LogicalID: r.LogicalID, Name: r.Name, Description: r.Description, Trust: r.Trust.Map(),
+			LogicalID: r.LogicalID, Name: r.Name, Path: r.Path, Description: r.Description, Trust: r.Trust.Map(),
 			MaxSessionDuration: r.MaxSessionSeconds, ManagedPolicyArns: resolve(r.ManagedPolicies, policies),
 			DependsOn: deps, Metadata: entity(r.Entity),
 		})

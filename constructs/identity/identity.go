@@ -104,8 +104,10 @@ func NewGroup(scope constructs.Construct, id string, props *GroupProps) Group {
 
 // RoleProps configure a role.
 type RoleProps struct {
-	LogicalID   string
-	Name        string
+	LogicalID string
+	Name      string
+	// Path is the role's IAM path; empty leaves IAM's default "/".
+	Path        string
 	Description string
 	// Trust is the trust policy as JSON values.
 	Trust              map[string]any
@@ -136,6 +138,7 @@ func NewRole(scope constructs.Construct, id string, props *RoleProps) Role {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	res := awsiam.NewCfnRole(c, jsii.String(resourceID), &awsiam.CfnRoleProps{
 		RoleName:                 jsii.String(props.Name),
+		Path:                     optional(props.Path),
 		Description:              optional(props.Description),
 		AssumeRolePolicyDocument: props.Trust,
 		MaxSessionDuration:       jsii.Number(float64(props.MaxSessionDuration)),

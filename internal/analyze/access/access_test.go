@@ -4,6 +4,7 @@ package access_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -66,6 +67,7 @@ func TestMain(m *testing.M) {
 		}
 		add("hub-roles", hubRoles())
 		add("trusts", trusts())
+		add("given-names", givenNames())
 		orgs, _ := filepath.Glob("../../../examples/*.yaml")
 		for _, file := range orgs {
 			yaml, err := os.ReadFile(file)
@@ -379,4 +381,65 @@ func TestTrusts(t *testing.T) {
 			t.Errorf("a role of the model is reported as external: %s", x)
 		}
 	}
+}
+
+// givenNames is the example as a migrating team writes it: roles, users and
+// groups keep the IAM names and paths they have, outside the prefix.
+func givenNames() []byte {
+	return exampleWith([][2]string{
+		{"passwordChangeWithoutMFA: true\n", "passwordChangeWithoutMFA: true\ngroupNames: {AssumeRoleG: assume-role, ManageOwnUserG: self-service, PowerG: iam-admins}\n"},
+		{"  AdminR:\n    description: Full power, for emergencies only.\n", "  AdminR:\n    name: admin\n    path: /legacy/\n    description: Full power, for emergencies only.\n"},
+		{"  ReadR:\n", "  ReadR:\n    name: readonly\n"},
+		{"  DeployR:\n", "  DeployR:\n    name: terraform-deploy\n    path: /ci/\n"},
+		{"  BillingR:\n", "  ChainR:\n    description: Reached from the emergency role in dev.\n    managedPolicies: [ReadOnlyAccess]\n    enabledIn: [prod]\n    trust:\n      - role: dev/AdminR\n    waivers: {AwsSolutions-IAM4: \"ReadOnlyAccess is AWS's maintained read policy.\"}\n  BillingR:\n"},
+		{"  alice.martin:\n", "  alice.martin:\n    path: /people/\n"},
+		{"  bob.nguyen:\n", "  bob.nguyen:\n    path: /\n"},
+		{"  ci-dev:\n", "  ci-dev:\n    path: /automation/\n"},
+	})
+}
+
+// A model that keeps its names: the templates carry them, and the access
+// follows them (the property and differential tests cover the rest).
+func TestGivenNames(t *testing.T) {
+	f := named(t, "given-names")
+	dev, _ := f.m.Account("dev")
+	ids := map[string]string{}
+	for _, p := range append(append([]assembly.Principal(nil), f.inv.Roles...), f.inv.Users...) {
+		if p.Account == dev.ID || p.Kind == "user" {
+			ids[p.ARN] = p.Kind
+		}
+	}
+	for _, arn := range []string{
+		"arn:aws:iam::222222222222:role/legacy/admin",
+		"arn:aws:iam::222222222222:role/readonly",
+		"arn:aws:iam::222222222222:role/ci/terraform-deploy",
+		"arn:aws:iam::222222222222:role/infra-OpsR",
+		"arn:aws:iam::222222222222:user/automation/ci-dev",
+		"arn:aws:iam::111111111111:user/people/alice.martin",
+		"arn:aws:iam::111111111111:user/bob.nguyen",
+		"arn:aws:iam::111111111111:user/infra/carol.silva",
+	} {
+		if ids[arn] == "" {
+			t.Errorf("the templates create no %s; they hold %v", arn, slices.Sorted(maps.Keys(ids)))
+		}
+	}
+	var groups []string
+	for _, g := range f.inv.Groups {
+		groups = append(groups, g.Name)
+	}
+	for _, want := range []string{"assume-role", "self-service", "iam-admins"} {
+		if !slices.Contains(groups, want) {
+			t.Errorf("groups %v lack %s", groups, want)
+		}
+	}
+	var chained []string
+	for _, e := range f.rep.Entries {
+		if len(e.Through) > 0 {
+			chained = append(chained, e.User+" "+e.Account+"/"+e.Role+" through "+strings.Join(e.Through, ","))
+		}
+	}
+	if want := []string{"alice.martin prod/ChainR through dev/AdminR", "carol.silva prod/ChainR through dev/AdminR"}; !slices.Equal(chained, want) {
+		t.Errorf("chained entries %v, want %v", chained, want)
+	}
+	checkClean(t, f.name, f.rep)
 }

@@ -446,3 +446,56 @@ func TestExternalTrusts(t *testing.T) {
 		}
 	}
 }
+
+// The names a model gives are under OpsR's guard as the prefix's are: OpsR,
+// with or without an allow from elsewhere, and a role it creates, can change none of the renamed roles, the CI/CD
+// user under its own path or what they trust, by iamstack's evaluator and
+// the independent one.
+func TestGivenNamesAreGuarded(t *testing.T) {
+	f := named(t, "given-names")
+	dev, _ := f.m.Account("dev")
+	var ops assembly.Principal
+	for _, r := range f.inv.Roles {
+		if r.Account == dev.ID && f.inv.RoleShortName(r) == "OpsR" {
+			ops = r
+		}
+	}
+	if ops.ARN == "" {
+		t.Fatal("no OpsR in dev")
+	}
+	// The guard must hold even where an allow from elsewhere reaches: an
+	// administrator policy attached to OpsR out of band.
+	widened := ops
+	widened.Name = ops.Name + "+AdministratorAccess"
+	widened.Identity = append(append([]evaluate.Policy(nil), ops.Identity...), evaluate.Policy{Name: "AdministratorAccess",
+		Document: policy.NewDocument(policy.Statement{Effect: policy.Allow, Actions: []string{"*"}, Resources: []string{"*"}})})
+	var cases []case_
+	for _, attacker := range []assembly.Principal{ops, widened, createdByOpsR(f.inv, ops)} {
+		for _, a := range []struct{ action, resource string }{
+			{"iam:UpdateAssumeRolePolicy", "role/legacy/admin"},
+			{"iam:AttachRolePolicy", "role/legacy/admin"},
+			{"iam:PutRolePolicy", "role/readonly"},
+			{"iam:PassRole", "role/ci/terraform-deploy"},
+			{"iam:DetachRolePolicy", "role/ci/terraform-deploy"},
+			{"iam:CreateAccessKey", "user/automation/ci-dev"},
+			{"iam:AttachUserPolicy", "user/automation/ci-dev"},
+			{"iam:AddUserToGroup", "group/infra-CicdG-ci-dev"},
+		} {
+			ctx := access.Context(attacker, true)
+			ctx["iam:PolicyARN"] = []string{adminPolicy}
+			for k, v := range boundaryCtx(dev.ID) {
+				ctx[k] = v
+			}
+			req := evaluate.Request{Principal: attacker.ARN, PrincipalAccount: dev.ID, Action: a.action,
+				Resource: "arn:aws:iam::" + dev.ID + ":" + a.resource, ResourceAccount: dev.ID, Context: ctx}
+			cases = append(cases, case_{attacker.Name + ": " + a.action + " on " + a.resource, req,
+				evaluate.Policies{Identity: attacker.Identity, Boundary: attacker.Boundary}})
+		}
+	}
+	answers := askOracle(t, cases)
+	for i, c := range cases {
+		if ours := evaluate.Evaluate(c.req, c.ps).Decision; ours == evaluate.Allow || answers[i].Result == "Allowed" {
+			t.Errorf("%s: iamstack %v, independent simulator %s; want denied", c.what, ours, answers[i].Result)
+		}
+	}
+}

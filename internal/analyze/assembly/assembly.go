@@ -107,9 +107,16 @@ type Inventory struct {
 // Account returns an account by ID.
 func (inv *Inventory) Account(id string) Account { return inv.Accounts[id] }
 
-// RoleShortName strips the account's iamstack prefix from a role name.
+// RoleShortName is a role's name in the model, from the metadata iamstack
+// writes (the model may give a role any IAM name); a role iamstack did not
+// write keeps its IAM name.
 func (inv *Inventory) RoleShortName(r Principal) string {
-	if p := inv.Accounts[r.Account].Prefix; p != "" {
+	if r.Entity.Kind == metadata.EntityRole {
+		return r.Entity.Name
+	}
+	// Templates iamstack wrote before resources carried their entity named
+	// every role prefix-<name>.
+	if p := inv.Accounts[r.Account].Prefix; p != "" && r.Entity.Kind == "" {
 		return strings.TrimPrefix(r.Name, p+"-")
 	}
 	return r.Name

@@ -5,6 +5,8 @@
 package names
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +18,34 @@ type Scheme struct {
 	Partition string
 	// Prefix starts every stack, role, group and policy name ("infra").
 	Prefix string
+	// Given are the names and paths the model sets itself, where a team that
+	// migrates keeps the ones it has; the zero value gives every entity
+	// iamstack's own.
+	Given Given
 }
+
+// Given are the IAM names and paths a model gives its entities explicitly.
+// Each overrides one name the prefix would otherwise mint, and OpsR's guard
+// and the trusts name them one by one, since no pattern of the prefix
+// covers them.
+type Given struct {
+	// Roles are roles' names and paths by the role's name in the model.
+	Roles map[string]RoleName
+	// Groups are iamstack's groups' IAM names by short name (AssumeRoleG,
+	// ManageOwnUserG, PowerG).
+	Groups map[string]string
+	// UserPaths are users' IAM paths, by account ID and user name.
+	UserPaths map[UserKey]string
+	// PathsIn lists, by account ID, the distinct paths of the account's
+	// users; an account it does not list has its users under UserPath.
+	PathsIn map[string][]string
+}
+
+// RoleName is a role's IAM name and path; an empty field takes iamstack's.
+type RoleName struct{ Name, Path string }
+
+// UserKey names a user in an account: user names are unique per account only.
+type UserKey struct{ Account, User string }
 
 // PartitionOf returns the ARN partition of a region.
 func PartitionOf(region string) string {
@@ -80,22 +109,59 @@ func (s Scheme) StackName() string { return s.Prefix }
 // UserStackName names the n-th additional stack of human users (n >= 1).
 func (s Scheme) UserStackName(n int) string { return s.Prefix + "-users-" + strconv.Itoa(n) }
 
-// Role is the IAM name of a role: "infra-AdminR".
-func (s Scheme) Role(short string) string { return s.Prefix + "-" + short }
+// Role is the IAM name of a role: "infra-AdminR", or the name the model
+// gives it.
+func (s Scheme) Role(short string) string {
+	if n := s.Given.Roles[short].Name; n != "" {
+		return n
+	}
+	return s.Prefix + "-" + short
+}
 
-// Group is the IAM name of a group: "infra-AssumeRoleG".
-func (s Scheme) Group(short string) string { return s.Prefix + "-" + short }
+// RolePath is the IAM path of a role: "/", or the path the model gives it.
+func (s Scheme) RolePath(short string) string {
+	if p := s.Given.Roles[short].Path; p != "" {
+		return p
+	}
+	return "/"
+}
+
+// Group is the IAM name of a group: "infra-AssumeRoleG", or the name the
+// model gives one of iamstack's groups.
+func (s Scheme) Group(short string) string {
+	if n := s.Given.Groups[short]; n != "" {
+		return n
+	}
+	return s.Prefix + "-" + short
+}
 
 // Policy is the IAM name of a customer managed policy.
 func (s Scheme) Policy(short string) string { return s.Prefix + "-" + short }
 
-// UserPath is the IAM path of every user iamstack manages. The path marks
-// them as iamstack's without renaming anybody: user names stay the people's own.
+// UserPath is the IAM path of the users iamstack manages unless the model
+// gives one. The path marks them as iamstack's without renaming anybody:
+// user names stay the people's own.
 func (s Scheme) UserPath() string { return "/" + s.Prefix + "/" }
+
+// PathOf is the IAM path of a user of an account (by ID).
+func (s Scheme) PathOf(account, user string) string {
+	if p := s.Given.UserPaths[UserKey{account, user}]; p != "" {
+		return p
+	}
+	return s.UserPath()
+}
+
+// userPaths are the paths of an account's users.
+func (s Scheme) userPaths(account string) []string {
+	if ps := s.Given.PathsIn[account]; len(ps) > 0 {
+		return ps
+	}
+	return []string{s.UserPath()}
+}
 
 // RoleARN is the ARN of a role in an account.
 func (s Scheme) RoleARN(account, short string) string {
-	return s.iam(account, "role/"+s.Role(short))
+	return s.iam(account, "role"+s.RolePath(short)+s.Role(short))
 }
 
 // NamedRoleARN is the ARN of a role iamstack does not name, such as a
@@ -120,14 +186,51 @@ func (s Scheme) PolicyARNPattern(account string) string {
 
 // UserARN is the ARN of an iamstack user in an account.
 func (s Scheme) UserARN(account, user string) string {
-	return s.iam(account, "user"+s.UserPath()+user)
+	return s.iam(account, "user"+s.PathOf(account, user)+user)
 }
 
-// UserARNPattern matches every iamstack user of an account.
-func (s Scheme) UserARNPattern(account string) string { return s.iam(account, "user"+s.UserPath()+"*") }
+// UserARNPatterns match every iamstack user of an account: one pattern per
+// path its users have.
+func (s Scheme) UserARNPatterns(account string) []string {
+	var out []string
+	for _, p := range s.userPaths(account) {
+		out = append(out, s.iam(account, "user"+p+"*"))
+	}
+	return out
+}
 
-// SelfUserARN is the ARN of the calling user, for self-management policies.
-func (s Scheme) SelfUserARN(account string) string { return s.UserARN(account, "${aws:username}") }
+// SelfUserARNs name the calling user, for self-management policies: one
+// ARN per path the account's users have. User names are unique in an
+// account whatever the path, so each matches the caller alone.
+func (s Scheme) SelfUserARNs(account string) []string {
+	var out []string
+	for _, p := range s.userPaths(account) {
+		out = append(out, s.iam(account, "user"+p+"${aws:username}"))
+	}
+	return out
+}
+
+// IdentityARNPatterns match every role, group, managed policy and user
+// iamstack writes in an account, which OpsR's guard keeps read-only: the
+// prefix's patterns, the roles and groups the model names itself, and the
+// paths of the account's users.
+func (s Scheme) IdentityARNPatterns(account string) []string {
+	prefixed := func(path, name string) bool { return path == "/" && strings.HasPrefix(name, s.Prefix+"-") }
+	out := []string{s.RoleARNPattern(account)}
+	for _, short := range slices.Sorted(maps.Keys(s.Given.Roles)) {
+		if !prefixed(s.RolePath(short), s.Role(short)) {
+			out = append(out, s.RoleARN(account, short))
+		}
+	}
+	out = append(out, s.GroupARNPattern(account))
+	for _, short := range slices.Sorted(maps.Keys(s.Given.Groups)) {
+		// A group the model names may be numbered (AssumeRoleG-2).
+		if name := s.Group(short); !prefixed("/", name) {
+			out = append(out, s.iam(account, "group/"+name), s.iam(account, "group/"+name+"-*"))
+		}
+	}
+	return append(append(out, s.PolicyARNPattern(account)), s.UserARNPatterns(account)...)
+}
 
 // AccountRootARN names an account as a principal.
 func (s Scheme) AccountRootARN(account string) string { return s.iam(account, "root") }

@@ -86,9 +86,13 @@ type Group struct {
 // Role is an IAM role.
 type Role struct {
 	LogicalID, Name, Description string
-	Trust                        policy.Document
-	MaxSessionSeconds            int
-	ManagedPolicies              []Ref
+	// Path is the role's IAM path when the model gives one; empty for IAM's
+	// default "/", which the template leaves out (changing a role's Path
+	// replaces the role).
+	Path              string
+	Trust             policy.Document
+	MaxSessionSeconds int
+	ManagedPolicies   []Ref
 	// DependsOn lists logical IDs of the users and identity providers the
 	// trust policy names: IAM rejects a trust policy naming a principal that
 	// does not exist yet.
@@ -352,7 +356,7 @@ func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 		}
 		targets = targets[take:]
 		docs, _ := policy.Split(stmts, policy.ManagedPolicyMaxSize)
-		g := Group{LogicalID: logicalID("Group", short), Name: b.s.Group(short), Entity: shared(b.m.UserOnlyAccount(), names.AssumeRoleGroup)}
+		g := Group{LogicalID: logicalID("Group", short), Name: names.Numbered(b.s.Group(names.AssumeRoleGroup), n), Entity: shared(b.m.UserOnlyAccount(), names.AssumeRoleGroup)}
 		for i, d := range docs {
 			g.ManagedPolicies = append(g.ManagedPolicies, b.policy(st, g.Entity, names.Numbered(short, i+1),
 				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d))
@@ -375,7 +379,7 @@ func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, m
 		}
 		panic("plan: missing group " + short)
 	}
-	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.UserPath(), Human: true,
+	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.PathOf(b.m.UserOnlyAccount().ID, name), Human: true,
 		Entity: metadata.Entity{Kind: metadata.EntityUser, Name: name, Account: b.m.UserOnlyAccount().Name}}
 	if b.m.Users[name].Console {
 		u.FirstPassword = b.firstPassword(name)
@@ -550,6 +554,9 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
 		Trust: policy.NewDocument(trust...), MaxSessionSeconds: b.m.RoleMaxSessionSeconds(name, a.Name),
 		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp, Entity: entity}
+	if p := b.s.RolePath(name); p != "/" {
+		role.Path = p
+	}
 	if n := role.Trust.Size(); n > policy.TrustPolicyMaxSize {
 		b.problem(where, "the trust policy of %s in account %s is %d characters; IAM allows %d. Fewer CI/CD users may assume it", role.Name, a.Name, n, policy.TrustPolicyMaxSize)
 	}
@@ -592,7 +599,7 @@ func (b *builder) cicdUser(st *Stack, name string) {
 		b.problem(where, "needs %d managed policies; IAM allows %d per group. Shorten its statements", len(g.ManagedPolicies), MaxManagedPoliciesPerGroup)
 	}
 	st.Groups = append(st.Groups, g)
-	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.UserPath(),
+	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.PathOf(a.ID, name),
 		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}, Entity: entity})
 }
 

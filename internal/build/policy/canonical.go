@@ -60,7 +60,7 @@ type ManageOwnUserOptions struct {
 // nothing else without an MFA session. It grants no tagging and no group
 // changes: nothing in it lets a user change what they are granted.
 func ManageOwnUser(s names.Scheme, account string, opts ManageOwnUserOptions) Document {
-	self := []string{s.SelfUserARN(account)}
+	self := s.SelfUserARNs(account)
 	notActions := append([]string(nil), mfaBootstrapActions...)
 	if opts.PasswordChangeWithoutMFA {
 		notActions = append(notActions, "iam:ChangePassword", "iam:GetAccountPasswordPolicy")
@@ -186,7 +186,7 @@ func HumanTrust(s names.Scheme, userAccount, roleAccount, role string, maxAge in
 		c["StringLike"] = map[string][]string{
 			"aws:PrincipalTag/" + s.GrantTagKey(roleAccount): {names.GrantTagPattern(role)},
 		}
-		c["ArnLike"] = map[string][]string{keyPrincipal: {s.UserARNPattern(userAccount)}}
+		c["ArnLike"] = map[string][]string{keyPrincipal: s.UserARNPatterns(userAccount)}
 		return c
 	}
 	out := []Statement{{Sid: "HumansWithMFA", Effect: Allow,
@@ -380,8 +380,7 @@ func OpsGuard(s names.Scheme, account string) []Statement {
 	return []Statement{
 		{Sid: "IamstackIdentitiesAreReadOnly", Effect: Deny,
 			NotActions: []string{"iam:Get*", "iam:List*", "iam:Generate*", "iam:Simulate*"},
-			Resources: []string{s.RoleARNPattern(account), s.GroupARNPattern(account),
-				s.PolicyARNPattern(account), s.UserARNPattern(account)}},
+			Resources:  s.IdentityARNPatterns(account)},
 		{Sid: "OnlyOpsRolesArePassedOrAssumed", Effect: Deny,
 			Actions: []string{"iam:PassRole", assumeRole}, NotResources: []string{opsRoles}},
 		{Sid: "NewAndChangedPrincipalsCarryTheBoundary", Effect: Deny,

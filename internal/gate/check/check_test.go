@@ -114,7 +114,7 @@ func TestEachRuleCatchesItsBreak(t *testing.T) {
 		}, "IAMSTACK-INLINE-POLICY role infra-ReadR in dev: has inline policies: extra [to accept it, add under roles.ReadR: waivers: {IAMSTACK-INLINE-POLICY: <reason>}]"},
 		{"IAMSTACK-PREFIX", "infra-dev", func(r map[string]any) {
 			props(r, "CicdGroupCiDevED5EA46B")["GroupName"] = "deployers"
-		}, "IAMSTACK-PREFIX group deployers in dev: name lacks the prefix infra-"},
+		}, "IAMSTACK-PREFIX group deployers in dev: is not under OpsR's guard: its name lacks the prefix, and the model does not give it [to accept it, add under cicdUsers.ci-dev: waivers: {IAMSTACK-PREFIX: <reason>}]"},
 		{"IAMSTACK-PRINCIPAL-STAR", "infra-dev", func(r map[string]any) {
 			trust := props(r, "RoleReadR")["AssumeRolePolicyDocument"].(map[string]any)
 			trust["Statement"] = append(trust["Statement"].([]any), map[string]any{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})

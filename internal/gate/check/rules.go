@@ -151,8 +151,21 @@ func (c *checker) mfaAndSessionName(rep access.Report) {
 }
 
 func (c *checker) policies() {
-	prefix := c.m.Prefix + "-"
+	// Every identity iamstack writes must be one OpsR's guard keeps
+	// read-only: under the prefix, or named in the model.
+	s := c.m.Scheme()
+	patterns := map[string][]string{} // by account ID
+	guarded := func(account, arn string) bool {
+		if patterns[account] == nil {
+			patterns[account] = s.IdentityARNPatterns(account)
+		}
+		return slices.ContainsFunc(patterns[account], func(p string) bool { return policy.Glob(p, arn) })
+	}
+	const unguarded = "is not under OpsR's guard: its name lacks the prefix, and the model does not give it"
 	for _, u := range c.inv.Users {
+		if u.Entity.Kind != "" && !guarded(u.Account, u.ARN) {
+			c.add(rules.Prefix, c.where("user", u.Name, u.Account), u.Entity, unguarded)
+		}
 		if len(u.Direct) > 0 {
 			c.add(rules.DirectPolicy, c.where("user", u.Name, u.Account), u.Entity, "has policies attached directly: "+strings.Join(u.Direct, ", "))
 		}
@@ -161,8 +174,8 @@ func (c *checker) policies() {
 		}
 	}
 	for _, r := range c.inv.Roles {
-		if !strings.HasPrefix(r.Name, prefix) {
-			c.add(rules.Prefix, c.where("role", r.Name, r.Account), r.Entity, "name lacks the prefix "+prefix)
+		if !guarded(r.Account, r.ARN) {
+			c.add(rules.Prefix, c.where("role", r.Name, r.Account), r.Entity, unguarded)
 		}
 		if len(r.Inline) > 0 {
 			c.add(rules.InlinePolicy, c.where("role", r.Name, r.Account), r.Entity, "has inline policies: "+strings.Join(r.Inline, ", "))
@@ -172,16 +185,16 @@ func (c *checker) policies() {
 		}
 	}
 	for _, g := range c.inv.Groups {
-		if !strings.HasPrefix(g.Name, prefix) {
-			c.add(rules.Prefix, c.where("group", g.Name, g.Account), g.Entity, "name lacks the prefix "+prefix)
+		if !guarded(g.Account, g.ARN) {
+			c.add(rules.Prefix, c.where("group", g.Name, g.Account), g.Entity, unguarded)
 		}
 		if len(g.Inline) > 0 {
 			c.add(rules.InlinePolicy, c.where("group", g.Name, g.Account), g.Entity, "has inline policies: "+strings.Join(g.Inline, ", "))
 		}
 	}
 	for _, mp := range c.inv.ManagedPolicies {
-		if !strings.HasPrefix(mp.Name, prefix) {
-			c.add(rules.Prefix, c.where("policy", mp.Name, mp.Account), mp.Entity, "name lacks the prefix "+prefix)
+		if !guarded(mp.Account, mp.ARN) {
+			c.add(rules.Prefix, c.where("policy", mp.Name, mp.Account), mp.Entity, unguarded)
 		}
 		if starPrincipal(mp.Document) {
 			c.add(rules.PrincipalStar, c.where("policy", mp.Name, mp.Account), mp.Entity, "names Principal \"*\"")

@@ -93,6 +93,32 @@ func TestRemovals(t *testing.T) {
 	if len(replaced) == 0 || !strings.Contains(replaced[0].How, "replaced (moved from stack infra-identity to infra-identity-users-1)") {
 		t.Errorf("moving users between stacks: %v", replaced)
 	}
+	// Giving a role a name deletes the old one; giving it a path replaces
+	// it (Path is create-only); a user's path moves it in place.
+	for _, c := range []struct{ edit, want string }{
+		{"  ReadR:\n    name: readonly\n", "role infra-ReadR in account dev is deleted"},
+		{"  ReadR:\n    path: /legacy/\n", "role infra-ReadR in account dev is replaced (path / becomes /legacy/)"},
+	} {
+		yaml := strings.Replace(string(iamstack.Example()), "  ReadR:\n", c.edit, 1)
+		yaml = strings.Replace(yaml, "  frank.osei:\n", "  frank.osei:\n    path: /people/\n", 1)
+		dir := t.TempDir()
+		mustSynth(parse(yaml), dir, false)
+		head, err := assembly.Read(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := check.Removals(base, head, parse(yaml))
+		var found bool
+		for _, r := range got {
+			found = found || strings.HasPrefix(r.String(), c.want)
+			if r.Kind == "user" {
+				t.Errorf("a user's new path is reported as a removal: %v", r)
+			}
+		}
+		if !found {
+			t.Errorf("%q: removals %v lack %q", c.edit, got, c.want)
+		}
+	}
 	if none := check.Removals(base, base, exampleModel()); len(none) != 0 {
 		t.Errorf("an assembly removes from itself: %v", none)
 	}

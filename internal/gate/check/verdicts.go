@@ -193,20 +193,22 @@ func (r Removal) String() string {
 // that CloudFormation would replace: gone, moved to another stack, or given
 // another logical ID.
 func Removals(base, head *assembly.Inventory, m *model.Model) []Removal {
-	type where struct{ stack, logicalID string }
+	// path is a role's: CloudFormation replaces a role whose Path changes
+	// (createOnlyProperties), while users and groups move in place.
+	type where struct{ stack, logicalID, path string }
 	index := func(inv *assembly.Inventory) map[string]where {
 		out := map[string]where{}
 		for _, u := range inv.Users {
-			out["user\x00"+u.Account+"\x00"+u.Name] = where{u.Stack, u.LogicalID}
+			out["user\x00"+u.Account+"\x00"+u.Name] = where{u.Stack, u.LogicalID, ""}
 		}
 		for _, r := range inv.Roles {
-			out["role\x00"+r.Account+"\x00"+r.Name] = where{r.Stack, r.LogicalID}
+			out["role\x00"+r.Account+"\x00"+r.Name] = where{r.Stack, r.LogicalID, r.Path}
 		}
 		for _, g := range inv.Groups {
-			out["group\x00"+g.Account+"\x00"+g.Name] = where{g.Stack, g.LogicalID}
+			out["group\x00"+g.Account+"\x00"+g.Name] = where{g.Stack, g.LogicalID, ""}
 		}
 		for _, p := range inv.OIDCProviders {
-			out[model.RemovalOIDCProvider+"\x00"+p.Account+"\x00"+p.Name] = where{p.Stack, p.LogicalID}
+			out[model.RemovalOIDCProvider+"\x00"+p.Account+"\x00"+p.Name] = where{p.Stack, p.LogicalID, ""}
 		}
 		return out
 	}
@@ -223,6 +225,8 @@ func Removals(base, head *assembly.Inventory, m *model.Model) []Removal {
 			r.How = fmt.Sprintf("replaced (moved from stack %s to %s)", b.stack, a.stack)
 		case a.logicalID != b.logicalID:
 			r.How = fmt.Sprintf("replaced (logical ID %s becomes %s)", b.logicalID, a.logicalID)
+		case a.path != b.path:
+			r.How = fmt.Sprintf("replaced (path %s becomes %s)", b.path, a.path)
 		default:
 			continue
 		}

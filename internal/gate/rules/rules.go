@@ -46,7 +46,7 @@ var Iamstack = []Rule{
 	{SessionName, "A person may assume a role only under their own user name, so CloudTrail names them."},
 	{DirectPolicy, "Users get permissions only through groups, which the model reviews as a whole."},
 	{InlinePolicy, "Inline policies are for last-resort emergencies: the model declares none."},
-	{Prefix, "Every role, group and policy name carries the prefix: OpsR's guard and other accounts' policies rely on it."},
+	{Prefix, "Every role, group, policy and user iamstack writes is one OpsR's guard keeps read-only: its name carries the prefix, or the model gives it (name, path, groupNames)."},
 	{PrincipalStar, "No policy may name Principal \"*\": a trust policy open to everyone is an open door."},
 	{Quota, "Everything fits IAM's and CloudFormation's quotas, or the deploy fails halfway."},
 	{Escalation, "Nobody can raise their own access, except PowerG by design (README)."},
