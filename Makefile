@@ -82,8 +82,8 @@ test-integration: node_modules test/oracle/node_modules ## every tier: adds the 
 GOLDEN := testdata/golden
 
 .PHONY: check
-check: ## the gate before review (MODEL=..., BASE=<git ref>, default the merge base with main; BASE_MODEL=..., NO_BASE=1)
-	go run ./cmd/iamstack check $(if $(MODEL),--model $(MODEL),--golden $(GOLDEN)) $(if $(BASE),--base $(BASE)) $(if $(BASE_MODEL),--base-model $(BASE_MODEL)) $(if $(NO_BASE),--no-base)
+check: ## the gate before review (MODEL=..., BASE=<git ref>, default the merge base with main; BASE_MODEL=..., NO_BASE=1; EXISTING="listing.json ...")
+	go run ./cmd/iamstack check $(if $(MODEL),--model $(MODEL),--golden $(GOLDEN)) $(if $(BASE),--base $(BASE)) $(if $(BASE_MODEL),--base-model $(BASE_MODEL)) $(if $(NO_BASE),--no-base) $(foreach f,$(EXISTING),--existing $(f))
 
 .PHONY: schema
 schema: ## regenerate iamstack.schema.json from the model's Go types (a test fails when it is stale)

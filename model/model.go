@@ -237,6 +237,10 @@ type User struct {
 	Power bool `yaml:"power"`
 	// Console marks a user who signs in to the AWS console.
 	Console bool `yaml:"console"`
+	// KeepPassword, for a console user iamstack adopts, keeps the password
+	// they have: iamstack generates no first password for them and leaves
+	// their login profile alone.
+	KeepPassword bool `yaml:"keepPassword"`
 	// Waivers accept findings of check rules for this user.
 	Waivers Waivers `yaml:"waivers"`
 }

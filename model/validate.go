@@ -703,6 +703,9 @@ func (v *validator) users() {
 				skips = append(skips, s)
 			}
 		}
+		if u.KeepPassword && !u.Console {
+			v.at(p.key("keepPassword"), "keepPassword keeps a console user's password; %s is not a console user (console: true)", name)
+		}
 		own, ownSkips := v.grants(p.key("grants"), u.Grants)
 		add(own, ownSkips, "user")
 		for i, team := range u.Teams {

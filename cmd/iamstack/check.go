@@ -15,6 +15,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/gate/check"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/ship/adopt"
 	"github.com/iamstack/iamstack/internal/ship/release"
 	"github.com/iamstack/iamstack/internal/synth"
 	"github.com/iamstack/iamstack/model"
@@ -26,6 +27,7 @@ type checkFlags struct {
 	noBase    bool
 	out       string
 	golden    string
+	existing  []string
 }
 
 func newCheckCmd(g *globalFlags) *cobra.Command {
@@ -40,7 +42,8 @@ func newCheckCmd(g *globalFlags) *cobra.Command {
   4. iamstack's own rules, on the access analysis of the templates
   5. against a base (--base, default: the merge base with main): the access
      diff, and a failure for every user, group or role the change deletes or
-     replaces unless the model acknowledges it
+     replaces unless the model acknowledges it; with --existing, a failure
+     for every resource the change creates that already exists
   6. the templates against golden files (--golden), if given`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -52,6 +55,7 @@ func newCheckCmd(g *globalFlags) *cobra.Command {
 	cmd.Flags().BoolVar(&f.noBase, "no-base", false, "skip the base comparison (a new model); the output says it was skipped")
 	cmd.Flags().StringVar(&f.out, "out", "", "where to write the cloud assembly (default: a temporary directory)")
 	cmd.Flags().StringVar(&f.golden, "golden", "", "directory of golden templates to compare with")
+	cmd.Flags().StringArrayVar(&f.existing, "existing", nil, "output of `aws iam get-account-authorization-details` for one account (repeat for more): a change that creates a resource it lists fails")
 	return cmd
 }
 
@@ -139,7 +143,13 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	}
 
 	step(5, "compare with the base")
-	if err := compareWithBase(out, m, modelPath, f, rep, inv); err != nil {
+	listings, err := readListings(f.existing)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := compareWithBase(out, m, modelPath, f, rep, inv, func(baseDir string) error {
+		return existingResources(out, dir, baseDir, listings)
+	}); err != nil {
 		return err
 	}
 
@@ -185,10 +195,12 @@ func synthesizeChild(dir, modelPath string, nag bool) error {
 
 // compareWithBase fails closed: a base comparison that cannot run fails the
 // check, unless --no-base says to skip it, which the output then names.
-func compareWithBase(out io.Writer, m *model.Model, modelPath string, f *checkFlags, headRep access.Report, headInv *assembly.Inventory) error {
+// created checks what the change creates against the base's assembly
+// (empty without a base).
+func compareWithBase(out io.Writer, m *model.Model, modelPath string, f *checkFlags, headRep access.Report, headInv *assembly.Inventory, created func(baseDir string) error) error {
 	if f.noBase {
 		fmt.Fprintln(out, "  SKIPPED (--no-base): not compared with a base, so deleted or replaced users, groups and roles are not detected")
-		return nil
+		return created("")
 	}
 	skip := "; or pass --no-base to skip the comparison (the output then says so)"
 	root, err := release.Repo{}.Git("rev-parse", "--show-toplevel")
@@ -245,6 +257,28 @@ func compareWithBase(out io.Writer, m *model.Model, modelPath string, f *checkFl
 	if len(unacknowledged) > 0 {
 		return failCheck(out, "the change deletes or replaces identities:\n  %s", strings.Join(unacknowledged, "\n  "))
 	}
+	return created(baseDir)
+}
+
+// existingResources fails the check for every resource the change creates
+// (every resource, without a base) that a listing shows to exist already:
+// CloudFormation cannot create it, and the deploy would fail.
+func existingResources(out io.Writer, headDir, baseDir string, listings []*adopt.Listing) error {
+	if len(listings) == 0 {
+		return nil
+	}
+	found, err := adopt.Collisions(headDir, baseDir, listings)
+	if err != nil {
+		return failCheck(out, "compare with the listed accounts: %v", err)
+	}
+	if len(found) > 0 {
+		lines := make([]string, len(found))
+		for i, fd := range found {
+			lines[i] = fd.String()
+		}
+		return failCheck(out, "the change creates %d resource(s) that already exist:\n  %s", len(found), strings.Join(lines, "\n  "))
+	}
+	fmt.Fprintf(out, "  nothing the change creates exists in the %d listed account(s)\n", len(listings))
 	return nil
 }
 

@@ -58,7 +58,7 @@ func newRootCmd(out io.Writer) *cobra.Command {
 	root.SetOut(out)
 	root.PersistentFlags().StringVarP(&g.model, "model", "m", "", "identity model file (default: $"+load.EnvModel+", then ./iamstack.yaml, then the embedded example)")
 	root.AddCommand(newValidateCmd(g), newSynthCmd(g), newAccessCmd(g), newCheckCmd(g),
-		newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g),
+		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g),
 		newReleaseCmd(g), newPromoteCmd(), newHistoryCmd())
 	return root
 }

@@ -43,7 +43,7 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 			}
 			return writeOnboarding(cmd.OutOrStdout(), onboarding{
 				user: user, console: u.Console, account: m.UserOnlyAccount().ID, alias: m.UserOnlyAccount().Alias,
-				partition: m.Scheme().Partition, region: m.Region, secret: m.Scheme().FirstPasswordSecret(user), profiles: ps,
+				partition: m.Scheme().Partition, region: m.Region, secret: firstPasswordSecret(m, user), profiles: ps,
 			})
 		},
 	}
@@ -62,13 +62,18 @@ func writeOnboarding(w io.Writer, o onboarding) error {
 	mfaARN := "arn:" + o.partition + ":iam::" + o.account + ":mfa/" + o.user
 	fmt.Fprintf(w, "Onboarding %s\n\n", o.user)
 	if o.console {
+		// An adopted user keeps the password they have (keepPassword).
+		password := "the one you have: iamstack adopted your user and keeps it."
+		if o.secret != "" {
+			password = `an administrator reads your first password and hands it to you privately:
+                aws secretsmanager get-secret-value --secret-id ` + o.secret + ` \
+                  --query SecretString --output text --region ` + o.region + ` --profile <administrator profile>
+              You must choose a new password when you first sign in.`
+		}
 		fmt.Fprintf(w, `1. Sign in to the AWS console
    URL:       %s
    User name: %s
-   Password:  an administrator reads your first password and hands it to you privately:
-                aws secretsmanager get-secret-value --secret-id %s \
-                  --query SecretString --output text --region %s --profile <administrator profile>
-              You must choose a new password when you first sign in.
+   Password:  %s
 
 2. Set up MFA before anything else: until you do, you can do nothing but set it up and change
    your password. IAM > Users > %s > Security credentials > Assign MFA device, named %s.
@@ -78,7 +83,7 @@ func writeOnboarding(w io.Writer, o onboarding) error {
    aws-vault add %s
    or put it in ~/.aws/credentials (template: iamstack awsconfig --user %s --credentials).
 
-`, names.SignInURL(o.account, o.alias), o.user, o.secret, o.region, o.user, o.user, src, o.user)
+`, names.SignInURL(o.account, o.alias), o.user, password, o.user, o.user, src, o.user)
 	} else {
 		fmt.Fprintf(w, `1. You sign in with the AWS CLI only (no console password: console is false in the model).
    An administrator creates your first access key and hands it to you privately:
@@ -111,4 +116,13 @@ func writeOnboarding(w io.Writer, o onboarding) error {
 		fmt.Fprintf(w, "5. You have no role yet: ask for a grant in the model (a pull request to it).\n")
 	}
 	return nil
+}
+
+// firstPasswordSecret names the secret of a console user's first password;
+// "" for a user who keeps the password they have.
+func firstPasswordSecret(m *model.Model, user string) string {
+	if m.Users[user].KeepPassword {
+		return ""
+	}
+	return m.Scheme().FirstPasswordSecret(user)
 }

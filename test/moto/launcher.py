@@ -19,8 +19,9 @@ package; it defines, in this process, before the server starts:
   resolved from moto's Secrets Manager: a secret that does not exist fails
   the resource, as in AWS.
 - AWS::IAM::Role, in place of moto's model, which ignores ManagedPolicyArns
-  and whose update changes only the description: created by moto's model,
-  then its ManagedPolicyArns attached; updates set the trust policy,
+  and whose update changes only the description: created by moto's model
+  (inline policies kept as JSON text, as IAM returns them), then its
+  ManagedPolicyArns attached; updates set the trust policy,
   description, maximum session and managed policies in place (only a new
   RoleName replaces the role, as in AWS); deletes detach its managed
   policies first, as IAM requires.
@@ -299,6 +300,10 @@ class IamstackRole(CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         role = Role.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        # moto's model keeps inline policies (the CDK bootstrap roles' Policies)
+        # as parsed JSON, which its get-account-authorization-details cannot
+        # serialise: IAM holds them as documents, so keep them as strings.
+        role.policies = {name: doc if isinstance(doc, str) else json.dumps(doc) for name, doc in role.policies.items()}
         cls._attach(iam(account_id, region_name), role.name, [], cloudformation_json.get("Properties", {}))
         return role
 

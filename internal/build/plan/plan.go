@@ -381,7 +381,7 @@ func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, m
 	}
 	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.PathOf(b.m.UserOnlyAccount().ID, name), Human: true,
 		Entity: metadata.Entity{Kind: metadata.EntityUser, Name: name, Account: b.m.UserOnlyAccount().Name}}
-	if b.m.Users[name].Console {
+	if mu := b.m.Users[name]; mu.Console && !mu.KeepPassword {
 		u.FirstPassword = b.firstPassword(name)
 	}
 	u.Groups = append(u.Groups, groupRef(names.ManageOwnUserGroup))

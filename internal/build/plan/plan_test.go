@@ -252,3 +252,15 @@ func TestStatementsPerAccount(t *testing.T) {
 		}
 	}
 }
+
+// An adopted console user keeps the password they have: no first password,
+// so the deploy after the import leaves their login profile alone.
+func TestKeepPassword(t *testing.T) {
+	yaml := strings.Replace(small, "  bob: {teams: [readers]}", "  bob: {teams: [readers], console: true, keepPassword: true}\n  dave: {teams: [readers], console: true}", 1)
+	st, _ := mustPlan(t, yaml).Stack("infra-identity")
+	for _, u := range st.Users {
+		if got, want := u.FirstPassword != nil, u.Name == "dave"; got != want {
+			t.Errorf("%s: first password %v, want %v", u.Name, got, want)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package adopt
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// stack is one template of an assembly, kept whole so that an import-phase
+// copy can be written.
+type stack struct {
+	id, account, file string
+	tpl               map[string]any
+}
+
+// readStacks reads the stacks of the cloud assembly in dir, sorted by ID.
+func readStacks(dir string) ([]stack, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read cloud assembly: %w", err)
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Type        string `json:"type"`
+			Environment string `json:"environment"`
+			Properties  struct {
+				TemplateFile string `json:"templateFile"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("read cloud assembly %s: manifest.json: %w", dir, err)
+	}
+	var out []stack
+	for id, a := range m.Artifacts {
+		if a.Type != "aws:cloudformation:stack" {
+			continue
+		}
+		account, _, _ := strings.Cut(strings.TrimPrefix(a.Environment, "aws://"), "/")
+		tb, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
+		if err != nil {
+			return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
+		}
+		var tpl map[string]any
+		if err := json.Unmarshal(tb, &tpl); err != nil {
+			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, a.Properties.TemplateFile, err)
+		}
+		out = append(out, stack{id: id, account: account, file: a.Properties.TemplateFile, tpl: tpl})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("read cloud assembly %s: no stacks", dir)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out, nil
+}
+
+// resources are a stack's IAM resources an import can take, by logical ID.
+func (s stack) resources() []Resource {
+	res, _ := s.tpl["Resources"].(map[string]any)
+	var out []Resource
+	for _, id := range slices.Sorted(maps.Keys(res)) {
+		r, _ := res[id].(map[string]any)
+		typ, _ := r["Type"].(string)
+		k, ok := resourceKinds[typ]
+		if !ok {
+			continue
+		}
+		props, _ := r["Properties"].(map[string]any)
+		name, _ := props[k.nameProp].(string)
+		path, _ := props["Path"].(string)
+		if path == "" {
+			path = "/"
+		}
+		_, login := props["LoginProfile"]
+		out = append(out, Resource{Stack: s.id, LogicalID: id, Type: typ, Kind: k.kind, Name: name, Path: path, LoginProfile: login})
+	}
+	return out
+}
+
+// forAccount returns the listing of an account, if any.
+func forAccount(listings []*Listing, account string) *Listing {
+	for _, l := range listings {
+		if l.Account == account {
+			return l
+		}
+	}
+	return nil
+}
+
+// Plan finds, in the cloud assembly in dir, the resources the listings
+// show to exist already. Stacks of accounts without a listing are left out.
+func Plan(dir string, listings []*Listing) (Adoption, error) {
+	stacks, err := readStacks(dir)
+	if err != nil {
+		return Adoption{}, err
+	}
+	var a Adoption
+	for _, s := range stacks {
+		l := forAccount(listings, s.account)
+		if l == nil {
+			continue
+		}
+		for _, r := range s.resources() {
+			e, ok := l.Lookup(r.Kind, r.Name)
+			if !ok {
+				a.New = append(a.New, r)
+				continue
+			}
+			id := resourceKinds[r.Type].idProp
+			value := e.Name
+			if r.Kind == Policy {
+				value = e.ARN
+			}
+			a.Imports = append(a.Imports, Import{Resource: r, Identifier: map[string]string{id: value}})
+			a.Findings = append(a.Findings, findings(r, e)...)
+		}
+	}
+	return a, nil
+}
+
+// findings compare what exists with what the template makes of it.
+func findings(r Resource, e Existing) []Finding {
+	var out []Finding
+	add := func(blocking bool, format string, args ...any) {
+		out = append(out, Finding{Resource: r, Blocking: blocking, Message: fmt.Sprintf(format, args...)})
+	}
+	if e.Name != r.Name {
+		add(true, "IAM has it as %q: names differ in case only, which IAM treats as the same name and CloudFormation does not; write it as IAM has it", e.Name)
+	}
+	if e.Path != r.Path {
+		switch r.Kind {
+		case User:
+			add(false, "IAM has it under path %s, the template under %s: the deploy after the import moves it in place, keeping its MFA devices, keys and password. To keep the path, give the user `path: %s` in the model", e.Path, r.Path, e.Path)
+		case Group:
+			add(false, "IAM has it under path %s, the template under %s: the deploy after the import moves it in place", e.Path, r.Path)
+		case Role:
+			add(true, "IAM has it under path %s, the template under %s: a role's path cannot change in place, so the deploy after the import would replace it. Give the role `path: %s` in the model", e.Path, r.Path, e.Path)
+		default:
+			add(true, "IAM has it under path %s, the template under %s: a policy's path cannot change in place, so the deploy after the import would replace it. Rename the existing policy or leave it out of the model", e.Path, r.Path)
+		}
+	}
+	if r.LoginProfile {
+		add(true, "the template gives them a first password: the deploy after the import would replace the password they have with a generated one. If they have one, set `keepPassword: true` for them in the model")
+	}
+	if len(e.Groups) > 0 {
+		add(false, "IAM has it in groups %s: review them against the groups the template gives it before the import", strings.Join(e.Groups, ", "))
+	}
+	if len(e.AttachedPolicies) > 0 {
+		add(false, "IAM has the managed policies %s attached: the template attaches only its own; review them before the import", strings.Join(e.AttachedPolicies, ", "))
+	}
+	if len(e.InlinePolicies) > 0 {
+		add(false, "IAM has the inline policies %s: the template has none; review them before the import (the check refuses inline policies on iamstack's identities)", strings.Join(e.InlinePolicies, ", "))
+	}
+	return out
+}
+
+// Collisions are the resources that the head assembly creates (absent from
+// the base assembly's stack of the same ID, or every one without a base)
+// and that a listing shows to exist: CloudFormation cannot create them, so
+// the deploy would fail. They must be imported first.
+func Collisions(headDir, baseDir string, listings []*Listing) ([]Finding, error) {
+	head, err := readStacks(headDir)
+	if err != nil {
+		return nil, err
+	}
+	inBase := map[[2]string]bool{}
+	if baseDir != "" {
+		base, err := readStacks(baseDir)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range base {
+			for _, r := range s.resources() {
+				inBase[[2]string{s.id, r.LogicalID}] = true
+			}
+		}
+	}
+	var out []Finding
+	for _, s := range head {
+		l := forAccount(listings, s.account)
+		if l == nil {
+			continue
+		}
+		for _, r := range s.resources() {
+			if inBase[[2]string{s.id, r.LogicalID}] {
+				continue
+			}
+			if e, ok := l.Lookup(r.Kind, r.Name); ok {
+				out = append(out, Finding{Resource: r, Blocking: true, Message: fmt.Sprintf(
+					"already exists in account %s (%s), so CloudFormation cannot create it and the deploy would fail. Import it first: `iamstack adopt --listing <listing> --out cdk.adopt`, then the `cdk import` it prints", s.account, e.ARN)})
+			}
+		}
+	}
+	return out, nil
+}
