@@ -6,6 +6,7 @@
 package assembly
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -122,14 +123,52 @@ func (inv *Inventory) RoleShortName(r Principal) string {
 	return r.Name
 }
 
-type manifest struct {
-	Artifacts map[string]struct {
-		Type        string `json:"type"`
-		Environment string `json:"environment"`
-		Properties  struct {
-			TemplateFile string `json:"templateFile"`
-		} `json:"properties"`
-	} `json:"artifacts"`
+// StackFile is a stack artifact of a cloud assembly.
+type StackFile struct {
+	// ID is the artifact ID ("infra-dev"); StackName the CloudFormation
+	// stack name (the ID when the manifest names none).
+	ID, StackName string
+	// Environment is where it deploys: "aws://<account>/<region>".
+	Environment  string
+	TemplateFile string
+}
+
+// StackFiles lists the stack artifacts of the cloud assembly in dir, sorted
+// by ID: the one reader of manifest.json.
+func StackFiles(dir string) ([]StackFile, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read cloud assembly: %w", err)
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Type        string `json:"type"`
+			Environment string `json:"environment"`
+			Properties  struct {
+				TemplateFile string `json:"templateFile"`
+				StackName    string `json:"stackName"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("read cloud assembly %s: manifest.json: %w", dir, err)
+	}
+	var out []StackFile
+	for id, a := range m.Artifacts {
+		if a.Type == "aws:cloudformation:stack" {
+			out = append(out, StackFile{ID: id, StackName: cmp.Or(a.Properties.StackName, id), Environment: a.Environment,
+				TemplateFile: a.Properties.TemplateFile})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Account is the account ID of the stack's environment, "" when it is
+// not bound to one.
+func (f StackFile) Account() string {
+	account, _, _ := parseEnvironment(f.Environment)
+	return account
 }
 
 type template struct {
@@ -154,37 +193,29 @@ type stack struct {
 
 // Read reads the cloud assembly in dir.
 func Read(dir string) (*Inventory, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	files, err := StackFiles(dir)
 	if err != nil {
-		return nil, fmt.Errorf("read cloud assembly: %w", err)
-	}
-	var m manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("read cloud assembly %s: manifest.json: %w", dir, err)
+		return nil, err
 	}
 	var stacks []stack
-	for id, a := range m.Artifacts {
-		if a.Type != "aws:cloudformation:stack" {
-			continue
-		}
-		account, region, ok := parseEnvironment(a.Environment)
+	for _, f := range files {
+		account, region, ok := parseEnvironment(f.Environment)
 		if !ok {
-			return nil, fmt.Errorf("read cloud assembly %s: stack %s is not bound to an account (%q)", dir, id, a.Environment)
+			return nil, fmt.Errorf("read cloud assembly %s: stack %s is not bound to an account (%q)", dir, f.ID, f.Environment)
 		}
-		tb, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
+		tb, err := os.ReadFile(filepath.Join(dir, f.TemplateFile))
 		if err != nil {
 			return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
 		}
 		var t template
 		if err := json.Unmarshal(tb, &t); err != nil {
-			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, a.Properties.TemplateFile, err)
+			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, f.TemplateFile, err)
 		}
-		stacks = append(stacks, stack{id: id, account: account, region: region, tpl: t, bytes: len(tb)})
+		stacks = append(stacks, stack{id: f.ID, account: account, region: region, tpl: t, bytes: len(tb)})
 	}
 	if len(stacks) == 0 {
 		return nil, fmt.Errorf("read cloud assembly %s: no stacks", dir)
 	}
-	sort.Slice(stacks, func(i, j int) bool { return stacks[i].id < stacks[j].id })
 	return build(stacks)
 }
 

@@ -7,8 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
+
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
 )
 
 // stack is one template of an assembly, kept whole so that an import-phase
@@ -20,42 +21,25 @@ type stack struct {
 
 // readStacks reads the stacks of the cloud assembly in dir, sorted by ID.
 func readStacks(dir string) ([]stack, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	files, err := assembly.StackFiles(dir)
 	if err != nil {
-		return nil, fmt.Errorf("read cloud assembly: %w", err)
-	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			Environment string `json:"environment"`
-			Properties  struct {
-				TemplateFile string `json:"templateFile"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("read cloud assembly %s: manifest.json: %w", dir, err)
+		return nil, err
 	}
 	var out []stack
-	for id, a := range m.Artifacts {
-		if a.Type != "aws:cloudformation:stack" {
-			continue
-		}
-		account, _, _ := strings.Cut(strings.TrimPrefix(a.Environment, "aws://"), "/")
-		tb, err := os.ReadFile(filepath.Join(dir, a.Properties.TemplateFile))
+	for _, f := range files {
+		tb, err := os.ReadFile(filepath.Join(dir, f.TemplateFile))
 		if err != nil {
 			return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
 		}
 		var tpl map[string]any
 		if err := json.Unmarshal(tb, &tpl); err != nil {
-			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, a.Properties.TemplateFile, err)
+			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, f.TemplateFile, err)
 		}
-		out = append(out, stack{id: id, account: account, file: a.Properties.TemplateFile, tpl: tpl})
+		out = append(out, stack{id: f.ID, account: f.Account(), file: f.TemplateFile, tpl: tpl})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("read cloud assembly %s: no stacks", dir)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out, nil
 }
 

@@ -2,7 +2,6 @@ package release
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +13,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
 )
 
 // A release deploys exactly what its manifest records. The cdk CLI publishes
@@ -205,26 +206,13 @@ func (c AWSCLI) DeployedTemplate(stackName string) ([]byte, error) {
 // StackNames maps the stack artifacts of the cloud assembly in dir to their
 // CloudFormation stack names.
 func StackNames(dir string) (map[string]string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	files, err := assembly.StackFiles(dir)
 	if err != nil {
-		return nil, fmt.Errorf("read cloud assembly: %w", err)
-	}
-	var m struct {
-		Artifacts map[string]struct {
-			Type       string `json:"type"`
-			Properties struct {
-				StackName string `json:"stackName"`
-			} `json:"properties"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("read cloud assembly %s: manifest.json: %w", dir, err)
+		return nil, err
 	}
 	out := map[string]string{}
-	for id, a := range m.Artifacts {
-		if a.Type == "aws:cloudformation:stack" {
-			out[id] = cmp.Or(a.Properties.StackName, id)
-		}
+	for _, f := range files {
+		out[f.ID] = f.StackName
 	}
 	return out, nil
 }
