@@ -67,7 +67,11 @@ func TestMain(m *testing.M) {
 		}
 		add("hub-roles", hubRoles())
 		add("trusts", trusts())
-		add("given-names", givenNames())
+		given, err := os.ReadFile("../../../testdata/given-names.yaml")
+		if err != nil {
+			panic(err)
+		}
+		add("given-names", given)
 		orgs, _ := filepath.Glob("../../../examples/*.yaml")
 		for _, file := range orgs {
 			yaml, err := os.ReadFile(file)
@@ -381,21 +385,6 @@ func TestTrusts(t *testing.T) {
 			t.Errorf("a role of the model is reported as external: %s", x)
 		}
 	}
-}
-
-// givenNames is the example as a migrating team writes it: roles, users and
-// groups keep the IAM names and paths they have, outside the prefix.
-func givenNames() []byte {
-	return exampleWith([][2]string{
-		{"passwordChangeWithoutMFA: true\n", "passwordChangeWithoutMFA: true\ngroupNames: {AssumeRoleG: assume-role, ManageOwnUserG: self-service, PowerG: iam-admins}\n"},
-		{"  AdminR:\n    description: Full power, for emergencies only.\n", "  AdminR:\n    name: admin\n    path: /legacy/\n    description: Full power, for emergencies only.\n"},
-		{"  ReadR:\n", "  ReadR:\n    name: readonly\n"},
-		{"  DeployR:\n", "  DeployR:\n    name: terraform-deploy\n    path: /ci/\n"},
-		{"  BillingR:\n", "  ChainR:\n    description: Reached from the emergency role in dev.\n    managedPolicies: [ReadOnlyAccess]\n    enabledIn: [prod]\n    trust:\n      - role: dev/AdminR\n    waivers: {AwsSolutions-IAM4: \"ReadOnlyAccess is AWS's maintained read policy.\"}\n  BillingR:\n"},
-		{"  alice.martin:\n", "  alice.martin:\n    path: /people/\n"},
-		{"  bob.nguyen:\n", "  bob.nguyen:\n    path: /\n"},
-		{"  ci-dev:\n", "  ci-dev:\n    path: /automation/\n"},
-	})
 }
 
 // A model that keeps its names: the templates carry them, and the access
