@@ -90,12 +90,27 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	if err := synthesizeChild(dir, modelPath, true); err != nil {
-		return fail("synthesis: %v", err)
+	// The base synthesizes on the other core meanwhile.
+	baseDone := make(chan baseAssembly, 1)
+	go func() { baseDone <- synthesizeBase(modelPath, f) }()
+	headErr := synthesizeChild(dir, modelPath, true)
+	base := <-baseDone
+	defer base.cleanup()
+	if headErr != nil {
+		return fail("synthesis: %v", headErr)
 	}
 
 	step(2, "cfn-lint")
-	errs, warnings, err := check.CfnLint(dir)
+	var linted map[string]bool
+	if base.linted {
+		if linted, err = check.SameTemplates(dir, base.dir); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if len(linted) > 0 {
+		fmt.Fprintf(out, "  %d template(s) identical to the base's, linted when it passed: skipped\n", len(linted))
+	}
+	errs, warnings, err := check.CfnLint(dir, linted)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -147,7 +162,7 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	if err != nil {
 		return fail("%v", err)
 	}
-	if err := compareWithBase(out, m, modelPath, f, rep, inv, func(baseDir string) error {
+	if err := compareWithBase(out, m, base, f, rep, inv, func(baseDir string) error {
 		return existingResources(out, dir, baseDir, listings)
 	}); err != nil {
 		return err
@@ -193,24 +208,37 @@ func synthesizeChild(dir, modelPath string, nag bool) error {
 	return c.Run()
 }
 
-// compareWithBase fails closed: a base comparison that cannot run fails the
-// check, unless --no-base says to skip it, which the output then names.
-// created checks what the change creates against the base's assembly
-// (empty without a base).
-func compareWithBase(out io.Writer, m *model.Model, modelPath string, f *checkFlags, headRep access.Report, headInv *assembly.Inventory, created func(baseDir string) error) error {
+// baseAssembly is the base's synthesis, which the check makes while it
+// synthesizes the head: it serves the base comparison, and templates
+// identical to the base's were linted when the base passed the check.
+type baseAssembly struct {
+	ref, dir string
+	cleanup  func()
+	// linted is whether the base is an earlier commit, which passed the
+	// check to get there; the check of HEAD itself lints everything.
+	linted bool
+	// failure says why there is none: the check fails closed on it.
+	failure string
+}
+
+// synthesizeBase synthesizes the model as it is in the base; with --no-base
+// it does nothing.
+func synthesizeBase(modelPath string, f *checkFlags) baseAssembly {
+	none := func(format string, args ...any) baseAssembly {
+		return baseAssembly{cleanup: func() {}, failure: fmt.Sprintf(format, args...)}
+	}
 	if f.noBase {
-		fmt.Fprintln(out, "  SKIPPED (--no-base): not compared with a base, so deleted or replaced users, groups and roles are not detected")
-		return created("")
+		return baseAssembly{cleanup: func() {}}
 	}
 	skip := "; or pass --no-base to skip the comparison (the output then says so)"
 	root, err := release.Repo{}.Git("rev-parse", "--show-toplevel")
 	if err != nil {
-		return failCheck(out, "the base comparison cannot run outside a git checkout: run the check in the repository%s", skip)
+		return none("the base comparison cannot run outside a git checkout: run the check in the repository%s", skip)
 	}
 	base := f.base
 	if base == "" {
 		if base, err = (release.Repo{Dir: root}).Git("merge-base", "HEAD", "main"); err != nil {
-			return failCheck(out, "no --base given and no branch main to take the merge base with: pass --base <ref>%s", skip)
+			return none("no --base given and no branch main to take the merge base with: pass --base <ref>%s", skip)
 		}
 	}
 	rel := f.baseModel
@@ -219,21 +247,40 @@ func compareWithBase(out io.Writer, m *model.Model, modelPath string, f *checkFl
 		if modelPath != "" {
 			abs, err := filepath.Abs(modelPath)
 			if err != nil {
-				return err
+				return none("%v", err)
 			}
 			if rel, err = filepath.Rel(root, abs); err != nil || strings.HasPrefix(rel, "..") {
-				return failCheck(out, "the model %s is outside the repository, so its version in %s is unknown: pass --base-model <its path in %s>%s", modelPath, short(base), short(base), skip)
+				return none("the model %s is outside the repository, so its version in %s is unknown: pass --base-model <its path in %s>%s", modelPath, short(base), short(base), skip)
 			}
 		}
 	}
 	baseDir, cleanup, err := release.Repo{Dir: root}.SynthesizeAt(base, rel)
 	if err != nil {
-		return failCheck(out, "synthesize the base %s: %v", base, err)
+		return none("synthesize the base %s: %v", base, err)
 	}
-	defer cleanup()
 	if baseDir == "" {
-		return failCheck(out, "%s has no %s: if the model moved, pass --base-model <its path in %s>; if it is new, pass --no-base", short(base), rel, short(base))
+		cleanup()
+		return none("%s has no %s: if the model moved, pass --base-model <its path in %s>; if it is new, pass --no-base", short(base), rel, short(base))
 	}
+	repo := release.Repo{Dir: root}
+	baseCommit, err1 := repo.Git("rev-parse", base+"^{commit}")
+	head, err2 := repo.Git("rev-parse", "HEAD^{commit}")
+	return baseAssembly{ref: base, dir: baseDir, cleanup: cleanup, linted: err1 == nil && err2 == nil && baseCommit != head}
+}
+
+// compareWithBase fails closed: a base comparison that cannot run fails the
+// check, unless --no-base says to skip it, which the output then names.
+// created checks what the change creates against the base's assembly
+// (empty without a base).
+func compareWithBase(out io.Writer, m *model.Model, b baseAssembly, f *checkFlags, headRep access.Report, headInv *assembly.Inventory, created func(baseDir string) error) error {
+	if f.noBase {
+		fmt.Fprintln(out, "  SKIPPED (--no-base): not compared with a base, so deleted or replaced users, groups and roles are not detected")
+		return created("")
+	}
+	if b.failure != "" {
+		return failCheck(out, "%s", b.failure)
+	}
+	base, baseDir := b.ref, b.dir
 	baseInv, err := assembly.Read(baseDir)
 	if err != nil {
 		return fmt.Errorf("base %s: %w", base, err)
