@@ -380,9 +380,9 @@ var reservedRolePaths = []string{"/aws-service-role/", "/aws-reserved/"}
 // OpsR's guard and the trusts then list each one.
 func (v *validator) givenNames() {
 	m := v.m
-	s := names.Scheme{Prefix: m.Prefix}
 	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{},
 		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}}
+	s := names.Scheme{Prefix: m.Prefix, Given: g} // sees g as it fills
 	iamNames := map[string]string{} // lower-case IAM role name -> model name
 	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
 		r := v.res.roles[name]
@@ -406,10 +406,7 @@ func (v *validator) givenNames() {
 		if r.Name != "" || r.Path != "" {
 			g.Roles[name] = names.RoleName{Name: r.Name, Path: r.Path}
 		}
-		iamName := r.Name
-		if iamName == "" {
-			iamName = m.Prefix + "-" + name
-		}
+		iamName := s.Role(name)
 		if other, dup := iamNames[strings.ToLower(iamName)]; dup {
 			// Point at the name the model gives, not at a default.
 			at := p

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -114,8 +116,8 @@ func readListings(files []string) ([]*adopt.Listing, error) {
 
 func identifier(id map[string]string) string {
 	var parts []string
-	for k, v := range id {
-		parts = append(parts, k+"="+v)
+	for _, k := range slices.Sorted(maps.Keys(id)) {
+		parts = append(parts, k+"="+id[k])
 	}
 	return strings.Join(parts, ",")
 }

@@ -79,6 +79,10 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	if err != nil {
 		return err
 	}
+	listings, err := readListings(f.existing)
+	if err != nil {
+		return err
+	}
 
 	step(1, "synthesize with cdk-nag")
 	dir := f.out
@@ -158,13 +162,10 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	}
 
 	step(5, "compare with the base")
-	listings, err := readListings(f.existing)
-	if err != nil {
-		return fail("%v", err)
+	if err := compareWithBase(out, m, base, f, rep, inv); err != nil {
+		return err
 	}
-	if err := compareWithBase(out, m, base, f, rep, inv, func(baseDir string) error {
-		return existingResources(out, dir, baseDir, listings)
-	}); err != nil {
+	if err := existingResources(out, dir, base.dir, listings); err != nil {
 		return err
 	}
 
@@ -270,12 +271,10 @@ func synthesizeBase(modelPath string, f *checkFlags) baseAssembly {
 
 // compareWithBase fails closed: a base comparison that cannot run fails the
 // check, unless --no-base says to skip it, which the output then names.
-// created checks what the change creates against the base's assembly
-// (empty without a base).
-func compareWithBase(out io.Writer, m *model.Model, b baseAssembly, f *checkFlags, headRep access.Report, headInv *assembly.Inventory, created func(baseDir string) error) error {
+func compareWithBase(out io.Writer, m *model.Model, b baseAssembly, f *checkFlags, headRep access.Report, headInv *assembly.Inventory) error {
 	if f.noBase {
 		fmt.Fprintln(out, "  SKIPPED (--no-base): not compared with a base, so deleted or replaced users, groups and roles are not detected")
-		return created("")
+		return nil
 	}
 	if b.failure != "" {
 		return failCheck(out, "%s", b.failure)
@@ -304,7 +303,7 @@ func compareWithBase(out io.Writer, m *model.Model, b baseAssembly, f *checkFlag
 	if len(unacknowledged) > 0 {
 		return failCheck(out, "the change deletes or replaces identities:\n  %s", strings.Join(unacknowledged, "\n  "))
 	}
-	return created(baseDir)
+	return nil
 }
 
 // existingResources fails the check for every resource the change creates

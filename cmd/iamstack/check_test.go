@@ -36,7 +36,7 @@ func TestBaseComparisonFailsClosed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := compareWithBase(&out, m, synthesizeBase(tc.model, &tc.flags), &tc.flags, access.Report{}, &assembly.Inventory{}, func(string) error { return nil })
+			err := compareWithBase(&out, m, synthesizeBase(tc.model, &tc.flags), &tc.flags, access.Report{}, &assembly.Inventory{})
 			var failed *checkFailure
 			if !errors.As(err, &failed) || !strings.Contains(out.String(), "FAIL: ") || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v\n%s", err, out.String())
@@ -44,7 +44,7 @@ func TestBaseComparisonFailsClosed(t *testing.T) {
 		})
 	}
 	var out bytes.Buffer
-	if err := compareWithBase(&out, m, synthesizeBase(outside, &checkFlags{noBase: true}), &checkFlags{noBase: true}, access.Report{}, &assembly.Inventory{}, func(string) error { return nil }); err != nil ||
+	if err := compareWithBase(&out, m, synthesizeBase(outside, &checkFlags{noBase: true}), &checkFlags{noBase: true}, access.Report{}, &assembly.Inventory{}); err != nil ||
 		!strings.Contains(out.String(), "SKIPPED (--no-base)") {
 		t.Errorf("--no-base: %v\n%s", err, out.String())
 	}
