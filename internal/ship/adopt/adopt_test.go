@@ -196,6 +196,17 @@ func TestCollisions(t *testing.T) {
 		"infra-identity/UserDanOkafor7355838A", "infra-identity/UserFrankOsei06878ADF"}; !slices.Equal(got, want) {
 		t.Errorf("collisions %v, want %v", got, want)
 	}
+	// A listing of an account the model does not deploy to is refused, not ignored.
+	other, err := adopt.ReadListing([]byte(`{"UserDetailList": [{"UserName": "a", "Path": "/", "Arn": "arn:aws:iam::999999999999:user/a"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adopt.Collisions(golden, "", []*adopt.Listing{other}); err == nil || !strings.Contains(err.Error(), "account 999999999999, where the model deploys no stack") {
+		t.Errorf("collisions with a foreign listing: %v", err)
+	}
+	if _, err := adopt.Plan(golden, []*adopt.Listing{other}); err == nil {
+		t.Error("adopt planned with a listing of a foreign account")
+	}
 	// Against a base that holds them, the change creates nothing.
 	if found, err := adopt.Collisions(golden, golden, ls); err != nil || len(found) != 0 {
 		t.Errorf("collisions against the base itself: %v %v", found, err)

@@ -76,11 +76,25 @@ func forAccount(listings []*Listing, account string) *Listing {
 	return nil
 }
 
+// ignored refuses a listing of an account that no stack deploys to: it
+// would be ignored, and is most likely the listing of another account.
+func ignored(stacks []stack, listings []*Listing) error {
+	for _, l := range listings {
+		if !slices.ContainsFunc(stacks, func(s stack) bool { return s.account == l.Account }) {
+			return fmt.Errorf("a listing is of account %s, where the model deploys no stack: list an account of the model", l.Account)
+		}
+	}
+	return nil
+}
+
 // Plan finds, in the cloud assembly in dir, the resources the listings
 // show to exist already. Stacks of accounts without a listing are left out.
 func Plan(dir string, listings []*Listing) (Adoption, error) {
 	stacks, err := readStacks(dir)
 	if err != nil {
+		return Adoption{}, err
+	}
+	if err := ignored(stacks, listings); err != nil {
 		return Adoption{}, err
 	}
 	var a Adoption
@@ -150,6 +164,9 @@ func findings(r Resource, e Existing) []Finding {
 func Collisions(headDir, baseDir string, listings []*Listing) ([]Finding, error) {
 	head, err := readStacks(headDir)
 	if err != nil {
+		return nil, err
+	}
+	if err := ignored(head, listings); err != nil {
 		return nil, err
 	}
 	inBase := map[[2]string]bool{}
