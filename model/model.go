@@ -59,6 +59,14 @@ type Model struct {
 	// of prefix-AssumeRoleG and so on.
 	GroupNames map[string]string `yaml:"groupNames"`
 
+	// Organization is the AWS Organizations organization the accounts
+	// belong to; organizationalUnits need it.
+	Organization *Organization `yaml:"organization"`
+	// OrganizationalUnits are OUs whose accounts get roles without being
+	// listed: a CloudFormation StackSet deploys them to every account that
+	// is or joins the OU.
+	OrganizationalUnits []OrganizationalUnit `yaml:"organizationalUnits"`
+
 	Accounts     []Account              `yaml:"accounts"`
 	Roles        map[string]Role        `yaml:"roles"`
 	Guardrails   Guardrails             `yaml:"guardrails"`
@@ -85,6 +93,52 @@ type Account struct {
 	Type string `yaml:"type"`
 	// Alias is the account alias, for sign-in URLs.
 	Alias string `yaml:"alias"`
+	// OU is the organizational unit (by name in the model) the account sits
+	// in: a grant to the OU reaches it, and the OU's StackSet leaves it to
+	// its own stack.
+	OU string `yaml:"ou"`
+}
+
+// Organization is an AWS Organizations organization.
+type Organization struct {
+	// ID is the organization's ID: o-a1b2c3d4e5.
+	ID string `yaml:"id"`
+	// RootID is the ID of its root: r-ab12.
+	RootID string `yaml:"rootId"`
+	// ManagementAccount is the management account's ID. StackSets never
+	// deploy to it, even when it sits in a targeted OU.
+	ManagementAccount string `yaml:"managementAccount"`
+	// DeployAccount names the listed account that owns the StackSets: the
+	// management account or a delegated administrator for StackSets.
+	DeployAccount string `yaml:"deployAccount"`
+	// StackSets are the operation preferences of every StackSet.
+	StackSets StackSetOptions `yaml:"stackSets"`
+}
+
+// StackSetOptions are how CloudFormation rolls a StackSet out.
+type StackSetOptions struct {
+	// MaxConcurrentPercentage of the accounts of each region deploy at once (default 25).
+	MaxConcurrentPercentage int `yaml:"maxConcurrentPercentage"`
+	// FailureTolerancePercentage of the accounts may fail before the
+	// operation stops in a region (default 0).
+	FailureTolerancePercentage int `yaml:"failureTolerancePercentage"`
+	// RegionConcurrency is SEQUENTIAL (default) or PARALLEL.
+	RegionConcurrency string `yaml:"regionConcurrency"`
+	// RetainStacksOnAccountRemoval keeps an account's roles when it leaves
+	// the OU (default: they are deleted).
+	RetainStacksOnAccountRemoval bool `yaml:"retainStacksOnAccountRemoval"`
+}
+
+// OrganizationalUnit is an OU whose accounts the model gives roles.
+type OrganizationalUnit struct {
+	// Name is the OU's name in the model: grants, enabledIn and guardrails
+	// use it as they use an account's name.
+	Name string `yaml:"name"`
+	// ID is the OU's ID: ou-ab12-11111111.
+	ID string `yaml:"id"`
+	// Type is the account type of the OU's accounts: a grant to the type
+	// reaches them.
+	Type string `yaml:"type"`
 }
 
 // Role is a built-in role's settings or a custom role.

@@ -138,7 +138,7 @@ func TestBadModels(t *testing.T) {
 		{"bad user name", func(s string) string { return strings.Replace(s, "  bob:\n", "  bob smith:\n", 1) },
 			[]string{`20: users."bob smith": user name "bob smith" is not a valid IAM user name`}},
 		{"unknown account", func(s string) string { return strings.Replace(s, "AdminR: [dev]", "AdminR: [dve]", 1) },
-			[]string{`19: users."alice.smith".grants.AdminR[0]: no account or account type is called "dve" (did you mean "dev"?)`}},
+			[]string{`19: users."alice.smith".grants.AdminR[0]: no account, OU or account type is called "dve" (did you mean "dev"?)`}},
 		{"unknown role", func(s string) string { return strings.Replace(s, "AdminR: [dev]", "AdminRole: [dev]", 1) },
 			[]string{`19: users."alice.smith".grants.AdminRole: no role is called "AdminRole" (did you mean "AdminR"?)`}},
 		{"unknown team", func(s string) string { return strings.Replace(s, "teams: [ops]", "teams: [opps]", 1) },
@@ -209,7 +209,7 @@ func TestBadModels(t *testing.T) {
 		}, []string{`roles.AdminR.trust: AdminR is full power for emergencies, for people with MFA`}},
 		{"statementsIn a bad place", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    statementsIn:\n      dve: [{effect: Allow, actions: [\"kms:Decrypt\"], resources: [\"*\"]}]\n      dev: [{effect: Allow, actions: [\"kms:Decrypt\"], resources: [\"*\"]}]\n      prod-eu: [{effect: Allow, actions: [\"kms:Decrpyt\"], resources: [\"*\"]}]\n", 1)
-		}, []string{`12: roles.KMSAdminR.statementsIn.dve: no account or account type is called "dve" (did you mean "dev"?)`,
+		}, []string{`12: roles.KMSAdminR.statementsIn.dve: no account, OU or account type is called "dve" (did you mean "dev"?)`,
 			`13: roles.KMSAdminR.statementsIn.dev: role KMSAdminR exists in no account "dev" names: these statements would be dropped`,
 			`14: roles.KMSAdminR.statementsIn.prod-eu[0].actions[0]: "kms:Decrpyt" is not an action of kms (did you mean "kms:Decrypt"?)`}},
 		{"statementsIn on a built-in role", func(s string) string {

@@ -29,6 +29,87 @@ func (m *Model) Account(name string) (Account, bool) {
 	return a, ok
 }
 
+// OUNames lists the organizational units, sorted.
+func (m *Model) OUNames() []string { return slices.Sorted(maps.Keys(m.resolved.ous)) }
+
+// OU returns the organizational unit called name.
+func (m *Model) OU(name string) (OrganizationalUnit, bool) {
+	ou, ok := m.resolved.ous[name]
+	return ou, ok
+}
+
+// Place returns a listed account, or an OU as the one place its StackSet's
+// accounts share: its ID is names.CurrentAccount, which each account's
+// stack resolves to its own, and its OU is itself.
+func (m *Model) Place(name string) (Account, bool) {
+	if a, ok := m.resolved.accounts[name]; ok {
+		return a, true
+	}
+	if ou, ok := m.resolved.ous[name]; ok {
+		return Account{Name: ou.Name, ID: names.CurrentAccount, Type: ou.Type, OU: ou.Name}, true
+	}
+	return Account{}, false
+}
+
+// place is Place for names validation has resolved.
+func (m *Model) place(name string) Account {
+	a, _ := m.Place(name)
+	return a
+}
+
+// GrantTokens are a user's grants as their grant tags carry them: role ->
+// the tokens (names.GrantToken) of the targets it is granted in, sorted.
+func (m *Model) GrantTokens(user string) map[string][]string { return m.resolved.tokens[user] }
+
+// PlaceTokens are the tokens of the grants that reach a place: every
+// place's "all", a listed account's ID, the type, and the OU's ID.
+func (m *Model) PlaceTokens(name string) []string {
+	a := m.place(name)
+	out := []string{allTargets}
+	if a.ID != names.CurrentAccount {
+		out = append(out, a.ID)
+	}
+	out = append(out, a.Type)
+	if ou, ok := m.resolved.ous[a.OU]; ok {
+		out = append(out, ou.ID)
+	}
+	return out
+}
+
+// TokenPlaces are where a role exists that a grant token reaches: the IDs
+// of listed accounts and of OUs, sorted. An OU's token reaches its listed
+// accounts by their IDs as well as by the OU.
+func (m *Model) TokenPlaces(role, token string) (accounts, ous []string) {
+	for name, on := range m.resolved.enabled[role] {
+		if !on || !slices.Contains(m.PlaceTokens(name), token) {
+			continue
+		}
+		if ou, isOU := m.resolved.ous[name]; isOU {
+			ous = append(ous, ou.ID)
+		} else {
+			accounts = append(accounts, m.resolved.accounts[name].ID)
+		}
+	}
+	slices.Sort(accounts)
+	slices.Sort(ous)
+	return accounts, ous
+}
+
+// OrgPath is where the model places an account or OU in its
+// organization, as aws:ResourceOrgPaths gives it; an account in no OU of
+// the model is placed under the root. Empty without an organization.
+func (m *Model) OrgPath(place string) string {
+	o := m.Organization
+	if o == nil {
+		return ""
+	}
+	out := o.ID + "/" + o.RootID + "/"
+	if ou, ok := m.resolved.ous[m.place(place).OU]; ok {
+		out += ou.ID + "/"
+	}
+	return out
+}
+
 // RoleNames lists every role, built-in and custom, sorted.
 func (m *Model) RoleNames() []string { return slices.Sorted(maps.Keys(m.resolved.roles)) }
 
@@ -92,7 +173,7 @@ func (m *Model) MFAMaxAgeSeconds() int { return m.MFAMaxAge.Seconds() }
 func (m *Model) GuardrailStatements(account string) []policy.Statement {
 	var out []policy.Statement
 	g := m.Guardrails
-	a := m.resolved.accounts[account]
+	a := m.place(account)
 	// A role exempted from a guardrail is left out by its ARN: the
 	// guardrail stays one policy, and roles OpsR creates (other ARNs) stay
 	// under it through OpsR's boundary.
@@ -127,9 +208,9 @@ func (m *Model) covers(targets []string, account string) bool {
 	if len(targets) == 0 {
 		return true
 	}
-	a := m.resolved.accounts[account]
+	a := m.place(account)
 	for _, t := range targets {
-		if t == allTargets || t == a.Name || t == a.Type {
+		if t == allTargets || t == a.Name || t == a.Type || (a.OU != "" && t == a.OU) {
 			return true
 		}
 	}
@@ -168,8 +249,11 @@ func (m *Model) RoleMFAMaxAgeSeconds(role string) int {
 // maxSession.
 func (m *Model) RoleMaxSessionSeconds(role, account string) int {
 	r := m.resolved.roles[role]
-	a := m.resolved.accounts[account]
-	for _, k := range []string{a.Name, a.Type} {
+	a := m.place(account)
+	for _, k := range []string{a.Name, a.OU, a.Type} {
+		if k == "" {
+			continue
+		}
 		if d, ok := r.MaxSessionIn[k]; ok {
 			return d.Seconds()
 		}
@@ -183,9 +267,9 @@ func (m *Model) RoleMaxSessionSeconds(role, account string) int {
 // account named as its type takes that key once).
 func (m *Model) RoleStatements(role, account string) []policy.Statement {
 	r := m.resolved.roles[role]
-	a := m.resolved.accounts[account]
+	a := m.place(account)
 	out := slices.Clone(r.Statements)
-	for _, k := range slices.Compact([]string{allTargets, a.Type, a.Name}) {
+	for _, k := range slices.Compact(slices.DeleteFunc([]string{allTargets, a.Type, a.OU, a.Name}, func(k string) bool { return k == "" })) {
 		out = append(out, r.StatementsIn[k]...)
 	}
 	return out

@@ -60,11 +60,15 @@ type Skip struct {
 
 type resolution struct {
 	accounts map[string]Account // by name
+	ous      map[string]OrganizationalUnit // by name
 	userOnly Account
 	roles    map[string]Role // with defaults applied
 	enabled  map[string]map[string]bool
 	grants   map[string][]Grant
-	skips    map[string][]Skip
+	// tokens are each user's grants as the grant tags carry them: role ->
+	// the tokens of the targets it is granted in (names.GrantToken).
+	tokens map[string]map[string][]string
+	skips  map[string][]Skip
 	assume   map[string][]Grant // CI/CD users' grants in other accounts
 	envs     map[string][]string
 	lines    map[string]int
@@ -79,10 +83,11 @@ type validator struct {
 
 func (v *validator) run() {
 	v.res = resolution{accounts: map[string]Account{}, roles: map[string]Role{},
-		enabled: map[string]map[string]bool{}, grants: map[string][]Grant{}, assume: map[string][]Grant{},
+		enabled: map[string]map[string]bool{}, grants: map[string][]Grant{}, tokens: map[string]map[string][]string{}, assume: map[string][]Grant{},
 		skips: map[string][]Skip{}, envs: map[string][]string{}, lines: v.lines}
 	v.header()
 	v.accounts()
+	v.organization()
 	v.roles()
 	v.trustedRoles()
 	v.guardrails()
@@ -200,7 +205,7 @@ func (v *validator) accounts() {
 			v.at(p.key("id"), "account ID %s is already account %q", a.ID, other)
 		}
 		byID[a.ID] = a.Name
-		if !slugPattern.MatchString(a.Type) || a.Type == allTargets {
+		if !slugPattern.MatchString(a.Type) || a.Type == allTargets || isTokenLike(a.Type) {
 			v.at(p.key("type"), "account type %q must be lower-case letters, digits and hyphens: %s, dev, prod, ...", a.Type, UserOnly)
 		}
 		if a.Alias != "" && !aliasPattern.MatchString(a.Alias) {
@@ -227,7 +232,8 @@ func (v *validator) accounts() {
 	}
 }
 
-// resolve turns account names, account types and "all" into account names.
+// resolve turns account names, OU names, account types and "all" into the
+// names of the places they cover: listed accounts and OUs.
 func (v *validator) resolve(p path, targets []string) []string {
 	seen := map[string]bool{}
 	for i, t := range targets {
@@ -236,7 +242,7 @@ func (v *validator) resolve(p path, targets []string) []string {
 			seen[name] = true
 		}
 		if !found {
-			v.at(p.index(i), "no account or account type is called %q%s; accounts: %s; types: %s", t, suggest(t, v.targetNames()), quoted(v.accountNames()), quoted(v.typeNames()))
+			v.at(p.index(i), "no account, OU or account type is called %q%s; accounts: %s; types: %s%s", t, suggest(t, v.targetNames()), quoted(v.accountNames()), quoted(v.typeNames()), v.ouList())
 		}
 	}
 	out := make([]string, 0, len(seen))
@@ -247,17 +253,31 @@ func (v *validator) resolve(p path, targets []string) []string {
 	return out
 }
 
-// accountsNamedBy are the accounts a target names (an account, a type or
-// all), and whether it is a target at all: "all" of no accounts is none,
-// and no mistake.
+// accountsNamedBy are the places a target names (an account, an OU, a
+// type or all): listed accounts, and OUs, whose accounts are not listed.
+// An OU names its listed accounts too. found tells whether the target is
+// a target at all: "all" of no accounts is none, and no mistake.
 func (v *validator) accountsNamedBy(t string) (names []string, found bool) {
 	found = t == allTargets
 	for _, a := range v.m.Accounts {
-		if t == allTargets || a.Name == t || a.Type == t {
+		if t == allTargets || a.Name == t || a.Type == t || (a.OU != "" && a.OU == t) {
 			names, found = append(names, a.Name), true
 		}
 	}
+	for _, ou := range v.m.OrganizationalUnits {
+		if _, ok := v.res.ous[ou.Name]; ok && (t == allTargets || ou.Name == t || ou.Type == t) {
+			names, found = append(names, ou.Name), true
+		}
+	}
 	return names, found
+}
+
+// ouList is the model's OUs for a message, or nothing when it has none.
+func (v *validator) ouList() string {
+	if len(v.res.ous) == 0 {
+		return ""
+	}
+	return "; OUs: " + quoted(slices.Sorted(maps.Keys(v.res.ous)))
 }
 
 func (v *validator) accountNames() []string {
@@ -272,18 +292,24 @@ func (v *validator) accountNames() []string {
 func (v *validator) typeNames() []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, a := range v.m.Accounts {
-		if !seen[a.Type] {
-			seen[a.Type] = true
-			out = append(out, a.Type)
+	add := func(t string) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
 		}
+	}
+	for _, a := range v.m.Accounts {
+		add(a.Type)
+	}
+	for _, ou := range v.m.OrganizationalUnits {
+		add(ou.Type)
 	}
 	sort.Strings(out)
 	return out
 }
 
 func (v *validator) targetNames() []string {
-	return append(append(v.accountNames(), v.typeNames()...), allTargets)
+	return append(append(append(v.accountNames(), v.typeNames()...), slices.Sorted(maps.Keys(v.res.ous))...), allTargets)
 }
 
 func (v *validator) roles() {
@@ -295,8 +321,8 @@ func (v *validator) roles() {
 	for _, name := range slices.Sorted(maps.Keys(all)) {
 		r := all[name]
 		p := path{"roles", name}
-		if !iamNamePattern.MatchString(name) {
-			v.at(p, "role name %q must use letters, digits and +=,.@_-", name)
+		if !iamNamePattern.MatchString(name) || strings.Contains(name, ",") {
+			v.at(p, "role name %q must use letters, digits and +=.@_- (it is part of its grant tag's key, where IAM allows no comma)", name)
 		} else if r.Name == "" && len(m.Prefix)+1+len(name) > maxRoleNameLen {
 			v.at(p, "role name %q must fit %d characters with the prefix %q; shorten it, or give the role its IAM name (name)", name, maxRoleNameLen, m.Prefix+"-")
 		}
@@ -333,7 +359,7 @@ func (v *validator) roles() {
 				v.at(p.key("maxSessionIn").key(target), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
 			}
 			if _, found := v.accountsNamedBy(target); !found || target == allTargets {
-				v.at(p.key("maxSessionIn").key(target), "no account or account type is called %q%s", target, suggest(target, v.targetNames()))
+				v.at(p.key("maxSessionIn").key(target), "no account, OU or account type is called %q%s", target, suggest(target, v.targetNames()))
 			}
 		}
 		if d := r.MFAMaxAge.Duration; d != 0 && (d < minMFAMaxAge || d > m.MFAMaxAge.Duration || d%time.Second != 0) {
@@ -726,7 +752,48 @@ func (v *validator) users() {
 		})
 		v.res.grants[name] = grants
 		v.res.skips[name] = skips
+		tokens := map[string]map[string]bool{}
+		v.grantTokens(u.Grants, tokens)
+		for _, team := range u.Teams {
+			v.grantTokens(v.m.Teams[team].Grants, tokens)
+		}
+		v.res.tokens[name] = map[string][]string{}
+		for role, set := range tokens {
+			v.res.tokens[name][role] = slices.Sorted(maps.Keys(set))
+		}
 	}
+}
+
+// grantTokens adds the tokens of a role-to-targets map to a user's: the
+// token of every target that reaches a place where the role exists. A
+// target that reaches none grants nothing, and its token would only take
+// room in the tag.
+func (v *validator) grantTokens(g Grants, into map[string]map[string]bool) {
+	for role, targets := range g {
+		for _, t := range targets {
+			places, _ := v.accountsNamedBy(t)
+			if !v.enabledInAny(role, places) {
+				continue
+			}
+			if into[role] == nil {
+				into[role] = map[string]bool{}
+			}
+			into[role][v.token(t)] = true
+		}
+	}
+}
+
+// token is what a grant tag says for a target: "all", an account's ID,
+// an OU's ID, or an account type, which the validator keeps from looking
+// like the other two.
+func (v *validator) token(target string) string {
+	if a, ok := v.res.accounts[target]; ok {
+		return a.ID
+	}
+	if ou, ok := v.res.ous[target]; ok {
+		return ou.ID
+	}
+	return target
 }
 
 // userName checks a name against IAM's rules for user names.
@@ -770,7 +837,17 @@ func (v *validator) cicdUsers() {
 		if len(c.Roles) == 0 && len(c.Statements) == 0 && len(c.Assume) == 0 {
 			v.at(p, "CI/CD user %q can do nothing; give it roles of account %q, roles of other accounts (assume) or statements", name, c.Account)
 		}
+		for role, targets := range c.Assume {
+			for i, t := range targets {
+				if v.isOU(t) {
+					v.at(p.key("assume").key(role).index(i), "CI/CD users assume roles in listed accounts, whose role ARNs their policy names; OU %q lists none: name the accounts it deploys to", t)
+				}
+			}
+		}
 		grants, _ := v.grants(p.key("assume"), c.Assume)
+		// A type or "all" reaches the listed accounts only, as the message
+		// above says for an OU.
+		grants = slices.DeleteFunc(grants, func(g Grant) bool { return v.isOU(g.Account) })
 		for _, g := range grants {
 			if g.Account == c.Account {
 				v.at(p.key("assume").key(g.Role), "role %s of account %q is the CI/CD user's own account's: list it under roles", g.Role, c.Account)
@@ -791,6 +868,11 @@ func (v *validator) cicdUsers() {
 	}
 }
 
+func (v *validator) isOU(name string) bool {
+	_, ok := v.res.ous[name]
+	return ok
+}
+
 func (v *validator) environments() {
 	if len(v.m.Environments) == 0 {
 		v.res.envs[DefaultEnvironment] = v.accountNames()
@@ -804,7 +886,9 @@ func (v *validator) environments() {
 		if len(v.m.Environments[name].Accounts) == 0 {
 			v.at(p.key("accounts"), "environment %q covers no account; list account names or types, or %q", name, allTargets)
 		}
-		v.res.envs[name] = v.resolve(p.key("accounts"), v.m.Environments[name].Accounts)
+		// An environment promotes stacks, which live in listed accounts: OUs
+		// come with the deploy account's StackSets.
+		v.res.envs[name] = slices.DeleteFunc(v.resolve(p.key("accounts"), v.m.Environments[name].Accounts), v.isOU)
 	}
 }
 
@@ -1065,7 +1149,7 @@ func (v *validator) statementsIn(p path, role string, r Role) {
 		tp := p.key(target)
 		names, found := v.accountsNamedBy(target)
 		if !found {
-			v.at(tp, "no account or account type is called %q%s", target, suggest(target, v.targetNames()))
+			v.at(tp, "no account, OU or account type is called %q%s", target, suggest(target, v.targetNames()))
 		} else if !v.enabledInAny(role, names) {
 			v.at(tp, "role %s exists in no account %q names: these statements would be dropped", role, target)
 		}

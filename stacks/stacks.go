@@ -34,7 +34,7 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		Synthesizer: props.Synthesizer,
 	})
 	// The analysis reads templates, not the model: tell it whose stack this is.
-	md := metadata.Template{Prefix: p.Prefix, Account: p.Account, AccountType: p.AccountType, Standing: p.Standing}
+	md := metadata.Template{Prefix: p.Prefix, Account: p.Account, AccountType: p.AccountType, OrgPath: p.OrgPath, Standing: p.Standing}
 	stack.TemplateOptions().SetMetadata(&map[string]interface{}{metadata.Key: md.Map()})
 
 	policies := map[string]*string{}

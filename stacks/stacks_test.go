@@ -93,7 +93,7 @@ func TestUserOnlyStack(t *testing.T) {
 				map[string]any{"Ref": "GroupAssumeRoleG"},
 				map[string]any{"Ref": "GroupPowerG"},
 			},
-			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "infra-roles-333333333333", "Value": ":AdminR:OpsR:ReadR:"}}),
+			"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "infra-grants-AdminR", "Value": ":222222222222:333333333333:"}}),
 		})
 	})
 	for _, g := range []string{"infra-AssumeRoleG", "infra-ManageOwnUserG", "infra-PowerG"} {

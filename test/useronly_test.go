@@ -276,7 +276,7 @@ func TestUserOnlyStackDeploys(t *testing.T) {
 	asm = acct.synthAndDeploy(regrant, "infra-identity")
 	after := acct.read()
 	acct.compare(asm, after)
-	if !slices.Contains(after.users["frank.osei"].Tags, "infra-roles-333333333333=:AdminR:") {
+	if !slices.Contains(after.users["frank.osei"].Tags, "infra-grants-AdminR=:333333333333:") {
 		t.Errorf("frank's grant tag: %v", after.users["frank.osei"].Tags)
 	}
 	sameIDs(t, before, after, nil)

@@ -168,8 +168,8 @@ func Context(p assembly.Principal, mfa bool) map[string][]string {
 
 // AssumeRole is the request of principal p to assume role r.
 func AssumeRole(p, r assembly.Principal, mfa bool) (evaluate.Request, evaluate.Policies) {
-	req := evaluate.Request{Principal: p.ARN, PrincipalAccount: p.Account, Action: "sts:AssumeRole",
-		Resource: r.ARN, ResourceAccount: r.Account, Context: Context(p, mfa)}
+	req := r.ResourceRequest("sts:AssumeRole")
+	req.Principal, req.PrincipalAccount, req.Context = p.ARN, p.Account, Context(p, mfa)
 	return req, evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary, Resource: r.Trust}
 }
 

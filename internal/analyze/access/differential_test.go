@@ -202,6 +202,13 @@ func simulation(c case_) map[string]any {
 			ctx[k] = v
 		}
 	}
+	// AWS puts the resource's account and place in the organization in
+	// every request's context; the simulator takes them as given.
+	ctx["aws:ResourceAccount"] = c.req.ResourceAccount
+	if c.req.ResourceOrgID != "" {
+		ctx["aws:ResourceOrgID"] = c.req.ResourceOrgID
+		ctx["aws:ResourceOrgPaths"] = c.req.ResourceOrgPaths
+	}
 	sim := map[string]any{
 		"request": map[string]any{
 			"principal": c.req.Principal, "action": c.req.Action,

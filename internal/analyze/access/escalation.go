@@ -147,8 +147,9 @@ func (pr *prober) denied(action, resource string, extra map[string][]string) boo
 func (pr *prober) assumes(r assembly.Principal) bool {
 	ps := pr.policies("sts:AssumeRole")
 	ps.Resource = r.Trust
-	return evaluate.EvaluateIn(pr.ctx, evaluate.Request{Principal: pr.p.ARN, PrincipalAccount: pr.p.Account,
-		Action: "sts:AssumeRole", Resource: r.ARN, ResourceAccount: r.Account}, ps).Decision == evaluate.Allow
+	req := r.ResourceRequest("sts:AssumeRole")
+	req.Principal, req.PrincipalAccount = pr.p.ARN, pr.p.Account
+	return evaluate.EvaluateIn(pr.ctx, req, ps).Decision == evaluate.Allow
 }
 
 func (s *search) isAdmin(p assembly.Principal) bool {

@@ -28,6 +28,9 @@ type Account struct {
 	Type string
 	// Prefix is iamstack's name prefix in this account ("infra").
 	Prefix string
+	// OrgPath is the account's path in its organization, from the
+	// template metadata: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/".
+	OrgPath string
 }
 
 // Principal is an IAM user or role, with every policy that applies to it.
@@ -58,6 +61,8 @@ type Principal struct {
 	// Entity is the model entity iamstack wrote it for (zero for a resource
 	// iamstack did not write).
 	Entity metadata.Entity
+	// OrgPath is its account's path in the organization (Account.OrgPath).
+	OrgPath string
 }
 
 // Group is an IAM group.
@@ -103,6 +108,17 @@ type Inventory struct {
 	// Standing are the resources the model declares outside iamstack's
 	// templates, from the templates' metadata.
 	Standing []Standing
+}
+
+// ResourceRequest is a request to act on the principal as a resource (to
+// assume a role): its account, and its place in the organization.
+func (p Principal) ResourceRequest(action string) evaluate.Request {
+	req := evaluate.Request{Action: action, Resource: p.ARN, ResourceAccount: p.Account}
+	if p.OrgPath != "" {
+		req.ResourceOrgID, _, _ = strings.Cut(p.OrgPath, "/")
+		req.ResourceOrgPaths = []string{p.OrgPath}
+	}
+	return req
 }
 
 // Account returns an account by ID.
@@ -246,7 +262,7 @@ func build(stacks []stack) (*Inventory, error) {
 		a := inv.Accounts[s.account]
 		a.ID = s.account
 		if md.Account != "" {
-			a.Name, a.Type, a.Prefix = md.Account, md.AccountType, md.Prefix
+			a.Name, a.Type, a.Prefix, a.OrgPath = md.Account, md.AccountType, md.Prefix, md.OrgPath
 		} else if a.Name == "" {
 			a.Name = s.account
 		}
@@ -361,7 +377,7 @@ func build(stacks []stack) (*Inventory, error) {
 				u.Boundary, u.BoundaryARN = r.boundary(props, policies, fail)
 				inv.Users = append(inv.Users, u)
 			case "AWS::IAM::Role":
-				role := Principal{Kind: "role", Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
+				role := Principal{Kind: "role", Account: s.account, OrgPath: inv.Accounts[s.account].OrgPath, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
 					Path: stringOr(props["Path"], "/")}
 				role.Identity, role.Inline, role.ManagedPolicies = attached(r, "role "+role.Name, props)
 				role.LogicalID, role.Entity = id, res.Metadata.Iamstack

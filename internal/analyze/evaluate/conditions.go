@@ -10,33 +10,60 @@ import (
 )
 
 // Context is a request context prepared for evaluation: condition keys are
-// matched case-insensitively, as IAM does.
-type Context map[string][]string
+// matched case-insensitively, as IAM does. The keys that describe the
+// resource (aws:ResourceAccount, aws:ResourceOrgID, aws:ResourceOrgPaths)
+// come from the request being decided, so one principal's context serves
+// every resource.
+type Context struct {
+	keys map[string][]string
+	// The resource's account, organization and organization paths.
+	account, orgID string
+	orgPaths       []string
+}
 
 // NewContext prepares a request context.
 func NewContext(m map[string][]string) Context {
-	c := Context{}
+	c := Context{keys: make(map[string][]string, len(m))}
 	for k, v := range m {
-		c[strings.ToLower(k)] = v
+		c.keys[strings.ToLower(k)] = v
 	}
 	return c
 }
 
 // With returns a copy of the context with more keys.
 func (c Context) With(m map[string][]string) Context {
-	out := Context{}
-	for k, v := range c {
-		out[k] = v
+	out := c
+	out.keys = make(map[string][]string, len(c.keys)+len(m))
+	for k, v := range c.keys {
+		out.keys[k] = v
 	}
 	for k, v := range m {
-		out[strings.ToLower(k)] = v
+		out.keys[strings.ToLower(k)] = v
 	}
 	return out
 }
 
+// The resource keys, lower-cased as the context keeps keys.
+const (
+	keyResourceAccount  = "aws:resourceaccount"
+	keyResourceOrgID    = "aws:resourceorgid"
+	keyResourceOrgPaths = "aws:resourceorgpaths"
+)
+
 func (c Context) get(key string) ([]string, bool) {
-	v, ok := c[strings.ToLower(key)]
-	return v, ok
+	key = strings.ToLower(key)
+	if v, ok := c.keys[key]; ok {
+		return v, ok
+	}
+	switch {
+	case key == keyResourceAccount && c.account != "":
+		return []string{c.account}, true
+	case key == keyResourceOrgID && c.orgID != "":
+		return []string{c.orgID}, true
+	case key == keyResourceOrgPaths && len(c.orgPaths) > 0:
+		return c.orgPaths, true
+	}
+	return nil, false
 }
 
 // substitute replaces policy variables in s. It reports false when a

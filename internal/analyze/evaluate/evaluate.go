@@ -48,6 +48,11 @@ type Request struct {
 	Action           string
 	Resource         string
 	ResourceAccount  string
+	// ResourceOrgID and ResourceOrgPaths place the resource's account in
+	// its organization, when it is a member of one: o-a1b2c3d4e5 and
+	// o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/.
+	ResourceOrgID    string
+	ResourceOrgPaths []string
 	// Context holds the request's condition keys and their values. Keys are
 	// matched case-insensitively, as IAM does.
 	Context map[string][]string
@@ -80,6 +85,7 @@ func Evaluate(req Request, ps Policies) Result {
 // callers deciding many requests of one principal prepare once; the
 // request's own Context is ignored.
 func EvaluateIn(ctx Context, req Request, ps Policies) Result {
+	ctx.account, ctx.orgID, ctx.orgPaths = req.ResourceAccount, req.ResourceOrgID, req.ResourceOrgPaths
 	var r Result
 	check := func(p *Policy, isResource bool) (allowed []string, principalMatch string) {
 		for i, s := range p.Document.Statements {
@@ -319,7 +325,7 @@ func MayAllow(ctx Context, ps Policies, action, resource string) bool {
 }
 
 func actionMatches(s policy.Statement, action string) bool {
-	ctx := Context{}
+	var ctx Context
 	if len(s.Actions) > 0 {
 		return anyMatch(s.Actions, action, true, ctx)
 	}

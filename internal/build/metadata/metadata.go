@@ -20,7 +20,10 @@ type Template struct {
 	Prefix      string     `json:"prefix"`
 	Account     string     `json:"account"`
 	AccountType string     `json:"accountType"`
-	Standing    []Standing `json:"standing,omitempty"`
+	// OrgPath is where the model places the account in its organization,
+	// as aws:ResourceOrgPaths gives it: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/".
+	OrgPath  string     `json:"orgPath,omitempty"`
+	Standing []Standing `json:"standing,omitempty"`
 }
 
 // Map is the metadata as the CDK takes it.

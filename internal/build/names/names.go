@@ -308,22 +308,32 @@ func SignInURL(accountID, alias string) string {
 	return "https://" + accountID + ".signin.aws.amazon.com/console"
 }
 
-// GrantTagKey is the user tag that lists the roles a user may assume in an
-// account. Both sides of a grant read it: the AssumeRoleG policies in the
-// user-only account and the trust policy of the role.
-func (s Scheme) GrantTagKey(account string) string { return s.Prefix + "-roles-" + account }
+// CurrentAccount stands for the account ID in a template that StackSets
+// deploy to many accounts: the CDK layer writes strings holding it as
+// Fn::Sub, so each account's stack reads its own ID.
+const CurrentAccount = "${AWS::AccountId}"
 
-// GrantTagValue is the value of a grant tag: the role short names, sorted,
-// each between colons (":OpsR:ReadR:"), so that "*:OpsR:*" matches exactly
-// one role name.
-func GrantTagValue(roles []string) string {
-	sorted := append([]string(nil), roles...)
+// AllToken is the grant token of a grant in every account.
+const AllToken = "all"
+
+// GrantTagKey is the user tag that lists where a user may assume a role:
+// one tag per role, whatever the number of accounts. Both sides of a grant
+// read it: the AssumeRoleG policies in the user-only account and the trust
+// policy of the role.
+func (s Scheme) GrantTagKey(role string) string { return s.Prefix + "-grants-" + role }
+
+// GrantTagValue is the value of a grant tag: the grant tokens (AllToken, an
+// account ID, an OU ID or an account type), sorted, each between colons
+// (":123456789012:dev:"), so that "*:dev:*" matches exactly one token.
+func GrantTagValue(tokens []string) string {
+	sorted := append([]string(nil), tokens...)
 	sort.Strings(sorted)
 	return ":" + strings.Join(sorted, ":") + ":"
 }
 
-// GrantTagPattern is the StringLike pattern that admits one role.
-func GrantTagPattern(role string) string { return "*:" + role + ":*" }
+// GrantTagPattern is the StringLike pattern that admits one token; with
+// a policy variable as token, the value the request context gives it.
+func GrantTagPattern(token string) string { return "*:" + token + ":*" }
 
 func (s Scheme) iam(account, resource string) string {
 	return "arn:" + s.Partition + ":iam::" + account + ":" + resource

@@ -35,6 +35,9 @@ type Stack struct {
 	Account     string // account name
 	AccountID   string
 	AccountType string
+	// OrgPath is where the model places the account in its organization
+	// (metadata.Template.OrgPath); empty without an organization.
+	OrgPath string
 	// Kind is what the stack is: one of StackKinds.
 	Kind string
 	// Prefix is the model's name prefix: "infra".
@@ -222,7 +225,7 @@ func (b *builder) problem(segments []string, format string, args ...any) {
 }
 
 func (b *builder) newStack(a model.Account, id, name, what string) Stack {
-	return Stack{ID: id, Name: name, Account: a.Name, AccountID: a.ID, AccountType: a.Type, Prefix: b.s.Prefix, Region: b.m.Region,
+	return Stack{ID: id, Name: name, Account: a.Name, AccountID: a.ID, AccountType: a.Type, OrgPath: b.m.OrgPath(a.Name), Prefix: b.s.Prefix, Region: b.m.Region,
 		Description: fmt.Sprintf("iamstack %s for account %s (%s): %s", b.s.Prefix, a.Name, a.Type, what)}
 }
 
@@ -314,55 +317,88 @@ func Shard(user string, stacks int) int {
 	return int(h.Sum32() % uint32(stacks))
 }
 
-// assumeGroup is one AssumeRoleG group and the (account, role) pairs its
-// policies grant.
+// assumeGroup is one AssumeRoleG group and the grants its policies carry.
 type assumeGroup struct {
-	ref   Ref
-	pairs map[policy.RoleTarget]bool
+	ref    Ref
+	grants map[grantKey]bool
 }
 
-// assumeRoleGroups packs one tag-conditioned allow per (account, role) pair
-// into managed policies, and the policies into groups of at most 10. Every
-// group carries the MFA and session-name denies.
+// grantKey is one role and one grant token; the tokens that are account
+// IDs share the key with an empty token, as they share one statement.
+type grantKey struct{ role, token string }
+
+func keyOf(role, token string) grantKey {
+	if accountIDPattern.MatchString(token) {
+		return grantKey{role: role}
+	}
+	return grantKey{role, token}
+}
+
+var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+
+// assumeRoleGroups packs the statements of every grant some user holds
+// (one role and one token) into managed policies, and the policies into
+// groups of at most 10. Every group carries the MFA and session-name
+// denies. A grant's statements stay in one group.
 func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
-	var targets []policy.RoleTarget
-	for _, name := range b.m.AccountNames() {
-		a, _ := b.m.Account(name)
-		for _, role := range b.m.EnabledRoles(name) {
-			targets = append(targets, policy.RoleTarget{Account: a.ID, Role: role, Options: b.trustOptions(role)})
+	held := map[grantKey]bool{}
+	for _, user := range b.m.UserNames() {
+		for role, tokens := range b.m.GrantTokens(user) {
+			for _, t := range tokens {
+				held[keyOf(role, t)] = true
+			}
 		}
 	}
-	guards := policy.AssumeRoleGuards(b.m.MFAMaxAgeSeconds(), slices.ContainsFunc(targets, func(t policy.RoleTarget) bool { return t.Options.SourceIdentity }))
+	keys := slices.SortedFunc(maps.Keys(held), func(x, y grantKey) int {
+		return strings.Compare(x.role+"\x00"+x.token, y.role+"\x00"+y.token)
+	})
+	var orgRoot string
+	if o := b.m.Organization; o != nil {
+		orgRoot = o.ID + "/" + o.RootID
+	}
+	sourceIdentity := false
+	units := make([][]Statement, len(keys))
+	for i, k := range keys {
+		g := policy.RoleGrant{Role: k.role, Token: k.token, OrgRoot: orgRoot, Options: b.trustOptions(k.role)}
+		if k.token != "" {
+			g.Accounts, g.OUs = b.m.TokenPlaces(k.role, k.token)
+		}
+		units[i] = policy.AssumeRoleGrant(b.s, g)
+		sourceIdentity = sourceIdentity || g.Options.SourceIdentity
+	}
+	guards := policy.AssumeRoleGuards(b.m.MFAMaxAgeSeconds(), sourceIdentity)
 	var groups []assumeGroup
-	for len(targets) > 0 || len(groups) == 0 {
+	for len(keys) > 0 || len(groups) == 0 {
 		n := len(groups) + 1
 		short := names.Numbered(names.AssumeRoleGroup, n)
 		stmts := append([]Statement(nil), guards...)
-		pairs := map[policy.RoleTarget]bool{}
-		// Greedy: take pairs while the group's policies stay within quota.
+		grants := map[grantKey]bool{}
+		// Greedy: take grants while the group's policies stay within quota.
 		var take int
-		for take = 0; take < len(targets); take++ {
-			next := append(append([]Statement(nil), stmts...), policy.AssumeRoleGrant(b.s, targets[take]))
+		for take = 0; take < len(keys); take++ {
+			next := append(append([]Statement(nil), stmts...), units[take]...)
 			docs, err := policy.Split(next, policy.ManagedPolicyMaxSize)
 			if err != nil || len(docs) > MaxManagedPoliciesPerGroup {
 				break
 			}
 			stmts = next
-			pairs[targets[take]] = true
+			grants[keys[take]] = true
 		}
-		if take == 0 && len(targets) > 0 {
-			b.problem([]string{"accounts"}, "one AssumeRoleG grant does not fit a managed policy; shorten the prefix or role names")
+		if take == 0 && len(keys) > 0 {
+			b.problem([]string{"accounts"}, "the AssumeRoleG statements of role %s do not fit a group's %d managed policies; shorten the prefix or role names", keys[0].role, MaxManagedPoliciesPerGroup)
 			return groups
 		}
-		targets = targets[take:]
+		keys, units = keys[take:], units[take:]
 		docs, _ := policy.Split(stmts, policy.ManagedPolicyMaxSize)
 		g := Group{LogicalID: logicalID("Group", short), Name: names.Numbered(b.s.Group(names.AssumeRoleGroup), n), Entity: shared(b.m.UserOnlyAccount(), names.AssumeRoleGroup)}
 		for i, d := range docs {
-			g.ManagedPolicies = append(g.ManagedPolicies, b.policy(st, g.Entity, names.Numbered(short, i+1),
-				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d))
+			ref := b.policy(st, g.Entity, names.Numbered(short, i+1),
+				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d)
+			b.suppress(st, ref, []Suppression{{nagWildcards, "A role's account is a wildcard in the ARN because the conditions decide it: each statement admits the role only in the accounts its grant token reaches (aws:ResourceAccount, aws:ResourceOrgPaths)."}})
+			g.ManagedPolicies = append(g.ManagedPolicies, ref)
 		}
 		st.Groups = append(st.Groups, g)
-		groups = append(groups, assumeGroup{ref: Ref{LogicalID: g.LogicalID, Value: g.Name}, pairs: pairs})
+		groups = append(groups, assumeGroup{ref: Ref{LogicalID: g.LogicalID, Value: g.Name}, grants: grants})
 	}
 	return groups
 }
@@ -385,36 +421,37 @@ func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, m
 		u.FirstPassword = b.firstPassword(name)
 	}
 	u.Groups = append(u.Groups, groupRef(names.ManageOwnUserGroup))
-	rolesByAccount := map[string][]string{}
-	for _, g := range b.m.UserGrants(name) {
-		a, _ := b.m.Account(g.Account)
-		rolesByAccount[a.ID] = append(rolesByAccount[a.ID], g.Role)
+	tokens := b.m.GrantTokens(name)
+	holds := func(ag assumeGroup) bool {
+		for role, ts := range tokens {
+			if slices.ContainsFunc(ts, func(t string) bool { return ag.grants[keyOf(role, t)] }) {
+				return true
+			}
+		}
+		return false
 	}
 	for _, ag := range assume {
-		for t := range ag.pairs {
-			if slices.Contains(rolesByAccount[t.Account], t.Role) {
-				u.Groups = append(u.Groups, b.refFrom(ag.ref.LogicalID, ag.ref.Value, sameStack))
-				break
-			}
+		if holds(ag) {
+			u.Groups = append(u.Groups, b.refFrom(ag.ref.LogicalID, ag.ref.Value, sameStack))
 		}
 	}
 	if b.m.Users[name].Power {
 		u.Groups = append(u.Groups, groupRef(names.PowerGroup))
 	}
-	for _, acct := range slices.Sorted(maps.Keys(rolesByAccount)) {
-		u.Tags = append(u.Tags, Tag{Key: b.s.GrantTagKey(acct), Value: names.GrantTagValue(rolesByAccount[acct])})
-	}
 	where := []string{"users", name}
+	for _, role := range slices.Sorted(maps.Keys(tokens)) {
+		t := Tag{Key: b.s.GrantTagKey(role), Value: names.GrantTagValue(tokens[role])}
+		u.Tags = append(u.Tags, t)
+		if len(t.Value) > MaxTagValueLen {
+			b.problem(where, "the grants of %s name %d targets, a %d-character grant tag; IAM allows %d. Grant the role by account type, OU or all rather than account by account",
+				role, len(tokens[role]), len(t.Value), MaxTagValueLen)
+		}
+	}
 	if len(u.Groups) > MaxGroupsPerUser {
 		b.problem(where, "user would be in %d groups; IAM allows %d per user", len(u.Groups), MaxGroupsPerUser)
 	}
 	if len(u.Tags) > MaxTagsPerUser {
-		b.problem(where, "user has grants in %d accounts, and each takes a tag; IAM allows %d tags per user. Grant fewer accounts", len(u.Tags), MaxTagsPerUser)
-	}
-	for _, t := range u.Tags {
-		if len(t.Value) > MaxTagValueLen {
-			b.problem(where, "the roles granted in account %s make a %d-character tag value; IAM allows %d. Grant fewer roles there or shorten role names", strings.TrimPrefix(t.Key, b.s.GrantTagKey("")), len(t.Value), MaxTagValueLen)
-		}
+		b.problem(where, "user is granted %d roles, and each takes a tag; IAM allows %d tags per user. Grant fewer roles", len(u.Tags), MaxTagsPerUser)
 	}
 	return u
 }
@@ -493,7 +530,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	refs = append(refs, ownRefs...)
 	refs = append(refs, guardrails...)
 
-	trust := policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, a.ID, name, b.m.RoleMFAMaxAgeSeconds(name), b.trustOptions(name))
+	trust := policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, name, b.m.PlaceTokens(a.Name), b.m.RoleMFAMaxAgeSeconds(name), b.trustOptions(name))
 	var machines []string
 	var deps []string
 	for _, ci := range b.m.CICDUsersIn(a.Name) {

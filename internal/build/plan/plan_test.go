@@ -79,9 +79,9 @@ region: eu-west-1
 // A grant through a team and the same grant given directly are one plan.
 func TestTwoSpellingsOneplan(t *testing.T) {
 	direct := strings.NewReplacer(
-		"alice.smith: {teams: [ops], grants: {AdminR: [dev]}, power: true}", "alice.smith: {grants: {AdminR: [dev], OpsR: [dev, prod]}, power: true}",
+		"alice.smith: {teams: [ops], grants: {AdminR: [dev]}, power: true}", "alice.smith: {grants: {AdminR: [dev], OpsR: [all]}, power: true}",
 		"bob: {teams: [readers]}", "bob: {grants: {ReadR: [prod]}}",
-		"carol: {teams: [ops, readers]}", "carol: {grants: {OpsR: [dev, prod], ReadR: [prod]}}",
+		"carol: {teams: [ops, readers]}", "carol: {grants: {OpsR: [all], ReadR: [prod]}}",
 	).Replace(small)
 	if a, b := mustPlan(t, small), mustPlan(t, direct); !reflect.DeepEqual(a, b) {
 		t.Errorf("team grants and the same direct grants give different plans")
@@ -111,9 +111,9 @@ func TestUserTagsAreTheExactGrants(t *testing.T) {
 		tags[u.Name] = u.Tags
 	}
 	want := map[string][]plan.Tag{
-		"alice.smith": {{Key: "infra-roles-222222222222", Value: ":AdminR:OpsR:"}, {Key: "infra-roles-333333333333", Value: ":OpsR:"}},
-		"bob":         {{Key: "infra-roles-333333333333", Value: ":ReadR:"}},
-		"carol":       {{Key: "infra-roles-222222222222", Value: ":OpsR:"}, {Key: "infra-roles-333333333333", Value: ":OpsR:ReadR:"}},
+		"alice.smith": {{Key: "infra-grants-AdminR", Value: ":222222222222:"}, {Key: "infra-grants-OpsR", Value: ":all:"}},
+		"bob":         {{Key: "infra-grants-ReadR", Value: ":333333333333:"}},
+		"carol":       {{Key: "infra-grants-OpsR", Value: ":all:"}, {Key: "infra-grants-ReadR", Value: ":333333333333:"}},
 	}
 	if !reflect.DeepEqual(tags, want) {
 		t.Errorf("tags:\n got %v\nwant %v", tags, want)
@@ -134,21 +134,41 @@ func TestCICDUsersStayOutOfHumanGroups(t *testing.T) {
 	}
 }
 
+// many is a model of n dev accounts and one person granted ReadR in all.
+func many(n int) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: iamstack/v1\nregion: eu-west-1\naccounts:\n  - {name: identity, id: \"100000000000\", type: user-only}\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - {name: a%d, id: \"%012d\", type: dev}\n", i, 100000000000+i)
+	}
+	b.WriteString("users:\n  busy: {grants: {ReadR: [all]}}\n")
+	return b.String()
+}
+
 func TestQuotaErrors(t *testing.T) {
-	many := func(n int) string {
+	manyRoles := func(n int) string {
 		var b strings.Builder
-		b.WriteString("apiVersion: iamstack/v1\nregion: eu-west-1\naccounts:\n  - {name: identity, id: \"100000000000\", type: user-only}\n")
+		b.WriteString(small + "roles:\n")
+		var grants []string
 		for i := 1; i <= n; i++ {
-			fmt.Fprintf(&b, "  - {name: a%d, id: \"%012d\", type: dev}\n", i, 100000000000+i)
+			fmt.Fprintf(&b, "  R%d: {managedPolicies: [ReadOnlyAccess]}\n", i)
+			grants = append(grants, fmt.Sprintf("R%d: [all]", i))
 		}
-		b.WriteString("users:\n  busy: {grants: {ReadR: [all]}}\n")
-		return b.String()
+		return strings.Replace(b.String(), "bob: {teams: [readers]}", "bob: {grants: {"+strings.Join(grants, ", ")+"}}", 1)
+	}
+	oneByOne := func(n int) string {
+		var names []string
+		for i := 1; i <= n; i++ {
+			names = append(names, fmt.Sprintf("a%d", i))
+		}
+		return strings.Replace(many(n), "ReadR: [all]", "ReadR: ["+strings.Join(names, ", ")+"]", 1)
 	}
 	huge := strings.Repeat(`"arn:aws:s3:::bucket-with-a-long-name-for-testing-quotas/*", `, 90)
 	cases := []struct {
 		name, yaml, want string
 	}{
-		{"over 50 tags", many(51), `m.yaml:57: users.busy: user has grants in 51 accounts, and each takes a tag; IAM allows 50 tags per user`},
+		{"over 50 tags", manyRoles(51), `users.bob: user is granted 51 roles, and each takes a tag; IAM allows 50 tags per user. Grant fewer roles`},
+		{"grant tag over 256 characters", oneByOne(20), `m.yaml:26: users.busy: the grants of ReadR name 20 targets, a 261-character grant tag; IAM allows 256. Grant the role by account type, OU or all rather than account by account`},
 		{"users over 500 resources", string(synthetic.Model(synthetic.Size{Users: 600, Accounts: 5, UserStacks: 1})),
 			`userStacks: stack infra in account identity would hold`},
 		{"account with nothing in it", strings.Replace(strings.Replace(small, "teams:", "roles:\n  AdminR: {disabledIn: [prod]}\n  OpsR: {disabledIn: [prod]}\n  ReadR: {disabledIn: [prod]}\nteams:", 1), "ReadR: [prod]", "ReadR: [dev]", 1),
@@ -164,6 +184,24 @@ func TestQuotaErrors(t *testing.T) {
 				t.Errorf("error %v\nwant %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The grant tags have no ceiling on accounts: a person granted a role in
+// every one of 499 accounts carries one tag, and the role in each
+// account trusts it.
+func TestGrantsInEveryAccountTakeOneTag(t *testing.T) {
+	p := mustPlan(t, many(499))
+	st, _ := p.Stack("infra-identity")
+	if len(st.Users) != 1 || !reflect.DeepEqual(st.Users[0].Tags, []plan.Tag{{Key: "infra-grants-ReadR", Value: ":all:"}}) {
+		t.Fatalf("users %+v", st.Users)
+	}
+	for _, s := range p.Stacks {
+		for _, r := range s.Roles {
+			if r.Name == "infra-ReadR" && !strings.Contains(fmt.Sprint(r.Trust.Statements[0].Conditions), "*:all:*") {
+				t.Errorf("%s: ReadR does not trust the all token: %v", s.ID, r.Trust.Statements[0].Conditions)
+			}
+		}
 	}
 }
 

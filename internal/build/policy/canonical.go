@@ -10,18 +10,20 @@ import (
 
 // Condition keys and operators the canonical policies use.
 const (
-	keyMFAPresent     = "aws:MultiFactorAuthPresent"
-	keyMFAAge         = "aws:MultiFactorAuthAge"
-	keySessionName    = "sts:RoleSessionName"
-	keyPrincipal      = "aws:PrincipalArn"
-	keyBoundary       = "iam:PermissionsBoundary"
-	keyRegion         = "aws:RequestedRegion"
-	keyStackRole      = "cloudformation:RoleArn"
-	selfUserName      = "${aws:username}"
-	assumeRole        = "sts:AssumeRole"
-	tagSession        = "sts:TagSession"
-	setSourceIdentity = "sts:SetSourceIdentity"
-	keySourceIdentity = "sts:SourceIdentity"
+	keyMFAPresent       = "aws:MultiFactorAuthPresent"
+	keyMFAAge           = "aws:MultiFactorAuthAge"
+	keySessionName      = "sts:RoleSessionName"
+	keyPrincipal        = "aws:PrincipalArn"
+	keyBoundary         = "iam:PermissionsBoundary"
+	keyRegion           = "aws:RequestedRegion"
+	keyStackRole        = "cloudformation:RoleArn"
+	selfUserName        = "${aws:username}"
+	assumeRole          = "sts:AssumeRole"
+	tagSession          = "sts:TagSession"
+	setSourceIdentity   = "sts:SetSourceIdentity"
+	keySourceIdentity   = "sts:SourceIdentity"
+	keyResourceAccount  = "aws:ResourceAccount"
+	keyResourceOrgPaths = "aws:ResourceOrgPaths"
 )
 
 // MFARequired is the condition every human path carries: an MFA-backed
@@ -121,11 +123,58 @@ func (o TrustOptions) actions() []string {
 	return out
 }
 
-// RoleTarget is one role in one account that a grant can name.
-type RoleTarget struct {
-	Account string // account ID
-	Role    string // short name: "AdminR"
+// RoleGrant is what holders of one grant token may assume: one role,
+// wherever the token reaches it.
+type RoleGrant struct {
+	Role string // short name: "AdminR"
+	// Token is the grant token (names.AllToken, an OU ID or an account
+	// type); empty for the tokens that name accounts, which one statement
+	// covers whatever their number.
+	Token string
+	// Accounts and OUs are the IDs of the listed accounts and of the OUs
+	// where the role exists that the token reaches.
+	Accounts, OUs []string
+	// OrgRoot is the organization's path to its root, "o-a1b2c3d4e5/r-ab12",
+	// which OU paths start with.
+	OrgRoot string
 	Options TrustOptions
+}
+
+// placesPerStatement bounds the account IDs or OU paths one AssumeRoleG
+// statement lists, so that it fits a managed policy with room to spare.
+const placesPerStatement = 200
+
+// AssumeRoleGrant lets a user assume a role exactly where their grant tag
+// for the role lists a token that reaches the role's account: by the
+// account's ID (aws:ResourceAccount as a policy variable), or by a token
+// and the accounts and OUs it reaches (aws:ResourceOrgPaths, the path of
+// the role's account in the organization). Long lists take several
+// statements.
+func AssumeRoleGrant(s names.Scheme, g RoleGrant) []Statement {
+	actions := g.Options.actions()
+	if g.Options.SourceIdentity {
+		actions = append(actions, setSourceIdentity)
+	}
+	tag := "aws:PrincipalTag/" + s.GrantTagKey(g.Role)
+	stmt := func(token string, c Conditions) Statement {
+		c["StringLike"] = map[string][]string{tag: {names.GrantTagPattern(token)}}
+		return Statement{Effect: Allow, Actions: actions, Resources: []string{s.RoleARN("*", g.Role)}, Conditions: c}
+	}
+	if g.Token == "" {
+		return []Statement{stmt("${"+keyResourceAccount+"}", Conditions{})}
+	}
+	var out []Statement
+	for chunk := range slices.Chunk(g.Accounts, placesPerStatement) {
+		out = append(out, stmt(g.Token, Conditions{"StringEquals": {keyResourceAccount: chunk}}))
+	}
+	var paths []string
+	for _, ou := range g.OUs {
+		paths = append(paths, g.OrgRoot+"/"+ou+"/*", g.OrgRoot+"/*/"+ou+"/*")
+	}
+	for chunk := range slices.Chunk(paths, placesPerStatement) {
+		out = append(out, stmt(g.Token, Conditions{"ForAnyValue:StringLike": {keyResourceOrgPaths: chunk}}))
+	}
+	return out
 }
 
 // AssumeRoleGuards are the denies of AssumeRoleG: no role without an MFA
@@ -148,24 +197,6 @@ func AssumeRoleGuards(maxAge int, sourceIdentity bool) []Statement {
 	return out
 }
 
-// AssumeRoleGrant lets a user assume one role in one account exactly when
-// their grant tag for that account lists the role, with what the role's
-// trust options let them pass along.
-func AssumeRoleGrant(s names.Scheme, t RoleTarget) Statement {
-	actions := t.Options.actions()
-	if t.Options.SourceIdentity {
-		actions = append(actions, setSourceIdentity)
-	}
-	return Statement{
-		Effect:    Allow,
-		Actions:   actions,
-		Resources: []string{s.RoleARN(t.Account, t.Role)},
-		Conditions: Conditions{"StringLike": {
-			"aws:PrincipalTag/" + s.GrantTagKey(t.Account): {names.GrantTagPattern(t.Role)},
-		}},
-	}
-}
-
 // Power is the policy of PowerG: full IAM power in the user-only account, only
 // with a recent MFA session.
 func Power(maxAge int) Document {
@@ -176,16 +207,19 @@ func Power(maxAge int) Document {
 // HumanTrust are the trust statements of a role for people: principals of
 // the user-only account only, only iamstack's users there, only with an MFA
 // session younger than maxAge, only under their own user name as session
-// name, and only users whose grant tag for this account lists the role.
+// name, and only users whose grant tag for the role lists one of tokens,
+// the grant tokens that reach this account.
 // With opts, they may pass session tags, and set their user name, and
 // nothing else, as source identity.
-func HumanTrust(s names.Scheme, userAccount, roleAccount, role string, maxAge int, opts TrustOptions) []Statement {
+func HumanTrust(s names.Scheme, userAccount, role string, tokens []string, maxAge int, opts TrustOptions) []Statement {
+	var patterns []string
+	for _, t := range tokens {
+		patterns = append(patterns, names.GrantTagPattern(t))
+	}
 	conditions := func() Conditions {
 		c := MFARequired(maxAge)
 		c["StringEquals"] = map[string][]string{keySessionName: {selfUserName}}
-		c["StringLike"] = map[string][]string{
-			"aws:PrincipalTag/" + s.GrantTagKey(roleAccount): {names.GrantTagPattern(role)},
-		}
+		c["StringLike"] = map[string][]string{"aws:PrincipalTag/" + s.GrantTagKey(role): patterns}
 		c["ArnLike"] = map[string][]string{keyPrincipal: s.UserARNPatterns(userAccount)}
 		return c
 	}

@@ -25,14 +25,15 @@ func TestCanonicalPoliciesGolden(t *testing.T) {
 		"manage-own-user":             policy.ManageOwnUser(scheme, "111111111111", policy.ManageOwnUserOptions{}),
 		"manage-own-user-first-login": policy.ManageOwnUser(scheme, "111111111111", policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: true}),
 		"power":                       policy.Power(43200),
-		"human-trust":                 policy.NewDocument(policy.HumanTrust(scheme, "111111111111", "222222222222", "OpsR", 43200, policy.TrustOptions{})...),
-		"human-trust-tags-source-identity": policy.NewDocument(policy.HumanTrust(scheme, "111111111111", "222222222222", "OpsR", 3600,
+		"human-trust":                 policy.NewDocument(policy.HumanTrust(scheme, "111111111111", "OpsR", []string{"all", "222222222222", "dev", "ou-ab12-11111111"}, 43200, policy.TrustOptions{})...),
+		"human-trust-tags-source-identity": policy.NewDocument(policy.HumanTrust(scheme, "111111111111", "OpsR", []string{"all", "222222222222", "dev"}, 3600,
 			policy.TrustOptions{SessionTags: true, SourceIdentity: true})...),
 		"assume-role-guards-source-identity": policy.NewDocument(append(policy.AssumeRoleGuards(43200, true), policy.AssumeRoleGrant(scheme,
-			policy.RoleTarget{Account: "222222222222", Role: "ReadR", Options: policy.TrustOptions{SessionTags: true, SourceIdentity: true}}))...),
+			policy.RoleGrant{Role: "ReadR", Options: policy.TrustOptions{SessionTags: true, SourceIdentity: true}})...)...),
 		"ops-boundary": policy.OpsBoundary(scheme, "222222222222", []string{"cloudformation", "ec2", "iam", "organizations", "s3"},
 			[]policy.Statement{policy.RegionRestriction([]string{"eu-west-1"}, nil), policy.RDSDeletePrevent(nil)}),
-		"assume-role-guards-and-one-grant": policy.NewDocument(append(policy.AssumeRoleGuards(43200, false), policy.AssumeRoleGrant(scheme, policy.RoleTarget{Account: "222222222222", Role: "ReadR"}))...),
+		"assume-role-guards-and-one-grant": policy.NewDocument(append(policy.AssumeRoleGuards(43200, false), policy.AssumeRoleGrant(scheme, policy.RoleGrant{Role: "ReadR", Token: "dev",
+			Accounts: []string{"222222222222", "444444444444"}, OUs: []string{"ou-ab12-11111111"}, OrgRoot: "o-a1b2c3d4e5/r-ab12"})...)...),
 		"central-machine-trust": policy.NewDocument(policy.CentralMachineTrust(scheme, "111111111111",
 			[]string{"arn:aws:iam::111111111111:user/infra/deployer"})),
 		"account-trust-external-id": policy.NewDocument(policy.AccountTrust(scheme, "555555555555", "vendor-7f3a")),
@@ -113,9 +114,14 @@ func TestTrustFitsWhateverTheNumberOfUsers(t *testing.T) {
 	long := names.Scheme{Partition: "aws-us-gov", Prefix: strings.Repeat("p", 20)}
 	for opts, limit := range map[policy.TrustOptions]int{
 		{}: policy.TrustPolicyMaxSize / 2,
-		{SessionTags: true, SourceIdentity: true}: policy.TrustPolicyMaxSize * 4 / 5,
+		// With every option, each statement repeats the conditions: at the
+		// longest names, it still fits.
+		{SessionTags: true, SourceIdentity: true}: policy.TrustPolicyMaxSize,
 	} {
-		doc := policy.NewDocument(policy.HumanTrust(long, "111111111111", "222222222222", strings.Repeat("R", 43), 129600, opts)...)
+		// Every kind of token a listed account's role trusts, each as long
+		// as it gets: all, the account, its type, its OU.
+		tokens := []string{"all", "222222222222", strings.Repeat("t", 50), "ou-" + strings.Repeat("a", 32) + "-" + strings.Repeat("b", 32)}
+		doc := policy.NewDocument(policy.HumanTrust(long, "111111111111", strings.Repeat("R", 43), tokens, 129600, opts)...)
 		if n := doc.Size(); n > limit {
 			t.Errorf("human trust with the longest names and options %+v is %d characters; keep it under %d of IAM's %d", opts, n, limit, policy.TrustPolicyMaxSize)
 		}
