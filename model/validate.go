@@ -59,7 +59,7 @@ type Skip struct {
 }
 
 type resolution struct {
-	accounts map[string]Account // by name
+	accounts map[string]Account            // by name
 	ous      map[string]OrganizationalUnit // by name
 	userOnly Account
 	roles    map[string]Role // with defaults applied
@@ -69,10 +69,10 @@ type resolution struct {
 	// the tokens of the targets it is granted in (names.GrantToken).
 	tokens map[string]map[string][]string
 	skips  map[string][]Skip
-	assume   map[string][]Grant // CI/CD users' grants in other accounts
-	envs     map[string][]string
-	lines    map[string]int
-	given    names.Given // the names and paths the model sets itself
+	assume map[string][]Grant // CI/CD users' grants in other accounts
+	envs   map[string][]string
+	lines  map[string]int
+	given  names.Given // the names and paths the model sets itself
 }
 
 type validator struct {
@@ -409,7 +409,7 @@ func (v *validator) givenNames() {
 	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{},
 		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}}
 	s := names.Scheme{Prefix: m.Prefix, Given: g} // sees g as it fills
-	iamNames := map[string]string{} // lower-case IAM role name -> model name
+	iamNames := map[string]string{}               // lower-case IAM role name -> model name
 	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
 		r := v.res.roles[name]
 		p := path{"roles", name}

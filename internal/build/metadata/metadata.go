@@ -17,9 +17,9 @@ const Key = "iamstack"
 
 // Template is a stack's iamstack metadata.
 type Template struct {
-	Prefix      string     `json:"prefix"`
-	Account     string     `json:"account"`
-	AccountType string     `json:"accountType"`
+	Prefix      string `json:"prefix"`
+	Account     string `json:"account"`
+	AccountType string `json:"accountType"`
 	// OrgPath is where the model places the account in its organization,
 	// as aws:ResourceOrgPaths gives it: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/".
 	OrgPath  string     `json:"orgPath,omitempty"`
