@@ -227,6 +227,16 @@ func (m *Model) AccountPath(name string) []string {
 	return []string{"accounts"}
 }
 
+// OUPath is the field path of an OU, for Problemf.
+func (m *Model) OUPath(name string) []string {
+	for i, ou := range m.OrganizationalUnits {
+		if ou.Name == name {
+			return []string{"organizationalUnits", "[" + strconv.Itoa(i) + "]"}
+		}
+	}
+	return []string{"organizationalUnits"}
+}
+
 // Problemf reports a problem found after validation, such as a quota the
 // model's output would exceed, at the line of the model field it concerns.
 // Segments are keys ("users", "alice.smith", "grants").

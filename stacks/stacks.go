@@ -4,16 +4,22 @@
 package stacks
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudformation"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/iamstack/iamstack/constructs/identity"
 	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/build/names"
 	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/build/policy"
 )
 
 // AccountStackProps configure one account's stack.
@@ -27,20 +33,28 @@ type AccountStackProps struct {
 // and region so that `cdk deploy` refuses other accounts' credentials.
 func NewAccountStack(scope constructs.Construct, id string, props *AccountStackProps) awscdk.Stack {
 	p := props.Plan
-	stack := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+	sp := &awscdk.StackProps{
 		StackName:   jsii.String(p.Name),
 		Description: jsii.String(p.Description),
 		Env:         &awscdk.Environment{Account: jsii.String(p.AccountID), Region: jsii.String(p.Region)},
 		Synthesizer: props.Synthesizer,
-	})
+	}
+	// doc renders a policy document; in a StackSet's template, which every
+	// account of an OU deploys, its account ID comes from Fn::Sub.
+	doc := func(d policy.Document) map[string]any { return d.Map() }
+	if p.AccountID == names.CurrentAccount {
+		sp.Env, sp.StackName = nil, nil
+		doc = func(d policy.Document) map[string]any { return subAccount(d.Map()).(map[string]any) }
+	}
+	stack := awscdk.NewStack(scope, jsii.String(id), sp)
 	// The analysis reads templates, not the model: tell it whose stack this is.
-	md := metadata.Template{Prefix: p.Prefix, Account: p.Account, AccountType: p.AccountType, OrgPath: p.OrgPath, Standing: p.Standing}
+	md := metadata.Template{Prefix: p.Prefix, Account: p.Account, AccountType: p.AccountType, OrgPath: p.OrgPath, OU: p.OUID, Standing: p.Standing}
 	stack.TemplateOptions().SetMetadata(&map[string]interface{}{metadata.Key: md.Map()})
 
 	policies := map[string]*string{}
 	for _, mp := range p.ManagedPolicies {
 		c := identity.NewManagedPolicy(stack, mp.LogicalID, &identity.ManagedPolicyProps{
-			LogicalID: mp.LogicalID, Name: mp.Name, Description: mp.Description, Document: mp.Document.Map(),
+			LogicalID: mp.LogicalID, Name: mp.Name, Description: mp.Description, Document: doc(mp.Document),
 			Metadata: entity(mp.Entity),
 		})
 		suppress(c.Resource(), mp.Suppressions)
@@ -91,13 +105,87 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 			deps = append(deps, dep)
 		}
 		c := identity.NewRole(stack, r.LogicalID, &identity.RoleProps{
-			LogicalID: r.LogicalID, Name: r.Name, Path: r.Path, Description: r.Description, Trust: r.Trust.Map(),
+			LogicalID: r.LogicalID, Name: r.Name, Path: r.Path, Description: r.Description, Trust: doc(r.Trust),
 			MaxSessionDuration: r.MaxSessionSeconds, ManagedPolicyArns: resolve(r.ManagedPolicies, policies),
 			DependsOn: deps, Metadata: entity(r.Entity),
 		})
 		suppress(c.Resource(), r.Suppressions)
 	}
+	for _, ss := range p.StackSets {
+		newStackSet(stack, p, ss)
+	}
 	return stack
+}
+
+// newStackSet adds a service-managed StackSet to the stack: the template
+// synthesized on its own, without bootstrap resources (member accounts are
+// not bootstrapped), deployed to every account of the OU but the listed
+// ones, and to accounts that join it.
+func newStackSet(stack awscdk.Stack, owner plan.Stack, ss plan.StackSet) {
+	dir, err := os.MkdirTemp("", "iamstack-stackset-")
+	if err != nil {
+		panic(fmt.Sprintf("stacks: StackSet %s: %v", ss.Name, err))
+	}
+	defer os.RemoveAll(dir)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir)})
+	NewAccountStack(app, ss.Template.ID, &AccountStackProps{Plan: ss.Template,
+		Synthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{})})
+	body, err := json.Marshal(app.Synth(nil).GetStackArtifact(jsii.String(ss.Template.ID)).Template())
+	if err != nil {
+		panic(fmt.Sprintf("stacks: template of StackSet %s: %v", ss.Name, err)) // the CDK's own JSON
+	}
+	targets := &awscloudformation.CfnStackSet_DeploymentTargetsProperty{OrganizationalUnitIds: jsii.Strings(ss.OUID)}
+	if len(ss.Excluded) > 0 {
+		targets.AccountFilterType, targets.Accounts = jsii.String("DIFFERENCE"), jsii.Strings(ss.Excluded...)
+	}
+	o := ss.Options
+	res := awscloudformation.NewCfnStackSet(stack, jsii.String(ss.LogicalID), &awscloudformation.CfnStackSetProps{
+		StackSetName:    jsii.String(ss.Name),
+		Description:     jsii.String(ss.Description),
+		PermissionModel: jsii.String("SERVICE_MANAGED"),
+		CallAs:          jsii.String(ss.CallAs),
+		Capabilities:    jsii.Strings("CAPABILITY_NAMED_IAM"),
+		AutoDeployment: &awscloudformation.CfnStackSet_AutoDeploymentProperty{Enabled: jsii.Bool(true),
+			RetainStacksOnAccountRemoval: jsii.Bool(o.RetainStacksOnAccountRemoval)},
+		OperationPreferences: &awscloudformation.CfnStackSet_OperationPreferencesProperty{
+			MaxConcurrentPercentage:    jsii.Number(o.MaxConcurrentPercentage),
+			FailureTolerancePercentage: jsii.Number(o.FailureTolerancePercentage),
+			RegionConcurrencyType:      jsii.String(o.RegionConcurrency),
+		},
+		StackInstancesGroup: &[]any{&awscloudformation.CfnStackSet_StackInstancesProperty{
+			DeploymentTargets: targets, Regions: jsii.Strings(owner.Region),
+		}},
+		TemplateBody: jsii.String(string(body)),
+	})
+	res.OverrideLogicalId(jsii.String(ss.LogicalID))
+	res.AddMetadata(jsii.String(metadata.Key), metadata.Entity{Kind: metadata.EntityStackSet, Name: ss.Template.Account, Account: owner.Account}.Map())
+}
+
+// subAccount rewrites, in a policy document as JSON values, every string that holds
+// names.CurrentAccount as Fn::Sub, escaping the policy variables (${aws:username}
+// becomes ${!aws:username}) so that CloudFormation leaves them to IAM.
+func subAccount(v any) any {
+	switch x := v.(type) {
+	case string:
+		if !strings.Contains(x, names.CurrentAccount) {
+			return x
+		}
+		escaped := strings.ReplaceAll(x, "${", "${!")
+		return map[string]any{"Fn::Sub": strings.ReplaceAll(escaped, "${!"+names.CurrentAccount[2:], names.CurrentAccount)}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = subAccount(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = subAccount(e)
+		}
+		return out
+	}
+	return v
 }
 
 // entity is the metadata that names a resource's model entity.

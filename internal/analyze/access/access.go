@@ -5,6 +5,7 @@
 package access
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -24,8 +25,10 @@ type Entry struct {
 	UserARN  string `json:"userArn"`
 	UserKind string `json:"userKind"` // human or cicd
 	// Type is "assume-role" or "direct".
-	Type      string `json:"type"`
-	Account   string `json:"account"`
+	Type    string `json:"type"`
+	Account string `json:"account"`
+	// AccountID is the account's ID, or for the accounts an OU's StackSet
+	// deploys to, the OU's ID.
 	AccountID string `json:"accountId"`
 	Role      string `json:"role,omitempty"`
 	RoleARN   string `json:"roleArn,omitempty"`
@@ -197,7 +200,7 @@ func (s *shapes) userEntries(u assembly.Principal, findings map[string][]Finding
 			res = noMFA
 		}
 		a := inv.Account(r.Account)
-		out = append(out, Entry{User: u.Name, UserARN: u.ARN, UserKind: kind, Type: "assume-role", Account: a.Name, AccountID: a.ID,
+		out = append(out, Entry{User: u.Name, UserARN: u.ARN, UserKind: kind, Type: "assume-role", Account: a.Name, AccountID: cmp.Or(a.OU, a.ID),
 			Role: inv.RoleShortName(r), RoleARN: r.ARN, MFA: noMFA.Decision != evaluate.Allow,
 			MaxSessionSeconds: r.MaxSessionSeconds, Via: res.AllowedBy, Findings: nonNil(findings[r.ARN])})
 	}
@@ -236,7 +239,7 @@ func (s *shapes) chained(direct []Entry, findings map[string][]Finding) []Entry 
 			reached[h.to.ARN] = true
 			a := s.inv.Account(h.to.Account)
 			e := Entry{User: from.User, UserARN: from.UserARN, UserKind: from.UserKind, Type: "assume-role",
-				Account: a.Name, AccountID: a.ID, Role: s.inv.RoleShortName(h.to), RoleARN: h.to.ARN, MFA: from.MFA,
+				Account: a.Name, AccountID: cmp.Or(a.OU, a.ID), Role: s.inv.RoleShortName(h.to), RoleARN: h.to.ARN, MFA: from.MFA,
 				MaxSessionSeconds: min(h.to.MaxSessionSeconds, chainedSessionSeconds),
 				Through:           append(append([]string(nil), from.Through...), from.Account+"/"+from.Role),
 				Via:               h.via, Findings: nonNil(findings[h.to.ARN])}

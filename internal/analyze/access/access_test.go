@@ -118,10 +118,16 @@ func TestMatrixEqualsDeclaredGrants(t *testing.T) {
 	}
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
+			// A listed account by its ID; an OU, whose accounts its
+			// StackSet reaches, by the OU's ID, as the matrix says it.
 			id := map[string]string{}
 			for _, n := range f.m.AccountNames() {
 				a, _ := f.m.Account(n)
 				id[n] = a.ID
+			}
+			for _, n := range f.m.OUNames() {
+				ou, _ := f.m.OU(n)
+				id[n] = ou.ID
 			}
 			want := map[string][]string{}
 			for _, u := range f.m.UserNames() {

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,6 +32,9 @@ type Account struct {
 	// OrgPath is the account's path in its organization, from the
 	// template metadata: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/".
 	OrgPath string
+	// OU, for the account that stands for an OU's StackSet accounts, is
+	// the OU's ID.
+	OU string
 }
 
 // Principal is an IAM user or role, with every policy that applies to it.
@@ -228,11 +232,49 @@ func Read(dir string) (*Inventory, error) {
 			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, f.TemplateFile, err)
 		}
 		stacks = append(stacks, stack{id: f.ID, account: account, region: region, tpl: t, bytes: len(tb)})
+		sets, err := stackSets(f.ID, region, t)
+		if err != nil {
+			return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
+		}
+		stacks = append(stacks, sets...)
 	}
 	if len(stacks) == 0 {
 		return nil, fmt.Errorf("read cloud assembly %s: no stacks", dir)
 	}
 	return build(stacks)
+}
+
+// stackSets are the templates of the StackSets a template holds, each as
+// the stack of one account that stands for every account of its OU. Its
+// account ID is made up from the OU's ID (StackSetAccount).
+func stackSets(id, region string, t template) ([]stack, error) {
+	var out []stack
+	for _, logical := range sortedIDs(t.Resources) {
+		res := t.Resources[logical]
+		if res.Type != "AWS::CloudFormation::StackSet" {
+			continue
+		}
+		body, _ := res.Properties["TemplateBody"].(string)
+		var inner template
+		if err := json.Unmarshal([]byte(body), &inner); err != nil {
+			return nil, fmt.Errorf("%s/%s: TemplateBody: %w", id, logical, err)
+		}
+		ou := inner.Metadata.Iamstack.OU
+		if ou == "" {
+			return nil, fmt.Errorf("%s/%s: the StackSet's template names no OU in its iamstack metadata", id, logical)
+		}
+		out = append(out, stack{id: id + "/" + logical, account: StackSetAccount(ou), region: region, tpl: inner, bytes: len(body)})
+	}
+	return out, nil
+}
+
+// StackSetAccount is the account ID the analysis gives the accounts of an
+// OU that a StackSet deploys to: twelve digits made from the OU's ID, which
+// no grant tag lists as an account.
+func StackSetAccount(ou string) string {
+	h := fnv.New64a()
+	h.Write([]byte(ou))
+	return fmt.Sprintf("%012d", h.Sum64()%1_000_000_000_000)
 }
 
 func parseEnvironment(env string) (account, region string, ok bool) {
@@ -262,7 +304,7 @@ func build(stacks []stack) (*Inventory, error) {
 		a := inv.Accounts[s.account]
 		a.ID = s.account
 		if md.Account != "" {
-			a.Name, a.Type, a.Prefix, a.OrgPath = md.Account, md.AccountType, md.Prefix, md.OrgPath
+			a.Name, a.Type, a.Prefix, a.OrgPath, a.OU = md.Account, md.AccountType, md.Prefix, md.OrgPath, md.OU
 		} else if a.Name == "" {
 			a.Name = s.account
 		}

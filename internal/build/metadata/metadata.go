@@ -22,7 +22,10 @@ type Template struct {
 	AccountType string `json:"accountType"`
 	// OrgPath is where the model places the account in its organization,
 	// as aws:ResourceOrgPaths gives it: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/".
-	OrgPath  string     `json:"orgPath,omitempty"`
+	OrgPath string `json:"orgPath,omitempty"`
+	// OU is the ID of the OU a StackSet's template is for: the template
+	// stands for every account of the OU that is not listed.
+	OU       string     `json:"ou,omitempty"`
 	Standing []Standing `json:"standing,omitempty"`
 }
 
@@ -125,6 +128,8 @@ const (
 	// EntityShared are iamstack's own resources, which no model entity owns
 	// and no waiver accepts a finding of.
 	EntityShared = "shared"
+	// EntityStackSet is the StackSet of an OU (by name).
+	EntityStackSet = "stackset"
 )
 
 // Map is the entity as the CDK takes it.

@@ -56,6 +56,32 @@ type Stack struct {
 	// Standing are the resources the model says stand in the account
 	// outside iamstack: the templates carry them for the analysis only.
 	Standing []metadata.Standing
+	// StackSets, in the deploy account's StackSets stack, give the roles
+	// to every account of an OU.
+	StackSets []StackSet
+	// OUID is the OU whose accounts a StackSet template is for.
+	OUID string
+}
+
+// StackSet is one service-managed CloudFormation StackSet: the template
+// every account of one OU gets, deployed by AWS to the accounts in the OU
+// and to those that join it. One StackSet per OU, as each OU's roles trust
+// the OU's own grant token: moving an OU between StackSets would delete
+// and recreate its roles.
+type StackSet struct {
+	LogicalID, Name, Description string
+	// OUID is the OU the StackSet targets.
+	OUID string
+	// Excluded are the IDs of the OU's listed accounts: they keep their
+	// own stacks, and the StackSet leaves them out.
+	Excluded []string
+	// Template is what each account's stack holds; its AccountID is
+	// names.CurrentAccount.
+	Template Stack
+	// CallAs is SELF from the management account, DELEGATED_ADMIN from a
+	// delegated administrator.
+	CallAs  string
+	Options model.StackSetOptions
 }
 
 // ManagedPolicy is a customer managed policy.
@@ -158,10 +184,15 @@ const (
 	// UserShardStack is one of the user-only account's extra user stacks
 	// (userStacks > 1).
 	UserShardStack = "user-shard"
+	// StackSetsStack is the deploy account's stack of StackSets, one per OU.
+	StackSetsStack = "stacksets"
 )
 
 // StackKinds lists every kind of stack a plan can hold.
-var StackKinds = []string{MemberStack, UserOnlyStack, UserShardStack}
+var StackKinds = []string{MemberStack, UserOnlyStack, UserShardStack, StackSetsStack}
+
+// MaxStackSetTemplateSize is the largest TemplateBody a StackSet takes.
+const MaxStackSetTemplateSize = 51200
 
 // Quotas iamstack plans within (shared/REFERENCE.md, from the IAM and
 // CloudFormation quota pages).
@@ -187,6 +218,9 @@ func New(m *model.Model) (*Plan, error) {
 		if a, _ := m.Account(name); a.Type != model.UserOnly {
 			p.Stacks = append(p.Stacks, b.memberStack(a))
 		}
+	}
+	if len(m.OUNames()) > 0 {
+		p.Stacks = append(p.Stacks, b.stackSetsStack())
 	}
 	for i, st := range p.Stacks {
 		if a, _ := m.Account(st.Account); st.ID == b.s.StackID(a.Name) {
@@ -461,6 +495,42 @@ func (b *builder) refFrom(logical, value string, sameStack bool) Ref {
 		return Ref{LogicalID: logical, Value: value}
 	}
 	return Ref{Value: value}
+}
+
+// stackSetsStack is the deploy account's stack that holds one StackSet
+// per OU.
+func (b *builder) stackSetsStack() Stack {
+	o := b.m.Organization
+	deploy, _ := b.m.Account(o.DeployAccount)
+	st := b.newStack(deploy, b.s.StackID(deploy.Name)+"-stacksets", b.s.StackName()+"-stacksets", "the StackSets that give every account of an OU its roles")
+	st.Kind = StackSetsStack
+	callAs := "DELEGATED_ADMIN"
+	if deploy.ID == o.ManagementAccount {
+		callAs = "SELF"
+	}
+	for _, name := range b.m.OUNames() {
+		ou, _ := b.m.OU(name)
+		a, _ := b.m.Place(name)
+		tpl := b.newStack(a, b.s.StackID(name), b.s.StackName(), "roles of every account in OU "+name)
+		tpl.OUID = ou.ID
+		b.roles(&tpl, a)
+		if tpl.ResourceCount() == 0 {
+			b.problem(b.m.OUPath(name), "OU %s would get an empty template, which CloudFormation rejects: every role is switched off there. Enable a role or remove the OU", name)
+		}
+		if n := tpl.TemplateSize(); n > MaxStackSetTemplateSize {
+			b.problem(b.m.OUPath(name), "the template of OU %s would be %d bytes; a StackSet takes %d. Switch roles off there or shorten their statements", name, n, MaxStackSetTemplateSize)
+		}
+		var excluded []string
+		for _, acct := range b.m.AccountNames() {
+			if la, _ := b.m.Account(acct); la.OU == name {
+				excluded = append(excluded, la.ID)
+			}
+		}
+		st.StackSets = append(st.StackSets, StackSet{LogicalID: logicalID("StackSet", name), Name: b.s.Prefix + "-" + name,
+			Description: fmt.Sprintf("iamstack %s: the roles of every account in OU %s (%s)", b.s.Prefix, name, ou.ID),
+			OUID:        ou.ID, Excluded: excluded, Template: tpl, CallAs: callAs, Options: o.StackSets})
+	}
+	return st
 }
 
 func (b *builder) memberStack(a model.Account) Stack {
@@ -780,12 +850,15 @@ func (s Stack) logicalIDs() []string {
 	for _, p := range s.OIDCProviders {
 		ids = append(ids, p.LogicalID)
 	}
+	for _, ss := range s.StackSets {
+		ids = append(ids, ss.LogicalID)
+	}
 	return ids
 }
 
 // ResourceCount is the number of CloudFormation resources the stack holds.
 func (s Stack) ResourceCount() int {
-	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users) + len(s.OIDCProviders)
+	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users) + len(s.OIDCProviders) + len(s.StackSets)
 	for _, u := range s.Users {
 		if u.FirstPassword != nil {
 			n++

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/iamstack/iamstack/internal/build/metadata"
 )
@@ -60,6 +61,13 @@ func (s Stack) TemplateSize() int {
 	for _, p := range s.OIDCProviders {
 		resources[p.LogicalID] = resource("AWS::IAM::OIDCProvider", map[string]any{"Url": p.URL, "ClientIdList": p.ClientIDs})
 		entities[p.LogicalID] = p.Entity
+	}
+	for _, ss := range s.StackSets {
+		// The template travels as a JSON string inside the property: its
+		// size, doubled to bound the escaping from above.
+		resources[ss.LogicalID] = resource("AWS::CloudFormation::StackSet", map[string]any{
+			"StackSetName": ss.Name, "Description": ss.Description, "Excluded": ss.Excluded,
+			"TemplateBody": strings.Repeat("x", 2*ss.Template.TemplateSize())})
 	}
 	for id, r := range resources {
 		// Path metadata, which iamstack's cdk.json turns off: counted anyway,
