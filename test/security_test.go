@@ -190,7 +190,11 @@ func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw m
 	// Exactness: from the templates, which (account, role) can each human
 	// assume? Both sides must allow: an AssumeRoleG allow whose tag pattern
 	// matches the user's tag, and a trust whose tag pattern matches too.
-	tagMatches := func(s map[string]any, tags map[string]string) bool {
+	// A StringLike on a principal tag holds when any of its patterns
+	// matches, after ${aws:ResourceAccount} is replaced by the role's
+	// account; aws:ResourceAccount and aws:ResourceOrgPaths bound the
+	// accounts (the example names no organization: no path matches).
+	conditionsHold := func(s map[string]any, tags map[string]string, account string) bool {
 		c, _ := s["Condition"].(map[string]any)
 		like, _ := c["StringLike"].(map[string]any)
 		for k, v := range like {
@@ -198,13 +202,28 @@ func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw m
 			if !ok || !strings.HasPrefix(k, "aws:PrincipalTag/") {
 				return false
 			}
-			for _, pattern := range strs(v) {
-				if ok, _ := path.Match(pattern, val); !ok {
-					return false
-				}
+			if !slices.ContainsFunc(strs(v), func(pattern string) bool {
+				ok, _ := path.Match(strings.ReplaceAll(pattern, "${aws:ResourceAccount}", account), val)
+				return ok
+			}) {
+				return false
 			}
 		}
+		if eq, ok := c["StringEquals"].(map[string]any); ok {
+			if ids, ok := eq["aws:ResourceAccount"]; ok && !slices.Contains(strs(ids), account) {
+				return false
+			}
+		}
+		if _, ok := c["ForAnyValue:StringLike"]; ok {
+			return false
+		}
 		return len(like) > 0
+	}
+	resourceMatches := func(s map[string]any, arn string) bool {
+		return slices.ContainsFunc(strs(s["Resource"]), func(pattern string) bool {
+			ok, _ := path.Match(pattern, arn)
+			return ok
+		})
 	}
 	for name, p := range humans {
 		tags := map[string]string{}
@@ -218,10 +237,10 @@ func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw m
 			identity := false
 			for _, g := range groupsOf(p, groupNames) {
 				for _, s := range assumeAllows[g] {
-					identity = identity || slices.Contains(strs(s["Resource"]), roleARN) && tagMatches(s, tags)
+					identity = identity || resourceMatches(s, roleARN) && conditionsHold(s, tags, pr.account)
 				}
 			}
-			trust := slices.ContainsFunc(stmts, func(s map[string]any) bool { return tagMatches(s, tags) })
+			trust := slices.ContainsFunc(stmts, func(s map[string]any) bool { return conditionsHold(s, tags, pr.account) })
 			if identity && trust {
 				got = append(got, pr.account+"/"+pr.role)
 			}

@@ -25,6 +25,7 @@ var deployTests = map[string]string{
 	plan.MemberStack:    "TestPromoteDeploysTheRelease, TestRoleSwitchedOffIsAnUpdate, TestTrustsDeploy",
 	plan.UserOnlyStack:  "TestUserOnlyStackDeploys",
 	plan.UserShardStack: "TestUserStacksDeploy",
+	plan.StackSetsStack: "TestStackSetsDeploy",
 }
 
 func TestEveryStackKindIsDeployed(t *testing.T) {

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -101,6 +103,18 @@ func CfnLint(dir string, skip map[string]bool) (errs, warnings []string, err err
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		return nil, nil, fmt.Errorf("cfn-lint is not on PATH: install it with `pip install cfn-lint`")
 	}
+	// The templates StackSets deploy travel inside their stack's template:
+	// cfn-lint reads each as a file of its own.
+	bodies, err := os.MkdirTemp("", "iamstack-stacksets-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(bodies)
+	inner, err := stackSetTemplates(files, bodies)
+	if err != nil {
+		return nil, nil, err
+	}
+	files = append(files, inner...)
 	// One cfn-lint process per core, each on its share of the templates:
 	// cfn-lint is single-threaded, and a large model has dozens.
 	workers := min(runtime.NumCPU(), len(files))
@@ -408,4 +422,36 @@ func top(t map[string]any) string {
 	}
 	b, _ := json.Marshal(c)
 	return string(b)
+}
+
+// stackSetTemplates writes the TemplateBody of every StackSet in the
+// templates to dir, as <template>.<logical ID>.template.json, and lists
+// the files.
+func stackSetTemplates(templates []string, dir string) ([]string, error) {
+	var out []string
+	for _, f := range templates {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var t struct {
+			Resources map[string]struct {
+				Type       string
+				Properties struct{ TemplateBody string }
+			}
+		}
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
+			if r := t.Resources[id]; r.Type == "AWS::CloudFormation::StackSet" {
+				name := filepath.Join(dir, strings.TrimSuffix(filepath.Base(f), ".template.json")+"."+id+".template.json")
+				if err := os.WriteFile(name, []byte(r.Properties.TemplateBody), 0o644); err != nil {
+					return nil, err
+				}
+				out = append(out, name)
+			}
+		}
+	}
+	return out, nil
 }
