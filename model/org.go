@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/iamstack/iamstack/internal/build/names"
 )
 
 var (
@@ -127,5 +129,5 @@ func (v *validator) targetKind(name string) string {
 // isTokenLike tells whether an account type would read as another kind of
 // grant token (an account ID or an OU ID) in a grant tag.
 func isTokenLike(t string) bool {
-	return accountIDPattern.MatchString(t) || strings.HasPrefix(t, "ou-")
+	return names.IsAccountToken(t) || strings.HasPrefix(t, "ou-")
 }

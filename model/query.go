@@ -65,7 +65,7 @@ func (m *Model) GrantTokens(user string) map[string][]string { return m.resolved
 // place's "all", a listed account's ID, the type, and the OU's ID.
 func (m *Model) PlaceTokens(name string) []string {
 	a := m.place(name)
-	out := []string{allTargets}
+	out := []string{names.AllToken}
 	if a.ID != names.CurrentAccount {
 		out = append(out, a.ID)
 	}

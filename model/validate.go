@@ -787,6 +787,9 @@ func (v *validator) grantTokens(g Grants, into map[string]map[string]bool) {
 // an OU's ID, or an account type, which the validator keeps from looking
 // like the other two.
 func (v *validator) token(target string) string {
+	if target == allTargets {
+		return names.AllToken
+	}
 	if a, ok := v.res.accounts[target]; ok {
 		return a.ID
 	}

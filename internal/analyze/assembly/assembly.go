@@ -249,23 +249,45 @@ func Read(dir string) (*Inventory, error) {
 // account ID is made up from the OU's ID (StackSetAccount).
 func stackSets(id, region string, t template) ([]stack, error) {
 	var out []stack
-	for _, logical := range sortedIDs(t.Resources) {
-		res := t.Resources[logical]
-		if res.Type != "AWS::CloudFormation::StackSet" {
-			continue
-		}
-		body, _ := res.Properties["TemplateBody"].(string)
+	for _, b := range stackSetBodies(t) {
 		var inner template
-		if err := json.Unmarshal([]byte(body), &inner); err != nil {
-			return nil, fmt.Errorf("%s/%s: TemplateBody: %w", id, logical, err)
+		if err := json.Unmarshal([]byte(b.Body), &inner); err != nil {
+			return nil, fmt.Errorf("%s/%s: TemplateBody: %w", id, b.LogicalID, err)
 		}
 		ou := inner.Metadata.Iamstack.OU
 		if ou == "" {
-			return nil, fmt.Errorf("%s/%s: the StackSet's template names no OU in its iamstack metadata", id, logical)
+			return nil, fmt.Errorf("%s/%s: the StackSet's template names no OU in its iamstack metadata", id, b.LogicalID)
 		}
-		out = append(out, stack{id: id + "/" + logical, account: StackSetAccount(ou), region: region, tpl: inner, bytes: len(body)})
+		out = append(out, stack{id: id + "/" + b.LogicalID, account: StackSetAccount(ou), region: region, tpl: inner, bytes: len(b.Body)})
 	}
 	return out, nil
+}
+
+// StackSetBody is the template a StackSet deploys, by the StackSet's
+// logical ID.
+type StackSetBody struct {
+	LogicalID, Body string
+}
+
+// StackSetBodies are the templates of the StackSets a template holds,
+// sorted by logical ID: they travel inside it as TemplateBody strings.
+func StackSetBodies(templateJSON []byte) ([]StackSetBody, error) {
+	var t template
+	if err := json.Unmarshal(templateJSON, &t); err != nil {
+		return nil, err
+	}
+	return stackSetBodies(t), nil
+}
+
+func stackSetBodies(t template) []StackSetBody {
+	var out []StackSetBody
+	for _, id := range sortedIDs(t.Resources) {
+		if res := t.Resources[id]; res.Type == "AWS::CloudFormation::StackSet" {
+			body, _ := res.Properties["TemplateBody"].(string)
+			out = append(out, StackSetBody{LogicalID: id, Body: body})
+		}
+	}
+	return out
 }
 
 // StackSetAccount is the account ID the analysis gives the accounts of an

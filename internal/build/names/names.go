@@ -6,6 +6,7 @@ package names
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -315,6 +316,13 @@ const CurrentAccount = "${AWS::AccountId}"
 
 // AllToken is the grant token of a grant in every account.
 const AllToken = "all"
+
+var accountToken = regexp.MustCompile(`^[0-9]{12}$`)
+
+// IsAccountToken tells whether a grant token names one account by its ID
+// (the other tokens are AllToken, an OU ID and an account type, which the
+// model keeps from looking like an ID).
+func IsAccountToken(token string) bool { return accountToken.MatchString(token) }
 
 // GrantTagKey is the user tag that lists where a user may assume a role:
 // one tag per role, whatever the number of accounts. Both sides of a grant

@@ -362,13 +362,11 @@ type assumeGroup struct {
 type grantKey struct{ role, token string }
 
 func keyOf(role, token string) grantKey {
-	if accountIDPattern.MatchString(token) {
+	if names.IsAccountToken(token) {
 		return grantKey{role: role}
 	}
 	return grantKey{role, token}
 }
-
-var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 
 // assumeRoleGroups packs the statements of every grant some user holds
 // (one role and one token) into managed policies, and the policies into

@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -434,23 +432,16 @@ func stackSetTemplates(templates []string, dir string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		var t struct {
-			Resources map[string]struct {
-				Type       string
-				Properties struct{ TemplateBody string }
-			}
-		}
-		if err := json.Unmarshal(b, &t); err != nil {
+		bodies, err := assembly.StackSetBodies(b)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
-		for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
-			if r := t.Resources[id]; r.Type == "AWS::CloudFormation::StackSet" {
-				name := filepath.Join(dir, strings.TrimSuffix(filepath.Base(f), ".template.json")+"."+id+".template.json")
-				if err := os.WriteFile(name, []byte(r.Properties.TemplateBody), 0o644); err != nil {
-					return nil, err
-				}
-				out = append(out, name)
+		for _, body := range bodies {
+			name := filepath.Join(dir, strings.TrimSuffix(filepath.Base(f), ".template.json")+"."+body.LogicalID+".template.json")
+			if err := os.WriteFile(name, []byte(body.Body), 0o644); err != nil {
+				return nil, err
 			}
+			out = append(out, name)
 		}
 	}
 	return out, nil
