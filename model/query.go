@@ -150,11 +150,12 @@ func (m *Model) CICDUserNames() []string { return slices.Sorted(maps.Keys(m.CICD
 // CICDUsersIn lists the CI/CD users of an account, sorted.
 func (m *Model) CICDUsersIn(account string) []string {
 	var out []string
-	for _, n := range m.CICDUserNames() {
-		if m.CICDUsers[n].Account == account {
+	for n, u := range m.CICDUsers {
+		if u.Account == account {
 			out = append(out, n)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 

@@ -707,6 +707,25 @@ func (v *validator) users() {
 	if n := len(v.m.Users) + len(v.m.CICDUsersIn(v.res.userOnly.Name)); n > maxUsersPerAccount {
 		v.at(path{"users"}, "%d users (people and CI/CD users) in the user-only account %q; IAM allows %d users per account", n, v.res.userOnly.Name, maxUsersPerAccount)
 	}
+	// A team's grants are resolved once, not once per member: with
+	// thousands of users in a few teams, resolving targets dominates.
+	type resolved struct {
+		grants []Grant
+		skips  []Skip
+		tokens map[string]map[string]bool
+	}
+	teams := map[string]resolved{}
+	team := func(name string) resolved {
+		r, ok := teams[name]
+		if !ok {
+			t := v.m.Teams[name]
+			r.grants, r.skips = v.silently(func() ([]Grant, []Skip) { return v.grants(path{"teams", name, "grants"}, t.Grants) })
+			r.tokens = map[string]map[string]bool{}
+			v.grantTokens(t.Grants, r.tokens)
+			teams[name] = r
+		}
+		return r
+	}
 	for _, name := range slices.Sorted(maps.Keys(v.m.Users)) {
 		u := v.m.Users[name]
 		p := path{"users", name}
@@ -731,14 +750,21 @@ func (v *validator) users() {
 		}
 		own, ownSkips := v.grants(p.key("grants"), u.Grants)
 		add(own, ownSkips, "user")
-		for i, team := range u.Teams {
-			t, ok := v.m.Teams[team]
-			if !ok {
-				v.at(p.key("teams").index(i), "no team is called %q%s; teams: %s", team, suggest(team, slices.Sorted(maps.Keys(v.m.Teams))), quoted(slices.Sorted(maps.Keys(v.m.Teams))))
+		tokens := map[string]map[string]bool{}
+		v.grantTokens(u.Grants, tokens)
+		for i, name := range u.Teams {
+			if _, ok := v.m.Teams[name]; !ok {
+				v.at(p.key("teams").index(i), "no team is called %q%s; teams: %s", name, suggest(name, slices.Sorted(maps.Keys(v.m.Teams))), quoted(slices.Sorted(maps.Keys(v.m.Teams))))
 				continue
 			}
-			tg, ts := v.silently(func() ([]Grant, []Skip) { return v.grants(path{"teams", team, "grants"}, t.Grants) })
-			add(tg, ts, "team "+team)
+			t := team(name)
+			add(t.grants, t.skips, "team "+name)
+			for role, set := range t.tokens {
+				if tokens[role] == nil {
+					tokens[role] = map[string]bool{}
+				}
+				maps.Copy(tokens[role], set)
+			}
 		}
 		grants := make([]Grant, 0, len(merged))
 		for _, g := range merged {
@@ -752,11 +778,6 @@ func (v *validator) users() {
 		})
 		v.res.grants[name] = grants
 		v.res.skips[name] = skips
-		tokens := map[string]map[string]bool{}
-		v.grantTokens(u.Grants, tokens)
-		for _, team := range u.Teams {
-			v.grantTokens(v.m.Teams[team].Grants, tokens)
-		}
 		v.res.tokens[name] = map[string][]string{}
 		for role, set := range tokens {
 			v.res.tokens[name][role] = slices.Sorted(maps.Keys(set))

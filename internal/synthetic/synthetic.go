@@ -14,7 +14,12 @@ type Size struct {
 	Accounts int // including the user-only account; at least 2
 	// UserStacks spreads the users over this many stacks (0: enough for Users).
 	UserStacks int
-	Seed       uint64
+	// OUs, when above zero, puts the model in an organization: this many
+	// organizational units, each of one account type, every listed
+	// account in an OU of its type, a deploy account owning one StackSet
+	// per OU, and teams granting by OU as well as by type and account.
+	OUs  int
+	Seed uint64
 }
 
 var accountTypes = []string{"dev", "staging", "prod", "sandbox"}
@@ -28,10 +33,15 @@ func Model(s Size) []byte {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: iamstack/v1\nprefix: infra\nregion: eu-west-1\nmfaMaxAge: 12h\nuserStacks: %d\n", stacks)
+	ous := organization(&b, s.OUs)
 	b.WriteString("accounts:\n  - {name: identity, id: \"100000000000\", type: user-only}\n")
 	for i := 1; i < s.Accounts; i++ {
 		t := accountTypes[(i-1)%len(accountTypes)]
-		fmt.Fprintf(&b, "  - {name: %s-%02d, id: \"%012d\", type: %s}\n", t, i, 100000000000+i, t)
+		fmt.Fprintf(&b, "  - {name: %s-%02d, id: \"%012d\", type: %s", t, i, 100000000000+i, t)
+		if of := ous[t]; len(of) > 0 {
+			fmt.Fprintf(&b, ", ou: %s", of[(i-1)/len(accountTypes)%len(of)])
+		}
+		b.WriteString("}\n")
 	}
 	b.WriteString(`roles:
   OpsR:
@@ -57,15 +67,26 @@ teams:
   sre: {grants: {OpsR: [staging, prod], ReadR: [all]}}
   auditors: {grants: {ReadR: [all]}}
   data: {grants: {ReadR: [prod], OpsR: [dev]}}
-users:
 `)
-	teams := []string{"platform", "developers", "sre", "auditors", "data"}
+	// Teams owning workloads by OU: each gets OpsR in two OUs.
+	var owners []string
+	for _, t := range []string{"dev", "prod"} {
+		of := ous[t]
+		for i := 0; i+1 < len(of); i += 2 {
+			name := fmt.Sprintf("owners-%s-%02d", t, i/2)
+			owners = append(owners, name)
+			fmt.Fprintf(&b, "  %s: {grants: {OpsR: [%s, %s], ReadR: [%s]}}\n", name, of[i], of[i+1], t)
+		}
+	}
+	b.WriteString("users:\n")
+
+	teams := append([]string{"platform", "developers", "sre", "auditors", "data"}, owners...)
 	for i := 0; i < s.Users; i++ {
 		fmt.Fprintf(&b, "  user.%04d:\n    teams: [%s]\n", i, teams[r.IntN(len(teams))])
 		if r.IntN(10) == 0 {
 			fmt.Fprintf(&b, "    grants: {AdminR: [%s-%02d]}\n", accountTypes[0], 1)
 		}
-		if r.IntN(50) == 0 {
+		if i%50 == 0 { // one person in fifty administers the users
 			b.WriteString("    power: true\n")
 		}
 	}
@@ -75,4 +96,24 @@ users:
 		fmt.Fprintf(&b, "  ci-%s-%02d: {account: %s-%02d, roles: [DeployR]}\n", t, i, t, i)
 	}
 	return []byte(b.String())
+}
+
+// organization writes the organization and n OUs, typed in turn dev,
+// staging, prod and sandbox, and returns the OU names by type. The deploy
+// account is the first listed account after identity.
+func organization(b *strings.Builder, n int) map[string][]string {
+	if n == 0 {
+		return nil
+	}
+	b.WriteString("organization:\n  id: o-synthetic00\n  rootId: r-synt\n  managementAccount: \"099999999999\"\n")
+	fmt.Fprintf(b, "  deployAccount: %s-01\n", accountTypes[0])
+	b.WriteString("organizationalUnits:\n")
+	ous := map[string][]string{}
+	for i := range n {
+		t := accountTypes[i%len(accountTypes)]
+		name := fmt.Sprintf("%s-ou-%02d", t, i)
+		ous[t] = append(ous[t], name)
+		fmt.Fprintf(b, "  - {name: %s, id: ou-synt-%08d, type: %s}\n", name, i, t)
+	}
+	return ous
 }

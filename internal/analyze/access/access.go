@@ -171,9 +171,17 @@ func Context(p assembly.Principal, mfa bool) map[string][]string {
 
 // AssumeRole is the request of principal p to assume role r.
 func AssumeRole(p, r assembly.Principal, mfa bool) (evaluate.Request, evaluate.Policies) {
-	req := r.ResourceRequest("sts:AssumeRole")
-	req.Principal, req.PrincipalAccount, req.Context = p.ARN, p.Account, Context(p, mfa)
+	req := assumeRequest(p, r)
+	req.Context = Context(p, mfa)
 	return req, evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary, Resource: r.Trust}
+}
+
+// assumeRequest is p's request to assume r without its context, for
+// callers that prepare the context once per principal (evaluate.EvaluateIn).
+func assumeRequest(p, r assembly.Principal) evaluate.Request {
+	req := r.ResourceRequest("sts:AssumeRole")
+	req.Principal, req.PrincipalAccount = p.ARN, p.Account
+	return req
 }
 
 func (s *shapes) userEntries(u assembly.Principal, findings map[string][]Finding) []Entry {
@@ -189,7 +197,7 @@ func (s *shapes) userEntries(u assembly.Principal, findings map[string][]Finding
 	for _, r := range inv.Roles {
 		ps := assumeNarrowed
 		ps.Resource = r.Trust
-		req, _ := AssumeRole(u, r, false)
+		req := assumeRequest(u, r)
 		noMFA := evaluate.EvaluateIn(ctxNoMFA, req, ps)
 		withMFA := evaluate.EvaluateIn(ctxMFA, req, ps)
 		if withMFA.Decision != evaluate.Allow && noMFA.Decision != evaluate.Allow {
@@ -274,8 +282,7 @@ func (s *shapes) hops(arn string, mfa bool) []hop {
 		}
 		ps := narrowed
 		ps.Resource = r.Trust
-		req, _ := AssumeRole(p, r, mfa)
-		if res := evaluate.EvaluateIn(ctx, req, ps); res.Decision == evaluate.Allow {
+		if res := evaluate.EvaluateIn(ctx, assumeRequest(p, r), ps); res.Decision == evaluate.Allow {
 			hs = append(hs, hop{r, res.AllowedBy})
 		}
 	}

@@ -65,6 +65,7 @@ func TestMain(m *testing.M) {
 		for seed := uint64(1); len(fixtures) < 2+randomModels && seed < 200; seed++ {
 			add(fmt.Sprintf("random-%d", seed), synthetic.Random(seed))
 		}
+		add("synthetic-ous", synthetic.Model(synthetic.Size{Users: 30, Accounts: 9, OUs: 4}))
 		add("hub-roles", hubRoles())
 		add("trusts", trusts())
 		given, err := os.ReadFile("../../../testdata/given-names.yaml")
@@ -437,4 +438,25 @@ func TestGivenNames(t *testing.T) {
 		t.Errorf("chained entries %v, want %v", chained, want)
 	}
 	checkClean(t, f.name, f.rep)
+}
+
+// A principal over every other user of an account of many users gets one
+// finding per action saying so, not one per user (which grew with users
+// squared): user.0000 of the synthetic model is in PowerG.
+func TestFindingsOverEveryUserAreOne(t *testing.T) {
+	f := named(t, "synthetic-ous")
+	got := map[string][]string{}
+	for _, fd := range f.rep.Findings {
+		if fd.Principal == "user user.0000 in identity" && fd.Steps == nil { // chains name their one target
+			got[fd.Action] = append(got[fd.Action], fd.Target)
+		}
+	}
+	for _, action := range []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"} {
+		if want := []string{"every other user in identity"}; !slices.Equal(got[action], want) {
+			t.Errorf("%s: targets %q, want %q", action, got[action], want)
+		}
+	}
+	if want := []string{"every user in identity"}; !slices.Equal(got["iam:AttachUserPolicy"], want) {
+		t.Errorf("iam:AttachUserPolicy: targets %q, want %q", got["iam:AttachUserPolicy"], want)
+	}
 }

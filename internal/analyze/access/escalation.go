@@ -329,14 +329,9 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 		if len(pr.policies(m.action).Identity) == 0 {
 			continue
 		}
-		for _, t := range s.targets(p, m.target) {
-			var extra map[string][]string
-			if t.boundary != "" {
-				extra = map[string][]string{"iam:PermissionsBoundary": {t.boundary}}
-			}
-			if pr.allowed(m.action, t.arn, extra) {
-				add(m.method, m.action, t.name, nil)
-			}
+		all := s.targets(p, m.target)
+		for _, t := range s.named(m.target, all, pr.allowedOn(m.action, all)) {
+			add(m.method, m.action, t, nil)
 		}
 	}
 	// Creating an unbounded role or user and granting it anything escalates.
@@ -370,11 +365,16 @@ func (s *search) chains(p assembly.Principal, pr *prober, add func(method, actio
 	// authorizes AddUserToGroup against the group alone.
 	group := s.e.iam("group/" + probeName)
 	if pr.allowed("iam:CreateGroup", group, nil) && pr.allowed("iam:AttachGroupPolicy", group, nil) && pr.allowed("iam:AddUserToGroup", group, nil) {
-		for _, u := range s.e.users {
-			if u.BoundaryARN == "" {
-				add("create a group, attach a policy, add a user", "iam:CreateGroup+iam:AttachGroupPolicy+iam:AddUserToGroup", u.Name,
-					[]string{"iam:CreateGroup " + probeName, "iam:AttachGroupPolicy AdministratorAccess to it", "iam:AddUserToGroup " + u.Name})
+		all := s.targets(p, "user")
+		var unbounded []target
+		for _, u := range all {
+			if u.boundary == "" {
+				unbounded = append(unbounded, u)
 			}
+		}
+		for _, u := range s.named("user", all, unbounded) {
+			add("create a group, attach a policy, add a user", "iam:CreateGroup+iam:AttachGroupPolicy+iam:AddUserToGroup", u,
+				[]string{"iam:CreateGroup " + probeName, "iam:AttachGroupPolicy AdministratorAccess to it", "iam:AddUserToGroup " + u})
 		}
 	}
 	// Long-term keys outlive the grant of whoever made them.
@@ -459,6 +459,59 @@ func actionsOf(steps []string) []string {
 }
 
 type target struct{ name, arn, boundary string }
+
+// allowedOn are the targets on which the principal may make the request.
+// Targets its policies cannot tell apart (evaluate.ResourceClass) and with
+// the same boundary get one evaluation: a principal over every user of an
+// account is decided once, not once per user.
+func (pr *prober) allowedOn(action string, ts []target) []target {
+	var out []target
+	decided := map[string]bool{}
+	for _, t := range ts {
+		var extra map[string][]string
+		ctx := pr.ctx
+		if t.boundary != "" {
+			extra = map[string][]string{"iam:PermissionsBoundary": {t.boundary}}
+			ctx = ctx.With(extra)
+		}
+		k := t.boundary + "\x00" + evaluate.ResourceClass(ctx, pr.policies(action), t.arn)
+		ok, seen := decided[k]
+		if !seen {
+			ok = pr.allowed(action, t.arn, extra)
+			decided[k] = ok
+		}
+		if ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// maxNamedUsers is how many users a finding's targets name one by one
+// before a principal reaching all of them gets one finding instead.
+const maxNamedUsers = 10
+
+// named names the targets of findings. A principal that reaches every user
+// of an account of more than maxNamedUsers (or every other user) gets one
+// finding saying so, not one per user: with thousands of people, per-user
+// findings of every IAM administrator grew with users squared, and the one
+// finding does not change when a user joins. Other targets are named one
+// by one.
+func (s *search) named(kind string, all, reached []target) []string {
+	if len(reached) > maxNamedUsers && len(reached) == len(all) {
+		switch kind {
+		case "user":
+			return []string{"every user in " + s.inv.Account(s.e.id).Name}
+		case "other-user":
+			return []string{"every other user in " + s.inv.Account(s.e.id).Name}
+		}
+	}
+	out := make([]string, len(reached))
+	for i, t := range reached {
+		out[i] = t.name
+	}
+	return out
+}
 
 func (s *search) targets(p assembly.Principal, kind string) []target {
 	var out []target

@@ -135,17 +135,13 @@ func conditionHolds(opText, key string, policyValues []string, ctx Context) bool
 			return op.Negated
 		}
 	}
-	// Substitute variables in the policy's values.
-	var vals []string
-	for _, v := range policyValues {
-		if s, ok := ctx.substitute(v); ok {
-			vals = append(vals, s)
-		}
-	}
+	// Variables in the policy's values are substituted as they are
+	// compared: most values have none, and a copy per request of every
+	// condition's values was most of the analysis's allocation.
 	base, neg := op.Positive, op.Negated
 	matchesAny := func(rv string) bool {
-		for _, pv := range vals {
-			if compare(base, pv, rv) {
+		for _, v := range policyValues {
+			if pv, ok := ctx.substitute(v); ok && compare(base, pv, rv) {
 				return true
 			}
 		}

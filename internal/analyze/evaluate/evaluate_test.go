@@ -154,3 +154,42 @@ func TestGlob(t *testing.T) {
 		}
 	}
 }
+
+// Resources of one class get one decision: every pair of users below with
+// equal classes under a policy set is decided alike, and the patterns that
+// name users apart split them into classes.
+func TestResourceClassDecidesAlike(t *testing.T) {
+	users := []string{"alice", "alan", "bob", "carol", "infra/dave", "infra/erin"}
+	arn := func(u string) string { return "arn:aws:iam::111111111111:user/" + u }
+	policies := map[string][]string{
+		"every user": {`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"arn:aws:iam::111111111111:user/*"}]}`},
+		"but oneself": {`{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"},
+			{"Effect":"Deny","Action":"iam:CreateAccessKey","Resource":"arn:aws:iam::111111111111:user/${aws:username}"}]}`},
+		"a prefix and a path": {`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":["arn:aws:iam::111111111111:user/a*","arn:aws:iam::111111111111:user/infra/*"]}]}`},
+		"not resource": {`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","NotResource":"arn:aws:iam::111111111111:user/infra/*"}]}`},
+		"boundary": {`{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}`,
+			`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"arn:aws:iam::111111111111:user/?o*"}]}`},
+	}
+	wantClasses := map[string]int{"every user": 1, "but oneself": 2, "a prefix and a path": 3, "not resource": 2, "boundary": 2}
+	for name, docs := range policies {
+		ps := Policies{Identity: []Policy{{Name: "id", Document: doc(t, docs[0])}}}
+		if len(docs) > 1 {
+			ps.Boundary = &Policy{Name: "boundary", Document: doc(t, docs[1])}
+		}
+		ctx := map[string][]string{"aws:username": {"alice"}}
+		c := NewContext(ctx)
+		classes := map[string]Decision{}
+		for _, u := range users {
+			req := Request{Principal: arn("alice"), PrincipalAccount: userAcct, Action: "iam:CreateAccessKey", Resource: arn(u), ResourceAccount: userAcct, Context: ctx}
+			k := ResourceClass(c, ps, arn(u))
+			d := Evaluate(req, ps).Decision
+			if seen, ok := classes[k]; ok && seen != d {
+				t.Errorf("%s: %s is in a class decided %v, but is %v", name, u, seen, d)
+			}
+			classes[k] = d
+		}
+		if len(classes) != wantClasses[name] {
+			t.Errorf("%s: %d classes, want %d", name, len(classes), wantClasses[name])
+		}
+	}
+}
