@@ -166,7 +166,7 @@ func TestResourceClassDecidesAlike(t *testing.T) {
 		"but oneself": {`{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"},
 			{"Effect":"Deny","Action":"iam:CreateAccessKey","Resource":"arn:aws:iam::111111111111:user/${aws:username}"}]}`},
 		"a prefix and a path": {`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":["arn:aws:iam::111111111111:user/a*","arn:aws:iam::111111111111:user/infra/*"]}]}`},
-		"not resource": {`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","NotResource":"arn:aws:iam::111111111111:user/infra/*"}]}`},
+		"not resource":        {`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","NotResource":"arn:aws:iam::111111111111:user/infra/*"}]}`},
 		"boundary": {`{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}`,
 			`{"Statement":[{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"arn:aws:iam::111111111111:user/?o*"}]}`},
 	}
