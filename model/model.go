@@ -97,6 +97,10 @@ type Account struct {
 	// in: a grant to the OU reaches it, and the OU's StackSet leaves it to
 	// its own stack.
 	OU string `yaml:"ou"`
+	// Tags are the account's tags, as AWS Organizations holds them: a
+	// grant, enabledIn or guardrail target written key=value names the
+	// listed accounts that carry the tag.
+	Tags map[string]string `yaml:"tags"`
 }
 
 // Organization is an AWS Organizations organization.

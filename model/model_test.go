@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"errors"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -138,7 +139,7 @@ func TestBadModels(t *testing.T) {
 		{"bad user name", func(s string) string { return strings.Replace(s, "  bob:\n", "  bob smith:\n", 1) },
 			[]string{`20: users."bob smith": user name "bob smith" is not a valid IAM user name`}},
 		{"unknown account", func(s string) string { return strings.Replace(s, "AdminR: [dev]", "AdminR: [dve]", 1) },
-			[]string{`19: users."alice.smith".grants.AdminR[0]: no account, OU or account type is called "dve" (did you mean "dev"?)`}},
+			[]string{`19: users."alice.smith".grants.AdminR[0]: no account, OU, account type or account tag (key=value) is called "dve" (did you mean "dev"?)`}},
 		{"unknown role", func(s string) string { return strings.Replace(s, "AdminR: [dev]", "AdminRole: [dev]", 1) },
 			[]string{`19: users."alice.smith".grants.AdminRole: no role is called "AdminRole" (did you mean "AdminR"?)`}},
 		{"unknown team", func(s string) string { return strings.Replace(s, "teams: [ops]", "teams: [opps]", 1) },
@@ -209,7 +210,7 @@ func TestBadModels(t *testing.T) {
 		}, []string{`roles.AdminR.trust: AdminR is full power for emergencies, for people with MFA`}},
 		{"statementsIn a bad place", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    statementsIn:\n      dve: [{effect: Allow, actions: [\"kms:Decrypt\"], resources: [\"*\"]}]\n      dev: [{effect: Allow, actions: [\"kms:Decrypt\"], resources: [\"*\"]}]\n      prod-eu: [{effect: Allow, actions: [\"kms:Decrpyt\"], resources: [\"*\"]}]\n", 1)
-		}, []string{`12: roles.KMSAdminR.statementsIn.dve: no account, OU or account type is called "dve" (did you mean "dev"?)`,
+		}, []string{`12: roles.KMSAdminR.statementsIn.dve: no account, OU, account type or account tag (key=value) is called "dve" (did you mean "dev"?)`,
 			`13: roles.KMSAdminR.statementsIn.dev: role KMSAdminR exists in no account "dev" names: these statements would be dropped`,
 			`14: roles.KMSAdminR.statementsIn.prod-eu[0].actions[0]: "kms:Decrpyt" is not an action of kms (did you mean "kms:Decrypt"?)`}},
 		{"statementsIn on a built-in role", func(s string) string {
@@ -296,6 +297,43 @@ func BenchmarkParseThousandUsers(b *testing.B) {
 	for b.Loop() {
 		if _, err := model.Parse("large.yaml", data); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Grant tokens name where a grant reaches: all, a listed account's ID, a
+// type, an OU's ID, or an account tag; a place's tokens are those that
+// reach it, so the two meet exactly where the model grants.
+func TestGrantTokensMeetPlaceTokens(t *testing.T) {
+	yaml, err := os.ReadFile("../examples/organization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Parse("organization.yaml", yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		user, role string
+		want       []string
+	}{
+		{"alice.martin", "AdminR", []string{"all"}},
+		{"bob.nguyen", "OpsR", []string{"ou-ab12-11111111"}},
+		{"carol.diaz", "ReadR", []string{"cost-center=payments"}},
+		{"dan.okafor", "OpsR", []string{"prod"}},
+		{"erin.ito", "OpsR", []string{"cost-center=payments"}},
+	} {
+		if got := m.GrantTokens(tc.user)[tc.role]; !slices.Equal(got, tc.want) {
+			t.Errorf("%s %s: tokens %q, want %q", tc.user, tc.role, got, tc.want)
+		}
+	}
+	for place, want := range map[string][]string{
+		"payments-prod":  {"all", "333333333333", "prod", "ou-ab12-22222222", "cost-center=payments"},
+		"workloads-prod": {"all", "prod", "ou-ab12-22222222"},
+		"shared":         {"all", "222222222222", "shared"},
+	} {
+		if got := m.PlaceTokens(place); !slices.Equal(got, want) {
+			t.Errorf("%s: place tokens %q, want %q", place, got, want)
 		}
 	}
 }

@@ -62,7 +62,8 @@ func (m *Model) place(name string) Account {
 func (m *Model) GrantTokens(user string) map[string][]string { return m.resolved.tokens[user] }
 
 // PlaceTokens are the tokens of the grants that reach a place: every
-// place's "all", a listed account's ID, the type, and the OU's ID.
+// place's "all", a listed account's ID, the type, the OU's ID, and a
+// listed account's tags as key=value.
 func (m *Model) PlaceTokens(name string) []string {
 	a := m.place(name)
 	out := []string{names.AllToken}
@@ -72,6 +73,9 @@ func (m *Model) PlaceTokens(name string) []string {
 	out = append(out, a.Type)
 	if ou, ok := m.resolved.ous[a.OU]; ok {
 		out = append(out, ou.ID)
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.Tags)) {
+		out = append(out, k+"="+a.Tags[k])
 	}
 	return out
 }

@@ -211,6 +211,11 @@ func (v *validator) accounts() {
 		if a.Alias != "" && !aliasPattern.MatchString(a.Alias) {
 			v.at(p.key("alias"), "account alias %q must be 3 to 63 lower-case letters, digits and hyphens", a.Alias)
 		}
+		for _, k := range slices.Sorted(maps.Keys(a.Tags)) {
+			if !tagPattern.MatchString(k) || len(k) > 128 || !tagPattern.MatchString(a.Tags[k]) || len(a.Tags[k]) > 256 {
+				v.at(p.key("tags").key(k), "account tag %s=%s: keys (at most 128 characters) and values (at most 256) must be letters, digits and _.+-@/; a grant to a tag writes key=value into the grantees' user tags, where \":\" separates grants", k, a.Tags[k])
+			}
+		}
 		if a.Type == UserOnly {
 			userOnly = append(userOnly, a.Name)
 			v.res.userOnly = a
@@ -242,7 +247,7 @@ func (v *validator) resolve(p path, targets []string) []string {
 			seen[name] = true
 		}
 		if !found {
-			v.at(p.index(i), "no account, OU or account type is called %q%s; accounts: %s; types: %s%s", t, suggest(t, v.targetNames()), quoted(v.accountNames()), quoted(v.typeNames()), v.ouList())
+			v.unknownTarget(p.index(i), t)
 		}
 	}
 	out := make([]string, 0, len(seen))
@@ -259,8 +264,9 @@ func (v *validator) resolve(p path, targets []string) []string {
 // a target at all: "all" of no accounts is none, and no mistake.
 func (v *validator) accountsNamedBy(t string) (names []string, found bool) {
 	found = t == allTargets
+	key, value, isTag := tagTarget(t)
 	for _, a := range v.m.Accounts {
-		if t == allTargets || a.Name == t || a.Type == t || (a.OU != "" && a.OU == t) {
+		if t == allTargets || a.Name == t || a.Type == t || (a.OU != "" && a.OU == t) || (isTag && a.Tags[key] == value) {
 			names, found = append(names, a.Name), true
 		}
 	}
@@ -270,6 +276,37 @@ func (v *validator) accountsNamedBy(t string) (names []string, found bool) {
 		}
 	}
 	return names, found
+}
+
+// tagTarget splits a target naming an account tag, key=value. Account
+// names, types and OU names have no "=", so the forms cannot be confused.
+func tagTarget(t string) (key, value string, ok bool) {
+	key, value, ok = strings.Cut(t, "=")
+	return key, value, ok && key != "" && value != ""
+}
+
+// tagPattern is what an account tag's key and value may hold: it becomes a
+// grant token inside a user tag's value, where ":" separates tokens.
+var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_.+@/-]+$`)
+
+// unknownTarget reports a target that names nothing.
+func (v *validator) unknownTarget(p path, t string) {
+	if _, _, isTag := tagTarget(t); isTag {
+		v.at(p, "no listed account is tagged %s; tags: %s (accounts[].tags; a tag reaches listed accounts only, as StackSets deploy by OU)", t, quoted(v.tagTargets()))
+		return
+	}
+	v.at(p, "no account, OU, account type or account tag (key=value) is called %q%s; accounts: %s; types: %s%s", t, suggest(t, v.targetNames()), quoted(v.accountNames()), quoted(v.typeNames()), v.ouList())
+}
+
+// tagTargets are the key=value targets the listed accounts' tags offer.
+func (v *validator) tagTargets() []string {
+	seen := map[string]bool{}
+	for _, a := range v.m.Accounts {
+		for k, val := range a.Tags {
+			seen[k+"="+val] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // ouList is the model's OUs for a message, or nothing when it has none.
@@ -309,7 +346,7 @@ func (v *validator) typeNames() []string {
 }
 
 func (v *validator) targetNames() []string {
-	return append(append(append(v.accountNames(), v.typeNames()...), slices.Sorted(maps.Keys(v.res.ous))...), allTargets)
+	return append(append(append(append(v.accountNames(), v.typeNames()...), slices.Sorted(maps.Keys(v.res.ous))...), v.tagTargets()...), allTargets)
 }
 
 func (v *validator) roles() {
@@ -359,7 +396,7 @@ func (v *validator) roles() {
 				v.at(p.key("maxSessionIn").key(target), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
 			}
 			if _, found := v.accountsNamedBy(target); !found || target == allTargets {
-				v.at(p.key("maxSessionIn").key(target), "no account, OU or account type is called %q%s", target, suggest(target, v.targetNames()))
+				v.unknownTarget(p.key("maxSessionIn").key(target), target)
 			}
 		}
 		if d := r.MFAMaxAge.Duration; d != 0 && (d < minMFAMaxAge || d > m.MFAMaxAge.Duration || d%time.Second != 0) {
@@ -1173,7 +1210,7 @@ func (v *validator) statementsIn(p path, role string, r Role) {
 		tp := p.key(target)
 		names, found := v.accountsNamedBy(target)
 		if !found {
-			v.at(tp, "no account, OU or account type is called %q%s", target, suggest(target, v.targetNames()))
+			v.unknownTarget(tp, target)
 		} else if !v.enabledInAny(role, names) {
 			v.at(tp, "role %s exists in no account %q names: these statements would be dropped", role, target)
 		}
