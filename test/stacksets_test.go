@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/iamstack/iamstack/internal/ship/deploy"
 )
 
 // The StackSets of examples/organization.yaml, as far as moto goes: moto
@@ -62,6 +64,12 @@ func TestStackSetsDeploy(t *testing.T) {
 		if err := acct.aws(nil, "cloudformation", "create-stack-instances", "--stack-set-name", name, "--regions", "eu-west-1",
 			"--deployment-targets", "OrganizationalUnitIds="+strings.Join(ous, ","), "--operation-preferences", string(prefsArg)); err != nil {
 			t.Fatal(err)
+		}
+		// What the deploy reports per OU after the StackSets stack deploys,
+		// read from moto through the AWS CLI as the deploy reads it.
+		op, ok, err := deploy.StackSetCLI{Region: "eu-west-1", Env: acct.env}.Latest("", name, p["CallAs"].(string))
+		if err != nil || !ok || op.Action != "CREATE" || op.ID == "" {
+			t.Errorf("%s: latest operation %+v, %v, %v", name, op, ok, err)
 		}
 	}
 	// The stack an account of workloads-dev gets, in the moto account. Its

@@ -281,7 +281,7 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 	if err != nil {
 		return err
 	}
-	stacks, err := releaseStacks(md, env)
+	p, stacks, err := releaseStacks(md, env)
 	if err != nil {
 		return err
 	}
@@ -293,6 +293,15 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 		if err := planPromotion(out, repo, env, v, current, has, asm); err != nil {
 			return err
 		}
+		var base []deploy.OUPlan
+		if has {
+			if base, err = stackSetPlansAt(repo, current, env); err != nil {
+				// The access diff above compared the two; only the
+				// per-OU summary lacks its "was".
+				fmt.Fprintf(out, "StackSets not compared with %s: %v\n", current, err)
+			}
+		}
+		deploy.PrintStackSetPlans(out, deploy.StackSetPlans(p, stacks), base)
 		ambient := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != ""
 		return deployer(repo, md, asm).Diffs(out, stacks, ambient)
 	}
@@ -370,17 +379,36 @@ func deployer(repo release.Repo, md *model.Model, asm string) deploy.Deployer {
 		CredentialsHint: func(account string) string {
 			return "set IAMSTACK_PROFILE_" + envVar(account)
 		},
+		StackSets: deploy.StackSetCLI{Region: md.Region},
 	}
 }
 
-// releaseStacks lists the stacks of an environment, in deploy order, from
-// the plan of the release's model.
-func releaseStacks(md *model.Model, env string) ([]deploy.Stack, error) {
+// releaseStacks plans the release's model and lists the stacks of an
+// environment, in deploy order.
+func releaseStacks(md *model.Model, env string) (*plan.Plan, []deploy.Stack, error) {
 	p, err := plan.New(md)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, deploy.Order(p, md, env), nil
+}
+
+// stackSetPlansAt is what each OU of an environment gets from release v,
+// which the environment runs: the base of a promotion's plan.
+func stackSetPlansAt(repo release.Repo, v release.Version, env string) ([]deploy.OUPlan, error) {
+	m, err := repo.Manifest(v)
 	if err != nil {
 		return nil, err
 	}
-	return deploy.Order(p, md, env), nil
+	md, err := modelAt(repo, v, m.Model)
+	if err != nil {
+		return nil, fmt.Errorf("the release %s runs: %w", env, err)
+	}
+	p, stacks, err := releaseStacks(md, env)
+	if err != nil {
+		return nil, fmt.Errorf("the release %s runs: %w", env, err)
+	}
+	return deploy.StackSetPlans(p, stacks), nil
 }
 
 // cdkCLI is the cdk CLI to run: $IAMSTACK_CDK, else the checkout's pinned

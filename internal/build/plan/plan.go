@@ -70,8 +70,9 @@ type Stack struct {
 // and recreate its roles.
 type StackSet struct {
 	LogicalID, Name, Description string
-	// OUID is the OU the StackSet targets.
-	OUID string
+	// OU and OUID name the OU the StackSet targets: its name in the model
+	// and its ID.
+	OU, OUID string
 	// Excluded are the IDs of the OU's listed accounts: they keep their
 	// own stacks, and the StackSet leaves them out.
 	Excluded []string
@@ -526,7 +527,7 @@ func (b *builder) stackSetsStack() Stack {
 		}
 		st.StackSets = append(st.StackSets, StackSet{LogicalID: logicalID("StackSet", name), Name: b.s.Prefix + "-" + name,
 			Description: fmt.Sprintf("iamstack %s: the roles of every account in OU %s (%s)", b.s.Prefix, name, ou.ID),
-			OUID:        ou.ID, Excluded: excluded, Template: tpl, CallAs: callAs, Options: o.StackSets})
+			OU:          name, OUID: ou.ID, Excluded: excluded, Template: tpl, CallAs: callAs, Options: o.StackSets})
 	}
 	return st
 }

@@ -28,6 +28,9 @@ type Stack struct {
 	Name      string // CloudFormation stack name: infra
 	Account   string // account name
 	AccountID string
+	// StackSets are the StackSets the stack holds (the deploy account's
+	// StackSets stack), reported per OU after it deploys.
+	StackSets []StackSetRef
 }
 
 // Order lists the stacks of the environment's accounts in deploy order:
@@ -41,7 +44,7 @@ func Order(p *plan.Plan, m *model.Model, env string) []Stack {
 		if !slices.Contains(inEnv, s.Account) {
 			continue
 		}
-		st := Stack{ID: s.ID, Name: s.Name, Account: s.Account, AccountID: s.AccountID}
+		st := Stack{ID: s.ID, Name: s.Name, Account: s.Account, AccountID: s.AccountID, StackSets: stackSetRefs(s)}
 		if s.Account == userOnly {
 			users = append(users, st) // the plan lists the main stack first
 		} else {
@@ -81,6 +84,9 @@ type Record struct {
 	Profile string `json:"profile,omitempty"`
 	Status  Status `json:"status"`
 	Detail  string `json:"detail,omitempty"`
+	// StackSets are what CloudFormation did in each OU, for the stack that
+	// holds the StackSets.
+	StackSets []OperationRecord `json:"stackSets,omitempty"`
 }
 
 // Deployer deploys a release's stacks.
@@ -99,6 +105,9 @@ type Deployer struct {
 	// CredentialsHint says how to give an account credentials, for the
 	// stacks Diffs skips.
 	CredentialsHint func(account string) string
+	// StackSets reads what CloudFormation did with each StackSet after
+	// the stack holding it deploys; nil reports nothing.
+	StackSets StackSetOperations
 }
 
 // Run deploys a version's stacks to an environment in order, and stops at
@@ -156,6 +165,7 @@ func (d Deployer) Run(out io.Writer, env, version string, stacks []Stack) (strin
 			return stop(i, Tampered, err.Error(), "after deploying %s: %v; stopped.", s.ID, err)
 		}
 		fmt.Fprintf(out, "  %s: %s\n", s.ID, records[i].Status)
+		records[i].StackSets = d.reportStackSets(out, profile, s.StackSets)
 	}
 	return file, save()
 }

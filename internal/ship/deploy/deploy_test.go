@@ -211,3 +211,112 @@ func TestDiffsSkipAccountsWithoutCredentials(t *testing.T) {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
+
+// fakeStackSets is what CloudFormation did with each StackSet.
+type fakeStackSets map[string]deploy.Operation
+
+func (f fakeStackSets) Latest(profile, name, callAs string) (deploy.Operation, bool, error) {
+	if callAs != "DELEGATED_ADMIN" || profile != "dev-admin" {
+		return deploy.Operation{}, false, fmt.Errorf("asked as %s with %q", callAs, profile)
+	}
+	op, ok := f[name]
+	return op, ok, nil
+}
+
+// After the stack holding the StackSets deploys, the deploy says what each
+// OU's StackSet did, account by account where it did not succeed, and
+// records it.
+func TestRunReportsStackSetOperationsPerOU(t *testing.T) {
+	dir, stacks, templates := assembly(t)
+	stacks = stacks[:1]
+	stacks[0].StackSets = []deploy.StackSetRef{
+		{Name: "infra-workloads-dev", OU: "workloads-dev", OUID: "ou-ab12-11111111", CallAs: "DELEGATED_ADMIN"},
+		{Name: "infra-workloads-prod", OU: "workloads-prod", OUID: "ou-ab12-22222222", CallAs: "DELEGATED_ADMIN"},
+	}
+	d := deployer(dir, &fakeCDK{}, fakeStore{deployed: map[string][]byte{"infra": templates["infra-dev"]}})
+	d.StackSets = fakeStackSets{"infra-workloads-dev": {ID: "op-1", Action: "UPDATE", Status: "SUCCEEDED", Results: []deploy.InstanceResult{
+		{Account: "444444444444", Region: "eu-west-1", Status: "SUCCEEDED"},
+		{Account: "555555555555", Region: "eu-west-1", Status: "FAILED", Reason: "Role infra-OpsR already exists"},
+		{Account: "666666666666", Region: "eu-west-1", Status: "SUCCEEDED"},
+	}}}
+	var out bytes.Buffer
+	file, err := d.Run(&out, "infra", "v1.0.0", stacks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"OU workloads-dev (ou-ab12-11111111): StackSet infra-workloads-dev, UPDATE op-1 SUCCEEDED: 2 accounts succeeded, 1 failed, 0 other",
+		"      555555555555 eu-west-1: FAILED Role infra-OpsR already exists",
+		"OU workloads-prod (ou-ab12-22222222): StackSet infra-workloads-prod has run no operation",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	b, _ := os.ReadFile(file)
+	var rs []deploy.Record
+	if err := json.Unmarshal(b, &rs); err != nil || len(rs[0].StackSets) != 2 || rs[0].StackSets[0].Operation.ID != "op-1" ||
+		rs[0].StackSets[1].Error != "no operation" {
+		t.Errorf("record: %s", b)
+	}
+}
+
+// The deploy account's StackSets stack carries its StackSets, one per OU,
+// for the report after it deploys.
+func TestOrderCarriesStackSets(t *testing.T) {
+	yaml, err := os.ReadFile("../../../examples/organization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Parse("organization.yaml", yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range deploy.Order(p, m, m.EnvironmentNames()[0]) {
+		for _, ss := range s.StackSets {
+			got = append(got, fmt.Sprintf("%s: %s %s %s %s", s.ID, ss.Name, ss.OU, ss.OUID, ss.CallAs))
+		}
+	}
+	want := []string{
+		"infra-shared-stacksets: infra-workloads-dev workloads-dev ou-ab12-11111111 DELEGATED_ADMIN",
+		"infra-shared-stacksets: infra-workloads-prod workloads-prod ou-ab12-22222222 DELEGATED_ADMIN",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("StackSets:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A promotion's plan says what each OU's accounts get, and what changes
+// from the release the environment runs.
+func TestPrintStackSetPlans(t *testing.T) {
+	dev := deploy.OUPlan{OU: "workloads-dev", OUID: "ou-ab12-11111111", StackSet: "infra-workloads-dev", Roles: []string{"infra-OpsR", "infra-ReadR"}}
+	prod := deploy.OUPlan{OU: "workloads-prod", OUID: "ou-ab12-22222222", StackSet: "infra-workloads-prod", Roles: []string{"infra-ReadR"}, Excluded: []string{"333333333333"}}
+	devBefore := dev
+	devBefore.Roles = []string{"infra-ReadR"}
+	sandbox := deploy.OUPlan{OU: "sandbox", OUID: "ou-ab12-33333333", StackSet: "infra-sandbox", Roles: []string{"infra-AdminR"}}
+	var out bytes.Buffer
+	deploy.PrintStackSetPlans(&out, []deploy.OUPlan{dev, prod}, []deploy.OUPlan{devBefore, prod, sandbox})
+	want := `StackSets: what every account of each OU gets (CloudFormation deploys it, and to accounts that join):
+  OU workloads-dev (ou-ab12-11111111), StackSet infra-workloads-dev: roles infra-OpsR, infra-ReadR; listed accounts left to their own stacks: none (was: roles infra-ReadR; left out: none)
+  OU workloads-prod (ou-ab12-22222222), StackSet infra-workloads-prod: roles infra-ReadR; listed accounts left to their own stacks: 333333333333
+  OU sandbox (ou-ab12-33333333), StackSet infra-sandbox: removed from the model; deleting the StackSet deletes its roles in every account of the OU
+`
+	if out.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
+	}
+	out.Reset()
+	deploy.PrintStackSetPlans(&out, []deploy.OUPlan{dev}, []deploy.OUPlan{})
+	if !strings.Contains(out.String(), "none (new OU)") {
+		t.Errorf("a first OU is not called new:\n%s", out.String())
+	}
+	out.Reset()
+	deploy.PrintStackSetPlans(&out, nil, nil)
+	if out.Len() != 0 {
+		t.Errorf("a model without OUs prints %q", out.String())
+	}
+}

@@ -143,9 +143,14 @@ func sha256Hex(b []byte) string {
 // credentials when Profile is empty).
 type AWSCLI struct {
 	Profile, Region string
+	// Env is added to the process environment (tests point the CLI at a
+	// loopback endpoint with it).
+	Env []string
 }
 
-func (c AWSCLI) run(args ...string) ([]byte, error) {
+// Run runs the AWS CLI with the profile and region, and returns its
+// standard output.
+func (c AWSCLI) Run(args ...string) ([]byte, error) {
 	if c.Profile != "" {
 		args = append(args, "--profile", c.Profile)
 	}
@@ -153,6 +158,9 @@ func (c AWSCLI) run(args ...string) ([]byte, error) {
 		args = append(args, "--region", c.Region)
 	}
 	cmd := exec.Command("aws", args...)
+	if len(c.Env) > 0 {
+		cmd.Env = append(os.Environ(), c.Env...)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -170,7 +178,7 @@ func (c AWSCLI) Object(bucket, key string) ([]byte, bool, error) {
 	}
 	f.Close()
 	defer os.Remove(f.Name())
-	if _, err := c.run("s3api", "get-object", "--bucket", bucket, "--key", key, f.Name()); err != nil {
+	if _, err := c.Run("s3api", "get-object", "--bucket", bucket, "--key", key, f.Name()); err != nil {
 		switch msg := err.Error(); {
 		case strings.Contains(msg, "NoSuchBucket"):
 			return nil, false, fmt.Errorf("the CDK staging bucket %s does not exist for these credentials: bootstrap the account (README, First-time setup of an account), or use its credentials", bucket)
@@ -185,7 +193,7 @@ func (c AWSCLI) Object(bucket, key string) ([]byte, bool, error) {
 
 // DeployedTemplate implements ObjectStore.
 func (c AWSCLI) DeployedTemplate(stackName string) ([]byte, error) {
-	out, err := c.run("cloudformation", "get-template", "--stack-name", stackName, "--template-stage", "Original", "--output", "json")
+	out, err := c.Run("cloudformation", "get-template", "--stack-name", stackName, "--template-stage", "Original", "--output", "json")
 	if err != nil {
 		return nil, err
 	}
