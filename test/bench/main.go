@@ -1,12 +1,15 @@
 // Command bench measures synthesis: wall time and peak memory of an empty
 // CDK Go app, the example model and a 1,000-user model, with aws-cdk-lib's
-// built-in template validation off (iamstack's default) and on. It prints a
-// Markdown table for BENCHMARKS.md. Run it with `make bench`.
+// built-in template validation off (iamstack's default) and on; then, once
+// each, synthesis, the access analysis and `iamstack check` of the
+// 1,000-user model and of a 5,000-user, 500-account model in 20 OUs. It
+// prints Markdown tables for BENCHMARKS.md. Run it with `make bench`.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +24,9 @@ import (
 
 func main() {
 	runs := flag.Int("runs", 5, "runs per case; the median is reported")
+	scale := flag.Bool("scale", true, "also time the 5,000-user, 500-account model in 20 OUs (about 6 minutes)")
 	flag.Parse()
-	if err := run(*runs); err != nil {
+	if err := run(*runs, *scale); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -35,7 +39,7 @@ type benchCase struct {
 	validation bool
 }
 
-func run(runs int) error {
+func run(runs int, scale bool) error {
 	dir, err := os.MkdirTemp("", "iamstack-bench-")
 	if err != nil {
 		return err
@@ -107,29 +111,65 @@ func run(runs int) error {
 		fmt.Printf("| %s | %s | %s | %s | %s | %d MiB |\n", c.name, onOff, secs(walls[len(walls)/2]), secs(walls[0]), secs(walls[len(walls)-1]), peak/1024)
 	}
 	fmt.Printf("\nCommand: `%s`\n", strings.Join(append([]string{"go run ./test/bench"}, os.Args[1:]...), " "))
-	return checkBench(dir, large)
-}
-
-// checkBench times `iamstack check` on the 1,000-user model: synthesis with
-// cdk-nag, cfn-lint on 22 templates, iamstack's rules on the access
-// analysis. The base comparison is skipped (the model is outside the
-// repository), so this is the check of a new model.
-func checkBench(dir, large string) error {
 	bin := filepath.Join(dir, "iamstack")
 	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/iamstack").CombinedOutput(); err != nil {
 		return fmt.Errorf("build iamstack: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "check", "--model", large, "--no-base") // a generated model has no base
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("iamstack check on the 1,000-user model: %v\n%s", err, out)
+	models := []model{{"1,000 users, 20 accounts", large}}
+	if scale {
+		file := filepath.Join(dir, "scale.yaml")
+		if err := os.WriteFile(file, synthetic.Model(synthetic.Size{Users: 5000, Accounts: 500, OUs: 20, UserStacks: 20}), 0o644); err != nil {
+			return err
+		}
+		models = append(models, model{"5,000 users, 500 accounts in 20 OUs", file})
 	}
-	var peak int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		peak = ru.Maxrss
+	return modelBench(dir, bin, synth, models)
+}
+
+type model struct{ name, file string }
+
+// modelBench times, once per model, what a team runs on it: synthesis
+// (cmd/synth), the access analysis of that assembly (`iamstack access`),
+// and `iamstack check`: synthesis with cdk-nag, cfn-lint on every template
+// and StackSet template, iamstack's rules on the access analysis. The base
+// comparison is skipped (the model is outside the repository), so this is
+// the check of a new model.
+func modelBench(dir, bin, synth string, models []model) error {
+	fmt.Println("\nOne run each, CDK validation off (`iamstack access` writes its report to /dev/null):")
+	fmt.Println()
+	fmt.Println("| model | step | wall time | peak memory |")
+	fmt.Println("|---|---|---:|---:|")
+	for _, m := range models {
+		asm := filepath.Join(dir, "asm")
+		steps := []struct {
+			name   string
+			cmd    *exec.Cmd
+			report bool // its output is the report, hundreds of MB at scale
+		}{
+			{"synthesis (`synth`)", exec.Command(synth, "-model", m.file, "-out", asm), false},
+			{"access analysis (`iamstack access --assembly`)", exec.Command(bin, "access", "--model", m.file, "--assembly", asm), true},
+			{"`iamstack check --no-base`", exec.Command(bin, "check", "--model", m.file, "--no-base"), false},
+		}
+		for _, st := range steps {
+			st.cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
+			var out strings.Builder
+			st.cmd.Stdout, st.cmd.Stderr = &out, &out
+			if st.report {
+				st.cmd.Stdout = io.Discard
+			}
+			start := time.Now()
+			if err := st.cmd.Run(); err != nil {
+				return fmt.Errorf("%s, %s: %v\n%s", m.name, st.name, err, out.String())
+			}
+			wall := time.Since(start)
+			var peak int64
+			if ru, ok := st.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				peak = ru.Maxrss
+			}
+			fmt.Printf("| %s | %s | %s | %d MiB |\n", m.name, st.name, secs(wall), peak/1024)
+		}
+		os.RemoveAll(asm)
 	}
-	fmt.Printf("\n`iamstack check --model <1,000 users, 20 accounts>` (one run): %s, peak memory %d MiB\n", secs(time.Since(start)), peak/1024)
 	return nil
 }
 
