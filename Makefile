@@ -115,9 +115,15 @@ history: ## what each environment ran, and when
 	go run ./cmd/iamstack history
 
 .PHONY: bench
-bench: node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory)
+bench: node_modules test/bench/l1app/node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory) against the empty Go app and a JavaScript L1 app
 	go test -tags cdk -run '^$$' -bench . -benchmem ./model/ ./internal/build/plan/ ./internal/analyze/access/
 	go run ./test/bench
+
+# The JavaScript reference of the synthesis benchmark: aws-cdk-lib from npm,
+# the version the Go module uses.
+test/bench/l1app/node_modules: test/bench/l1app/package.json test/bench/l1app/package-lock.json
+	npm ci --prefix test/bench/l1app --no-audit --no-fund --loglevel=error
+	@touch $@
 
 .PHONY: fuzz
 fuzz: ## fuzz the model loader for FUZZTIME (default 60s)

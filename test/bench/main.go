@@ -7,6 +7,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -37,7 +38,18 @@ type benchCase struct {
 	bin        string
 	args       []string
 	validation bool
+	// ref names the case for the ratios (validation off only).
+	ref string
 }
+
+// The cases the ratios read.
+const (
+	refEmpty   = "empty"
+	refExample = "example"
+	refLarge   = "large"
+	refJSEx    = "js-example"
+	refJSLarge = "js-large"
+)
 
 func run(runs int, scale bool) error {
 	dir, err := os.MkdirTemp("", "iamstack-bench-")
@@ -55,14 +67,42 @@ func run(runs int, scale bool) error {
 	if err := os.WriteFile(large, synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}), 0o644); err != nil {
 		return err
 	}
+	// The JavaScript reference builds the resources of the assemblies the
+	// Go app synthesizes (test/bench/l1app).
+	exampleAsm, largeAsm := filepath.Join(dir, "ref-example"), filepath.Join(dir, "ref-large")
+	for asm, args := range map[string][]string{exampleAsm: nil, largeAsm: {"-model", large}} {
+		cmd := exec.Command(synth, append(args, "-out", asm)...)
+		cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("synthesize %s: %v\n%s", asm, err, out)
+		}
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return err
+	}
+	l1app, err := filepath.Abs("test/bench/l1app/app.js")
+	if err != nil {
+		return err
+	}
 	var cases []benchCase
 	for _, v := range []bool{false, true} {
+		ref := func(r string) string {
+			if v {
+				return ""
+			}
+			return r
+		}
 		cases = append(cases,
-			benchCase{"(a) empty CDK Go app", empty, nil, v},
-			benchCase{"(b) example model (3 accounts, 6 users)", synth, nil, v},
-			benchCase{"(c) 1,000 users, 20 accounts", synth, []string{"-model", large}, v},
+			benchCase{"(a) empty CDK Go app", empty, nil, v, ref(refEmpty)},
+			benchCase{"(b) example model (3 accounts, 6 users)", synth, nil, v, ref(refExample)},
+			benchCase{"(c) 1,000 users, 20 accounts", synth, []string{"-model", large}, v, ref(refLarge)},
 		)
 	}
+	cases = append(cases,
+		benchCase{"(b) JavaScript L1 app, the example's resources", node, []string{l1app, exampleAsm}, false, refJSEx},
+		benchCase{"(c) JavaScript L1 app, the 1,000-user model's resources", node, []string{l1app, largeAsm}, false, refJSLarge},
+	)
 	// What users run: the cdk CLI with cdk.json's app command, which builds
 	// and runs cmd/synth (validation off by default).
 	cdk, err := filepath.Abs("node_modules/.bin/cdk")
@@ -70,9 +110,10 @@ func run(runs int, scale bool) error {
 		return err
 	}
 	cases = append(cases,
-		benchCase{"(b) example via `cdk synth` (CLI + go run)", cdk, []string{"synth", "--quiet"}, false},
-		benchCase{"(c) 1,000 users via `cdk synth` (CLI + go run)", cdk, []string{"synth", "--quiet", "-c", "model=" + large}, false},
+		benchCase{"(b) example via `cdk synth` (CLI + go run)", cdk, []string{"synth", "--quiet"}, false, ""},
+		benchCase{"(c) 1,000 users via `cdk synth` (CLI + go run)", cdk, []string{"synth", "--quiet", "-c", "model=" + large}, false, ""},
 	)
+	medians := map[string]time.Duration{}
 	fmt.Printf("Machine: %s/%s, %d CPUs, %s. Median of %d runs; peak memory is the largest resident set of the\nprocess tree (the Go program or its node child).\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), runs)
 	fmt.Println("| case | CDK validation | wall time (median) | min | max | peak memory |")
 	fmt.Println("|---|---|---:|---:|---:|---:|")
@@ -86,8 +127,8 @@ func run(runs int, scale bool) error {
 			case cdk:
 				cmd = exec.Command(c.bin, append(c.args, "--output", out)...)
 				cmd.Env = os.Environ()
-			case empty:
-				cmd = exec.Command(c.bin)
+			case empty, node:
+				cmd = exec.Command(c.bin, c.args...)
 				cmd.Env = append(os.Environ(), "CDK_OUTDIR="+out)
 			default:
 				cmd.Env = os.Environ()
@@ -109,6 +150,12 @@ func run(runs int, scale bool) error {
 			onOff = "on"
 		}
 		fmt.Printf("| %s | %s | %s | %s | %s | %d MiB |\n", c.name, onOff, secs(walls[len(walls)/2]), secs(walls[0]), secs(walls[len(walls)-1]), peak/1024)
+		if c.ref != "" {
+			medians[c.ref] = walls[len(walls)/2]
+		}
+	}
+	if err := ratios(medians, exampleAsm, largeAsm); err != nil {
+		return err
 	}
 	fmt.Printf("\nCommand: `%s`\n", strings.Join(append([]string{"go run ./test/bench"}, os.Args[1:]...), " "))
 	bin := filepath.Join(dir, "iamstack")
@@ -124,6 +171,54 @@ func run(runs int, scale bool) error {
 		models = append(models, model{"5,000 users, 500 accounts in 20 OUs", file})
 	}
 	return modelBench(dir, bin, synth, models)
+}
+
+// ratios prints issue 16's synthesis targets from the medians above: the
+// example against the empty Go app, and what each resource the 1,000-user
+// model adds over the example costs in Go against the JavaScript L1 app
+// building the same resources.
+func ratios(m map[string]time.Duration, exampleAsm, largeAsm string) error {
+	nb, err := resourceCount(exampleAsm)
+	if err != nil {
+		return err
+	}
+	nc, err := resourceCount(largeAsm)
+	if err != nil {
+		return err
+	}
+	added := float64(nc - nb)
+	perGo := (m[refLarge] - m[refExample]).Seconds() / added
+	perJS := (m[refJSLarge] - m[refJSEx]).Seconds() / added
+	fmt.Println("\nSynthesis against its references (medians above, validation off):")
+	fmt.Println()
+	fmt.Println("| measure | reference | iamstack | ratio | target |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	fmt.Printf("| the example against the empty CDK Go app | %s | %s | %.2fx | at most 1.2x |\n",
+		secs(m[refEmpty]), secs(m[refExample]), m[refExample].Seconds()/m[refEmpty].Seconds())
+	fmt.Printf("| each of the %d resources the 1,000-user model adds over the example's %d | JavaScript L1 app %.3f ms | %.3f ms | %.2fx | at most 1.0x |\n",
+		nc-nb, nb, perJS*1000, perGo*1000, perGo/perJS)
+	return nil
+}
+
+// resourceCount counts the resources of an assembly's stack templates.
+func resourceCount(asm string) (int, error) {
+	files, err := filepath.Glob(filepath.Join(asm, "*.template.json"))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return 0, err
+		}
+		var t struct{ Resources map[string]json.RawMessage }
+		if err := json.Unmarshal(b, &t); err != nil {
+			return 0, fmt.Errorf("%s: %w", f, err)
+		}
+		n += len(t.Resources)
+	}
+	return n, nil
 }
 
 type model struct{ name, file string }

@@ -208,6 +208,34 @@ func TestDiffOfAModelChange(t *testing.T) {
 	}
 }
 
+// An account of an OU that becomes listed shows up in the diff as an
+// account of its own, with what grants to the OU, its type and all give
+// there; the OU's own entries stand (its other accounts keep the StackSet).
+func TestDiffOfAnAccountListedInItsOU(t *testing.T) {
+	f := named(t, "examples/organization.yaml")
+	yaml, err := os.ReadFile("../../../examples/organization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := strings.Replace(string(yaml), "  - name: payments-prod\n", "  - {name: web-dev, id: \"555555555555\", type: dev, ou: workloads-dev}\n  - name: payments-prod\n", 1)
+	_, inv, err := synthesize("listed.yaml", []byte(listed), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range access.Diff(f.rep, access.Analyze(inv)) {
+		got = append(got, c.Text)
+	}
+	want := []string{
+		"+ alice.martin can assume AdminR in web-dev (MFA)",
+		"+ bob.nguyen can assume OpsR in web-dev (MFA)",
+		"+ bob.nguyen can assume ReadR in web-dev (MFA)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("diff:\n got %q\nwant %q", got, want)
+	}
+}
+
 func BenchmarkAnalyzeThousandUsers(b *testing.B) {
 	dir := b.TempDir()
 	if _, _, err := synthesize("large.yaml", synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}), dir); err != nil {

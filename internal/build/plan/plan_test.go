@@ -3,6 +3,7 @@ package plan_test
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -223,6 +224,66 @@ func TestThousandUsersFit(t *testing.T) {
 	}
 	if users != 1000 {
 		t.Errorf("%d human users planned", users)
+	}
+}
+
+// Issue 14's scale: 5,000 people and 500 accounts, every account in one of
+// 20 OUs, fit every quota the plan checks (New fails otherwise), with
+// headroom here said explicitly; people of the platform team hold OpsR in
+// all 500 accounts with one token.
+func TestFiveThousandUsersInTwentyOUsFit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plans 5,000 users × 500 accounts (about 3 s); skipped with -short")
+	}
+	yaml := synthetic.Model(synthetic.Size{Users: 5000, Accounts: 500, OUs: 20, UserStacks: 20})
+	p := mustPlan(t, string(yaml))
+	users, stackSets := 0, 0
+	for _, s := range p.Stacks {
+		if n := s.ResourceCount(); n > plan.MaxResourcesPerStack {
+			t.Errorf("%s: %d resources", s.ID, n)
+		}
+		if n := s.TemplateSize(); n > plan.MaxTemplateSize {
+			t.Errorf("%s: %d bytes", s.ID, n)
+		}
+		for _, ss := range s.StackSets {
+			stackSets++
+			if n := ss.Template.TemplateSize(); n > plan.MaxStackSetTemplateSize {
+				t.Errorf("%s: %d bytes", ss.Name, n)
+			}
+		}
+		for _, u := range s.Users {
+			if !u.Human {
+				continue
+			}
+			users++
+			if len(u.Groups) > plan.MaxGroupsPerUser || len(u.Tags) > plan.MaxTagsPerUser {
+				t.Errorf("%s: %d groups, %d tags", u.Name, len(u.Groups), len(u.Tags))
+			}
+			for _, tag := range u.Tags {
+				if len(tag.Value) > plan.MaxTagValueLen {
+					t.Errorf("%s: tag %s is %d characters", u.Name, tag.Key, len(tag.Value))
+				}
+			}
+		}
+	}
+	if users != 5000 || stackSets != 20 || len(p.Stacks) != 499+20+1 { // members, user stacks, the StackSets stack
+		t.Errorf("%d human users, %d StackSets, %d stacks planned", users, stackSets, len(p.Stacks))
+	}
+	m, err := model.Parse("scale.yaml", yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	platform := 0
+	for name, u := range m.Users {
+		if slices.Contains(u.Teams, "platform") {
+			platform++
+			if got := m.GrantTokens(name)["OpsR"]; !slices.Equal(got, []string{"all"}) {
+				t.Fatalf("%s of team platform: OpsR tokens %q, want [all]", name, got)
+			}
+		}
+	}
+	if platform == 0 {
+		t.Error("no user of team platform, which holds OpsR in every account")
 	}
 }
 
