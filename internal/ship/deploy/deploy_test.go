@@ -19,9 +19,10 @@ import (
 	"github.com/iamstack/iamstack/model"
 )
 
-func TestOrder(t *testing.T) {
-	yaml := strings.Replace(string(iamstack.Example()), "passwordChangeWithoutMFA: true", "passwordChangeWithoutMFA: true\nuserStacks: 3", 1)
-	m, err := model.Parse("m.yaml", []byte(yaml))
+// mustPlan parses and plans a model.
+func mustPlan(t *testing.T, yaml []byte) (*model.Model, *plan.Plan) {
+	t.Helper()
+	m, err := model.Parse("m.yaml", yaml)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +30,11 @@ func TestOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, p
+}
+
+func TestOrder(t *testing.T) {
+	m, p := mustPlan(t, []byte(strings.Replace(string(iamstack.Example()), "passwordChangeWithoutMFA: true", "passwordChangeWithoutMFA: true\nuserStacks: 3", 1)))
 	var got []string
 	for _, s := range deploy.Order(p, m, "infra") {
 		got = append(got, s.ID+"@"+s.AccountID)
@@ -268,14 +274,7 @@ func TestOrderCarriesStackSets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := model.Parse("organization.yaml", yaml)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, p := mustPlan(t, yaml)
 	var got []string
 	for _, s := range deploy.Order(p, m, m.EnvironmentNames()[0]) {
 		for _, ss := range s.StackSets {
