@@ -71,6 +71,7 @@ type search struct {
 	visiting    map[string]bool
 	probers     map[string]*prober
 	edgesOf     map[string][]edge
+	users       []target // userTargets
 }
 
 func newSearch(inv *assembly.Inventory, e *estate) *search {
@@ -222,12 +223,18 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 			}
 		}
 	}
-	for _, u := range s.e.users {
-		if u.ARN == p.ARN {
-			continue
-		}
-		for _, a := range []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"} {
-			if pr.allowed(a, u.ARN, nil) {
+	// Every other user, decided once per class of users the principal's
+	// policies cannot tell apart (allowedOn): an IAM administrator of
+	// thousands of users is not probed thousands of times per action.
+	takeOver := []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"}
+	users := s.userTargets()
+	allowed := make([][]bool, len(takeOver))
+	for i, a := range takeOver {
+		allowed[i] = pr.allowedOn(a, users)
+	}
+	for j, u := range s.e.users {
+		for i, a := range takeOver {
+			if u.ARN != p.ARN && allowed[i] != nil && allowed[i][j] {
 				out = append(out, edge{"take over a user", []string{a + " " + u.Name}, u})
 				break
 			}
@@ -330,7 +337,7 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 			continue
 		}
 		all := s.targets(p, m.target)
-		for _, t := range s.named(m.target, all, pr.allowedOn(m.action, all)) {
+		for _, t := range s.named(m.target, all, pick(all, pr.allowedOn(m.action, all))) {
 			add(m.method, m.action, t, nil)
 		}
 	}
@@ -460,28 +467,58 @@ func actionsOf(steps []string) []string {
 
 type target struct{ name, arn, boundary string }
 
-// allowedOn are the targets on which the principal may make the request.
-// Targets its policies cannot tell apart (evaluate.ResourceClass) and with
-// the same boundary get one evaluation: a principal over every user of an
-// account is decided once, not once per user.
-func (pr *prober) allowedOn(action string, ts []target) []target {
+// userTargets are the account's users as targets, in s.e.users's order.
+func (s *search) userTargets() []target {
+	if s.users == nil {
+		s.users = s.targets(assembly.Principal{}, "user")
+	}
+	return s.users
+}
+
+// pick keeps the targets a mask allows.
+func pick(ts []target, mask []bool) []target {
 	var out []target
+	for i, ok := range mask {
+		if ok {
+			out = append(out, ts[i])
+		}
+	}
+	return out
+}
+
+// allowedOn tells, target by target, whether the principal may make the
+// request on it; nil when it may on none. Targets its policies cannot tell
+// apart (evaluate.ResourceClass) and with the same boundary get one
+// evaluation: a principal over every user of an account is decided once,
+// not once per user.
+func (pr *prober) allowedOn(action string, ts []target) []bool {
+	ps := pr.policies(action)
+	if len(ps.Identity) == 0 {
+		return nil // no identity statement can allow the action
+	}
+	var out []bool
 	decided := map[string]bool{}
-	for _, t := range ts {
+	for i, t := range ts {
 		var extra map[string][]string
 		ctx := pr.ctx
 		if t.boundary != "" {
 			extra = map[string][]string{"iam:PermissionsBoundary": {t.boundary}}
 			ctx = ctx.With(extra)
 		}
-		k := t.boundary + "\x00" + evaluate.ResourceClass(ctx, pr.policies(action), t.arn)
+		if !evaluate.MayAllow(ctx, ps, action, t.arn) {
+			continue // the cheap no of most principals on most targets
+		}
+		k := t.boundary + "\x00" + evaluate.ResourceClass(ctx, ps, t.arn)
 		ok, seen := decided[k]
 		if !seen {
-			ok = pr.allowed(action, t.arn, extra)
+			ok = pr.decide(action, t.arn, extra).Decision == evaluate.Allow
 			decided[k] = ok
 		}
 		if ok {
-			out = append(out, t)
+			if out == nil {
+				out = make([]bool, len(ts))
+			}
+			out[i] = true
 		}
 	}
 	return out

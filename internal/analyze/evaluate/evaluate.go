@@ -263,16 +263,19 @@ func arnMatch(pattern, value string) bool {
 	if !strings.ContainsAny(pattern, "*?") {
 		return pattern == value
 	}
-	pp, vp := strings.SplitN(pattern, ":", 6), strings.SplitN(value, ":", 6)
-	if len(pp) != 6 || len(vp) != 6 {
+	if strings.Count(pattern, ":") < 5 || strings.Count(value, ":") < 5 {
 		return glob(pattern, value)
 	}
-	for i := range pp {
-		if !glob(pp[i], vp[i]) {
+	// Field by field without splitting: this runs for every statement and
+	// resource the analysis tries.
+	for i := 0; i < 5; i++ {
+		pi, vi := strings.IndexByte(pattern, ':'), strings.IndexByte(value, ':')
+		if !glob(pattern[:pi], value[:vi]) {
 			return false
 		}
+		pattern, value = pattern[pi+1:], value[vi+1:]
 	}
-	return true
+	return glob(pattern, value)
 }
 
 func glob(pattern, s string) bool     { return policy.Glob(pattern, s) }
