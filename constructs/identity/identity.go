@@ -8,6 +8,12 @@
 // model names) and pins it, whatever scope and construct ID it is created
 // under. The constructs are deliberately thin: every decision is made in the
 // pure-Go plan package.
+//
+// Each construct is its CloudFormation resource, with no wrapper: every
+// call into the jsii runtime costs a round trip to node, and a wrapper and a
+// logical ID override were half of a resource's calls. At a stack's root,
+// under an id that is its logical ID, a resource gets that logical ID from
+// the stack as it is, and needs no override.
 package identity
 
 import (
@@ -21,8 +27,30 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// resourceID is the ID of the CloudFormation resource inside each construct.
-const resourceID = "Resource"
+// pin gives res its logical ID. A resource at a stack's root (a stack or a
+// nested stack) whose construct id is the logical ID already has it: the
+// stack allocates a top-level alphanumeric id unchanged. Anywhere else, or
+// under another id, it is overridden.
+func pin(scope constructs.Construct, id string, res awscdk.CfnResource, logicalID string) {
+	if _, atRoot := scope.(awscdk.Stack); atRoot && id == logicalID && alphanumeric(id) {
+		return
+	}
+	res.OverrideLogicalId(jsii.String(logicalID))
+}
+
+// alphanumeric tells whether a stack keeps id as a top-level logical ID
+// (CloudFormation allows 255 characters of letters and digits).
+func alphanumeric(id string) bool {
+	if id == "" || len(id) > 255 {
+		return false
+	}
+	for _, r := range id {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
 
 // ManagedPolicyProps configure a customer managed policy.
 type ManagedPolicyProps struct {
@@ -53,15 +81,14 @@ func (p *managedPolicy) Resource() awsiam.CfnManagedPolicy { return p.res }
 
 // NewManagedPolicy creates a customer managed policy.
 func NewManagedPolicy(scope constructs.Construct, id string, props *ManagedPolicyProps) ManagedPolicy {
-	c := constructs.NewConstruct(scope, jsii.String(id))
-	res := awsiam.NewCfnManagedPolicy(c, jsii.String(resourceID), &awsiam.CfnManagedPolicyProps{
+	res := awsiam.NewCfnManagedPolicy(scope, jsii.String(id), &awsiam.CfnManagedPolicyProps{
 		ManagedPolicyName: jsii.String(props.Name),
 		Description:       optional(props.Description),
 		PolicyDocument:    props.Document,
 	})
-	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	pin(scope, id, res, props.LogicalID)
 	addMetadata(res, props.Metadata)
-	return &managedPolicy{c, res}
+	return &managedPolicy{res, res}
 }
 
 // GroupProps configure a group.
@@ -92,14 +119,13 @@ func (g *group) Resource() awsiam.CfnGroup { return g.res }
 
 // NewGroup creates a group.
 func NewGroup(scope constructs.Construct, id string, props *GroupProps) Group {
-	c := constructs.NewConstruct(scope, jsii.String(id))
-	res := awsiam.NewCfnGroup(c, jsii.String(resourceID), &awsiam.CfnGroupProps{
+	res := awsiam.NewCfnGroup(scope, jsii.String(id), &awsiam.CfnGroupProps{
 		GroupName:         jsii.String(props.Name),
 		ManagedPolicyArns: anyList(props.ManagedPolicyArns),
 	})
-	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	pin(scope, id, res, props.LogicalID)
 	addMetadata(res, props.Metadata)
-	return &group{c, res}
+	return &group{res, res}
 }
 
 // RoleProps configure a role.
@@ -135,8 +161,7 @@ func (r *role) Resource() awsiam.CfnRole { return r.res }
 
 // NewRole creates a role.
 func NewRole(scope constructs.Construct, id string, props *RoleProps) Role {
-	c := constructs.NewConstruct(scope, jsii.String(id))
-	res := awsiam.NewCfnRole(c, jsii.String(resourceID), &awsiam.CfnRoleProps{
+	res := awsiam.NewCfnRole(scope, jsii.String(id), &awsiam.CfnRoleProps{
 		RoleName:                 jsii.String(props.Name),
 		Path:                     optional(props.Path),
 		Description:              optional(props.Description),
@@ -144,12 +169,12 @@ func NewRole(scope constructs.Construct, id string, props *RoleProps) Role {
 		MaxSessionDuration:       jsii.Number(float64(props.MaxSessionDuration)),
 		ManagedPolicyArns:        anyList(props.ManagedPolicyArns),
 	})
-	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	pin(scope, id, res, props.LogicalID)
 	addMetadata(res, props.Metadata)
 	for _, d := range props.DependsOn {
 		res.AddResourceDependency(d, jsii.String("its trust policy names this user, and IAM rejects a principal that does not exist yet"))
 	}
-	return &role{c, res}
+	return &role{res, res}
 }
 
 // UserProps configure a user.
@@ -201,7 +226,6 @@ func (u *user) FirstPasswordSecret() awssecretsmanager.CfnSecret { return u.secr
 // retained: a retained user would keep its groups and grant tags, and so its
 // access. Catching an unintended removal is the job of the pre-deploy checks.
 func NewUser(scope constructs.Construct, id string, props *UserProps) User {
-	c := constructs.NewConstruct(scope, jsii.String(id))
 	var tags []*awscdk.CfnTag
 	for _, k := range slices.Sorted(maps.Keys(props.Tags)) {
 		tags = append(tags, &awscdk.CfnTag{Key: jsii.String(k), Value: jsii.String(props.Tags[k])})
@@ -216,7 +240,7 @@ func NewUser(scope constructs.Construct, id string, props *UserProps) User {
 	}
 	var secret awssecretsmanager.CfnSecret
 	if fp := props.FirstPassword; fp != nil {
-		secret = awssecretsmanager.NewCfnSecret(c, jsii.String("FirstPassword"), &awssecretsmanager.CfnSecretProps{
+		secret = awssecretsmanager.NewCfnSecret(scope, jsii.String(fp.LogicalID), &awssecretsmanager.CfnSecretProps{
 			Name:        jsii.String(fp.SecretName),
 			Description: optional(fp.Description),
 			GenerateSecretString: &awssecretsmanager.CfnSecret_GenerateSecretStringProperty{
@@ -225,17 +249,17 @@ func NewUser(scope constructs.Construct, id string, props *UserProps) User {
 				ExcludeCharacters:       optional(fp.ExcludeCharacters),
 			},
 		})
-		secret.OverrideLogicalId(jsii.String(fp.LogicalID))
+		pin(scope, fp.LogicalID, secret, fp.LogicalID)
 		addMetadata(secret, props.Metadata)
 		cfnProps.LoginProfile = &awsiam.CfnUser_LoginProfileProperty{
 			Password:              awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("{{resolve:secretsmanager:"), secret.Ref(), jsii.String(":SecretString:::}}")}),
 			PasswordResetRequired: jsii.Bool(true),
 		}
 	}
-	res := awsiam.NewCfnUser(c, jsii.String(resourceID), cfnProps)
-	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	res := awsiam.NewCfnUser(scope, jsii.String(id), cfnProps)
+	pin(scope, id, res, props.LogicalID)
 	addMetadata(res, props.Metadata)
-	return &user{c, res, secret}
+	return &user{res, res, secret}
 }
 
 func addMetadata(res awscdk.CfnResource, md map[string]any) {
@@ -289,11 +313,10 @@ func (p *oidcProvider) Resource() awsiam.CfnOIDCProvider { return p.res }
 // NewOIDCProvider creates an OIDC identity provider. IAM verifies the
 // issuer's certificate itself, so no thumbprint is given.
 func NewOIDCProvider(scope constructs.Construct, id string, props *OIDCProviderProps) OIDCProvider {
-	c := constructs.NewConstruct(scope, jsii.String(id))
-	res := awsiam.NewCfnOIDCProvider(c, jsii.String(resourceID), &awsiam.CfnOIDCProviderProps{
+	res := awsiam.NewCfnOIDCProvider(scope, jsii.String(id), &awsiam.CfnOIDCProviderProps{
 		Url: jsii.String(props.URL), ClientIdList: jsii.Strings(props.ClientIDs...),
 	})
-	res.OverrideLogicalId(jsii.String(props.LogicalID))
+	pin(scope, id, res, props.LogicalID)
 	addMetadata(res, props.Metadata)
-	return &oidcProvider{c, res}
+	return &oidcProvider{res, res}
 }
