@@ -153,7 +153,12 @@ type Role struct {
 	Name string `yaml:"name"`
 	// Path is the role's IAM path (default /); it cannot be OpsR's path,
 	// where OpsR may change roles.
-	Path        string   `yaml:"path"`
+	Path string `yaml:"path"`
+	// PolicyName is the IAM name of the customer managed policy holding the
+	// role's own statements, where a migrating team keeps the one it has
+	// (default: prefix-<role>-Policy); when the statements need more than
+	// one policy, the next are PolicyName-2, PolicyName-3, ...
+	PolicyName  string   `yaml:"policyName"`
 	Description string   `yaml:"description"`
 	MaxSession  Duration `yaml:"maxSession"`
 	// Services are the services OpsR has full power over.

@@ -427,9 +427,11 @@ func (v *validator) roles() {
 
 // Limits on the names and paths a model gives.
 const (
-	maxGroupNameLen = 128
-	maxPathLen      = 512
-	// maxNumberedSuffix is what numbering adds to a group name (AssumeRoleG-20).
+	maxGroupNameLen  = 128
+	maxPolicyNameLen = 128
+	maxPathLen       = 512
+	// maxNumberedSuffix is what numbering adds to a group or policy name
+	// (AssumeRoleG-20).
 	maxNumberedSuffix = 3
 )
 
@@ -443,7 +445,7 @@ var reservedRolePaths = []string{"/aws-service-role/", "/aws-reserved/"}
 // OpsR's guard and the trusts then list each one.
 func (v *validator) givenNames() {
 	m := v.m
-	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{},
+	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{}, Policies: map[string]string{},
 		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}}
 	s := names.Scheme{Prefix: m.Prefix, Given: g} // sees g as it fills
 	iamNames := map[string]string{}               // lower-case IAM role name -> model name
@@ -479,6 +481,27 @@ func (v *validator) givenNames() {
 			v.at(at.key("name"), "roles %s and %s would both be the IAM role %q; IAM role names are unique in an account regardless of case. Give one another name", other, name, iamName)
 		}
 		iamNames[strings.ToLower(iamName)] = name
+	}
+	policyNames := map[string]string{} // lower-case IAM policy name -> role
+	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
+		r := v.res.roles[name]
+		p := path{"roles", name, "policyName"}
+		if r.PolicyName == "" && !v.present(p) {
+			continue
+		}
+		switch {
+		case !iamNamePattern.MatchString(r.PolicyName) || len(r.PolicyName)+maxNumberedSuffix > maxPolicyNameLen:
+			v.at(p, "policy name %q is not a valid IAM policy name: 1 to %d of letters, digits and +=,.@_- (room kept for a number, %s-2)", r.PolicyName, maxPolicyNameLen-maxNumberedSuffix, r.PolicyName)
+		case name != OpsR && len(r.Statements) == 0 && len(r.StatementsIn) == 0:
+			v.at(p, "role %s has no statements of its own, so no policy of its own to name; remove policyName (AWS managed policies keep their names)", name)
+		case strings.HasPrefix(strings.ToLower(r.PolicyName), strings.ToLower(m.Prefix)+"-"):
+			v.at(p, "policy name %q starts with the prefix %q, where iamstack names its own policies; leave policyName out to get %s, or choose a name outside the prefix", r.PolicyName, m.Prefix+"-", s.Policy(names.RolePolicyShort(name)))
+		}
+		if other, dup := policyNames[strings.ToLower(r.PolicyName)]; dup {
+			v.at(p, "roles %s and %s would both have the IAM policy %q; IAM policy names are unique in an account regardless of case", other, name, r.PolicyName)
+		}
+		policyNames[strings.ToLower(r.PolicyName)] = name
+		g.Policies[names.RolePolicyShort(name)] = r.PolicyName
 	}
 	builtin := []string{names.AssumeRoleGroup, names.ManageOwnUserGroup, names.PowerGroup}
 	groupNames := map[string]string{}

@@ -447,6 +447,15 @@ func TestGivenNames(t *testing.T) {
 			t.Errorf("the templates create no %s; they hold %v", arn, slices.Sorted(maps.Keys(ids)))
 		}
 	}
+	var policies []string
+	for _, mp := range f.inv.ManagedPolicies {
+		if mp.Account == dev.ID {
+			policies = append(policies, mp.Name)
+		}
+	}
+	if !slices.Contains(policies, "terraform-deploy-policy") || slices.Contains(policies, "infra-DeployR-Policy") {
+		t.Errorf("DeployR's policy in dev is not the name the model gives: %v", policies)
+	}
 	var groups []string
 	for _, g := range f.inv.Groups {
 		groups = append(groups, g.Name)

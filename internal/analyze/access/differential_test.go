@@ -455,8 +455,8 @@ func TestExternalTrusts(t *testing.T) {
 }
 
 // The names a model gives are under OpsR's guard as the prefix's are: OpsR,
-// with or without an allow from elsewhere, and a role it creates, can change none of the renamed roles, the CI/CD
-// user under its own path or what they trust, by iamstack's evaluator and
+// with or without an allow from elsewhere, and a role it creates, can change none of the renamed roles, the
+// renamed policy (and the numbered ones after it), the CI/CD user under its own path or what they trust, by iamstack's evaluator and
 // the independent one.
 func TestGivenNamesAreGuarded(t *testing.T) {
 	f := named(t, "given-names")
@@ -484,6 +484,8 @@ func TestGivenNamesAreGuarded(t *testing.T) {
 			{"iam:PutRolePolicy", "role/readonly"},
 			{"iam:PassRole", "role/ci/terraform-deploy"},
 			{"iam:DetachRolePolicy", "role/ci/terraform-deploy"},
+			{"iam:CreatePolicyVersion", "policy/terraform-deploy-policy"},
+			{"iam:SetDefaultPolicyVersion", "policy/terraform-deploy-policy-2"},
 			{"iam:CreateAccessKey", "user/automation/ci-dev"},
 			{"iam:AttachUserPolicy", "user/automation/ci-dev"},
 			{"iam:AddUserToGroup", "group/infra-CicdG-ci-dev"},

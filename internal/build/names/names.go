@@ -35,6 +35,9 @@ type Given struct {
 	// Groups are iamstack's groups' IAM names by short name (AssumeRoleG,
 	// ManageOwnUserG, PowerG).
 	Groups map[string]string
+	// Policies are customer managed policies' IAM names by short name
+	// (RolePolicyShort): the first of a series; the next are numbered.
+	Policies map[string]string
 	// UserPaths are users' IAM paths, by account ID and user name.
 	UserPaths map[UserKey]string
 	// PathsIn lists, by account ID, the distinct paths of the account's
@@ -136,8 +139,14 @@ func (s Scheme) Group(short string) string {
 	return s.Prefix + "-" + short
 }
 
-// Policy is the IAM name of a customer managed policy.
-func (s Scheme) Policy(short string) string { return s.Prefix + "-" + short }
+// Policy is the IAM name of a customer managed policy, or of the first of a
+// series (Numbered names the next).
+func (s Scheme) Policy(short string) string {
+	if n := s.Given.Policies[short]; n != "" {
+		return n
+	}
+	return s.Prefix + "-" + short
+}
 
 // UserPath is the IAM path of the users iamstack manages unless the model
 // gives one. The path marks them as iamstack's without renaming anybody:
@@ -177,7 +186,12 @@ func (s Scheme) GroupARNPattern(account string) string { return s.iam(account, "
 
 // PolicyARN is the ARN of a customer managed policy in an account.
 func (s Scheme) PolicyARN(account, short string) string {
-	return s.iam(account, "policy/"+s.Policy(short))
+	return s.ManagedPolicyARN(account, s.Policy(short))
+}
+
+// ManagedPolicyARN is the ARN of a customer managed policy by IAM name.
+func (s Scheme) ManagedPolicyARN(account, name string) string {
+	return s.iam(account, "policy/"+name)
 }
 
 // PolicyARNPattern matches every customer managed policy of the prefix.
@@ -213,8 +227,8 @@ func (s Scheme) SelfUserARNs(account string) []string {
 
 // IdentityARNPatterns match every role, group, managed policy and user
 // iamstack writes in an account, which OpsR's guard keeps read-only: the
-// prefix's patterns, the roles and groups the model names itself, and the
-// paths of the account's users.
+// prefix's patterns, the roles, groups and policies the model names
+// itself, and the paths of the account's users.
 func (s Scheme) IdentityARNPatterns(account string) []string {
 	prefixed := func(path, name string) bool { return path == "/" && strings.HasPrefix(name, s.Prefix+"-") }
 	out := []string{s.RoleARNPattern(account)}
@@ -230,7 +244,14 @@ func (s Scheme) IdentityARNPatterns(account string) []string {
 			out = append(out, s.iam(account, "group/"+name), s.iam(account, "group/"+name+"-*"))
 		}
 	}
-	return append(append(out, s.PolicyARNPattern(account)), s.UserARNPatterns(account)...)
+	out = append(out, s.PolicyARNPattern(account))
+	for _, short := range slices.Sorted(maps.Keys(s.Given.Policies)) {
+		// A policy the model names may be numbered (its statements' -2).
+		if name := s.Policy(short); !prefixed("/", name) {
+			out = append(out, s.ManagedPolicyARN(account, name), s.ManagedPolicyARN(account, name+"-*"))
+		}
+	}
+	return append(out, s.UserARNPatterns(account)...)
 }
 
 // AccountRootARN names an account as a principal.

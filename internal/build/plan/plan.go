@@ -784,18 +784,24 @@ func (b *builder) policies(st *Stack, e metadata.Entity, base, description strin
 	}
 	refs := make([]Ref, len(docs))
 	for i, d := range docs {
-		refs[i] = b.policy(st, e, names.Numbered(base, i+1), description, d)
+		// The logical ID follows iamstack's short name, the IAM name the
+		// model's (a given name renames the policy, which replaces it).
+		refs[i] = b.namedPolicy(st, e, names.Numbered(base, i+1), names.Numbered(b.s.Policy(base), i+1), description, d)
 	}
 	return refs
 }
 
 func (b *builder) policy(st *Stack, e metadata.Entity, short, description string, doc policy.Document) Ref {
-	mp := ManagedPolicy{LogicalID: logicalID("Policy", short), Name: b.s.Policy(short), Description: description, Document: doc, Entity: e}
+	return b.namedPolicy(st, e, short, b.s.Policy(short), description, doc)
+}
+
+func (b *builder) namedPolicy(st *Stack, e metadata.Entity, short, name, description string, doc policy.Document) Ref {
+	mp := ManagedPolicy{LogicalID: logicalID("Policy", short), Name: name, Description: description, Document: doc, Entity: e}
 	if len(mp.Name) > MaxPolicyNameLen {
 		b.problem(nil, "policy name %s is longer than IAM's %d characters", mp.Name, MaxPolicyNameLen)
 	}
 	st.ManagedPolicies = append(st.ManagedPolicies, mp)
-	return Ref{LogicalID: mp.LogicalID, Value: b.s.PolicyARN(st.AccountID, short)}
+	return Ref{LogicalID: mp.LogicalID, Value: b.s.ManagedPolicyARN(st.AccountID, name)}
 }
 
 func (b *builder) checkStack(st Stack) {

@@ -356,3 +356,47 @@ func TestKeepPassword(t *testing.T) {
 		}
 	}
 }
+
+// A role's policy keeps the name the model gives it, and when its statements
+// need more than one policy the next are numbered after that name; the
+// role attaches them by those names.
+func TestGivenPolicyNameIsNumbered(t *testing.T) {
+	huge := strings.Repeat(`"arn:aws:s3:::bucket-with-a-long-name-for-testing-quotas/*", `, 90)
+	p := mustPlan(t, `apiVersion: iamstack/v1
+region: eu-west-1
+accounts:
+  - {name: identity, id: "111111111111", type: user-only}
+  - {name: dev, id: "222222222222", type: dev}
+roles:
+  DataR:
+    policyName: legacy-data-access
+    statements:
+`+strings.Repeat("      - {effect: Allow, actions: [\"s3:GetObject\"], resources: ["+huge+"]}\n", 2)+
+		strings.Repeat("      - {effect: Allow, actions: [\"s3:PutObject\"], resources: ["+huge+"]}\n", 2)+`users:
+  alice:
+    grants: {DataR: [dev]}
+`)
+	dev, _ := p.Stack("infra-dev")
+	var got []string
+	for _, mp := range dev.ManagedPolicies {
+		if strings.HasPrefix(mp.LogicalID, "PolicyDataRPolicy") {
+			got = append(got, mp.Name)
+		}
+	}
+	if len(got) < 2 || got[0] != "legacy-data-access" || got[1] != "legacy-data-access-2" {
+		t.Fatalf("DataR's policies are %v, want legacy-data-access, legacy-data-access-2, ...", got)
+	}
+	var attached []string
+	for _, r := range dev.Roles {
+		if r.Name == "infra-DataR" {
+			for _, ref := range r.ManagedPolicies {
+				if strings.Contains(ref.Value, ":policy/legacy-data-access") {
+					attached = append(attached, ref.Value)
+				}
+			}
+		}
+	}
+	if len(attached) != len(got) || attached[1] != "arn:aws:iam::222222222222:policy/legacy-data-access-2" {
+		t.Errorf("DataR attaches %v", attached)
+	}
+}
