@@ -27,8 +27,15 @@ import (
 	"github.com/iamstack/iamstack/internal/build/policy"
 )
 
-//go:embed catalog.json.gz
-var embedded []byte
+// The catalog and the managed policies' documents are embedded apart: the
+// documents are three quarters of the data, and only the analysis reads
+// them, so validating or synthesizing a model does not decode them.
+var (
+	//go:embed catalog.json.gz
+	embedded []byte
+	//go:embed policies.json.gz
+	embeddedPolicies []byte
+)
 
 // Data is the catalog as generated.
 type Data struct {
@@ -41,8 +48,9 @@ type Data struct {
 	// "policy/": "ReadOnlyAccess", "job-function/Billing".
 	ManagedPolicyNames []string `json:"managedPolicyNames"`
 	// ManagedPolicies are their latest documents, by name: the analysis
-	// evaluates them as they are.
-	ManagedPolicies map[string]json.RawMessage `json:"managedPolicies"`
+	// evaluates them as they are. The generator fills it and writes it to
+	// policies.json.gz; Get leaves it empty (ManagedPolicyDocument reads it).
+	ManagedPolicies map[string]json.RawMessage `json:"managedPolicies,omitempty"`
 }
 
 // Service is one service's actions, condition keys and resource types.
@@ -93,9 +101,20 @@ var load = sync.OnceValues(func() (*Data, error) {
 	return &d, Decode(&d)
 })
 
-// Decode decodes the embedded catalog into d.
-func Decode(d *Data) error {
-	r, err := gzip.NewReader(bytes.NewReader(embedded))
+var loadPolicies = sync.OnceValues(DecodePolicies)
+
+// Decode decodes the embedded catalog into d, the managed policies'
+// documents aside.
+func Decode(d *Data) error { return gunzipJSON(embedded, d) }
+
+// DecodePolicies decodes the embedded managed policies' documents.
+func DecodePolicies() (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	return m, gunzipJSON(embeddedPolicies, &m)
+}
+
+func gunzipJSON(gz []byte, v any) error {
+	r, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return err
 	}
@@ -103,7 +122,7 @@ func Decode(d *Data) error {
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(raw, d)
+	return json.Unmarshal(raw, v)
 }
 
 // Get returns the catalog. It panics if the embedded data is corrupt, which
@@ -183,6 +202,13 @@ func (d *Data) ManagedPolicy(name string) bool {
 // ManagedPolicyDocument returns the latest document of an AWS managed
 // policy.
 func (d *Data) ManagedPolicyDocument(name string) (json.RawMessage, bool) {
-	doc, ok := d.ManagedPolicies[name]
+	docs := d.ManagedPolicies
+	if docs == nil {
+		var err error
+		if docs, err = loadPolicies(); err != nil {
+			panic(fmt.Sprintf("catalog: the embedded policies are corrupt: %v", err))
+		}
+	}
+	doc, ok := docs[name]
 	return doc, ok
 }

