@@ -165,7 +165,7 @@ func (d Deployer) Run(out io.Writer, env, version string, stacks []Stack) (strin
 			return stop(i, Tampered, err.Error(), "after deploying %s: %v; stopped.", s.ID, err)
 		}
 		fmt.Fprintf(out, "  %s: %s\n", s.ID, records[i].Status)
-		records[i].StackSets = d.reportStackSets(out, profile, s.StackSets)
+		records[i].StackSets = d.reportStackSets(out, profile, s.StackSets, records[i].Status == Unchanged)
 	}
 	return file, save()
 }

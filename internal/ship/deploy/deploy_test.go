@@ -265,6 +265,18 @@ func TestRunReportsStackSetOperationsPerOU(t *testing.T) {
 		rs[0].StackSets[1].Error != "no operation" {
 		t.Errorf("record: %s", b)
 	}
+	if strings.Contains(out.String(), "changed no StackSet") {
+		t.Errorf("a deploy that changed the stack says it did not:\n%s", out.String())
+	}
+	// Deployed again unchanged: the operations shown are an earlier deploy's.
+	d.CDK = &fakeCDK{unchanged: "infra-dev"}
+	out.Reset()
+	if _, err := d.Run(&out, "infra", "v1.0.0", stacks); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "this deploy changed no StackSet; their latest operations, from an earlier deploy:") {
+		t.Errorf("output:\n%s", out.String())
+	}
 }
 
 // The deploy account's StackSets stack carries its StackSets, one per OU,

@@ -78,9 +78,12 @@ type OperationRecord struct {
 // CloudFormation did in the OU's accounts. A StackSet operation that fails
 // beyond the model's failure tolerance already failed the stack's deploy;
 // failures within it are listed here, account by account.
-func (d Deployer) reportStackSets(out io.Writer, profile string, refs []StackSetRef) []OperationRecord {
+func (d Deployer) reportStackSets(out io.Writer, profile string, refs []StackSetRef, unchanged bool) []OperationRecord {
 	if d.StackSets == nil || len(refs) == 0 {
 		return nil
+	}
+	if unchanged {
+		fmt.Fprintln(out, "    this deploy changed no StackSet; their latest operations, from an earlier deploy:")
 	}
 	var recs []OperationRecord
 	for _, ref := range refs {
