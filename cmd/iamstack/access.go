@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -150,31 +153,65 @@ func nonNilEntries(e []access.Entry) []access.Entry {
 	return e
 }
 
-func writeReport(out io.Writer, rep access.Report) error {
-	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "USER\tACCOUNT\tROLE / CAPABILITY\tMFA\tMAX SESSION\tFINDINGS")
-	for _, e := range rep.Entries {
-		what, session := e.Role, fmt.Sprintf("%dh", e.MaxSessionSeconds/3600)
-		if e.Type == "direct" {
-			what, session = e.Capability+" (direct)", "-"
-		}
-		if len(e.Through) > 0 {
-			what += " (through " + strings.Join(e.Through, ", ") + ")"
-		}
-		if e.MaxSessionSeconds%3600 != 0 {
-			session = fmt.Sprintf("%dm", e.MaxSessionSeconds/60)
-		}
-		mfa := "required"
-		if !e.MFA {
-			mfa = "no"
-		}
-		user := e.User
-		if e.UserKind == "cicd" {
-			user += " (CI/CD)"
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\n", user, e.Account, what, mfa, session, len(e.Findings))
+// matrixHeader names the matrix's columns.
+var matrixHeader = [6]string{"USER", "ACCOUNT", "ROLE / CAPABILITY", "MFA", "MAX SESSION", "FINDINGS"}
+
+// matrixRow is an entry's row of the matrix.
+func matrixRow(e access.Entry) [6]string {
+	what, session := e.Role, fmt.Sprintf("%dh", e.MaxSessionSeconds/3600)
+	if e.Type == "direct" {
+		what, session = e.Capability+" (direct)", "-"
 	}
-	if err := w.Flush(); err != nil {
+	if len(e.Through) > 0 {
+		what += " (through " + strings.Join(e.Through, ", ") + ")"
+	}
+	if e.MaxSessionSeconds%3600 != 0 {
+		session = fmt.Sprintf("%dm", e.MaxSessionSeconds/60)
+	}
+	mfa := "required"
+	if !e.MFA {
+		mfa = "no"
+	}
+	user := e.User
+	if e.UserKind == "cicd" {
+		user += " (CI/CD)"
+	}
+	return [6]string{user, e.Account, what, mfa, session, strconv.Itoa(len(e.Findings))}
+}
+
+// writeMatrix writes the matrix in aligned columns, as text/tabwriter
+// would with a padding of two, but streaming: with millions of entries,
+// tabwriter held the whole table in memory until its end. The widths come
+// from a first pass over the rows.
+func writeMatrix(out io.Writer, entries []access.Entry) error {
+	var width [5]int
+	measure := func(row [6]string) {
+		for i := range width {
+			width[i] = max(width[i], utf8.RuneCountInString(row[i]))
+		}
+	}
+	measure(matrixHeader)
+	for _, e := range entries {
+		measure(matrixRow(e))
+	}
+	w := bufio.NewWriter(out)
+	line := func(row [6]string) {
+		for i := range width {
+			w.WriteString(row[i])
+			w.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(row[i])+2))
+		}
+		w.WriteString(row[5])
+		w.WriteByte('\n')
+	}
+	line(matrixHeader)
+	for _, e := range entries {
+		line(matrixRow(e))
+	}
+	return w.Flush()
+}
+
+func writeReport(out io.Writer, rep access.Report) error {
+	if err := writeMatrix(out, rep.Entries); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nAdministrators (full power, no escalation to find): %s\n", strings.Join(rep.Admins, ", "))
