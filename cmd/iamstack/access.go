@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -179,39 +177,15 @@ func matrixRow(e access.Entry) [6]string {
 	return [6]string{user, e.Account, what, mfa, session, strconv.Itoa(len(e.Findings))}
 }
 
-// writeMatrix writes the matrix in aligned columns, as text/tabwriter
-// would with a padding of two, but streaming: with millions of entries,
-// tabwriter held the whole table in memory until its end. The widths come
-// from a first pass over the rows.
-func writeMatrix(out io.Writer, entries []access.Entry) error {
-	var width [5]int
-	measure := func(row [6]string) {
-		for i := range width {
-			width[i] = max(width[i], utf8.RuneCountInString(row[i]))
-		}
-	}
-	measure(matrixHeader)
-	for _, e := range entries {
-		measure(matrixRow(e))
-	}
-	w := bufio.NewWriter(out)
-	line := func(row [6]string) {
-		for i := range width {
-			w.WriteString(row[i])
-			w.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(row[i])+2))
-		}
-		w.WriteString(row[5])
-		w.WriteByte('\n')
-	}
-	line(matrixHeader)
-	for _, e := range entries {
-		line(matrixRow(e))
-	}
-	return w.Flush()
-}
-
 func writeReport(out io.Writer, rep access.Report) error {
-	if err := writeMatrix(out, rep.Entries); err != nil {
+	err := writeTable(out, func(row func(...string)) {
+		row(matrixHeader[:]...)
+		for _, e := range rep.Entries {
+			r := matrixRow(e)
+			row(r[:]...)
+		}
+	})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nAdministrators (full power, no escalation to find): %s\n", strings.Join(rep.Admins, ", "))

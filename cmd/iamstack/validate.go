@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -120,51 +119,43 @@ func nonNil[T any](s []T) []T {
 func (r grantReport) writeText(out io.Writer) error {
 	fmt.Fprintf(out, "%s is valid: %d accounts, %d stacks, %d users, %d CI/CD users\n\n",
 		r.Model, r.Accounts, len(r.Stacks), len(r.Users), len(r.CICDUsers))
-	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "USER\tACCOUNT\tMAY ASSUME (WHY)")
-	for _, u := range r.Users {
-		name := u.Name
-		if u.Power {
-			name += " [PowerG]"
-		}
-		if len(u.Grants) == 0 {
-			fmt.Fprintf(w, "%s\t-\tno role\n", name)
-		}
-		for i, acct := range accountsOf(u.Grants) {
-			if i > 0 {
-				name = ""
+	err := writeTable(out, func(row func(...string)) {
+		row("USER", "ACCOUNT", "MAY ASSUME (WHY)")
+		for _, u := range r.Users {
+			name := u.Name
+			if u.Power {
+				name += " [PowerG]"
 			}
-			var roles []string
-			for _, g := range u.Grants {
-				if g.Account == acct {
-					roles = append(roles, fmt.Sprintf("%s (%s)", g.Role, strings.Join(g.Sources, ", ")))
+			if len(u.Grants) == 0 {
+				row(name, "-", "no role")
+			}
+			// Grants are sorted by account: one row per account.
+			for i := 0; i < len(u.Grants); {
+				var roles []string
+				j := i
+				for ; j < len(u.Grants) && u.Grants[j].Account == u.Grants[i].Account; j++ {
+					roles = append(roles, fmt.Sprintf("%s (%s)", u.Grants[j].Role, strings.Join(u.Grants[j].Sources, ", ")))
 				}
+				row(name, u.Grants[i].Account, strings.Join(roles, ", "))
+				name, i = "", j
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\n", name, acct, strings.Join(roles, ", "))
+			for _, s := range u.Skipped {
+				row("", s.Account, fmt.Sprintf("skipped: %s is switched off there (%s)", s.Role, s.Source))
+			}
 		}
-		for _, s := range u.Skipped {
-			fmt.Fprintf(w, "\t%s\tskipped: %s is switched off there (%s)\n", s.Account, s.Role, s.Source)
-		}
+	})
+	if err != nil || len(r.CICDUsers) == 0 {
+		return err
 	}
-	if len(r.CICDUsers) > 0 {
-		fmt.Fprintln(w, "\nCI/CD USER\tACCOUNT\tMAY ASSUME")
+	fmt.Fprintln(out)
+	return writeTable(out, func(row func(...string)) {
+		row("CI/CD USER", "ACCOUNT", "MAY ASSUME")
 		for _, c := range r.CICDUsers {
 			roles := strings.Join(append(slices.Clone(c.Roles), c.Assume...), ", ")
 			if roles == "" {
 				roles = "no role (own policy only)"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\n", c.Name, c.Account, roles)
+			row(c.Name, c.Account, roles)
 		}
-	}
-	return w.Flush()
-}
-
-func accountsOf(grants []model.Grant) []string {
-	var out []string
-	for _, g := range grants {
-		if len(out) == 0 || out[len(out)-1] != g.Account {
-			out = append(out, g.Account)
-		}
-	}
-	return out
+	})
 }
