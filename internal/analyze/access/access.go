@@ -105,6 +105,7 @@ func Analyze(inv *assembly.Inventory) Report {
 	searches := map[string]*search{}
 	for id, e := range estates(inv) {
 		searches[id] = newSearch(inv, e)
+		searches[id].all = searches
 	}
 	shapes := newShapes(inv)
 	// A user whose shape (see shapes) has a member with no finding and no

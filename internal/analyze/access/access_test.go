@@ -497,3 +497,33 @@ func TestFindingsOverEveryUserAreOne(t *testing.T) {
 		t.Errorf("iam:AttachUserPolicy: targets %q, want %q", got["iam:AttachUserPolicy"], want)
 	}
 }
+
+// A role that may assume a role in another account, whose trust admits its
+// account, reaches what that role reaches: the chain goes on in the other
+// account's search, and the finding names the account.
+func TestEscalationCrossesAccounts(t *testing.T) {
+	yaml := strings.Replace(string(iamstack.Example()), "  DeployR:\n", `  HopR:
+    enabledIn: [dev]
+    statements:
+      - {effect: Allow, actions: ["sts:AssumeRole"], resources: ["*"]}
+  DeployR:
+`, 1)
+	yaml = strings.Replace(yaml, "cicdUsers:\n", `standingResources:
+  - {account: prod, kind: role, name: legacy-admin, managedPolicies: [AdministratorAccess], trustedBy: ["222222222222"]}
+cicdUsers:
+`, 1)
+	_, inv, err := synthesize("cross.yaml", []byte(yaml), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "HopR in dev can sts:AssumeRole on legacy-admin (assume a role in another account, and so full power): sts:AssumeRole legacy-admin in prod"
+	var got []string
+	for _, f := range access.Analyze(inv).Findings {
+		if f.Principal == "HopR in dev" {
+			got = append(got, f.String())
+		}
+	}
+	if !slices.Contains(got, want) {
+		t.Errorf("HopR's findings lack the way into prod:\n%s", strings.Join(got, "\n"))
+	}
+}

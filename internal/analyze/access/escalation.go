@@ -72,6 +72,17 @@ type search struct {
 	probers     map[string]*prober
 	edgesOf     map[string][]edge
 	users       []target // userTargets
+	// all are every account's searches, by account ID: a chain that
+	// assumes a role in another account goes on in that account's search.
+	all map[string]*search
+}
+
+// owner is the search of p's account.
+func (s *search) owner(p assembly.Principal) *search {
+	if o, ok := s.all[p.Account]; ok {
+		return o
+	}
+	return s
 }
 
 func newSearch(inv *assembly.Inventory, e *estate) *search {
@@ -246,7 +257,40 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 			out = append(out, edge{"change what a role runs", []string{run.action + " on " + run.what, "it runs as " + role.Name}, role})
 		}
 	}
+	out = append(out, s.crossAccount(p, pr)...)
 	return append(out, s.creatable(pr)...)
+}
+
+// crossAccount are the roles of other accounts a role may assume: its own
+// policies allow it and the other role's trust admits it (its account, or
+// itself), as a standing role trusted by another account, or a role of the
+// model that trusts another account, does. The chain goes on in that
+// account. People and CI/CD users are left out: the roles they assume in
+// other accounts are the model's grants, which the matrix reports.
+func (s *search) crossAccount(p assembly.Principal, pr *prober) []edge {
+	if p.Kind != "role" {
+		return nil
+	}
+	ps := pr.policies("sts:AssumeRole")
+	if len(ps.Identity) == 0 {
+		return nil
+	}
+	var out []edge
+	for _, id := range slices.Sorted(maps.Keys(s.all)) {
+		if id == s.e.id {
+			continue
+		}
+		for _, r := range s.all[id].e.roles { // iamstack's and standing
+			if r.Trust == nil || !evaluate.MayAllow(pr.ctx, ps, "sts:AssumeRole", r.ARN) {
+				continue
+			}
+			if pr.assumes(r) {
+				out = append(out, edge{"assume a role in another account",
+					[]string{"sts:AssumeRole " + r.Name + " in " + s.inv.Account(r.Account).Name}, r})
+			}
+		}
+	}
+	return out
 }
 
 func (s *search) role(arn string) (assembly.Principal, bool) {
@@ -295,6 +339,9 @@ func (s *search) boundaryDocument(arn string) policy.Document {
 
 // reaches tells whether p gets full power, and by which chain.
 func (s *search) reaches(p assembly.Principal, depth int) ([]string, bool) {
+	if o := s.owner(p); o != s {
+		return o.reaches(p, depth)
+	}
 	if s.isAdmin(p) {
 		return nil, true
 	}
