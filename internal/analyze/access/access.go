@@ -105,8 +105,8 @@ func Analyze(inv *assembly.Inventory) Report {
 	searches := map[string]*search{}
 	for id, e := range estates(inv) {
 		searches[id] = newSearch(inv, e)
-		searches[id].all = searches
 	}
+	newWorld(searches)
 	shapes := newShapes(inv)
 	// A user whose shape (see shapes) has a member with no finding and no
 	// full power has none either: the members differ only in their names,

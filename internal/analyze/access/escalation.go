@@ -72,15 +72,66 @@ type search struct {
 	probers     map[string]*prober
 	edgesOf     map[string][]edge
 	users       []target // userTargets
-	// all are every account's searches, by account ID: a chain that
-	// assumes a role in another account goes on in that account's search.
-	all map[string]*search
+	// w is every account's search: a chain that assumes a role in another
+	// account goes on in that account's search.
+	w *world
+}
+
+// world is the searches of every account, and which roles each account
+// may be admitted by.
+type world struct {
+	searches map[string]*search // by account ID
+	// trusting lists, by the account ID a role's trust names as an AWS
+	// principal (its root or one of its principals), the roles of every
+	// account, iamstack's and standing; under "*", those whose trust may
+	// admit any account (a wildcard, NotPrincipal, or a value not read).
+	trusting map[string][]assembly.Principal
+}
+
+func newWorld(searches map[string]*search) *world {
+	w := &world{searches: searches, trusting: map[string][]assembly.Principal{}}
+	for _, id := range slices.Sorted(maps.Keys(searches)) {
+		for _, r := range searches[id].e.roles {
+			for _, acct := range trustedAccounts(r) {
+				w.trusting[acct] = append(w.trusting[acct], r)
+			}
+		}
+		searches[id].w = w
+	}
+	return w
+}
+
+// trustedAccounts are the account IDs a role's trust names as AWS
+// principals, or "*" where it may admit any.
+func trustedAccounts(r assembly.Principal) []string {
+	if r.Trust == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, st := range r.Trust.Document.Statements {
+		if st.Effect != policy.Allow {
+			continue
+		}
+		if len(st.NotPrincipal) > 0 {
+			seen["*"] = true
+		}
+		for _, v := range st.Principal["AWS"] {
+			if id := principalAccount(v); names.IsAccountToken(id) {
+				seen[id] = true
+			} else {
+				seen["*"] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // owner is the search of p's account.
 func (s *search) owner(p assembly.Principal) *search {
-	if o, ok := s.all[p.Account]; ok {
-		return o
+	if s.w != nil {
+		if o, ok := s.w.searches[p.Account]; ok {
+			return o
+		}
 	}
 	return s
 }
@@ -275,19 +326,19 @@ func (s *search) crossAccount(p assembly.Principal, pr *prober) []edge {
 	if len(ps.Identity) == 0 {
 		return nil
 	}
+	if s.w == nil {
+		return nil
+	}
 	var out []edge
-	for _, id := range slices.Sorted(maps.Keys(s.all)) {
-		if id == s.e.id {
+	seen := map[string]bool{}
+	for _, r := range append(append([]assembly.Principal(nil), s.w.trusting[p.Account]...), s.w.trusting["*"]...) {
+		if r.Account == s.e.id || seen[r.ARN] || !evaluate.MayAllow(pr.ctx, ps, "sts:AssumeRole", r.ARN) {
 			continue
 		}
-		for _, r := range s.all[id].e.roles { // iamstack's and standing
-			if r.Trust == nil || !evaluate.MayAllow(pr.ctx, ps, "sts:AssumeRole", r.ARN) {
-				continue
-			}
-			if pr.assumes(r) {
-				out = append(out, edge{"assume a role in another account",
-					[]string{"sts:AssumeRole " + r.Name + " in " + s.inv.Account(r.Account).Name}, r})
-			}
+		seen[r.ARN] = true
+		if pr.assumes(r) {
+			out = append(out, edge{"assume a role in another account",
+				[]string{"sts:AssumeRole " + r.Name + " in " + s.inv.Account(r.Account).Name}, r})
 		}
 	}
 	return out
