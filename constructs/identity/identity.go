@@ -71,13 +71,10 @@ type ManagedPolicy interface {
 	Resource() awsiam.CfnManagedPolicy
 }
 
-type managedPolicy struct {
-	constructs.Construct
-	res awsiam.CfnManagedPolicy
-}
+type managedPolicy struct{ awsiam.CfnManagedPolicy }
 
-func (p *managedPolicy) Arn() *string                      { return p.res.Ref() }
-func (p *managedPolicy) Resource() awsiam.CfnManagedPolicy { return p.res }
+func (p *managedPolicy) Arn() *string                      { return p.Ref() }
+func (p *managedPolicy) Resource() awsiam.CfnManagedPolicy { return p.CfnManagedPolicy }
 
 // NewManagedPolicy creates a customer managed policy.
 func NewManagedPolicy(scope constructs.Construct, id string, props *ManagedPolicyProps) ManagedPolicy {
@@ -88,7 +85,7 @@ func NewManagedPolicy(scope constructs.Construct, id string, props *ManagedPolic
 	})
 	pin(scope, id, res, props.LogicalID)
 	addMetadata(res, props.Metadata)
-	return &managedPolicy{res, res}
+	return &managedPolicy{res}
 }
 
 // GroupProps configure a group.
@@ -109,13 +106,12 @@ type Group interface {
 	Resource() awsiam.CfnGroup
 }
 
-type group struct {
-	constructs.Construct
-	res awsiam.CfnGroup
-}
+type group struct{ awsiam.CfnGroup }
 
-func (g *group) GroupName() *string        { return g.res.Ref() }
-func (g *group) Resource() awsiam.CfnGroup { return g.res }
+// GroupName is the Ref, which CloudFormation resolves to the name; it
+// shadows CfnGroup's GroupName, the property as given.
+func (g *group) GroupName() *string        { return g.Ref() }
+func (g *group) Resource() awsiam.CfnGroup { return g.CfnGroup }
 
 // NewGroup creates a group.
 func NewGroup(scope constructs.Construct, id string, props *GroupProps) Group {
@@ -125,7 +121,7 @@ func NewGroup(scope constructs.Construct, id string, props *GroupProps) Group {
 	})
 	pin(scope, id, res, props.LogicalID)
 	addMetadata(res, props.Metadata)
-	return &group{res, res}
+	return &group{res}
 }
 
 // RoleProps configure a role.
@@ -152,12 +148,9 @@ type Role interface {
 	Resource() awsiam.CfnRole
 }
 
-type role struct {
-	constructs.Construct
-	res awsiam.CfnRole
-}
+type role struct{ awsiam.CfnRole }
 
-func (r *role) Resource() awsiam.CfnRole { return r.res }
+func (r *role) Resource() awsiam.CfnRole { return r.CfnRole }
 
 // NewRole creates a role.
 func NewRole(scope constructs.Construct, id string, props *RoleProps) Role {
@@ -174,7 +167,7 @@ func NewRole(scope constructs.Construct, id string, props *RoleProps) Role {
 	for _, d := range props.DependsOn {
 		res.AddResourceDependency(d, jsii.String("its trust policy names this user, and IAM rejects a principal that does not exist yet"))
 	}
-	return &role{res, res}
+	return &role{res}
 }
 
 // UserProps configure a user.
@@ -212,12 +205,11 @@ type User interface {
 }
 
 type user struct {
-	constructs.Construct
-	res    awsiam.CfnUser
+	awsiam.CfnUser
 	secret awssecretsmanager.CfnSecret
 }
 
-func (u *user) Resource() awsiam.CfnUser { return u.res }
+func (u *user) Resource() awsiam.CfnUser { return u.CfnUser }
 
 // FirstPasswordSecret is the secret of the user's first password, or nil.
 func (u *user) FirstPasswordSecret() awssecretsmanager.CfnSecret { return u.secret }
@@ -259,7 +251,7 @@ func NewUser(scope constructs.Construct, id string, props *UserProps) User {
 	res := awsiam.NewCfnUser(scope, jsii.String(id), cfnProps)
 	pin(scope, id, res, props.LogicalID)
 	addMetadata(res, props.Metadata)
-	return &user{res, res, secret}
+	return &user{res, secret}
 }
 
 func addMetadata(res awscdk.CfnResource, md map[string]any) {
@@ -303,12 +295,9 @@ type OIDCProvider interface {
 	Resource() awsiam.CfnOIDCProvider
 }
 
-type oidcProvider struct {
-	constructs.Construct
-	res awsiam.CfnOIDCProvider
-}
+type oidcProvider struct{ awsiam.CfnOIDCProvider }
 
-func (p *oidcProvider) Resource() awsiam.CfnOIDCProvider { return p.res }
+func (p *oidcProvider) Resource() awsiam.CfnOIDCProvider { return p.CfnOIDCProvider }
 
 // NewOIDCProvider creates an OIDC identity provider. IAM verifies the
 // issuer's certificate itself, so no thumbprint is given.
@@ -318,5 +307,5 @@ func NewOIDCProvider(scope constructs.Construct, id string, props *OIDCProviderP
 	})
 	pin(scope, id, res, props.LogicalID)
 	addMetadata(res, props.Metadata)
-	return &oidcProvider{res, res}
+	return &oidcProvider{res}
 }
