@@ -83,10 +83,21 @@ def resolve(value, account_id, region_name):
 
 
 class Named:
-    """What a named IAM resource answers CloudFormation: Ref is its name."""
+    """What a named IAM resource answers CloudFormation: Ref is its name. A
+    new name replaces it, as in AWS; any other change converges in place
+    (the subclass's _converge)."""
 
     def __init__(self, name):
         self.name = name
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        if new_resource_name != original_resource.name:
+            cls.delete_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        cls._converge(iam(account_id, region_name), original_resource.name, cloudformation_json.get("Properties", {}),
+                      account_id, region_name)
+        return original_resource
 
     @property
     def physical_resource_id(self):
@@ -129,15 +140,8 @@ class IamstackGroup(Named, CloudFormationModel):
                       lambda arn: backend.attach_group_policy(arn, name), lambda arn: backend.detach_group_policy(arn, name))
 
     @classmethod
-    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
-        props = cloudformation_json.get("Properties", {})
-        if new_resource_name != original_resource.name:
-            cls.delete_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)
-            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-        backend = iam(account_id, region_name)
-        group = backend.get_group(original_resource.name)
-        cls._attach(backend, group.name, group.managed_policies, props)
-        return original_resource
+    def _converge(cls, backend, name, props, account_id, region_name):
+        cls._attach(backend, name, backend.get_group(name).managed_policies, props)
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
@@ -197,15 +201,6 @@ class IamstackUser(Named, CloudFormationModel):
             else:
                 backend.create_login_profile(name, password)
                 user.password_reset_required = reset
-
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
-        props = cloudformation_json.get("Properties", {})
-        if new_resource_name != original_resource.name:
-            cls.delete_from_cloudformation_json(original_resource.name, cloudformation_json, account_id, region_name)
-            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-        cls._converge(iam(account_id, region_name), original_resource.name, props, account_id, region_name)
-        return original_resource
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
