@@ -324,6 +324,19 @@ func exampleWith(edits [][2]string) []byte {
 	return []byte(y)
 }
 
+// roleIn returns the role of a fixture's account by the model's name for it.
+func roleIn(t *testing.T, f *fixture, account, role string) assembly.Principal {
+	t.Helper()
+	a, _ := f.m.Account(account)
+	for _, r := range f.inv.Roles {
+		if r.Account == a.ID && f.inv.RoleShortName(r) == role {
+			return r
+		}
+	}
+	t.Fatalf("%s: no %s in %s", f.name, role, account)
+	return assembly.Principal{}
+}
+
 // named returns the fixture of that name.
 func named(t *testing.T, name string) *fixture {
 	t.Helper()

@@ -404,15 +404,7 @@ func TestConfiguredGuardrails(t *testing.T) {
 func TestExternalTrusts(t *testing.T) {
 	f := named(t, "trusts")
 	prod, _ := f.m.Account("prod")
-	var deploy assembly.Principal
-	for _, r := range f.inv.Roles {
-		if r.Account == prod.ID && f.inv.RoleShortName(r) == "DeployR" {
-			deploy = r
-		}
-	}
-	if deploy.ARN == "" {
-		t.Fatal("no DeployR in prod")
-	}
+	deploy := roleIn(t, f, "prod", "DeployR")
 	provider := "arn:aws:iam::" + prod.ID + ":oidc-provider/token.actions.githubusercontent.com"
 	github := func(sub, aud string) evaluate.Request {
 		return evaluate.Request{Principal: provider, PrincipalAccount: prod.ID, Action: "sts:AssumeRoleWithWebIdentity",
@@ -461,15 +453,7 @@ func TestExternalTrusts(t *testing.T) {
 func TestGivenNamesAreGuarded(t *testing.T) {
 	f := named(t, "given-names")
 	dev, _ := f.m.Account("dev")
-	var ops assembly.Principal
-	for _, r := range f.inv.Roles {
-		if r.Account == dev.ID && f.inv.RoleShortName(r) == "OpsR" {
-			ops = r
-		}
-	}
-	if ops.ARN == "" {
-		t.Fatal("no OpsR in dev")
-	}
+	ops := roleIn(t, f, "dev", "OpsR")
 	// The guard must hold even where an allow from elsewhere reaches: an
 	// administrator policy attached to OpsR out of band.
 	widened := ops
