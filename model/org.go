@@ -93,7 +93,7 @@ func (v *validator) organization() {
 			v.at(op.key("id"), "OU %s is already %q", ou.ID, other)
 		}
 		byID[ou.ID] = ou.Name
-		if !slugPattern.MatchString(ou.Type) || ou.Type == allTargets || ou.Type == UserOnly {
+		if !validType(ou.Type) || ou.Type == UserOnly {
 			v.at(op.key("type"), "OU type %q must be an account type (lower-case letters, digits and hyphens) other than %s: dev, prod, sandbox, ...", ou.Type, UserOnly)
 		}
 		v.res.ous[ou.Name] = ou
@@ -126,8 +126,9 @@ func (v *validator) targetKind(name string) string {
 	return "an account type"
 }
 
-// isTokenLike tells whether an account type would read as another kind of
-// grant token (an account ID or an OU ID) in a grant tag.
-func isTokenLike(t string) bool {
-	return names.IsAccountToken(t) || strings.HasPrefix(t, "ou-")
+// validType tells whether an account's or OU's type may be one: a slug that
+// is not "all" and would not read as another kind of grant token (an
+// account ID or an OU ID) in a grant tag.
+func validType(t string) bool {
+	return slugPattern.MatchString(t) && t != allTargets && !names.IsAccountToken(t) && !strings.HasPrefix(t, "ou-")
 }

@@ -205,7 +205,7 @@ func (v *validator) accounts() {
 			v.at(p.key("id"), "account ID %s is already account %q", a.ID, other)
 		}
 		byID[a.ID] = a.Name
-		if !slugPattern.MatchString(a.Type) || a.Type == allTargets || isTokenLike(a.Type) {
+		if !validType(a.Type) {
 			v.at(p.key("type"), "account type %q must be lower-case letters, digits and hyphens: %s, dev, prod, ...", a.Type, UserOnly)
 		}
 		if a.Alias != "" && !aliasPattern.MatchString(a.Alias) {
