@@ -279,15 +279,7 @@ func TestPerRoleSettings(t *testing.T) {
 			alice = u
 		}
 	}
-	role := func(name, account string) assembly.Principal {
-		for _, r := range inv.Roles {
-			if r.Name == name && r.Account == account {
-				return r
-			}
-		}
-		t.Fatalf("no %s in %s", name, account)
-		return assembly.Principal{}
-	}
+	role := func(name, account string) assembly.Principal { return inventoryRole(t, inv, name, account) }
 	if got := role("infra-ReadR", "333333333333").MaxSessionSeconds; got != 7200 {
 		t.Errorf("ReadR's maximum session in prod: %d s", got)
 	}
@@ -351,15 +343,7 @@ func TestConfiguredGuardrails(t *testing.T) {
 		t.Fatal(err)
 	}
 	const prod = "333333333333"
-	role := func(name string) assembly.Principal {
-		for _, r := range inv.Roles {
-			if r.Name == name && r.Account == prod {
-				return r
-			}
-		}
-		t.Fatalf("no %s in prod", name)
-		return assembly.Principal{}
-	}
+	role := func(name string) assembly.Principal { return inventoryRole(t, inv, name, prod) }
 	type probe struct {
 		role, action, resource, region string
 		allow                          bool

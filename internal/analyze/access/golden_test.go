@@ -203,15 +203,7 @@ func TestAnalysisFindsTheOldRoutes(t *testing.T) {
 // but does not write, BillingR sees the bills.
 func TestManagedPoliciesAreExact(t *testing.T) {
 	inv, _ := goldenReport(t)
-	role := func(name, account string) assembly.Principal {
-		for _, r := range inv.Roles {
-			if r.Name == name && r.Account == account {
-				return r
-			}
-		}
-		t.Fatalf("no role %s in %s", name, account)
-		return assembly.Principal{}
-	}
+	role := func(name, account string) assembly.Principal { return inventoryRole(t, inv, name, account) }
 	for _, tc := range []struct {
 		role, account, action, resource string
 		allow                           bool
@@ -257,4 +249,16 @@ func TestClassify(t *testing.T) {
 	if ops.Levels["Write"] >= admin.Levels["Write"] || admin.Levels["Write"] < 10000 {
 		t.Errorf("OpsR writes %d actions, AdminR %d", ops.Levels["Write"], admin.Levels["Write"])
 	}
+}
+
+// inventoryRole returns an inventory's role by its IAM name and account ID.
+func inventoryRole(t *testing.T, inv *assembly.Inventory, name, account string) assembly.Principal {
+	t.Helper()
+	for _, r := range inv.Roles {
+		if r.Name == name && r.Account == account {
+			return r
+		}
+	}
+	t.Fatalf("no role %s in %s", name, account)
+	return assembly.Principal{}
 }
