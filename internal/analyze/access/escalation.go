@@ -470,7 +470,7 @@ func (s *search) chains(p assembly.Principal, pr *prober, add func(method, actio
 	// authorizes AddUserToGroup against the group alone.
 	group := s.e.iam("group/" + probeName)
 	if pr.allowed("iam:CreateGroup", group, nil) && pr.allowed("iam:AttachGroupPolicy", group, nil) && pr.allowed("iam:AddUserToGroup", group, nil) {
-		all := s.targets(p, "user")
+		all := s.userTargets()
 		var unbounded []target
 		for _, u := range all {
 			if u.boundary == "" {

@@ -237,20 +237,19 @@ func (s Scheme) IdentityARNPatterns(account string) []string {
 			out = append(out, s.RoleARN(account, short))
 		}
 	}
+	// A group or policy the model names may be numbered (AssumeRoleG-2, a
+	// role's policy -2): the name and its successors.
+	numbered := func(kind string, given map[string]string, name func(string) string) {
+		for _, short := range slices.Sorted(maps.Keys(given)) {
+			if n := name(short); !prefixed("/", n) {
+				out = append(out, s.iam(account, kind+"/"+n), s.iam(account, kind+"/"+n+"-*"))
+			}
+		}
+	}
 	out = append(out, s.GroupARNPattern(account))
-	for _, short := range slices.Sorted(maps.Keys(s.Given.Groups)) {
-		// A group the model names may be numbered (AssumeRoleG-2).
-		if name := s.Group(short); !prefixed("/", name) {
-			out = append(out, s.iam(account, "group/"+name), s.iam(account, "group/"+name+"-*"))
-		}
-	}
+	numbered("group", s.Given.Groups, s.Group)
 	out = append(out, s.PolicyARNPattern(account))
-	for _, short := range slices.Sorted(maps.Keys(s.Given.Policies)) {
-		// A policy the model names may be numbered (its statements' -2).
-		if name := s.Policy(short); !prefixed("/", name) {
-			out = append(out, s.ManagedPolicyARN(account, name), s.ManagedPolicyARN(account, name+"-*"))
-		}
-	}
+	numbered("policy", s.Given.Policies, s.Policy)
 	return append(out, s.UserARNPatterns(account)...)
 }
 
