@@ -52,7 +52,15 @@ func (v *validator) organization() {
 	if !accountIDPattern.MatchString(o.ManagementAccount) {
 		v.at(p.key("managementAccount"), "managementAccount %q must be the management account's 12-digit ID", o.ManagementAccount)
 	}
-	if len(m.OrganizationalUnits) > 0 {
+	// The deploy account and the StackSets' preferences serve the OUs'
+	// StackSets: without OUs they would be dropped, so they are refused.
+	if len(m.OrganizationalUnits) == 0 {
+		for _, key := range []string{"deployAccount", "stackSets"} {
+			if v.present(p.key(key)) {
+				v.at(p.key(key), "%s serves the StackSets of organizationalUnits, and the model lists none; list the OUs or remove %s", key, key)
+			}
+		}
+	} else {
 		if _, ok := v.res.accounts[o.DeployAccount]; !ok {
 			v.at(p.key("deployAccount"), "deployAccount %q must name the listed account that owns the StackSets (the management account or a delegated administrator)%s; accounts: %s",
 				o.DeployAccount, suggest(o.DeployAccount, v.accountNames()), quoted(v.accountNames()))
