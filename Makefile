@@ -125,6 +125,10 @@ test/bench/l1app/node_modules: test/bench/l1app/package.json test/bench/l1app/pa
 	npm ci --prefix test/bench/l1app --no-audit --no-fund --loglevel=error
 	@touch $@
 
+.PHONY: jsii-resources
+jsii-resources: ## rebuild the jsii library that creates a stack's resources in one call (constructs/identity/internal/resources)
+	constructs/identity/internal/resources/js/build.sh
+
 .PHONY: fuzz
 fuzz: ## fuzz the model loader for FUZZTIME (default 60s)
 	go test ./model/ -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s}

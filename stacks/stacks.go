@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudformation"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/iamstack/iamstack/constructs/identity"
 	"github.com/iamstack/iamstack/internal/build/metadata"
@@ -27,6 +26,10 @@ type AccountStackProps struct {
 	Plan plan.Stack
 	// Synthesizer overrides the default stack synthesizer (bootstrap roles).
 	Synthesizer awscdk.IStackSynthesizer
+	// Generic creates the resources as CfnResources of their types, not as
+	// their L1 classes (identity.Batch): the same template, in less time,
+	// for a synthesis that cdk-nag does not check.
+	Generic bool
 }
 
 // NewAccountStack creates the stack a plan describes, bound to its account
@@ -51,26 +54,26 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 	md := metadata.Template{Prefix: p.Prefix, Account: p.Account, AccountType: p.AccountType, OrgPath: p.OrgPath, OU: p.OUID, Standing: p.Standing}
 	stack.TemplateOptions().SetMetadata(&map[string]interface{}{metadata.Key: md.Map()})
 
+	// One batch: each resource created on its own costs a round trip to the
+	// jsii runtime's node process, more than node spends creating it.
+	b := identity.Batch{Generic: props.Generic}
 	policies := map[string]*string{}
 	for _, mp := range p.ManagedPolicies {
-		c := identity.NewManagedPolicy(stack, mp.LogicalID, &identity.ManagedPolicyProps{
+		policies[mp.LogicalID] = b.ManagedPolicy(mp.LogicalID, &identity.ManagedPolicyProps{
 			LogicalID: mp.LogicalID, Name: mp.Name, Description: mp.Description, Document: doc(mp.Document),
-			Metadata: entity(mp.Entity),
+			Metadata: entity(mp.Entity), NagSuppressions: nag(mp.Suppressions),
 		})
-		suppress(c.Resource(), mp.Suppressions)
-		policies[mp.LogicalID] = c.Arn()
 	}
 	groups := map[string]*string{}
 	for _, g := range p.Groups {
-		c := identity.NewGroup(stack, g.LogicalID, &identity.GroupProps{
+		groups[g.LogicalID] = b.Group(g.LogicalID, &identity.GroupProps{
 			LogicalID: g.LogicalID, Name: g.Name, ManagedPolicyArns: resolve(g.ManagedPolicies, policies),
 			Metadata: entity(g.Entity),
 		})
-		groups[g.LogicalID] = c.GroupName()
 	}
 	// trusted are the users and OIDC providers a role's trust may name: the
 	// role depends on them, as IAM refuses a trust naming a missing one.
-	trusted := map[string]awscdk.CfnResource{}
+	trusted := map[string]*string{}
 	for _, u := range p.Users {
 		tags := map[string]string{}
 		for _, t := range u.Tags {
@@ -82,21 +85,17 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 		}
 		if f := u.FirstPassword; f != nil {
 			up.FirstPassword = &identity.FirstPasswordProps{LogicalID: f.LogicalID, SecretName: f.Name, Description: f.Description,
-				PasswordLength: f.Length, ExcludeCharacters: f.ExcludeCharacters}
+				PasswordLength: f.Length, ExcludeCharacters: f.ExcludeCharacters, NagSuppressions: nag(f.Suppressions)}
 		}
-		c := identity.NewUser(stack, u.LogicalID, up)
-		if f := c.FirstPasswordSecret(); f != nil {
-			suppress(f, u.FirstPassword.Suppressions)
-		}
-		trusted[u.LogicalID] = c.Resource()
+		trusted[u.LogicalID] = b.User(u.LogicalID, up)
 	}
 	for _, op := range p.OIDCProviders {
-		trusted[op.LogicalID] = identity.NewOIDCProvider(stack, op.LogicalID, &identity.OIDCProviderProps{
+		trusted[op.LogicalID] = b.OIDCProvider(op.LogicalID, &identity.OIDCProviderProps{
 			LogicalID: op.LogicalID, URL: op.URL, ClientIDs: op.ClientIDs, Metadata: entity(op.Entity),
-		}).Resource()
+		})
 	}
 	for _, r := range p.Roles {
-		var deps []awscdk.CfnResource
+		var deps []*string
 		for _, d := range r.DependsOn {
 			dep, ok := trusted[d]
 			if !ok {
@@ -104,15 +103,15 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 			}
 			deps = append(deps, dep)
 		}
-		c := identity.NewRole(stack, r.LogicalID, &identity.RoleProps{
+		b.Role(r.LogicalID, &identity.RoleProps{
 			LogicalID: r.LogicalID, Name: r.Name, Path: r.Path, Description: r.Description, Trust: doc(r.Trust),
 			MaxSessionDuration: r.MaxSessionSeconds, ManagedPolicyArns: resolve(r.ManagedPolicies, policies),
-			DependsOn: deps, Metadata: entity(r.Entity),
+			DependsOn: deps, Metadata: entity(r.Entity), NagSuppressions: nag(r.Suppressions),
 		})
-		suppress(c.Resource(), r.Suppressions)
 	}
+	b.Create(stack)
 	for _, ss := range p.StackSets {
-		newStackSet(stack, p, ss)
+		newStackSet(stack, p, ss, props.Generic)
 	}
 	return stack
 }
@@ -121,14 +120,14 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 // synthesized on its own, without bootstrap resources (member accounts are
 // not bootstrapped), deployed to every account of the OU but the listed
 // ones, and to accounts that join it.
-func newStackSet(stack awscdk.Stack, owner plan.Stack, ss plan.StackSet) {
+func newStackSet(stack awscdk.Stack, owner plan.Stack, ss plan.StackSet, generic bool) {
 	dir, err := os.MkdirTemp("", "iamstack-stackset-")
 	if err != nil {
 		panic(fmt.Sprintf("stacks: StackSet %s: %v", ss.Name, err))
 	}
 	defer os.RemoveAll(dir)
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir)})
-	NewAccountStack(app, ss.Template.ID, &AccountStackProps{Plan: ss.Template,
+	NewAccountStack(app, ss.Template.ID, &AccountStackProps{Plan: ss.Template, Generic: generic,
 		Synthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{})})
 	body, err := json.Marshal(app.Synth(nil).GetStackArtifact(jsii.String(ss.Template.ID)).Template())
 	if err != nil {
@@ -193,17 +192,13 @@ func entity(e metadata.Entity) map[string]any {
 	return map[string]any{metadata.Key: e.Map()}
 }
 
-// suppress records, next to the construct, the cdk-nag findings the plan
-// accepts for it and why.
-func suppress(c constructs.Construct, s []plan.Suppression) {
-	if len(s) == 0 {
-		return
-	}
-	list := make([]*cdknag.NagPackSuppression, len(s))
+// nag lists the cdk-nag findings the plan accepts for a resource, and why.
+func nag(s []plan.Suppression) []identity.NagSuppression {
+	out := make([]identity.NagSuppression, len(s))
 	for i, x := range s {
-		list[i] = &cdknag.NagPackSuppression{Id: jsii.String(x.ID), Reason: jsii.String(x.Reason)}
+		out[i] = identity.NagSuppression{ID: x.ID, Reason: x.Reason}
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(c, &list, jsii.Bool(true))
+	return out
 }
 
 // resolve turns plan references into CloudFormation references where the
@@ -220,12 +215,18 @@ func resolve(refs []plan.Ref, inStack map[string]*string) []*string {
 	return out
 }
 
+// AppProps configure the stacks NewApp adds.
+type AppProps struct {
+	// Generic is every stack's AccountStackProps.Generic.
+	Generic bool
+}
+
 // NewApp adds every stack of a plan to an app, with the dependencies between
 // them, and returns the stacks by ID.
-func NewApp(app awscdk.App, p *plan.Plan) map[string]awscdk.Stack {
+func NewApp(app awscdk.App, p *plan.Plan, props *AppProps) map[string]awscdk.Stack {
 	out := map[string]awscdk.Stack{}
 	for _, s := range p.Stacks {
-		out[s.ID] = NewAccountStack(app, s.ID, &AccountStackProps{Plan: s})
+		out[s.ID] = NewAccountStack(app, s.ID, &AccountStackProps{Plan: s, Generic: props.Generic})
 	}
 	for _, s := range p.Stacks {
 		for _, d := range s.DependsOn {

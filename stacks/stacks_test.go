@@ -34,7 +34,7 @@ func exampleStacks(t *testing.T) map[string]awscdk.Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return stacks.NewApp(awscdk.NewApp(nil), p)
+	return stacks.NewApp(awscdk.NewApp(nil), p, &stacks.AppProps{})
 }
 
 // assert turns a failed CDK assertion (a panic through jsii) into a test error.

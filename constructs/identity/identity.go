@@ -1,6 +1,6 @@
 // Package identity holds iamstack's CDK constructs: IAM managed policies,
-// groups, roles and users whose CloudFormation logical IDs are given, not
-// derived from the construct tree.
+// groups, roles, users and OIDC providers whose CloudFormation logical IDs
+// are given, not derived from the construct tree.
 //
 // Logical IDs decide whether CloudFormation updates a resource or replaces it,
 // and replacing a user loses their MFA device, keys and password. So every
@@ -9,47 +9,25 @@
 // under. The constructs are deliberately thin: every decision is made in the
 // pure-Go plan package.
 //
-// Each construct is its CloudFormation resource, with no wrapper: every
-// call into the jsii runtime costs a round trip to node, and a wrapper and a
-// logical ID override were half of a resource's calls. At a stack's root,
-// under an id that is its logical ID, a resource gets that logical ID from
-// the stack as it is, and needs no override.
+// Each construct is its CloudFormation resource, an aws-cdk-lib L1 (CfnRole,
+// CfnUser, ...), with no wrapper. Every call into the jsii runtime is a round
+// trip to its node process, which costs more than node spends creating a
+// resource; so a Batch creates any number of them in one call, and each New
+// function is a Batch of one.
 package identity
 
 import (
-	"maps"
-	"slices"
-
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 )
 
-// pin gives res its logical ID. A resource at a stack's root (a stack or a
-// nested stack) whose construct id is the logical ID already has it: the
-// stack allocates a top-level alphanumeric id unchanged. Anywhere else, or
-// under another id, it is overridden.
-func pin(scope constructs.Construct, id string, res awscdk.CfnResource, logicalID string) {
-	if _, atRoot := scope.(awscdk.Stack); atRoot && id == logicalID && alphanumeric(id) {
-		return
-	}
-	res.OverrideLogicalId(jsii.String(logicalID))
-}
-
-// alphanumeric tells whether a stack keeps id as a top-level logical ID
-// (CloudFormation allows 255 characters of letters and digits).
-func alphanumeric(id string) bool {
-	if id == "" || len(id) > 255 {
-		return false
-	}
-	for _, r := range id {
-		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
-			return false
-		}
-	}
-	return true
+// NagSuppression is a cdk-nag finding accepted on a resource, with the
+// reason. It is written as cdk-nag's NagSuppressions writes it, without
+// loading cdk-nag.
+type NagSuppression struct {
+	ID     string
+	Reason string
 }
 
 // ManagedPolicyProps configure a customer managed policy.
@@ -60,7 +38,8 @@ type ManagedPolicyProps struct {
 	// Document is the policy document as JSON values (policy.Document.Map).
 	Document map[string]any
 	// Metadata is written under the resource's Metadata section.
-	Metadata map[string]any
+	Metadata        map[string]any
+	NagSuppressions []NagSuppression
 }
 
 // ManagedPolicy is a customer managed policy.
@@ -78,14 +57,9 @@ func (p *managedPolicy) Resource() awsiam.CfnManagedPolicy { return p.CfnManaged
 
 // NewManagedPolicy creates a customer managed policy.
 func NewManagedPolicy(scope constructs.Construct, id string, props *ManagedPolicyProps) ManagedPolicy {
-	res := awsiam.NewCfnManagedPolicy(scope, jsii.String(id), &awsiam.CfnManagedPolicyProps{
-		ManagedPolicyName: jsii.String(props.Name),
-		Description:       optional(props.Description),
-		PolicyDocument:    props.Document,
-	})
-	pin(scope, id, res, props.LogicalID)
-	addMetadata(res, props.Metadata)
-	return &managedPolicy{res}
+	var b Batch
+	b.ManagedPolicy(id, props)
+	return &managedPolicy{b.created(scope)[0].(awsiam.CfnManagedPolicy)}
 }
 
 // GroupProps configure a group.
@@ -115,13 +89,9 @@ func (g *group) Resource() awsiam.CfnGroup { return g.CfnGroup }
 
 // NewGroup creates a group.
 func NewGroup(scope constructs.Construct, id string, props *GroupProps) Group {
-	res := awsiam.NewCfnGroup(scope, jsii.String(id), &awsiam.CfnGroupProps{
-		GroupName:         jsii.String(props.Name),
-		ManagedPolicyArns: anyList(props.ManagedPolicyArns),
-	})
-	pin(scope, id, res, props.LogicalID)
-	addMetadata(res, props.Metadata)
-	return &group{res}
+	var b Batch
+	b.Group(id, props)
+	return &group{b.created(scope)[0].(awsiam.CfnGroup)}
 }
 
 // RoleProps configure a role.
@@ -135,11 +105,13 @@ type RoleProps struct {
 	Trust              map[string]any
 	MaxSessionDuration int
 	ManagedPolicyArns  []*string
-	// DependsOn are resources that must exist before the role, such as users
-	// its trust policy names.
-	DependsOn []awscdk.CfnResource
+	// DependsOn are references (a resource's Ref, or what a Batch returns)
+	// to resources that must exist before the role, such as users its trust
+	// policy names.
+	DependsOn []*string
 	// Metadata is written under the resource's Metadata section.
-	Metadata map[string]any
+	Metadata        map[string]any
+	NagSuppressions []NagSuppression
 }
 
 // Role is an IAM role.
@@ -154,20 +126,9 @@ func (r *role) Resource() awsiam.CfnRole { return r.CfnRole }
 
 // NewRole creates a role.
 func NewRole(scope constructs.Construct, id string, props *RoleProps) Role {
-	res := awsiam.NewCfnRole(scope, jsii.String(id), &awsiam.CfnRoleProps{
-		RoleName:                 jsii.String(props.Name),
-		Path:                     optional(props.Path),
-		Description:              optional(props.Description),
-		AssumeRolePolicyDocument: props.Trust,
-		MaxSessionDuration:       jsii.Number(float64(props.MaxSessionDuration)),
-		ManagedPolicyArns:        anyList(props.ManagedPolicyArns),
-	})
-	pin(scope, id, res, props.LogicalID)
-	addMetadata(res, props.Metadata)
-	for _, d := range props.DependsOn {
-		res.AddResourceDependency(d, jsii.String("its trust policy names this user, and IAM rejects a principal that does not exist yet"))
-	}
-	return &role{res}
+	var b Batch
+	b.Role(id, props)
+	return &role{b.created(scope)[0].(awsiam.CfnRole)}
 }
 
 // UserProps configure a user.
@@ -195,6 +156,7 @@ type FirstPasswordProps struct {
 	// PasswordLength and ExcludeCharacters shape the generated password.
 	PasswordLength    int
 	ExcludeCharacters string
+	NagSuppressions   []NagSuppression
 }
 
 // User is an IAM user.
@@ -218,64 +180,13 @@ func (u *user) FirstPasswordSecret() awssecretsmanager.CfnSecret { return u.secr
 // retained: a retained user would keep its groups and grant tags, and so its
 // access. Catching an unintended removal is the job of the pre-deploy checks.
 func NewUser(scope constructs.Construct, id string, props *UserProps) User {
-	var tags []*awscdk.CfnTag
-	for _, k := range slices.Sorted(maps.Keys(props.Tags)) {
-		tags = append(tags, &awscdk.CfnTag{Key: jsii.String(k), Value: jsii.String(props.Tags[k])})
+	var b Batch
+	b.User(id, props)
+	created := b.created(scope)
+	if len(created) == 1 {
+		return &user{CfnUser: created[0].(awsiam.CfnUser)}
 	}
-	cfnProps := &awsiam.CfnUserProps{
-		UserName: jsii.String(props.Name),
-		Path:     jsii.String(props.Path),
-		Groups:   anyList(props.Groups),
-	}
-	if len(tags) > 0 {
-		cfnProps.Tags = &tags
-	}
-	var secret awssecretsmanager.CfnSecret
-	if fp := props.FirstPassword; fp != nil {
-		secret = awssecretsmanager.NewCfnSecret(scope, jsii.String(fp.LogicalID), &awssecretsmanager.CfnSecretProps{
-			Name:        jsii.String(fp.SecretName),
-			Description: optional(fp.Description),
-			GenerateSecretString: &awssecretsmanager.CfnSecret_GenerateSecretStringProperty{
-				PasswordLength:          jsii.Number(float64(fp.PasswordLength)),
-				RequireEachIncludedType: jsii.Bool(true),
-				ExcludeCharacters:       optional(fp.ExcludeCharacters),
-			},
-		})
-		pin(scope, fp.LogicalID, secret, fp.LogicalID)
-		addMetadata(secret, props.Metadata)
-		cfnProps.LoginProfile = &awsiam.CfnUser_LoginProfileProperty{
-			Password:              awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("{{resolve:secretsmanager:"), secret.Ref(), jsii.String(":SecretString:::}}")}),
-			PasswordResetRequired: jsii.Bool(true),
-		}
-	}
-	res := awsiam.NewCfnUser(scope, jsii.String(id), cfnProps)
-	pin(scope, id, res, props.LogicalID)
-	addMetadata(res, props.Metadata)
-	return &user{res, secret}
-}
-
-func addMetadata(res awscdk.CfnResource, md map[string]any) {
-	for _, k := range slices.Sorted(maps.Keys(md)) {
-		res.AddMetadata(jsii.String(k), md[k])
-	}
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return jsii.String(s)
-}
-
-func anyList(items []*string) *[]interface{} {
-	if len(items) == 0 {
-		return nil
-	}
-	out := make([]interface{}, len(items))
-	for i, s := range items {
-		out[i] = s
-	}
-	return &out
+	return &user{created[1].(awsiam.CfnUser), created[0].(awssecretsmanager.CfnSecret)}
 }
 
 // OIDCProviderProps configure an IAM OIDC identity provider.
@@ -302,10 +213,7 @@ func (p *oidcProvider) Resource() awsiam.CfnOIDCProvider { return p.CfnOIDCProvi
 // NewOIDCProvider creates an OIDC identity provider. IAM verifies the
 // issuer's certificate itself, so no thumbprint is given.
 func NewOIDCProvider(scope constructs.Construct, id string, props *OIDCProviderProps) OIDCProvider {
-	res := awsiam.NewCfnOIDCProvider(scope, jsii.String(id), &awsiam.CfnOIDCProviderProps{
-		Url: jsii.String(props.URL), ClientIdList: jsii.Strings(props.ClientIDs...),
-	})
-	pin(scope, id, res, props.LogicalID)
-	addMetadata(res, props.Metadata)
-	return &oidcProvider{res}
+	var b Batch
+	b.OIDCProvider(id, props)
+	return &oidcProvider{b.created(scope)[0].(awsiam.CfnOIDCProvider)}
 }

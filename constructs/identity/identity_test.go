@@ -3,13 +3,16 @@
 package identity_test
 
 import (
+	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/iamstack/iamstack/constructs/identity"
 	"github.com/iamstack/iamstack/internal/jsiiexit"
@@ -46,5 +49,98 @@ func TestLogicalIDIsPinnedWhateverTheScope(t *testing.T) {
 	}
 	if len(got) != 5 {
 		t.Errorf("%d resources, want 5", len(got))
+	}
+}
+
+// The suppressions the resources carry: a duplicate, and a reason beyond
+// Latin-1.
+var (
+	policyNag = []identity.NagSuppression{
+		{ID: "AwsSolutions-IAM5", Reason: "the bucket's objects are all this role reads"},
+		{ID: "AwsSolutions-IAM5", Reason: "the bucket's objects are all this role reads"},
+	}
+	secretNag = []identity.NagSuppression{{ID: "AwsSolutions-SMG4", Reason: "rotated by the person at first sign-in — not on a schedule"}}
+)
+
+// resources renders every kind of resource a Batch makes, with references
+// between them, into scope; nag says whether they carry suppressions.
+func resources(scope constructs.Construct, generic, nag bool) {
+	b := identity.Batch{Generic: generic}
+	pick := func(s []identity.NagSuppression) []identity.NagSuppression {
+		if nag {
+			return s
+		}
+		return nil
+	}
+	doc := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}}
+	policy := b.ManagedPolicy("Policy", &identity.ManagedPolicyProps{LogicalID: "Policy", Name: "p", Description: "reads", Document: doc,
+		Metadata: map[string]any{"iamstack": map[string]any{"kind": "policy"}}, NagSuppressions: pick(policyNag)})
+	group := b.Group("Group", &identity.GroupProps{LogicalID: "Group", Name: "g", ManagedPolicyArns: []*string{policy, jsii.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}})
+	user := b.User("user-id", &identity.UserProps{LogicalID: "User", Name: "u", Path: "/people/", Groups: []*string{group},
+		Tags: map[string]string{"b": "2", "a": "1"}, Metadata: map[string]any{"iamstack": map[string]any{"kind": "user"}},
+		FirstPassword: &identity.FirstPasswordProps{LogicalID: "UserSecret", SecretName: "u-first", Description: "first password",
+			PasswordLength: 32, ExcludeCharacters: `"'\`, NagSuppressions: pick(secretNag)}})
+	provider := b.OIDCProvider("Provider", &identity.OIDCProviderProps{LogicalID: "Provider", URL: "https://token.actions.githubusercontent.com", ClientIDs: []string{"sts.amazonaws.com"}})
+	b.Role("Role", &identity.RoleProps{LogicalID: "Role", Name: "r", Path: "/ops/", Description: "operates", MaxSessionDuration: 3600,
+		Trust: doc, ManagedPolicyArns: []*string{policy}, DependsOn: []*string{user, provider}, NagSuppressions: pick(policyNag)})
+	b.Create(scope)
+}
+
+// templates synthesizes app and returns each stack's template file.
+func templates(t *testing.T, app awscdk.App) map[string]string {
+	t.Helper()
+	asm := app.Synth(nil)
+	out := map[string]string{}
+	for _, s := range *asm.Stacks() {
+		b, err := os.ReadFile(*s.TemplateFullPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[*s.StackName()] = string(b)
+	}
+	return out
+}
+
+// A generic batch writes the template the L1 classes write, byte for byte,
+// at a stack's root and under a construct of its own.
+func TestGenericBatchWritesTheClassesTemplate(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	for _, name := range []string{"typed", "generic", "typedNested", "genericNested"} {
+		var scope constructs.Construct = awscdk.NewStack(app, jsii.String(name), nil)
+		if strings.HasSuffix(name, "Nested") {
+			scope = constructs.NewConstruct(scope, jsii.String("Team"))
+		}
+		resources(scope, strings.HasPrefix(name, "generic"), true)
+	}
+	got := templates(t, app)
+	for _, where := range []string{"", "Nested"} {
+		if typed, generic := got["typed"+where], got["generic"+where]; typed != generic {
+			t.Errorf("%q: the generic template differs from the typed one:\n%s\n---\n%s", where, typed, generic)
+		}
+	}
+	var tpl struct{ Resources map[string]any }
+	if err := json.Unmarshal([]byte(got["typed"]), &tpl); err != nil || len(tpl.Resources) != 6 {
+		t.Errorf("%d resources, want 6 (%v):\n%s", len(tpl.Resources), err, got["typed"])
+	}
+}
+
+// The cdk_nag metadata a batch writes is, byte for byte, what cdk-nag's own
+// NagSuppressions writes: reason first, duplicates dropped, a reason beyond
+// Latin-1 base64-encoded.
+func TestNagSuppressionsAreCdkNags(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	resources(awscdk.NewStack(app, jsii.String("ours"), nil), false, true)
+	theirs := awscdk.NewStack(app, jsii.String("theirs"), nil)
+	resources(theirs, false, false)
+	for id, list := range map[string][]identity.NagSuppression{"Policy": policyNag, "UserSecret": secretNag, "Role": policyNag} {
+		var s []*cdknag.NagPackSuppression
+		for _, x := range list {
+			s = append(s, &cdknag.NagPackSuppression{Id: jsii.String(x.ID), Reason: jsii.String(x.Reason)})
+		}
+		cdknag.NagSuppressions_AddResourceSuppressions(theirs.Node().FindChild(jsii.String(id)), &s, jsii.Bool(true))
+	}
+	got := templates(t, app)
+	if got["ours"] != got["theirs"] || !strings.Contains(got["ours"], `"is_reason_encoded": true`) {
+		t.Errorf("our cdk_nag metadata differs from cdk-nag's:\n%s\n---\n%s", got["ours"], got["theirs"])
 	}
 }

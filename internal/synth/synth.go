@@ -33,7 +33,9 @@ func Assembly(p *plan.Plan, outdir string, opts Options) {
 		props.Outdir = jsii.String(outdir)
 	}
 	app := awscdk.NewApp(props)
-	stacks.NewApp(app, p)
+	// cdk-nag's rules recognise resources by their L1 classes; without
+	// them, generic resources make the same templates in less time.
+	stacks.NewApp(app, p, &stacks.AppProps{Generic: !opts.Nag})
 	if opts.Nag {
 		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true), Reports: jsii.Bool(true)}), nil)
 	}

@@ -49,6 +49,37 @@ func TestGoldenIsCurrent(t *testing.T) {
 	}
 }
 
+// A synthesis without cdk-nag creates generic resources (stacks.AppProps):
+// its templates are the ones cdk-nag checked, byte for byte, for the example
+// and for the examples with OIDC providers, trusts beyond iamstack, roles in
+// the user-only account and given names.
+func TestTemplatesWithoutNagAreTheCheckedOnes(t *testing.T) {
+	models := map[string]*model.Model{"example": exampleModel()}
+	for _, f := range []string{"hub.yaml", "security-hub.yaml", "organization.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../../examples", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		models[f] = parse(string(b))
+	}
+	for name, m := range models {
+		typed, generic := nagDir, filepath.Join(t.TempDir(), "generic")
+		if name != "example" {
+			typed = filepath.Join(t.TempDir(), "typed")
+			mustSynth(m, typed, true)
+		}
+		mustSynth(m, generic, false)
+		same, err := check.SameTemplates(generic, typed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, _ := filepath.Glob(filepath.Join(typed, "*.template.json"))
+		if len(same) != len(files) || len(files) == 0 {
+			t.Errorf("%s: %d of %d templates are the same without cdk-nag: %v", name, len(same), len(files), same)
+		}
+	}
+}
+
 func TestNagFindingWithoutWaiverFails(t *testing.T) {
 	if got, err := check.Nag(nagDir); err != nil || len(got) != 0 {
 		t.Fatalf("the example has unaccepted cdk-nag findings: %v %v", got, err)
