@@ -22,13 +22,24 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	// The jsii runtime starts while the model is read and planned. A bad
+	// model is reported at once; the runtime is still shut down (it leaves
+	// temporary files otherwise) before the exit.
+	wait := synth.Start()
+	err := run(os.Args[1:], wait)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "iamstack synth:", err)
+	}
+	wait()
+	// Not deferred: Close leaves stderr silenced, and a panic's message
+	// must stay visible.
+	jsiiexit.Close()
+	if err != nil {
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+func run(args []string, started func()) error {
 	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
 	modelPath := fs.String("model", "", "identity model file (default: CDK context \"model\", then $"+load.EnvModel+", then ./iamstack.yaml, then the embedded example)")
 	outdir := fs.String("out", "", "cloud assembly directory (default: $CDK_OUTDIR, set by the cdk CLI, or cdk.out)")
@@ -49,10 +60,8 @@ func run(args []string) error {
 	// cdk.json defaults it to false, and the Makefile exports it. It cannot be
 	// set from here: jsii snapshots the environment for its node process
 	// during package initialization, before main runs.
+	started()
 	synth.Assembly(p, *outdir, synth.Options{})
-	// Not deferred: Close leaves stderr silenced, and a panic's message
-	// must stay visible.
-	jsiiexit.Close()
 	return nil
 }
 
