@@ -54,8 +54,10 @@ type dependsOn struct {
 // batch: iamstack-resources turns it into the resource's Ref.
 func ref(logicalID string) *string { return jsii.String("{{iamstack:ref:" + logicalID + "}}") }
 
-func (b *Batch) add(class, typ, id, logicalID string, props any, md map[string]any, nag []NagSuppression) *spec {
-	s := spec{Class: class, Type: typ, ID: id, LogicalID: logicalID, Pin: id != logicalID || !alphanumeric(id), Props: props}
+// add appends s, with its metadata: md's keys in order, then the cdk-nag
+// suppressions.
+func (b *Batch) add(s spec, md map[string]any, nag []NagSuppression) {
+	s.Pin = s.ID != s.LogicalID || !alphanumeric(s.ID)
 	for _, k := range slices.Sorted(maps.Keys(md)) {
 		s.Metadata = append(s.Metadata, [2]any{k, md[k]})
 	}
@@ -63,7 +65,6 @@ func (b *Batch) add(class, typ, id, logicalID string, props any, md map[string]a
 		s.Metadata = append(s.Metadata, [2]any{"cdk_nag", nagMetadata(nag)})
 	}
 	b.specs = append(b.specs, s)
-	return &b.specs[len(b.specs)-1]
 }
 
 // Create creates the batch's resources under scope, in the order they were
@@ -105,37 +106,38 @@ func (b *Batch) json(scope constructs.Construct) []byte {
 // ManagedPolicy adds a customer managed policy and returns a reference to
 // its ARN.
 func (b *Batch) ManagedPolicy(id string, props *ManagedPolicyProps) *string {
-	b.add("aws_iam.CfnManagedPolicy", "AWS::IAM::ManagedPolicy", id, props.LogicalID, struct {
+	b.add(spec{Class: "aws_iam.CfnManagedPolicy", Type: "AWS::IAM::ManagedPolicy", ID: id, LogicalID: props.LogicalID, Props: struct {
 		Description       string         `json:"description,omitempty"`
 		ManagedPolicyName string         `json:"managedPolicyName"`
 		PolicyDocument    map[string]any `json:"policyDocument"`
-	}{props.Description, props.Name, props.Document}, props.Metadata, props.NagSuppressions)
+	}{props.Description, props.Name, props.Document}}, props.Metadata, props.NagSuppressions)
 	return ref(props.LogicalID)
 }
 
 // Group adds a group and returns a reference to its name.
 func (b *Batch) Group(id string, props *GroupProps) *string {
-	b.add("aws_iam.CfnGroup", "AWS::IAM::Group", id, props.LogicalID, struct {
+	b.add(spec{Class: "aws_iam.CfnGroup", Type: "AWS::IAM::Group", ID: id, LogicalID: props.LogicalID, Props: struct {
 		GroupName         string    `json:"groupName"`
 		ManagedPolicyArns []*string `json:"managedPolicyArns,omitempty"`
-	}{props.Name, props.ManagedPolicyArns}, props.Metadata, nil)
+	}{props.Name, props.ManagedPolicyArns}}, props.Metadata, nil)
 	return ref(props.LogicalID)
 }
 
 // Role adds a role and returns a reference to it.
 func (b *Batch) Role(id string, props *RoleProps) *string {
-	s := b.add("aws_iam.CfnRole", "AWS::IAM::Role", id, props.LogicalID, struct {
+	var deps []dependsOn
+	for _, d := range props.DependsOn {
+		deps = append(deps, dependsOn{*d, "its trust policy names this user, and IAM rejects a principal that does not exist yet"})
+	}
+	b.add(spec{Class: "aws_iam.CfnRole", Type: "AWS::IAM::Role", ID: id, LogicalID: props.LogicalID, DependsOn: deps, Props: struct {
 		AssumeRolePolicyDocument map[string]any `json:"assumeRolePolicyDocument"`
 		Description              string         `json:"description,omitempty"`
 		ManagedPolicyArns        []*string      `json:"managedPolicyArns,omitempty"`
 		MaxSessionDuration       int            `json:"maxSessionDuration"`
 		Path                     string         `json:"path,omitempty"`
 		RoleName                 string         `json:"roleName"`
-	}{props.Trust, props.Description, props.ManagedPolicyArns, props.MaxSessionDuration, props.Path, props.Name},
+	}{props.Trust, props.Description, props.ManagedPolicyArns, props.MaxSessionDuration, props.Path, props.Name}},
 		props.Metadata, props.NagSuppressions)
-	for _, d := range props.DependsOn {
-		s.DependsOn = append(s.DependsOn, dependsOn{*d, "its trust policy names this user, and IAM rejects a principal that does not exist yet"})
-	}
 	return ref(props.LogicalID)
 }
 
@@ -158,33 +160,33 @@ func (b *Batch) User(id string, props *UserProps) *string {
 			PasswordLength          int    `json:"passwordLength"`
 			RequireEachIncludedType bool   `json:"requireEachIncludedType"`
 		}
-		b.add("aws_secretsmanager.CfnSecret", "AWS::SecretsManager::Secret", fp.LogicalID, fp.LogicalID, struct {
+		b.add(spec{Class: "aws_secretsmanager.CfnSecret", Type: "AWS::SecretsManager::Secret", ID: fp.LogicalID, LogicalID: fp.LogicalID, Props: struct {
 			Description          string   `json:"description,omitempty"`
 			GenerateSecretString generate `json:"generateSecretString"`
 			Name                 string   `json:"name"`
-		}{fp.Description, generate{fp.ExcludeCharacters, fp.PasswordLength, true}, fp.SecretName}, props.Metadata, fp.NagSuppressions)
+		}{fp.Description, generate{fp.ExcludeCharacters, fp.PasswordLength, true}, fp.SecretName}}, props.Metadata, fp.NagSuppressions)
 		login = &loginProfile{"{{resolve:secretsmanager:" + *ref(fp.LogicalID) + ":SecretString:::}}", true}
 	}
 	var tags []tag
 	for _, k := range slices.Sorted(maps.Keys(props.Tags)) {
 		tags = append(tags, tag{k, props.Tags[k]})
 	}
-	b.add("aws_iam.CfnUser", "AWS::IAM::User", id, props.LogicalID, struct {
+	b.add(spec{Class: "aws_iam.CfnUser", Type: "AWS::IAM::User", ID: id, LogicalID: props.LogicalID, Props: struct {
 		Groups       []*string     `json:"groups,omitempty"`
 		LoginProfile *loginProfile `json:"loginProfile,omitempty"`
 		Path         string        `json:"path"`
 		Tags         []tag         `json:"tags,omitempty"`
 		UserName     string        `json:"userName"`
-	}{props.Groups, login, props.Path, tags, props.Name}, props.Metadata, nil)
+	}{props.Groups, login, props.Path, tags, props.Name}}, props.Metadata, nil)
 	return ref(props.LogicalID)
 }
 
 // OIDCProvider adds an OIDC identity provider and returns a reference to it.
 func (b *Batch) OIDCProvider(id string, props *OIDCProviderProps) *string {
-	b.add("aws_iam.CfnOIDCProvider", "AWS::IAM::OIDCProvider", id, props.LogicalID, struct {
+	b.add(spec{Class: "aws_iam.CfnOIDCProvider", Type: "AWS::IAM::OIDCProvider", ID: id, LogicalID: props.LogicalID, Props: struct {
 		ClientIDList []string `json:"clientIdList"`
 		URL          string   `json:"url"`
-	}{props.ClientIDs, props.URL}, props.Metadata, nil)
+	}{props.ClientIDs, props.URL}}, props.Metadata, nil)
 	return ref(props.LogicalID)
 }
 
