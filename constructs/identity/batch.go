@@ -35,11 +35,11 @@ type Batch struct {
 // order in which the jsii runtime passes a Go struct, which the cloud
 // assembly's tree.json records.
 type spec struct {
-	Class     string      `json:"class"`
-	Type      string      `json:"type"`
-	ID        string      `json:"id"`
-	LogicalID string      `json:"logicalId"`
-	Pin       bool        `json:"pin,omitempty"`
+	Class     string `json:"class"`
+	ID        string `json:"id"`
+	LogicalID string `json:"logicalId"`
+	Pin       bool   `json:"pin,omitempty"` // set for the scope created under
+
 	Props     any         `json:"props"`
 	Metadata  [][2]any    `json:"metadata,omitempty"`
 	DependsOn []dependsOn `json:"dependsOn,omitempty"`
@@ -57,7 +57,6 @@ func ref(logicalID string) *string { return jsii.String("{{iamstack:ref:" + logi
 // add appends s, with its metadata: md's keys in order, then the cdk-nag
 // suppressions.
 func (b *Batch) add(s spec, md map[string]any, nag []NagSuppression) {
-	s.Pin = s.ID != s.LogicalID || !alphanumeric(s.ID)
 	for _, k := range slices.Sorted(maps.Keys(md)) {
 		s.Metadata = append(s.Metadata, [2]any{k, md[k]})
 	}
@@ -86,17 +85,14 @@ func (b *Batch) json(scope constructs.Construct) []byte {
 	// any other scope, ids are prefixed and hashed, so the logical ID is
 	// pinned.
 	_, atRoot := scope.(awscdk.Stack)
-	specs := b.specs
-	if !atRoot {
-		specs = slices.Clone(specs)
-		for i := range specs {
-			specs[i].Pin = true
-		}
+	for i := range b.specs {
+		s := &b.specs[i]
+		s.Pin = !atRoot || s.ID != s.LogicalID || !alphanumeric(s.ID)
 	}
 	body, err := json.Marshal(struct {
 		Generic   bool   `json:"generic,omitempty"`
 		Resources []spec `json:"resources"`
-	}{b.Generic, specs})
+	}{b.Generic, b.specs})
 	if err != nil {
 		panic(fmt.Sprintf("identity: resources of %s: %v", *scope.Node().Path(), err)) // props are JSON values
 	}
@@ -106,7 +102,7 @@ func (b *Batch) json(scope constructs.Construct) []byte {
 // ManagedPolicy adds a customer managed policy and returns a reference to
 // its ARN.
 func (b *Batch) ManagedPolicy(id string, props *ManagedPolicyProps) *string {
-	b.add(spec{Class: "aws_iam.CfnManagedPolicy", Type: "AWS::IAM::ManagedPolicy", ID: id, LogicalID: props.LogicalID, Props: struct {
+	b.add(spec{Class: "aws_iam.CfnManagedPolicy", ID: id, LogicalID: props.LogicalID, Props: struct {
 		Description       string         `json:"description,omitempty"`
 		ManagedPolicyName string         `json:"managedPolicyName"`
 		PolicyDocument    map[string]any `json:"policyDocument"`
@@ -116,7 +112,7 @@ func (b *Batch) ManagedPolicy(id string, props *ManagedPolicyProps) *string {
 
 // Group adds a group and returns a reference to its name.
 func (b *Batch) Group(id string, props *GroupProps) *string {
-	b.add(spec{Class: "aws_iam.CfnGroup", Type: "AWS::IAM::Group", ID: id, LogicalID: props.LogicalID, Props: struct {
+	b.add(spec{Class: "aws_iam.CfnGroup", ID: id, LogicalID: props.LogicalID, Props: struct {
 		GroupName         string    `json:"groupName"`
 		ManagedPolicyArns []*string `json:"managedPolicyArns,omitempty"`
 	}{props.Name, props.ManagedPolicyArns}}, props.Metadata, nil)
@@ -129,7 +125,7 @@ func (b *Batch) Role(id string, props *RoleProps) *string {
 	for _, d := range props.DependsOn {
 		deps = append(deps, dependsOn{*d, "its trust policy names this user, and IAM rejects a principal that does not exist yet"})
 	}
-	b.add(spec{Class: "aws_iam.CfnRole", Type: "AWS::IAM::Role", ID: id, LogicalID: props.LogicalID, DependsOn: deps, Props: struct {
+	b.add(spec{Class: "aws_iam.CfnRole", ID: id, LogicalID: props.LogicalID, DependsOn: deps, Props: struct {
 		AssumeRolePolicyDocument map[string]any `json:"assumeRolePolicyDocument"`
 		Description              string         `json:"description,omitempty"`
 		ManagedPolicyArns        []*string      `json:"managedPolicyArns,omitempty"`
@@ -160,7 +156,7 @@ func (b *Batch) User(id string, props *UserProps) *string {
 			PasswordLength          int    `json:"passwordLength"`
 			RequireEachIncludedType bool   `json:"requireEachIncludedType"`
 		}
-		b.add(spec{Class: "aws_secretsmanager.CfnSecret", Type: "AWS::SecretsManager::Secret", ID: fp.LogicalID, LogicalID: fp.LogicalID, Props: struct {
+		b.add(spec{Class: "aws_secretsmanager.CfnSecret", ID: fp.LogicalID, LogicalID: fp.LogicalID, Props: struct {
 			Description          string   `json:"description,omitempty"`
 			GenerateSecretString generate `json:"generateSecretString"`
 			Name                 string   `json:"name"`
@@ -171,7 +167,7 @@ func (b *Batch) User(id string, props *UserProps) *string {
 	for _, k := range slices.Sorted(maps.Keys(props.Tags)) {
 		tags = append(tags, tag{k, props.Tags[k]})
 	}
-	b.add(spec{Class: "aws_iam.CfnUser", Type: "AWS::IAM::User", ID: id, LogicalID: props.LogicalID, Props: struct {
+	b.add(spec{Class: "aws_iam.CfnUser", ID: id, LogicalID: props.LogicalID, Props: struct {
 		Groups       []*string     `json:"groups,omitempty"`
 		LoginProfile *loginProfile `json:"loginProfile,omitempty"`
 		Path         string        `json:"path"`
@@ -183,7 +179,7 @@ func (b *Batch) User(id string, props *UserProps) *string {
 
 // OIDCProvider adds an OIDC identity provider and returns a reference to it.
 func (b *Batch) OIDCProvider(id string, props *OIDCProviderProps) *string {
-	b.add(spec{Class: "aws_iam.CfnOIDCProvider", Type: "AWS::IAM::OIDCProvider", ID: id, LogicalID: props.LogicalID, Props: struct {
+	b.add(spec{Class: "aws_iam.CfnOIDCProvider", ID: id, LogicalID: props.LogicalID, Props: struct {
 		ClientIDList []string `json:"clientIdList"`
 		URL          string   `json:"url"`
 	}{props.ClientIDs, props.URL}}, props.Metadata, nil)

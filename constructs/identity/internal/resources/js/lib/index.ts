@@ -10,12 +10,12 @@ export class Resources {
   /**
    * Creates the resources a spec lists under scope, in order, and returns them.
    *
-   * The spec is JSON: {"generic"?, "resources": [{"class", "type", "id",
+   * The spec is JSON: {"generic"?, "resources": [{"class", "id",
    * "logicalId", "pin"?, "props", "metadata"?, "dependsOn"?}]}.
    *
-   * - "class" names an L1 class of aws-cdk-lib ("aws_iam.CfnRole"), "type"
-   *   its CloudFormation type, "props" its props. With "generic", the
-   *   resource is a CfnResource of that type whose properties are the props
+   * - "class" names an L1 class of aws-cdk-lib ("aws_iam.CfnRole"), "props"
+   *   its props. With "generic", the resource is a CfnResource of the
+   *   class's CloudFormation type whose properties are the props
    *   as the class renders them (each name capitalized, policy documents as
    *   they are): the same template, in about half the time, but invisible
    *   to code that recognises resources by class, such as cdk-nag's rules.
@@ -37,9 +37,10 @@ export class Resources {
     const created = new Map<string, cdk.CfnResource>();
     const out: cdk.CfnResource[] = [];
     for (const r of resources) {
+      const L1 = l1Class(r.class);
       const res: cdk.CfnResource = generic
-        ? new cdk.CfnResource(scope, r.id, { type: r.type, properties: props(r.props, created, capitalize) })
-        : new (l1Class(r.class))(scope, r.id, props(r.props, created, (k) => k));
+        ? new cdk.CfnResource(scope, r.id, { type: L1.CFN_RESOURCE_TYPE_NAME, properties: props(r.props, created, capitalize) })
+        : new L1(scope, r.id, props(r.props, created, (k) => k));
       if (r.pin) {
         res.overrideLogicalId(r.logicalId);
       }
@@ -81,6 +82,7 @@ function l1Class(name: string): any {
 }
 
 const REF = /\{\{iamstack:ref:([A-Za-z0-9]+)\}\}/g;
+const ONLY_REF = new RegExp(`^${REF.source}$`);
 
 /**
  * The props to create a resource with: references substituted, and names
@@ -118,7 +120,7 @@ function find(logicalId: string, created: Map<string, cdk.CfnResource>): cdk.Cfn
 }
 
 function dependency(ref: string, created: Map<string, cdk.CfnResource>): cdk.CfnResource {
-  const own = /^\{\{iamstack:ref:([A-Za-z0-9]+)\}\}$/.exec(ref);
+  const own = ONLY_REF.exec(ref);
   if (own) {
     return find(own[1], created);
   }
