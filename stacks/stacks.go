@@ -21,6 +21,12 @@ import (
 	"github.com/iamstack/iamstack/internal/build/policy"
 )
 
+// NoCreationStacks is the context key that, set to true, keeps the CDK from
+// recording each construct's creation stack in the cloud assembly: in a Go
+// app it holds only jsii and node frames, and costs a stack trace per
+// resource.
+const NoCreationStacks = "aws:cdk:disable-creation-stack-traces"
+
 // AccountStackProps configure one account's stack.
 type AccountStackProps struct {
 	Plan plan.Stack
@@ -126,7 +132,7 @@ func newStackSet(stack awscdk.Stack, owner plan.Stack, ss plan.StackSet, generic
 		panic(fmt.Sprintf("stacks: StackSet %s: %v", ss.Name, err))
 	}
 	defer os.RemoveAll(dir)
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir)})
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &map[string]interface{}{NoCreationStacks: true}})
 	NewAccountStack(app, ss.Template.ID, &AccountStackProps{Plan: ss.Template, Generic: generic,
 		Synthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{})})
 	body, err := json.Marshal(app.Synth(nil).GetStackArtifact(jsii.String(ss.Template.ID)).Template())

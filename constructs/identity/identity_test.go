@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -75,7 +76,10 @@ func resources(scope constructs.Construct, generic, nag bool) {
 	doc := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}}
 	policy := b.ManagedPolicy("Policy", &identity.ManagedPolicyProps{LogicalID: "Policy", Name: "p", Description: "reads", Document: doc,
 		Metadata: map[string]any{"iamstack": map[string]any{"kind": "policy"}}, NagSuppressions: pick(policyNag)})
-	group := b.Group("Group", &identity.GroupProps{LogicalID: "Group", Name: "g", ManagedPolicyArns: []*string{policy, jsii.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}})
+	// A resource of the app's own, outside the batch, referred to by its token.
+	outside := awsiam.NewCfnManagedPolicy(scope, jsii.String("Outside"), &awsiam.CfnManagedPolicyProps{PolicyDocument: doc})
+	group := b.Group("Group", &identity.GroupProps{LogicalID: "Group", Name: "g",
+		ManagedPolicyArns: []*string{policy, jsii.String("arn:aws:iam::aws:policy/ReadOnlyAccess"), outside.Ref()}})
 	user := b.User("user-id", &identity.UserProps{LogicalID: "User", Name: "u", Path: "/people/", Groups: []*string{group},
 		Tags: map[string]string{"b": "2", "a": "1"}, Metadata: map[string]any{"iamstack": map[string]any{"kind": "user"}},
 		FirstPassword: &identity.FirstPasswordProps{LogicalID: "UserSecret", SecretName: "u-first", Description: "first password",
@@ -119,8 +123,8 @@ func TestGenericBatchWritesTheClassesTemplate(t *testing.T) {
 		}
 	}
 	var tpl struct{ Resources map[string]any }
-	if err := json.Unmarshal([]byte(got["typed"]), &tpl); err != nil || len(tpl.Resources) != 6 {
-		t.Errorf("%d resources, want 6 (%v):\n%s", len(tpl.Resources), err, got["typed"])
+	if err := json.Unmarshal([]byte(got["typed"]), &tpl); err != nil || len(tpl.Resources) != 7 {
+		t.Errorf("%d resources, want 7 (%v):\n%s", len(tpl.Resources), err, got["typed"])
 	}
 }
 

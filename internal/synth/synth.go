@@ -43,7 +43,14 @@ func Start() (wait func()) {
 func Assembly(p *plan.Plan, outdir string, opts Options) {
 	props := &awscdk.AppProps{
 		AnalyticsReporting: jsii.Bool(false),
-		Context:            &map[string]interface{}{"aws:cdk:enable-path-metadata": false},
+		Context: &map[string]interface{}{
+			"aws:cdk:enable-path-metadata": false,
+			// A construct's creation stack in a Go app holds only jsii and
+			// node frames ("...jsii runtime, node internals..."), and
+			// capturing it costs more than a third of what creating a
+			// resource costs. CDK_DEBUG=true still captures it.
+			stacks.NoCreationStacks: true,
+		},
 	}
 	if outdir != "" {
 		props.Outdir = jsii.String(outdir)

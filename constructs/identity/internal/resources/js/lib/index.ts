@@ -22,8 +22,12 @@ export class Resources {
    * - A string in the props, outside policy documents (a prop whose name
    *   ends in Document), may hold "{{iamstack:ref:<logicalId>}}": a
    *   reference (Ref) to a resource created before it in the same call.
+   *   A generic resource gets it as CloudFormation writes it ({"Ref": ...},
+   *   in an Fn::Join with the rest of the string if there is any), not as a
+   *   token: resolving tokens costs synthesis more than the resource does.
    * - "pin" overrides the logical ID, which a resource at a stack's root under
-   *   an id that is its logical ID already has.
+   *   an id that is its logical ID already has. A generic resource's logical
+   *   ID is always overridden: the references to it name it.
    * - "metadata" are [key, value] pairs, in order.
    * - "dependsOn" are [{"ref", "reason"}], ref being such a reference or a
    *   resource's Ref token.
@@ -39,9 +43,9 @@ export class Resources {
     for (const r of resources) {
       const L1 = l1Class(r.class);
       const res: cdk.CfnResource = generic
-        ? new cdk.CfnResource(scope, r.id, { type: L1.CFN_RESOURCE_TYPE_NAME, properties: props(r.props, created, capitalize) })
-        : new L1(scope, r.id, props(r.props, created, (k) => k));
-      if (r.pin) {
+        ? new cdk.CfnResource(scope, r.id, { type: L1.CFN_RESOURCE_TYPE_NAME, properties: props(r.props, created, GENERIC) })
+        : new L1(scope, r.id, props(r.props, created, TYPED));
+      if (r.pin || generic) {
         res.overrideLogicalId(r.logicalId);
       }
       for (const [key, value] of r.metadata ?? []) {
@@ -84,23 +88,58 @@ function l1Class(name: string): any {
 const REF = /\{\{iamstack:ref:([A-Za-z0-9]+)\}\}/g;
 const ONLY_REF = new RegExp(`^${REF.source}$`);
 
+/** How a resource's props are written: for its L1 class, or generic. */
+interface Form {
+  /** A prop's name: as it is, or capitalized (roleName is RoleName). */
+  name(k: string): string;
+  /** A string that holds references to resources created before it. */
+  refs(s: string, created: Map<string, cdk.CfnResource>): any;
+}
+
+const TYPED: Form = {
+  name: (k) => k,
+  refs: (s, created) => s.replace(REF, (_, id) => find(id, created).ref),
+};
+
+const GENERIC: Form = {
+  name: capitalize,
+  // What the Ref tokens would resolve to: {"Ref": logicalId}, joined with
+  // the rest of the string if there is any. The logical ID is pinned.
+  refs: (s, created) => {
+    const parts: any[] = [];
+    let last = 0;
+    for (const m of s.matchAll(REF)) {
+      if (m.index! > last) {
+        parts.push(s.slice(last, m.index));
+      }
+      find(m[1], created);
+      parts.push({ Ref: m[1] });
+      last = m.index! + m[0].length;
+    }
+    if (last < s.length) {
+      parts.push(s.slice(last));
+    }
+    return parts.length === 1 ? parts[0] : { 'Fn::Join': ['', parts] };
+  },
+};
+
 /**
  * The props to create a resource with: references substituted, and names
- * mapped by name (for a generic resource, capitalized: roleName is RoleName,
- * clientIdList ClientIdList, in structs too). A policy document is taken as
- * it is: it holds neither references nor props, and is most of the data.
+ * written in the resource's form (for a generic resource capitalized, in
+ * structs too: clientIdList is ClientIdList). A policy document is taken
+ * as it is: it holds neither references nor props, and is most of the data.
  */
-function props(v: any, created: Map<string, cdk.CfnResource>, name: (k: string) => string): any {
+function props(v: any, created: Map<string, cdk.CfnResource>, form: Form): any {
   if (typeof v === 'string') {
-    return v.includes('{{iamstack:ref:') ? v.replace(REF, (_, id) => find(id, created).ref) : v;
+    return v.includes('{{iamstack:ref:') ? form.refs(v, created) : v;
   }
   if (Array.isArray(v)) {
-    return v.map((e) => props(e, created, name));
+    return v.map((e) => props(e, created, form));
   }
   if (v !== null && typeof v === 'object') {
     const out: any = {};
     for (const [k, e] of Object.entries(v)) {
-      out[name(k)] = k.endsWith('Document') ? e : props(e, created, name);
+      out[form.name(k)] = k.endsWith('Document') ? e : props(e, created, form);
     }
     return out;
   }
