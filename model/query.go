@@ -142,11 +142,11 @@ func (m *Model) UserNames() []string { return slices.Sorted(maps.Keys(m.Users)) 
 
 // UserGrants is a user's effective grants: the union of their own and their
 // teams', sorted by account and role.
-func (m *Model) UserGrants(user string) []Grant { return m.resolved.grants[user] }
+func (m *Model) UserGrants(user string) []Grant { return m.resolved.merged(user) }
 
 // SkippedGrants lists the accounts where a user's grant by account type does
 // not apply because the role is switched off there.
-func (m *Model) SkippedGrants(user string) []Skip { return m.resolved.skips[user] }
+func (m *Model) SkippedGrants(user string) []Skip { return m.resolved.skipped(user) }
 
 // CICDUserNames lists the CI/CD users, sorted.
 func (m *Model) CICDUserNames() []string { return slices.Sorted(maps.Keys(m.CICDUsers)) }

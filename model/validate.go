@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"maps"
 	"regexp"
 	"slices"
@@ -64,11 +65,14 @@ type resolution struct {
 	userOnly Account
 	roles    map[string]Role // with defaults applied
 	enabled  map[string]map[string]bool
-	grants   map[string][]Grant
+	// users and teams hold what each user's effective grants are made of;
+	// UserGrants merges them when asked. Merged for every user, they would
+	// be users x accounts entries, and only `iamstack validate` lists them.
+	users map[string]userGrants
+	teams map[string]teamGrants
 	// tokens are each user's grants as the grant tags carry them: role ->
 	// the tokens of the targets it is granted in (names.GrantToken).
 	tokens map[string]map[string][]string
-	skips  map[string][]Skip
 	assume map[string][]Grant // CI/CD users' grants in other accounts
 	envs   map[string][]string
 	lines  map[string]int
@@ -83,8 +87,8 @@ type validator struct {
 
 func (v *validator) run() {
 	v.res = resolution{accounts: map[string]Account{}, roles: map[string]Role{},
-		enabled: map[string]map[string]bool{}, grants: map[string][]Grant{}, tokens: map[string]map[string][]string{}, assume: map[string][]Grant{},
-		skips: map[string][]Skip{}, envs: map[string][]string{}, lines: v.lines}
+		enabled: map[string]map[string]bool{}, users: map[string]userGrants{}, teams: map[string]teamGrants{},
+		tokens: map[string]map[string][]string{}, assume: map[string][]Grant{}, envs: map[string][]string{}, lines: v.lines}
 	v.header()
 	v.accounts()
 	v.organization()
@@ -769,47 +773,29 @@ func (v *validator) users() {
 	}
 	// A team's grants are resolved once, not once per member: with
 	// thousands of users in a few teams, resolving targets dominates.
-	type resolved struct {
-		grants []Grant
-		skips  []Skip
-		tokens map[string]map[string]bool
-	}
-	teams := map[string]resolved{}
-	team := func(name string) resolved {
-		r, ok := teams[name]
+	teamTokens := map[string]map[string]map[string]bool{}
+	team := func(name string) map[string]map[string]bool {
+		tokens, ok := teamTokens[name]
 		if !ok {
 			t := v.m.Teams[name]
+			var r teamGrants
 			r.grants, r.skips = v.silently(func() ([]Grant, []Skip) { return v.grants(path{"teams", name, "grants"}, t.Grants) })
-			r.tokens = map[string]map[string]bool{}
-			v.grantTokens(t.Grants, r.tokens)
-			teams[name] = r
+			v.res.teams[name] = r
+			tokens = map[string]map[string]bool{}
+			v.grantTokens(t.Grants, tokens)
+			teamTokens[name] = tokens
 		}
-		return r
+		return tokens
 	}
 	for _, name := range slices.Sorted(maps.Keys(v.m.Users)) {
 		u := v.m.Users[name]
 		p := path{"users", name}
 		v.userName(p, "user", name)
-		merged := map[[2]string]*Grant{}
-		var skips []Skip
-		add := func(gs []Grant, ss []Skip, source string) {
-			for _, g := range gs {
-				k := [2]string{g.Account, g.Role}
-				if merged[k] == nil {
-					merged[k] = &Grant{Account: g.Account, Role: g.Role}
-				}
-				merged[k].Sources = append(merged[k].Sources, source)
-			}
-			for _, s := range ss {
-				s.Source = source
-				skips = append(skips, s)
-			}
-		}
 		if u.KeepPassword && !u.Console {
 			v.at(p.key("keepPassword"), "keepPassword keeps a console user's password; %s is not a console user (console: true)", name)
 		}
-		own, ownSkips := v.grants(p.key("grants"), u.Grants)
-		add(own, ownSkips, "user")
+		var ug userGrants
+		ug.own, ug.skips = v.grants(p.key("grants"), u.Grants)
 		tokens := map[string]map[string]bool{}
 		v.grantTokens(u.Grants, tokens)
 		for i, name := range u.Teams {
@@ -817,32 +803,81 @@ func (v *validator) users() {
 				v.at(p.key("teams").index(i), "no team is called %q%s; teams: %s", name, suggest(name, slices.Sorted(maps.Keys(v.m.Teams))), quoted(slices.Sorted(maps.Keys(v.m.Teams))))
 				continue
 			}
-			t := team(name)
-			add(t.grants, t.skips, "team "+name)
-			for role, set := range t.tokens {
+			ug.teams = append(ug.teams, name)
+			for role, set := range team(name) {
 				if tokens[role] == nil {
 					tokens[role] = map[string]bool{}
 				}
 				maps.Copy(tokens[role], set)
 			}
 		}
-		grants := make([]Grant, 0, len(merged))
-		for _, g := range merged {
-			grants = append(grants, *g)
-		}
-		sort.Slice(grants, func(i, j int) bool {
-			if grants[i].Account != grants[j].Account {
-				return grants[i].Account < grants[j].Account
-			}
-			return grants[i].Role < grants[j].Role
-		})
-		v.res.grants[name] = grants
-		v.res.skips[name] = skips
+		v.res.users[name] = ug
 		v.res.tokens[name] = map[string][]string{}
 		for role, set := range tokens {
 			v.res.tokens[name][role] = slices.Sorted(maps.Keys(set))
 		}
 	}
+}
+
+// userGrants are the parts of a user's effective grants: their own, and
+// the teams they are in (in the model's order), whose grants are resolved
+// once in teamGrants.
+type userGrants struct {
+	own   []Grant
+	skips []Skip
+	teams []string
+}
+
+type teamGrants struct {
+	grants []Grant
+	skips  []Skip
+}
+
+// merged is the union of a user's own grants and their teams', each with
+// where it comes from, sorted by account and role.
+func (r *resolution) merged(user string) []Grant {
+	u, ok := r.users[user]
+	if !ok {
+		return nil
+	}
+	merged := map[[2]string]*Grant{}
+	add := func(gs []Grant, source string) {
+		for _, g := range gs {
+			k := [2]string{g.Account, g.Role}
+			if merged[k] == nil {
+				merged[k] = &Grant{Account: g.Account, Role: g.Role}
+			}
+			merged[k].Sources = append(merged[k].Sources, source)
+		}
+	}
+	add(u.own, "user")
+	for _, t := range u.teams {
+		add(r.teams[t].grants, "team "+t)
+	}
+	grants := make([]Grant, 0, len(merged))
+	for _, g := range merged {
+		grants = append(grants, *g)
+	}
+	slices.SortFunc(grants, func(a, b Grant) int { return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Role, b.Role)) })
+	return grants
+}
+
+// skipped are a user's skipped grants, their own first, then their teams'
+// in order, each with where it comes from.
+func (r *resolution) skipped(user string) []Skip {
+	u := r.users[user]
+	var out []Skip
+	add := func(ss []Skip, source string) {
+		for _, s := range ss {
+			s.Source = source
+			out = append(out, s)
+		}
+	}
+	add(u.skips, "user")
+	for _, t := range u.teams {
+		add(r.teams[t].skips, "team "+t)
+	}
+	return out
 }
 
 // grantTokens adds the tokens of a role-to-targets map to a user's: the

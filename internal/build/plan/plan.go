@@ -249,6 +249,27 @@ type builder struct {
 	m        *model.Model
 	s        names.Scheme
 	problems []model.Problem
+	// central lists, by account and role, the CI/CD users of other
+	// accounts that may assume the role there, in name order: asked of
+	// every role, it would otherwise be every CI/CD user's grants scanned.
+	central map[[2]string][]string
+}
+
+// centralUsers returns the CI/CD users of other accounts that may assume
+// role in account.
+func (b *builder) centralUsers(account, role string) []string {
+	if b.central == nil {
+		b.central = map[[2]string][]string{}
+		for _, ci := range b.m.CICDUserNames() {
+			for _, g := range b.m.CICDAssumeGrants(ci) {
+				k := [2]string{g.Account, g.Role}
+				if users := b.central[k]; len(users) == 0 || users[len(users)-1] != ci {
+					b.central[k] = append(users, ci)
+				}
+			}
+		}
+	}
+	return b.central[[2]string{account, role}]
 }
 
 // problem records a problem once, however many accounts run into it.
@@ -612,11 +633,9 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		trust = append(trust, policy.MachineTrust(machines))
 	}
 	central := map[string][]string{} // account ID -> user ARNs
-	for _, ci := range b.m.CICDUserNames() {
-		if slices.ContainsFunc(b.m.CICDAssumeGrants(ci), func(g model.Grant) bool { return g.Account == a.Name && g.Role == name }) {
-			home, _ := b.m.Account(b.m.CICDUsers[ci].Account)
-			central[home.ID] = append(central[home.ID], b.s.UserARN(home.ID, ci))
-		}
+	for _, ci := range b.centralUsers(a.Name, name) {
+		home, _ := b.m.Account(b.m.CICDUsers[ci].Account)
+		central[home.ID] = append(central[home.ID], b.s.UserARN(home.ID, ci))
 	}
 	for _, id := range slices.Sorted(maps.Keys(central)) {
 		trust = append(trust, policy.CentralMachineTrust(b.s, id, central[id]))

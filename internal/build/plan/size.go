@@ -23,7 +23,7 @@ func (s Stack) TemplateSize() int {
 	entities := map[string]metadata.Entity{}
 	for _, p := range s.ManagedPolicies {
 		resources[p.LogicalID] = resource("AWS::IAM::ManagedPolicy", map[string]any{
-			"ManagedPolicyName": p.Name, "Description": p.Description, "PolicyDocument": p.Document.Map()})
+			"ManagedPolicyName": p.Name, "Description": p.Description, "PolicyDocument": json.RawMessage(p.Document.JSON())})
 		entities[p.LogicalID] = p.Entity
 	}
 	for _, g := range s.Groups {
@@ -50,7 +50,7 @@ func (s Stack) TemplateSize() int {
 	}
 	for _, r := range s.Roles {
 		res := resource("AWS::IAM::Role", map[string]any{
-			"RoleName": r.Name, "Description": r.Description, "AssumeRolePolicyDocument": r.Trust.Map(),
+			"RoleName": r.Name, "Description": r.Description, "AssumeRolePolicyDocument": json.RawMessage(r.Trust.JSON()),
 			"MaxSessionDuration": r.MaxSessionSeconds, "ManagedPolicyArns": refs(r.ManagedPolicies)})
 		if len(r.DependsOn) > 0 {
 			res["DependsOn"] = r.DependsOn
