@@ -41,28 +41,32 @@ type AccountStackProps struct {
 // NewAccountStack creates the stack a plan describes, bound to its account
 // and region so that `cdk deploy` refuses other accounts' credentials.
 func NewAccountStack(scope constructs.Construct, id string, props *AccountStackProps) awscdk.Stack {
+	var sb identity.StackBatch
+	sb.Add(id, accountStack(props))
+	stack := sb.Create(scope)[0]
+	addStackSets(stack, props)
+	return stack
+}
+
+// accountStack is the stack a plan describes, with its resources, as a
+// StackBatch creates it: one call into the jsii runtime for the stack, its
+// template metadata and every resource.
+func accountStack(props *AccountStackProps) *identity.StackProps {
 	p := props.Plan
-	sp := &awscdk.StackProps{
-		StackName:   jsii.String(p.Name),
-		Description: jsii.String(p.Description),
-		Env:         &awscdk.Environment{Account: jsii.String(p.AccountID), Region: jsii.String(p.Region)},
-		Synthesizer: props.Synthesizer,
-	}
+	// The analysis reads templates, not the model: tell it whose stack this is.
+	md := metadata.Template{Prefix: p.Prefix, Account: p.Account, AccountType: p.AccountType, OrgPath: p.OrgPath, OU: p.OUID, Standing: p.Standing}
+	sp := &identity.StackProps{StackName: p.Name, Description: p.Description, Account: p.AccountID, Region: p.Region,
+		Synthesizer: props.Synthesizer, Metadata: map[string]any{metadata.Key: md.Map()}}
 	// doc renders a policy document; in a StackSet's template, which every
 	// account of an OU deploys, its account ID comes from Fn::Sub.
 	doc := func(d policy.Document) map[string]any { return d.Map() }
 	if p.AccountID == names.CurrentAccount {
-		sp.Env, sp.StackName = nil, nil
+		sp.StackName, sp.Account, sp.Region = "", "", ""
 		doc = func(d policy.Document) map[string]any { return subAccount(d.Map()).(map[string]any) }
 	}
-	stack := awscdk.NewStack(scope, jsii.String(id), sp)
-	// The analysis reads templates, not the model: tell it whose stack this is.
-	md := metadata.Template{Prefix: p.Prefix, Account: p.Account, AccountType: p.AccountType, OrgPath: p.OrgPath, OU: p.OUID, Standing: p.Standing}
-	stack.TemplateOptions().SetMetadata(&map[string]interface{}{metadata.Key: md.Map()})
 
-	// One batch: each resource created on its own costs a round trip to the
-	// jsii runtime's node process, more than node spends creating it.
-	b := identity.Batch{Generic: props.Generic}
+	b := &identity.Batch{Generic: props.Generic}
+	sp.Resources = b
 	policies := map[string]*string{}
 	for _, mp := range p.ManagedPolicies {
 		policies[mp.LogicalID] = b.ManagedPolicy(mp.LogicalID, &identity.ManagedPolicyProps{
@@ -115,11 +119,14 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 			DependsOn: deps, Metadata: entity(r.Entity), NagSuppressions: nag(r.Suppressions),
 		})
 	}
-	b.Create(stack)
-	for _, ss := range p.StackSets {
-		newStackSet(stack, p, ss, props.Generic)
+	return sp
+}
+
+// addStackSets adds the StackSets the plan gives the stack.
+func addStackSets(stack awscdk.Stack, props *AccountStackProps) {
+	for _, ss := range props.Plan.StackSets {
+		newStackSet(stack, props.Plan, ss, props.Generic)
 	}
-	return stack
 }
 
 // newStackSet adds a service-managed StackSet to the stack: the template
@@ -230,14 +237,21 @@ type AppProps struct {
 // NewApp adds every stack of a plan to an app, with the dependencies between
 // them, and returns the stacks by ID.
 func NewApp(app awscdk.App, p *plan.Plan, props *AppProps) map[string]awscdk.Stack {
-	out := map[string]awscdk.Stack{}
+	// One call for every stack: at hundreds of accounts, a call per stack
+	// costs more than the stacks.
+	var sb identity.StackBatch
 	for _, s := range p.Stacks {
-		out[s.ID] = NewAccountStack(app, s.ID, &AccountStackProps{Plan: s, Generic: props.Generic})
-	}
-	for _, s := range p.Stacks {
+		sp := accountStack(&AccountStackProps{Plan: s, Generic: props.Generic})
 		for _, d := range s.DependsOn {
-			out[s.ID].AddStackDependency(out[d], jsii.String("its users join the groups of "+d))
+			sp.DependsOn = append(sp.DependsOn, identity.StackDependency{ID: d, Reason: "its users join the groups of " + d})
 		}
+		sb.Add(s.ID, sp)
+	}
+	out := map[string]awscdk.Stack{}
+	for i, stack := range sb.Create(app) {
+		s := p.Stacks[i]
+		out[s.ID] = stack
+		addStackSets(stack, &AccountStackProps{Plan: s, Generic: props.Generic})
 	}
 	return out
 }

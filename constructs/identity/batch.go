@@ -81,22 +81,33 @@ func (b *Batch) created(scope constructs.Construct) []awscdk.CfnResource {
 }
 
 func (b *Batch) json(scope constructs.Construct) []byte {
-	// A stack keeps a top-level alphanumeric id as the logical ID; under
-	// any other scope, ids are prefixed and hashed, so the logical ID is
-	// pinned.
 	_, atRoot := scope.(awscdk.Stack)
-	for i := range b.specs {
-		s := &b.specs[i]
-		s.Pin = !atRoot || s.ID != s.LogicalID || !alphanumeric(s.ID)
-	}
-	body, err := json.Marshal(struct {
-		Generic   bool   `json:"generic,omitempty"`
-		Resources []spec `json:"resources"`
-	}{b.Generic, b.specs})
+	body, err := json.Marshal(b.spec(atRoot))
 	if err != nil {
 		panic(fmt.Sprintf("identity: resources of %s: %v", *scope.Node().Path(), err)) // props are JSON values
 	}
 	return body
+}
+
+// batchSpec is a batch as iamstack-resources creates it.
+type batchSpec struct {
+	Generic   bool   `json:"generic,omitempty"`
+	Resources []spec `json:"resources"`
+}
+
+// spec is the batch to create under a scope, at a stack's root or not.
+func (b *Batch) spec(atRoot bool) batchSpec {
+	// A stack keeps a top-level alphanumeric id as the logical ID; under
+	// any other scope, ids are prefixed and hashed, so the logical ID is
+	// pinned.
+	for i := range b.specs {
+		s := &b.specs[i]
+		s.Pin = !atRoot || s.ID != s.LogicalID || !alphanumeric(s.ID)
+	}
+	if b.specs == nil {
+		return batchSpec{b.Generic, []spec{}}
+	}
+	return batchSpec{b.Generic, b.specs}
 }
 
 // ManagedPolicy adds a customer managed policy and returns a reference to

@@ -66,7 +66,14 @@ var (
 // resources renders every kind of resource a Batch makes, with references
 // between them, into scope; nag says whether they carry suppressions.
 func resources(scope constructs.Construct, generic, nag bool) {
-	b := identity.Batch{Generic: generic}
+	b := &identity.Batch{Generic: generic}
+	resourcesInto(b, scope, nag)
+	b.Create(scope)
+}
+
+// resourcesInto adds to b what resources creates; scope, if not nil, gets a
+// resource of its own that b's refer to.
+func resourcesInto(b *identity.Batch, scope constructs.Construct, nag bool) {
 	pick := func(s []identity.NagSuppression) []identity.NagSuppression {
 		if nag {
 			return s
@@ -76,10 +83,12 @@ func resources(scope constructs.Construct, generic, nag bool) {
 	doc := map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}}
 	policy := b.ManagedPolicy("Policy", &identity.ManagedPolicyProps{LogicalID: "Policy", Name: "p", Description: "reads", Document: doc,
 		Metadata: map[string]any{"iamstack": map[string]any{"kind": "policy"}}, NagSuppressions: pick(policyNag)})
-	// A resource of the app's own, outside the batch, referred to by its token.
-	outside := awsiam.NewCfnManagedPolicy(scope, jsii.String("Outside"), &awsiam.CfnManagedPolicyProps{PolicyDocument: doc})
-	group := b.Group("Group", &identity.GroupProps{LogicalID: "Group", Name: "g",
-		ManagedPolicyArns: []*string{policy, jsii.String("arn:aws:iam::aws:policy/ReadOnlyAccess"), outside.Ref()}})
+	arns := []*string{policy, jsii.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}
+	if scope != nil {
+		// A resource of the app's own, outside the batch, referred to by its token.
+		arns = append(arns, awsiam.NewCfnManagedPolicy(scope, jsii.String("Outside"), &awsiam.CfnManagedPolicyProps{PolicyDocument: doc}).Ref())
+	}
+	group := b.Group("Group", &identity.GroupProps{LogicalID: "Group", Name: "g", ManagedPolicyArns: arns})
 	user := b.User("user-id", &identity.UserProps{LogicalID: "User", Name: "u", Path: "/people/", Groups: []*string{group},
 		Tags: map[string]string{"b": "2", "a": "1"}, Metadata: map[string]any{"iamstack": map[string]any{"kind": "user"}},
 		FirstPassword: &identity.FirstPasswordProps{LogicalID: "UserSecret", SecretName: "u-first", Description: "first password",
@@ -87,7 +96,6 @@ func resources(scope constructs.Construct, generic, nag bool) {
 	provider := b.OIDCProvider("Provider", &identity.OIDCProviderProps{LogicalID: "Provider", URL: "https://token.actions.githubusercontent.com", ClientIDs: []string{"sts.amazonaws.com"}})
 	b.Role("Role", &identity.RoleProps{LogicalID: "Role", Name: "r", Path: "/ops/", Description: "operates", MaxSessionDuration: 3600,
 		Trust: doc, ManagedPolicyArns: []*string{policy}, DependsOn: []*string{user, provider}, NagSuppressions: pick(policyNag)})
-	b.Create(scope)
 }
 
 // templates synthesizes app and returns each stack's template file.
@@ -146,5 +154,61 @@ func TestNagSuppressionsAreCdkNags(t *testing.T) {
 	got := templates(t, app)
 	if got["ours"] != got["theirs"] || !strings.Contains(got["ours"], `"is_reason_encoded": true`) {
 		t.Errorf("our cdk_nag metadata differs from cdk-nag's:\n%s\n---\n%s", got["ours"], got["theirs"])
+	}
+}
+
+// A StackBatch creates the stacks the CDK's own calls create: names,
+// environments, template metadata, resources, dependencies between stacks
+// and a synthesizer of a stack's own, in every file of the cloud assembly
+// that tells what to deploy.
+func TestStackBatchCreatesWhatTheCallsCreate(t *testing.T) {
+	metadata := func(who string) map[string]any {
+		return map[string]any{"iamstack": map[string]any{"account": who, "standing": []any{"b", "a"}}}
+	}
+	byCalls := func(app awscdk.App) {
+		first := awscdk.NewStack(app, jsii.String("first"), &awscdk.StackProps{StackName: jsii.String("first-name"), Description: jsii.String("the first"),
+			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}})
+		first.TemplateOptions().SetMetadata(&map[string]any{"iamstack": metadata("first")["iamstack"]})
+		b := &identity.Batch{Generic: true}
+		resourcesInto(b, nil, true)
+		b.Create(first)
+		second := awscdk.NewStack(app, jsii.String("second"), &awscdk.StackProps{Description: jsii.String("the second"),
+			Synthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{})})
+		second.AddStackDependency(first, jsii.String("it needs the first"))
+		awscdk.NewStack(app, jsii.String("empty"), nil)
+	}
+	byBatch := func(app awscdk.App) {
+		var sb identity.StackBatch
+		b := &identity.Batch{Generic: true}
+		sb.Add("first", &identity.StackProps{StackName: "first-name", Description: "the first", Account: "111111111111", Region: "eu-west-1",
+			Metadata: metadata("first"), Resources: b})
+		resourcesInto(b, nil, true)
+		sb.Add("second", &identity.StackProps{Description: "the second",
+			Synthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{}),
+			DependsOn:   []identity.StackDependency{{ID: "first", Reason: "it needs the first"}}})
+		sb.Add("empty", &identity.StackProps{})
+		if got := sb.Create(app); len(got) != 3 || *got[1].StackName() != "second" {
+			t.Fatalf("Create returned %d stacks", len(got))
+		}
+	}
+	files := map[string]map[string]string{}
+	for name, build := range map[string]func(awscdk.App){"calls": byCalls, "batch": byBatch} {
+		dir := t.TempDir()
+		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &map[string]any{"aws:cdk:disable-creation-stack-traces": true}})
+		build(app)
+		app.Synth(nil)
+		files[name] = map[string]string{}
+		for _, f := range []string{"manifest.json", "first.template.json", "second.template.json", "empty.template.json", "first.assets.json"} {
+			b, err := os.ReadFile(dir + "/" + f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[name][f] = string(b)
+		}
+	}
+	for f, want := range files["calls"] {
+		if got := files["batch"][f]; got != want {
+			t.Errorf("%s differs:\n%s\n--- by calls:\n%s", f, got, want)
+		}
 	}
 }

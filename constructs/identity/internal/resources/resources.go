@@ -47,3 +47,18 @@ func Add(scope constructs.Construct, spec []byte) {
 	load()
 	runtime.StaticInvokeVoid(class, "add", []any{scope, string(spec)})
 }
+
+// Stacks creates, under scope, the stacks spec lists (the JSON
+// js/lib/index.ts documents), each with its resources, and returns them in
+// its order. synthesizers are the stacks' that do not use the app's
+// default, by id.
+func Stacks(scope constructs.Construct, spec []byte, synthesizers map[string]awscdk.IStackSynthesizer) []awscdk.Stack {
+	load()
+	var out *[]awscdk.Stack
+	args := []any{scope, string(spec)}
+	if len(synthesizers) > 0 {
+		args = append(args, synthesizers)
+	}
+	runtime.StaticInvoke(class, "stacks", args, &out)
+	return *out
+}

@@ -2,9 +2,9 @@ import * as cdk from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 /**
- * Creates CloudFormation resources in one call. From Go, every call into the
- * jsii runtime is a round trip to this process that costs more than
- * creating a resource here; a stack's resources are created in one.
+ * Creates CloudFormation resources, and stacks with their resources, in one
+ * call. From Go, every call into the jsii runtime is a round trip to this
+ * process that costs more than creating a resource or a stack here.
  */
 export class Resources {
   /**
@@ -37,27 +37,7 @@ export class Resources {
    * @returns the resources, in the spec's order
    */
   public static create(scope: Construct, spec: string): cdk.CfnResource[] {
-    const { generic, resources } = JSON.parse(spec);
-    const created = new Map<string, cdk.CfnResource>();
-    const out: cdk.CfnResource[] = [];
-    for (const r of resources) {
-      const L1 = l1Class(r.class);
-      const res: cdk.CfnResource = generic
-        ? new cdk.CfnResource(scope, r.id, { type: L1.CFN_RESOURCE_TYPE_NAME, properties: props(r.props, created, GENERIC) })
-        : new L1(scope, r.id, props(r.props, created, TYPED));
-      if (r.pin || generic) {
-        res.overrideLogicalId(r.logicalId);
-      }
-      for (const [key, value] of r.metadata ?? []) {
-        res.addMetadata(key, value);
-      }
-      for (const d of r.dependsOn ?? []) {
-        res.addResourceDependency(dependency(d.ref, created), d.reason);
-      }
-      created.set(r.logicalId, res);
-      out.push(res);
-    }
-    return out;
+    return createResources(scope, JSON.parse(spec));
   }
 
   /**
@@ -71,7 +51,69 @@ export class Resources {
     Resources.create(scope, spec);
   }
 
+  /**
+   * Creates stacks, each with its resources, under scope and returns them
+   * in order.
+   *
+   * The spec is JSON: {"stacks": [{"id", "props"?, "metadata"?,
+   * "dependsOn"?, "resources"}]}.
+   *
+   * - "props" are the StackProps that are data: stackName, description,
+   *   env.
+   * - "metadata" is the template's Metadata section.
+   * - "dependsOn" are [{"id", "reason"}], the ids of stacks listed before.
+   * - "resources" is what create takes: {"generic"?, "resources"}.
+   *
+   * @param scope the scope of every stack
+   * @param spec the stacks, as JSON
+   * @param synthesizers the synthesizers of the stacks that do not use the
+   *   app's default, by id
+   * @returns the stacks, in the spec's order
+   */
+  public static stacks(scope: Construct, spec: string, synthesizers?: { [id: string]: cdk.IStackSynthesizer }): cdk.Stack[] {
+    const byId = new Map<string, cdk.Stack>();
+    for (const s of JSON.parse(spec).stacks) {
+      const stack = new cdk.Stack(scope, s.id, { ...s.props, synthesizer: synthesizers?.[s.id] });
+      if (s.metadata !== undefined) {
+        stack.templateOptions.metadata = s.metadata;
+      }
+      for (const d of s.dependsOn ?? []) {
+        const target = byId.get(d.id);
+        if (target === undefined) {
+          throw new Error(`iamstack-resources: stack ${s.id} depends on ${d.id}, which this call has not created before it`);
+        }
+        stack.addStackDependency(target, d.reason);
+      }
+      createResources(stack, s.resources);
+      byId.set(s.id, stack);
+    }
+    return [...byId.values()];
+  }
+
   private constructor() {}
+}
+
+function createResources(scope: Construct, { generic, resources }: any): cdk.CfnResource[] {
+  const created = new Map<string, cdk.CfnResource>();
+  const out: cdk.CfnResource[] = [];
+  for (const r of resources) {
+    const L1 = l1Class(r.class);
+    const res: cdk.CfnResource = generic
+      ? new cdk.CfnResource(scope, r.id, { type: L1.CFN_RESOURCE_TYPE_NAME, properties: props(r.props, created, GENERIC) })
+      : new L1(scope, r.id, props(r.props, created, TYPED));
+    if (r.pin || generic) {
+      res.overrideLogicalId(r.logicalId);
+    }
+    for (const [key, value] of r.metadata ?? []) {
+      res.addMetadata(key, value);
+    }
+    for (const d of r.dependsOn ?? []) {
+      res.addResourceDependency(dependency(d.ref, created), d.reason);
+    }
+    created.set(r.logicalId, res);
+    out.push(res);
+  }
+  return out;
 }
 
 function l1Class(name: string): any {
