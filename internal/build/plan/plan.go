@@ -10,8 +10,10 @@ import (
 	"hash/fnv"
 	"maps"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/iamstack/iamstack/internal/build/metadata"
@@ -227,7 +229,9 @@ func New(m *model.Model) (*Plan, error) {
 		if a, _ := m.Account(st.Account); st.ID == b.s.StackID(a.Name) {
 			p.Stacks[i].Standing = b.standing(a)
 		}
-		b.checkStack(st)
+	}
+	for i, size := range templateSizes(p.Stacks) {
+		b.checkStack(p.Stacks[i], size)
 	}
 	if len(b.problems) > 0 {
 		return nil, &model.Error{Problems: b.problems}
@@ -823,7 +827,7 @@ func (b *builder) namedPolicy(st *Stack, e metadata.Entity, short, name, descrip
 	return Ref{LogicalID: mp.LogicalID, Value: b.s.ManagedPolicyARN(st.AccountID, name)}
 }
 
-func (b *builder) checkStack(st Stack) {
+func (b *builder) checkStack(st Stack, size int) {
 	seen := map[string]bool{}
 	for _, id := range st.logicalIDs() {
 		if seen[id] {
@@ -831,7 +835,7 @@ func (b *builder) checkStack(st Stack) {
 		}
 		seen[id] = true
 	}
-	n, size := st.ResourceCount(), st.TemplateSize()
+	n := st.ResourceCount()
 	if n <= MaxResourcesPerStack && size <= MaxTemplateSize {
 		return
 	}
@@ -852,6 +856,27 @@ func (b *builder) checkStack(st Stack) {
 		return
 	}
 	b.problem([]string{"cicdUsers"}, "stack %s in account %s would hold %s; move CI/CD users or roles to another account", st.Name, st.Account, what)
+}
+
+// templateSizes returns each stack's TemplateSize, computed on every core:
+// at hundreds of accounts it is most of planning's time.
+func templateSizes(stacks []Stack) []int {
+	sizes := make([]int, len(stacks))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(stacks)) {
+		wg.Go(func() {
+			for i := range next {
+				sizes[i] = stacks[i].TemplateSize()
+			}
+		})
+	}
+	for i := range stacks {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return sizes
 }
 
 func (s Stack) logicalIDs() []string {
