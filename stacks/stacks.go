@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -44,7 +45,7 @@ func NewAccountStack(scope constructs.Construct, id string, props *AccountStackP
 	var sb identity.StackBatch
 	sb.Add(id, accountStack(props))
 	stack := sb.Create(scope)[0]
-	addStackSets(stack, props)
+	addStackSets([]awscdk.Stack{stack}, []plan.Stack{props.Plan}, props.Generic)
 	return stack
 }
 
@@ -122,29 +123,56 @@ func accountStack(props *AccountStackProps) *identity.StackProps {
 	return sp
 }
 
-// addStackSets adds the StackSets the plan gives the stack.
-func addStackSets(stack awscdk.Stack, props *AccountStackProps) {
-	for _, ss := range props.Plan.StackSets {
-		newStackSet(stack, props.Plan, ss, props.Generic)
+// addStackSets adds to each stack the service-managed StackSets its plan
+// holds. Their templates are synthesized on their own, without bootstrap
+// resources (member accounts are not bootstrapped), all in one app.
+func addStackSets(owners []awscdk.Stack, plans []plan.Stack, generic bool) {
+	type stackSet struct {
+		owner awscdk.Stack
+		plan  plan.Stack
+		set   plan.StackSet
 	}
-}
-
-// newStackSet adds a service-managed StackSet to the stack: the template
-// synthesized on its own, without bootstrap resources (member accounts are
-// not bootstrapped), deployed to every account of the OU but the listed
-// ones, and to accounts that join it.
-func newStackSet(stack awscdk.Stack, owner plan.Stack, ss plan.StackSet, generic bool) {
+	var sets []stackSet
+	var sb identity.StackBatch
+	for i, p := range plans {
+		for _, ss := range p.StackSets {
+			sets = append(sets, stackSet{owners[i], p, ss})
+			sb.Add(ss.Template.ID, accountStack(&AccountStackProps{Plan: ss.Template, Generic: generic,
+				Synthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{})}))
+		}
+	}
+	if len(sets) == 0 {
+		return
+	}
 	dir, err := os.MkdirTemp("", "iamstack-stackset-")
 	if err != nil {
-		panic(fmt.Sprintf("stacks: StackSet %s: %v", ss.Name, err))
+		panic(fmt.Sprintf("stacks: StackSet templates: %v", err))
 	}
 	defer os.RemoveAll(dir)
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &map[string]interface{}{NoCreationStacks: true}})
-	NewAccountStack(app, ss.Template.ID, &AccountStackProps{Plan: ss.Template, Generic: generic,
-		Synthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{})})
-	body, err := json.Marshal(app.Synth(nil).GetStackArtifact(jsii.String(ss.Template.ID)).Template())
+	templates := sb.Create(app)
+	app.Synth(nil)
+	for i, s := range sets {
+		newStackSet(s.owner, s.plan, s.set, filepath.Join(dir, *templates[i].TemplateFile()))
+	}
+}
+
+// newStackSet adds a service-managed StackSet to the stack, with the
+// template synthesized at templateFile, deployed to every account of the OU
+// but the listed ones, and to accounts that join it.
+func newStackSet(stack awscdk.Stack, owner plan.Stack, ss plan.StackSet, templateFile string) {
+	var template any
+	raw, err := os.ReadFile(templateFile)
+	if err == nil {
+		err = json.Unmarshal(raw, &template)
+	}
 	if err != nil {
-		panic(fmt.Sprintf("stacks: template of StackSet %s: %v", ss.Name, err)) // the CDK's own JSON
+		panic(fmt.Sprintf("stacks: template of StackSet %s: %v", ss.Name, err)) // the CDK's own file
+	}
+	// Compact, keys sorted: the body does not change with the CDK's layout.
+	body, err := json.Marshal(template)
+	if err != nil {
+		panic(fmt.Sprintf("stacks: template of StackSet %s: %v", ss.Name, err))
 	}
 	targets := &awscloudformation.CfnStackSet_DeploymentTargetsProperty{OrganizationalUnitIds: jsii.Strings(ss.OUID)}
 	if len(ss.Excluded) > 0 {
@@ -247,11 +275,11 @@ func NewApp(app awscdk.App, p *plan.Plan, props *AppProps) map[string]awscdk.Sta
 		}
 		sb.Add(s.ID, sp)
 	}
+	created := sb.Create(app)
+	addStackSets(created, p.Stacks, props.Generic)
 	out := map[string]awscdk.Stack{}
-	for i, stack := range sb.Create(app) {
-		s := p.Stacks[i]
-		out[s.ID] = stack
-		addStackSets(stack, &AccountStackProps{Plan: s, Generic: props.Generic})
+	for i, s := range p.Stacks {
+		out[s.ID] = created[i]
 	}
 	return out
 }
