@@ -109,5 +109,9 @@ func (s *StackBatch) Create(scope constructs.Construct) []awscdk.Stack {
 	if err != nil {
 		panic(fmt.Sprintf("identity: stacks under %s: %v", *scope.Node().Path(), err)) // props are JSON values
 	}
-	return resources.Stacks(scope, body, s.synthesizers)
+	stacks, err := resources.Stacks(scope, body, s.synthesizers)
+	if err != nil {
+		panic(fmt.Sprintf("identity: stacks under %s: %v", *scope.Node().Path(), err))
+	}
+	return stacks
 }

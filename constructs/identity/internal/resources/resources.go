@@ -4,6 +4,7 @@ package resources
 
 import (
 	_ "embed"
+	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	awscdkjsii "github.com/aws/aws-cdk-go/awscdk/v2/jsii"
@@ -51,14 +52,28 @@ func Add(scope constructs.Construct, spec []byte) {
 // Stacks creates, under scope, the stacks spec lists (the JSON
 // js/lib/index.ts documents), each with its resources, and returns them in
 // its order. synthesizers are the stacks' that do not use the app's
-// default, by id.
-func Stacks(scope constructs.Construct, spec []byte, synthesizers map[string]awscdk.IStackSynthesizer) []awscdk.Stack {
+// default, by id. The spec reaches node in a temporary file: at hundreds of
+// stacks it is megabytes, which a string argument would carry through the
+// jsii kernel's own JSON, encoded and decoded on both sides.
+func Stacks(scope constructs.Construct, spec []byte, synthesizers map[string]awscdk.IStackSynthesizer) ([]awscdk.Stack, error) {
+	f, err := os.CreateTemp("", "iamstack-stacks-*.json")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(spec)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
 	load()
 	var out *[]awscdk.Stack
-	args := []any{scope, string(spec)}
+	args := []any{scope, f.Name()}
 	if len(synthesizers) > 0 {
 		args = append(args, synthesizers)
 	}
 	runtime.StaticInvoke(class, "stacks", args, &out)
-	return *out
+	return *out, nil
 }

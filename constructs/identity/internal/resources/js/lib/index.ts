@@ -1,6 +1,9 @@
 import * as cdk from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
+// Node's own, which the jsii build does not declare.
+declare function require(id: 'fs'): { readFileSync(path: string, encoding: 'utf8'): string };
+
 /**
  * Creates CloudFormation resources, and stacks with their resources, in one
  * call. From Go, every call into the jsii runtime is a round trip to this
@@ -65,14 +68,15 @@ export class Resources {
    * - "resources" is what create takes: {"generic"?, "resources"}.
    *
    * @param scope the scope of every stack
-   * @param spec the stacks, as JSON
+   * @param specFile the file that holds the stacks, as JSON: read here, it
+   *   does not cross the jsii kernel as a string, encoded and parsed twice
    * @param synthesizers the synthesizers of the stacks that do not use the
    *   app's default, by id
    * @returns the stacks, in the spec's order
    */
-  public static stacks(scope: Construct, spec: string, synthesizers?: { [id: string]: cdk.IStackSynthesizer }): cdk.Stack[] {
+  public static stacks(scope: Construct, specFile: string, synthesizers?: { [id: string]: cdk.IStackSynthesizer }): cdk.Stack[] {
     const byId = new Map<string, cdk.Stack>();
-    for (const s of JSON.parse(spec).stacks) {
+    for (const s of JSON.parse(require('fs').readFileSync(specFile, 'utf8')).stacks) {
       const stack = new cdk.Stack(scope, s.id, { ...s.props, synthesizer: synthesizers?.[s.id] });
       if (s.metadata !== undefined) {
         stack.templateOptions.metadata = s.metadata;
