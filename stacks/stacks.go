@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudformation"
@@ -121,6 +123,28 @@ func accountStack(props *AccountStackProps) *identity.StackProps {
 		})
 	}
 	return sp
+}
+
+// accountStacks returns accountStack of every stack, worked out on every
+// core: pure Go, at hundreds of accounts it would otherwise keep node
+// waiting.
+func accountStacks(stacks []plan.Stack, generic bool) []*identity.StackProps {
+	out := make([]*identity.StackProps, len(stacks))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(stacks)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = accountStack(&AccountStackProps{Plan: stacks[i], Generic: generic})
+			}
+		})
+	}
+	for i := range stacks {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
 }
 
 // addStackSets adds to each stack the service-managed StackSets its plan
@@ -268,8 +292,8 @@ func NewApp(app awscdk.App, p *plan.Plan, props *AppProps) map[string]awscdk.Sta
 	// One call for every stack: at hundreds of accounts, a call per stack
 	// costs more than the stacks.
 	var sb identity.StackBatch
-	for _, s := range p.Stacks {
-		sp := accountStack(&AccountStackProps{Plan: s, Generic: props.Generic})
+	for i, sp := range accountStacks(p.Stacks, props.Generic) {
+		s := p.Stacks[i]
 		for _, d := range s.DependsOn {
 			sp.DependsOn = append(sp.DependsOn, identity.StackDependency{ID: d, Reason: "its users join the groups of " + d})
 		}
