@@ -145,13 +145,64 @@ func (d Document) JSON() []byte {
 func (d Document) Size() int { return len(d.JSON()) }
 
 // Map returns the document as generic JSON values, the form CloudFormation
-// properties take.
+// properties take: what decoding JSON() gives, built without the round
+// trip, which a synthesis would otherwise pay for every document.
 func (d Document) Map() map[string]any {
-	var m map[string]any
-	if err := json.Unmarshal(d.JSON(), &m); err != nil {
-		panic(fmt.Sprintf("policy: round-trip document: %v", err))
+	stmts := make([]any, len(d.Statements))
+	for i, s := range d.Statements {
+		stmts[i] = s.jsonValue()
 	}
-	return m
+	return map[string]any{"Version": Version, "Statement": stmts}
+}
+
+// jsonValue is what decoding the statement's MarshalJSON gives.
+func (s Statement) jsonValue() map[string]any {
+	out := map[string]any{"Effect": string(s.Effect)}
+	if s.Sid != "" {
+		out["Sid"] = s.Sid
+	}
+	for key, p := range map[string]Principal{"Principal": s.Principal, "NotPrincipal": s.NotPrincipal} {
+		if len(p) > 0 {
+			m := map[string]any{}
+			for k, v := range p {
+				m[k] = oneOrManyValue(v)
+			}
+			out[key] = m
+		}
+	}
+	for key, v := range map[string][]string{"Action": s.Actions, "NotAction": s.NotActions, "Resource": s.Resources, "NotResource": s.NotResources} {
+		if len(v) > 0 {
+			out[key] = oneOrManyValue(v)
+		}
+	}
+	if len(s.Conditions) > 0 {
+		cond := map[string]any{}
+		for op, kv := range s.Conditions {
+			m := map[string]any{}
+			for k, v := range kv {
+				m[k] = oneOrManyValue(v)
+			}
+			cond[op] = m
+		}
+		out["Condition"] = cond
+	}
+	return out
+}
+
+// oneOrManyValue is oneOrMany as JSON decodes it: nil, a string, or []any.
+func oneOrManyValue(v []string) any {
+	switch len(v) {
+	case 0:
+		return nil
+	case 1:
+		return v[0]
+	default:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = e
+		}
+		return out
+	}
 }
 
 // Split packs statements, in order, into as few documents as possible that each
