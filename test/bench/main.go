@@ -49,6 +49,8 @@ const (
 	refLarge   = "large"
 	refJSEx    = "js-example"
 	refJSLarge = "js-large"
+	refScale   = "scale"
+	refJSScale = "js-scale"
 )
 
 func run(runs int, scale bool) error {
@@ -67,10 +69,18 @@ func run(runs int, scale bool) error {
 	if err := os.WriteFile(large, synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}), 0o644); err != nil {
 		return err
 	}
+	scaleModel := filepath.Join(dir, "scale.yaml")
+	if err := os.WriteFile(scaleModel, synthetic.Model(synthetic.Size{Users: 5000, Accounts: 500, OUs: 20, UserStacks: 20}), 0o644); err != nil {
+		return err
+	}
 	// The JavaScript reference builds the resources of the assemblies the
 	// Go app synthesizes (test/bench/l1app).
-	exampleAsm, largeAsm := filepath.Join(dir, "ref-example"), filepath.Join(dir, "ref-large")
-	for asm, args := range map[string][]string{exampleAsm: nil, largeAsm: {"-model", large}} {
+	exampleAsm, largeAsm, scaleAsm := filepath.Join(dir, "ref-example"), filepath.Join(dir, "ref-large"), filepath.Join(dir, "ref-scale")
+	assemblies := map[string][]string{exampleAsm: nil, largeAsm: {"-model", large}}
+	if scale {
+		assemblies[scaleAsm] = []string{"-model", scaleModel}
+	}
+	for asm, args := range assemblies {
 		cmd := exec.Command(synth, append(args, "-out", asm)...)
 		cmd.Env = append(os.Environ(), "CDK_VALIDATION=false")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -103,6 +113,12 @@ func run(runs int, scale bool) error {
 		benchCase{"(b) JavaScript L1 app, the example's resources", node, []string{l1app, exampleAsm}, false, refJSEx},
 		benchCase{"(c) JavaScript L1 app, the 1,000-user model's resources", node, []string{l1app, largeAsm}, false, refJSLarge},
 	)
+	if scale {
+		cases = append(cases,
+			benchCase{"(d) 5,000 users, 500 accounts in 20 OUs", synth, []string{"-model", scaleModel}, false, refScale},
+			benchCase{"(d) JavaScript L1 app, the 5,000-user model's resources", node, []string{l1app, scaleAsm}, false, refJSScale},
+		)
+	}
 	// What users run: the cdk CLI with cdk.json's app command, which builds
 	// and runs cmd/synth (validation off by default).
 	cdk, err := filepath.Abs("node_modules/.bin/cdk")
@@ -154,7 +170,10 @@ func run(runs int, scale bool) error {
 			medians[c.ref] = walls[len(walls)/2]
 		}
 	}
-	if err := ratios(medians, exampleAsm, largeAsm); err != nil {
+	if !scale {
+		scaleAsm = ""
+	}
+	if err := ratios(medians, exampleAsm, largeAsm, scaleAsm); err != nil {
 		return err
 	}
 	fmt.Printf("\nCommand: `%s`\n", strings.Join(append([]string{"go run ./test/bench"}, os.Args[1:]...), " "))
@@ -164,39 +183,44 @@ func run(runs int, scale bool) error {
 	}
 	models := []model{{"1,000 users, 20 accounts", large}}
 	if scale {
-		file := filepath.Join(dir, "scale.yaml")
-		if err := os.WriteFile(file, synthetic.Model(synthetic.Size{Users: 5000, Accounts: 500, OUs: 20, UserStacks: 20}), 0o644); err != nil {
-			return err
-		}
-		models = append(models, model{"5,000 users, 500 accounts in 20 OUs", file})
+		models = append(models, model{"5,000 users, 500 accounts in 20 OUs", scaleModel})
 	}
 	return modelBench(dir, bin, synth, models)
 }
 
 // ratios prints issue 16's synthesis targets from the medians above: the
 // example against the empty Go app, and what each resource the 1,000-user
-// model adds over the example costs in Go against the JavaScript L1 app
-// building the same resources.
-func ratios(m map[string]time.Duration, exampleAsm, largeAsm string) error {
+// model (and, given scaleAsm, the 5,000-user model) adds over the example
+// costs in Go against the JavaScript L1 app building the same resources.
+func ratios(m map[string]time.Duration, exampleAsm, largeAsm, scaleAsm string) error {
 	nb, err := resourceCount(exampleAsm)
 	if err != nil {
 		return err
 	}
-	nc, err := resourceCount(largeAsm)
-	if err != nil {
-		return err
-	}
-	added := float64(nc - nb)
-	perGo := (m[refLarge] - m[refExample]).Seconds() / added
-	perJS := (m[refJSLarge] - m[refJSEx]).Seconds() / added
 	fmt.Println("\nSynthesis against its references (medians above, validation off):")
 	fmt.Println()
 	fmt.Println("| measure | reference | iamstack | ratio | target |")
 	fmt.Println("|---|---:|---:|---:|---:|")
 	fmt.Printf("| the example against the empty CDK Go app | %s | %s | %.2fx | at most 1.2x |\n",
 		secs(m[refEmpty]), secs(m[refExample]), m[refExample].Seconds()/m[refEmpty].Seconds())
-	fmt.Printf("| each of the %d resources the 1,000-user model adds over the example's %d | JavaScript L1 app %.3f ms | %.3f ms | %.2fx | at most 1.0x |\n",
-		nc-nb, nb, perJS*1000, perGo*1000, perGo/perJS)
+	perResource := func(what, asm, goRef, jsRef string) error {
+		n, err := resourceCount(asm)
+		if err != nil {
+			return err
+		}
+		added := float64(n - nb)
+		perGo := (m[goRef] - m[refExample]).Seconds() / added
+		perJS := (m[jsRef] - m[refJSEx]).Seconds() / added
+		fmt.Printf("| each of the %d resources the %s model adds over the example's %d | JavaScript L1 app %.3f ms | %.3f ms | %.2fx | at most 1.0x |\n",
+			n-nb, what, nb, perJS*1000, perGo*1000, perGo/perJS)
+		return nil
+	}
+	if err := perResource("1,000-user", largeAsm, refLarge, refJSLarge); err != nil {
+		return err
+	}
+	if scaleAsm != "" {
+		return perResource("5,000-user", scaleAsm, refScale, refJSScale)
+	}
 	return nil
 }
 
