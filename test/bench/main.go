@@ -130,14 +130,12 @@ func run(runs int, scale bool) error {
 		benchCase{"(c) 1,000 users via `cdk synth` (CLI + go run)", cdk, []string{"synth", "--quiet", "-c", "model=" + large}, false, ""},
 	)
 	medians := map[string]time.Duration{}
-	fmt.Printf("Machine: %s/%s, %d CPUs, %s. Median of %d runs; peak memory is the largest resident set of the\nprocess tree (the Go program or its node child).\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), runs)
-	fmt.Println("| case | CDK validation | wall time (median) | min | max | peak memory |")
-	fmt.Println("|---|---|---:|---:|---:|---:|")
-	for _, c := range cases {
-		var walls []time.Duration
-		var peak int64
-		for i := 0; i < runs; i++ {
-			out := filepath.Join(dir, fmt.Sprintf("out-%d", i))
+	fmt.Printf("Machine: %s/%s, %d CPUs, %s. Median of %d runs, the cases taking turns in each round so that\na slow spell of the machine falls on all of them; peak memory is the largest resident set of the\nprocess tree (the Go program or its node child).\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), runs)
+	walls := make([][]time.Duration, len(cases))
+	peaks := make([]int64, len(cases))
+	for round := range runs {
+		for i, c := range cases {
+			out := filepath.Join(dir, fmt.Sprintf("out-%d", round))
 			cmd := exec.Command(c.bin, append(c.args, "-out", out)...)
 			switch c.bin {
 			case cdk:
@@ -154,20 +152,25 @@ func run(runs int, scale bool) error {
 			if b, err := cmd.CombinedOutput(); err != nil {
 				return fmt.Errorf("%s: %v\n%s", c.name, err, b)
 			}
-			walls = append(walls, time.Since(start))
+			walls[i] = append(walls[i], time.Since(start))
 			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-				peak = max(peak, ru.Maxrss) // kilobytes on Linux
+				peaks[i] = max(peaks[i], ru.Maxrss) // kilobytes on Linux
 			}
 			os.RemoveAll(out)
 		}
-		slices.Sort(walls)
+	}
+	fmt.Println("| case | CDK validation | wall time (median) | min | max | peak memory |")
+	fmt.Println("|---|---|---:|---:|---:|---:|")
+	for i, c := range cases {
+		w := walls[i]
+		slices.Sort(w)
 		onOff := "off"
 		if c.validation {
 			onOff = "on"
 		}
-		fmt.Printf("| %s | %s | %s | %s | %s | %d MiB |\n", c.name, onOff, secs(walls[len(walls)/2]), secs(walls[0]), secs(walls[len(walls)-1]), peak/1024)
+		fmt.Printf("| %s | %s | %s | %s | %s | %d MiB |\n", c.name, onOff, secs(w[len(w)/2]), secs(w[0]), secs(w[len(w)-1]), peaks[i]/1024)
 		if c.ref != "" {
-			medians[c.ref] = walls[len(walls)/2]
+			medians[c.ref] = w[len(w)/2]
 		}
 	}
 	if !scale {
