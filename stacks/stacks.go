@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudformation"
@@ -22,6 +20,7 @@ import (
 	"github.com/iamstack/iamstack/internal/build/names"
 	"github.com/iamstack/iamstack/internal/build/plan"
 	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/parallel"
 )
 
 // NoCreationStacks is the context key that, set to true, keeps the CDK from
@@ -130,20 +129,7 @@ func accountStack(props *AccountStackProps) *identity.StackProps {
 // waiting.
 func accountStacks(stacks []plan.Stack, generic bool) []*identity.StackProps {
 	out := make([]*identity.StackProps, len(stacks))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(stacks)) {
-		wg.Go(func() {
-			for i := range next {
-				out[i] = accountStack(&AccountStackProps{Plan: stacks[i], Generic: generic})
-			}
-		})
-	}
-	for i := range stacks {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(stacks), func(i int) { out[i] = accountStack(&AccountStackProps{Plan: stacks[i], Generic: generic}) })
 	return out
 }
 

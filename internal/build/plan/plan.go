@@ -10,16 +10,15 @@ import (
 	"hash/fnv"
 	"maps"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 
 	"github.com/iamstack/iamstack/internal/build/metadata"
 	"github.com/iamstack/iamstack/internal/build/names"
 	"github.com/iamstack/iamstack/internal/build/policy"
 	"github.com/iamstack/iamstack/internal/gate/rules"
+	"github.com/iamstack/iamstack/internal/parallel"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -862,20 +861,7 @@ func (b *builder) checkStack(st Stack, size int) {
 // at hundreds of accounts it is most of planning's time.
 func templateSizes(stacks []Stack) []int {
 	sizes := make([]int, len(stacks))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(stacks)) {
-		wg.Go(func() {
-			for i := range next {
-				sizes[i] = stacks[i].TemplateSize()
-			}
-		})
-	}
-	for i := range stacks {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(stacks), func(i int) { sizes[i] = stacks[i].TemplateSize() })
 	return sizes
 }
 

@@ -191,18 +191,15 @@ func (s Statement) jsonValue() map[string]any {
 
 // oneOrManyValue is oneOrMany as JSON decodes it: nil, a string, or []any.
 func oneOrManyValue(v []string) any {
-	switch len(v) {
-	case 0:
-		return nil
-	case 1:
-		return v[0]
-	default:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = e
-		}
-		return out
+	many, ok := oneOrMany(v).([]string)
+	if !ok {
+		return oneOrMany(v)
 	}
+	out := make([]any, len(many))
+	for i, e := range many {
+		out[i] = e
+	}
+	return out
 }
 
 // Split packs statements, in order, into as few documents as possible that each

@@ -1,0 +1,27 @@
+// Package parallel runs independent pieces of pure Go work on every core.
+package parallel
+
+import (
+	"runtime"
+	"sync"
+)
+
+// For calls f(i) for every i in [0, n), on as many goroutines as there are
+// cores, and returns when every call has. f must not depend on the order
+// of the calls: each writes only its own index's result.
+func For(n int, f func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
