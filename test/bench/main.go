@@ -69,15 +69,16 @@ func run(runs int, scale bool) error {
 	if err := os.WriteFile(large, synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}), 0o644); err != nil {
 		return err
 	}
-	scaleModel := filepath.Join(dir, "scale.yaml")
-	if err := os.WriteFile(scaleModel, synthetic.Model(synthetic.Size{Users: 5000, Accounts: 500, OUs: 20, UserStacks: 20}), 0o644); err != nil {
-		return err
-	}
 	// The JavaScript reference builds the resources of the assemblies the
 	// Go app synthesizes (test/bench/l1app).
-	exampleAsm, largeAsm, scaleAsm := filepath.Join(dir, "ref-example"), filepath.Join(dir, "ref-large"), filepath.Join(dir, "ref-scale")
+	exampleAsm, largeAsm := filepath.Join(dir, "ref-example"), filepath.Join(dir, "ref-large")
 	assemblies := map[string][]string{exampleAsm: nil, largeAsm: {"-model", large}}
+	var scaleModel, scaleAsm string // with -scale only
 	if scale {
+		scaleModel, scaleAsm = filepath.Join(dir, "scale.yaml"), filepath.Join(dir, "ref-scale")
+		if err := os.WriteFile(scaleModel, synthetic.Model(synthetic.Size{Users: 5000, Accounts: 500, OUs: 20, UserStacks: 20}), 0o644); err != nil {
+			return err
+		}
 		assemblies[scaleAsm] = []string{"-model", scaleModel}
 	}
 	for asm, args := range assemblies {
@@ -172,9 +173,6 @@ func run(runs int, scale bool) error {
 		if c.ref != "" {
 			medians[c.ref] = w[len(w)/2]
 		}
-	}
-	if !scale {
-		scaleAsm = ""
 	}
 	if err := ratios(medians, exampleAsm, largeAsm, scaleAsm); err != nil {
 		return err
