@@ -34,9 +34,9 @@ type AccountStackProps struct {
 	Plan plan.Stack
 	// Synthesizer overrides the default stack synthesizer (bootstrap roles).
 	Synthesizer awscdk.IStackSynthesizer
-	// Generic creates the resources as CfnResources of their types, not as
-	// their L1 classes (identity.Batch): the same template, in less time,
-	// for a synthesis that cdk-nag does not check.
+	// Generic writes the resources as data, not as their L1 classes
+	// (identity.Batch): the same template, in less time, for a synthesis
+	// that neither cdk-nag nor an aspect looks at.
 	Generic bool
 }
 

@@ -5,6 +5,9 @@ package identity_test
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,9 +87,13 @@ func resourcesInto(b *identity.Batch, scope constructs.Construct, nag bool) {
 	policy := b.ManagedPolicy("Policy", &identity.ManagedPolicyProps{LogicalID: "Policy", Name: "p", Description: "reads", Document: doc,
 		Metadata: map[string]any{"iamstack": map[string]any{"kind": "policy"}}, NagSuppressions: pick(policyNag)})
 	arns := []*string{policy, jsii.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}
+	var outside []*string
 	if scope != nil {
-		// A resource of the app's own, outside the batch, referred to by its token.
-		arns = append(arns, awsiam.NewCfnManagedPolicy(scope, jsii.String("Outside"), &awsiam.CfnManagedPolicyProps{PolicyDocument: doc}).Ref())
+		// A resource of the app's own, outside the batch, referred to by its
+		// token: in a property and in a dependency.
+		ref := awsiam.NewCfnManagedPolicy(scope, jsii.String("Outside"), &awsiam.CfnManagedPolicyProps{PolicyDocument: doc}).Ref()
+		arns = append(arns, ref)
+		outside = append(outside, ref)
 	}
 	group := b.Group("Group", &identity.GroupProps{LogicalID: "Group", Name: "g", ManagedPolicyArns: arns})
 	user := b.User("user-id", &identity.UserProps{LogicalID: "User", Name: "u", Path: "/people/", Groups: []*string{group},
@@ -95,7 +102,7 @@ func resourcesInto(b *identity.Batch, scope constructs.Construct, nag bool) {
 			PasswordLength: 32, ExcludeCharacters: `"'\`, NagSuppressions: pick(secretNag)}})
 	provider := b.OIDCProvider("Provider", &identity.OIDCProviderProps{LogicalID: "Provider", URL: "https://token.actions.githubusercontent.com", ClientIDs: []string{"sts.amazonaws.com"}})
 	b.Role("Role", &identity.RoleProps{LogicalID: "Role", Name: "r", Path: "/ops/", Description: "operates", MaxSessionDuration: 3600,
-		Trust: doc, ManagedPolicyArns: []*string{policy}, DependsOn: []*string{user, provider}, NagSuppressions: pick(policyNag)})
+		Trust: doc, ManagedPolicyArns: []*string{policy}, DependsOn: append([]*string{user, provider}, outside...), NagSuppressions: pick(policyNag)})
 }
 
 // templates synthesizes app and returns each stack's template file.
@@ -113,10 +120,39 @@ func templates(t *testing.T, app awscdk.App) map[string]string {
 	return out
 }
 
+// logicalIDs reads, from the cloud assembly in dir, the logical ID each
+// construct of a stack records, by its path under the stack: what the CDK
+// CLI names resources by in `cdk deploy` and `cdk diff`.
+func logicalIDs(t *testing.T, dir, stack string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, stack+".metadata.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries map[string][]struct {
+		Type string
+		Data any
+	}
+	if err := json.Unmarshal(b, &entries); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	for path, list := range entries {
+		for _, e := range list {
+			if e.Type == "aws:cdk:logicalId" {
+				out[strings.TrimPrefix(path, "/"+stack)] = e.Data
+			}
+		}
+	}
+	return out
+}
+
 // A generic batch writes the template the L1 classes write, byte for byte,
-// at a stack's root and under a construct of its own.
+// at a stack's root and under a construct of its own, and records each
+// resource's logical ID at the path the class's construct would have.
 func TestGenericBatchWritesTheClassesTemplate(t *testing.T) {
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	dir := t.TempDir()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir)})
 	for _, name := range []string{"typed", "generic", "typedNested", "genericNested"} {
 		var scope constructs.Construct = awscdk.NewStack(app, jsii.String(name), nil)
 		if strings.HasSuffix(name, "Nested") {
@@ -129,10 +165,55 @@ func TestGenericBatchWritesTheClassesTemplate(t *testing.T) {
 		if typed, generic := got["typed"+where], got["generic"+where]; typed != generic {
 			t.Errorf("%q: the generic template differs from the typed one:\n%s\n---\n%s", where, typed, generic)
 		}
+		typed, generic := logicalIDs(t, dir, "typed"+where), logicalIDs(t, dir, "generic"+where)
+		user := map[string]string{"": "/user-id", "Nested": "/Team/user-id"}[where]
+		if generic[user] != "User" {
+			t.Errorf("%q: the user records the logical ID %v at %s, want User", where, generic[user], user)
+		}
+		if !reflect.DeepEqual(typed, generic) {
+			t.Errorf("%q: generic resources record the logical IDs\n%v\nwhere the typed ones record\n%v", where, generic, typed)
+		}
 	}
 	var tpl struct{ Resources map[string]any }
 	if err := json.Unmarshal([]byte(got["typed"]), &tpl); err != nil || len(tpl.Resources) != 7 {
 		t.Errorf("%d resources, want 7 (%v):\n%s", len(tpl.Resources), err, got["typed"])
+	}
+}
+
+// A generic resource that depends on a resource of another stack makes
+// its stack depend on that stack, as a CfnResource does, and names nothing
+// in its DependsOn.
+func TestGenericDependencyOnAnotherStack(t *testing.T) {
+	dir := t.TempDir()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir)})
+	other := awscdk.NewStack(app, jsii.String("other"), nil)
+	ref := awsiam.NewCfnManagedPolicy(other, jsii.String("Elsewhere"), &awsiam.CfnManagedPolicyProps{
+		PolicyDocument: map[string]any{"Version": "2012-10-17", "Statement": []any{}}}).Ref()
+	for _, generic := range []bool{false, true} {
+		name := map[bool]string{false: "typed", true: "generic"}[generic]
+		b := &identity.Batch{Generic: generic}
+		b.Role("Role", &identity.RoleProps{LogicalID: "Role", Name: "r", MaxSessionDuration: 3600,
+			Trust: map[string]any{"Version": "2012-10-17", "Statement": []any{}}, DependsOn: []*string{ref}})
+		b.Create(awscdk.NewStack(app, jsii.String(name), nil))
+	}
+	got := templates(t, app)
+	if got["typed"] != got["generic"] || strings.Contains(got["generic"], "DependsOn") {
+		t.Errorf("the generic template differs from the typed one, or names the other stack's resource:\n%s\n---\n%s", got["generic"], got["typed"])
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Artifacts map[string]struct{ Dependencies []string }
+	}
+	if err := json.Unmarshal(b, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"typed", "generic"} {
+		if deps := manifest.Artifacts[name].Dependencies; !slices.Contains(deps, "other") {
+			t.Errorf("stack %s depends on %v, want other among them", name, deps)
+		}
 	}
 }
 

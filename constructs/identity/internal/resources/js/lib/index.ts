@@ -17,27 +17,30 @@ export class Resources {
    * "logicalId", "pin"?, "props", "metadata"?, "dependsOn"?}]}.
    *
    * - "class" names an L1 class of aws-cdk-lib ("aws_iam.CfnRole"), "props"
-   *   its props. With "generic", the resource is a CfnResource of the
-   *   class's CloudFormation type whose properties are the props
-   *   as the class renders them (each name capitalized, policy documents as
-   *   they are): the same template, in about half the time, but invisible
-   *   to code that recognises resources by class, such as cdk-nag's rules.
+   *   its props.
+   * - With "generic", the resources are written into the template as the
+   *   classes render them (each name capitalized, policy documents as they
+   *   are), by one element for the whole spec, and none is a CfnResource:
+   *   the same template, in a third of the synthesis time, but invisible to
+   *   code that looks for resources in the construct tree (cdk-nag's rules,
+   *   Tags.of, aspects, escape hatches). Each resource still has a construct
+   *   under scope, at the path and with the logical ID a CfnResource would
+   *   record in the cloud assembly. Nothing is returned.
    * - A string in the props, outside policy documents (a prop whose name
    *   ends in Document), may hold "{{iamstack:ref:<logicalId>}}": a
    *   reference (Ref) to a resource created before it in the same call.
    *   A generic resource gets it as CloudFormation writes it ({"Ref": ...},
-   *   in an Fn::Join with the rest of the string if there is any), not as a
-   *   token: resolving tokens costs synthesis more than the resource does.
+   *   in an Fn::Join with the rest of the string if there is any).
    * - "pin" overrides the logical ID, which a resource at a stack's root under
    *   an id that is its logical ID already has. A generic resource's logical
-   *   ID is always overridden: the references to it name it.
+   *   ID is always "logicalId".
    * - "metadata" are [key, value] pairs, in order.
    * - "dependsOn" are [{"ref", "reason"}], ref being such a reference or a
    *   resource's Ref token.
    *
    * @param scope the scope of every resource
    * @param spec the resources, as JSON
-   * @returns the resources, in the spec's order
+   * @returns the resources, in the spec's order; none for a generic spec
    */
   public static create(scope: Construct, spec: string): cdk.CfnResource[] {
     return createResources(scope, JSON.parse(spec));
@@ -98,26 +101,108 @@ export class Resources {
 }
 
 function createResources(scope: Construct, { generic, resources }: any): cdk.CfnResource[] {
+  if (generic) {
+    renderResources(scope, resources);
+    return [];
+  }
   const created = new Map<string, cdk.CfnResource>();
   const out: cdk.CfnResource[] = [];
   for (const r of resources) {
-    const L1 = l1Class(r.class);
-    const res: cdk.CfnResource = generic
-      ? new cdk.CfnResource(scope, r.id, { type: L1.CFN_RESOURCE_TYPE_NAME, properties: props(r.props, created, GENERIC) })
-      : new L1(scope, r.id, props(r.props, created, TYPED));
-    if (r.pin || generic) {
+    const res: cdk.CfnResource = new (l1Class(r.class))(scope, r.id, props(r.props, created, TYPED));
+    if (r.pin) {
       res.overrideLogicalId(r.logicalId);
     }
     for (const [key, value] of r.metadata ?? []) {
       res.addMetadata(key, value);
     }
     for (const d of r.dependsOn ?? []) {
-      res.addResourceDependency(dependency(d.ref, created), d.reason);
+      const own = ONLY_REF.exec(d.ref);
+      res.addResourceDependency(own ? find(own[1], created) : outside(d.ref), d.reason);
     }
     created.set(r.logicalId, res);
     out.push(res);
   }
   return out;
+}
+
+/**
+ * Writes generic resources into the template as CloudFormation writes them,
+ * with one element for the whole batch rather than one CfnResource each:
+ * a CfnResource costs synthesis more in its own machinery (tokens, property
+ * rendering, the construct tree's passes) than in its data, and only its
+ * data reaches the template. Each resource keeps a construct of its own, at
+ * the path a CfnResource would have, recording its logical ID in the cloud
+ * assembly as a CfnResource does: the CDK CLI names resources by it in
+ * `cdk deploy` and `cdk diff`.
+ */
+function renderResources(scope: Construct, resources: any[]): void {
+  if (resources.length === 0) {
+    return;
+  }
+  const stack = cdk.Stack.of(scope);
+  const rendered: { [logicalId: string]: any } = {};
+  // The path of each resource rendered so far, by logical ID.
+  const paths = new Map<string, string>();
+  let first: Construct | undefined;
+  for (const r of resources) {
+    const L1 = l1Class(r.class);
+    const c = new Construct(scope, r.id);
+    c.node.addMetadata(LOGICAL_ID, r.logicalId);
+    first ??= c;
+    // What CfnResource renders, in its order: Type, Properties (left out
+    // when empty), DependsOn (sorted by the construct paths), Metadata.
+    const res: any = { Type: L1.CFN_RESOURCE_TYPE_NAME };
+    const p = props(r.props, paths, GENERIC);
+    if (Object.keys(p).length > 0) {
+      res.Properties = p;
+    }
+    const deps = new Map<string, any>();
+    for (const d of r.dependsOn ?? []) {
+      const own = ONLY_REF.exec(d.ref);
+      if (own) {
+        deps.set(find(own[1], paths), own[1]);
+        continue;
+      }
+      const target = outside(d.ref);
+      if (cdk.Stack.of(target) === stack) {
+        deps.set(target.node.path, target.logicalId);
+      } else {
+        stack.addStackDependency(cdk.Stack.of(target), d.reason);
+      }
+    }
+    if (deps.size > 0) {
+      res.DependsOn = [...deps.keys()].sort((x, y) => x.localeCompare(y)).map((path) => deps.get(path));
+    }
+    if (r.metadata?.length > 0) {
+      res.Metadata = Object.fromEntries(r.metadata);
+    }
+    if (rendered[r.logicalId] !== undefined) {
+      throw new Error(`iamstack-resources: two resources under ${scope.node.path} have the logical ID ${r.logicalId}`);
+    }
+    rendered[r.logicalId] = res;
+    paths.set(r.logicalId, c.node.path);
+  }
+  // The element lives under the first resource's construct, whose path no
+  // other batch can take, and records no logical ID of its own: it has none
+  // in the template.
+  first!.node.setContext(DISABLE_LOGICAL_ID_METADATA, true);
+  new ResourcesElement(first!, 'Resources', rendered);
+}
+
+// aws-cdk-lib's names (cloud-assembly-schema's ArtifactMetadataEntryType
+// and cx-api), which it does not export at its root.
+const LOGICAL_ID = 'aws:cdk:logicalId';
+const DISABLE_LOGICAL_ID_METADATA = 'aws:cdk:disable-logicalId-metadata';
+
+/** A template fragment: resources already rendered. */
+class ResourcesElement extends cdk.CfnElement {
+  constructor(scope: Construct, id: string, private readonly resources: { [logicalId: string]: any }) {
+    super(scope, id);
+  }
+
+  public _toCloudFormation(): object {
+    return { Resources: this.resources };
+  }
 }
 
 function l1Class(name: string): any {
@@ -139,7 +224,7 @@ interface Form {
   /** A prop's name: as it is, or capitalized (roleName is RoleName). */
   name(k: string): string;
   /** A string that holds references to resources created before it. */
-  refs(s: string, created: Map<string, cdk.CfnResource>): any;
+  refs(s: string, created: Map<string, any>): any;
 }
 
 const TYPED: Form = {
@@ -175,7 +260,7 @@ const GENERIC: Form = {
  * structs too: clientIdList is ClientIdList). A policy document is taken
  * as it is: it holds neither references nor props, and is most of the data.
  */
-function props(v: any, created: Map<string, cdk.CfnResource>, form: Form): any {
+function props(v: any, created: Map<string, any>, form: Form): any {
   if (typeof v === 'string') {
     return v.includes('{{iamstack:ref:') ? form.refs(v, created) : v;
   }
@@ -196,7 +281,7 @@ function capitalize(k: string): string {
   return k.charAt(0).toUpperCase() + k.slice(1);
 }
 
-function find(logicalId: string, created: Map<string, cdk.CfnResource>): cdk.CfnResource {
+function find<T>(logicalId: string, created: Map<string, T>): T {
   const res = created.get(logicalId);
   if (res === undefined) {
     throw new Error(`iamstack-resources: a reference to ${logicalId}, which this call has not created before it`);
@@ -204,11 +289,8 @@ function find(logicalId: string, created: Map<string, cdk.CfnResource>): cdk.Cfn
   return res;
 }
 
-function dependency(ref: string, created: Map<string, cdk.CfnResource>): cdk.CfnResource {
-  const own = ONLY_REF.exec(ref);
-  if (own) {
-    return find(own[1], created);
-  }
+/** The resource a Ref token from outside the call refers to. */
+function outside(ref: string): cdk.CfnResource {
   const token = cdk.Tokenization.reverseString(ref).firstToken;
   if (token instanceof cdk.Reference && token.target instanceof cdk.CfnResource) {
     return token.target;
