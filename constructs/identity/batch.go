@@ -23,7 +23,7 @@ type Batch struct {
 	// Generic writes the resources into the template as their L1 classes
 	// (CfnRole, ...) would render them, from one element for the whole
 	// batch, rather than creating each as its class. The template is the
-	// same, and synthesis spends about a third of the time on each
+	// same, and synthesis spends less than half the time on each
 	// resource, but none is a CfnResource: what looks for resources in the
 	// construct tree (cdk-nag's rules, Tags.of, aspects, escape hatches)
 	// does not see them. Each still has a construct at its path, recording

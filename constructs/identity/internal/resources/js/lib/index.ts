@@ -21,7 +21,7 @@ export class Resources {
    * - With "generic", the resources are written into the template as the
    *   classes render them (each name capitalized, policy documents as they
    *   are), by one element for the whole spec, and none is a CfnResource:
-   *   the same template, in a third of the synthesis time, but invisible to
+   *   the same template, in less than half the synthesis time, but invisible to
    *   code that looks for resources in the construct tree (cdk-nag's rules,
    *   Tags.of, aspects, escape hatches). Each resource still has a construct
    *   under scope, at the path and with the logical ID a CfnResource would
