@@ -191,12 +191,11 @@ func (s Statement) jsonValue() map[string]any {
 
 // oneOrManyValue is oneOrMany as JSON decodes it: nil, a string, or []any.
 func oneOrManyValue(v []string) any {
-	many, ok := oneOrMany(v).([]string)
-	if !ok {
+	if len(v) < 2 {
 		return oneOrMany(v)
 	}
-	out := make([]any, len(many))
-	for i, e := range many {
+	out := make([]any, len(v))
+	for i, e := range v {
 		out[i] = e
 	}
 	return out
