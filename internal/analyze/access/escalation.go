@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
@@ -70,6 +71,7 @@ type search struct {
 	reach       map[string][]string // principal key -> chain to full power; absent: none
 	visiting    map[string]bool
 	probers     map[string]*prober
+	narrowed    *narrowings
 	edgesOf     map[string][]edge
 	users       []target // userTargets
 	// w is every account's search: a chain that assumes a role in another
@@ -85,14 +87,16 @@ type world struct {
 	// principal (its root or one of its principals), the roles of every
 	// account, iamstack's and standing; under "*", those whose trust may
 	// admit any account (a wildcard, NotPrincipal, or a value not read).
-	trusting map[string][]assembly.Principal
+	trusting map[string][]*assembly.Principal
 }
 
 func newWorld(searches map[string]*search) *world {
-	w := &world{searches: searches, trusting: map[string][]assembly.Principal{}}
+	w := &world{searches: searches, trusting: map[string][]*assembly.Principal{}}
 	for _, id := range slices.Sorted(maps.Keys(searches)) {
-		for _, r := range searches[id].e.roles {
-			for _, acct := range trustedAccounts(r) {
+		roles := searches[id].e.roles
+		for i := range roles {
+			r := &roles[i]
+			for _, acct := range trustedAccounts(*r) {
 				w.trusting[acct] = append(w.trusting[acct], r)
 			}
 		}
@@ -139,17 +143,17 @@ func (s *search) owner(p assembly.Principal) *search {
 func newSearch(inv *assembly.Inventory, e *estate) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
 		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
-		probers: map[string]*prober{}, edgesOf: map[string][]edge{}}
+		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, narrowed: newNarrowings()}
 }
 
 // prober decides requests of one principal, acting with a recent MFA
 // session: the strongest case.
 type prober struct {
-	s      *search
-	p      assembly.Principal
-	ctx    evaluate.Context
-	base   evaluate.Policies
-	narrow map[string]evaluate.Policies // by action
+	s    *search
+	p    assembly.Principal
+	ctx  evaluate.Context
+	base evaluate.Policies
+	set  string // its policies, as narrowings names them
 }
 
 func (s *search) prober(p assembly.Principal) *prober {
@@ -159,20 +163,79 @@ func (s *search) prober(p assembly.Principal) *prober {
 	}
 	raw := Context(p, true)
 	raw["iam:PolicyARN"] = []string{s.adminPolicy}
-	pr := &prober{s: s, p: p, ctx: evaluate.NewContext(raw), base: evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary},
-		narrow: map[string]evaluate.Policies{}}
+	base := evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}
+	pr := &prober{s: s, p: p, ctx: evaluate.NewContext(raw), base: base, set: s.narrowed.set(base)}
 	s.probers[k] = pr
 	return pr
 }
 
 // policies are the principal's policies that can decide an action.
 func (pr *prober) policies(action string) evaluate.Policies {
-	ps, ok := pr.narrow[action]
-	if !ok {
-		ps = evaluate.Narrow(pr.base, action)
-		pr.narrow[action] = ps
+	return pr.s.narrowed.narrow(pr.set, pr.base, action)
+}
+
+// narrowings are an account's policies narrowed to each action probed
+// (evaluate.Narrow), shared by the principals that hold the same policies:
+// a group's members hold its policies' very statements (assembly), so a
+// thousand members of a few groups are narrowed as a few policy sets, not
+// a thousand times each.
+type narrowings struct {
+	ids      map[policyRef]int
+	byAction map[narrowKey]evaluate.Policies
+}
+
+// policyRef identifies a policy by its name and its statements' backing
+// array: two principals' policies with the same ref are the same policy.
+// A copy of a policy's statements only gets another ref, which costs a
+// narrowing, never a wrong one.
+type policyRef struct {
+	name  string
+	first *policy.Statement
+	n     int
+}
+
+type narrowKey struct{ set, action string }
+
+func newNarrowings() *narrowings {
+	return &narrowings{ids: map[policyRef]int{}, byAction: map[narrowKey]evaluate.Policies{}}
+}
+
+// set names a principal's policies: equal for principals that hold the same.
+func (n *narrowings) set(ps evaluate.Policies) string {
+	b := make([]byte, 0, 4*(len(ps.Identity)+1))
+	for i := range ps.Identity {
+		b = strconv.AppendInt(b, int64(n.id(&ps.Identity[i])), 36)
+		b = append(b, ',')
 	}
-	return ps
+	b = append(b, '|')
+	if ps.Boundary != nil {
+		b = strconv.AppendInt(b, int64(n.id(ps.Boundary)), 36)
+	}
+	return string(b)
+}
+
+func (n *narrowings) id(p *evaluate.Policy) int {
+	ref := policyRef{name: p.Name, n: len(p.Document.Statements)}
+	if ref.n > 0 {
+		ref.first = &p.Document.Statements[0]
+	}
+	id, ok := n.ids[ref]
+	if !ok {
+		id = len(n.ids)
+		n.ids[ref] = id
+	}
+	return id
+}
+
+// narrow is the policy set ps, named set, narrowed to the action.
+func (n *narrowings) narrow(set string, ps evaluate.Policies, action string) evaluate.Policies {
+	k := narrowKey{set, action}
+	out, ok := n.byAction[k]
+	if !ok {
+		out = evaluate.Narrow(ps, action)
+		n.byAction[k] = out
+	}
+	return out
 }
 
 // decide evaluates one request of the principal in its own account.
@@ -244,11 +307,12 @@ func key(p assembly.Principal) string {
 }
 
 // edge is one way a principal acts as another: the steps it takes and who
-// it then is.
+// it then is. Every principal's edges are kept for the whole analysis, so an
+// edge points at the principal it leads to instead of holding a copy.
 type edge struct {
 	method string
 	steps  []string
-	to     assembly.Principal
+	to     *assembly.Principal
 }
 
 // edges are the ways p acts as another principal of the account.
@@ -265,11 +329,12 @@ func (s *search) edges(p assembly.Principal) []edge {
 func (s *search) findEdges(p assembly.Principal) []edge {
 	pr := s.prober(p)
 	var out []edge
-	for _, r := range s.e.roles {
+	for i := range s.e.roles {
+		r := &s.e.roles[i]
 		if r.ARN == p.ARN {
 			continue
 		}
-		if pr.assumes(r) {
+		if pr.assumes(*r) {
 			out = append(out, edge{"assume a role", []string{"sts:AssumeRole " + r.Name}, r})
 		}
 		if pr.allowed("iam:UpdateAssumeRolePolicy", r.ARN, nil) {
@@ -278,7 +343,7 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 		}
 		if pr.allowed("iam:PassRole", r.ARN, nil) {
 			for _, action := range slices.Sorted(maps.Keys(passRoleServices)) {
-				if trustsService(r, passRoleServices[action]) && pr.allowed(action, "*", nil) {
+				if trustsService(*r, passRoleServices[action]) && pr.allowed(action, "*", nil) {
 					out = append(out, edge{"pass a role to " + passRoleServices[action],
 						[]string{"iam:PassRole " + r.Name, action + " running as " + r.Name}, r})
 				}
@@ -294,7 +359,8 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 	for i, a := range takeOver {
 		allowed[i] = pr.allowedOn(a, users)
 	}
-	for j, u := range s.e.users {
+	for j := range s.e.users {
+		u := &s.e.users[j]
 		for i, a := range takeOver {
 			if u.ARN != p.ARN && allowed[i] != nil && allowed[i][j] {
 				out = append(out, edge{"take over a user", []string{a + " " + u.Name}, u})
@@ -303,8 +369,8 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 		}
 	}
 	for _, run := range s.e.runners {
-		role, ok := s.role(run.role)
-		if ok && pr.allowed(run.action, run.arn, nil) {
+		role := s.role(run.role)
+		if role != nil && pr.allowed(run.action, run.arn, nil) {
 			out = append(out, edge{"change what a role runs", []string{run.action + " on " + run.what, "it runs as " + role.Name}, role})
 		}
 	}
@@ -331,12 +397,12 @@ func (s *search) crossAccount(p assembly.Principal, pr *prober) []edge {
 	}
 	var out []edge
 	seen := map[string]bool{}
-	for _, r := range append(append([]assembly.Principal(nil), s.w.trusting[p.Account]...), s.w.trusting["*"]...) {
+	for _, r := range append(append([]*assembly.Principal(nil), s.w.trusting[p.Account]...), s.w.trusting["*"]...) {
 		if r.Account == s.e.id || seen[r.ARN] || !evaluate.MayAllow(pr.ctx, ps, "sts:AssumeRole", r.ARN) {
 			continue
 		}
 		seen[r.ARN] = true
-		if pr.assumes(r) {
+		if pr.assumes(*r) {
 			out = append(out, edge{"assume a role in another account",
 				[]string{"sts:AssumeRole " + r.Name + " in " + s.inv.Account(r.Account).Name}, r})
 		}
@@ -344,13 +410,14 @@ func (s *search) crossAccount(p assembly.Principal, pr *prober) []edge {
 	return out
 }
 
-func (s *search) role(arn string) (assembly.Principal, bool) {
-	for _, r := range s.e.roles {
-		if r.ARN == arn {
-			return r, true
+// role is the account's role with the ARN, or nil.
+func (s *search) role(arn string) *assembly.Principal {
+	for i := range s.e.roles {
+		if s.e.roles[i].ARN == arn {
+			return &s.e.roles[i]
 		}
 	}
-	return assembly.Principal{}, false
+	return nil
 }
 
 // creatable are the roles p can create and give AdministratorAccess to,
@@ -367,7 +434,7 @@ func (s *search) creatable(pr *prober) []edge {
 				continue
 			}
 			doc := s.boundaryDocument(b)
-			n := assembly.Principal{Kind: "role", Account: s.e.id, Name: probeName, Path: path, ARN: arn, Region: s.e.region,
+			n := &assembly.Principal{Kind: "role", Account: s.e.id, Name: probeName, Path: path, ARN: arn, Region: s.e.region,
 				Identity: []evaluate.Policy{{Name: "AdministratorAccess", Document: policy.NewDocument(policy.Statement{
 					Effect: policy.Allow, Actions: []string{"*"}, Resources: []string{"*"}})}},
 				Boundary: &evaluate.Policy{Name: b + " (boundary)", Document: doc}, BoundaryARN: b}
@@ -406,7 +473,7 @@ func (s *search) reaches(p assembly.Principal, depth int) ([]string, bool) {
 	s.visiting[k] = true
 	defer delete(s.visiting, k)
 	for _, e := range s.edges(p) {
-		if sub, ok := s.reaches(e.to, depth-1); ok {
+		if sub, ok := s.reaches(*e.to, depth-1); ok {
 			chain := append(append([]string(nil), e.steps...), sub...)
 			s.reach[k] = chain
 			return chain, true
@@ -459,7 +526,7 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 // something iamstack does not create.
 func (s *search) chains(p assembly.Principal, pr *prober, add func(method, action, target string, steps []string)) {
 	for _, e := range s.edges(p) {
-		sub, ok := s.reaches(e.to, reachDepth-1)
+		sub, ok := s.reaches(*e.to, reachDepth-1)
 		if !ok {
 			continue
 		}
@@ -524,10 +591,10 @@ func (s *search) guardrails(p assembly.Principal, pr *prober, add func(method, a
 		return
 	}
 	escapes := func(e edge) {
-		if s.isAdmin(e.to) {
+		if s.isAdmin(*e.to) {
 			return // reported as full power already
 		}
-		to := s.prober(e.to)
+		to := s.prober(*e.to)
 		if rds && to.allowed("rds:DeleteDBInstance", "*", nil) {
 			add(e.method+", which the RDS guardrail does not bind", strings.Join(actionsOf(e.steps), "+"), e.to.Name,
 				append(append([]string(nil), e.steps...), "rds:DeleteDBInstance"))
@@ -544,8 +611,8 @@ func (s *search) guardrails(p assembly.Principal, pr *prober, add func(method, a
 		return
 	}
 	for _, st := range s.e.stackRunners {
-		role, ok := s.role(st.role)
-		if ok && pr.allowed("cloudformation:DeleteStack", st.arn, nil) && s.prober(role).allowed("rds:DeleteDBInstance", "*", nil) {
+		role := s.role(st.role)
+		if role != nil && pr.allowed("cloudformation:DeleteStack", st.arn, nil) && s.prober(*role).allowed("rds:DeleteDBInstance", "*", nil) {
 			add("delete a stack under its service role, past the RDS guardrail", "cloudformation:DeleteStack", st.what,
 				[]string{"cloudformation:DeleteStack on " + st.what, "it runs as " + role.Name + ", which may delete databases"})
 		}

@@ -283,27 +283,43 @@ func globFold(pattern, s string) bool { return policy.GlobFold(pattern, s) }
 
 // Narrow keeps only the statements whose Action or NotAction can match the
 // action: the rest can never take part in a decision about it. Evaluating
-// many resources for one action on narrowed policies is much cheaper.
+// many resources for one action on narrowed policies is much cheaper. A
+// policy all of whose statements are kept is shared, not copied: the
+// analysis narrows every principal's policies for dozens of actions, and
+// policies are never changed once read.
 func Narrow(ps Policies, action string) Policies {
-	keep := func(p *Policy) *Policy {
-		if p == nil {
-			return nil
-		}
-		out := Policy{Name: p.Name}
-		for _, s := range p.Document.Statements {
-			if actionMatches(s, action) {
-				out.Document.Statements = append(out.Document.Statements, s)
-			}
-		}
-		return &out
-	}
-	n := Policies{Boundary: keep(ps.Boundary), Resource: keep(ps.Resource)}
+	n := Policies{Boundary: narrowPolicy(ps.Boundary, action), Resource: narrowPolicy(ps.Resource, action)}
 	for i := range ps.Identity {
-		if p := keep(&ps.Identity[i]); len(p.Document.Statements) > 0 {
+		if p := narrowPolicy(&ps.Identity[i], action); len(p.Document.Statements) > 0 {
 			n.Identity = append(n.Identity, *p)
 		}
 	}
 	return n
+}
+
+// narrowPolicy is p with only the statements that can match the action: p
+// itself when all can. The kept statements are counted first so that what
+// the analysis keeps holds no spare capacity.
+func narrowPolicy(p *Policy, action string) *Policy {
+	if p == nil {
+		return nil
+	}
+	n := 0
+	for _, s := range p.Document.Statements {
+		if actionMatches(s, action) {
+			n++
+		}
+	}
+	if n == len(p.Document.Statements) {
+		return p
+	}
+	out := &Policy{Name: p.Name, Document: policy.Document{Statements: make([]policy.Statement, 0, n)}}
+	for _, s := range p.Document.Statements {
+		if actionMatches(s, action) {
+			out.Document.Statements = append(out.Document.Statements, s)
+		}
+	}
+	return out
 }
 
 // MayAllow tells whether an identity Allow statement matches the action and

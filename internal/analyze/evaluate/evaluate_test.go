@@ -1,6 +1,8 @@
 package evaluate
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/build/policy"
@@ -192,4 +194,77 @@ func TestResourceClassDecidesAlike(t *testing.T) {
 			t.Errorf("%s: %d classes, want %d", name, len(classes), wantClasses[name])
 		}
 	}
+}
+
+func TestNarrow(t *testing.T) {
+	mixed := Policy{Name: "mixed", Document: doc(t, `{"Statement": [
+		{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+		{"Effect": "Allow", "Action": ["iam:*", "sts:AssumeRole"], "Resource": "*"},
+		{"Effect": "Deny", "NotAction": "iam:CreateUser", "Resource": "*"}]}`)}
+	iamOnly := Policy{Name: "iam-only", Document: doc(t, `{"Statement": [{"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}]}`)}
+	boundary := Policy{Name: "boundary", Document: doc(t, `{"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}`)}
+	ps := Policies{Identity: []Policy{mixed, iamOnly}, Boundary: &boundary}
+	tests := []struct {
+		action string
+		// identity are, by policy name, the statements kept (their index in
+		// the policy); boundary those of the boundary.
+		identity map[string][]int
+		boundary []int
+	}{
+		{"s3:GetObject", map[string][]int{"mixed": {0, 2}}, nil},
+		{"iam:GetRole", map[string][]int{"mixed": {1, 2}, "iam-only": {0}}, []int{0}},
+		{"iam:CreateUser", map[string][]int{"mixed": {1}}, []int{0}},
+		{"STS:assumerole", map[string][]int{"mixed": {1, 2}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.action, func(t *testing.T) {
+			n := Narrow(ps, tt.action)
+			got := map[string][]int{}
+			for _, p := range n.Identity {
+				orig := mixed
+				if p.Name == iamOnly.Name {
+					orig = iamOnly
+				}
+				got[p.Name] = statementIndexes(t, orig, p)
+			}
+			if !reflect.DeepEqual(got, tt.identity) {
+				t.Errorf("identity statements kept = %v, want %v", got, tt.identity)
+			}
+			// A boundary that allows nothing of the action still bounds it:
+			// it stays, empty.
+			if n.Boundary == nil {
+				t.Fatal("the boundary was dropped")
+			}
+			if b := statementIndexes(t, boundary, *n.Boundary); !reflect.DeepEqual(b, tt.boundary) {
+				t.Errorf("boundary statements kept = %v, want %v", b, tt.boundary)
+			}
+			// Narrowing never changes a decision.
+			for _, resource := range []string{"*", "arn:aws:iam::111111111111:user/bob"} {
+				req := Request{Principal: alice, PrincipalAccount: userAcct, Action: tt.action, Resource: resource, ResourceAccount: userAcct}
+				if a, b := Evaluate(req, ps).Decision, Evaluate(req, n).Decision; a != b {
+					t.Errorf("%s: narrowed decision %v, whole %v", resource, b, a)
+				}
+			}
+		})
+	}
+	if n := Narrow(ps, "iam:GetUser"); &n.Identity[1].Document.Statements[0] != &iamOnly.Document.Statements[0] || n.Boundary != &boundary {
+		t.Error("a policy kept whole was copied, not shared")
+	}
+	if n := Narrow(Policies{}, "iam:GetUser"); n.Boundary != nil || n.Resource != nil || n.Identity != nil {
+		t.Errorf("narrowing no policies gave %+v", n)
+	}
+}
+
+// statementIndexes are the indexes in orig of the statements narrowed holds.
+func statementIndexes(t *testing.T, orig, narrowed Policy) []int {
+	t.Helper()
+	var out []int
+	for _, s := range narrowed.Document.Statements {
+		i := slices.IndexFunc(orig.Document.Statements, func(o policy.Statement) bool { return reflect.DeepEqual(o, s) })
+		if i < 0 {
+			t.Fatalf("%s: a narrowed statement is not the policy's: %+v", orig.Name, s)
+		}
+		out = append(out, i)
+	}
+	return out
 }
