@@ -7,6 +7,7 @@ package access
 import (
 	"cmp"
 	"fmt"
+	"index/suffixarray"
 	"maps"
 	"slices"
 	"sort"
@@ -135,12 +136,20 @@ func Analyze(inv *assembly.Inventory) Report {
 		rep.Entries = append(rep.Entries, shapes.entries(u, findings)...)
 	}
 	rep.External = externals(inv)
-	sort.SliceStable(rep.Entries, func(i, j int) bool { return rep.Entries[i].key() < rep.Entries[j].key() })
+	slices.SortStableFunc(rep.Entries, compareEntries)
 	return rep
 }
 
+// key identifies an entry of the matrix, for a diff.
 func (e Entry) key() string {
 	return e.User + "\x00" + e.Type + "\x00" + e.Account + "\x00" + e.Role + "\x00" + e.Capability
+}
+
+// compareEntries orders the matrix (as their keys, without making them) by user, type, account, role and
+// capability.
+func compareEntries(a, b Entry) int {
+	return cmp.Or(strings.Compare(a.User, b.User), strings.Compare(a.Type, b.Type), strings.Compare(a.Account, b.Account),
+		strings.Compare(a.Role, b.Role), strings.Compare(a.Capability, b.Capability))
 }
 
 // Context is the request context of a principal: who it is, its tags, the
@@ -400,40 +409,54 @@ func nonNil[T any](s []T) []T {
 // so their entries are the same. A thousand people in a few dozen shapes
 // are evaluated a few dozen times (issue 16).
 type shapes struct {
-	inv      *assembly.Inventory
-	trust    string            // every role's trust policy, to find users named there
-	text     map[string]string // a policy's JSON, by account and name
+	inv *assembly.Inventory
+	// trust is every role's trust policy, to find users named there; text
+	// is a policy's JSON, by account and name. Each user is looked for in
+	// them, so they are indexed: thousands of users against the trust
+	// policies of thousands of roles.
+	trust    *suffixarray.Index
+	text     map[string]*suffixarray.Index
+	keys     map[string]string // by user ARN
 	computed map[string][]Entry
 	roles    map[string]assembly.Principal // by ARN
 	hopsOf   map[hopKey][]hop
 }
 
 func newShapes(inv *assembly.Inventory) *shapes {
-	var b strings.Builder
+	var b []byte
 	roles := map[string]assembly.Principal{}
 	for _, r := range inv.Roles {
 		if r.Trust != nil {
-			b.Write(r.Trust.Document.JSON())
+			b = append(b, r.Trust.Document.JSON()...)
 		}
 		roles[r.ARN] = r
 	}
-	return &shapes{inv: inv, trust: b.String(), text: map[string]string{}, computed: map[string][]Entry{},
-		roles: roles, hopsOf: map[hopKey][]hop{}}
+	return &shapes{inv: inv, trust: suffixarray.New(b), text: map[string]*suffixarray.Index{}, keys: map[string]string{},
+		computed: map[string][]Entry{}, roles: roles, hopsOf: map[hopKey][]hop{}}
 }
 
 // key is a user's shape, or "" when a policy names the user: such a user is
 // evaluated alone.
 func (s *shapes) key(u assembly.Principal) string {
-	if strings.Contains(s.trust, u.Name) {
+	k, ok := s.keys[u.ARN]
+	if !ok {
+		k = s.shape(u)
+		s.keys[u.ARN] = k
+	}
+	return k
+}
+
+func (s *shapes) shape(u assembly.Principal) string {
+	if contains(s.trust, u.Name) {
 		return ""
 	}
 	for _, p := range u.Identity {
 		text, ok := s.text[u.Account+"/"+p.Name]
 		if !ok {
-			text = string(p.Document.JSON())
+			text = suffixarray.New(p.Document.JSON())
 			s.text[u.Account+"/"+p.Name] = text
 		}
-		if strings.Contains(text, u.Name) {
+		if contains(text, u.Name) {
 			return ""
 		}
 	}
@@ -444,6 +467,11 @@ func (s *shapes) key(u assembly.Principal) string {
 	sort.Strings(tags)
 	return strings.Join([]string{u.Account, u.Path, u.Entity.Kind, strings.Join(u.Groups, ","), strings.Join(u.Direct, ","),
 		strings.Join(u.Inline, ","), u.BoundaryARN, strings.Join(tags, ",")}, "\x00")
+}
+
+// contains tells whether the indexed text contains sub, as strings.Contains.
+func contains(text *suffixarray.Index, sub string) bool {
+	return sub == "" || len(text.Lookup([]byte(sub), 1)) > 0
 }
 
 func (s *shapes) entries(u assembly.Principal, findings map[string][]Finding) []Entry {
