@@ -2,6 +2,7 @@ package access
 
 import (
 	"cmp"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -73,7 +74,7 @@ type search struct {
 	probers     map[string]*prober
 	narrowed    *narrowings
 	edgesOf     map[string][]edge
-	users       []target // userTargets
+	targets     map[string]*targetSet // by kind, "other-user" under "user"
 	// w is every account's search: a chain that assumes a role in another
 	// account goes on in that account's search.
 	w *world
@@ -143,7 +144,7 @@ func (s *search) owner(p assembly.Principal) *search {
 func newSearch(inv *assembly.Inventory, e *estate) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
 		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
-		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, narrowed: newNarrowings()}
+		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, narrowed: newNarrowings(), targets: map[string]*targetSet{}}
 }
 
 // prober decides requests of one principal, acting with a recent MFA
@@ -354,7 +355,7 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 	// policies cannot tell apart (allowedOn): an IAM administrator of
 	// thousands of users is not probed thousands of times per action.
 	takeOver := []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"}
-	users := s.userTargets()
+	users := s.targetSet("user")
 	allowed := make([][]bool, len(takeOver))
 	for i, a := range takeOver {
 		allowed[i] = pr.allowedOn(a, users)
@@ -501,8 +502,13 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 		if len(pr.policies(m.action).Identity) == 0 {
 			continue
 		}
-		all := s.targets(p, m.target)
-		for _, t := range s.named(m.target, all, pick(all, pr.allowedOn(m.action, all))) {
+		ts := s.targetSet(m.target)
+		all, reached := len(ts.list), pick(ts.list, pr.allowedOn(m.action, ts))
+		if m.target == "other-user" {
+			all -= len(ts.byARN[p.ARN])
+			reached = slices.DeleteFunc(reached, func(t target) bool { return t.arn == p.ARN })
+		}
+		for _, t := range s.named(m.target, all, reached) {
 			add(m.method, m.action, t, nil)
 		}
 	}
@@ -537,14 +543,14 @@ func (s *search) chains(p assembly.Principal, pr *prober, add func(method, actio
 	// authorizes AddUserToGroup against the group alone.
 	group := s.e.iam("group/" + probeName)
 	if pr.allowed("iam:CreateGroup", group, nil) && pr.allowed("iam:AttachGroupPolicy", group, nil) && pr.allowed("iam:AddUserToGroup", group, nil) {
-		all := s.userTargets()
+		all := s.targetSet("user").list
 		var unbounded []target
 		for _, u := range all {
 			if u.boundary == "" {
 				unbounded = append(unbounded, u)
 			}
 		}
-		for _, u := range s.named("user", all, unbounded) {
+		for _, u := range s.named("user", len(all), unbounded) {
 			add("create a group, attach a policy, add a user", "iam:CreateGroup+iam:AttachGroupPolicy+iam:AddUserToGroup", u,
 				[]string{"iam:CreateGroup " + probeName, "iam:AttachGroupPolicy AdministratorAccess to it", "iam:AddUserToGroup " + u})
 		}
@@ -632,12 +638,37 @@ func actionsOf(steps []string) []string {
 
 type target struct{ name, arn, boundary string }
 
-// userTargets are the account's users as targets, in s.e.users's order.
-func (s *search) userTargets() []target {
-	if s.users == nil {
-		s.users = s.targets(assembly.Principal{}, "user")
+// targetSet is what the methods of one kind of target act on in an
+// account: its targets in order, indexed by ARN.
+type targetSet struct {
+	list    []target
+	byARN   map[string][]int
+	bounded []int // the targets with a boundary
+}
+
+// candidates are, in order, the indexes of the targets whose requests the
+// policies may allow (evaluate.MayAllow in ctx): every target, unless the
+// policies name the resources they allow one by one
+// (evaluate.LiteralResources), as a self-service policy names its user;
+// then those named, and those with a boundary, which their requests carry
+// in their context.
+func (ts *targetSet) candidates(ctx evaluate.Context, ps evaluate.Policies, action string) iter.Seq[int] {
+	named, literal := evaluate.LiteralResources(ctx, ps, action)
+	if !literal {
+		return func(yield func(int) bool) {
+			for i := range ts.list {
+				if !yield(i) {
+					return
+				}
+			}
+		}
 	}
-	return s.users
+	out := slices.Clone(ts.bounded)
+	for _, arn := range named {
+		out = append(out, ts.byARN[arn]...)
+	}
+	slices.Sort(out)
+	return slices.Values(slices.Compact(out))
 }
 
 // pick keeps the targets a mask allows.
@@ -656,14 +687,15 @@ func pick(ts []target, mask []bool) []target {
 // apart (evaluate.ResourceClass) and with the same boundary get one
 // evaluation: a principal over every user of an account is decided once,
 // not once per user.
-func (pr *prober) allowedOn(action string, ts []target) []bool {
+func (pr *prober) allowedOn(action string, ts *targetSet) []bool {
 	ps := pr.policies(action)
 	if len(ps.Identity) == 0 {
 		return nil // no identity statement can allow the action
 	}
 	var out []bool
 	decided := map[string]bool{}
-	for i, t := range ts {
+	for i := range ts.candidates(pr.ctx, ps, action) {
+		t := ts.list[i]
 		var extra map[string][]string
 		ctx := pr.ctx
 		if t.boundary != "" {
@@ -681,7 +713,7 @@ func (pr *prober) allowedOn(action string, ts []target) []bool {
 		}
 		if ok {
 			if out == nil {
-				out = make([]bool, len(ts))
+				out = make([]bool, len(ts.list))
 			}
 			out[i] = true
 		}
@@ -699,8 +731,9 @@ const maxNamedUsers = 10
 // findings of every IAM administrator grew with users squared, and the one
 // finding does not change when a user joins. Other targets are named one
 // by one.
-func (s *search) named(kind string, all, reached []target) []string {
-	if len(reached) > maxNamedUsers && len(reached) == len(all) {
+// all counts the targets there are.
+func (s *search) named(kind string, all int, reached []target) []string {
+	if len(reached) > maxNamedUsers && len(reached) == all {
 		switch kind {
 		case "user":
 			return []string{"every user in " + s.inv.Account(s.e.id).Name}
@@ -715,20 +748,43 @@ func (s *search) named(kind string, all, reached []target) []string {
 	return out
 }
 
-func (s *search) targets(p assembly.Principal, kind string) []target {
+// targetSet is the account's targets of a kind; those of "other-user" are
+// every user, the caller leaving itself out.
+func (s *search) targetSet(kind string) *targetSet {
+	if kind == "other-user" {
+		kind = "user"
+	}
+	ts, ok := s.targets[kind]
+	if !ok {
+		ts = newTargetSet(s.targetsOf(kind))
+		s.targets[kind] = ts
+	}
+	return ts
+}
+
+func newTargetSet(list []target) *targetSet {
+	ts := &targetSet{list: list, byARN: map[string][]int{}}
+	for i, t := range list {
+		ts.byARN[t.arn] = append(ts.byARN[t.arn], i)
+		if t.boundary != "" {
+			ts.bounded = append(ts.bounded, i)
+		}
+	}
+	return ts
+}
+
+func (s *search) targetsOf(kind string) []target {
 	var out []target
 	switch kind {
 	case "policy":
 		for _, mp := range s.inv.ManagedPolicies {
-			if mp.Account == p.Account {
+			if mp.Account == s.e.id {
 				out = append(out, target{mp.Name, mp.ARN, ""})
 			}
 		}
-	case "user", "other-user":
+	case "user":
 		for _, u := range s.e.users {
-			if kind == "user" || u.ARN != p.ARN {
-				out = append(out, target{u.Name, u.ARN, u.BoundaryARN})
-			}
+			out = append(out, target{u.Name, u.ARN, u.BoundaryARN})
 		}
 	case "group":
 		for _, g := range s.e.groups {

@@ -343,6 +343,37 @@ func MayAllow(ctx Context, ps Policies, action, resource string) bool {
 	return false
 }
 
+// LiteralResources are the resources that the identity Allow statements
+// of ps name for the action, ctx's variables substituted, when every such
+// statement names its resources one by one: MayAllow holds for no other
+// resource. ok is false when a statement matches resources by a wildcard,
+// by NotResource or for want of Resource: a caller then asks MayAllow
+// resource by resource. A caller deciding an action on thousands of users
+// asks about the few a policy names, as ${aws:username} does.
+func LiteralResources(ctx Context, ps Policies, action string) (resources []string, ok bool) {
+	for _, p := range ps.Identity {
+		for _, s := range p.Document.Statements {
+			if s.Effect != policy.Allow || !actionMatches(s, action) {
+				continue
+			}
+			if len(s.Resources) == 0 || len(s.NotResources) > 0 {
+				return nil, false
+			}
+			for _, r := range s.Resources {
+				r, ok := ctx.substitute(r)
+				if !ok {
+					continue // matches nothing, as in anyMatch
+				}
+				if strings.ContainsAny(r, "*?") {
+					return nil, false
+				}
+				resources = append(resources, r)
+			}
+		}
+	}
+	return resources, true
+}
+
 // ResourceClass is what the policies can tell of a resource: which of their
 // statements' Resource and NotResource patterns match it. Two resources of
 // one class get the same decision for requests that differ in nothing else,
