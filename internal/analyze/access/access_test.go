@@ -540,3 +540,28 @@ cicdUsers:
 		t.Errorf("HopR's findings lack the way into prod:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// A policy variable for the resource's account, ${aws:ResourceAccount}, is
+// the account of the resource probed: a role that may write any role's
+// policy of its own account, so written, escalates.
+func TestResourceAccountVariable(t *testing.T) {
+	yaml := strings.Replace(string(iamstack.Example()), "  DeployR:\n", `  TunerR:
+    enabledIn: [dev]
+    statements:
+      - {effect: Allow, actions: ["iam:PutRolePolicy"], resources: ["arn:aws:iam::${aws:ResourceAccount}:role/*"]}
+  DeployR:
+`, 1)
+	_, inv, err := synthesize("resource-account.yaml", []byte(yaml), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range access.Analyze(inv).Findings {
+		if f.Principal == "TunerR in dev" && f.Action == "iam:PutRolePolicy" {
+			got = append(got, f.Target)
+		}
+	}
+	if !slices.Contains(got, "infra-AdminR") {
+		t.Errorf("TunerR may write AdminR's inline policy; its iam:PutRolePolicy findings name %q", got)
+	}
+}

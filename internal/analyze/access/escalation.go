@@ -165,7 +165,10 @@ func (s *search) prober(p assembly.Principal) *prober {
 	raw := Context(p, true)
 	raw["iam:PolicyARN"] = []string{s.adminPolicy}
 	base := evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}
-	pr := &prober{s: s, p: p, ctx: evaluate.NewContext(raw), base: base, set: s.narrowed.set(base)}
+	// The context of a request on the account's resources, as decide makes
+	// them: what matches patterns without deciding sees their account.
+	ctx := evaluate.NewContext(raw).For(evaluate.Request{ResourceAccount: s.e.id})
+	pr := &prober{s: s, p: p, ctx: ctx, base: base, set: s.narrowed.set(base)}
 	s.probers[k] = pr
 	return pr
 }
@@ -399,7 +402,7 @@ func (s *search) crossAccount(p assembly.Principal, pr *prober) []edge {
 	var out []edge
 	seen := map[string]bool{}
 	for _, r := range append(append([]*assembly.Principal(nil), s.w.trusting[p.Account]...), s.w.trusting["*"]...) {
-		if r.Account == s.e.id || seen[r.ARN] || !evaluate.MayAllow(pr.ctx, ps, "sts:AssumeRole", r.ARN) {
+		if r.Account == s.e.id || seen[r.ARN] || !evaluate.MayAllow(pr.ctx.For(r.ResourceRequest("sts:AssumeRole")), ps, "sts:AssumeRole", r.ARN) {
 			continue
 		}
 		seen[r.ARN] = true

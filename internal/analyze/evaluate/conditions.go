@@ -66,6 +66,16 @@ func (c Context) get(key string) ([]string, bool) {
 	return nil, false
 }
 
+// For is the context as a request sees it: with its resource's account
+// and organization, which conditions and policy variables may name
+// (aws:ResourceAccount). A caller that matches patterns without evaluating
+// (MayAllow, LiteralResources, ResourceClass) passes it the context For the
+// request it stands for.
+func (c Context) For(req Request) Context {
+	c.account, c.orgID, c.orgPaths = req.ResourceAccount, req.ResourceOrgID, req.ResourceOrgPaths
+	return c
+}
+
 // substitute replaces policy variables in s. It reports false when a
 // variable has no single value in the context: the pattern then matches
 // nothing, as in IAM.

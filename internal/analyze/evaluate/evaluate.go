@@ -85,7 +85,7 @@ func Evaluate(req Request, ps Policies) Result {
 // callers deciding many requests of one principal prepare once; the
 // request's own Context is ignored.
 func EvaluateIn(ctx Context, req Request, ps Policies) Result {
-	ctx.account, ctx.orgID, ctx.orgPaths = req.ResourceAccount, req.ResourceOrgID, req.ResourceOrgPaths
+	ctx = ctx.For(req)
 	var r Result
 	check := func(p *Policy, isResource bool) (allowed []string, principalMatch string) {
 		for i, s := range p.Document.Statements {
