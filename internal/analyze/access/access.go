@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"fmt"
 	"index/suffixarray"
+	"iter"
 	"maps"
 	"slices"
 	"sort"
@@ -204,7 +205,7 @@ func (s *shapes) userEntries(u assembly.Principal, findings map[string][]Finding
 	var out []Entry
 	assumeNarrowed := evaluate.Narrow(evaluate.Policies{Identity: u.Identity, Boundary: u.Boundary}, "sts:AssumeRole")
 	ctxNoMFA, ctxMFA := evaluate.NewContext(Context(u, false)), evaluate.NewContext(Context(u, true))
-	for _, r := range inv.Roles {
+	for r := range s.assumable(u, ctxMFA, assumeNarrowed) {
 		ps := assumeNarrowed
 		ps.Resource = r.Trust
 		req := assumeRequest(u, r)
@@ -286,7 +287,7 @@ func (s *shapes) hops(arn string, mfa bool) []hop {
 	p := s.roles[arn]
 	ctx := evaluate.NewContext(Context(p, mfa))
 	narrowed := evaluate.Narrow(evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}, "sts:AssumeRole")
-	for _, r := range s.inv.Roles {
+	for r := range s.assumable(p, ctx, narrowed) {
 		if r.ARN == arn {
 			continue
 		}
@@ -410,6 +411,10 @@ func nonNil[T any](s []T) []T {
 // are evaluated a few dozen times (issue 16).
 type shapes struct {
 	inv *assembly.Inventory
+	// trusting and admitting list roles by the account whose principals
+	// their trust may admit: trusting as trustedAccounts gives them,
+	// admitting with those that admit any account, "*", merged in.
+	trusting, admitting map[string][]int // indexes in inv.Roles
 	// trust is every role's trust policy, to find users named there; text
 	// is a policy's JSON, by account and name. Each user is looked for in
 	// them, so they are indexed: thousands of users against the trust
@@ -425,14 +430,47 @@ type shapes struct {
 func newShapes(inv *assembly.Inventory) *shapes {
 	var b []byte
 	roles := map[string]assembly.Principal{}
-	for _, r := range inv.Roles {
+	trusting := map[string][]int{}
+	for i, r := range inv.Roles {
 		if r.Trust != nil {
 			b = append(b, r.Trust.Document.JSON()...)
 		}
 		roles[r.ARN] = r
+		for _, acct := range trustedAccounts(r) {
+			trusting[acct] = append(trusting[acct], i)
+		}
 	}
-	return &shapes{inv: inv, trust: suffixarray.New(b), text: map[string]*suffixarray.Index{}, keys: map[string]string{},
-		computed: map[string][]Entry{}, roles: roles, hopsOf: map[hopKey][]hop{}}
+	return &shapes{inv: inv, trusting: trusting, admitting: map[string][]int{}, trust: suffixarray.New(b),
+		text: map[string]*suffixarray.Index{}, keys: map[string]string{}, computed: map[string][]Entry{}, roles: roles,
+		hopsOf: map[hopKey][]hop{}}
+}
+
+// assumable are, in the inventory's order, the roles p may be able to
+// assume: those whose trust may admit p's account (trustedAccounts), and
+// of those in another account only the ones its identity policies,
+// narrowed to sts:AssumeRole, may allow it to, since across accounts both
+// sides must allow. The others are denied whatever the conditions: with
+// hundreds of accounts a role or a machine user is evaluated against the
+// few roles it could reach, not against all of them. ctx is p's context,
+// with MFA where the caller evaluates both ways: without, a pattern can
+// only match less.
+func (s *shapes) assumable(p assembly.Principal, ctx evaluate.Context, narrowed evaluate.Policies) iter.Seq[assembly.Principal] {
+	idx, ok := s.admitting[p.Account]
+	if !ok {
+		idx = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(s.trusting[p.Account]), s.trusting["*"]...))))
+		s.admitting[p.Account] = idx
+	}
+	return func(yield func(assembly.Principal) bool) {
+		for _, i := range idx {
+			r := s.inv.Roles[i]
+			if r.Account != p.Account && !evaluate.MayAllow(ctx.For(assumeRequest(p, r)), narrowed, "sts:AssumeRole", r.ARN) {
+				continue
+			}
+			if !yield(r) {
+				return
+			}
+		}
+	}
 }
 
 // key is a user's shape, or "" when a policy names the user: such a user is

@@ -107,7 +107,10 @@ func newWorld(searches map[string]*search) *world {
 }
 
 // trustedAccounts are the account IDs a role's trust names as AWS
-// principals, or "*" where it may admit any.
+// principals, or "*" where it may admit any: a role's trust admits an IAM
+// principal only if it lists the principal's account here, or "*". ARNs
+// under another principal type count as well, since the evaluator matches
+// those exactly (a service's name never equals a caller's ARN).
 func trustedAccounts(r assembly.Principal) []string {
 	if r.Trust == nil {
 		return nil
@@ -120,11 +123,17 @@ func trustedAccounts(r assembly.Principal) []string {
 		if len(st.NotPrincipal) > 0 {
 			seen["*"] = true
 		}
-		for _, v := range st.Principal["AWS"] {
-			if id := principalAccount(v); names.IsAccountToken(id) {
-				seen[id] = true
-			} else {
-				seen["*"] = true
+		for typ, vs := range st.Principal {
+			for _, v := range vs {
+				id := principalAccount(v)
+				switch {
+				case typ != "AWS" && strings.Count(v, ":") < 5:
+					// A service or a provider's name, never a caller.
+				case names.IsAccountToken(id):
+					seen[id] = true
+				default:
+					seen["*"] = true
+				}
 			}
 		}
 	}
