@@ -146,8 +146,8 @@ func (e Entry) key() string {
 	return e.User + "\x00" + e.Type + "\x00" + e.Account + "\x00" + e.Role + "\x00" + e.Capability
 }
 
-// compareEntries orders the matrix (as their keys, without making them) by user, type, account, role and
-// capability.
+// compareEntries orders the matrix by user, type, account, role and
+// capability: as their keys compare, without making them.
 func compareEntries(a, b Entry) int {
 	return cmp.Or(strings.Compare(a.User, b.User), strings.Compare(a.Type, b.Type), strings.Compare(a.Account, b.Account),
 		strings.Compare(a.Role, b.Role), strings.Compare(a.Capability, b.Capability))
@@ -457,13 +457,15 @@ func newShapes(inv *assembly.Inventory) *shapes {
 func (s *shapes) assumable(p assembly.Principal, ctx evaluate.Context, narrowed evaluate.Policies) iter.Seq[assembly.Principal] {
 	idx, ok := s.admitting[p.Account]
 	if !ok {
-		idx = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(s.trusting[p.Account]), s.trusting["*"]...))))
+		idx = append(slices.Clone(s.trusting[p.Account]), s.trusting["*"]...)
+		slices.Sort(idx)
+		idx = slices.Compact(idx)
 		s.admitting[p.Account] = idx
 	}
 	return func(yield func(assembly.Principal) bool) {
 		for _, i := range idx {
 			r := s.inv.Roles[i]
-			if r.Account != p.Account && !evaluate.MayAllow(ctx.For(assumeRequest(p, r)), narrowed, "sts:AssumeRole", r.ARN) {
+			if r.Account != p.Account && !mayAssume(ctx, narrowed, r) {
 				continue
 			}
 			if !yield(r) {
@@ -471,6 +473,13 @@ func (s *shapes) assumable(p assembly.Principal, ctx evaluate.Context, narrowed 
 			}
 		}
 	}
+}
+
+// mayAssume tells whether identity policies ps, narrowed to sts:AssumeRole,
+// may allow assuming role r, conditions aside (evaluate.MayAllow): across
+// accounts, a role they do not allow is denied whatever its trust says.
+func mayAssume(ctx evaluate.Context, ps evaluate.Policies, r assembly.Principal) bool {
+	return evaluate.MayAllow(ctx.For(r.ResourceRequest("sts:AssumeRole")), ps, "sts:AssumeRole", r.ARN)
 }
 
 // key is a user's shape, or "" when a policy names the user: such a user is

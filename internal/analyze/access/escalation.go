@@ -411,7 +411,7 @@ func (s *search) crossAccount(p assembly.Principal, pr *prober) []edge {
 	var out []edge
 	seen := map[string]bool{}
 	for _, r := range append(append([]*assembly.Principal(nil), s.w.trusting[p.Account]...), s.w.trusting["*"]...) {
-		if r.Account == s.e.id || seen[r.ARN] || !evaluate.MayAllow(pr.ctx.For(r.ResourceRequest("sts:AssumeRole")), ps, "sts:AssumeRole", r.ARN) {
+		if r.Account == s.e.id || seen[r.ARN] || !mayAssume(pr.ctx, ps, *r) {
 			continue
 		}
 		seen[r.ARN] = true
@@ -742,8 +742,7 @@ const maxNamedUsers = 10
 // finding saying so, not one per user: with thousands of people, per-user
 // findings of every IAM administrator grew with users squared, and the one
 // finding does not change when a user joins. Other targets are named one
-// by one.
-// all counts the targets there are.
+// by one. all counts the targets there are.
 func (s *search) named(kind string, all int, reached []target) []string {
 	if len(reached) > maxNamedUsers && len(reached) == all {
 		switch kind {
