@@ -515,12 +515,11 @@ func TestFindingsOverEveryUserAreOne(t *testing.T) {
 // account, reaches what that role reaches: the chain goes on in the other
 // account's search, and the finding names the account.
 func TestEscalationCrossesAccounts(t *testing.T) {
-	yaml := strings.Replace(string(iamstack.Example()), "  DeployR:\n", `  HopR:
+	yaml := exampleWithRole(`  HopR:
     enabledIn: [dev]
     statements:
       - {effect: Allow, actions: ["sts:AssumeRole"], resources: ["*"]}
-  DeployR:
-`, 1)
+`)
 	yaml = strings.Replace(yaml, "cicdUsers:\n", `standingResources:
   - {account: prod, kind: role, name: legacy-admin, managedPolicies: [AdministratorAccess], trustedBy: ["222222222222"]}
 cicdUsers:
@@ -545,12 +544,11 @@ cicdUsers:
 // the account of the resource probed: a role that may write any role's
 // policy of its own account, so written, escalates.
 func TestResourceAccountVariable(t *testing.T) {
-	yaml := strings.Replace(string(iamstack.Example()), "  DeployR:\n", `  TunerR:
+	yaml := exampleWithRole(`  TunerR:
     enabledIn: [dev]
     statements:
       - {effect: Allow, actions: ["iam:PutRolePolicy"], resources: ["arn:aws:iam::${aws:ResourceAccount}:role/*"]}
-  DeployR:
-`, 1)
+`)
 	_, inv, err := synthesize("resource-account.yaml", []byte(yaml), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -564,4 +562,10 @@ func TestResourceAccountVariable(t *testing.T) {
 	if !slices.Contains(got, "infra-AdminR") {
 		t.Errorf("TunerR may write AdminR's inline policy; its iam:PutRolePolicy findings name %q", got)
 	}
+}
+
+// exampleWithRole is the example model with one more custom role, given as
+// its YAML under roles.
+func exampleWithRole(role string) string {
+	return strings.Replace(string(iamstack.Example()), "  DeployR:\n", role+"  DeployR:\n", 1)
 }
