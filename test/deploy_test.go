@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -34,14 +35,31 @@ func startMoto(t *testing.T, account string) string {
 	// them (cdk bootstrap's lookup role attaches ReadOnlyAccess), and an
 	// unknown one then fails the deploy.
 	cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+account, "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	// Wait by readiness, not for a fixed short time: on a busy machine the
+	// Python interpreter alone takes seconds to import moto. The deadline
+	// is only there so that a server that never listens fails the test with
+	// what it printed.
+	deadline := time.Now().Add(motoStartDeadline)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("moto_server exited before it listened on %s (%v); it printed:\n%s", addr, err, stderr.String())
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			c.Close()
 			// moto recognises path-style S3 URLs only on "localhost", which
 			// the cdk CLI's template URL then uses: still loopback.
@@ -49,8 +67,31 @@ func startMoto(t *testing.T, account string) string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("moto did not start:\n%s", stderr.String())
+	t.Fatalf("moto_server did not listen on %s within %v; it printed:\n%s", addr, motoStartDeadline, stderr.String())
 	return ""
+}
+
+// motoStartDeadline is how long moto_server may take to listen: generous,
+// since it is waited for by readiness and only a broken server reaches it.
+const motoStartDeadline = 3 * time.Minute
+
+// syncBuffer is a bytes.Buffer that the child's output and the test may use
+// at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // motoPython is the Python that runs moto_server, read from its first line:
