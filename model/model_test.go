@@ -208,6 +208,10 @@ func TestBadModels(t *testing.T) {
 		{"AdminR trusting a machine", func(s string) string {
 			return strings.Replace(s, "roles:\n", "roles:\n  AdminR:\n    trust: [{github: \"repo:acme/infra:ref:refs/heads/main\"}]\n", 1)
 		}, []string{`roles.AdminR.trust: AdminR is full power for emergencies, for people with MFA`}},
+		{"AdminR for a CI/CD user without the waiver", func(s string) string {
+			return strings.Replace(s, "roles: [OpsR]}", "roles: [OpsR, AdminR], assume: {AdminR: [prod-eu]}}", 1)
+		}, []string{`cicdUsers.deployer.assume.AdminR: AdminR is full power for emergencies, for people with MFA: give CI/CD user "deployer" a role of its own, or waive IAMSTACK-ADMIN-TRUST`,
+			`cicdUsers.deployer.roles[1]: AdminR is full power for emergencies`}},
 		{"statementsIn a bad place", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    statementsIn:\n      dve: [{effect: Allow, actions: [\"kms:Decrypt\"], resources: [\"*\"]}]\n      dev: [{effect: Allow, actions: [\"kms:Decrypt\"], resources: [\"*\"]}]\n      prod-eu: [{effect: Allow, actions: [\"kms:Decrpyt\"], resources: [\"*\"]}]\n", 1)
 		}, []string{`12: roles.KMSAdminR.statementsIn.dve: no account, OU, account type or account tag (key=value) is called "dve" (did you mean "dev"?)`,

@@ -191,6 +191,8 @@ func (m *Model) GuardrailStatements(account string) []policy.Statement {
 			out = append(out, policy.ExceptPrincipals(s, arns))
 		}
 	}
+	// Built in: no role but AdminR acts on users or their credentials.
+	except([]string{AdminR}, policy.OthersCredentials(m.Scheme(), a.ID))
 	if rr := g.RegionRestriction; rr != nil && m.covers(rr.Accounts, account) {
 		except(rr.ExemptRoles, policy.RegionRestriction(slices.Sorted(slices.Values(rr.Regions)), rr.Exempt))
 	}

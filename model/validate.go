@@ -963,6 +963,17 @@ func (v *validator) cicdUsers() {
 				}
 			}
 		}
+		// AdminR's trust of a CI/CD user is a trust beyond people with MFA,
+		// whether the user lives in the role's account or assumes it from
+		// another: the same waiver as a trust: entry on AdminR.
+		if _, waived := v.m.Roles[AdminR].Waivers[rules.AdminTrust]; !waived {
+			if _, ok := c.Assume[AdminR]; ok {
+				v.at(p.key("assume").key(AdminR), "AdminR is full power for emergencies, for people with MFA: give CI/CD user %q a role of its own, or waive %s on AdminR with a reason", name, rules.AdminTrust)
+			}
+			if i := slices.Index(c.Roles, AdminR); i >= 0 {
+				v.at(p.key("roles").index(i), "AdminR is full power for emergencies, for people with MFA: give CI/CD user %q a role of its own, or waive %s on AdminR with a reason", name, rules.AdminTrust)
+			}
+		}
 		grants, _ := v.grants(p.key("assume"), c.Assume)
 		// A type or "all" reaches the listed accounts only, as the message
 		// above says for an OU.

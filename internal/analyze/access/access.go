@@ -168,7 +168,11 @@ func Context(p assembly.Principal, mfa bool) map[string][]string {
 		ctx["aws:PrincipalType"] = []string{"User"}
 		ctx["sts:RoleSessionName"] = []string{p.Name}
 	} else {
+		// A role session as STS makes it: aws:userid is the role's ID and
+		// the session's name, and a chained AssumeRole keeps that name.
 		ctx["aws:PrincipalType"] = []string{"AssumedRole"}
+		ctx["aws:userid"] = []string{RoleSessionUserID(RoleSessionName)}
+		ctx["sts:RoleSessionName"] = []string{RoleSessionName}
 	}
 	for k, v := range p.Tags {
 		ctx["aws:PrincipalTag/"+k] = []string{v}
@@ -179,6 +183,15 @@ func Context(p assembly.Principal, mfa bool) map[string][]string {
 	}
 	return ctx
 }
+
+// RoleSessionName is the session name the analysis gives a role's session:
+// an honest caller keeps it when it chains into the next role.
+const RoleSessionName = "session"
+
+// RoleSessionUserID is aws:userid of a role session named name: STS writes
+// "<role ID>:<session name>"; the analysis has no role ID, and no policy of
+// iamstack's reads one.
+func RoleSessionUserID(name string) string { return "AROAEXAMPLEROLEID:" + name }
 
 // AssumeRole is the request of principal p to assume role r.
 func AssumeRole(p, r assembly.Principal, mfa bool) (evaluate.Request, evaluate.Policies) {

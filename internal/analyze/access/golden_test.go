@@ -77,7 +77,9 @@ func TestOpsRIsContainedByOurEvaluator(t *testing.T) {
 	}
 }
 
-// A role stripped of OpsR's guard is caught.
+// A role stripped of OpsR's guard is caught. (Taking over ci-dev's keys is
+// not among the findings: the account's guardrails keep every role but
+// AdminR off users' credentials, guard or no guard.)
 func TestWeakenedRoleHasFindings(t *testing.T) {
 	weak := weakened(t, goldenDir)
 	inv, err := assembly.Read(weak)
@@ -93,7 +95,7 @@ func TestWeakenedRoleHasFindings(t *testing.T) {
 		"OpsR in dev can iam:AttachRolePolicy on infra-AdminR (attach a policy to a role)",
 		"OpsR in dev can iam:UpdateAssumeRolePolicy on infra-AdminR (rewrite a trust policy)",
 		"OpsR in dev can iam:CreateRole+iam:AttachRolePolicy on a new role without permissions boundary (create an unbounded role)",
-		"OpsR in dev can iam:CreateAccessKey on ci-dev (take over a user's keys)",
+		"OpsR in dev can iam:CreatePolicyVersion on infra-OpsR-Policy (new policy version)",
 	} {
 		if !slices.Contains(texts, want) {
 			t.Errorf("missing finding %q in:\n%s", want, strings.Join(texts, "\n"))

@@ -89,7 +89,39 @@ type Stack struct {
 	ID, Account   string
 	Resources     int
 	TemplateBytes int
+	// Name is the CloudFormation stack's name in its account: the
+	// manifest's, or for a StackSet's template the name StackSets give the
+	// stack in each account, "StackSet-<stack set name>-" and a UUID
+	// (StackSetInstanceName).
+	Name string
+	// Region is where it is deployed.
+	Region string
 }
+
+// StackSetInstanceUUID stands for the UUID StackSets end their stacks'
+// names with, which no template knows.
+const StackSetInstanceUUID = "00000000-0000-0000-0000-000000000000"
+
+// StackSetInstanceName is the name of the stack a StackSet creates in
+// each account it deploys to.
+func StackSetInstanceName(stackSet string) string {
+	return names.StackSetInstancePrefix + stackSet + "-" + StackSetInstanceUUID
+}
+
+// Secret is a Secrets Manager secret a template creates.
+type Secret struct {
+	Account, Name string
+	// ARN is the secret's ARN as policies see it, with the six random
+	// characters Secrets Manager ends it with.
+	ARN string
+	// Entity is the model entity it was written for: a console user's
+	// first password is its user's.
+	Entity metadata.Entity
+}
+
+// secretSuffix stands for the random characters Secrets Manager appends to
+// a secret's name in its ARN.
+const secretSuffix = "-AbCdEf"
 
 // ManagedPolicy is a customer managed policy.
 type ManagedPolicy struct {
@@ -109,6 +141,7 @@ type Inventory struct {
 	// Unknown lists AWS managed policies the analysis has no document for.
 	Unknown []string
 	Stacks  []Stack
+	Secrets []Secret
 	// Standing are the resources the model declares outside iamstack's
 	// templates, from the templates' metadata.
 	Standing []Standing
@@ -207,6 +240,8 @@ type template struct {
 // stack is one template with where it is deployed.
 type stack struct {
 	id, account, region string
+	// name is the CloudFormation stack name (Stack.Name).
+	name string
 	tpl                 template
 	bytes               int
 }
@@ -231,7 +266,7 @@ func Read(dir string) (*Inventory, error) {
 		if err := json.Unmarshal(tb, &t); err != nil {
 			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, f.TemplateFile, err)
 		}
-		stacks = append(stacks, stack{id: f.ID, account: account, region: region, tpl: t, bytes: len(tb)})
+		stacks = append(stacks, stack{id: f.ID, name: f.StackName, account: account, region: region, tpl: t, bytes: len(tb)})
 		sets, err := stackSets(f.ID, region, t)
 		if err != nil {
 			return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
@@ -258,7 +293,8 @@ func stackSets(id, region string, t template) ([]stack, error) {
 		if ou == "" {
 			return nil, fmt.Errorf("%s/%s: the StackSet's template names no OU in its iamstack metadata", id, b.LogicalID)
 		}
-		out = append(out, stack{id: id + "/" + b.LogicalID, account: StackSetAccount(ou), region: region, tpl: inner, bytes: len(b.Body)})
+		out = append(out, stack{id: id + "/" + b.LogicalID, name: StackSetInstanceName(b.Name), account: StackSetAccount(ou), region: region,
+			tpl: inner, bytes: len(b.Body)})
 	}
 	return out, nil
 }
@@ -267,6 +303,8 @@ func stackSets(id, region string, t template) ([]stack, error) {
 // logical ID.
 type StackSetBody struct {
 	LogicalID, Body string
+	// Name is the StackSet's name.
+	Name string
 }
 
 // StackSetBodies are the templates of the StackSets a template holds,
@@ -284,7 +322,8 @@ func stackSetBodies(t template) []StackSetBody {
 	for _, id := range sortedIDs(t.Resources) {
 		if res := t.Resources[id]; res.Type == "AWS::CloudFormation::StackSet" {
 			body, _ := res.Properties["TemplateBody"].(string)
-			out = append(out, StackSetBody{LogicalID: id, Body: body})
+			name, _ := res.Properties["StackSetName"].(string)
+			out = append(out, StackSetBody{LogicalID: id, Body: body, Name: name})
 		}
 	}
 	return out
@@ -331,7 +370,8 @@ func build(stacks []stack) (*Inventory, error) {
 			a.Name = s.account
 		}
 		inv.Accounts[s.account] = a
-		inv.Stacks = append(inv.Stacks, Stack{ID: s.id, Account: s.account, Resources: len(s.tpl.Resources), TemplateBytes: s.bytes})
+		inv.Stacks = append(inv.Stacks, Stack{ID: s.id, Account: s.account, Resources: len(s.tpl.Resources), TemplateBytes: s.bytes,
+			Name: s.name, Region: s.region})
 		for _, st := range md.Standing {
 			inv.Standing = append(inv.Standing, Standing{Standing: st, Account: s.account})
 		}
@@ -395,6 +435,10 @@ func build(stacks []stack) (*Inventory, error) {
 			if res.Type == "AWS::IAM::OIDCProvider" {
 				inv.OIDCProviders = append(inv.OIDCProviders, OIDCProvider{Account: s.account,
 					Name: strings.TrimPrefix(stringOr(res.Properties["Url"], ""), "https://"), Stack: s.id, LogicalID: id})
+			}
+			if res.Type == "AWS::SecretsManager::Secret" {
+				inv.Secrets = append(inv.Secrets, Secret{Account: s.account, Name: stringOr(res.Properties["Name"], id),
+					ARN: r.physical[id+"#ref"] + secretSuffix, Entity: res.Metadata.Iamstack})
 			}
 			if res.Type == "AWS::IAM::Group" {
 				g := Group{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, LogicalID: id, Entity: res.Metadata.Iamstack}

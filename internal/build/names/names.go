@@ -226,10 +226,16 @@ func (s Scheme) SelfUserARNs(account string) []string {
 }
 
 // IdentityARNPatterns match every role, group, managed policy and user
-// iamstack writes in an account, which OpsR's guard keeps read-only: the
-// prefix's patterns, the roles, groups and policies the model names
-// itself, and the paths of the account's users.
+// iamstack writes in an account: the prefix's patterns, the roles, groups
+// and policies the model names itself, and the paths of the account's
+// users.
 func (s Scheme) IdentityARNPatterns(account string) []string {
+	return append(s.RoleGroupPolicyARNPatterns(account), s.UserARNPatterns(account)...)
+}
+
+// RoleGroupPolicyARNPatterns are IdentityARNPatterns but the users': OpsR's
+// guard keeps these read-only, and the credentials guardrail every user.
+func (s Scheme) RoleGroupPolicyARNPatterns(account string) []string {
 	prefixed := func(path, name string) bool { return path == "/" && strings.HasPrefix(name, s.Prefix+"-") }
 	out := []string{s.RoleARNPattern(account)}
 	for _, short := range slices.Sorted(maps.Keys(s.Given.Roles)) {
@@ -250,7 +256,7 @@ func (s Scheme) IdentityARNPatterns(account string) []string {
 	numbered("group", s.Given.Groups, s.Group)
 	out = append(out, s.PolicyARNPattern(account))
 	numbered("policy", s.Given.Policies, s.Policy)
-	return append(out, s.UserARNPatterns(account)...)
+	return out
 }
 
 // AccountRootARN names an account as a principal.
@@ -261,10 +267,29 @@ func (s Scheme) AWSManagedPolicyARN(name string) string {
 	return "arn:" + s.Partition + ":iam::aws:policy/" + name
 }
 
-// StackARNPatterns match the iamstack CloudFormation stacks of an account.
+// StackARNPatterns match every CloudFormation stack iamstack creates in an
+// account, under the names the CDK and StackSets give them: the prefix's
+// stacks ("infra", "infra-users-1", "infra-stacksets"), and the stack a
+// StackSet of the prefix creates in each account of its OU, which
+// StackSets name "StackSet-<stack set name>-<UUID>" ("StackSet-infra-<ou>-").
 func (s Scheme) StackARNPatterns(account string) []string {
 	base := "arn:" + s.Partition + ":cloudformation:*:" + account + ":stack/"
-	return []string{base + s.Prefix + "/*", base + s.Prefix + "-*/*"}
+	return []string{base + s.Prefix + "/*", base + s.Prefix + "-*/*", base + StackSetInstancePrefix + s.Prefix + "-*/*"}
+}
+
+// StackSetInstancePrefix starts the name of every stack a StackSet creates.
+const StackSetInstancePrefix = "StackSet-"
+
+// StackSetName names the StackSet that gives an OU's accounts their roles.
+func (s Scheme) StackSetName(ou string) string { return s.Prefix + "-" + ou }
+
+// CredentialARNPatterns match what signs in as a person or holds a
+// person's secret in an account: every user (their passwords, keys,
+// certificates and service credentials are actions on the user), every
+// virtual MFA device, and the first-password secrets.
+func (s Scheme) CredentialARNPatterns(account string) []string {
+	return []string{s.iam(account, "user/*"), s.iam(account, "mfa/*"),
+		"arn:" + s.Partition + ":secretsmanager:*:" + account + ":secret:" + s.FirstPasswordSecret("*")}
 }
 
 // OpsPath is the IAM path of the roles, managed policies and instance

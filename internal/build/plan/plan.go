@@ -549,7 +549,7 @@ func (b *builder) stackSetsStack() Stack {
 				excluded = append(excluded, la.ID)
 			}
 		}
-		st.StackSets = append(st.StackSets, StackSet{LogicalID: logicalID("StackSet", name), Name: b.s.Prefix + "-" + name,
+		st.StackSets = append(st.StackSets, StackSet{LogicalID: logicalID("StackSet", name), Name: b.s.StackSetName(name),
 			Description: fmt.Sprintf("iamstack %s: the roles of every account in OU %s (%s)", b.s.Prefix, name, ou.ID),
 			OU:          name, OUID: ou.ID, Excluded: excluded, Template: tpl, CallAs: callAs, Options: o.StackSets})
 	}
@@ -655,12 +655,19 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		case t.Role != "":
 			account, roleName, _ := strings.Cut(t.Role, "/")
 			other, _ := b.m.Account(account)
-			st = policy.RoleTrust(b.s, other.ID, b.s.RoleARN(other.ID, roleName))
-			st.Sid = "Role" + other.ID + sidSafe(roleName)
+			caller, _ := b.m.Role(roleName)
+			sts := policy.RoleTrust(b.s, other.ID, b.s.RoleARN(other.ID, roleName), r.SourceIdentity || caller.SourceIdentity)
+			sid := "Role" + other.ID + sidSafe(roleName)
 			// Ops-R and Ops.R keep the same letters: number the later.
-			for n := 2; slices.ContainsFunc(trust, func(s Statement) bool { return s.Sid == st.Sid }); n++ {
-				st.Sid = fmt.Sprintf("Role%s%s%d", other.ID, sidSafe(roleName), n)
+			for n := 2; slices.ContainsFunc(trust, func(s Statement) bool { return s.Sid == sid }); n++ {
+				sid = fmt.Sprintf("Role%s%s%d", other.ID, sidSafe(roleName), n)
 			}
+			sts[0].Sid = sid
+			for i := 1; i < len(sts); i++ {
+				sts[i].Sid = sid + "SourceIdentity"
+			}
+			trust = append(trust, sts...)
+			continue
 		case t.GitHub != "":
 			subjects = append(subjects, t.GitHub)
 			continue
@@ -677,7 +684,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		}
 	}
 	if len(services) > 0 {
-		trust = append(trust, policy.ServiceTrust(services))
+		trust = append(trust, policy.ServiceTrust(a.ID, services))
 	}
 	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
 		Trust: policy.NewDocument(trust...), MaxSessionSeconds: b.m.RoleMaxSessionSeconds(name, a.Name),

@@ -176,7 +176,7 @@ func TestQuotaErrors(t *testing.T) {
 			`m.yaml:6: accounts[2]: account prod would get an empty stack`},
 		{"role over 10 managed policies", strings.Replace(small, "teams:", "roles:\n  BigR:\n    statements:\n"+
 			strings.Repeat("      - {effect: Allow, actions: [\"s3:GetObject\"], resources: ["+huge+"]}\n", 12)+"teams:", 1),
-			`roles.BigR: infra-BigR in account dev needs 12 managed policies; IAM allows 10 per role`},
+			`roles.BigR: infra-BigR in account dev needs 13 managed policies; IAM allows 10 per role`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,6 +24,14 @@ const (
 	keySourceIdentity   = "sts:SourceIdentity"
 	keyResourceAccount  = "aws:ResourceAccount"
 	keyResourceOrgPaths = "aws:ResourceOrgPaths"
+	keyUserID           = "aws:userid"
+	// keyCallerSourceIdentity is the source identity the caller's session
+	// carries; sts:SourceIdentity is the one the request sets.
+	keyCallerSourceIdentity = "aws:SourceIdentity"
+	keySourceAccount        = "aws:SourceAccount"
+	keyServiceName          = "sts:AWSServiceName"
+	keyTagKeys              = "aws:TagKeys"
+	keyTransitiveTagKeys    = "sts:TransitiveTagKeys"
 )
 
 // MFARequired is the condition every human path carries: an MFA-backed
@@ -231,7 +239,16 @@ func HumanTrust(s names.Scheme, userAccount, role string, tokens []string, maxAg
 	// their statements hold the rest of the conditions.
 	if opts.SessionTags {
 		c := conditions()
+		// STS authorizes the tags within the AssumeRole call, which the
+		// statement above must allow: the grant tag is checked there, and
+		// this statement's room goes to the tags' keys.
 		delete(c, "StringEquals")
+		delete(c, "StringLike")
+		// A session tag outranks the user's tag of the same key, so none
+		// may use iamstack's keys (the grant tags), and none is transitive:
+		// a tag set here does not follow the session into chained roles.
+		c["ForAllValues:StringNotLike"] = map[string][]string{keyTagKeys: {s.Prefix + "-*"}}
+		c["Null"] = map[string][]string{keyTransitiveTagKeys: {"true"}}
 		out = append(out, Statement{Sid: "HumansTagTheirSessions", Effect: Allow,
 			Principal: Principal{"AWS": {s.AccountRootARN(userAccount)}},
 			Actions:   []string{tagSession}, Conditions: c})
@@ -278,10 +295,30 @@ func AccountTrust(s names.Scheme, account, externalID string) Statement {
 
 // RoleTrust admits one role of the model (role chaining): its account is the
 // principal, and aws:PrincipalArn must be the role, so the trust deploys
-// before or after the role it names.
-func RoleTrust(s names.Scheme, account, roleARN string) Statement {
-	return Statement{Effect: Allow, Principal: Principal{"AWS": {s.AccountRootARN(account)}},
-		Actions: []string{assumeRole}, Conditions: Conditions{"ArnEquals": {keyPrincipal: {roleARN}}}}
+// before or after the role it names. The session keeps the caller's name:
+// STS gives a role session the aws:userid "<role ID>:<session name>" (IAM's
+// global condition keys page), and a session name holds no colon, so
+// requiring aws:userid to end in ":" and the new session's name makes
+// CloudTrail in this account name whoever the first hop named, a person
+// under their own user name. With sourceIdentity, the caller's source
+// identity (which STS carries along the chain and never lets a session
+// change) is admitted too: without sts:SetSourceIdentity in the trust, STS
+// refuses a chained AssumeRole whose session carries one.
+func RoleTrust(s names.Scheme, account, roleARN string, sourceIdentity bool) []Statement {
+	principal := Principal{"AWS": {s.AccountRootARN(account)}}
+	caller := func() Conditions { return Conditions{"ArnEquals": {keyPrincipal: {roleARN}}} }
+	assume := caller()
+	assume["StringLike"] = map[string][]string{keyUserID: {"*:${" + keySessionName + "}"}}
+	out := []Statement{{Effect: Allow, Principal: principal, Actions: []string{assumeRole}, Conditions: assume}}
+	if sourceIdentity {
+		carried := caller()
+		// IfExists: a chained call need not pass the identity its session
+		// carries; one it passes must be that one, and a session that
+		// carries none cannot start one mid-chain (the variable has no value).
+		carried["StringEqualsIfExists"] = map[string][]string{keySourceIdentity: {"${" + keyCallerSourceIdentity + "}"}}
+		out = append(out, Statement{Effect: Allow, Principal: principal, Actions: []string{setSourceIdentity}, Conditions: carried})
+	}
+	return out
 }
 
 // GitHubTrust admits GitHub Actions workflows through the account's OIDC
@@ -304,9 +341,14 @@ func GitHubTrust(s names.Scheme, account string, subjects []string) Statement {
 		Actions: []string{"sts:AssumeRoleWithWebIdentity"}, Conditions: c}
 }
 
-// ServiceTrust admits AWS services, which run code as the role.
-func ServiceTrust(services []string) Statement {
-	return Statement{Sid: "Services", Effect: Allow, Principal: Principal{"Service": services}, Actions: []string{assumeRole}}
+// ServiceTrust admits AWS services, which run code as the role, on behalf
+// of the role's own account only: a service that names the account it acts
+// for (aws:SourceAccount) cannot be steered from another account into
+// acting as this role (AWS's "confused deputy"). IfExists keeps the services
+// that do not send the key, such as EC2 launching an instance, working.
+func ServiceTrust(account string, services []string) Statement {
+	return Statement{Sid: "Services", Effect: Allow, Principal: Principal{"Service": services}, Actions: []string{assumeRole},
+		Conditions: Conditions{"StringEqualsIfExists": {keySourceAccount: {account}}}}
 }
 
 // AssumeRoles lets a CI/CD user assume the named roles.
@@ -397,7 +439,8 @@ var stackRoleActions = []string{"cloudformation:ContinueUpdateRollback", "cloudf
 // OpsR creates) from raising its own access, whatever else the account holds.
 // They back up the confinement of OpsPermissions where an allow from
 // elsewhere (ReadOnlyAccess, a policy attached out of band) could reach:
-//   - iamstack's roles, groups, users and policies are read-only;
+//   - iamstack's roles, groups and policies are read-only (users are, to
+//     every role but AdminR, by the guardrail OthersCredentials);
 //   - no role but those under OpsPath can be passed to a service or assumed,
 //     so the CDK bootstrap roles, Organizations' and Control Tower's access
 //     roles and any unmanaged role are out of reach;
@@ -409,43 +452,116 @@ var stackRoleActions = []string{"cloudformation:ContinueUpdateRollback", "cloudf
 //   - no stack set instances (they run under the stack set's roles), and the
 //     account stays in its organization, under its SCPs.
 func OpsGuard(s names.Scheme, account string) []Statement {
+	var out []Statement
+	for _, g := range opsGuard(s, account) {
+		out = append(out, g.Statement)
+	}
+	return out
+}
+
+// guardStatement is one deny of OpsR's guard. A backstop only repeats what
+// OpsPermissions already leaves out, against an allow from elsewhere
+// (ReadOnlyAccess, a policy attached out of band); the others narrow what
+// OpsPermissions allows.
+type guardStatement struct {
+	Statement
+	backstop bool
+}
+
+func opsGuard(s names.Scheme, account string) []guardStatement {
 	boundary := s.PolicyARN(account, OpsBoundaryName)
 	opsRoles := s.OpsRoleARNPattern(account)
-	return []Statement{
-		{Sid: "IamstackIdentitiesAreReadOnly", Effect: Deny,
+	return []guardStatement{
+		// Users, iamstack's and any other, are read-only to every role
+		// but AdminR through the account's guardrails (OthersCredentials),
+		// which OpsR carries and its boundary holds.
+		{Statement: Statement{Sid: "IamstackIdentitiesAreReadOnly", Effect: Deny,
 			NotActions: []string{"iam:Get*", "iam:List*", "iam:Generate*", "iam:Simulate*"},
-			Resources:  s.IdentityARNPatterns(account)},
-		{Sid: "OnlyOpsRolesArePassedOrAssumed", Effect: Deny,
-			Actions: []string{"iam:PassRole", assumeRole}, NotResources: []string{opsRoles}},
-		{Sid: "NewAndChangedPrincipalsCarryTheBoundary", Effect: Deny,
+			Resources:  s.RoleGroupPolicyARNPatterns(account)}, backstop: true},
+		{Statement: Statement{Sid: "OnlyOpsRolesArePassed", Effect: Deny,
+			Actions: []string{"iam:PassRole"}, NotResources: []string{opsRoles}}, backstop: true},
+		{Statement: Statement{Sid: "NewAndChangedPrincipalsCarryTheBoundary", Effect: Deny,
 			Actions: []string{"iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:CreateRole", "iam:CreateUser",
 				"iam:DeleteRolePolicy", "iam:DeleteUserPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy",
 				"iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:PutUserPermissionsBoundary",
 				"iam:PutUserPolicy"},
 			Resources:  []string{"*"},
-			Conditions: Conditions{"StringNotEquals": {keyBoundary: {boundary}}}},
-		{Sid: "BoundariesStay", Effect: Deny,
+			Conditions: Conditions{"StringNotEquals": {keyBoundary: {boundary}}}}},
+		{Statement: Statement{Sid: "BoundariesStay", Effect: Deny,
 			Actions:   []string{"iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"},
-			Resources: []string{"*"}},
-		{Sid: "DeployPipelineIsReadOnly", Effect: Deny, NotActions: pipelineReads, Resources: controlPlane(s, account)},
-		{Sid: "StacksRunUnderOpsRoles", Effect: Deny, Actions: stackRoleActions, Resources: []string{"*"},
-			Conditions: Conditions{"ArnNotLike": {keyStackRole: {opsRoles}}}},
-		{Sid: "NoStackSetInstances", Effect: Deny,
+			Resources: []string{"*"}}},
+		{Statement: Statement{Sid: "DeployPipelineIsReadOnly", Effect: Deny, NotActions: pipelineReads, Resources: controlPlane(s, account)}, backstop: true},
+		{Statement: Statement{Sid: "StacksRunUnderOpsRoles", Effect: Deny, Actions: stackRoleActions, Resources: []string{"*"},
+			Conditions: Conditions{"ArnNotLike": {keyStackRole: {opsRoles}}}}},
+		{Statement: Statement{Sid: "NoStackSetInstances", Effect: Deny,
 			Actions: []string{"cloudformation:CreateStackInstances", "cloudformation:DeleteStackInstances",
 				"cloudformation:ImportStacksToStackSet", "cloudformation:UpdateStackInstances"},
-			Resources: []string{"*"}},
-		{Sid: "MembershipStays", Effect: Deny,
+			Resources: []string{"*"}}},
+		{Statement: Statement{Sid: "MembershipStays", Effect: Deny,
 			Actions:   []string{"organizations:AcceptHandshake", "organizations:LeaveOrganization"},
-			Resources: []string{"*"}},
+			Resources: []string{"*"}}, backstop: true},
+		// Every STS call but a session of its own roles is denied: AssumeRoot
+		// (a root session in any member account, from the management
+		// account), federation and web identity tokens, roles of other
+		// accounts, and whatever STS adds. A bearer token for a service
+		// (sts:GetServiceBearerToken, as CodeArtifact needs) carries
+		// sts:AWSServiceName, which no other call does, and stays.
+		{Statement: Statement{Sid: "OnlyOpsRoleSessions", Effect: Deny, Actions: []string{"sts:*"}, NotResources: []string{opsRoles},
+			Conditions: Conditions{"Null": {keyServiceName: {"true"}}}}},
+		{Statement: Statement{Sid: "CloudFormationAccountSettingsStay", Effect: Deny, Actions: slices.Clone(cloudFormationAccountSettings),
+			Resources: []string{"*"}}},
 	}
+}
+
+// cloudFormationAccountSettings are the CloudFormation calls that act on the
+// account rather than on a stack OpsR owns: StackSets' access to the
+// organization (deactivating it stops every StackSet, iamstack's included),
+// the extension registry (a hook activated or configured there can fail or
+// inspect every deploy, iamstack's included), and stack refactoring, which
+// moves resources between stacks without a service role and whose request
+// IAM does not tie to the stacks it moves. The patterns take in whatever
+// call AWS adds to these families; they also deny three reads
+// (DescribeOrganizationsAccess, DescribeType, DescribeStackRefactor), which
+// the boundary's size does not leave room to spell out.
+var cloudFormationAccountSettings = []string{
+	"cloudformation:*OrganizationsAccess", "cloudformation:*StackRefactor", "cloudformation:*Type",
+	"cloudformation:RegisterPublisher", "cloudformation:SetType*",
+}
+
+// credentialReads are what every role may still do to users, MFA devices
+// and first passwords: read their metadata, never a credential.
+var credentialReads = []string{"iam:Generate*", "iam:Get*", "iam:List*", "iam:Simulate*",
+	"secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"}
+
+// OthersCredentials is the guardrail of every role but AdminR: users and
+// their credentials are a resource class of their own. A role cannot
+// create, change or delete a user, its password, access keys, MFA devices,
+// SSH keys, signing certificates or service credentials, its tags or its
+// groups' hold on it, nor read or change a first-password secret: any of
+// these signs in as the person, or changes what the person is granted. It
+// denies every call but reads on those resources, so a credential call AWS
+// adds tomorrow is denied too. People manage their own credentials as users
+// (ManageOwnUserG); PowerG and AdminR are the administrators of users.
+func OthersCredentials(s names.Scheme, account string) Statement {
+	return Statement{Sid: "UsersAndTheirCredentialsAreNotRoles", Effect: Deny, NotActions: slices.Clone(credentialReads),
+		Resources: s.CredentialARNPatterns(account)}
 }
 
 // OpsBoundary is the permissions boundary of everything OpsR creates: at most
 // OpsR's own permissions, under the same guard and the account's guardrails,
 // so nothing OpsR makes can do more than OpsR or escape a guardrail.
+//
+// A boundary admits nothing its own allows do not, so the guard's backstops,
+// which only repeat what OpsPermissions leaves out, would be dead weight in
+// it (and a boundary is one managed policy of at most 6,144 characters):
+// it holds the guard's denies that narrow OpsPermissions.
 func OpsBoundary(s names.Scheme, account string, services []string, guardrails []Statement) Document {
 	stmts := OpsPermissions(s, account, services)
-	stmts = append(stmts, OpsGuard(s, account)...)
+	for _, g := range opsGuard(s, account) {
+		if !g.backstop {
+			stmts = append(stmts, g.Statement)
+		}
+	}
 	return NewDocument(append(stmts, guardrails...)...)
 }
 
