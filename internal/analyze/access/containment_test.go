@@ -36,6 +36,11 @@ const (
 	opsBoundaryK = "iam:PermissionsBoundary"
 	database     = "arn:aws:rds:%[2]s:%[1]s:db:orders"
 	instance     = "arn:aws:ec2:%[2]s:%[1]s:instance/i-0123456789abcdef0"
+	// firstPassword is a first-password secret as its ARN reads, with
+	// the random characters Secrets Manager appends.
+	firstPassword    = "arn:aws:secretsmanager:%[2]s:%[1]s:secret:infra/first-password/alice.martin-AbCdEf"
+	person           = "arn:aws:iam::%[1]s:user/infra/alice.martin"
+	stackSetInstance = "arn:aws:cloudformation:%[2]s:%[1]s:stack/StackSet-infra-workloads-5b2e0e34-0000-0000-0000-000000000000/1"
 )
 
 // arn fills a resource format with an account and region.
@@ -94,6 +99,39 @@ var attacks = []attack{
 		resource: "arn:aws:rds:%[2]s:%[1]s:cluster-auto-backup:cab-0123456789abcdefghijklmnop"},
 	{route: "extra: switch deletion protection off", prodOnly: true, action: "rds:ModifyDBInstance", resource: database},
 	{route: "extra: switch cluster protection off", prodOnly: true, action: "rds:ModifyDBCluster", resource: "arn:aws:rds:%[2]s:%[1]s:cluster:orders"},
+
+	// Issue 26: credentials are a class of their own; STS gives OpsR its
+	// own roles' sessions only; every stack iamstack creates is
+	// read-only, under any name; CloudFormation's account settings stay.
+	{route: "credentials: read a first password", action: "secretsmanager:GetSecretValue", resource: firstPassword},
+	{route: "credentials: open a first password to another account", action: "secretsmanager:PutResourcePolicy", resource: firstPassword},
+	{route: "credentials: overwrite a first password", action: "secretsmanager:PutSecretValue", resource: firstPassword},
+	{route: "credentials: a created role reads a first password", created: true, action: "secretsmanager:GetSecretValue", resource: firstPassword},
+	{route: "credentials: a console password for a person", action: "iam:CreateLoginProfile", resource: person},
+	{route: "credentials: reset a person's password", action: "iam:UpdateLoginProfile", resource: person},
+	{route: "credentials: an MFA device for a person", action: "iam:EnableMFADevice", resource: person},
+	{route: "credentials: delete a person's MFA device", action: "iam:DeleteVirtualMFADevice", resource: "arn:aws:iam::%[1]s:mfa/alice.martin"},
+	{route: "credentials: keys for a person", action: "iam:CreateAccessKey", resource: person},
+	{route: "credentials: a created role gives a person keys", created: true, action: "iam:CreateAccessKey", resource: person},
+	{route: "credentials: tag a person with a grant", action: "iam:TagUser", resource: person},
+	{route: "sts: a root session in a member account", action: "sts:AssumeRoot", resource: "arn:aws:iam::444444444444:root",
+		context: map[string][]string{"sts:TaskPolicyArn": {"arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword"}}},
+	{route: "sts: a created role takes a root session", created: true, action: "sts:AssumeRoot", resource: "arn:aws:iam::444444444444:root",
+		context: map[string][]string{"sts:TaskPolicyArn": {"arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword"}}},
+	{route: "sts: a federation token", action: "sts:GetFederationToken", resource: "arn:aws:sts::%[1]s:federated-user/attacker"},
+	{route: "sts: a web identity token", action: "sts:GetWebIdentityToken", resource: "*"},
+	{route: "sts: a role of another account", action: "sts:AssumeRole", resource: "arn:aws:iam::444444444444:role/admin"},
+	{route: "stacks: a stack policy on the StackSet instance stack", action: "cloudformation:SetStackPolicy", resource: stackSetInstance},
+	{route: "stacks: update the StackSet instance stack under an ops role", action: "cloudformation:UpdateStack", resource: stackSetInstance,
+		context: map[string][]string{"cloudformation:RoleArn": {opsRole}}},
+	{route: "stacks: delete the StackSet instance stack under an ops role", action: "cloudformation:DeleteStack", resource: stackSetInstance,
+		context: map[string][]string{"cloudformation:RoleArn": {opsRole}}},
+	{route: "stacks: termination protection of iamstack's stack", action: "cloudformation:UpdateTerminationProtection", resource: "arn:aws:cloudformation:%[2]s:%[1]s:stack/infra/1"},
+	{route: "stacks: a stack refactor", action: "cloudformation:CreateStackRefactor", resource: "*"},
+	{route: "stacks: execute a stack refactor", action: "cloudformation:ExecuteStackRefactor", resource: "*"},
+	{route: "settings: stop every StackSet", action: "cloudformation:DeactivateOrganizationsAccess", resource: "*"},
+	{route: "settings: activate a hook", action: "cloudformation:ActivateType", resource: "*"},
+	{route: "settings: configure a hook", action: "cloudformation:SetTypeConfiguration", resource: "*"},
 
 	{route: "control: create a role under the ops path with the boundary", allow: true, action: "iam:CreateRole", resource: opsRole},
 	{route: "control: attach a policy to it", allow: true, action: "iam:AttachRolePolicy", resource: opsRole},

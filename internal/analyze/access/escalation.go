@@ -89,10 +89,12 @@ type world struct {
 	// account, iamstack's and standing; under "*", those whose trust may
 	// admit any account (a wildcard, NotPrincipal, or a value not read).
 	trusting map[string][]*assembly.Principal
+	// accounts are the IDs of every account, sorted.
+	accounts []string
 }
 
 func newWorld(searches map[string]*search) *world {
-	w := &world{searches: searches, trusting: map[string][]*assembly.Principal{}}
+	w := &world{searches: searches, trusting: map[string][]*assembly.Principal{}, accounts: slices.Sorted(maps.Keys(searches))}
 	for _, id := range slices.Sorted(maps.Keys(searches)) {
 		roles := searches[id].e.roles
 		for i := range roles {
@@ -584,6 +586,7 @@ func (s *search) chains(p assembly.Principal, pr *prober, add func(method, actio
 		add("leave the organization, shedding every service control policy", "organizations:LeaveOrganization", "the organization", nil)
 	}
 	s.guardrails(p, pr, add)
+	s.control(p, pr, add)
 }
 
 // guardrails finds the guardrails that bind p (by what it is explicitly

@@ -40,6 +40,12 @@ type estate struct {
 	runners               []runsAs
 	// stackRunners are stacks, also probed for DeleteStack.
 	stackRunners []runsAs
+	// firstPasswords, ownStacks and pipeline are the account's control
+	// plane (control.go): people's first passwords, iamstack's stacks, and
+	// what every `cdk deploy` of the account trusts.
+	firstPasswords []firstPassword
+	ownStacks      []ownStack
+	pipeline       []controlResource
 }
 
 // estates builds every account of the inventory with its standing resources.
@@ -78,6 +84,9 @@ func estates(inv *assembly.Inventory) map[string]*estate {
 			continue
 		}
 		e.addStanding(s)
+	}
+	for _, e := range out {
+		e.addControl(inv)
 	}
 	return out
 }
@@ -159,6 +168,13 @@ func (e *estate) addDefaults() {
 	e.runners = append(e.runners,
 		runsAs{what: "the CDK staging bucket (the next deploy's templates)", arn: bucket + "/" + stagingObjectProbe, action: "s3:PutObject", role: execRole},
 		runsAs{what: "the CDK container asset repository", arn: repo, action: "ecr:PutImage", role: execRole})
+	e.pipeline = []controlResource{
+		{"s3", "the CDK staging bucket", bucket},
+		{"s3", "the CDK staging bucket's templates", bucket + "/" + stagingObjectProbe},
+		{"ecr", "the CDK container asset repository", repo},
+		{"ssm", "the CDK bootstrap version parameter", "arn:" + p + ":ssm:" + region + ":" + acct + ":parameter/cdk-bootstrap/" + cdkQualifier + "/version"},
+		{"cloudformation", "stack CDKToolkit", "arn:" + p + ":cloudformation:" + region + ":" + acct + ":stack/CDKToolkit/" + assembly.StackSetInstanceUUID},
+	}
 }
 
 // stagingObjectProbe is the object key probed in the staging bucket: the

@@ -1,0 +1,258 @@
+package access
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/catalog"
+)
+
+// The control plane of an account, as the escalation analysis sees it
+// beyond the privilege-escalation methods: what signs in as a person (their
+// first password), what makes a root session (sts:AssumeRoot), the stacks
+// that hold iamstack's identities, and the names chained sessions take. A
+// principal that may act on any of these gets a finding, whichever route
+// it takes; and a contained principal (OpsR, and the roles it creates) gets
+// a finding for every write the IAM catalog lists, in the services that
+// confer power, on anything of the control plane, so that a route through
+// an action nobody listed still shows.
+
+// firstPassword is a console user's first-password secret.
+type firstPassword struct {
+	arn, user string
+}
+
+// ownStack is a stack iamstack creates in an account.
+type ownStack struct {
+	name, arn string
+}
+
+// addControl adds an account's share of what the inventory holds: the
+// first-password secrets of its users and iamstack's stacks in it.
+func (e *estate) addControl(inv *assembly.Inventory) {
+	for _, sec := range inv.Secrets {
+		if sec.Account == e.id && sec.Entity.Kind == metadata.EntityUser {
+			e.firstPasswords = append(e.firstPasswords, firstPassword{sec.ARN, sec.Entity.Name})
+		}
+	}
+	for _, st := range inv.Stacks {
+		if st.Account == e.id && st.Name != "" {
+			e.ownStacks = append(e.ownStacks, ownStack{st.Name,
+				"arn:" + e.partition + ":cloudformation:" + st.Region + ":" + e.id + ":stack/" + st.Name + "/" + assembly.StackSetInstanceUUID})
+		}
+	}
+}
+
+// rootTaskPolicy is the root-task policy the analysis asks sts:AssumeRoot
+// for: one that lets the session give the root user a password.
+const rootTaskPolicy = "arn:aws:iam::aws:policy/root-task/IAMCreateRootUserPassword"
+
+// foreignSessionName is the session name a caller chooses to pass for
+// someone else.
+const foreignSessionName = "someone-else"
+
+// control adds the findings of p on the account's control plane.
+func (s *search) control(p assembly.Principal, pr *prober, add func(method, action, target string, steps []string)) {
+	for _, fp := range s.e.firstPasswords {
+		for _, a := range []string{"secretsmanager:GetSecretValue", "secretsmanager:PutResourcePolicy"} {
+			if pr.allowed(a, fp.arn, nil) {
+				add("read a person's first password: sign in as them before they do, choose their password, enrol an MFA device and take their grants",
+					a, "first password of "+fp.user, []string{a + " " + fp.arn, "sign in as " + fp.user})
+				break
+			}
+		}
+	}
+	for _, id := range s.accountIDs() {
+		if len(pr.policies("sts:AssumeRoot").Identity) == 0 {
+			break // no identity statement can allow it: the common case
+		}
+		root := "arn:" + s.e.partition + ":iam::" + id + ":root"
+		if pr.allowed("sts:AssumeRoot", root, map[string][]string{"sts:TaskPolicyArn": {rootTaskPolicy}}) {
+			add("take a root session in the account (from the management account or a delegated administrator), and so full power there",
+				"sts:AssumeRoot", "root of "+s.inv.Account(id).Name, []string{"sts:AssumeRoot " + root + " with " + rootTaskPolicy})
+		}
+	}
+	for _, st := range s.e.ownStacks {
+		if acts := first(pr.allowedActions("cloudformation", st.arn, s.stackRoleContext()), stackChanges); len(acts) > 0 {
+			add("change iamstack's own stack: a stack policy, termination protection, an update or a deletion that freezes, replaces or removes its identities",
+				acts[0], "stack "+st.name, truncate(acts))
+		}
+	}
+	if p.Kind == "role" {
+		for _, e := range s.edges(p) {
+			if !strings.HasPrefix(e.method, "assume a role") || e.to.Kind != "role" {
+				continue
+			}
+			if pr.assumesAs(*e.to, foreignSessionName) {
+				add("assume a role under a session name of its choosing: CloudTrail in the role's account names whoever the caller picks, not who made the first hop",
+					"sts:AssumeRole", display(s.inv, *e.to), []string{"sts:AssumeRole " + e.to.ARN + " as session " + foreignSessionName})
+			}
+		}
+	}
+	if s.contained(p) {
+		s.controlWrites(pr, "", add)
+		for _, e := range s.creatable(pr) {
+			s.controlWrites(s.prober(*e.to), "through a role it creates ("+strings.Join(e.steps, ", ")+"): ", add)
+		}
+	}
+}
+
+// contained tells whether p is a principal iamstack contains: OpsR.
+func (s *search) contained(p assembly.Principal) bool {
+	return p.Kind == "role" && p.Entity.Kind == metadata.EntityRole && p.Entity.Name == opsRole
+}
+
+// opsRole is OpsR's name in the model.
+const opsRole = "OpsR"
+
+// controlWrites reports every write (access level Write, Permissions
+// management or Tagging) of the catalog that pr may make on a resource of
+// the account's control plane, each probed with its own service's writes:
+// the services that confer power over the account (IAM, STS,
+// CloudFormation, Secrets Manager, and S3, ECR and SSM of the deploy
+// pipeline). KMS, Organizations, SSO and the identity store hold no
+// resource of iamstack's templates today; they join when one does.
+func (s *search) controlWrites(pr *prober, how string, add func(method, action, target string, steps []string)) {
+	ctx := s.stackRoleContext()
+	for _, r := range s.controlResources() {
+		if acts := pr.allowedActions(r.service, r.arn, ctx); len(acts) > 0 {
+			add(how+"write to the account's control plane, which OpsR's containment keeps read-only", acts[0], r.what, truncate(acts))
+		}
+	}
+}
+
+// controlResource is one resource of an account's control plane.
+type controlResource struct{ service, what, arn string }
+
+// controlResources are what no contained principal may change: every role,
+// user, group and managed policy but those under the ops path and
+// service-linked roles, every root of the organization's accounts, the
+// deploy pipeline (its bucket, repository, version parameter and the
+// CDKToolkit stack), and the first passwords. iamstack's own stacks are
+// probed for every principal (control).
+func (s *search) controlResources() []controlResource {
+	scheme := names.Scheme{Partition: s.e.partition, Prefix: s.inv.Account(s.e.id).Prefix}
+	ops := scheme.OpsPath()
+	var out []controlResource
+	iam := func(what, arn, path string) {
+		if path != ops && !strings.HasPrefix(path, "/aws-service-role/") {
+			out = append(out, controlResource{"iam", what, arn})
+		}
+	}
+	for _, r := range s.e.roles {
+		iam("role "+r.Name, r.ARN, r.Path)
+	}
+	for _, u := range s.e.users {
+		iam("user "+u.Name, u.ARN, u.Path)
+		out = append(out, controlResource{"iam", "MFA device of " + u.Name, s.e.iam("mfa/" + u.Name)})
+	}
+	for _, g := range s.e.groups {
+		iam("group "+g.Name, g.ARN, "/")
+	}
+	for _, mp := range s.inv.ManagedPolicies {
+		if mp.Account == s.e.id && !strings.Contains(mp.ARN, ":policy"+ops) {
+			out = append(out, controlResource{"iam", "policy " + mp.Name, mp.ARN})
+		}
+	}
+	for _, id := range s.accountIDs() {
+		out = append(out, controlResource{"sts", "root of " + s.inv.Account(id).Name, "arn:" + s.e.partition + ":iam::" + id + ":root"})
+	}
+	out = append(out, s.e.pipeline...)
+	for _, fp := range s.e.firstPasswords {
+		out = append(out, controlResource{"secretsmanager", "first password of " + fp.user, fp.arn})
+	}
+	return out
+}
+
+// accountIDs are the IDs of every account of the inventory, sorted.
+func (s *search) accountIDs() []string {
+	if s.w == nil {
+		return []string{s.e.id}
+	}
+	return s.w.accounts
+}
+
+// stackRoleContext names a role of the ops path as the stack operation's
+// role: the strongest request a contained principal can make.
+func (s *search) stackRoleContext() map[string][]string {
+	scheme := names.Scheme{Partition: s.e.partition, Prefix: s.inv.Account(s.e.id).Prefix}
+	return map[string][]string{"cloudformation:RoleArn": {s.e.iam("role" + scheme.OpsPath() + probeName)}}
+}
+
+// allowedActions are the actions of a service, of access level Write,
+// Permissions management or Tagging, that the principal may make on a
+// resource, in the catalog's order.
+func (pr *prober) allowedActions(service, resource string, extra map[string][]string) []string {
+	var out []string
+	for _, a := range writeActions(service) {
+		if pr.allowed(a, resource, extra) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// writeActions are a service's actions that change something, sorted.
+func writeActions(service string) []string {
+	svc, ok := catalog.Get().Services[service]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for name, level := range svc.Actions {
+		if level == "W" || level == "P" || level == "T" {
+			out = append(out, service+":"+name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// assumesAs tells whether the principal may assume role r under a session
+// name it chooses, not its own.
+func (pr *prober) assumesAs(r assembly.Principal, session string) bool {
+	ps := pr.policies("sts:AssumeRole")
+	ps.Resource = r.Trust
+	req := r.ResourceRequest("sts:AssumeRole")
+	req.Principal, req.PrincipalAccount = pr.p.ARN, pr.p.Account
+	ctx := pr.ctx.With(map[string][]string{"sts:RoleSessionName": {session}})
+	return evaluate.EvaluateIn(ctx, req, ps).Decision == evaluate.Allow
+}
+
+// maxSteps is how many actions a finding lists before it counts the rest.
+const maxSteps = 8
+
+func truncate(actions []string) []string {
+	if len(actions) <= maxSteps {
+		return actions
+	}
+	return append(slices.Clone(actions[:maxSteps]), "and "+strconv.Itoa(len(actions)-maxSteps)+" more")
+}
+
+// stackChanges are the stack calls a finding names first when they are
+// allowed: those that change what the stack holds or whether it can
+// change.
+var stackChanges = []string{"cloudformation:SetStackPolicy", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
+	"cloudformation:UpdateTerminationProtection", "cloudformation:ExecuteStackRefactor"}
+
+// first orders acts with those of preferred that it holds first, in
+// preferred's order: the calls a finding names before the rest.
+func first(acts, preferred []string) []string {
+	var out []string
+	for _, p := range preferred {
+		if slices.Contains(acts, p) {
+			out = append(out, p)
+		}
+	}
+	for _, a := range acts {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
