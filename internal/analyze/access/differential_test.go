@@ -301,6 +301,8 @@ func TestPerRoleSettings(t *testing.T) {
 		{"session tags for AdminR, which takes none", "sts:TagSession", "infra-AdminR", "222222222222", map[string]string{"aws:TagKeys": "team"}, false},
 		{"her own name as source identity", "sts:SetSourceIdentity", "infra-ReadR", "222222222222", map[string]string{"sts:SourceIdentity": "alice.martin"}, true},
 		{"someone else's name as source identity", "sts:SetSourceIdentity", "infra-ReadR", "222222222222", map[string]string{"sts:SourceIdentity": "bob.nguyen"}, false},
+		{"a session tag with iamstack's grant key, which would outrank her own", "sts:TagSession", "infra-ReadR", "222222222222", map[string]string{"aws:TagKeys": "infra-grants-AdminR"}, false},
+		{"a transitive session tag, which would follow the session into chained roles", "sts:TagSession", "infra-ReadR", "222222222222", map[string]string{"aws:TagKeys": "team", "sts:TransitiveTagKeys": "team"}, false},
 		{"a source identity for AdminR, which takes none", "sts:SetSourceIdentity", "infra-AdminR", "222222222222", map[string]string{"sts:SourceIdentity": "alice.martin"}, false},
 	} {
 		r := role(p.role, p.account)
@@ -475,4 +477,69 @@ func TestGivenNamesAreGuarded(t *testing.T) {
 			t.Errorf("%s: iamstack %v, independent simulator %s; want denied", c.what, ours, answers[i].Result)
 		}
 	}
+}
+
+// A role reached by chaining admits the caller's session under its own name
+// only (issue 26): ScannerR's session, named for the person who assumed it,
+// may assume AuditR under that name, not under another; it may carry a
+// source identity it has into AuditR, whose trust takes one, and may not
+// start or change one on the way. Both evaluators decide; and a service
+// acting for another account (the confused deputy) is refused by both.
+func TestChainedSessionsKeepTheirName(t *testing.T) {
+	inv := named(t, "examples/security-hub.yaml").inv
+	scanner := inventoryRole(t, inv, "sec-ScannerR", "200000000002")
+	audit := inventoryRole(t, inv, "sec-AuditR", "200000000003")
+	backup := inventoryRole(t, inv, "sec-BackupR", "200000000004")
+	type probe struct {
+		what, action string
+		ctx          map[string]string
+		allow        bool
+	}
+	var cases []case_
+	var want []bool
+	for _, p := range []probe{
+		{"ScannerR's session assumes AuditR under its own name", "sts:AssumeRole", nil, true},
+		{"ScannerR's session assumes AuditR under another name", "sts:AssumeRole", map[string]string{"sts:RoleSessionName": "someone-else"}, false},
+		{"ScannerR's session, named for bob, assumes AuditR as alice", "sts:AssumeRole",
+			map[string]string{"aws:userid": access.RoleSessionUserID("bob"), "sts:RoleSessionName": "alice"}, false},
+		{"ScannerR's session, named for bob, assumes AuditR as bob", "sts:AssumeRole",
+			map[string]string{"aws:userid": access.RoleSessionUserID("bob"), "sts:RoleSessionName": "bob"}, true},
+	} {
+		req, ps := roleAssumes(scanner, audit)
+		req.Action = p.action
+		for k, v := range p.ctx {
+			req.Context[k] = []string{v}
+		}
+		cases = append(cases, case_{p.what, req, ps})
+		want = append(want, p.allow)
+	}
+	// A service acting for its own account, or for another.
+	for _, sa := range []struct {
+		account string
+		allow   bool
+	}{{"200000000004", true}, {"999988887777", false}} {
+		req := backup.ResourceRequest("sts:AssumeRole")
+		// iamstack's evaluator lets a trust that names the caller grant on
+		// its own within the account, as it does for a service.
+		req.Principal, req.PrincipalAccount = "backup.amazonaws.com", backup.Account
+		req.Context = map[string][]string{"aws:SourceAccount": {sa.account}, "aws:PrincipalServiceName": {"backup.amazonaws.com"}}
+		cases = append(cases, case_{"AWS Backup acting for account " + sa.account + " assumes BackupR", req, evaluate.Policies{Resource: backup.Trust}})
+		want = append(want, sa.allow)
+	}
+	answers := askOracle(t, cases)
+	for i, c := range cases {
+		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
+		if ours != want[i] || (answers[i].Result == "Allowed") != want[i] {
+			t.Errorf("%s: want allowed=%v; iamstack %v, the independent simulator %s %s", c.what, want[i], ours, answers[i].Result, answers[i].Detail)
+		}
+	}
+}
+
+// roleAssumes is a session of role p assuming role r, as the analysis
+// makes it.
+func roleAssumes(p, r assembly.Principal) (evaluate.Request, evaluate.Policies) {
+	req := r.ResourceRequest("sts:AssumeRole")
+	req.Principal, req.PrincipalAccount = p.ARN, p.Account
+	req.Context = access.Context(p, true)
+	return req, evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary, Resource: r.Trust}
 }

@@ -241,9 +241,9 @@ type template struct {
 type stack struct {
 	id, account, region string
 	// name is the CloudFormation stack name (Stack.Name).
-	name string
-	tpl                 template
-	bytes               int
+	name  string
+	tpl   template
+	bytes int
 }
 
 // Read reads the cloud assembly in dir.
