@@ -75,6 +75,12 @@ type search struct {
 	narrowed    *narrowings
 	edgesOf     map[string][]edge
 	targets     map[string]*targetSet // by kind, "other-user" under "user"
+	// candidates are the writes of a service a policy set may allow, by
+	// policy set and service (prober.writeCandidates).
+	candidates map[narrowKey][]string
+	// serviceProbers are probers with their policies cut to one service
+	// (prober.forService), by policy set and service.
+	serviceProbers map[narrowKey]*prober
 	// w is every account's search: a chain that assumes a role in another
 	// account goes on in that account's search.
 	w *world
@@ -155,7 +161,8 @@ func (s *search) owner(p assembly.Principal) *search {
 func newSearch(inv *assembly.Inventory, e *estate) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
 		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
-		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, narrowed: newNarrowings(), targets: map[string]*targetSet{}}
+		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, narrowed: newNarrowings(), targets: map[string]*targetSet{},
+		candidates: map[narrowKey][]string{}, serviceProbers: map[narrowKey]*prober{}}
 }
 
 // prober decides requests of one principal, acting with a recent MFA
