@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
@@ -69,9 +68,10 @@ func (s *search) control(p assembly.Principal, pr *prober, add func(method, acti
 			}
 		}
 	}
+	// No identity statement of most principals names sts:AssumeRoot.
 	for _, id := range s.accountIDs() {
 		if len(pr.policies("sts:AssumeRoot").Identity) == 0 {
-			break // no identity statement can allow it: the common case
+			break
 		}
 		root := "arn:" + s.e.partition + ":iam::" + id + ":root"
 		if pr.allowed("sts:AssumeRoot", root, map[string][]string{"sts:TaskPolicyArn": {rootTaskPolicy}}) {
@@ -90,7 +90,7 @@ func (s *search) control(p assembly.Principal, pr *prober, add func(method, acti
 			if !strings.HasPrefix(e.method, "assume a role") || e.to.Kind != "role" {
 				continue
 			}
-			if pr.assumesAs(*e.to, foreignSessionName) {
+			if pr.assumes(*e.to, map[string][]string{"sts:RoleSessionName": {foreignSessionName}}) {
 				add("assume a role under a session name of its choosing: CloudTrail in the role's account names whoever the caller picks, not who made the first hop",
 					"sts:AssumeRole", display(s.inv, *e.to), []string{"sts:AssumeRole " + e.to.ARN + " as session " + foreignSessionName})
 			}
@@ -190,31 +190,41 @@ func (s *search) stackRoleContext() map[string][]string {
 // Permissions management or Tagging, that the principal may make on a
 // resource, in the catalog's order.
 func (pr *prober) allowedActions(service, resource string, extra map[string][]string) []string {
+	v := pr.forService(service)
+	if !v.mayReach(resource) {
+		return nil
+	}
 	var out []string
-	candidates := pr.writeCandidates(service)
-	if len(candidates) == 0 {
-		return nil
-	}
-	sp := pr.forService(service)
-	if !sp.mayWrite(candidates, resource) {
-		return nil
-	}
-	for _, a := range candidates {
-		if sp.allowed(a, resource, extra) {
+	for _, a := range v.writes {
+		if v.allowed(a, resource, extra) {
 			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// forService is the principal with its policies cut to the actions that
-// can match a call of the service (serviceOnly): the same decisions on that
-// service's calls, and hundreds of them narrowed from a few statements, not
-// from ReadOnlyAccess's thousands of actions each time.
-func (pr *prober) forService(service string) *prober {
-	k := narrowKey{pr.set, "service " + service}
-	if sp, ok := pr.s.serviceProbers[k]; ok {
-		return sp
+// serviceView is a principal with its policies cut to the calls of one
+// service (serviceOnly): it decides that service's calls as the principal
+// does, and narrows hundreds of them from a few statements, not from
+// ReadOnlyAccess's thousands of actions each time.
+type serviceView struct {
+	*prober
+	// writes are the service's writes that an Allow of the cut identity
+	// policies names: no other can be allowed.
+	writes []string
+	// reach are the Resource patterns of those Allows; anywhere is true
+	// when one of them has NotResource, or a policy variable in a Resource,
+	// which a pattern match cannot settle.
+	reach    []string
+	anywhere bool
+}
+
+// forService is the principal's view of one service, shared by the
+// principals that hold the same policies.
+func (pr *prober) forService(service string) *serviceView {
+	k := narrowKey{pr.set, service}
+	if v, ok := pr.s.services[k]; ok {
+		return v
 	}
 	base := evaluate.Policies{Identity: serviceOnly(pr.base.Identity, service)}
 	if pr.base.Boundary != nil {
@@ -225,41 +235,44 @@ func (pr *prober) forService(service string) *prober {
 		}
 		base.Boundary = &b[0]
 	}
-	sp := &prober{s: pr.s, p: pr.p, ctx: pr.ctx, base: base, set: pr.set + "\x00" + service}
-	pr.s.serviceProbers[k] = sp
-	return sp
-}
-
-// mayWrite tells whether an Allow of the principal's (service-cut)
-// identity policies that names one of the writes may reach the resource:
-// most control resources are reached by none, and need no decision.
-func (pr *prober) mayWrite(writes []string, resource string) bool {
-	for _, pol := range pr.base.Identity {
+	v := &serviceView{prober: &prober{s: pr.s, p: pr.p, ctx: pr.ctx, base: base, set: pr.set + "\x00" + service}}
+	writes := serviceWrites(service)
+	named := map[string]bool{}
+	for _, pol := range base.Identity {
 		for _, st := range pol.Document.Statements {
 			if st.Effect != policy.Allow {
 				continue
 			}
-			names := len(st.NotActions) > 0
-			for _, a := range st.Actions {
-				if names {
-					break
+			names := false
+			for _, w := range writes {
+				if len(st.NotActions) > 0 || slices.ContainsFunc(st.Actions, func(a string) bool { return policy.GlobFold(a, w) }) {
+					named[w], names = true, true
 				}
-				names = slices.ContainsFunc(writes, func(w string) bool { return policy.GlobFold(a, w) })
 			}
 			if !names {
 				continue
 			}
-			if len(st.NotResources) > 0 {
-				return true
-			}
+			v.anywhere = v.anywhere || len(st.NotResources) > 0
 			for _, r := range st.Resources {
-				if strings.Contains(r, "${") || policy.Glob(r, resource) {
-					return true
-				}
+				v.anywhere = v.anywhere || strings.Contains(r, "${")
+				v.reach = append(v.reach, r)
 			}
 		}
 	}
-	return false
+	for _, w := range writes {
+		if named[w] {
+			v.writes = append(v.writes, w)
+		}
+	}
+	pr.s.services[k] = v
+	return v
+}
+
+// mayReach tells whether an Allow naming one of the writes may reach the
+// resource: most control resources are reached by none, and need no
+// decision.
+func (v *serviceView) mayReach(resource string) bool {
+	return len(v.writes) > 0 && (v.anywhere || slices.ContainsFunc(v.reach, func(r string) bool { return policy.Glob(r, resource) }))
 }
 
 // serviceOnly keeps, of each statement, the actions that can match a call
@@ -294,62 +307,7 @@ func serviceOnly(ps []evaluate.Policy, service string) []evaluate.Policy {
 	return out
 }
 
-// writeCandidates are the service's writes that an Allow of the
-// principal's identity policies names: no other can be allowed. Narrowing a
-// policy set to each of hundreds of writes costs more than the rest of the
-// analysis, and ReadOnlyAccess, on most principals, names none of them;
-// this asks each Allow once per service. Shared by the principals that
-// hold the same policies.
-func (pr *prober) writeCandidates(service string) []string {
-	k := narrowKey{pr.set, service}
-	if out, ok := pr.s.candidates[k]; ok {
-		return out
-	}
-	var patterns []string
-	all := false
-	for _, pol := range pr.base.Identity {
-		for _, st := range pol.Document.Statements {
-			if st.Effect != policy.Allow {
-				continue
-			}
-			if len(st.NotActions) > 0 {
-				all = true
-			}
-			for _, a := range st.Actions {
-				a = strings.ToLower(a)
-				if a == "*" || strings.HasPrefix(a, service+":") {
-					patterns = append(patterns, a)
-				}
-			}
-		}
-	}
-	var out []string
-	for _, a := range writeActions(service) {
-		lower := strings.ToLower(a)
-		if all || slices.ContainsFunc(patterns, func(p string) bool { return policy.Glob(p, lower) }) {
-			out = append(out, a)
-		}
-	}
-	pr.s.candidates[k] = out
-	return out
-}
-
-// writeActions are a service's actions that change something, sorted.
-var writeActions = func() func(string) []string {
-	var mu sync.Mutex
-	cache := map[string][]string{}
-	return func(service string) []string {
-		mu.Lock()
-		defer mu.Unlock()
-		if out, ok := cache[service]; ok {
-			return out
-		}
-		out := serviceWrites(service)
-		cache[service] = out
-		return out
-	}
-}()
-
+// serviceWrites are a service's actions that change something, sorted.
 func serviceWrites(service string) []string {
 	svc, ok := catalog.Get().Services[service]
 	if !ok {
@@ -363,17 +321,6 @@ func serviceWrites(service string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// assumesAs tells whether the principal may assume role r under a session
-// name it chooses, not its own.
-func (pr *prober) assumesAs(r assembly.Principal, session string) bool {
-	ps := pr.policies("sts:AssumeRole")
-	ps.Resource = r.Trust
-	req := r.ResourceRequest("sts:AssumeRole")
-	req.Principal, req.PrincipalAccount = pr.p.ARN, pr.p.Account
-	ctx := pr.ctx.With(map[string][]string{"sts:RoleSessionName": {session}})
-	return evaluate.EvaluateIn(ctx, req, ps).Decision == evaluate.Allow
 }
 
 // maxSteps is how many actions a finding lists before it counts the rest.

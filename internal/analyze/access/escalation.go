@@ -75,12 +75,9 @@ type search struct {
 	narrowed    *narrowings
 	edgesOf     map[string][]edge
 	targets     map[string]*targetSet // by kind, "other-user" under "user"
-	// candidates are the writes of a service a policy set may allow, by
-	// policy set and service (prober.writeCandidates).
-	candidates map[narrowKey][]string
-	// serviceProbers are probers with their policies cut to one service
-	// (prober.forService), by policy set and service.
-	serviceProbers map[narrowKey]*prober
+	// services are policy sets cut to one service (prober.forService), by
+	// policy set and service.
+	services map[narrowKey]*serviceView
 	// w is every account's search: a chain that assumes a role in another
 	// account goes on in that account's search.
 	w *world
@@ -162,7 +159,7 @@ func newSearch(inv *assembly.Inventory, e *estate) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
 		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
 		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, narrowed: newNarrowings(), targets: map[string]*targetSet{},
-		candidates: map[narrowKey][]string{}, serviceProbers: map[narrowKey]*prober{}}
+		services: map[narrowKey]*serviceView{}}
 }
 
 // prober decides requests of one principal, acting with a recent MFA
@@ -291,13 +288,18 @@ func (pr *prober) denied(action, resource string, extra map[string][]string) boo
 }
 
 // assumes tells whether the principal may assume role r: its own policies
-// and r's trust must both allow it.
-func (pr *prober) assumes(r assembly.Principal) bool {
+// and r's trust must both allow it. extra, when given, adds to or replaces
+// keys of the request's context (a session name the caller chooses).
+func (pr *prober) assumes(r assembly.Principal, extra map[string][]string) bool {
 	ps := pr.policies("sts:AssumeRole")
 	ps.Resource = r.Trust
 	req := r.ResourceRequest("sts:AssumeRole")
 	req.Principal, req.PrincipalAccount = pr.p.ARN, pr.p.Account
-	return evaluate.EvaluateIn(pr.ctx, req, ps).Decision == evaluate.Allow
+	ctx := pr.ctx
+	if len(extra) > 0 {
+		ctx = ctx.With(extra)
+	}
+	return evaluate.EvaluateIn(ctx, req, ps).Decision == evaluate.Allow
 }
 
 func (s *search) isAdmin(p assembly.Principal) bool {
@@ -356,7 +358,7 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 		if r.ARN == p.ARN {
 			continue
 		}
-		if pr.assumes(*r) {
+		if pr.assumes(*r, nil) {
 			out = append(out, edge{"assume a role", []string{"sts:AssumeRole " + r.Name}, r})
 		}
 		if pr.allowed("iam:UpdateAssumeRolePolicy", r.ARN, nil) {
@@ -424,7 +426,7 @@ func (s *search) crossAccount(p assembly.Principal, pr *prober) []edge {
 			continue
 		}
 		seen[r.ARN] = true
-		if pr.assumes(*r) {
+		if pr.assumes(*r, nil) {
 			out = append(out, edge{"assume a role in another account",
 				[]string{"sts:AssumeRole " + r.Name + " in " + s.inv.Account(r.Account).Name}, r})
 		}
