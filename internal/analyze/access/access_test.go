@@ -277,13 +277,7 @@ standingResources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := access.Analyze(inv)
-	var open []string
-	for _, f := range rep.Findings {
-		if f.ByDesign == "" {
-			open = append(open, f.String())
-		}
-	}
+	open := openFindings(access.Analyze(inv))
 	for _, want := range []string{
 		"OpsR in dev can lambda:UpdateFunctionCode on legacy-admin (change what a role runs, and so full power): lambda:UpdateFunctionCode on lambda nightly-report -> it runs as legacy-admin",
 		"DeployR in prod can cloudformation:CreateChangeSet on cdk-hnb659fds-cfn-exec-role-333333333333-eu-west-1 (change what a role runs, and so full power): cloudformation:CreateChangeSet on stack app-api -> it runs as cdk-hnb659fds-cfn-exec-role-333333333333-eu-west-1",

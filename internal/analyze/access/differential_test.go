@@ -52,6 +52,19 @@ func TestAgreesWithIndependentEvaluator(t *testing.T) {
 	}
 }
 
+// bothDecide has iamstack's evaluator and the independent one decide every
+// case, and each must allow exactly where want says.
+func bothDecide(t *testing.T, cases []case_, want []bool) {
+	t.Helper()
+	answers := askOracle(t, cases)
+	for i, c := range cases {
+		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
+		if ours != want[i] || (answers[i].Result == "Allowed") != want[i] {
+			t.Errorf("%s on %s: want allowed=%v; iamstack %v, the independent simulator %s %s", c.what, c.req.Resource, want[i], ours, answers[i].Result, answers[i].Detail)
+		}
+	}
+}
+
 // answer is the independent evaluator's decision on one case.
 type answer struct {
 	Result string
@@ -314,13 +327,7 @@ func TestPerRoleSettings(t *testing.T) {
 		cases = append(cases, case_{p.what, req, ps})
 		want = append(want, p.allow)
 	}
-	answers := askOracle(t, cases)
-	for i, c := range cases {
-		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
-		if ours != want[i] || (answers[i].Result == "Allowed") != want[i] {
-			t.Errorf("%s: want allowed=%v; iamstack %v, the independent simulator %s %s", c.what, want[i], ours, answers[i].Result, answers[i].Detail)
-		}
-	}
+	bothDecide(t, cases, want)
 }
 
 // Guardrails as configured: an action exempted from the region restriction
@@ -371,13 +378,7 @@ func TestConfiguredGuardrails(t *testing.T) {
 			evaluate.Policies{Identity: r.Identity, Boundary: r.Boundary}})
 		want = append(want, p.allow)
 	}
-	answers := askOracle(t, cases)
-	for i, c := range cases {
-		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
-		if ours != want[i] || (answers[i].Result == "Allowed") != want[i] {
-			t.Errorf("%s on %s: want allowed=%v; iamstack %v, the independent simulator %s %s", c.what, c.req.Resource, want[i], ours, answers[i].Result, answers[i].Detail)
-		}
-	}
+	bothDecide(t, cases, want)
 }
 
 // The trusts a role admits beyond iamstack's users hold against the wrong
@@ -526,13 +527,7 @@ func TestChainedSessionsKeepTheirName(t *testing.T) {
 		cases = append(cases, case_{"AWS Backup acting for account " + sa.account + " assumes BackupR", req, evaluate.Policies{Resource: backup.Trust}})
 		want = append(want, sa.allow)
 	}
-	answers := askOracle(t, cases)
-	for i, c := range cases {
-		ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow
-		if ours != want[i] || (answers[i].Result == "Allowed") != want[i] {
-			t.Errorf("%s: want allowed=%v; iamstack %v, the independent simulator %s %s", c.what, want[i], ours, answers[i].Result, answers[i].Detail)
-		}
-	}
+	bothDecide(t, cases, want)
 }
 
 // roleAssumes is a session of role p assuming role r, as the analysis
