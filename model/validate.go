@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -967,11 +968,12 @@ func (v *validator) cicdUsers() {
 		// whether the user lives in the role's account or assumes it from
 		// another: the same waiver as a trust: entry on AdminR.
 		if _, waived := v.m.Roles[AdminR].Waivers[rules.AdminTrust]; !waived {
+			what := "CI/CD user " + strconv.Quote(name)
 			if _, ok := c.Assume[AdminR]; ok {
-				v.at(p.key("assume").key(AdminR), "AdminR is full power for emergencies, for people with MFA: give CI/CD user %q a role of its own, or waive %s on AdminR with a reason", name, rules.AdminTrust)
+				v.at(p.key("assume").key(AdminR), adminTrustProblem, what, rules.AdminTrust)
 			}
 			if i := slices.Index(c.Roles, AdminR); i >= 0 {
-				v.at(p.key("roles").index(i), "AdminR is full power for emergencies, for people with MFA: give CI/CD user %q a role of its own, or waive %s on AdminR with a reason", name, rules.AdminTrust)
+				v.at(p.key("roles").index(i), adminTrustProblem, what, rules.AdminTrust)
 			}
 		}
 		grants, _ := v.grants(p.key("assume"), c.Assume)
@@ -1219,11 +1221,15 @@ func (v *validator) managedPolicies(p path, names []string) {
 // is checked apart because RE2 caps repeat counts at 1000.
 var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 
+// adminTrustProblem is the problem of AdminR trusting anything but people
+// with MFA, and its fix: the format takes what it trusts and the waiver.
+const adminTrustProblem = "AdminR is full power for emergencies, for people with MFA: give %s a role of its own, or waive %s on AdminR with a reason"
+
 // trusts checks the principals a role admits beyond iamstack's users.
 // Roles it names are checked once every role is resolved (trustedRoles).
 func (v *validator) trusts(p path, role string, r Role) {
 	if _, waived := r.Waivers[rules.AdminTrust]; role == AdminR && len(r.Trust) > 0 && !waived {
-		v.at(p, "AdminR is full power for emergencies, for people with MFA: give what this trust admits a role of its own, or waive %s on AdminR with a reason", rules.AdminTrust)
+		v.at(p, adminTrustProblem, "what this trust admits", rules.AdminTrust)
 	}
 	seen := map[Trust]bool{}
 	for i, t := range r.Trust {
