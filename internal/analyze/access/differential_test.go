@@ -538,3 +538,65 @@ func roleAssumes(p, r assembly.Principal) (evaluate.Request, evaluate.Policies) 
 	req.Context = access.Context(p, true)
 	return req, evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary, Resource: r.Trust}
 }
+
+// No role but AdminR reaches a user's credentials (issue 26, README "What
+// OpsR can and cannot do"): a custom role of the user-only account with
+// iam:* and secretsmanager:* on everything, and ReadR, can neither read a
+// person's first password nor give the person a password, keys, an MFA
+// device or a tag, by both evaluators; AdminR can. With the credentials
+// guardrail taken out of the templates, the analysis reports the custom
+// role's route.
+func TestOnlyAdminRReachesCredentials(t *testing.T) {
+	yaml := exampleWith([][2]string{
+		{"  AdminR:\n    description: Full power, for emergencies only.\n", "  AdminR:\n    description: Full power, for emergencies only.\n    enabledIn: [all, identity]\n"},
+		{"  ReadR:\n    description: Read-only access to everything.\n", "  ReadR:\n    description: Read-only access to everything.\n    enabledIn: [all, identity]\n"},
+		{"  BillingR:\n", "  HelpdeskR:\n    description: Broad IAM and Secrets Manager power in the hub.\n    enabledIn: [identity]\n    statements:\n      - {effect: Allow, actions: [\"iam:*\", \"secretsmanager:*\"], resources: [\"*\"]}\n    waivers: {AwsSolutions-IAM5: \"A test of the credentials guardrail: the role is as broad as a role gets.\"}\n  BillingR:\n"},
+	})
+	_, inv, err := synthesize("helpdesk.yaml", yaml, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const identity = "111111111111"
+	person := "arn:aws:iam::" + identity + ":user/infra/alice.martin"
+	var secret string
+	for _, s := range inv.Secrets {
+		if s.Entity.Name == "alice.martin" {
+			secret = s.ARN
+		}
+	}
+	if secret == "" {
+		t.Fatal("no first password for alice.martin in the templates")
+	}
+	probes := []struct{ action, resource string }{
+		{"secretsmanager:GetSecretValue", secret}, {"secretsmanager:PutResourcePolicy", secret},
+		{"iam:CreateLoginProfile", person}, {"iam:UpdateLoginProfile", person}, {"iam:CreateAccessKey", person},
+		{"iam:EnableMFADevice", person}, {"iam:TagUser", person},
+	}
+	var cases []case_
+	var want []bool
+	for _, role := range []string{"infra-HelpdeskR", "infra-ReadR", "infra-AdminR"} {
+		r := inventoryRole(t, inv, role, identity)
+		for _, p := range probes {
+			ctx := access.Context(r, true)
+			cases = append(cases, case_{role + " " + p.action, evaluate.Request{Principal: r.ARN, PrincipalAccount: identity,
+				Action: p.action, Resource: p.resource, ResourceAccount: identity, Context: ctx},
+				evaluate.Policies{Identity: r.Identity, Boundary: r.Boundary}})
+			want = append(want, role == "infra-AdminR")
+		}
+	}
+	bothDecide(t, cases, want)
+
+	// The same templates without the guardrail: the route shows.
+	for i := range inv.Roles {
+		for j, p := range inv.Roles[i].Identity {
+			kept := slices.DeleteFunc(slices.Clone(p.Document.Statements), func(s policy.Statement) bool {
+				return s.Sid == "UsersAndTheirCredentialsAreNotRoles"
+			})
+			inv.Roles[i].Identity[j].Document = policy.Document{Statements: kept}
+		}
+	}
+	open := openFindings(access.Analyze(inv))
+	if !containsFinding(open, "HelpdeskR in identity can secretsmanager:GetSecretValue on first password of alice.martin (read a person's first password", "") {
+		t.Errorf("without the guardrail, HelpdeskR's route is not reported:\n%s", strings.Join(open, "\n"))
+	}
+}
