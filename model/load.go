@@ -201,8 +201,8 @@ func (c *checker) err() *Error {
 }
 
 var (
-	durationType    = reflect.TypeOf(Duration{})
 	textUnmarshaler = reflect.TypeOf((*interface{ UnmarshalText([]byte) error })(nil)).Elem()
+	yamlUnmarshaler = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
 )
 
 func (c *checker) walk(n *yaml.Node, t reflect.Type, p path) {
@@ -216,6 +216,14 @@ func (c *checker) walk(n *yaml.Node, t reflect.Type, p path) {
 	}
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	// A value of more than one shape (true or a list) checks itself: the
+	// walk asks the decoder Decode will use.
+	if reflect.PointerTo(t).Implements(yamlUnmarshaler) {
+		if err := reflect.New(t).Interface().(yaml.Unmarshaler).UnmarshalYAML(n); err != nil {
+			c.add(n.Line, p, "%v", err)
+		}
+		return
 	}
 	if reflect.PointerTo(t).Implements(textUnmarshaler) {
 		if n.Kind != yaml.ScalarNode {

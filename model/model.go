@@ -10,6 +10,7 @@ package model
 
 import (
 	"fmt"
+	"gopkg.in/yaml.v3"
 	"strings"
 	"time"
 
@@ -183,8 +184,10 @@ type Role struct {
 	// MaxSessionIn overrides maxSession in some accounts or account types.
 	MaxSessionIn map[string]Duration `yaml:"maxSessionIn"`
 	// SessionTags lets callers pass session tags (sts:TagSession), as
-	// aws-vault with session_tags and GitHub's configure-aws-credentials do.
-	SessionTags bool `yaml:"sessionTags"`
+	// aws-vault with session_tags and GitHub's configure-aws-credentials do:
+	// a list of the tag keys they may pass ([team, project]), or true for
+	// any key but iamstack's own. No tag is ever transitive.
+	SessionTags SessionTags `yaml:"sessionTags"`
 	// Trust admits principals beyond iamstack's people and CI/CD users.
 	Trust []Trust `yaml:"trust"`
 	// SourceIdentity lets callers set a source identity (sts:SetSourceIdentity),
@@ -361,6 +364,42 @@ type Environment struct {
 
 // File is the path the model was loaded from.
 func (m *Model) File() string { return m.file }
+
+// SessionTags are the session tags callers may pass when they assume a
+// role: none (the zero value), the keys Keys lists, or with Any, any key
+// but iamstack's own. YAML writes it as true/false or as a list of keys.
+type SessionTags struct {
+	Any  bool
+	Keys []string
+}
+
+// Allowed tells whether callers may pass any session tag at all.
+func (t SessionTags) Allowed() bool { return t.Any || len(t.Keys) > 0 }
+
+// UnmarshalYAML reads true, false or a list of tag keys.
+func (t *SessionTags) UnmarshalYAML(n *yaml.Node) error {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!bool":
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return err
+		}
+		*t = SessionTags{Any: b}
+		return nil
+	case n.Kind == yaml.SequenceNode:
+		keys := make([]string, 0, len(n.Content))
+		for _, item := range n.Content {
+			if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
+				return fmt.Errorf("expected tag keys, found %s; write the keys callers may pass: [team, project]", describe(item))
+			}
+			keys = append(keys, item.Value)
+		}
+		*t = SessionTags{Keys: keys}
+		return nil
+	default:
+		return fmt.Errorf("expected the tag keys callers may pass ([team, project]) or true, found %s", describe(n))
+	}
+}
 
 // Duration is a time.Duration written as "1h", "90m" or "12h".
 type Duration struct{ time.Duration }

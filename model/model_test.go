@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"encoding"
 	"errors"
 	"os"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/synthetic"
 	"github.com/iamstack/iamstack/model"
+	"gopkg.in/yaml.v3"
 )
 
 // base is a small valid model that the cases below break one way each.
@@ -231,6 +233,15 @@ func TestBadModels(t *testing.T) {
 				"guardrails:\n  rdsDeletePrevent: {accounts: [dev], exemptRoles: [KMSAdminR]}\n"
 		}, []string{`11: roles.KMSAdminR.maxSessionIn.dev: role KMSAdminR exists in no account "dev" names: this maximum session would apply nowhere`,
 			`26: guardrails.rdsDeletePrevent.exemptRoles[0]: role KMSAdminR exists in none of the accounts this guardrail covers: the exemption would apply nowhere`}},
+		{"session tag keys STS or iamstack refuse", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    sessionTags: [team, \"aws:x\", infra-grants-AdminR, Team, \"a*\"]\n", 1)
+		}, []string{`11: roles.KMSAdminR.sessionTags[1]: "aws:x" starts with aws:`,
+			`11: roles.KMSAdminR.sessionTags[2]: "infra-grants-AdminR" starts with the prefix "infra-", where iamstack keeps its grant tags`,
+			`11: roles.KMSAdminR.sessionTags[3]: "Team" is listed twice (as "team" at [0])`,
+			`11: roles.KMSAdminR.sessionTags[4]: "a*" is not a session tag key`}},
+		{"session tags of another shape", func(s string) string {
+			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    sessionTags: {team: x}\n", 1)
+		}, []string{`11: roles.KMSAdminR.sessionTags: expected the tag keys callers may pass ([team, project]) or true, found a mapping`}},
 		{"principal trusted twice", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: \"555555555555\", externalId: ab}\n      - {account: \"555555555555\", externalId: cd}\n", 1)
 		}, []string{`13: roles.KMSAdminR.trust[1]: the same principal is trusted twice; merge the entries`}},
@@ -274,7 +285,10 @@ func TestEveryModelFieldHasAYAMLKey(t *testing.T) {
 		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Map {
 			rt = rt.Elem()
 		}
-		if rt.Kind() != reflect.Struct || seen[rt] || rt == reflect.TypeOf(model.Duration{}) {
+		// A type that decodes itself (a duration, true-or-a-list) has no keys.
+		decodesItself := reflect.PointerTo(rt).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) ||
+			reflect.PointerTo(rt).Implements(reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem())
+		if rt.Kind() != reflect.Struct || seen[rt] || decodesItself {
 			return
 		}
 		seen[rt] = true

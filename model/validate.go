@@ -407,6 +407,7 @@ func (v *validator) roles() {
 		if d := r.MFAMaxAge.Duration; d != 0 && (d < minMFAMaxAge || d > m.MFAMaxAge.Duration || d%time.Second != 0) {
 			v.at(p.key("mfaMaxAge"), "mfaMaxAge %s must be whole seconds between %s and the model's mfaMaxAge %s: people are admitted by both their group and the role's trust, and the group bounds the age by the model's", d, minMFAMaxAge, m.MFAMaxAge.Duration)
 		}
+		v.sessionTagKeys(p.key("sessionTags"), r.SessionTags.Keys)
 		for i, svc := range r.Services {
 			if _, ok := catalog.Get().Services[svc]; !ok {
 				v.at(p.key("services").index(i), "%q is not an IAM service prefix%s", svc, suggest(svc, catalog.Get().ServiceNames()))
@@ -551,6 +552,39 @@ func (v *validator) givenNames() {
 		g.PathsIn[id] = slices.Sorted(maps.Keys(ps))
 	}
 	v.res.given = g
+}
+
+// STS's limits on session tags (the Tag type of its API reference).
+const (
+	maxSessionTagKeyLen = 128
+	maxSessionTags      = 50
+)
+
+var sessionTagKeyPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
+
+// sessionTagKeys checks the session tag keys a role admits: keys STS
+// accepts, none of AWS's or iamstack's own (a session tag outranks a
+// principal tag of the same key), each once regardless of case (STS
+// treats keys so).
+func (v *validator) sessionTagKeys(p path, keys []string) {
+	if len(keys) > maxSessionTags {
+		v.at(p, "%d session tag keys, but STS takes at most %d tags per session", len(keys), maxSessionTags)
+	}
+	seen := map[string]int{}
+	for i, k := range keys {
+		switch lower := strings.ToLower(k); {
+		case k == "" || len(k) > maxSessionTagKeyLen || !sessionTagKeyPattern.MatchString(k):
+			v.at(p.index(i), "%q is not a session tag key: 1 to %d letters, digits, spaces and _.:/=+-@", k, maxSessionTagKeyLen)
+		case strings.HasPrefix(lower, "aws:"):
+			v.at(p.index(i), "%q starts with aws:, which AWS keeps for its own tags", k)
+		case strings.HasPrefix(lower, strings.ToLower(v.m.Prefix)+"-"):
+			v.at(p.index(i), "%q starts with the prefix %q, where iamstack keeps its grant tags: a session tag of that key would stand in for one; choose another key", k, v.m.Prefix+"-")
+		}
+		if j, dup := seen[strings.ToLower(k)]; dup {
+			v.at(p.index(i), "%q is listed twice (as %q at [%d]); STS compares tag keys regardless of case", k, keys[j], j)
+		}
+		seen[strings.ToLower(k)] = i
+	}
 }
 
 // iamPath checks an IAM path: "/" or "/a/b/", of printable ASCII.

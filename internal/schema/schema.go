@@ -96,7 +96,10 @@ type generator struct {
 	defs     map[string]any
 }
 
-var durationType = reflect.TypeOf(model.Duration{})
+var (
+	durationType    = reflect.TypeOf(model.Duration{})
+	sessionTagsType = reflect.TypeOf(model.SessionTags{})
+)
 
 // vocabularies are the enums of fields whose values come from one of
 // iamstack's lists, by "Type.Field".
@@ -116,6 +119,13 @@ func (g *generator) schema(t reflect.Type, owner, field string) map[string]any {
 	if t == durationType {
 		return map[string]any{"type": "string", "pattern": `^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`,
 			"description": "a duration such as 1h, 90m or 12h"}
+	}
+	if t == sessionTagsType {
+		return map[string]any{"oneOf": []any{
+			map[string]any{"type": "boolean"},
+			map[string]any{"type": "array", "uniqueItems": true, "maxItems": 50,
+				"items": map[string]any{"type": "string", "minLength": 1, "maxLength": 128}},
+		}}
 	}
 	if enum, ok := vocabularies()[owner+"."+field]; ok {
 		if t.Kind() == reflect.Slice {

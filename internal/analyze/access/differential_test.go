@@ -277,9 +277,10 @@ func TestOpsRIsContained(t *testing.T) {
 func TestPerRoleSettings(t *testing.T) {
 	yaml := strings.Replace(string(iamstack.Example()), "  AdminR:\n    description: Full power, for emergencies only.\n    maxSession: 1h\n",
 		"  AdminR:\n    description: Full power, for emergencies only.\n    maxSession: 1h\n    mfaMaxAge: 1h\n", 1)
+	yaml = strings.Replace(yaml, "    maxSession: 4h\n", "    maxSession: 4h\n    sessionTags: [team, cost-center]\n", 1)
 	yaml = strings.Replace(yaml, "  ReadR:\n    description: Read-only access to everything.\n    maxSession: 8h\n",
 		"  ReadR:\n    description: Read-only access to everything.\n    maxSession: 8h\n    maxSessionIn: {prod: 2h}\n    sessionTags: true\n    sourceIdentity: true\n", 1)
-	if !strings.Contains(yaml, "mfaMaxAge: 1h") || !strings.Contains(yaml, "sourceIdentity: true") {
+	if !strings.Contains(yaml, "mfaMaxAge: 1h") || !strings.Contains(yaml, "sourceIdentity: true") || !strings.Contains(yaml, "cost-center") {
 		t.Fatal("the example's roles changed: update this test")
 	}
 	_, inv, err := synthesize("settings.yaml", []byte(yaml), t.TempDir())
@@ -316,13 +317,17 @@ func TestPerRoleSettings(t *testing.T) {
 		{"someone else's name as source identity", "sts:SetSourceIdentity", "infra-ReadR", "222222222222", map[string]string{"sts:SourceIdentity": "bob.nguyen"}, false},
 		{"a session tag with iamstack's grant key, which would outrank her own", "sts:TagSession", "infra-ReadR", "222222222222", map[string]string{"aws:TagKeys": "infra-grants-AdminR"}, false},
 		{"a transitive session tag, which would follow the session into chained roles", "sts:TagSession", "infra-ReadR", "222222222222", map[string]string{"aws:TagKeys": "team", "sts:TransitiveTagKeys": "team"}, false},
+		{"OpsR's named tag keys", "sts:TagSession", "infra-OpsR", "222222222222", map[string]string{"aws:TagKeys": "team,cost-center"}, true},
+		{"a key OpsR does not name", "sts:TagSession", "infra-OpsR", "222222222222", map[string]string{"aws:TagKeys": "team,project"}, false},
+		{"a named key in another case", "sts:TagSession", "infra-OpsR", "222222222222", map[string]string{"aws:TagKeys": "Team"}, false},
+		{"a named key made transitive", "sts:TagSession", "infra-OpsR", "222222222222", map[string]string{"aws:TagKeys": "team", "sts:TransitiveTagKeys": "team"}, false},
 		{"a source identity for AdminR, which takes none", "sts:SetSourceIdentity", "infra-AdminR", "222222222222", map[string]string{"sts:SourceIdentity": "alice.martin"}, false},
 	} {
 		r := role(p.role, p.account)
 		req, ps := access.AssumeRole(alice, r, true)
 		req.Action = p.action
 		for k, v := range p.ctx {
-			req.Context[k] = []string{v}
+			req.Context[k] = strings.Split(v, ",")
 		}
 		cases = append(cases, case_{p.what, req, ps})
 		want = append(want, p.allow)
@@ -509,7 +514,7 @@ func TestChainedSessionsKeepTheirName(t *testing.T) {
 		req, ps := roleAssumes(scanner, audit)
 		req.Action = p.action
 		for k, v := range p.ctx {
-			req.Context[k] = []string{v}
+			req.Context[k] = strings.Split(v, ",")
 		}
 		cases = append(cases, case_{p.what, req, ps})
 		want = append(want, p.allow)

@@ -771,7 +771,7 @@ func (b *builder) githubProvider(st *Stack, a model.Account) string {
 // trustOptions are what people may pass along when they assume a role.
 func (b *builder) trustOptions(role string) policy.TrustOptions {
 	r, _ := b.m.Role(role)
-	return policy.TrustOptions{SessionTags: r.SessionTags, SourceIdentity: r.SourceIdentity}
+	return policy.TrustOptions{SessionTags: r.SessionTags.Allowed(), SessionTagKeys: r.SessionTags.Keys, SourceIdentity: r.SourceIdentity}
 }
 
 // cdk-nag rules iamstack's templates meet by design.

@@ -116,6 +116,9 @@ type TrustOptions struct {
 	// SessionTags allows sts:TagSession: aws-vault's session_tags and
 	// GitHub's configure-aws-credentials pass tags.
 	SessionTags bool
+	// SessionTagKeys, when SessionTags is set, are the only keys a session
+	// tag may have; without them, any key but the prefix's.
+	SessionTagKeys []string
 	// SourceIdentity allows sts:SetSourceIdentity, only with the caller's
 	// user name as source identity: CloudTrail then names the person
 	// through every role chained from this one.
@@ -244,10 +247,15 @@ func HumanTrust(s names.Scheme, userAccount, role string, tokens []string, maxAg
 		// this statement's room goes to the tags' keys.
 		delete(c, "StringEquals")
 		delete(c, "StringLike")
-		// A session tag outranks the user's tag of the same key, so none
-		// may use iamstack's keys (the grant tags), and none is transitive:
-		// a tag set here does not follow the session into chained roles.
-		c["ForAllValues:StringNotLike"] = map[string][]string{keyTagKeys: {s.Prefix + "-*"}}
+		// Only the keys the model names, or when it names none, none of
+		// iamstack's keys: a session tag outranks a principal tag of the
+		// same key, the grant tags included. None is transitive: a tag set
+		// here does not follow the session into chained roles.
+		if len(opts.SessionTagKeys) > 0 {
+			c["ForAllValues:StringEquals"] = map[string][]string{keyTagKeys: opts.SessionTagKeys}
+		} else {
+			c["ForAllValues:StringNotLike"] = map[string][]string{keyTagKeys: {s.Prefix + "-*"}}
+		}
 		c["Null"] = map[string][]string{keyTransitiveTagKeys: {"true"}}
 		out = append(out, Statement{Sid: "HumansTagTheirSessions", Effect: Allow,
 			Principal: Principal{"AWS": {s.AccountRootARN(userAccount)}},

@@ -112,12 +112,16 @@ func TestTrustFitsWhateverTheNumberOfUsers(t *testing.T) {
 	// and leaves room for the CI/CD users a role may also trust (the plan
 	// refuses a trust over IAM's quota, with the field to change).
 	long := names.Scheme{Partition: "aws-us-gov", Prefix: strings.Repeat("p", 20)}
-	for opts, limit := range map[policy.TrustOptions]int{
-		{}: policy.TrustPolicyMaxSize / 2,
+	for _, c := range []struct {
+		opts  policy.TrustOptions
+		limit int
+	}{
+		{policy.TrustOptions{}, policy.TrustPolicyMaxSize / 2},
 		// With every option, each statement repeats the conditions: at the
 		// longest names, it still fits.
-		{SessionTags: true, SourceIdentity: true}: policy.TrustPolicyMaxSize,
+		{policy.TrustOptions{SessionTags: true, SourceIdentity: true}, policy.TrustPolicyMaxSize},
 	} {
+		opts, limit := c.opts, c.limit
 		// Every kind of token a listed account's role trusts, each as long
 		// as it gets: all, the account, its type, its OU.
 		tokens := []string{"all", "222222222222", strings.Repeat("t", 50), "ou-" + strings.Repeat("a", 32) + "-" + strings.Repeat("b", 32)}
