@@ -452,7 +452,7 @@ var reservedRolePaths = []string{"/aws-service-role/", "/aws-reserved/"}
 func (v *validator) givenNames() {
 	m := v.m
 	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{}, Policies: map[string]string{},
-		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}}
+		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}, Machines: map[names.UserKey]bool{}}
 	s := names.Scheme{Prefix: m.Prefix, Given: g} // sees g as it fills
 	iamNames := map[string]string{}               // lower-case IAM role name -> model name
 	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
@@ -528,29 +528,33 @@ func (v *validator) givenNames() {
 		g.Groups[short] = name
 	}
 	paths := map[string]map[string]bool{} // account ID -> user paths
-	user := func(p path, account Account, name, userPath string) {
+	people := map[string]bool{}
+	user := func(p path, account Account, name, userPath string) string {
+		k := names.UserKey{Account: account.ID, User: name}
 		if userPath != "" || v.present(p.key("path")) {
 			v.iamPath(p.key("path"), userPath)
-			g.UserPaths[names.UserKey{Account: account.ID, User: name}] = userPath
-		} else {
-			userPath = s.UserPath()
+			g.UserPaths[k] = userPath
 		}
+		userPath = s.PathOf(account.ID, name)
 		if paths[account.ID] == nil {
 			paths[account.ID] = map[string]bool{}
 		}
 		paths[account.ID][userPath] = true
+		return userPath
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.Users)) {
-		user(path{"users", name}, v.res.userOnly, name, m.Users[name].Path)
+		people[user(path{"users", name}, v.res.userOnly, name, m.Users[name].Path)] = true
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.CICDUsers)) {
 		if a, ok := v.res.accounts[m.CICDUsers[name].Account]; ok {
+			g.Machines[names.UserKey{Account: a.ID, User: name}] = true
 			user(path{"cicdUsers", name}, a, name, m.CICDUsers[name].Path)
 		}
 	}
 	for id, ps := range paths {
 		g.PathsIn[id] = slices.Sorted(maps.Keys(ps))
 	}
+	g.PeoplePaths = slices.Sorted(maps.Keys(people))
 	v.res.given = g
 }
 

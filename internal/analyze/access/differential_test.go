@@ -605,3 +605,57 @@ func TestOnlyAdminRReachesCredentials(t *testing.T) {
 		t.Errorf("without the guardrail, HelpdeskR's route is not reported:\n%s", strings.Join(open, "\n"))
 	}
 }
+
+// A CI/CD user of the user-only account never passes for a person: with a
+// grant tag, an MFA session, its own name as session name and an identity
+// policy that allows everything (what an attacker who could tag it would
+// add), AdminR's trust refuses it, by both evaluators. By default it is
+// under a path of its own, which the people's pattern does not cover; in a
+// migrated model that keeps people and the machine under "/", the trust
+// excludes the machine by name. A person with the same grant is admitted.
+func TestMachinesNeverPassForPeople(t *testing.T) {
+	central := [2]string{"cicdUsers:\n", "cicdUsers:\n  deployer:\n    account: identity\n    assume: {DeployR: [dev]}\n"}
+	for _, c := range []struct {
+		name  string
+		edits [][2]string
+	}{
+		{"own path", [][2]string{central}},
+		{"people and the machine under /", [][2]string{
+			{"cicdUsers:\n", "cicdUsers:\n  deployer:\n    account: identity\n    path: /\n    assume: {DeployR: [dev]}\n"},
+			{"  alice.martin:\n", "  alice.martin:\n    path: /\n"},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, inv, err := synthesize("machines.yaml", exampleWith(c.edits), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var alice, deployer assembly.Principal
+			for _, u := range inv.Users {
+				switch u.Name {
+				case "alice.martin":
+					alice = u
+				case "deployer":
+					deployer = u
+				}
+			}
+			if alice.ARN == "" || deployer.ARN == "" {
+				t.Fatal("alice.martin or deployer missing from the templates")
+			}
+			const grant = "infra-grants-AdminR"
+			if alice.Tags[grant] == "" {
+				t.Fatalf("alice.martin has no %s tag: update the test", grant)
+			}
+			deployer.Tags = map[string]string{grant: alice.Tags[grant]}
+			deployer.Identity = []evaluate.Policy{{Name: "Everything", Document: policy.NewDocument(
+				policy.Statement{Effect: policy.Allow, Actions: []string{"*"}, Resources: []string{"*"}})}}
+			adminR := inventoryRole(t, inv, "infra-AdminR", "222222222222")
+			var cases []case_
+			for _, p := range []assembly.Principal{alice, deployer} {
+				req, ps := access.AssumeRole(p, adminR, true)
+				cases = append(cases, case_{p.ARN + " with a grant tag and MFA", req, ps})
+			}
+			bothDecide(t, cases, []bool{true, false})
+		})
+	}
+}

@@ -41,8 +41,15 @@ type Given struct {
 	// UserPaths are users' IAM paths, by account ID and user name.
 	UserPaths map[UserKey]string
 	// PathsIn lists, by account ID, the distinct paths of the account's
-	// users; an account it does not list has its users under UserPath.
+	// users, people and CI/CD users; an account it does not list has its
+	// users under UserPath.
 	PathsIn map[string][]string
+	// PeoplePaths are the distinct paths of the people (of the user-only
+	// account); none means UserPath alone.
+	PeoplePaths []string
+	// Machines are the CI/CD users: a CI/CD user the model gives no path
+	// is under CICDUserPath, outside every pattern of people.
+	Machines map[UserKey]bool
 }
 
 // RoleName is a role's IAM name and path; an empty field takes iamstack's.
@@ -153,10 +160,19 @@ func (s Scheme) Policy(short string) string {
 // user names stay the people's own.
 func (s Scheme) UserPath() string { return "/" + s.Prefix + "/" }
 
+// CICDUserPath is the IAM path of the CI/CD users iamstack manages unless
+// the model gives one: beside the people's path, not under it, so that no
+// pattern the human trusts admit people by covers a machine.
+func (s Scheme) CICDUserPath() string { return "/" + s.Prefix + "-cicd/" }
+
 // PathOf is the IAM path of a user of an account (by ID).
 func (s Scheme) PathOf(account, user string) string {
-	if p := s.Given.UserPaths[UserKey{account, user}]; p != "" {
+	k := UserKey{account, user}
+	if p := s.Given.UserPaths[k]; p != "" {
 		return p
+	}
+	if s.Given.Machines[k] {
+		return s.CICDUserPath()
 	}
 	return s.UserPath()
 }
@@ -214,12 +230,52 @@ func (s Scheme) UserARNPatterns(account string) []string {
 	return out
 }
 
-// SelfUserARNs name the calling user, for self-management policies: one
-// ARN per path the account's users have. User names are unique in an
-// account whatever the path, so each matches the caller alone.
+// peoplePaths are the paths of the people.
+func (s Scheme) peoplePaths() []string {
+	if len(s.Given.PeoplePaths) > 0 {
+		return s.Given.PeoplePaths
+	}
+	return []string{s.UserPath()}
+}
+
+// PeopleARNPatterns match every person in the user-only account (by ID):
+// one pattern per path people have. The human trusts admit these.
+func (s Scheme) PeopleARNPatterns(account string) []string {
+	var out []string
+	for _, p := range s.peoplePaths() {
+		out = append(out, s.iam(account, "user"+p+"*"))
+	}
+	return out
+}
+
+// MachinesAmongPeople are the ARNs of the CI/CD users of an account that a
+// pattern of PeopleARNPatterns covers, sorted: a migrated model may keep
+// machines under the people's path, and the human trusts then exclude
+// each one by name.
+func (s Scheme) MachinesAmongPeople(account string) []string {
+	var out []string
+	for k := range s.Given.Machines {
+		if k.Account != account {
+			continue
+		}
+		path := s.PathOf(k.Account, k.User)
+		for _, p := range s.peoplePaths() {
+			if strings.HasPrefix(path, p) {
+				out = append(out, s.UserARN(k.Account, k.User))
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SelfUserARNs name the calling person, for self-management policies: one
+// ARN per path people have. User names are unique in an account whatever
+// the path, so each matches the caller alone.
 func (s Scheme) SelfUserARNs(account string) []string {
 	var out []string
-	for _, p := range s.userPaths(account) {
+	for _, p := range s.peoplePaths() {
 		out = append(out, s.iam(account, "user"+p+"${aws:username}"))
 	}
 	return out

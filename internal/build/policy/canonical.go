@@ -216,7 +216,8 @@ func Power(maxAge int) Document {
 }
 
 // HumanTrust are the trust statements of a role for people: principals of
-// the user-only account only, only iamstack's users there, only with an MFA
+// the user-only account only, only iamstack's people there (never a CI/CD
+// user, whatever its tags), only with an MFA
 // session younger than maxAge, only under their own user name as session
 // name, and only users whose grant tag for the role lists one of tokens,
 // the grant tokens that reach this account.
@@ -231,7 +232,10 @@ func HumanTrust(s names.Scheme, userAccount, role string, tokens []string, maxAg
 		c := MFARequired(maxAge)
 		c["StringEquals"] = map[string][]string{keySessionName: {selfUserName}}
 		c["StringLike"] = map[string][]string{"aws:PrincipalTag/" + s.GrantTagKey(role): patterns}
-		c["ArnLike"] = map[string][]string{keyPrincipal: s.UserARNPatterns(userAccount)}
+		c["ArnLike"] = map[string][]string{keyPrincipal: s.PeopleARNPatterns(userAccount)}
+		if machines := s.MachinesAmongPeople(userAccount); len(machines) > 0 {
+			c["ArnNotEquals"] = map[string][]string{keyPrincipal: machines}
+		}
 		return c
 	}
 	out := []Statement{{Sid: "HumansWithMFA", Effect: Allow,
