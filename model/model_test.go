@@ -242,6 +242,10 @@ func TestBadModels(t *testing.T) {
 		{"session tags of another shape", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    sessionTags: {team: x}\n", 1)
 		}, []string{`11: roles.KMSAdminR.sessionTags: expected the tag keys callers may pass ([team, project]) or true, found a mapping`}},
+		{"Identity Center among OpsR's services", func(s string) string {
+			return strings.Replace(s, "roles:\n", "roles:\n  OpsR: {services: [ec2, sso, identitystore]}\n", 1)
+		}, []string{`roles.OpsR.services[1]: "sso" is IAM Identity Center's, which decides who reaches every account of the organization`,
+			`roles.OpsR.services[2]: "identitystore" is IAM Identity Center's`}},
 		{"principal trusted twice", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: \"555555555555\", externalId: ab}\n      - {account: \"555555555555\", externalId: cd}\n", 1)
 		}, []string{`13: roles.KMSAdminR.trust[1]: the same principal is trusted twice; merge the entries`}},

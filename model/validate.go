@@ -411,6 +411,8 @@ func (v *validator) roles() {
 		for i, svc := range r.Services {
 			if _, ok := catalog.Get().Services[svc]; !ok {
 				v.at(p.key("services").index(i), "%q is not an IAM service prefix%s", svc, suggest(svc, catalog.Get().ServiceNames()))
+			} else if slices.Contains(policy.IdentityCenterServices, svc) {
+				v.at(p.key("services").index(i), "%q is IAM Identity Center's, which decides who reaches every account of the organization: no containment holds it. Grant it through AdminR or a custom role with its own statements", svc)
 			}
 		}
 		v.managedPolicies(p.key("managedPolicies"), r.ManagedPolicies)

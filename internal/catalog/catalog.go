@@ -61,6 +61,10 @@ type Service struct {
 	Keys map[string]string `json:"keys"`
 	// Resources maps each resource type to its ARN format.
 	Resources map[string]string `json:"resources"`
+	// Unscoped are the actions that name no resource type, sorted: IAM
+	// authorizes them on "*" alone, so they act on the account as a whole
+	// (an account alias, a password policy, an organization's settings).
+	Unscoped []string `json:"unscoped,omitempty"`
 }
 
 // Access levels as the catalog writes them.

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/catalog"
@@ -23,6 +24,14 @@ func TestCatalog(t *testing.T) {
 	}
 	if got := c.MatchActions("iam", "Get*"); len(got) < 30 || slices.Contains(got, "CreateUser") {
 		t.Errorf("iam:Get* matches %d actions", len(got))
+	}
+	// Calls that name no resource type act on the account as a whole.
+	for action, want := range map[string]bool{"cloudformation:ActivateOrganizationsAccess": true, "iam:UpdateAccountPasswordPolicy": true,
+		"kms:CreateKey": true, "cloudformation:UpdateStack": false, "iam:CreateRole": false} {
+		svc, name, _ := strings.Cut(action, ":")
+		if _, got := slices.BinarySearch(c.Services[svc].Unscoped, name); got != want {
+			t.Errorf("%s names no resource: %v, want %v", action, got, want)
+		}
 	}
 	if got := c.MatchActions("s3", "GetObjcet"); len(got) != 0 {
 		t.Errorf("a typo matches %v", got)

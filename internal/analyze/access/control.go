@@ -117,8 +117,8 @@ const opsRole = "OpsR"
 // the account's control plane, each probed with its own service's writes:
 // the services that confer power over the account (IAM, STS,
 // CloudFormation, Secrets Manager, and S3, ECR and SSM of the deploy
-// pipeline). KMS, Organizations, SSO and the identity store hold no
-// resource of iamstack's templates today; they join when one does.
+// pipeline); and every write that names no resource, on the account as a
+// whole, in accountServices, but deliberateAccountWrites.
 func (s *search) controlWrites(pr *prober, how string, add func(method, action, target string, steps []string)) {
 	ctx := s.stackRoleContext()
 	for _, r := range s.controlResources() {
@@ -126,6 +126,62 @@ func (s *search) controlWrites(pr *prober, how string, add func(method, action, 
 			add(how+"write to the account's control plane, which OpsR's containment keeps read-only", acts[0], r.what, truncate(acts))
 		}
 	}
+	account := "account " + s.inv.Account(s.e.id).Name
+	for _, svc := range accountServices {
+		var acts []string
+		for _, a := range pr.allowedActions(svc, "*", ctx) {
+			if unscoped(a) && deliberateAccountWrites[a] == "" {
+				acts = append(acts, a)
+			}
+		}
+		if len(acts) > 0 {
+			add(how+"change a setting of the whole account (a call that names no resource), which OpsR's containment keeps read-only", acts[0], account, truncate(acts))
+		}
+	}
+}
+
+// accountServices are the services whose calls that name no resource
+// change who holds power in an account or its organization: IAM's account
+// settings, STS's, Organizations', CloudFormation's (StackSets' access to
+// the organization, extensions that run in every deploy), KMS's, IAM
+// Identity Center's and its identity store's.
+var accountServices = []string{"cloudformation", "identitystore", "iam", "kms", "organizations", "secretsmanager", "sso", "sts"}
+
+// deliberateAccountWrites are the calls of accountServices that name no
+// resource and that OpsR may make, with why each raises nobody's access.
+// The README's "What OpsR can and cannot do" lists them; any other such
+// call OpsR may make is a finding.
+var deliberateAccountWrites = map[string]string{
+	"cloudformation:CancelResourceRequest":   cloudControl,
+	"cloudformation:CreateResource":          cloudControl,
+	"cloudformation:DeleteResource":          cloudControl,
+	"cloudformation:UpdateResource":          cloudControl,
+	"cloudformation:CreateGeneratedTemplate": iacGenerator,
+	"cloudformation:DeleteGeneratedTemplate": iacGenerator,
+	"cloudformation:StartResourceScan":       iacGenerator,
+	"cloudformation:UpdateGeneratedTemplate": iacGenerator,
+	"cloudformation:CreateUploadBucket":      "the bucket the console uploads templates to; OpsR's stacks still run under its own roles",
+	"cloudformation:CreateStackSet":          "only under a role of the ops path (StacksRunUnderOpsRoles), never service-managed, and with no instances (NoStackSetInstances)",
+	"kms:CreateKey":                          "a new key, with a key policy OpsR writes: it is OpsR's, and reaches nothing OpsR could not reach",
+	"kms:GenerateRandom":                     "returns random bytes; changes nothing",
+	"kms:ConnectCustomKeyStore":              customKeyStores,
+	"kms:CreateCustomKeyStore":               customKeyStores,
+	"kms:DeleteCustomKeyStore":               customKeyStores,
+	"kms:DisconnectCustomKeyStore":           customKeyStores,
+	"kms:UpdateCustomKeyStore":               customKeyStores,
+}
+
+const (
+	cloudControl    = "Cloud Control API: it changes a resource with the caller's own permissions (or a role it passes, only an ops role), so no more than OpsR may do directly"
+	iacGenerator    = "the IaC generator scans resources into a template; it reads, and changes no resource"
+	customKeyStores = "custom key stores hold keys for OpsR's services; disconnecting one stops those keys (as scheduling a key's deletion, which OpsR may do in kms, would), but grants nobody anything"
+)
+
+// unscoped tells whether an action names no resource type.
+func unscoped(action string) bool {
+	svc, name, _ := strings.Cut(action, ":")
+	_, found := slices.BinarySearch(catalog.Get().Services[svc].Unscoped, name)
+	return found
 }
 
 // controlResource is one resource of an account's control plane.

@@ -19,7 +19,8 @@ const beforeIssue26 = "testdata/before-issue26/"
 // StackSet instance stack that holds its own roles; a chained role that
 // admits the caller under any session name. And beyond the routes it
 // knows, every write of the catalog on the control plane: OpsR overwriting
-// a first password, federating through STS.
+// a first password, federating through STS, and the calls that name no
+// resource but change the whole account.
 func TestIssue26RoutesAreReported(t *testing.T) {
 	cases := []struct {
 		assembly string
@@ -34,6 +35,12 @@ func TestIssue26RoutesAreReported(t *testing.T) {
 			"OpsR in workloads can cloudformation:SetStackPolicy on stack StackSet-infra-workloads-00000000-0000-0000-0000-000000000000 (change iamstack's own stack|cloudformation:UpdateTerminationProtection",
 			"ScannerR in shared can sts:AssumeRole on AuditR in workloads (assume a role under a session name of its choosing|as session someone-else",
 			"ScannerR in shared can sts:AssumeRole on AuditR in identity (assume a role under a session name of its choosing",
+			// Calls that name no resource, found from the catalog alone:
+			// StackSets' access to the organization and the extension
+			// registry, and STS's tokens.
+			"OpsR in management can cloudformation:ActivateOrganizationsAccess on account management (change a setting of the whole account|cloudformation:DeactivateOrganizationsAccess",
+			"OpsR in workloads can cloudformation:ActivateOrganizationsAccess on account workloads (change a setting of the whole account|cloudformation:ActivateType",
+			"OpsR in identity can sts:DecodeAuthorizationMessage on account identity (change a setting of the whole account|sts:GetWebIdentityToken",
 		}},
 		{"security-hub", []string{
 			"ScannerR in tooling can sts:AssumeRole on AuditR in dev (assume a role under a session name of its choosing",
@@ -63,7 +70,7 @@ func TestIssue26RoutesAreReported(t *testing.T) {
 func TestIssue26RoutesClosedOnTheExample(t *testing.T) {
 	_, rep := goldenReport(t)
 	for _, f := range rep.Findings {
-		for _, m := range []string{"first password", "root session", "iamstack's own stack", "session name of its choosing", "control plane"} {
+		for _, m := range []string{"first password", "root session", "iamstack's own stack", "session name of its choosing", "control plane", "whole account"} {
 			if strings.Contains(f.Method, m) {
 				t.Errorf("finding on today's templates: %s", f)
 			}

@@ -386,6 +386,12 @@ const OpsBoundaryName = "OpsR-Boundary"
 // own stacks: OpsR's power over them stops short of those resources.
 var deployPipelineServices = []string{"cloudformation", "ecr", "s3", "ssm"}
 
+// IdentityCenterServices are the service prefixes of IAM Identity Center and
+// its identity store. Whoever writes there decides who signs in to which
+// account with which permission set, across the organization: the model
+// refuses them among OpsR's services.
+var IdentityCenterServices = []string{"identity-sync", "identitystore", "identitystore-auth", "sso", "sso-directory", "sso-oauth"}
+
 // OpsPermissions are OpsR's allows: full power over its services, confined
 // where full power would reach the account's control plane. Containment
 // starts here, on the allow side: what these statements leave out is denied

@@ -55,8 +55,9 @@ func run() error {
 	}
 	for _, svc := range services {
 		var actions map[string]struct {
-			Name        string
-			AccessLevel string
+			Name          string
+			AccessLevel   string
+			ResourceTypes []json.RawMessage
 		}
 		if err := readJSON(filepath.Join(data, "data", "actions", svc+".json"), &actions); err != nil {
 			return err
@@ -72,7 +73,11 @@ func run() error {
 		s := catalog.Service{Actions: map[string]string{}, Keys: map[string]string{}, Resources: map[string]string{}}
 		for _, a := range actions {
 			s.Actions[a.Name] = catalog.LevelCode(a.AccessLevel)
+			if len(a.ResourceTypes) == 0 {
+				s.Unscoped = append(s.Unscoped, a.Name)
+			}
 		}
+		sort.Strings(s.Unscoped)
 		for _, k := range keys {
 			s.Keys[k.Key] = k.Type
 		}
