@@ -11,8 +11,8 @@ func TestGivenNames(t *testing.T) {
 	plain := names.Scheme{Partition: "aws", Prefix: "infra"}
 	given := plain
 	given.Given = names.Given{
-		Roles:     map[string]names.RoleName{"AdminR": {Name: "admin", Path: "/legacy/"}, "ReadR": {Name: "infra-Reader"}},
-		Groups:    map[string]string{names.AssumeRoleGroup: "assume-role"},
+		Roles:  map[string]names.RoleName{"AdminR": {Name: "admin", Path: "/legacy/"}, "ReadR": {Name: "infra-Reader"}},
+		Groups: map[string]string{names.AssumeRoleGroup: "assume-role"},
 		UserPaths: map[names.UserKey]string{{Account: "111111111111", User: "alice"}: "/people/",
 			{Account: "111111111111", User: "legacy-ci"}: "/people/"},
 		PathsIn:     map[string][]string{"111111111111": {"/infra-cicd/", "/infra/", "/people/"}},
