@@ -176,6 +176,18 @@ func (m *Model) MFAMaxAgeSeconds() int { return m.MFAMaxAge.Seconds() }
 // account, in a fixed order: region restriction, RDS delete prevention, then
 // the custom guardrails by name.
 func (m *Model) GuardrailStatements(account string) []policy.Statement {
+	return m.guardrails(account, true)
+}
+
+// BoundaryGuardrailStatements are GuardrailStatements as OpsR's boundary
+// holds them: without the roles they exempt, since the boundary applies
+// only to roles OpsR creates, which no exemption names (and a boundary is
+// one policy of at most 6,144 characters).
+func (m *Model) BoundaryGuardrailStatements(account string) []policy.Statement {
+	return m.guardrails(account, false)
+}
+
+func (m *Model) guardrails(account string, exemptions bool) []policy.Statement {
 	var out []policy.Statement
 	g := m.Guardrails
 	a := m.place(account)
@@ -185,7 +197,9 @@ func (m *Model) GuardrailStatements(account string) []policy.Statement {
 	except := func(roles []string, stmts ...policy.Statement) {
 		var arns []string
 		for _, r := range slices.Sorted(slices.Values(roles)) {
-			arns = append(arns, m.Scheme().RoleARN(a.ID, r))
+			if exemptions {
+				arns = append(arns, m.Scheme().RoleARN(a.ID, r))
+			}
 		}
 		for _, s := range stmts {
 			out = append(out, policy.ExceptPrincipals(s, arns))

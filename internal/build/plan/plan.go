@@ -603,7 +603,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
 		own = append(policy.OpsPermissions(b.s, a.ID, r.Services), policy.OpsGuard(b.s, a.ID)...)
 		policySupp = []Suppression{{nagWildcards, opsServicesReason}}
-		boundary := policy.OpsBoundary(b.s, a.ID, r.Services, b.m.GuardrailStatements(a.Name))
+		boundary := policy.OpsBoundary(b.s, a.ID, r.Services, b.m.BoundaryGuardrailStatements(a.Name))
 		if n := boundary.Size(); n > policy.ManagedPolicyMaxSize {
 			b.problem(append(where, "services"), "the boundary of OpsR in account %s (its permissions, guard and the account's guardrails) is %d characters; a boundary is one managed policy, which IAM allows %d. Name fewer services or shorten the custom guardrails of that account",
 				a.Name, n, policy.ManagedPolicyMaxSize)
