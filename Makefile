@@ -116,7 +116,7 @@ history: ## what each environment ran, and when
 
 .PHONY: bench
 bench: node_modules test/bench/l1app/node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory) against the empty Go app and a JavaScript L1 app
-	go test -tags cdk -run '^$$' -bench . -benchmem ./model/ ./internal/build/plan/ ./internal/analyze/access/
+	go test -tags cdk -run '^$$' -bench . -benchmem ./model/ ./internal/plan/ ./internal/analyze/access/
 	go run ./test/bench $(BENCH_FLAGS)
 
 # The JavaScript reference of the synthesis benchmark: aws-cdk-lib from npm,

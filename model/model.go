@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // APIVersion is the model format this package reads.

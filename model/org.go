@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/names"
 )
 
 var (

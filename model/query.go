@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/iamstack/iamstack/internal/build/names"
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // Scheme is the model's naming scheme.

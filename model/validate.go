@@ -10,11 +10,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamstack/iamstack/internal/build/metadata"
-	"github.com/iamstack/iamstack/internal/build/names"
-	"github.com/iamstack/iamstack/internal/build/policy"
 	"github.com/iamstack/iamstack/internal/catalog"
-	"github.com/iamstack/iamstack/internal/gate/rules"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/internal/rules"
 )
 
 var (

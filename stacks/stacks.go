@@ -16,11 +16,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/iamstack/iamstack/constructs/identity"
-	"github.com/iamstack/iamstack/internal/build/metadata"
-	"github.com/iamstack/iamstack/internal/build/names"
-	"github.com/iamstack/iamstack/internal/build/plan"
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/parallel"
+	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // NoCreationStacks is the context key that, set to true, keeps the CDK from

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/iamstack/iamstack"
-	"github.com/iamstack/iamstack/internal/build/plan"
 	"github.com/iamstack/iamstack/internal/jsiiexit"
+	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/model"
 	"github.com/iamstack/iamstack/stacks"
 )

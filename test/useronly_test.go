@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack"
-	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/plan"
 )
 
 // deployTests name, for every kind of stack a plan can hold, the test that

@@ -13,7 +13,7 @@ import (
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/gate/check"
+	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/internal/ship/adopt"
 	"github.com/iamstack/iamstack/internal/ship/release"

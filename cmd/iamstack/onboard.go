@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/iamstack/iamstack/internal/build/names"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/ship/awsconfig"
 	"github.com/iamstack/iamstack/model"
 )

@@ -24,7 +24,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // The catalog and the managed policies' documents are embedded apart: the

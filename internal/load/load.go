@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"github.com/iamstack/iamstack"
-	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/model"
 )
 

@@ -19,10 +19,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/iamstack/iamstack/internal/build/metadata"
-	"github.com/iamstack/iamstack/internal/build/names"
-	"github.com/iamstack/iamstack/internal/build/policy"
-	"github.com/iamstack/iamstack/internal/gate/rules"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/internal/rules"
 	"github.com/iamstack/iamstack/model"
 )
 

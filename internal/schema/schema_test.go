@@ -12,7 +12,7 @@ import (
 // The committed schema is what the Go types say: regenerate it with
 // `make schema` when the model changes.
 func TestCommittedSchemaIsCurrent(t *testing.T) {
-	c, err := schema.Comments("../../model", "../build/policy")
+	c, err := schema.Comments("../../model", "../policy")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
-	"github.com/iamstack/iamstack/internal/build/metadata"
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // Entry is one thing a user can do: assume a role, or act directly in their

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/build/policy"
 	"github.com/iamstack/iamstack/internal/catalog"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // Class is what a principal may do, by access level and by risk, as

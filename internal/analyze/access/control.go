@@ -7,10 +7,10 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
-	"github.com/iamstack/iamstack/internal/build/metadata"
-	"github.com/iamstack/iamstack/internal/build/names"
-	"github.com/iamstack/iamstack/internal/build/policy"
 	"github.com/iamstack/iamstack/internal/catalog"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // The control plane of an account, as the escalation analysis sees it

@@ -19,7 +19,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // Differential test: @cloud-copilot/iam-simulate, an independent evaluator,

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // The narrowings of principals are shared only where their policies are the

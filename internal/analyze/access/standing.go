@@ -2,9 +2,9 @@ package access
 
 import (
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/build/metadata"
-	"github.com/iamstack/iamstack/internal/build/names"
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // The escalation analysis does not stop at iamstack's templates: an account

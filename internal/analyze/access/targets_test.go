@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // Of thousands of users, a self-service policy's holder is probed on itself,

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/iamstack/iamstack/internal/build/policy"
 	"github.com/iamstack/iamstack/internal/catalog"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // parsedManaged caches the AWS managed policies parsed so far: ReadOnlyAccess

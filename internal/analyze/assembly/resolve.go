@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // resolver turns CloudFormation values of one stack into plain values.

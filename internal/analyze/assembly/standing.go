@@ -2,7 +2,7 @@ package assembly
 
 import (
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
-	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/metadata"
 )
 
 // Standing is a standing resource of an account (metadata.Standing) with

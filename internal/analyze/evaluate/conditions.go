@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // Context is a request context prepared for evaluation: condition keys are

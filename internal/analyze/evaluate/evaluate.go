@@ -16,7 +16,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // Decision is the outcome of a request.

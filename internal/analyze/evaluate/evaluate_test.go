@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 func doc(t *testing.T, j string) policy.Document {

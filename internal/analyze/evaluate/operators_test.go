@@ -3,7 +3,7 @@ package evaluate
 import (
 	"testing"
 
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // Every operator of IAM's list (policy.ConditionOperators), with a value

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	c, err := schema.Comments("model", "internal/build/policy")
+	c, err := schema.Comments("model", "internal/policy")
 	if err == nil {
 		var out []byte
 		if out, err = schema.Generate(c); err == nil {

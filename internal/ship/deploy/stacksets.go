@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/ship/release"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/names"
 )
 
 // Condition keys and operators the canonical policies use.

@@ -12,9 +12,9 @@ import (
 
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/build/plan"
-	"github.com/iamstack/iamstack/internal/gate/check"
+	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/jsiiexit"
+	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/synth"
 	"github.com/iamstack/iamstack/model"
 )
@@ -56,7 +56,7 @@ func TestGoldenIsCurrent(t *testing.T) {
 func TestTemplatesWithoutNagAreTheCheckedOnes(t *testing.T) {
 	models := map[string]*model.Model{"example": exampleModel()}
 	for _, f := range []string{"hub.yaml", "security-hub.yaml", "organization.yaml"} {
-		b, err := os.ReadFile(filepath.Join("../../../examples", f))
+		b, err := os.ReadFile(filepath.Join("../../examples", f))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,14 +14,14 @@ import (
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/gate/check"
+	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/synthetic"
 	"github.com/iamstack/iamstack/model"
 )
 
 // goldenDir is the example's committed cloud assembly (`make golden`): the
 // rule tests edit copies of it, without synthesizing anything.
-const goldenDir = "../../../testdata/golden"
+const goldenDir = "../../testdata/golden"
 
 func exampleModel() *model.Model { return parse(string(iamstack.Example())) }
 
@@ -220,7 +220,7 @@ func TestWaiverAcceptsOneResource(t *testing.T) {
 
 // The workflow users adopt calls the same make target as this repository's CI.
 func TestWorkflowRunsMakeCheck(t *testing.T) {
-	b, err := os.ReadFile("../../../.github/workflows/check.yml")
+	b, err := os.ReadFile("../../.github/workflows/check.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestWorkflowRunsMakeCheck(t *testing.T) {
 	if !strings.Contains(all, `make check BASE="$BASE"`) || !strings.Contains(all, "GITHUB_STEP_SUMMARY") {
 		t.Errorf("the workflow must run make check with the base and write the job summary:\n%s", all)
 	}
-	mk, _ := os.ReadFile("../../../Makefile")
+	mk, _ := os.ReadFile("../../Makefile")
 	if !strings.Contains(string(mk), "\ncheck:") {
 		t.Error("the Makefile has no check target")
 	}

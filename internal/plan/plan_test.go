@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack"
-	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/synthetic"
 	"github.com/iamstack/iamstack/model"
 )

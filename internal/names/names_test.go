@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/iamstack/iamstack/internal/build/names"
+	"github.com/iamstack/iamstack/internal/names"
 )
 
 func TestGivenNames(t *testing.T) {

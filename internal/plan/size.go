@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/iamstack/iamstack/internal/build/metadata"
+	"github.com/iamstack/iamstack/internal/metadata"
 )
 
 // MaxTemplateSize is CloudFormation's quota on a template uploaded through S3,

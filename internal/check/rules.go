@@ -13,10 +13,10 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
-	"github.com/iamstack/iamstack/internal/build/metadata"
-	"github.com/iamstack/iamstack/internal/build/plan"
-	"github.com/iamstack/iamstack/internal/build/policy"
-	"github.com/iamstack/iamstack/internal/gate/rules"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/internal/rules"
 	"github.com/iamstack/iamstack/model"
 )
 

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/iamstack/iamstack/internal/gate/check"
+	"github.com/iamstack/iamstack/internal/check"
 )
 
 func TestCfnLintErrorFails(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iamstack/iamstack/internal/build/plan"
+	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -19,7 +19,7 @@ var lineFirst = regexp.MustCompile(`^[0-9]+: `)
 // line. A case's expectations are its trailing "# want:" comments, or a
 // .want file beside it.
 func TestBadModelCorpus(t *testing.T) {
-	files, err := filepath.Glob("../../../testdata/bad/*.yaml")
+	files, err := filepath.Glob("../../testdata/bad/*.yaml")
 	if err != nil || len(files) < 60 {
 		t.Fatalf("the corpus holds %d models (%v); it must hold at least 60", len(files), err)
 	}

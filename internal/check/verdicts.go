@@ -15,8 +15,8 @@ import (
 	"sync"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/build/metadata"
 	"github.com/iamstack/iamstack/internal/keys"
+	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/model"
 )
 

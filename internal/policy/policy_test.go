@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iamstack/iamstack/internal/build/names"
-	"github.com/iamstack/iamstack/internal/build/policy"
+	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
