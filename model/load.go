@@ -76,7 +76,7 @@ func Parse(file string, data []byte) (*Model, error) {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	c := &checker{file: file, lines: map[string]int{}}
+	c := &walker{file: file, lines: map[string]int{}}
 	c.walk(root, reflect.TypeOf(Model{}), nil)
 	var m Model
 	if err := root.Decode(&m); err != nil {
@@ -90,7 +90,7 @@ func Parse(file string, data []byte) (*Model, error) {
 	// Unknown keys were reported by the walk and ignored by Decode: validate
 	// the rest too, so that one typo does not hide other problems.
 	m.file = file
-	v := &validator{checker: c, m: &m}
+	v := &validator{walker: c, m: &m}
 	v.run()
 	if len(c.problems) > 0 {
 		return nil, c.err()
@@ -165,21 +165,21 @@ func (p path) String() string {
 
 var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
-// checker walks the YAML tree against the Go types: it rejects unknown keys
+// walker walks the YAML tree against the Go types: it rejects unknown keys
 // and mistyped values with their path and line, and records where every
 // field is so that validation can point at it.
-type checker struct {
+type walker struct {
 	file     string
 	lines    map[string]int
 	problems []Problem
 }
 
-func (c *checker) add(line int, p path, format string, args ...any) {
+func (c *walker) add(line int, p path, format string, args ...any) {
 	c.problems = append(c.problems, Problem{File: c.file, Line: line, Path: p.String(), Msg: fmt.Sprintf(format, args...)})
 }
 
 // at reports a problem at the line of a field, or of its closest recorded parent.
-func (c *checker) at(p path, format string, args ...any) {
+func (c *walker) at(p path, format string, args ...any) {
 	c.add(lineOf(c.lines, p), p, format, args...)
 }
 
@@ -195,7 +195,7 @@ func lineOf(lines map[string]int, p path) int {
 	}
 }
 
-func (c *checker) err() *Error {
+func (c *walker) err() *Error {
 	sort.SliceStable(c.problems, func(i, j int) bool { return c.problems[i].Line < c.problems[j].Line })
 	return &Error{Problems: c.problems}
 }
@@ -205,7 +205,7 @@ var (
 	yamlUnmarshaler = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
 )
 
-func (c *checker) walk(n *yaml.Node, t reflect.Type, p path) {
+func (c *walker) walk(n *yaml.Node, t reflect.Type, p path) {
 	c.lines[p.String()] = n.Line
 	if n.Kind == yaml.AliasNode {
 		c.add(n.Line, p, "YAML aliases are not supported; write the value out")

@@ -280,7 +280,7 @@ func TestBadModels(t *testing.T) {
 	}
 }
 
-// Every field of every model type is reachable by the strict checker: a type
+// Every field of every model type is reachable by the strict walker: a type
 // it did not know would make Parse panic on the example, which sets them all.
 func TestEveryModelFieldHasAYAMLKey(t *testing.T) {
 	seen := map[reflect.Type]bool{}
@@ -302,7 +302,7 @@ func TestEveryModelFieldHasAYAMLKey(t *testing.T) {
 				continue
 			}
 			if tag := f.Tag.Get("yaml"); tag == "" {
-				t.Errorf("%s.%s has no yaml tag: the strict checker would ignore it", rt.Name(), f.Name)
+				t.Errorf("%s.%s has no yaml tag: the strict walker would ignore it", rt.Name(), f.Name)
 			} else if tag != "-" {
 				visit(f.Type)
 			}

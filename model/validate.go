@@ -81,7 +81,7 @@ type resolution struct {
 }
 
 type validator struct {
-	*checker
+	*walker
 	m   *Model
 	res resolution
 }

@@ -385,7 +385,7 @@ func deployer(repo release.Repo, md *model.Model, asm string) deploy.Deployer {
 
 // releaseStacks plans the release's model and lists the stacks of an
 // environment, in deploy order.
-func releaseStacks(md *model.Model, env string) (*plan.Plan, []deploy.Stack, error) {
+func releaseStacks(md *model.Model, env string) (*plan.Plan, []deploy.Step, error) {
 	p, err := plan.New(md)
 	if err != nil {
 		return nil, nil, err

@@ -84,8 +84,8 @@ type OIDCProvider struct {
 	Account, Name, Stack, LogicalID string
 }
 
-// Stack is one template of the assembly.
-type Stack struct {
+// Template is one template of the assembly.
+type Template struct {
 	ID, Account   string
 	Resources     int
 	TemplateBytes int
@@ -140,7 +140,7 @@ type Inventory struct {
 	ManagedPolicies []ManagedPolicy
 	// Unknown lists AWS managed policies the analysis has no document for.
 	Unknown []string
-	Stacks  []Stack
+	Stacks  []Template
 	Secrets []Secret
 	// Standing are the resources the model declares outside iamstack's
 	// templates, from the templates' metadata.
@@ -370,7 +370,7 @@ func build(stacks []stack) (*Inventory, error) {
 			a.Name = s.account
 		}
 		inv.Accounts[s.account] = a
-		inv.Stacks = append(inv.Stacks, Stack{ID: s.id, Account: s.account, Resources: len(s.tpl.Resources), TemplateBytes: s.bytes,
+		inv.Stacks = append(inv.Stacks, Template{ID: s.id, Account: s.account, Resources: len(s.tpl.Resources), TemplateBytes: s.bytes,
 			Name: s.name, Region: s.region})
 		for _, st := range md.Standing {
 			inv.Standing = append(inv.Standing, Standing{Standing: st, Account: s.account})

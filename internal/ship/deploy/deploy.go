@@ -22,8 +22,8 @@ import (
 	"github.com/iamstack/iamstack/model"
 )
 
-// Stack is one stack of a release to deploy.
-type Stack struct {
+// Step is one stack of a release to deploy, in the order Order gives.
+type Step struct {
 	ID        string // cloud assembly artifact ID: infra-dev
 	Name      string // CloudFormation stack name: infra
 	Account   string // account name
@@ -36,22 +36,22 @@ type Stack struct {
 // Order lists the stacks of the environment's accounts in deploy order:
 // member accounts first, then the user-only account's main stack, then its
 // extra user stacks, which join the main stack's groups.
-func Order(p *plan.Plan, m *model.Model, env string) []Stack {
+func Order(p *plan.Plan, m *model.Model, env string) []Step {
 	inEnv := m.EnvironmentAccounts(env)
 	userOnly := m.UserOnlyAccount().Name
-	var members, users []Stack
+	var members, users []Step
 	for _, s := range p.Stacks {
 		if !slices.Contains(inEnv, s.Account) {
 			continue
 		}
-		st := Stack{ID: s.ID, Name: s.Name, Account: s.Account, AccountID: s.AccountID, StackSets: stackSetRefs(s)}
+		st := Step{ID: s.ID, Name: s.Name, Account: s.Account, AccountID: s.AccountID, StackSets: stackSetRefs(s)}
 		if s.Account == userOnly {
 			users = append(users, st) // the plan lists the main stack first
 		} else {
 			members = append(members, st)
 		}
 	}
-	slices.SortStableFunc(members, func(a, b Stack) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(members, func(a, b Step) int { return strings.Compare(a.ID, b.ID) })
 	return append(members, users...)
 }
 
@@ -114,7 +114,7 @@ type Deployer struct {
 // the first that fails, is refused or is found tampered, with what was and
 // was not deployed. The record, <env>-<UTC time>-<version>.json, is written
 // either way; its path is returned.
-func (d Deployer) Run(out io.Writer, env, version string, stacks []Stack) (string, error) {
+func (d Deployer) Run(out io.Writer, env, version string, stacks []Step) (string, error) {
 	records := make([]Record, len(stacks))
 	for i, s := range stacks {
 		records[i] = Record{Stack: s.ID, Account: s.Account, Profile: d.Profile(s.Account), Status: NotDeployed}
@@ -172,7 +172,7 @@ func (d Deployer) Run(out io.Writer, env, version string, stacks []Stack) (strin
 
 // Diffs prints `cdk diff` of every stack against what its account runs, for
 // the accounts there are credentials for (a profile, or ambient credentials).
-func (d Deployer) Diffs(out io.Writer, stacks []Stack, ambient bool) error {
+func (d Deployer) Diffs(out io.Writer, stacks []Step, ambient bool) error {
 	for _, s := range stacks {
 		profile := d.Profile(s.Account)
 		if profile == "" && !ambient {

@@ -91,10 +91,10 @@ func (s fakeStore) DeployedTemplate(name string) ([]byte, error) {
 }
 
 // assembly writes a two-stack cloud assembly and returns its stacks.
-func assembly(t *testing.T) (string, []deploy.Stack, map[string][]byte) {
+func assembly(t *testing.T) (string, []deploy.Step, map[string][]byte) {
 	t.Helper()
 	dir := t.TempDir()
-	stacks := []deploy.Stack{{ID: "infra-dev", Name: "infra", Account: "dev", AccountID: "222222222222"},
+	stacks := []deploy.Step{{ID: "infra-dev", Name: "infra", Account: "dev", AccountID: "222222222222"},
 		{ID: "infra-identity", Name: "infra", Account: "identity", AccountID: "111111111111"}}
 	templates := map[string][]byte{}
 	for _, s := range stacks {

@@ -171,10 +171,10 @@ type OUPlan struct {
 
 // StackSetPlans lists what each OU gets from the StackSets of stacks, by OU;
 // never nil, so that a release without OUs compares as one.
-func StackSetPlans(p *plan.Plan, stacks []Stack) []OUPlan {
+func StackSetPlans(p *plan.Plan, stacks []Step) []OUPlan {
 	out := []OUPlan{}
 	for _, ps := range p.Stacks {
-		if !slices.ContainsFunc(stacks, func(s Stack) bool { return s.ID == ps.ID }) {
+		if !slices.ContainsFunc(stacks, func(s Step) bool { return s.ID == ps.ID }) {
 			continue
 		}
 		for _, ss := range ps.StackSets {
