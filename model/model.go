@@ -10,9 +10,10 @@ package model
 
 import (
 	"fmt"
-	"gopkg.in/yaml.v3"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/iamstack/iamstack/internal/policy"
 )

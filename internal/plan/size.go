@@ -2,9 +2,11 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/parallel"
 )
 
 // MaxTemplateSize is CloudFormation's quota on a template uploaded through S3,
@@ -102,4 +104,60 @@ func refs(rs []Ref) []any {
 		}
 	}
 	return out
+}
+
+// MaxStackSetTemplateSize is the largest TemplateBody a StackSet takes.
+const MaxStackSetTemplateSize = 51200
+
+// Quotas iamstack plans within (shared/REFERENCE.md, from the IAM and
+// CloudFormation quota pages).
+const (
+	MaxResourcesPerStack       = 500
+	MaxManagedPoliciesPerRole  = 10
+	MaxManagedPoliciesPerGroup = 10
+	MaxGroupsPerUser           = 10
+	MaxTagsPerUser             = 50
+	MaxTagValueLen             = 256
+	MaxGroupNameLen            = 128
+	MaxPolicyNameLen           = 128
+	MaxDescriptionLen          = 1000
+)
+
+func (b *builder) checkStack(st Stack, size int) {
+	seen := map[string]bool{}
+	for _, id := range st.logicalIDs() {
+		if seen[id] {
+			b.problem(nil, "two resources of stack %s would have logical ID %s; rename one of the model names it comes from", st.ID, id)
+		}
+		seen[id] = true
+	}
+	n := st.ResourceCount()
+	if n <= MaxResourcesPerStack && size <= MaxTemplateSize {
+		return
+	}
+	var over []string
+	need := b.m.UserStacks
+	if n > MaxResourcesPerStack {
+		over = append(over, fmt.Sprintf("%d resources (CloudFormation allows %d)", n, MaxResourcesPerStack))
+		need = max(need, b.m.UserStacks*n/MaxResourcesPerStack+1)
+	}
+	if size > MaxTemplateSize {
+		over = append(over, fmt.Sprintf("a %d-byte template (CloudFormation allows %d)", size, MaxTemplateSize))
+		need = max(need, b.m.UserStacks*size/MaxTemplateSize+1)
+	}
+	what := strings.Join(over, " and ")
+	if a := b.m.UserOnlyAccount(); st.Account == a.Name {
+		b.problem([]string{"userStacks"}, "stack %s in account %s would hold %s; set userStacks to %d or more (changing userStacks moves users between stacks, which replaces them: see the README)",
+			st.Name, st.Account, what, need)
+		return
+	}
+	b.problem([]string{"cicdUsers"}, "stack %s in account %s would hold %s; move CI/CD users or roles to another account", st.Name, st.Account, what)
+}
+
+// templateSizes returns each stack's TemplateSize, computed on every core:
+// at hundreds of accounts it is most of planning's time.
+func templateSizes(stacks []Stack) []int {
+	sizes := make([]int, len(stacks))
+	parallel.For(len(stacks), func(i int) { sizes[i] = stacks[i].TemplateSize() })
+	return sizes
 }

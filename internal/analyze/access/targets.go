@@ -1,0 +1,169 @@
+package access
+
+import (
+	"iter"
+	"slices"
+
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+)
+
+type target struct{ name, arn, boundary string }
+
+// targetSet is what the methods of one kind of target act on in an
+// account: its targets in order, indexed by ARN.
+type targetSet struct {
+	list    []target
+	byARN   map[string][]int
+	bounded []int // the targets with a boundary
+}
+
+// candidates are, in order, the indexes of the targets whose requests the
+// policies may allow (evaluate.MayAllow in ctx): every target, unless the
+// policies name the resources they allow one by one
+// (evaluate.LiteralResources), as a self-service policy names its user;
+// then those named, and those with a boundary, which their requests carry
+// in their context.
+func (ts *targetSet) candidates(ctx evaluate.Context, ps evaluate.Policies, action string) iter.Seq[int] {
+	named, literal := evaluate.LiteralResources(ctx, ps, action)
+	if !literal {
+		return func(yield func(int) bool) {
+			for i := range ts.list {
+				if !yield(i) {
+					return
+				}
+			}
+		}
+	}
+	out := slices.Clone(ts.bounded)
+	for _, arn := range named {
+		out = append(out, ts.byARN[arn]...)
+	}
+	slices.Sort(out)
+	return slices.Values(slices.Compact(out))
+}
+
+// pick keeps the targets a mask allows.
+func pick(ts []target, mask []bool) []target {
+	var out []target
+	for i, ok := range mask {
+		if ok {
+			out = append(out, ts[i])
+		}
+	}
+	return out
+}
+
+// allowedOn tells, target by target, whether the principal may make the
+// request on it; nil when it may on none. Targets its policies cannot tell
+// apart (evaluate.ResourceClass) and with the same boundary get one
+// evaluation: a principal over every user of an account is decided once,
+// not once per user.
+func (pr *prober) allowedOn(action string, ts *targetSet) []bool {
+	ps := pr.policies(action)
+	if len(ps.Identity) == 0 {
+		return nil // no identity statement can allow the action
+	}
+	var out []bool
+	decided := map[string]bool{}
+	for i := range ts.candidates(pr.ctx, ps, action) {
+		t := ts.list[i]
+		var extra map[string][]string
+		ctx := pr.ctx
+		if t.boundary != "" {
+			extra = map[string][]string{"iam:PermissionsBoundary": {t.boundary}}
+			ctx = ctx.With(extra)
+		}
+		if !evaluate.MayAllow(ctx, ps, action, t.arn) {
+			continue // the cheap no of most principals on most targets
+		}
+		k := t.boundary + "\x00" + evaluate.ResourceClass(ctx, ps, t.arn)
+		ok, seen := decided[k]
+		if !seen {
+			ok = pr.decide(action, t.arn, extra).Decision == evaluate.Allow
+			decided[k] = ok
+		}
+		if ok {
+			if out == nil {
+				out = make([]bool, len(ts.list))
+			}
+			out[i] = true
+		}
+	}
+	return out
+}
+
+// maxNamedUsers is how many users a finding's targets name one by one
+// before a principal reaching all of them gets one finding instead.
+const maxNamedUsers = 10
+
+// named names the targets of findings. A principal that reaches every user
+// of an account of more than maxNamedUsers (or every other user) gets one
+// finding saying so, not one per user: with thousands of people, per-user
+// findings of every IAM administrator grew with users squared, and the one
+// finding does not change when a user joins. Other targets are named one
+// by one. all counts the targets there are.
+func (s *search) named(kind string, all int, reached []target) []string {
+	if len(reached) > maxNamedUsers && len(reached) == all {
+		switch kind {
+		case "user":
+			return []string{"every user in " + s.inv.Account(s.e.id).Name}
+		case "other-user":
+			return []string{"every other user in " + s.inv.Account(s.e.id).Name}
+		}
+	}
+	out := make([]string, len(reached))
+	for i, t := range reached {
+		out[i] = t.name
+	}
+	return out
+}
+
+// targetSet is the account's targets of a kind; those of "other-user" are
+// every user, the caller leaving itself out.
+func (s *search) targetSet(kind string) *targetSet {
+	if kind == "other-user" {
+		kind = "user"
+	}
+	ts, ok := s.targets[kind]
+	if !ok {
+		ts = newTargetSet(s.targetsOf(kind))
+		s.targets[kind] = ts
+	}
+	return ts
+}
+
+func newTargetSet(list []target) *targetSet {
+	ts := &targetSet{list: list, byARN: map[string][]int{}}
+	for i, t := range list {
+		ts.byARN[t.arn] = append(ts.byARN[t.arn], i)
+		if t.boundary != "" {
+			ts.bounded = append(ts.bounded, i)
+		}
+	}
+	return ts
+}
+
+func (s *search) targetsOf(kind string) []target {
+	var out []target
+	switch kind {
+	case "policy":
+		for _, mp := range s.inv.ManagedPolicies {
+			if mp.Account == s.e.id {
+				out = append(out, target{mp.Name, mp.ARN, ""})
+			}
+		}
+	case "user":
+		for _, u := range s.e.users {
+			out = append(out, target{u.Name, u.ARN, u.BoundaryARN})
+		}
+	case "group":
+		for _, g := range s.e.groups {
+			out = append(out, target{g.Name, g.ARN, ""})
+		}
+	case "role":
+		for _, r := range s.e.roles {
+			out = append(out, target{r.Name, r.ARN, r.BoundaryARN})
+		}
+	}
+	return out
+}

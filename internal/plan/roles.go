@@ -1,0 +1,219 @@
+package plan
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/model"
+)
+
+// roles adds the roles enabled in an account, with the account's
+// guardrails, to its main stack: a member account's, or the user-only
+// account's when the model puts roles there (hub accounts hold roles too).
+func (b *builder) roles(st *Stack, a model.Account) {
+	roles := b.m.EnabledRoles(a.Name)
+	if len(roles) == 0 {
+		return
+	}
+	guard := b.policies(st, shared(a, names.GuardrailsPolicy), names.GuardrailsPolicy, "Denies attached to every role of this account.",
+		b.m.GuardrailStatements(a.Name), []string{"guardrails"})
+	for _, role := range roles {
+		b.role(st, a, role, guard)
+	}
+}
+
+func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref) {
+	r, _ := b.m.Role(name)
+	where := []string{"roles", name}
+	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
+	var refs []Ref
+	var own []Statement
+	roleSupp, policySupp := waived(r.Waivers, nagManagedPolicies), waived(r.Waivers, nagWildcards)
+	switch name {
+	case model.AdminR:
+		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("AdministratorAccess")})
+		roleSupp = []Suppression{{nagManagedPolicies, "AdminR is the emergency role: AdministratorAccess is its purpose, and its sessions are short (maxSession)."}}
+	case model.ReadR:
+		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
+		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
+	case model.OpsR:
+		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
+		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
+		own = append(policy.OpsPermissions(b.s, a.ID, r.Services), policy.OpsGuard(b.s, a.ID)...)
+		policySupp = []Suppression{{nagWildcards, opsServicesReason}}
+		boundary := policy.OpsBoundary(b.s, a.ID, r.Services, b.m.BoundaryGuardrailStatements(a.Name))
+		if n := boundary.Size(); n > policy.ManagedPolicyMaxSize {
+			b.problem(append(where, "services"), "the boundary of OpsR in account %s (its permissions, guard and the account's guardrails) is %d characters; a boundary is one managed policy, which IAM allows %d. Name fewer services or shorten the custom guardrails of that account",
+				a.Name, n, policy.ManagedPolicyMaxSize)
+		}
+		bnd := b.policy(st, entity, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary)
+		b.suppress(st, bnd, []Suppression{{nagWildcards, opsServicesReason}})
+	default:
+		for _, mp := range r.ManagedPolicies {
+			refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
+		}
+		own = b.m.RoleStatements(name, a.Name)
+	}
+	ownRefs := b.policies(st, entity, names.RolePolicyShort(name), "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
+	for _, ref := range ownRefs {
+		b.suppress(st, ref, policySupp)
+	}
+	refs = append(refs, ownRefs...)
+	refs = append(refs, guardrails...)
+
+	trust := policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, name, b.m.PlaceTokens(a.Name), b.m.RoleMFAMaxAgeSeconds(name), b.trustOptions(name))
+	var machines []string
+	var deps []string
+	for _, ci := range b.m.CICDUsersIn(a.Name) {
+		if slices.Contains(b.m.CICDUsers[ci].Roles, name) {
+			machines = append(machines, b.s.UserARN(a.ID, ci))
+			deps = append(deps, logicalID("CicdUser", ci))
+		}
+	}
+	if len(machines) > 0 {
+		trust = append(trust, policy.MachineTrust(machines))
+	}
+	central := map[string][]string{} // account ID -> user ARNs
+	for _, ci := range b.centralUsers(a.Name, name) {
+		home, _ := b.m.Account(b.m.CICDUsers[ci].Account)
+		central[home.ID] = append(central[home.ID], b.s.UserARN(home.ID, ci))
+	}
+	for _, id := range slices.Sorted(maps.Keys(central)) {
+		trust = append(trust, policy.CentralMachineTrust(b.s, id, central[id]))
+	}
+	// Each trust's Sid comes from what it trusts, not its place in the
+	// list, so reordering the model changes no template.
+	var subjects, services []string
+	for _, t := range r.Trust {
+		var st Statement
+		switch {
+		case t.Account != "":
+			st = policy.AccountTrust(b.s, t.Account, t.ExternalID)
+			st.Sid = "Account" + t.Account
+		case t.Role != "":
+			account, roleName, _ := strings.Cut(t.Role, "/")
+			other, _ := b.m.Account(account)
+			caller, _ := b.m.Role(roleName)
+			sts := policy.RoleTrust(b.s, other.ID, b.s.RoleARN(other.ID, roleName), r.SourceIdentity || caller.SourceIdentity)
+			sid := "Role" + other.ID + sidSafe(roleName)
+			// Ops-R and Ops.R keep the same letters: number the later.
+			for n := 2; slices.ContainsFunc(trust, func(s Statement) bool { return s.Sid == sid }); n++ {
+				sid = fmt.Sprintf("Role%s%s%d", other.ID, sidSafe(roleName), n)
+			}
+			sts[0].Sid = sid
+			for i := 1; i < len(sts); i++ {
+				sts[i].Sid = sid + "SourceIdentity"
+			}
+			trust = append(trust, sts...)
+			continue
+		case t.GitHub != "":
+			subjects = append(subjects, t.GitHub)
+			continue
+		default:
+			services = append(services, t.Service)
+			continue
+		}
+		trust = append(trust, st)
+	}
+	if len(subjects) > 0 {
+		trust = append(trust, policy.GitHubTrust(b.s, a.ID, subjects))
+		if id := b.githubProvider(st, a); id != "" {
+			deps = append(deps, id)
+		}
+	}
+	if len(services) > 0 {
+		trust = append(trust, policy.ServiceTrust(a.ID, services))
+	}
+	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
+		Trust: policy.NewDocument(trust...), MaxSessionSeconds: b.m.RoleMaxSessionSeconds(name, a.Name),
+		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp, Entity: entity}
+	if p := b.s.RolePath(name); p != "/" {
+		role.Path = p
+	}
+	if n := role.Trust.Size(); n > policy.TrustPolicyMaxSize {
+		b.problem(where, "the trust policy of %s in account %s is %d characters; IAM allows %d. Fewer CI/CD users may assume it", role.Name, a.Name, n, policy.TrustPolicyMaxSize)
+	}
+	if len(refs) > MaxManagedPoliciesPerRole {
+		b.problem(where, "%s in account %s needs %d managed policies; IAM allows %d per role. Shorten its statements or use fewer managed policies", role.Name, a.Name, len(refs), MaxManagedPoliciesPerRole)
+	}
+	if len(r.Description) > MaxDescriptionLen {
+		b.problem(append(where, "description"), "description is %d characters; IAM allows %d", len(r.Description), MaxDescriptionLen)
+	}
+	st.Roles = append(st.Roles, role)
+}
+
+func (b *builder) cicdUser(st *Stack, name string) {
+	c := b.m.CICDUsers[name]
+	a, _ := b.m.Account(c.Account)
+	stmts := append([]Statement(nil), c.Statements...)
+	var roleARNs []string
+	for _, r := range c.Roles {
+		roleARNs = append(roleARNs, b.s.RoleARN(a.ID, r))
+	}
+	for _, g := range b.m.CICDAssumeGrants(name) {
+		target, _ := b.m.Account(g.Account)
+		roleARNs = append(roleARNs, b.s.RoleARN(target.ID, g.Role))
+	}
+	if len(roleARNs) > 0 {
+		stmts = append(stmts, policy.AssumeRoles(roleARNs))
+	}
+	short := names.CICDGroupShort(name)
+	entity := metadata.Entity{Kind: metadata.EntityCICDUser, Name: name, Account: a.Name}
+	g := Group{LogicalID: logicalID("CicdGroup", name), Name: b.s.Group(short), Entity: entity,
+		ManagedPolicies: b.policies(st, entity, names.CICDPolicyShort(name), "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name})}
+	for _, ref := range g.ManagedPolicies {
+		b.suppress(st, ref, waived(c.Waivers, nagWildcards))
+	}
+	where := []string{"cicdUsers", name}
+	if len(g.Name) > MaxGroupNameLen {
+		b.problem(where, "group name %s is longer than IAM's %d characters; shorten the user name", g.Name, MaxGroupNameLen)
+	}
+	if len(g.ManagedPolicies) > MaxManagedPoliciesPerGroup {
+		b.problem(where, "needs %d managed policies; IAM allows %d per group. Shorten its statements", len(g.ManagedPolicies), MaxManagedPoliciesPerGroup)
+	}
+	st.Groups = append(st.Groups, g)
+	st.Users = append(st.Users, User{LogicalID: logicalID("CicdUser", name), Name: name, Path: b.s.PathOf(a.ID, name),
+		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}, Entity: entity})
+}
+
+// sidSafe keeps the letters and digits of s: all a statement ID may hold.
+func sidSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// githubProvider adds the account's OIDC provider for GitHub Actions to its
+// stack, once, and returns its logical ID; "" when the model says the
+// account has one already (IAM holds one provider per issuer).
+func (b *builder) githubProvider(st *Stack, a model.Account) string {
+	const id = "OIDCProviderGitHub"
+	for _, r := range b.m.StandingResources {
+		if r.Account == a.Name && r.Kind == metadata.OIDCProvider && r.Name == names.GitHubOIDCHost {
+			return ""
+		}
+	}
+	for _, p := range st.OIDCProviders {
+		if p.LogicalID == id {
+			return id
+		}
+	}
+	st.OIDCProviders = append(st.OIDCProviders, OIDCProvider{LogicalID: id, URL: "https://" + names.GitHubOIDCHost,
+		ClientIDs: []string{"sts.amazonaws.com"}, Entity: shared(a, "GitHubOIDC")})
+	return id
+}
+
+// trustOptions are what people may pass along when they assume a role.
+func (b *builder) trustOptions(role string) policy.TrustOptions {
+	r, _ := b.m.Role(role)
+	return policy.TrustOptions{SessionTags: r.SessionTags.Allowed(), SessionTagKeys: r.SessionTags.Keys, SourceIdentity: r.SourceIdentity}
+}

@@ -1,0 +1,395 @@
+package model
+
+import (
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/iamstack/iamstack/internal/catalog"
+	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/internal/rules"
+)
+
+func (v *validator) roles() {
+	m := v.m
+	all := map[string]Role{AdminR: {}, OpsR: {}, ReadR: {}}
+	for name, r := range m.Roles {
+		all[name] = r
+	}
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		r := all[name]
+		p := path{"roles", name}
+		if !iamNamePattern.MatchString(name) || strings.Contains(name, ",") {
+			v.at(p, "role name %q must use letters, digits and +=.@_- (it is part of its grant tag's key, where IAM allows no comma)", name)
+		} else if r.Name == "" && len(m.Prefix)+1+len(name) > maxRoleNameLen {
+			v.at(p, "role name %q must fit %d characters with the prefix %q; shorten it, or give the role its IAM name (name)", name, maxRoleNameLen, m.Prefix+"-")
+		}
+		if isBuiltin(name) {
+			if len(r.Statements) > 0 || len(r.ManagedPolicies) > 0 || len(r.StatementsIn) > 0 {
+				v.at(p, "%s is built in; its permissions are fixed. Define a custom role for other permissions", name)
+			}
+			if len(r.Services) > 0 && name != OpsR {
+				v.at(p.key("services"), "services only apply to %s", OpsR)
+			}
+			if r.MaxSession.Duration == 0 {
+				r.MaxSession.Duration = defaultMaxSession[name]
+			}
+			if name == OpsR && len(r.Services) == 0 {
+				r.Services = DefaultOpsServices()
+			}
+		} else {
+			if len(r.Services) > 0 {
+				v.at(p.key("services"), "services only apply to %s; give a custom role statements or managedPolicies", OpsR)
+			}
+			if len(r.Statements) == 0 && len(r.ManagedPolicies) == 0 && len(r.StatementsIn) == 0 {
+				v.at(p, "custom role %q grants nothing; give it statements or managedPolicies", name)
+			}
+			if r.MaxSession.Duration == 0 {
+				r.MaxSession.Duration = time.Hour
+			}
+		}
+		if d := r.MaxSession.Duration; d < minMaxSession || d > maxMaxSession || d%time.Second != 0 {
+			v.at(p.key("maxSession"), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
+		}
+		for _, target := range slices.Sorted(maps.Keys(r.MaxSessionIn)) {
+			d := r.MaxSessionIn[target].Duration
+			if d < minMaxSession || d > maxMaxSession || d%time.Second != 0 {
+				v.at(p.key("maxSessionIn").key(target), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
+			}
+			if _, found := v.accountsNamedBy(target); !found || target == allTargets {
+				v.unknownTarget(p.key("maxSessionIn").key(target), target)
+			}
+		}
+		if d := r.MFAMaxAge.Duration; d != 0 && (d < minMFAMaxAge || d > m.MFAMaxAge.Duration || d%time.Second != 0) {
+			v.at(p.key("mfaMaxAge"), "mfaMaxAge %s must be whole seconds between %s and the model's mfaMaxAge %s: people are admitted by both their group and the role's trust, and the group bounds the age by the model's", d, minMFAMaxAge, m.MFAMaxAge.Duration)
+		}
+		v.sessionTagKeys(p.key("sessionTags"), r.SessionTags.Keys)
+		for i, svc := range r.Services {
+			if _, ok := catalog.Get().Services[svc]; !ok {
+				v.at(p.key("services").index(i), "%q is not an IAM service prefix%s", svc, suggest(svc, catalog.Get().ServiceNames()))
+			} else if slices.Contains(policy.IdentityCenterServices, svc) {
+				v.at(p.key("services").index(i), "%q is IAM Identity Center's, which decides who reaches every account of the organization: no containment holds it. Grant it through AdminR or a custom role with its own statements", svc)
+			}
+		}
+		v.managedPolicies(p.key("managedPolicies"), r.ManagedPolicies)
+		v.statements(p.key("statements"), r.Statements, false)
+		v.trusts(p.key("trust"), name, r)
+		v.res.roles[name] = r
+		v.res.enabled[name] = v.enabledIn(p, r)
+		for _, target := range slices.Sorted(maps.Keys(r.MaxSessionIn)) {
+			if names, found := v.accountsNamedBy(target); found && target != allTargets && !v.enabledInAny(name, names) {
+				v.at(p.key("maxSessionIn").key(target), "role %s exists in no account %q names: this maximum session would apply nowhere", name, target)
+			}
+		}
+		v.statementsIn(p.key("statementsIn"), name, r)
+		if len(v.res.enabled[name]) == 0 && !isBuiltin(name) {
+			v.at(p, "custom role %q is enabled in no account; fix enabledIn/disabledIn or remove the role", name)
+		}
+	}
+	v.caseInsensitive(path{"roles"}, "role", slices.Sorted(maps.Keys(m.Roles)), "role names become IAM role names")
+}
+
+// Limits on the names and paths a model gives.
+const (
+	maxGroupNameLen  = 128
+	maxPolicyNameLen = 128
+	maxPathLen       = 512
+	// maxNumberedSuffix is what numbering adds to a group or policy name
+	// (AssumeRoleG-20).
+	maxNumberedSuffix = 3
+)
+
+var iamPathPattern = regexp.MustCompile(`^/([\x21-\x7E]+/)?$`)
+
+// reservedRolePaths are the paths IAM keeps for roles AWS creates.
+var reservedRolePaths = []string{"/aws-service-role/", "/aws-reserved/"}
+
+// givenNames checks the IAM names and paths the model sets itself, where a
+// migrating team keeps its own, and records them for the naming scheme.
+// OpsR's guard and the trusts then list each one.
+func (v *validator) givenNames() {
+	m := v.m
+	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{}, Policies: map[string]string{},
+		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}, Machines: map[names.UserKey]bool{}}
+	s := names.Scheme{Prefix: m.Prefix, Given: g} // sees g as it fills
+	iamNames := map[string]string{}               // lower-case IAM role name -> model name
+	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
+		r := v.res.roles[name]
+		p := path{"roles", name}
+		if r.Name != "" || v.present(p.key("name")) {
+			if !iamNamePattern.MatchString(r.Name) || len(r.Name) > maxRoleNameLen {
+				v.at(p.key("name"), "role name %q is not a valid IAM role name: 1 to %d of letters, digits and +=,.@_-", r.Name, maxRoleNameLen)
+			}
+		}
+		if r.Path != "" || v.present(p.key("path")) {
+			v.iamPath(p.key("path"), r.Path)
+			if strings.HasPrefix(r.Path, s.OpsPath()) {
+				v.at(p.key("path"), "path %q is under %s, where OpsR may change and assume roles; choose another path", r.Path, s.OpsPath())
+			}
+			for _, reserved := range reservedRolePaths {
+				if strings.HasPrefix(r.Path, reserved) {
+					v.at(p.key("path"), "path %q is under %s, which IAM keeps for roles AWS creates", r.Path, reserved)
+				}
+			}
+		}
+		if r.Name != "" || r.Path != "" {
+			g.Roles[name] = names.RoleName{Name: r.Name, Path: r.Path}
+		}
+		iamName := s.Role(name)
+		if other, dup := iamNames[strings.ToLower(iamName)]; dup {
+			// Point at the name the model gives, not at a default.
+			at := p
+			if r.Name == "" {
+				at = path{"roles", other}
+			}
+			v.at(at.key("name"), "roles %s and %s would both be the IAM role %q; IAM role names are unique in an account regardless of case. Give one another name", other, name, iamName)
+		}
+		iamNames[strings.ToLower(iamName)] = name
+	}
+	policyNames := map[string]string{} // lower-case IAM policy name -> role
+	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
+		r := v.res.roles[name]
+		p := path{"roles", name, "policyName"}
+		if r.PolicyName == "" && !v.present(p) {
+			continue
+		}
+		switch {
+		case !iamNamePattern.MatchString(r.PolicyName) || len(r.PolicyName)+maxNumberedSuffix > maxPolicyNameLen:
+			v.at(p, "policy name %q is not a valid IAM policy name: 1 to %d of letters, digits and +=,.@_- (room kept for a number, %s-2)", r.PolicyName, maxPolicyNameLen-maxNumberedSuffix, r.PolicyName)
+		case name != OpsR && len(r.Statements) == 0 && len(r.StatementsIn) == 0:
+			v.at(p, "role %s has no statements of its own, so no policy of its own to name; remove policyName (AWS managed policies keep their names)", name)
+		case strings.HasPrefix(strings.ToLower(r.PolicyName), strings.ToLower(m.Prefix)+"-"):
+			v.at(p, "policy name %q starts with the prefix %q, where iamstack names its own policies; leave policyName out to get %s, or choose a name outside the prefix", r.PolicyName, m.Prefix+"-", s.Policy(names.RolePolicyShort(name)))
+		}
+		if other, dup := policyNames[strings.ToLower(r.PolicyName)]; dup {
+			v.at(p, "roles %s and %s would both have the IAM policy %q; IAM policy names are unique in an account regardless of case", other, name, r.PolicyName)
+		}
+		policyNames[strings.ToLower(r.PolicyName)] = name
+		g.Policies[names.RolePolicyShort(name)] = r.PolicyName
+	}
+	builtin := []string{names.AssumeRoleGroup, names.ManageOwnUserGroup, names.PowerGroup}
+	groupNames := map[string]string{}
+	for _, short := range slices.Sorted(maps.Keys(m.GroupNames)) {
+		p := path{"groupNames", short}
+		name := m.GroupNames[short]
+		if !slices.Contains(builtin, short) {
+			v.at(p, "%q is not one of iamstack's groups: %s%s", short, quoted(builtin), suggest(short, builtin))
+			continue
+		}
+		if !iamNamePattern.MatchString(name) || len(name)+maxNumberedSuffix > maxGroupNameLen {
+			v.at(p, "group name %q is not a valid IAM group name: 1 to %d of letters, digits and +=,.@_- (room kept for a number, %s-2)", name, maxGroupNameLen-maxNumberedSuffix, name)
+		}
+		if other, dup := groupNames[strings.ToLower(name)]; dup {
+			v.at(p, "%s and %s would both be the IAM group %q; IAM group names are unique regardless of case", other, short, name)
+		}
+		groupNames[strings.ToLower(name)] = short
+		g.Groups[short] = name
+	}
+	paths := map[string]map[string]bool{} // account ID -> user paths
+	people := map[string]bool{}
+	user := func(p path, account Account, name, userPath string) string {
+		k := names.UserKey{Account: account.ID, User: name}
+		if userPath != "" || v.present(p.key("path")) {
+			v.iamPath(p.key("path"), userPath)
+			g.UserPaths[k] = userPath
+		}
+		userPath = s.PathOf(account.ID, name)
+		if paths[account.ID] == nil {
+			paths[account.ID] = map[string]bool{}
+		}
+		paths[account.ID][userPath] = true
+		return userPath
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.Users)) {
+		people[user(path{"users", name}, v.res.userOnly, name, m.Users[name].Path)] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.CICDUsers)) {
+		if a, ok := v.res.accounts[m.CICDUsers[name].Account]; ok {
+			g.Machines[names.UserKey{Account: a.ID, User: name}] = true
+			user(path{"cicdUsers", name}, a, name, m.CICDUsers[name].Path)
+		}
+	}
+	for id, ps := range paths {
+		g.PathsIn[id] = slices.Sorted(maps.Keys(ps))
+	}
+	g.PeoplePaths = slices.Sorted(maps.Keys(people))
+	v.res.given = g
+}
+
+// STS's limits on session tags (the Tag type of its API reference).
+const (
+	maxSessionTagKeyLen = 128
+	maxSessionTags      = 50
+)
+
+var sessionTagKeyPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
+
+// sessionTagKeys checks the session tag keys a role admits: keys STS
+// accepts, none of AWS's or iamstack's own (a session tag outranks a
+// principal tag of the same key), each once regardless of case (STS
+// treats keys so).
+func (v *validator) sessionTagKeys(p path, keys []string) {
+	if len(keys) > maxSessionTags {
+		v.at(p, "%d session tag keys, but STS takes at most %d tags per session", len(keys), maxSessionTags)
+	}
+	seen := map[string]int{}
+	for i, k := range keys {
+		switch lower := strings.ToLower(k); {
+		case k == "" || len(k) > maxSessionTagKeyLen || !sessionTagKeyPattern.MatchString(k):
+			v.at(p.index(i), "%q is not a session tag key: 1 to %d letters, digits, spaces and _.:/=+-@", k, maxSessionTagKeyLen)
+		case strings.HasPrefix(lower, "aws:"):
+			v.at(p.index(i), "%q starts with aws:, which AWS keeps for its own tags", k)
+		case strings.HasPrefix(lower, strings.ToLower(v.m.Prefix)+"-"):
+			v.at(p.index(i), "%q starts with the prefix %q, where iamstack keeps its grant tags: a session tag of that key would stand in for one; choose another key", k, v.m.Prefix+"-")
+		}
+		if j, dup := seen[strings.ToLower(k)]; dup {
+			v.at(p.index(i), "%q is listed twice (as %q at [%d]); STS compares tag keys regardless of case", k, keys[j], j)
+		}
+		seen[strings.ToLower(k)] = i
+	}
+}
+
+// iamPath checks an IAM path: "/" or "/a/b/", of printable ASCII.
+func (v *validator) iamPath(p path, s string) {
+	if !iamPathPattern.MatchString(s) || len(s) > maxPathLen {
+		v.at(p, "path %q is not a valid IAM path: \"/\", or up to %d printable characters that start and end with \"/\" (/legacy/)", s, maxPathLen)
+	}
+}
+
+// caseInsensitive reports names that differ only in case: IAM names are
+// unique regardless of case, so the second would fail to deploy.
+func (v *validator) caseInsensitive(p path, kind string, names []string, why string) {
+	seen := map[string]string{}
+	for _, n := range names {
+		k := strings.ToLower(n)
+		if other, dup := seen[k]; dup {
+			v.at(p.key(n), "%s %q and %q differ only in case; %s, and IAM names are unique regardless of case", kind, other, n, why)
+			continue
+		}
+		seen[k] = n
+	}
+}
+
+// enabledIn resolves where a role exists: every account but the user-only
+// one by default and for "all"; the user-only account only when enabledIn
+// names it (by its name or its type), as hub accounts hold roles too.
+func (v *validator) enabledIn(p path, r Role) map[string]bool {
+	on := map[string]bool{}
+	targets := r.EnabledIn
+	if len(targets) == 0 {
+		targets = []string{allTargets}
+	}
+	for _, name := range v.resolve(p.key("enabledIn"), targets) {
+		on[name] = true
+	}
+	if !slices.ContainsFunc(r.EnabledIn, func(t string) bool { return t == UserOnly || t == v.res.userOnly.Name }) {
+		delete(on, v.res.userOnly.Name)
+	}
+	for _, name := range v.resolve(p.key("disabledIn"), r.DisabledIn) {
+		delete(on, name)
+	}
+	return on
+}
+
+// externalIDPattern is sts:ExternalId's character set; its 2..1224 length
+// is checked apart because RE2 caps repeat counts at 1000.
+var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+
+// adminTrustProblem is the problem of AdminR trusting anything but people
+// with MFA, and its fix: the format takes what it trusts and the waiver.
+const adminTrustProblem = "AdminR is full power for emergencies, for people with MFA: give %s a role of its own, or waive %s on AdminR with a reason"
+
+// trusts checks the principals a role admits beyond iamstack's users.
+// Roles it names are checked once every role is resolved (trustedRoles).
+func (v *validator) trusts(p path, role string, r Role) {
+	if _, waived := r.Waivers[rules.AdminTrust]; role == AdminR && len(r.Trust) > 0 && !waived {
+		v.at(p, adminTrustProblem, "what this trust admits", rules.AdminTrust)
+	}
+	seen := map[Trust]bool{}
+	for i, t := range r.Trust {
+		tp := p.index(i)
+		key := t
+		key.ExternalID = "" // one trust per account, whatever its external ID
+		if seen[key] {
+			v.at(tp, "the same principal is trusted twice; merge the entries")
+			continue
+		}
+		seen[key] = true
+		set := 0
+		for _, f := range []string{t.Account, t.Role, t.GitHub, t.Service} {
+			if f != "" {
+				set++
+			}
+		}
+		if set != 1 {
+			v.at(tp, "a trust names exactly one of account, role, github and service")
+			continue
+		}
+		switch {
+		case t.Account != "":
+			if !accountIDPattern.MatchString(t.Account) {
+				v.at(tp.key("account"), "account %q must be a 12-digit account ID; quote it", t.Account)
+			}
+			if id := t.ExternalID; id != "" && (len(id) < 2 || len(id) > 1224 || !externalIDPattern.MatchString(id)) {
+				v.at(tp.key("externalId"), "externalId must be 2 to 1224 of letters, digits and +=,.@:/-")
+			}
+		case t.GitHub != "":
+			if !strings.HasPrefix(t.GitHub, "repo:") || strings.Count(t.GitHub, ":") < 2 {
+				v.at(tp.key("github"), "%q is not a GitHub OIDC subject such as repo:org/repo:ref:refs/heads/main or repo:org/repo:environment:prod", t.GitHub)
+			} else if strings.ContainsAny(t.GitHub, "*?") {
+				if _, waived := r.Waivers[rules.OIDCWildcard]; !waived {
+					v.at(tp.key("github"), "subject %q holds a wildcard: every repository, branch or environment it matches could assume %s. Name the subject exactly, or waive %s on the role with a reason", t.GitHub, role, rules.OIDCWildcard)
+				}
+			}
+		case t.Service != "":
+			if !strings.HasSuffix(t.Service, ".amazonaws.com") {
+				v.at(tp.key("service"), "%q is not an AWS service principal such as lambda.amazonaws.com", t.Service)
+			}
+		}
+		if t.ExternalID != "" && t.Account == "" {
+			v.at(tp.key("externalId"), "externalId goes with account")
+		}
+	}
+}
+
+// statementsIn checks a role's per-account statements: each key names
+// accounts where the role exists, and each statement is valid.
+func (v *validator) statementsIn(p path, role string, r Role) {
+	for _, target := range slices.Sorted(maps.Keys(r.StatementsIn)) {
+		tp := p.key(target)
+		names, found := v.accountsNamedBy(target)
+		if !found {
+			v.unknownTarget(tp, target)
+		} else if !v.enabledInAny(role, names) {
+			v.at(tp, "role %s exists in no account %q names: these statements would be dropped", role, target)
+		}
+		if len(r.StatementsIn[target]) == 0 {
+			v.at(tp, "no statements for %q; remove the key or list statements", target)
+		}
+		v.statements(tp, r.StatementsIn[target], false)
+	}
+}
+
+// trustedRoles checks, once every role is resolved, that the roles trusts
+// name exist where they say: "account/Role".
+func (v *validator) trustedRoles() {
+	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
+		for i, t := range v.res.roles[name].Trust {
+			if t.Role == "" {
+				continue
+			}
+			p := path{"roles", name, "trust"}.index(i).key("role")
+			account, role, ok := strings.Cut(t.Role, "/")
+			if _, known := v.res.accounts[account]; !ok || !known {
+				v.at(p, "%q must be account/Role with an account of the model%s", t.Role, suggest(account, v.accountNames()))
+				continue
+			}
+			if enabled, known := v.res.enabled[role]; !known || !enabled[account] {
+				v.at(p, "no role %s exists in account %q to trust", role, account)
+			}
+		}
+	}
+}
