@@ -15,6 +15,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/synth"
 )
 
 type accessFlags struct {
@@ -131,7 +132,7 @@ func assemblyDir(named, model string) (string, func(), error) {
 		return "", nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
-	if err := synthesizeChild(dir, model, false); err != nil {
+	if err := (synth.Self{Stderr: os.Stderr}).Synthesize(dir, model, false); err != nil {
 		cleanup()
 		return "", nil, fmt.Errorf("synthesize the model: %w", err)
 	}

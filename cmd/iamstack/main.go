@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/internal/synth"
@@ -22,7 +23,7 @@ func main() {
 	} else {
 		err = newRootCmd(os.Stdout).Execute()
 	}
-	var failed *checkFailure
+	var failed *check.Failure
 	var silent *silentExit
 	switch {
 	case err == nil, errors.As(err, &silent):

@@ -3,6 +3,9 @@
 package synth
 
 import (
+	"io"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 
@@ -92,3 +95,33 @@ func QuietEnv(env []string) []string {
 
 // IsQuiet tells whether env already sets every quiet default (to anything).
 func IsQuiet(env []string) bool { return len(QuietEnv(env)) == len(env) }
+
+// Self synthesizes by running this program again as `<program> synth`: in a
+// child process, so that the quiet settings reach jsii before it starts and
+// two syntheses (a check's head and base) run on two cores at once. The
+// program is iamstack's CLI, whose synth command writes an assembly.
+type Self struct {
+	// Stderr receives the child's output (the CDK's and cdk-nag's
+	// messages); nil discards it.
+	Stderr io.Writer
+}
+
+// Synthesize writes the cloud assembly of the model at path ("" for the
+// CLI's default model) to dir, with cdk-nag's rules when nag is set.
+func (s Self) Synthesize(dir, path string, nag bool) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	args := []string{"synth", "--out", dir}
+	if path != "" {
+		args = append(args, "--model", path)
+	}
+	if nag {
+		args = append(args, "--nag")
+	}
+	c := exec.Command(self, args...)
+	c.Env = QuietEnv(os.Environ())
+	c.Stdout, c.Stderr = s.Stderr, s.Stderr
+	return c.Run()
+}

@@ -219,3 +219,6 @@ func (r Repo) SynthesizeAt(ref, path string) (dir string, cleanup func(), err er
 	}
 	return out, cleanup, nil
 }
+
+// Root is the top of the repository's working tree.
+func (r Repo) Root() string { return r.Dir }

@@ -1,0 +1,415 @@
+package check
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/ship/adopt"
+	"github.com/iamstack/iamstack/model"
+)
+
+// Options say what a run of the gate checks.
+type Options struct {
+	Model *model.Model
+	// ModelPath is the model's file, "" for the embedded example (whose
+	// path in a base is ExampleFile).
+	ModelPath string
+	// Base is the git ref to compare with; "" is the merge base of HEAD
+	// and main.
+	Base string
+	// BaseModel is the model's path in the base, when it moved.
+	BaseModel string
+	// NoBase skips the base comparison; the result says so.
+	NoBase bool
+	// Out is where the head's cloud assembly goes; "" is a temporary
+	// directory, removed at the end.
+	Out string
+	// Golden is a directory of golden templates to compare with, if any.
+	Golden string
+	// Listings are accounts' authorization details: a change that creates
+	// a resource one lists fails.
+	Listings []*adopt.Listing
+	// ExampleFile is the embedded example's path in the repository, the
+	// base's model when ModelPath is "".
+	ExampleFile string
+}
+
+// Synthesizer makes the cloud assemblies a run reads.
+type Synthesizer interface {
+	// Synthesize writes the cloud assembly of the model at path ("" for
+	// the embedded example) to dir; nag runs cdk-nag's AwsSolutions rules.
+	Synthesize(dir, path string, nag bool) error
+}
+
+// Repo is the git repository the model lives in.
+type Repo interface {
+	// Root is the top of the working tree.
+	Root() string
+	Git(args ...string) (string, error)
+	// SynthesizeAt writes the cloud assembly of the model at path as it is
+	// at ref; dir is "" when ref has no such file.
+	SynthesizeAt(ref, path string) (dir string, cleanup func(), err error)
+}
+
+// Deps are what a run calls out to.
+type Deps struct {
+	Synth Synthesizer
+	// Repo is nil outside a git checkout, where only --no-base can run.
+	Repo Repo
+	// Lint lints the templates of dir but those named in skip, as CfnLint
+	// does (nil: CfnLint).
+	Lint func(dir string, skip map[string]bool) (errs, warnings []string, err error)
+	// Progress receives a line as each step starts and what it notes.
+	Progress io.Writer
+}
+
+// Steps are the gate's steps, in order; a run stops at the first that fails.
+var Steps = []string{
+	"synthesize with cdk-nag",
+	"cfn-lint",
+	"cdk-nag (AwsSolutions)",
+	"iamstack rules",
+	"compare with the base",
+	"golden templates",
+}
+
+// Result is what a run found.
+type Result struct {
+	// Failed is the failure that stopped the run, nil when it passed.
+	Failed *Failure `json:"failed,omitempty"`
+	// Dir is the head's cloud assembly (removed at the end when Options.Out
+	// is "").
+	Dir string `json:"-"`
+	// LintWarnings are cfn-lint's warnings; LintSkipped counts templates
+	// identical to the base's, linted when it passed.
+	LintWarnings []string `json:"lintWarnings"`
+	LintSkipped  int      `json:"lintSkipped"`
+	// Violations are the rules' findings that do not fail: waived ones and
+	// warnings.
+	Violations []Violation `json:"violations"`
+	// Base is the ref compared with, "" when the comparison was skipped.
+	Base string `json:"base,omitempty"`
+	// BaseSkipped says --no-base skipped the comparison.
+	BaseSkipped bool `json:"baseSkipped"`
+	// Changes are the access changes against the base.
+	Changes []access.Change `json:"changes"`
+	// Acknowledged are the deletions and replacements the model
+	// acknowledges.
+	Acknowledged []Removal `json:"acknowledged"`
+	// ListedAccounts counts the account listings the change was compared
+	// with.
+	ListedAccounts int `json:"listedAccounts"`
+	// GoldenCompared says the templates were compared with golden files.
+	GoldenCompared bool `json:"goldenCompared"`
+}
+
+// A Failure is the step a run stopped at and why.
+type Failure struct {
+	Step string `json:"step"`
+	// Message is the failure as one text, its problems on indented lines.
+	Message string `json:"message"`
+}
+
+func (f *Failure) Error() string { return "the check failed: " + f.Message }
+
+// run is one run's state.
+type run struct {
+	opts  Options
+	deps  Deps
+	res   Result
+	out   io.Writer
+	step  int
+	base  baseAssembly
+	inv   *assembly.Inventory
+	rep   access.Report
+	clean []func()
+}
+
+// Run runs the gate. A failed check is a Result with Failed set; the error
+// is for what kept the run from deciding (a model or listing it cannot
+// read), and a failure of the gate's own tools fails the check.
+func Run(opts Options, deps Deps) (Result, error) {
+	r := &run{opts: opts, deps: deps, out: deps.Progress}
+	if r.out == nil {
+		r.out = io.Discard
+	}
+	if r.deps.Lint == nil {
+		r.deps.Lint = CfnLint
+	}
+	defer func() {
+		for _, c := range r.clean {
+			c()
+		}
+	}()
+	err := r.run()
+	return r.res, err
+}
+
+// fail ends the run at the current step.
+func (r *run) fail(format string, args ...any) error {
+	r.res.Failed = &Failure{Step: Steps[r.step-1], Message: fmt.Sprintf(format, args...)}
+	return nil
+}
+
+func (r *run) next() {
+	r.step++
+	fmt.Fprintf(r.out, "[%d/%d] %s\n", r.step, len(Steps), Steps[r.step-1])
+}
+
+func (r *run) note(format string, args ...any) { fmt.Fprintf(r.out, "  "+format+"\n", args...) }
+
+func (r *run) run() error {
+	for _, step := range []func() error{r.synthesize, r.cfnLint, r.nag, r.rules, r.compare, r.golden} {
+		r.next()
+		if err := step(); err != nil || r.res.Failed != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) synthesize() error {
+	dir := r.opts.Out
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "iamstack-check-")
+		if err != nil {
+			return err
+		}
+		r.clean = append(r.clean, func() { os.RemoveAll(tmp) })
+		dir = tmp
+	}
+	r.res.Dir = dir
+	// The base synthesizes meanwhile, on the other core.
+	baseDone := make(chan baseAssembly, 1)
+	go func() { baseDone <- r.synthesizeBase() }()
+	headErr := r.deps.Synth.Synthesize(dir, r.opts.ModelPath, true)
+	r.base = <-baseDone
+	r.clean = append(r.clean, r.base.cleanup)
+	if headErr != nil {
+		return r.fail("synthesis: %v", headErr)
+	}
+	return nil
+}
+
+func (r *run) cfnLint() error {
+	var linted map[string]bool
+	if r.base.linted {
+		var err error
+		if linted, err = SameTemplates(r.res.Dir, r.base.dir); err != nil {
+			return r.fail("%v", err)
+		}
+	}
+	if r.res.LintSkipped = len(linted); r.res.LintSkipped > 0 {
+		r.note("%d template(s) identical to the base's, linted when it passed: skipped", r.res.LintSkipped)
+	}
+	errs, warnings, err := r.deps.Lint(r.res.Dir, linted)
+	if err != nil {
+		return r.fail("%v", err)
+	}
+	r.res.LintWarnings = warnings
+	for _, w := range warnings {
+		r.note("warning: %s", w)
+	}
+	if len(errs) > 0 {
+		return r.fail("cfn-lint found %d error(s):\n  %s", len(errs), strings.Join(errs, "\n  "))
+	}
+	return nil
+}
+
+func (r *run) nag() error {
+	nag, err := Nag(r.res.Dir)
+	if err != nil {
+		return r.fail("%v", err)
+	}
+	if len(nag) > 0 {
+		return r.fail("%d cdk-nag finding(s) without a suppression; accept one by design with a waiver on its role or CI/CD user in the model (docs/gate.md):\n  %s", len(nag), lines(nag))
+	}
+	return nil
+}
+
+func (r *run) rules() error {
+	inv, err := assembly.Read(r.res.Dir)
+	if err != nil {
+		return r.fail("%v", err)
+	}
+	r.inv, r.rep = inv, access.Analyze(inv)
+	violations := append(Templates(r.opts.Model, inv, r.rep), Lint(r.opts.Model)...)
+	for _, v := range violations {
+		switch {
+		case v.Waived != "":
+			r.note("waived: %s", v)
+		case v.Severity == Warning:
+			r.note("warning: %s", v)
+		default:
+			continue
+		}
+		r.res.Violations = append(r.res.Violations, v)
+	}
+	if failures := Failures(violations); len(failures) > 0 {
+		return r.fail("%d rule violation(s):\n  %s", len(failures), lines(failures))
+	}
+	return nil
+}
+
+// compare fails closed: a base comparison that cannot run fails the check,
+// unless NoBase says to skip it, which the result then records.
+func (r *run) compare() error {
+	if err := r.compareWithBase(); err != nil || r.res.Failed != nil {
+		return err
+	}
+	return r.existing()
+}
+
+func (r *run) compareWithBase() error {
+	if r.opts.NoBase {
+		r.res.BaseSkipped = true
+		r.note("SKIPPED (--no-base): not compared with a base, so deleted or replaced users, groups and roles are not detected")
+		return nil
+	}
+	if r.base.failure != "" {
+		return r.fail("%s", r.base.failure)
+	}
+	baseInv, err := assembly.Read(r.base.dir)
+	if err != nil {
+		return fmt.Errorf("base %s: %w", r.base.ref, err)
+	}
+	r.res.Base = r.base.ref
+	r.res.Changes = access.Diff(access.Analyze(baseInv), r.rep)
+	r.note("access diff against %s:", Short(r.base.ref))
+	if len(r.res.Changes) == 0 {
+		r.note("  no change in access")
+	}
+	for _, c := range r.res.Changes {
+		r.note("  %s", c.Text)
+	}
+	var unacknowledged []Removal
+	for _, rm := range Removals(baseInv, r.inv, r.opts.Model) {
+		if rm.Acknowledged != "" {
+			r.res.Acknowledged = append(r.res.Acknowledged, rm)
+			r.note("%s", rm)
+		} else {
+			unacknowledged = append(unacknowledged, rm)
+		}
+	}
+	if len(unacknowledged) > 0 {
+		return r.fail("the change deletes or replaces identities:\n  %s", lines(unacknowledged))
+	}
+	return nil
+}
+
+// existing fails the check for every resource the change creates (every
+// resource, without a base) that a listing shows to exist already:
+// CloudFormation cannot create it, and the deploy would fail.
+func (r *run) existing() error {
+	if len(r.opts.Listings) == 0 {
+		return nil
+	}
+	found, err := adopt.Collisions(r.res.Dir, r.base.dir, r.opts.Listings)
+	if err != nil {
+		return r.fail("compare with the listed accounts: %v", err)
+	}
+	if len(found) > 0 {
+		return r.fail("the change creates %d resource(s) that already exist:\n  %s", len(found), lines(found))
+	}
+	r.res.ListedAccounts = len(r.opts.Listings)
+	r.note("nothing the change creates exists in the %d listed account(s)", len(r.opts.Listings))
+	return nil
+}
+
+func (r *run) golden() error {
+	if r.opts.Golden == "" {
+		r.note("skipped: no --golden directory")
+		return nil
+	}
+	diffs, err := Golden(r.res.Dir, r.opts.Golden)
+	if err != nil {
+		return r.fail("%v", err)
+	}
+	if len(diffs) > 0 {
+		return r.fail("the templates differ from %s:\n%s\nIf the change is intended, run `make golden` and commit the new golden files.", r.opts.Golden, strings.Join(diffs, "\n"))
+	}
+	r.res.GoldenCompared = true
+	return nil
+}
+
+// baseAssembly is the base's synthesis, which a run makes while it
+// synthesizes the head: it serves the base comparison, and templates
+// identical to the base's were linted when the base passed the check.
+type baseAssembly struct {
+	ref, dir string
+	cleanup  func()
+	// linted is whether the base is an earlier commit, which passed the
+	// check to get there; the check of HEAD itself lints everything.
+	linted bool
+	// failure says why there is none: the check fails closed on it.
+	failure string
+}
+
+// synthesizeBase synthesizes the model as it is in the base; with NoBase it
+// does nothing.
+func (r *run) synthesizeBase() baseAssembly {
+	none := func(format string, args ...any) baseAssembly {
+		return baseAssembly{cleanup: func() {}, failure: fmt.Sprintf(format, args...)}
+	}
+	if r.opts.NoBase {
+		return baseAssembly{cleanup: func() {}}
+	}
+	skip := "; or pass --no-base to skip the comparison (the output then says so)"
+	repo := r.deps.Repo
+	if repo == nil {
+		return none("the base comparison cannot run outside a git checkout: run the check in the repository%s", skip)
+	}
+	base := r.opts.Base
+	if base == "" {
+		var err error
+		if base, err = repo.Git("merge-base", "HEAD", "main"); err != nil {
+			return none("no --base given and no branch main to take the merge base with: pass --base <ref>%s", skip)
+		}
+	}
+	rel := r.opts.BaseModel
+	if rel == "" {
+		rel = r.opts.ExampleFile
+		if r.opts.ModelPath != "" {
+			abs, err := filepath.Abs(r.opts.ModelPath)
+			if err != nil {
+				return none("%v", err)
+			}
+			if rel, err = filepath.Rel(repo.Root(), abs); err != nil || strings.HasPrefix(rel, "..") {
+				return none("the model %s is outside the repository, so its version in %s is unknown: pass --base-model <its path in %s>%s", r.opts.ModelPath, Short(base), Short(base), skip)
+			}
+		}
+	}
+	dir, cleanup, err := repo.SynthesizeAt(base, rel)
+	if err != nil {
+		return none("synthesize the base %s: %v", base, err)
+	}
+	if dir == "" {
+		cleanup()
+		return none("%s has no %s: if the model moved, pass --base-model <its path in %s>; if it is new, pass --no-base", Short(base), rel, Short(base))
+	}
+	baseCommit, err1 := repo.Git("rev-parse", base+"^{commit}")
+	head, err2 := repo.Git("rev-parse", "HEAD^{commit}")
+	return baseAssembly{ref: base, dir: dir, cleanup: cleanup, linted: err1 == nil && err2 == nil && baseCommit != head}
+}
+
+// Short abbreviates a commit ID as git does; other refs stay as they are.
+func Short(ref string) string {
+	if len(ref) == 40 {
+		return ref[:12]
+	}
+	return ref
+}
+
+// lines renders problems one per indented line.
+func lines[T fmt.Stringer](list []T) string {
+	s := make([]string, len(list))
+	for i, v := range list {
+		s[i] = v.String()
+	}
+	return strings.Join(s, "\n  ")
+}

@@ -1,0 +1,148 @@
+package check_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/check"
+	"github.com/iamstack/iamstack/internal/ship/release"
+)
+
+// goldenSynth "synthesizes" the example by copying its golden assembly, and
+// with nag writes a cdk-nag report holding nagRows, so that the gate's
+// workflow runs in the unit tier.
+type goldenSynth struct {
+	err     error
+	nagRows []string
+}
+
+func (g goldenSynth) Synthesize(dir, _ string, nag bool) error {
+	if g.err != nil {
+		return g.err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(goldenDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(goldenDir, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			return err
+		}
+	}
+	if !nag {
+		return nil
+	}
+	report := append([]string{"Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info"}, g.nagRows...)
+	return os.WriteFile(filepath.Join(dir, "AwsSolutions-infra-dev-NagReport.csv"), []byte(strings.Join(report, "\n")+"\n"), 0o644)
+}
+
+func cleanLint(string, map[string]bool) (errs, warnings []string, err error) { return nil, nil, nil }
+
+func repo(t *testing.T) release.Repo {
+	t.Helper()
+	root, err := release.Repo{}.Git("rev-parse", "--show-toplevel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return release.Repo{Dir: root}
+}
+
+// The gate fails closed: a base comparison that cannot run fails the check
+// at its step, unless NoBase says to skip it, and then the result says so.
+func TestBaseComparisonFailsClosed(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "model.yaml")
+	for _, tc := range []struct {
+		name string
+		opts check.Options
+		repo bool
+		want string
+	}{
+		{"outside a git checkout", check.Options{}, false,
+			"the base comparison cannot run outside a git checkout"},
+		{"a model outside the repository", check.Options{ModelPath: outside}, true,
+			"is outside the repository, so its version in"},
+		{"a base ref that does not exist", check.Options{Base: "no-such-ref"}, true,
+			"synthesize the base no-such-ref"},
+		{"a base without the model", check.Options{Base: "HEAD", BaseModel: "models/none.yaml"}, true,
+			"has no models/none.yaml: if the model moved, pass --base-model"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Model, tc.opts.ExampleFile = exampleModel(), iamstack.ExampleFile
+			deps := check.Deps{Synth: goldenSynth{}, Lint: cleanLint}
+			if tc.repo {
+				deps.Repo = repo(t)
+			}
+			res, err := check.Run(tc.opts, deps)
+			if err != nil || res.Failed == nil || res.Failed.Step != "compare with the base" || !strings.Contains(res.Failed.Message, tc.want) {
+				t.Errorf("got %+v, %v; want a failure at the base comparison: %s", res.Failed, err, tc.want)
+			}
+		})
+	}
+
+	var progress bytes.Buffer
+	res, err := check.Run(check.Options{Model: exampleModel(), NoBase: true, Golden: goldenDir},
+		check.Deps{Synth: goldenSynth{}, Lint: cleanLint, Progress: &progress})
+	if err != nil || res.Failed != nil || !res.BaseSkipped || !res.GoldenCompared {
+		t.Errorf("--no-base: %+v, %v", res, err)
+	}
+	for _, want := range []string{"[1/6] synthesize with cdk-nag", "SKIPPED (--no-base)", "[6/6] golden templates"} {
+		if !strings.Contains(progress.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, progress.String())
+		}
+	}
+}
+
+// Each step's failure stops the run there, with what the step found; later
+// steps do not run.
+func TestRunStopsAtTheFailingStep(t *testing.T) {
+	lintErr := func(string, map[string]bool) ([]string, []string, error) {
+		return []string{"E3002 infra-dev: bad property"}, nil, nil
+	}
+	for _, tc := range []struct {
+		name     string
+		synth    goldenSynth
+		lint     func(string, map[string]bool) ([]string, []string, error)
+		golden   string
+		wantStep string
+		want     string
+	}{
+		{"synthesis", goldenSynth{err: errors.New("exit status 1")}, cleanLint, "", "synthesize with cdk-nag", "synthesis: exit status 1"},
+		{"cfn-lint", goldenSynth{}, lintErr, "", "cfn-lint", "cfn-lint found 1 error(s):\n  E3002 infra-dev: bad property"},
+		{"cdk-nag", goldenSynth{nagRows: []string{"AwsSolutions-IAM4,infra-dev/OpsR/Resource,Non-Compliant,N/A,Error,The IAM user uses AWS managed policies."}}, cleanLint, "",
+			"cdk-nag (AwsSolutions)", "1 cdk-nag finding(s) without a suppression"},
+		{"golden files", goldenSynth{}, cleanLint, mutate(t, "infra-dev", func(r map[string]any) { delete(r, "RoleAdminR") }),
+			"golden templates", "the templates differ from"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var progress bytes.Buffer
+			res, err := check.Run(check.Options{Model: exampleModel(), NoBase: true, Golden: tc.golden},
+				check.Deps{Synth: tc.synth, Lint: tc.lint, Progress: &progress})
+			if err != nil || res.Failed == nil || res.Failed.Step != tc.wantStep || !strings.Contains(res.Failed.Message, tc.want) {
+				t.Fatalf("got %+v, %v; want a failure at %s: %s", res.Failed, err, tc.wantStep, tc.want)
+			}
+			var failed *check.Failure
+			if !errors.As(error(res.Failed), &failed) {
+				t.Error("a Failure is an error")
+			}
+			for i, step := range check.Steps {
+				ran := strings.Contains(progress.String(), step)
+				if after := i > slices.Index(check.Steps, tc.wantStep); ran == after {
+					t.Errorf("step %q ran: %v", step, ran)
+				}
+			}
+		})
+	}
+}

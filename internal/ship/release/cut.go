@@ -1,0 +1,282 @@
+package release
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/catalog"
+	"github.com/iamstack/iamstack/internal/check"
+	"github.com/iamstack/iamstack/model"
+)
+
+// CutOptions say which release to cut, of which model.
+type CutOptions struct {
+	// Model is the model at ModelPath ("" for the embedded example, whose
+	// path in the repository is ExampleFile).
+	Model       *model.Model
+	ModelPath   string
+	ExampleFile string
+	// Version is the version to release; "" bumps the latest one's Bump
+	// part (patch, minor or major), or is v0.1.0 for the first release.
+	Version string
+	Bump    string
+	// Golden is a directory of golden templates for the check, if any.
+	Golden string
+}
+
+// Deps are what a workflow calls out to.
+type Deps struct {
+	Repo  Repo
+	Synth check.Synthesizer
+	// Progress receives what the workflow does as it goes.
+	Progress io.Writer
+}
+
+func (d Deps) progress() io.Writer {
+	if d.Progress == nil {
+		return io.Discard
+	}
+	return d.Progress
+}
+
+// Released is a release Cut made.
+type Released struct {
+	Version  Version
+	Manifest Manifest
+	// Dir is the artifact: the cloud assembly, manifest.json, access.json
+	// and RELEASE_NOTES.md.
+	Dir   string
+	Notes string
+}
+
+// ArtifactDir is where release v's artifact lives in a checkout.
+func ArtifactDir(root string, v Version) string {
+	return filepath.Join(root, ".iamstack", "releases", v.String())
+}
+
+// Cut refuses a dirty working tree, an existing version and a failing
+// check (the error wraps its *check.Failure); otherwise it writes the
+// artifact, tags the commit with the artifact's manifest and pushes the tag
+// when the repository has a remote.
+func Cut(opts CutOptions, deps Deps) (Released, error) {
+	repo, out := deps.Repo, deps.progress()
+	if dirty, err := repo.Dirty(); err != nil || dirty {
+		return Released{}, fmt.Errorf("the working tree has uncommitted changes: commit or stash them, a release must be a commit")
+	}
+	versions, err := repo.Versions()
+	if err != nil {
+		return Released{}, err
+	}
+	v, err := nextVersion(versions, opts.Version, opts.Bump)
+	if err != nil {
+		return Released{}, err
+	}
+	rel, err := modelRelPath(repo.Dir, opts.ModelPath, opts.ExampleFile)
+	if err != nil {
+		return Released{}, err
+	}
+	fmt.Fprintf(out, "releasing %s of %s\n", v, rel)
+	res, err := check.Run(check.Options{Model: opts.Model, ModelPath: opts.ModelPath, Golden: opts.Golden, ExampleFile: opts.ExampleFile},
+		check.Deps{Synth: deps.Synth, Repo: repo, Progress: out})
+	if err == nil && res.Failed != nil {
+		err = res.Failed
+	}
+	if err != nil {
+		return Released{}, fmt.Errorf("release refused: %w", err)
+	}
+	fmt.Fprintln(out, "check passed")
+
+	// The artifact is written aside and renamed into place: an interrupted
+	// release leaves no half artifact that a later promotion would refuse.
+	dir := ArtifactDir(repo.Dir, v)
+	tmp := dir + ".new"
+	os.RemoveAll(tmp)
+	defer os.RemoveAll(tmp)
+	asm := filepath.Join(tmp, "assembly")
+	if err := deps.Synth.Synthesize(asm, opts.ModelPath, false); err != nil {
+		return Released{}, err
+	}
+	inv, err := assembly.Read(asm)
+	if err != nil {
+		return Released{}, err
+	}
+	rep := access.Analyze(inv)
+	commit, err := repo.Git("rev-parse", "HEAD")
+	if err != nil {
+		return Released{}, err
+	}
+	hashes, err := Hashes(asm)
+	if err != nil {
+		return Released{}, err
+	}
+	m := Manifest{Version: v.String(), Commit: commit, Model: rel, Templates: hashes, Catalog: catalog.Get().Versions()}
+	notes, err := releaseNotes(out, repo, versions, v, rep)
+	if err != nil {
+		return Released{}, err
+	}
+	entries := rep.Entries
+	if entries == nil {
+		entries = []access.Entry{}
+	}
+	if err := writeJSONFile(filepath.Join(tmp, "manifest.json"), m); err != nil {
+		return Released{}, err
+	}
+	if err := writeJSONFile(filepath.Join(tmp, "access.json"), entries); err != nil {
+		return Released{}, err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "RELEASE_NOTES.md"), []byte(notes), 0o644); err != nil {
+		return Released{}, err
+	}
+	os.RemoveAll(dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		return Released{}, err
+	}
+	if _, err := repo.Git("tag", "--annotate", v.String(), "--message", TagMessage(notes, m), commit); err != nil {
+		return Released{}, err
+	}
+	if repo.HasRemote() {
+		if _, err := repo.Git("push", "origin", "refs/tags/"+v.String()); err != nil {
+			return Released{}, err
+		}
+	}
+	return Released{Version: v, Manifest: m, Dir: dir, Notes: notes}, nil
+}
+
+// nextVersion is the version to release: the one asked for, else the
+// latest bumped, else v0.1.0. Releases are immutable: an existing version is
+// refused.
+func nextVersion(versions []Version, version, bump string) (Version, error) {
+	var v Version
+	var err error
+	switch {
+	case version != "":
+		v, err = ParseVersion(version)
+	case len(versions) == 0:
+		v = Version{Minor: 1}
+	default:
+		v, err = versions[len(versions)-1].Bump(bump)
+	}
+	if err != nil {
+		return Version{}, err
+	}
+	if slices.Contains(versions, v) {
+		return Version{}, fmt.Errorf("release %s exists already; releases are immutable: choose another version", v)
+	}
+	return v, nil
+}
+
+// releaseNotes say what changed in access since the release before v.
+func releaseNotes(out io.Writer, repo Repo, versions []Version, v Version, rep access.Report) (string, error) {
+	notes := fmt.Sprintf("iamstack release %s\n\n", v)
+	var prev *Version
+	for i := range versions {
+		if versions[i].Less(v) {
+			prev = &versions[i]
+		}
+	}
+	if prev == nil {
+		return notes + "First release.\n", nil
+	}
+	prevDir, err := repo.Artifact(out, *prev)
+	if err != nil {
+		return "", fmt.Errorf("the previous release %s: %w", prev, err)
+	}
+	prevInv, err := assembly.Read(prevDir)
+	if err != nil {
+		return "", err
+	}
+	notes += fmt.Sprintf("Access changes since %s:\n", prev)
+	changes := access.Diff(access.Analyze(prevInv), rep)
+	if len(changes) == 0 {
+		notes += "  no change in access\n"
+	}
+	for _, c := range changes {
+		notes += "  " + c.Text + "\n"
+	}
+	return notes, nil
+}
+
+// modelRelPath is the model's path in the repository, which the release
+// records to rebuild it from its tag.
+func modelRelPath(root, modelPath, exampleFile string) (string, error) {
+	if modelPath == "" {
+		return exampleFile, nil
+	}
+	abs, err := filepath.Abs(modelPath)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return "", fmt.Errorf("the model %s is outside the repository: a release must be rebuildable from its tag", modelPath)
+	}
+	return rel, nil
+}
+
+// Artifact returns the verified cloud assembly of release v: the one in the
+// checkout, or, when there is none, one rebuilt from the tag.
+func (r Repo) Artifact(out io.Writer, v Version) (string, error) {
+	m, err := r.Manifest(v)
+	if err != nil {
+		return "", err
+	}
+	asm := filepath.Join(ArtifactDir(r.Dir, v), "assembly")
+	if _, err := os.Stat(asm); err == nil {
+		if err := Verify(asm, m); err != nil {
+			return "", fmt.Errorf("refusing a tampered artifact: %w\n(delete %s to rebuild it from the tag)", err, ArtifactDir(r.Dir, v))
+		}
+		return asm, nil
+	}
+	fmt.Fprintf(out, "no artifact for %s in this checkout: rebuilding it from the tag\n", v)
+	built, cleanup, err := r.SynthesizeAt(v.String(), m.Model)
+	if err != nil {
+		return "", fmt.Errorf("rebuild %s: %w", v, err)
+	}
+	defer cleanup()
+	if built == "" {
+		return "", fmt.Errorf("rebuild %s: the tag has no %s", v, m.Model)
+	}
+	if err := Verify(built, m); err != nil {
+		return "", fmt.Errorf("the rebuilt artifact differs from the release (is synthesis still deterministic?): %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(asm), 0o755); err != nil {
+		return "", err
+	}
+	tmp := asm + ".new"
+	os.RemoveAll(tmp)
+	if err := os.CopyFS(tmp, os.DirFS(built)); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	return asm, os.Rename(tmp, asm)
+}
+
+// ModelAt loads the model as it was at release v.
+func (r Repo) ModelAt(v Version, path string) (*model.Model, error) {
+	data, err := r.Git("show", v.String()+":"+path)
+	if err != nil {
+		return nil, fmt.Errorf("release %s has no %s: %w", v, path, err)
+	}
+	return model.Parse(v.String()+":"+path, []byte(data))
+}
+
+func writeJSONFile(path string, v any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
