@@ -140,6 +140,16 @@ func (m *Model) EnabledRoles(account string) []string {
 // UserNames lists the human users, sorted.
 func (m *Model) UserNames() []string { return slices.Sorted(maps.Keys(m.Users)) }
 
+// FirstPasswordSecret names the secret a user's first console password is
+// generated into; "" for a user without one: no console, or an adopted user
+// who keeps the password they have.
+func (m *Model) FirstPasswordSecret(user string) string {
+	if u := m.Users[user]; !u.Console || u.KeepPassword {
+		return ""
+	}
+	return m.Scheme().FirstPasswordSecret(user)
+}
+
 // UserGrants is a user's effective grants: the union of their own and their
 // teams', sorted by account and role.
 func (m *Model) UserGrants(user string) []Grant { return m.resolved.merged(user) }

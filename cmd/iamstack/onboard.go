@@ -43,7 +43,7 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 			}
 			return writeOnboarding(cmd.OutOrStdout(), onboarding{
 				user: user, console: u.Console, account: m.UserOnlyAccount().ID, alias: m.UserOnlyAccount().Alias,
-				partition: m.Scheme().Partition, region: m.Region, secret: firstPasswordSecret(m, user), profiles: ps,
+				partition: m.Scheme().Partition, region: m.Region, secret: m.FirstPasswordSecret(user), profiles: ps,
 			})
 		},
 	}
@@ -116,13 +116,4 @@ func writeOnboarding(w io.Writer, o onboarding) error {
 		fmt.Fprintf(w, "5. You have no role yet: ask for a grant in the model (a pull request to it).\n")
 	}
 	return nil
-}
-
-// firstPasswordSecret names the secret of a console user's first password;
-// "" for a user who keeps the password they have.
-func firstPasswordSecret(m *model.Model, user string) string {
-	if m.Users[user].KeepPassword {
-		return ""
-	}
-	return m.Scheme().FirstPasswordSecret(user)
 }

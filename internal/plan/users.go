@@ -15,8 +15,8 @@ import (
 // firstPassword is the secret a console user's first password is generated
 // into: long, with every character class, without the quotes and backslash
 // that break a copy and paste into a shell.
-func (b *builder) firstPassword(user string) *Secret {
-	return &Secret{LogicalID: logicalID("FirstPassword", user), Name: b.s.FirstPasswordSecret(user),
+func (b *builder) firstPassword(user, secret string) *Secret {
+	return &Secret{LogicalID: logicalID("FirstPassword", user), Name: secret,
 		Description: "First console password of " + user + ": read it once, hand it over, the user must change it at first sign-in.",
 		Length:      24, ExcludeCharacters: "\"'\\`",
 		Suppressions: []Suppression{{nagSecretRotation, "A first password is used once: the user must replace it at first sign-in, so rotating it would change nothing."}}}
@@ -159,8 +159,8 @@ func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, m
 	}
 	u := User{LogicalID: logicalID("User", name), Name: name, Path: b.s.PathOf(b.m.UserOnlyAccount().ID, name), Human: true,
 		Entity: metadata.Entity{Kind: metadata.EntityUser, Name: name, Account: b.m.UserOnlyAccount().Name}}
-	if mu := b.m.Users[name]; mu.Console && !mu.KeepPassword {
-		u.FirstPassword = b.firstPassword(name)
+	if secret := b.m.FirstPasswordSecret(name); secret != "" {
+		u.FirstPassword = b.firstPassword(name, secret)
 	}
 	u.Groups = append(u.Groups, groupRef(names.ManageOwnUserGroup))
 	tokens := b.m.GrantTokens(name)
