@@ -14,7 +14,7 @@ SHELL := bash
 # Node 20 works for the CDK but prints an end-of-life banner on every jsii start.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 # aws-cdk-lib's bundled template validator costs about 5 s and 400 MiB per
-# synthesis; iamstack checks quotas itself and lints with cfn-lint (README).
+# synthesis; iamstack checks quotas itself and lints with cfn-lint (docs/architecture.md, "Speed").
 # cdk.json turns it off for the cdk CLI; this covers direct runs and tests.
 export CDK_VALIDATION ?= false
 
@@ -86,8 +86,9 @@ check: ## the gate before review (MODEL=..., BASE=<git ref>, default the merge b
 	go run ./cmd/iamstack check $(if $(MODEL),--model $(MODEL),--golden $(GOLDEN)) $(if $(BASE),--base $(BASE)) $(if $(BASE_MODEL),--base-model $(BASE_MODEL)) $(if $(NO_BASE),--no-base) $(foreach f,$(EXISTING),--existing $(f))
 
 .PHONY: schema
-schema: ## regenerate iamstack.schema.json from the model's Go types (a test fails when it is stale)
-	go run ./internal/schema/gen > iamstack.schema.json
+schema: ## regenerate iamstack.schema.json and docs/reference.md from the model's Go types (a test fails when either is stale)
+	go run ./internal/schema/gen > iamstack.schema.json.new && mv iamstack.schema.json.new iamstack.schema.json
+	go run ./internal/schema/gen -markdown > docs/reference.md.new && mv docs/reference.md.new docs/reference.md
 
 .PHONY: catalog
 catalog: ## refresh the embedded IAM catalog from the npm packages pinned in internal/catalog/gen/package.json

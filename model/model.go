@@ -69,12 +69,23 @@ type Model struct {
 	// is or joins the OU.
 	OrganizationalUnits []OrganizationalUnit `yaml:"organizationalUnits"`
 
-	Accounts     []Account              `yaml:"accounts"`
-	Roles        map[string]Role        `yaml:"roles"`
-	Guardrails   Guardrails             `yaml:"guardrails"`
-	Teams        map[string]Team        `yaml:"teams"`
-	Users        map[string]User        `yaml:"users"`
-	CICDUsers    map[string]CICDUser    `yaml:"cicdUsers"`
+	// Accounts are the AWS accounts iamstack deploys to, exactly one of
+	// type user-only, which holds the people.
+	Accounts []Account `yaml:"accounts"`
+	// Roles configure the built-in roles (AdminR, OpsR, ReadR) and define
+	// custom ones, by short name.
+	Roles map[string]Role `yaml:"roles"`
+	// Guardrails are deny policies attached to every role where they apply.
+	Guardrails Guardrails `yaml:"guardrails"`
+	// Teams grant roles to every user in them, by team name.
+	Teams map[string]Team `yaml:"teams"`
+	// Users are the people, by IAM user name, all in the user-only account.
+	Users map[string]User `yaml:"users"`
+	// CICDUsers are machine users with access keys, by IAM user name, each
+	// in the account it deploys to.
+	CICDUsers map[string]CICDUser `yaml:"cicdUsers"`
+	// Environments are promotion targets, by name: the accounts a release
+	// is deployed to together (default: infra, every account).
 	Environments map[string]Environment `yaml:"environments"`
 	// AcknowledgedRemovals lets a change delete or replace users, groups or
 	// roles: without them, the check refuses such a change.

@@ -122,7 +122,7 @@ func analyze(dir string) (access.Report, error) {
 
 // assemblyDir returns the assembly to analyze: the one named, or a fresh
 // synth of the model by this very program in a child process, so that
-// aws-cdk-lib's validator can be switched off for it (see the README).
+// aws-cdk-lib's validator can be switched off for it (docs/architecture.md, "Speed").
 func assemblyDir(named, model string) (string, func(), error) {
 	if named != "" {
 		return named, func() {}, nil

@@ -83,7 +83,7 @@ the audit tag env/<ENV>/<UTC date>-<time>-<VERSION>, and pushes both when a
 remote named origin exists. Promoting the release an environment already runs
 changes nothing. With --deploy, and only then, it deploys the release's stacks
 for the environment's accounts with the cdk CLI, member accounts first, then
-the user-only account; see the README for credentials.
+the user-only account; see docs/releases.md for credentials.
 --plan only prints what the promotion would change.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -118,7 +118,7 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 // deployer is the deploy of a release's assembly with the cdk CLI: credentials
 // per account from IAMSTACK_PROFILE_<ACCOUNT>, extra cdk arguments from
 // IAMSTACK_CDK_DEPLOY_ARGS and IAMSTACK_CDK_DIFF_ARGS, the CLI from
-// IAMSTACK_CDK or the checkout's pinned one (README, "Deploying").
+// IAMSTACK_CDK or the checkout's pinned one (docs/releases.md).
 func deployer(repo release.Repo, md *model.Model, asm string) deploy.Deployer {
 	return deploy.Deployer{
 		CDK: deploy.CLI{Path: cdkCLI(repo), Dir: repo.Dir, Assembly: asm,

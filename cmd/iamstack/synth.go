@@ -21,7 +21,7 @@ func newSynthCmd(g *globalFlags) *cobra.Command {
 		Short: "Synthesize the model into a cloud assembly (what `cdk synth` does, without the cdk CLI)",
 		Long: `Synth plans the model and writes its cloud assembly to --out. aws-cdk-lib's
 built-in template validator runs unless CDK_VALIDATION=false is set in the
-environment of this process (see the README, "Speed").`,
+environment of this process (see docs/architecture.md, "Speed").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {

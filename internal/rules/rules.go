@@ -49,7 +49,7 @@ var Iamstack = []Rule{
 	{Prefix, "Every role, group, policy and user iamstack writes is one OpsR's guard keeps read-only: its name carries the prefix, or the model gives it (name, path, groupNames)."},
 	{PrincipalStar, "No policy may name Principal \"*\": a trust policy open to everyone is an open door."},
 	{Quota, "Everything fits IAM's and CloudFormation's quotas, or the deploy fails halfway."},
-	{Escalation, "Nobody can raise their own access, except PowerG by design (README)."},
+	{Escalation, "Nobody can raise their own access, except PowerG by design (docs/security.md)."},
 	{LintPermissionsOnAll, "A Permissions-management action (one that changes who may do what) on every resource: name the resources."},
 	{LintNotActionAllow, "Allow with NotAction grants every action but a few, including those AWS adds tomorrow."},
 	{LintKeyNeverPresent, "A condition on a service's key that none of the statement's actions sets: the condition never matches."},

@@ -27,6 +27,13 @@ func TestCommittedSchemaIsCurrent(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Error("iamstack.schema.json is stale: run `make schema` and commit it")
 	}
+	ref, err := schema.Markdown(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if committed, _ := os.ReadFile("../../docs/reference.md"); !bytes.Equal(ref, committed) {
+		t.Error("docs/reference.md is stale: run `make schema` and commit it")
+	}
 	var s map[string]any
 	if err := json.Unmarshal(got, &s); err != nil || s["$id"] != schema.ID {
 		t.Fatalf("not a schema: %v", err)

@@ -74,7 +74,7 @@ func Assembly(p *plan.Plan, outdir string, opts Options) {
 // itself: it passes them to a child process (QuietEnv).
 var quietDefaults = []string{
 	// aws-cdk-lib's bundled template validator costs about 5 s and 400 MiB
-	// a run; iamstack checks quotas itself and lints with cfn-lint (README).
+	// a run; iamstack checks quotas itself and lints with cfn-lint (docs/architecture.md, "Speed").
 	"CDK_VALIDATION=false",
 	// Node 20, which iamstack is tested on, works; jsii's end-of-life banner
 	// for it would open every run with eleven lines of noise.

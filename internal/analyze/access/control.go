@@ -149,7 +149,7 @@ var accountServices = []string{"cloudformation", "identitystore", "iam", "kms", 
 
 // deliberateAccountWrites are the calls of accountServices that name no
 // resource and that OpsR may make, with why each raises nobody's access.
-// The README's "What OpsR can and cannot do" lists them; any other such
+// docs/security.md's "What OpsR can and cannot do" lists them; any other such
 // call OpsR may make is a finding.
 var deliberateAccountWrites = map[string]string{
 	"cloudformation:CancelResourceRequest":   cloudControl,

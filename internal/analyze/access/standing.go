@@ -11,7 +11,7 @@ import (
 // holds more than iamstack puts there, and most routes to administrator run
 // through what stands beside it. Every account is analysed as a
 // bootstrapped, Organizations-created account with an administrator made by
-// hand (README, "What OpsR can and cannot do"), plus whatever the model
+// hand (docs/security.md, "What OpsR can and cannot do"), plus whatever the model
 // declares in standingResources.
 
 const (

