@@ -208,25 +208,6 @@ type Role struct {
 	SourceIdentity bool `yaml:"sourceIdentity"`
 }
 
-// Trust is one principal beyond iamstack's users that a role admits, each
-// exact: exactly one of its fields is set.
-type Trust struct {
-	// Account is another AWS account (12 digits); with ExternalID, only
-	// callers that pass it (sts:ExternalId), as third parties must.
-	Account    string `yaml:"account"`
-	ExternalID string `yaml:"externalId"`
-	// Role is a role of the model that may assume this one (role chaining):
-	// "account/RoleName", the account by name in the model.
-	Role string `yaml:"role"`
-	// GitHub admits GitHub Actions workflows through the account's OIDC
-	// provider for token.actions.githubusercontent.com, which iamstack
-	// creates: the audience is sts.amazonaws.com, the subject must be
-	// exact ("repo:org/repo:ref:refs/heads/main", "repo:org/repo:environment:prod").
-	GitHub string `yaml:"github"`
-	// Service is an AWS service principal: lambda.amazonaws.com.
-	Service string `yaml:"service"`
-}
-
 // Waivers map a check rule ID (IAMSTACK-ESCALATION, AwsSolutions-IAM5, ...)
 // to the reason the finding is accepted for one resource of the model.
 type Waivers map[string]string

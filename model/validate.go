@@ -71,7 +71,8 @@ type resolution struct {
 	assume map[string][]Grant // CI/CD users' grants in other accounts
 	envs   map[string][]string
 	lines  map[string]int
-	given  names.Given // the names and paths the model sets itself
+	given  names.Given             // the names and paths the model sets itself
+	trusts map[string][]TrustEntry // by role, as RoleTrusts gives them
 }
 
 type validator struct {
@@ -88,7 +89,7 @@ func (v *validator) run() {
 	v.accounts()
 	v.organization()
 	v.roles()
-	v.trustedRoles()
+	v.trusts()
 	v.guardrails()
 	for _, name := range slices.Sorted(maps.Keys(v.m.Teams)) {
 		p := path{"teams", name}

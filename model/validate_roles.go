@@ -10,7 +10,6 @@ import (
 	"github.com/iamstack/iamstack/internal/catalog"
 	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/policy"
-	"github.com/iamstack/iamstack/internal/rules"
 )
 
 func (v *validator) roles() {
@@ -76,7 +75,6 @@ func (v *validator) roles() {
 		}
 		v.managedPolicies(p.key("managedPolicies"), r.ManagedPolicies)
 		v.statements(p.key("statements"), r.Statements, false)
-		v.trusts(p.key("trust"), name, r)
 		v.res.roles[name] = r
 		v.res.enabled[name] = v.enabledIn(p, r)
 		for _, target := range slices.Sorted(maps.Keys(r.MaxSessionIn)) {
@@ -294,66 +292,9 @@ func (v *validator) enabledIn(p path, r Role) map[string]bool {
 	return on
 }
 
-// externalIDPattern is sts:ExternalId's character set; its 2..1224 length
-// is checked apart because RE2 caps repeat counts at 1000.
-var externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-
 // adminTrustProblem is the problem of AdminR trusting anything but people
 // with MFA, and its fix: the format takes what it trusts and the waiver.
 const adminTrustProblem = "AdminR is full power for emergencies, for people with MFA: give %s a role of its own, or waive %s on AdminR with a reason"
-
-// trusts checks the principals a role admits beyond iamstack's users.
-// Roles it names are checked once every role is resolved (trustedRoles).
-func (v *validator) trusts(p path, role string, r Role) {
-	if _, waived := r.Waivers[rules.AdminTrust]; role == AdminR && len(r.Trust) > 0 && !waived {
-		v.at(p, adminTrustProblem, "what this trust admits", rules.AdminTrust)
-	}
-	seen := map[Trust]bool{}
-	for i, t := range r.Trust {
-		tp := p.index(i)
-		key := t
-		key.ExternalID = "" // one trust per account, whatever its external ID
-		if seen[key] {
-			v.at(tp, "the same principal is trusted twice; merge the entries")
-			continue
-		}
-		seen[key] = true
-		set := 0
-		for _, f := range []string{t.Account, t.Role, t.GitHub, t.Service} {
-			if f != "" {
-				set++
-			}
-		}
-		if set != 1 {
-			v.at(tp, "a trust names exactly one of account, role, github and service")
-			continue
-		}
-		switch {
-		case t.Account != "":
-			if !accountIDPattern.MatchString(t.Account) {
-				v.at(tp.key("account"), "account %q must be a 12-digit account ID; quote it", t.Account)
-			}
-			if id := t.ExternalID; id != "" && (len(id) < 2 || len(id) > 1224 || !externalIDPattern.MatchString(id)) {
-				v.at(tp.key("externalId"), "externalId must be 2 to 1224 of letters, digits and +=,.@:/-")
-			}
-		case t.GitHub != "":
-			if !strings.HasPrefix(t.GitHub, "repo:") || strings.Count(t.GitHub, ":") < 2 {
-				v.at(tp.key("github"), "%q is not a GitHub OIDC subject such as repo:org/repo:ref:refs/heads/main or repo:org/repo:environment:prod", t.GitHub)
-			} else if strings.ContainsAny(t.GitHub, "*?") {
-				if _, waived := r.Waivers[rules.OIDCWildcard]; !waived {
-					v.at(tp.key("github"), "subject %q holds a wildcard: every repository, branch or environment it matches could assume %s. Name the subject exactly, or waive %s on the role with a reason", t.GitHub, role, rules.OIDCWildcard)
-				}
-			}
-		case t.Service != "":
-			if !strings.HasSuffix(t.Service, ".amazonaws.com") {
-				v.at(tp.key("service"), "%q is not an AWS service principal such as lambda.amazonaws.com", t.Service)
-			}
-		}
-		if t.ExternalID != "" && t.Account == "" {
-			v.at(tp.key("externalId"), "externalId goes with account")
-		}
-	}
-}
 
 // statementsIn checks a role's per-account statements: each key names
 // accounts where the role exists, and each statement is valid.
@@ -370,26 +311,5 @@ func (v *validator) statementsIn(p path, role string, r Role) {
 			v.at(tp, "no statements for %q; remove the key or list statements", target)
 		}
 		v.statements(tp, r.StatementsIn[target], false)
-	}
-}
-
-// trustedRoles checks, once every role is resolved, that the roles trusts
-// name exist where they say: "account/Role".
-func (v *validator) trustedRoles() {
-	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
-		for i, t := range v.res.roles[name].Trust {
-			if t.Role == "" {
-				continue
-			}
-			p := path{"roles", name, "trust"}.index(i).key("role")
-			account, role, ok := strings.Cut(t.Role, "/")
-			if _, known := v.res.accounts[account]; !ok || !known {
-				v.at(p, "%q must be account/Role with an account of the model%s", t.Role, suggest(account, v.accountNames()))
-				continue
-			}
-			if enabled, known := v.res.enabled[role]; !known || !enabled[account] {
-				v.at(p, "no role %s exists in account %q to trust", role, account)
-			}
-		}
 	}
 }

@@ -1,11 +1,8 @@
 package plan
 
 import (
-	"fmt"
 	"maps"
 	"slices"
-	"strings"
-	"unicode"
 
 	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/internal/names"
@@ -89,46 +86,17 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	}
 	// Each trust's Sid comes from what it trusts, not its place in the
 	// list, so reordering the model changes no template.
-	var subjects, services []string
-	for _, t := range r.Trust {
-		var st Statement
-		switch {
-		case t.Account != "":
-			st = policy.AccountTrust(b.s, t.Account, t.ExternalID)
-			st.Sid = "Account" + t.Account
-		case t.Role != "":
-			account, roleName, _ := strings.Cut(t.Role, "/")
-			other, _ := b.m.Account(account)
-			caller, _ := b.m.Role(roleName)
-			sts := policy.RoleTrust(b.s, other.ID, b.s.RoleARN(other.ID, roleName), r.SourceIdentity || caller.SourceIdentity)
-			sid := "Role" + other.ID + sidSafe(roleName)
-			// Ops-R and Ops.R keep the same letters: number the later.
-			for n := 2; slices.ContainsFunc(trust, func(s Statement) bool { return s.Sid == sid }); n++ {
-				sid = fmt.Sprintf("Role%s%s%d", other.ID, sidSafe(roleName), n)
+	ctx := model.TrustContext{Scheme: b.s, AccountID: a.ID, SourceIdentity: r.SourceIdentity,
+		Taken: func(sid string) bool {
+			return slices.ContainsFunc(trust, func(s Statement) bool { return s.Sid == sid })
+		}}
+	for _, t := range b.m.RoleTrusts(name) {
+		trust = append(trust, t.Statements(b.m, ctx)...)
+		if t.OIDCIssuer() != "" {
+			if id := b.oidcProvider(st, a, t.OIDCIssuer()); id != "" {
+				deps = append(deps, id)
 			}
-			sts[0].Sid = sid
-			for i := 1; i < len(sts); i++ {
-				sts[i].Sid = sid + "SourceIdentity"
-			}
-			trust = append(trust, sts...)
-			continue
-		case t.GitHub != "":
-			subjects = append(subjects, t.GitHub)
-			continue
-		default:
-			services = append(services, t.Service)
-			continue
 		}
-		trust = append(trust, st)
-	}
-	if len(subjects) > 0 {
-		trust = append(trust, policy.GitHubTrust(b.s, a.ID, subjects))
-		if id := b.githubProvider(st, a); id != "" {
-			deps = append(deps, id)
-		}
-	}
-	if len(services) > 0 {
-		trust = append(trust, policy.ServiceTrust(a.ID, services))
 	}
 	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
 		Trust: policy.NewDocument(trust...), MaxSessionSeconds: b.m.RoleMaxSessionSeconds(name, a.Name),
@@ -182,23 +150,14 @@ func (b *builder) cicdUser(st *Stack, name string) {
 		Groups: []Ref{{LogicalID: g.LogicalID, Value: g.Name}}, Entity: entity})
 }
 
-// sidSafe keeps the letters and digits of s: all a statement ID may hold.
-func sidSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			return r
-		}
-		return -1
-	}, s)
-}
-
-// githubProvider adds the account's OIDC provider for GitHub Actions to its
-// stack, once, and returns its logical ID; "" when the model says the
-// account has one already (IAM holds one provider per issuer).
-func (b *builder) githubProvider(st *Stack, a model.Account) string {
+// oidcProvider adds the account's OIDC provider for an issuer to its stack,
+// once, and returns its logical ID; "" when the model says the account has
+// one already (IAM holds one provider per issuer). GitHub Actions' is the
+// only issuer a trust names.
+func (b *builder) oidcProvider(st *Stack, a model.Account, issuer string) string {
 	const id = "OIDCProviderGitHub"
 	for _, r := range b.m.StandingResources {
-		if r.Account == a.Name && r.Kind == metadata.OIDCProvider && r.Name == names.GitHubOIDCHost {
+		if r.Account == a.Name && r.Kind == metadata.OIDCProvider && r.Name == issuer {
 			return ""
 		}
 	}
@@ -207,7 +166,7 @@ func (b *builder) githubProvider(st *Stack, a model.Account) string {
 			return id
 		}
 	}
-	st.OIDCProviders = append(st.OIDCProviders, OIDCProvider{LogicalID: id, URL: "https://" + names.GitHubOIDCHost,
+	st.OIDCProviders = append(st.OIDCProviders, OIDCProvider{LogicalID: id, URL: "https://" + issuer,
 		ClientIDs: []string{"sts.amazonaws.com"}, Entity: shared(a, "GitHubOIDC")})
 	return id
 }

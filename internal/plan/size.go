@@ -147,7 +147,7 @@ func (b *builder) checkStack(st Stack, size int) {
 	}
 	what := strings.Join(over, " and ")
 	if a := b.m.UserOnlyAccount(); st.Account == a.Name {
-		b.problem([]string{"userStacks"}, "stack %s in account %s would hold %s; set userStacks to %d or more (changing userStacks moves users between stacks, which replaces them: see docs/model.md, "Quotas")",
+		b.problem([]string{"userStacks"}, "stack %s in account %s would hold %s; set userStacks to %d or more (changing userStacks moves users between stacks, which replaces them: see docs/model.md#quotas)",
 			st.Name, st.Account, what, need)
 		return
 	}

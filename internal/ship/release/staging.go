@@ -181,7 +181,7 @@ func (c AWSCLI) Object(bucket, key string) ([]byte, bool, error) {
 	if _, err := c.Run("s3api", "get-object", "--bucket", bucket, "--key", key, f.Name()); err != nil {
 		switch msg := err.Error(); {
 		case strings.Contains(msg, "NoSuchBucket"):
-			return nil, false, fmt.Errorf("the CDK staging bucket %s does not exist for these credentials: bootstrap the account (docs/operations.md, "First-time setup of an account"), or use its credentials", bucket)
+			return nil, false, fmt.Errorf("the CDK staging bucket %s does not exist for these credentials: bootstrap the account (docs/operations.md#first-time-setup-of-an-account), or use its credentials", bucket)
 		case strings.Contains(msg, "NoSuchKey") || strings.Contains(msg, "(404)"):
 			return nil, false, nil
 		}
