@@ -30,6 +30,9 @@ func Markdown(schema []byte) ([]byte, error) {
 		if d.Description != "" {
 			b.WriteString(d.Description + "\n\n")
 		}
+		if one := exactlyOne(d); len(one) > 0 {
+			fmt.Fprintf(&b, "Names exactly one of `%s`.\n\n", strings.Join(one, "`, `"))
+		}
 		table(&b, d)
 	}
 	return b.Bytes(), nil
@@ -72,6 +75,19 @@ func table(b *bytes.Buffer, n *node) {
 		}
 		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", k, typeOf(p), req, cell(desc))
 	}
+}
+
+// exactlyOne are the keys of which an object must name exactly one: a
+// oneOf whose branches each require one key.
+func exactlyOne(n *node) []string {
+	var out []string
+	for _, o := range n.OneOf {
+		if len(o.Required) != 1 || len(o.Properties) > 0 {
+			return nil
+		}
+		out = append(out, o.Required[0])
+	}
+	return out
 }
 
 // typeOf names a property's type as a reader of the model sees it.

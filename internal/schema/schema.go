@@ -183,8 +183,26 @@ func (g *generator) object(t reflect.Type, name string) map[string]any {
 		}
 		props[key] = s
 	}
-	return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	obj := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if kinds, ok := oneOfKeys[name]; ok {
+		var branches []any
+		for _, k := range kinds {
+			branches = append(branches, map[string]any{"required": []string{k}})
+		}
+		obj["oneOf"] = branches
+	}
+	if deps, ok := dependentRequired[name]; ok {
+		obj["dependentRequired"] = deps
+	}
+	return obj
 }
+
+// oneOfKeys are, by type, the keys of which an object names exactly one: a
+// trust names one kind of principal.
+var oneOfKeys = map[string][]string{"Trust": model.TrustKinds}
+
+// dependentRequired are, by type, keys that need others.
+var dependentRequired = map[string]map[string][]string{"Trust": {"externalId": {"account"}}}
 
 // operatorPattern matches IAM's condition operators with their qualifiers
 // and IfExists suffix (policy.ConditionOperators).
