@@ -237,43 +237,6 @@ func (r Removal) Acknowledges(kind, name, account string) bool {
 	return r.Kind == kind && r.Name == name && (r.Account == allTargets || r.Account == account)
 }
 
-// Guardrails are deny policies attached to every role where they apply.
-type Guardrails struct {
-	RegionRestriction *RegionRestriction `yaml:"regionRestriction"`
-	RDSDeletePrevent  *RDSDeletePrevent  `yaml:"rdsDeletePrevent"`
-	Custom            []CustomGuardrail  `yaml:"custom"`
-}
-
-// RDSDeletePrevent denies deleting databases and their backups.
-type RDSDeletePrevent struct {
-	// Accounts are the accounts or account types it applies to (default all).
-	Accounts []string `yaml:"accounts"`
-	// Resources limits it to these database ARNs (default every database).
-	Resources []string `yaml:"resources"`
-	// ExemptRoles are roles of the model it does not apply to.
-	ExemptRoles []string `yaml:"exemptRoles"`
-}
-
-// RegionRestriction denies regional actions outside Regions.
-type RegionRestriction struct {
-	Regions  []string `yaml:"regions"`
-	Accounts []string `yaml:"accounts"`
-	// Exempt adds actions to the global services it never denies (those of
-	// AWS's example region SCP), such as a service served from one region.
-	Exempt []string `yaml:"exempt"`
-	// ExemptRoles are roles of the model it does not apply to.
-	ExemptRoles []string `yaml:"exemptRoles"`
-}
-
-// CustomGuardrail is a deny policy of the model's own.
-type CustomGuardrail struct {
-	Name       string             `yaml:"name"`
-	Accounts   []string           `yaml:"accounts"`
-	Statements []policy.Statement `yaml:"statements"`
-	// ExemptRoles are roles of the model it does not apply to.
-	ExemptRoles []string `yaml:"exemptRoles"`
-}
-
 // Grants maps a role to the accounts or account types it is granted in:
 // {AdminR: [dev], ReadR: [prod]}.
 type Grants map[string][]string

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -195,42 +194,6 @@ func (m *Model) GuardrailStatements(account string) []policy.Statement {
 // one policy of at most 6,144 characters).
 func (m *Model) BoundaryGuardrailStatements(account string) []policy.Statement {
 	return m.guardrails(account, false)
-}
-
-func (m *Model) guardrails(account string, exemptions bool) []policy.Statement {
-	var out []policy.Statement
-	g := m.Guardrails
-	a := m.place(account)
-	// A role exempted from a guardrail is left out by its ARN: the
-	// guardrail stays one policy, and roles OpsR creates (other ARNs) stay
-	// under it through OpsR's boundary.
-	except := func(roles []string, stmts ...policy.Statement) {
-		var arns []string
-		for _, r := range slices.Sorted(slices.Values(roles)) {
-			if exemptions {
-				arns = append(arns, m.Scheme().RoleARN(a.ID, r))
-			}
-		}
-		for _, s := range stmts {
-			out = append(out, policy.ExceptPrincipals(s, arns))
-		}
-	}
-	// Built in: no role but AdminR acts on users or their credentials.
-	except([]string{AdminR}, policy.OthersCredentials(m.Scheme(), a.ID))
-	if rr := g.RegionRestriction; rr != nil && m.covers(rr.Accounts, account) {
-		except(rr.ExemptRoles, policy.RegionRestriction(slices.Sorted(slices.Values(rr.Regions)), rr.Exempt))
-	}
-	if rds := g.RDSDeletePrevent; rds != nil && m.covers(rds.Accounts, account) {
-		except(rds.ExemptRoles, policy.RDSDeletePrevent(rds.Resources))
-	}
-	custom := append([]CustomGuardrail(nil), g.Custom...)
-	sort.Slice(custom, func(i, j int) bool { return custom[i].Name < custom[j].Name })
-	for _, c := range custom {
-		if m.covers(c.Accounts, account) {
-			except(c.ExemptRoles, c.Statements...)
-		}
-	}
-	return out
 }
 
 // covers tells whether targets (names, types or "all"; empty means all)

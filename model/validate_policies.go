@@ -57,52 +57,6 @@ func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) 
 	}
 }
 
-func (v *validator) guardrails() {
-	g := v.m.Guardrails
-	p := path{"guardrails"}
-	if rr := g.RegionRestriction; rr != nil {
-		if len(rr.Regions) == 0 {
-			v.at(p.key("regionRestriction").key("regions"), "list the regions to allow, such as [%s, us-east-1]", v.m.Region)
-		}
-		for i, r := range rr.Regions {
-			v.region(p.key("regionRestriction").key("regions").index(i), r)
-		}
-		v.scope(p.key("regionRestriction"), rr.Accounts, rr.ExemptRoles)
-		for i, a := range rr.Exempt {
-			ep := p.key("regionRestriction").key("exempt").index(i)
-			if !actionPattern.MatchString(a) || a == "*" {
-				v.at(ep, "%q is not an action; write service:Action or service:*, such as bedrock:InvokeModel", a)
-				continue
-			}
-			v.action(ep, a)
-		}
-	}
-	if rds := g.RDSDeletePrevent; rds != nil {
-		v.scope(p.key("rdsDeletePrevent"), rds.Accounts, rds.ExemptRoles)
-		for i, r := range rds.Resources {
-			if parts := strings.SplitN(r, ":", 6); len(parts) != 6 || parts[0] != "arn" || parts[2] != "rds" {
-				v.at(p.key("rdsDeletePrevent").key("resources").index(i), "%q is not an RDS ARN such as arn:aws:rds:eu-west-1:123456789012:db:prod-*", r)
-			}
-		}
-	}
-	seen := map[string]bool{}
-	for i, c := range g.Custom {
-		cp := p.key("custom").index(i)
-		if !iamNamePattern.MatchString(c.Name) {
-			v.at(cp.key("name"), "guardrail name %q must use letters, digits and +=,.@_-", c.Name)
-		}
-		if seen[c.Name] {
-			v.at(cp.key("name"), "guardrail %q is defined twice", c.Name)
-		}
-		seen[c.Name] = true
-		if len(c.Statements) == 0 {
-			v.at(cp, "guardrail %q has no statements", c.Name)
-		}
-		v.statements(cp.key("statements"), c.Statements, true)
-		v.scope(cp, c.Accounts, c.ExemptRoles)
-	}
-}
-
 // scope checks where the guardrail at p applies (accounts; none is all)
 // and the roles it exempts: roles of the model, each once, each existing in
 // an account it covers, since an exemption anywhere else would do nothing.
