@@ -20,6 +20,7 @@ type checkFlags struct {
 	out       string
 	golden    string
 	existing  []string
+	rules     bool
 }
 
 func newCheckCmd(g *globalFlags) *cobra.Command {
@@ -36,9 +37,14 @@ func newCheckCmd(g *globalFlags) *cobra.Command {
      diff, and a failure for every user, group or role the change deletes or
      replaces unless the model acknowledges it; with --existing, a failure
      for every resource the change creates that already exists
-  6. the templates against golden files (--golden), if given`,
+  6. the templates against golden files (--golden), if given
+--rules lists iamstack's rules, each with its severity, where it is checked
+and why it holds.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.rules {
+				return writeRules(cmd.OutOrStdout())
+			}
 			return runCheck(cmd.OutOrStdout(), g.model, f)
 		},
 	}
@@ -48,7 +54,17 @@ func newCheckCmd(g *globalFlags) *cobra.Command {
 	cmd.Flags().StringVar(&f.out, "out", "", "where to write the cloud assembly (default: a temporary directory)")
 	cmd.Flags().StringVar(&f.golden, "golden", "", "directory of golden templates to compare with")
 	cmd.Flags().StringArrayVar(&f.existing, "existing", nil, "output of `aws iam get-account-authorization-details` for one account (repeat for more): a change that creates a resource it lists fails")
+	cmd.Flags().BoolVar(&f.rules, "rules", false, "list iamstack's rules and exit")
 	return cmd
+}
+
+func writeRules(out io.Writer) error {
+	return writeTable(out, func(row func(cells ...string)) {
+		row("RULE", "SEVERITY", "CHECKED IN", "WHY")
+		for _, r := range check.Rules {
+			row(r.ID, r.Severity, r.Stage, r.Rationale)
+		}
+	})
 }
 
 func runCheck(out io.Writer, modelPath string, f *checkFlags) error {

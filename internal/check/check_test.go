@@ -15,6 +15,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/check"
+	"github.com/iamstack/iamstack/internal/rules"
 	"github.com/iamstack/iamstack/internal/synthetic"
 	"github.com/iamstack/iamstack/model"
 )
@@ -97,6 +98,47 @@ func TestExamplePassesEveryRule(t *testing.T) {
 	}
 }
 
+// Every rule of iamstack's list has its rationale, severity and stage, and
+// a check unless the model enforces it as it loads; the rules a model
+// enforces refuse their break with a message naming the rule's waiver.
+func TestEveryRuleIsComplete(t *testing.T) {
+	var ids []string
+	for _, r := range check.Rules {
+		ids = append(ids, r.ID)
+		if r.Rationale == "" || (r.Severity != check.Error && r.Severity != check.Warning) ||
+			!slices.Contains([]string{check.InTemplates, check.InStatements, check.AtLoad}, r.Stage) {
+			t.Errorf("%s: rationale %q, severity %q, stage %q", r.ID, r.Rationale, r.Severity, r.Stage)
+		}
+	}
+	if !slices.Equal(ids, rules.Iamstack) {
+		t.Errorf("check.Rules %v, the rules package lists %v", ids, rules.Iamstack)
+	}
+	atLoad := map[string]string{
+		rules.OIDCWildcard: `  WildR:
+    statements: [{effect: Allow, actions: ["s3:ListAllMyBuckets"], resources: ["*"]}]
+    trust: [{github: "repo:acme/*:*"}]
+  AdminR:
+`,
+		rules.AdminTrust: `  AdminR:
+    trust: [{account: "999988887777"}]
+`,
+	}
+	for _, r := range check.Rules {
+		if r.Stage != check.AtLoad {
+			continue
+		}
+		extra, ok := atLoad[r.ID]
+		if !ok {
+			t.Errorf("%s: no model that breaks it in this test", r.ID)
+			continue
+		}
+		yaml := strings.Replace(string(iamstack.Example()), "\nroles:\n  AdminR:\n", "\nroles:\n"+extra, 1)
+		if _, err := model.Parse("m.yaml", []byte(yaml)); err == nil || !strings.Contains(err.Error(), r.ID) {
+			t.Errorf("%s: a model that breaks it loads, or its error does not name the waiver: %v", r.ID, err)
+		}
+	}
+}
+
 func TestEachRuleCatchesItsBreak(t *testing.T) {
 	cases := []struct {
 		rule, stack string
@@ -140,6 +182,20 @@ func TestEachRuleCatchesItsBreak(t *testing.T) {
 				}
 			}
 		}, "IAMSTACK-ESCALATION OpsR in dev: can iam:AttachRolePolicy on infra-AdminR (attach a policy to a role)"},
+	}
+	// Every rule checked on the templates has a case here, but the two
+	// TestMFAAndSessionNameNeedBothSidesWeakened breaks.
+	for _, r := range check.Rules {
+		if r.Stage == check.InTemplates && r.ID != rules.MFA && r.ID != rules.SessionName &&
+			!slices.ContainsFunc(cases, func(c struct {
+				rule, stack string
+				edit        func(map[string]any)
+				want        string
+			}) bool {
+				return c.rule == r.ID
+			}) {
+			t.Errorf("%s has no case", r.ID)
+		}
 	}
 	for _, tc := range cases {
 		t.Run(tc.rule, func(t *testing.T) {
@@ -301,6 +357,11 @@ func TestLint(t *testing.T) {
 	}
 	if len(got) != 4 {
 		t.Errorf("%d findings, want 4:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	for _, r := range check.Rules {
+		if r.Stage == check.InStatements && !slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, " "+r.ID+" ") }) {
+			t.Errorf("%s, a rule on the model's statements, has no case here", r.ID)
+		}
 	}
 	if f := check.Failures(check.Lint(exampleModel())); len(f) > 0 {
 		t.Errorf("the example fails the lint: %v", f)

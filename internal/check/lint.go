@@ -20,45 +20,68 @@ import (
 // entity. Findings on what the model cannot express never reach AWS: the
 // loader has refused those already.
 func Lint(m *model.Model) []Violation {
-	c := &checker{m: m}
-	for _, name := range m.RoleNames() {
-		r, _ := m.Role(name)
-		e := metadata.Entity{Kind: metadata.EntityRole, Name: name}
-		c.lint(e, "roles."+name+".statements", r.Statements)
-		for _, target := range slices.Sorted(maps.Keys(r.StatementsIn)) {
-			c.lint(e, "roles."+name+".statementsIn."+target, r.StatementsIn[target])
-		}
-	}
-	for _, name := range m.CICDUserNames() {
-		c.lint(metadata.Entity{Kind: metadata.EntityCICDUser, Name: name}, "cicdUsers."+name+".statements", m.CICDUsers[name].Statements)
-	}
-	return c.out
+	return (&checker{m: m}).run(InStatements)
 }
 
-func (c *checker) lint(e metadata.Entity, where string, stmts []policy.Statement) {
-	cat := catalog.Get()
-	for i, s := range stmts {
-		at := fmt.Sprintf("%s[%d]", where, i)
-		if s.Sid != "" {
-			at += " (" + s.Sid + ")"
+// allows calls f for every Allow statement the model writes (custom roles'
+// statements and statementsIn, CI/CD users'), with the entity that writes
+// it, where it is, and the statements of its policy.
+func (c *checker) allows(f func(e metadata.Entity, at, where string, stmts []policy.Statement, i int)) {
+	each := func(e metadata.Entity, where string, stmts []policy.Statement) {
+		for i, s := range stmts {
+			if s.Effect != policy.Allow {
+				continue
+			}
+			at := fmt.Sprintf("%s[%d]", where, i)
+			if s.Sid != "" {
+				at += " (" + s.Sid + ")"
+			}
+			f(e, at, where, stmts, i)
 		}
-		if s.Effect != policy.Allow {
-			continue
+	}
+	for _, name := range c.m.RoleNames() {
+		r, _ := c.m.Role(name)
+		e := metadata.Entity{Kind: metadata.EntityRole, Name: name}
+		each(e, "roles."+name+".statements", r.Statements)
+		for _, target := range slices.Sorted(maps.Keys(r.StatementsIn)) {
+			each(e, "roles."+name+".statementsIn."+target, r.StatementsIn[target])
 		}
-		if len(s.NotActions) > 0 {
+	}
+	for _, name := range c.m.CICDUserNames() {
+		each(metadata.Entity{Kind: metadata.EntityCICDUser, Name: name}, "cicdUsers."+name+".statements", c.m.CICDUsers[name].Statements)
+	}
+}
+
+func (c *checker) lintNotActionAllow() {
+	c.allows(func(e metadata.Entity, at, _ string, stmts []policy.Statement, i int) {
+		if s := stmts[i]; len(s.NotActions) > 0 {
 			c.add(rules.LintNotActionAllow, at, e, "allows with notActions: every action but "+strings.Join(s.NotActions, ", ")+"; list the actions instead")
 		}
-		if slices.Contains(s.Resources, "*") {
-			var pm []string
-			for _, a := range s.Actions {
-				if permissionsManagement(cat, a) {
-					pm = append(pm, a)
-				}
-			}
-			if len(pm) > 0 {
-				c.add(rules.LintPermissionsOnAll, at, e, "allows "+strings.Join(pm, ", ")+", which change who may do what, on every resource; name the resources")
+	})
+}
+
+func (c *checker) lintPermissionsOnAll() {
+	cat := catalog.Get()
+	c.allows(func(e metadata.Entity, at, _ string, stmts []policy.Statement, i int) {
+		s := stmts[i]
+		if !slices.Contains(s.Resources, "*") {
+			return
+		}
+		var pm []string
+		for _, a := range s.Actions {
+			if permissionsManagement(cat, a) {
+				pm = append(pm, a)
 			}
 		}
+		if len(pm) > 0 {
+			c.add(rules.LintPermissionsOnAll, at, e, "allows "+strings.Join(pm, ", ")+", which change who may do what, on every resource; name the resources")
+		}
+	})
+}
+
+func (c *checker) lintKeyNeverPresent() {
+	c.allows(func(e metadata.Entity, at, _ string, stmts []policy.Statement, i int) {
+		s := stmts[i]
 		services := map[string]bool{}
 		for _, a := range s.Actions {
 			svc, _, _ := strings.Cut(a, ":")
@@ -74,13 +97,19 @@ func (c *checker) lint(e metadata.Entity, where string, stmts []policy.Statement
 					op, key, svc, strings.Join(s.Actions, ", ")))
 			}
 		}
+	})
+}
+
+func (c *checker) lintRedundant() {
+	c.allows(func(e metadata.Entity, at, where string, stmts []policy.Statement, i int) {
+		s := stmts[i]
 		for j, o := range stmts {
 			if j != i && covers(o, s) && (j < i || !covers(s, o)) {
 				c.add(rules.LintRedundant, at, e, fmt.Sprintf("%s[%d] already allows everything this one does; remove one", where, j))
-				break
+				return
 			}
 		}
-	}
+	})
 }
 
 // permissionsManagement tells whether an action pattern names an action of

@@ -50,19 +50,65 @@ func (v Violation) String() string {
 	return s
 }
 
+// A Rule is one of iamstack's own rules: the ID a report and a waiver name
+// it by (the rules package's list, which the model's waivers are checked
+// against), why it holds, how bad a break is, and how it is checked.
+type Rule struct {
+	ID        string
+	Rationale string
+	// Severity is Error (the check fails) or Warning (it is reported).
+	Severity string
+	// Stage is where the rule is checked: InTemplates (an analyzed
+	// assembly), InStatements (the statements the model writes) or AtLoad
+	// (the model's validation, which refuses a break as it loads).
+	Stage string
+	check func(c *checker)
+}
+
+// The stages a rule is checked at.
+const (
+	InTemplates  = "templates"
+	InStatements = "statements"
+	AtLoad       = "load"
+)
+
+// Rules are iamstack's rules, in the order the check reports their breaks.
+var Rules = []Rule{
+	{rules.MFA, "Every human path to a role or to IAM power requires an MFA session, and refuses one older than mfaMaxAge.", Error, InTemplates, (*checker).mfa},
+	{rules.SessionName, "A person may assume a role only under their own user name, so CloudTrail names them.", Error, InTemplates, (*checker).sessionName},
+	{rules.DirectPolicy, "Users get permissions only through groups, which the model reviews as a whole.", Error, InTemplates, (*checker).directPolicy},
+	{rules.InlinePolicy, "Inline policies are for last-resort emergencies: the model declares none.", Error, InTemplates, (*checker).inlinePolicy},
+	{rules.Prefix, "Every role, group, policy and user iamstack writes is one OpsR's guard keeps read-only: its name carries the prefix, or the model gives it (name, path, groupNames).", Error, InTemplates, (*checker).prefix},
+	{rules.PrincipalStar, "No policy may name Principal \"*\": a trust policy open to everyone is an open door.", Error, InTemplates, (*checker).principalStar},
+	{rules.Quota, "Everything fits IAM's and CloudFormation's quotas, or the deploy fails halfway.", Error, InTemplates, (*checker).quotas},
+	{rules.Escalation, "Nobody can raise their own access, except PowerG by design (docs/security.md).", Error, InTemplates, (*checker).escalation},
+	{rules.LintPermissionsOnAll, "A Permissions-management action (one that changes who may do what) on every resource: name the resources.", Error, InStatements, (*checker).lintPermissionsOnAll},
+	{rules.LintNotActionAllow, "Allow with NotAction grants every action but a few, including those AWS adds tomorrow.", Error, InStatements, (*checker).lintNotActionAllow},
+	{rules.LintKeyNeverPresent, "A condition on a service's key that none of the statement's actions sets: the condition never matches.", Error, InStatements, (*checker).lintKeyNeverPresent},
+	{rules.LintRedundant, "A statement that another statement of the same policy already grants in full.", Warning, InStatements, (*checker).lintRedundant},
+	{rules.OIDCWildcard, "A GitHub trust whose subject holds a wildcard admits every repository, branch or environment it matches (model/trust.go).", Error, AtLoad, nil},
+	{rules.AdminTrust, "AdminR, full power for emergencies, trusts only people with MFA: a trust: entry hands it to a machine or another account (model/trust.go).", Error, AtLoad, nil},
+}
+
 // Templates runs iamstack's rules over an analyzed assembly of model m.
 func Templates(m *model.Model, inv *assembly.Inventory, rep access.Report) []Violation {
-	c := &checker{m: m, inv: inv, principals: map[string]assembly.Principal{}}
+	c := &checker{m: m, inv: inv, rep: rep, principals: map[string]assembly.Principal{}}
 	for _, p := range append(append([]assembly.Principal(nil), inv.Users...), inv.Roles...) {
 		c.principals[p.ARN] = p
 	}
-	c.mfaAndSessionName(rep)
-	c.policies()
-	c.quotas()
-	for _, f := range rep.Findings {
-		if f.ByDesign == "" {
-			c.add(rules.Escalation, f.Principal, c.principals[f.PrincipalARN].Entity,
-				fmt.Sprintf("can %s on %s (%s)", f.Action, f.Target, f.Method))
+	return c.run(InTemplates)
+}
+
+// run applies the rules of a stage, in order.
+func (c *checker) run(stage string) []Violation {
+	for _, r := range Rules {
+		if r.Stage != stage {
+			continue
+		}
+		from := len(c.out)
+		r.check(c)
+		for i := from; i < len(c.out); i++ {
+			c.out[i].Severity = r.Severity
 		}
 	}
 	return c.out
@@ -71,6 +117,7 @@ func Templates(m *model.Model, inv *assembly.Inventory, rep access.Report) []Vio
 type checker struct {
 	m          *model.Model
 	inv        *assembly.Inventory
+	rep        access.Report
 	principals map[string]assembly.Principal // by ARN
 	out        []Violation
 }
@@ -78,10 +125,7 @@ type checker struct {
 // add records a violation of a resource, waived when the model entity the
 // resource comes from (its iamstack metadata) says so.
 func (c *checker) add(rule, resource string, e metadata.Entity, msg string) {
-	v := Violation{Rule: rule, Severity: Error, Resource: resource, Message: msg}
-	if rule == rules.LintRedundant {
-		v.Severity = Warning
-	}
+	v := Violation{Rule: rule, Resource: resource, Message: msg} // run sets the rule's severity
 	if w, field := c.waivers(e); field != "" {
 		v.Waiver, v.Waived = field, w[rule]
 	}
@@ -119,12 +163,18 @@ func (c *checker) where(kind, name, account string) string {
 	return kind + " " + name + " in " + c.inv.Account(account).Name
 }
 
-func (c *checker) mfaAndSessionName(rep access.Report) {
-	for _, e := range rep.Entries {
-		if e.UserKind != "human" {
-			continue
+// humanEntries calls f for every human's entry of the access matrix, with
+// the user it is about.
+func (c *checker) humanEntries(f func(e access.Entry, u assembly.Principal)) {
+	for _, e := range c.rep.Entries {
+		if e.UserKind == "human" {
+			f(e, c.principals[e.UserARN])
 		}
-		u := c.principals[e.UserARN]
+	}
+}
+
+func (c *checker) mfa() {
+	c.humanEntries(func(e access.Entry, u assembly.Principal) {
 		what := e.Capability
 		if e.Type == "assume-role" {
 			what = e.Role + " in " + e.Account
@@ -133,7 +183,7 @@ func (c *checker) mfaAndSessionName(rep access.Report) {
 			c.add(rules.MFA, c.where("user", u.Name, u.Account), u.Entity, "reaches "+what+" without an MFA session")
 		}
 		if e.Type != "assume-role" {
-			continue
+			return
 		}
 		r := c.principals[e.RoleARN]
 		req, ps := access.AssumeRole(u, r, true)
@@ -142,17 +192,27 @@ func (c *checker) mfaAndSessionName(rep access.Report) {
 		if evaluate.EvaluateIn(evaluate.NewContext(stale), req, ps).Decision == evaluate.Allow {
 			c.add(rules.MFA, c.where("role", r.Name, r.Account), r.Entity, "admits "+e.User+" with an MFA session of any age; bound aws:MultiFactorAuthAge")
 		}
+	})
+}
+
+func (c *checker) sessionName() {
+	c.humanEntries(func(e access.Entry, u assembly.Principal) {
+		if e.Type != "assume-role" {
+			return
+		}
+		r := c.principals[e.RoleARN]
+		req, ps := access.AssumeRole(u, r, true)
 		other := access.Context(u, true)
 		other["sts:RoleSessionName"] = []string{"not-" + e.User}
 		if evaluate.EvaluateIn(evaluate.NewContext(other), req, ps).Decision == evaluate.Allow {
 			c.add(rules.SessionName, c.where("role", r.Name, r.Account), r.Entity, "admits "+e.User+" under another session name; require sts:RoleSessionName = ${aws:username}")
 		}
-	}
+	})
 }
 
-func (c *checker) policies() {
-	// Every identity iamstack writes must be one OpsR's guard keeps
-	// read-only: under the prefix, or named in the model.
+// prefix: every identity iamstack writes must be one OpsR's guard keeps
+// read-only: under the prefix, or named in the model.
+func (c *checker) prefix() {
 	s := c.m.Scheme()
 	patterns := map[string][]string{} // by account ID
 	guarded := func(account, arn string) bool {
@@ -166,38 +226,69 @@ func (c *checker) policies() {
 		if u.Entity.Kind != "" && !guarded(u.Account, u.ARN) {
 			c.add(rules.Prefix, c.where("user", u.Name, u.Account), u.Entity, unguarded)
 		}
-		if len(u.Direct) > 0 {
-			c.add(rules.DirectPolicy, c.where("user", u.Name, u.Account), u.Entity, "has policies attached directly: "+strings.Join(u.Direct, ", "))
-		}
-		if len(u.Inline) > 0 {
-			c.add(rules.InlinePolicy, c.where("user", u.Name, u.Account), u.Entity, "has inline policies: "+strings.Join(u.Inline, ", "))
-		}
 	}
 	for _, r := range c.inv.Roles {
 		if !guarded(r.Account, r.ARN) {
 			c.add(rules.Prefix, c.where("role", r.Name, r.Account), r.Entity, unguarded)
-		}
-		if len(r.Inline) > 0 {
-			c.add(rules.InlinePolicy, c.where("role", r.Name, r.Account), r.Entity, "has inline policies: "+strings.Join(r.Inline, ", "))
-		}
-		if r.Trust != nil && starPrincipal(r.Trust.Document) {
-			c.add(rules.PrincipalStar, c.where("role", r.Name, r.Account), r.Entity, "trust policy names Principal \"*\"")
 		}
 	}
 	for _, g := range c.inv.Groups {
 		if !guarded(g.Account, g.ARN) {
 			c.add(rules.Prefix, c.where("group", g.Name, g.Account), g.Entity, unguarded)
 		}
-		if len(g.Inline) > 0 {
-			c.add(rules.InlinePolicy, c.where("group", g.Name, g.Account), g.Entity, "has inline policies: "+strings.Join(g.Inline, ", "))
-		}
 	}
 	for _, mp := range c.inv.ManagedPolicies {
 		if !guarded(mp.Account, mp.ARN) {
 			c.add(rules.Prefix, c.where("policy", mp.Name, mp.Account), mp.Entity, unguarded)
 		}
+	}
+}
+
+func (c *checker) directPolicy() {
+	for _, u := range c.inv.Users {
+		if len(u.Direct) > 0 {
+			c.add(rules.DirectPolicy, c.where("user", u.Name, u.Account), u.Entity, "has policies attached directly: "+strings.Join(u.Direct, ", "))
+		}
+	}
+}
+
+func (c *checker) inlinePolicy() {
+	inline := func(kind string, p assembly.Principal) {
+		if len(p.Inline) > 0 {
+			c.add(rules.InlinePolicy, c.where(kind, p.Name, p.Account), p.Entity, "has inline policies: "+strings.Join(p.Inline, ", "))
+		}
+	}
+	for _, u := range c.inv.Users {
+		inline("user", u)
+	}
+	for _, r := range c.inv.Roles {
+		inline("role", r)
+	}
+	for _, g := range c.inv.Groups {
+		if len(g.Inline) > 0 {
+			c.add(rules.InlinePolicy, c.where("group", g.Name, g.Account), g.Entity, "has inline policies: "+strings.Join(g.Inline, ", "))
+		}
+	}
+}
+
+func (c *checker) principalStar() {
+	for _, r := range c.inv.Roles {
+		if r.Trust != nil && starPrincipal(r.Trust.Document) {
+			c.add(rules.PrincipalStar, c.where("role", r.Name, r.Account), r.Entity, "trust policy names Principal \"*\"")
+		}
+	}
+	for _, mp := range c.inv.ManagedPolicies {
 		if starPrincipal(mp.Document) {
 			c.add(rules.PrincipalStar, c.where("policy", mp.Name, mp.Account), mp.Entity, "names Principal \"*\"")
+		}
+	}
+}
+
+func (c *checker) escalation() {
+	for _, f := range c.rep.Findings {
+		if f.ByDesign == "" {
+			c.add(rules.Escalation, f.Principal, c.principals[f.PrincipalARN].Entity,
+				fmt.Sprintf("can %s on %s (%s)", f.Action, f.Target, f.Method))
 		}
 	}
 }
