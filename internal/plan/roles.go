@@ -29,34 +29,8 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	r, _ := b.m.Role(name)
 	where := []string{"roles", name}
 	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
-	var refs []Ref
-	var own []Statement
-	roleSupp, policySupp := waived(r.Waivers, nagManagedPolicies), waived(r.Waivers, nagWildcards)
-	switch name {
-	case model.AdminR:
-		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("AdministratorAccess")})
-		roleSupp = []Suppression{{nagManagedPolicies, "AdminR is the emergency role: AdministratorAccess is its purpose, and its sessions are short (maxSession)."}}
-	case model.ReadR:
-		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
-		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
-	case model.OpsR:
-		refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")})
-		roleSupp = []Suppression{{nagManagedPolicies, readOnlyReason}}
-		own = append(policy.OpsPermissions(b.s, a.ID, r.Services), policy.OpsGuard(b.s, a.ID)...)
-		policySupp = []Suppression{{nagWildcards, opsServicesReason}}
-		boundary := policy.OpsBoundary(b.s, a.ID, r.Services, b.m.BoundaryGuardrailStatements(a.Name))
-		if n := boundary.Size(); n > policy.ManagedPolicyMaxSize {
-			b.problem(append(where, "services"), "the boundary of OpsR in account %s (its permissions, guard and the account's guardrails) is %d characters; a boundary is one managed policy, which IAM allows %d. Name fewer services or shorten the custom guardrails of that account",
-				a.Name, n, policy.ManagedPolicyMaxSize)
-		}
-		bnd := b.policy(st, entity, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary)
-		b.suppress(st, bnd, []Suppression{{nagWildcards, opsServicesReason}})
-	default:
-		for _, mp := range r.ManagedPolicies {
-			refs = append(refs, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
-		}
-		own = b.m.RoleStatements(name, a.Name)
-	}
+	perms := kindOf(name).permissions(b, st, a, name, r)
+	refs, own, roleSupp, policySupp := perms.managed, perms.statements, perms.roleSupp, perms.policySupp
 	ownRefs := b.policies(st, entity, names.RolePolicyShort(name), "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
 	for _, ref := range ownRefs {
 		b.suppress(st, ref, policySupp)

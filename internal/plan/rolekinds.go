@@ -1,0 +1,93 @@
+package plan
+
+import (
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/model"
+)
+
+// A roleKind decides what a kind of role holds beyond its trust and its
+// account's guardrails. The built-in roles are kinds of their own; every
+// other role is custom.
+type roleKind interface {
+	permissions(b *builder, st *Stack, a model.Account, name string, r model.Role) permissions
+}
+
+// permissions are a role's AWS managed policies, its own statements, and
+// the cdk-nag suppressions the role and its policies need.
+type permissions struct {
+	managed              []Ref
+	statements           []Statement
+	roleSupp, policySupp []Suppression
+}
+
+// roleKinds are the built-in roles' kinds, by name.
+var roleKinds = map[string]roleKind{model.AdminR: adminRole{}, model.OpsR: opsRole{}, model.ReadR: readRole{}}
+
+func kindOf(role string) roleKind {
+	if k, ok := roleKinds[role]; ok {
+		return k
+	}
+	return customRole{}
+}
+
+// adminRole is AdminR: AdministratorAccess, for emergencies.
+type adminRole struct{}
+
+func (adminRole) permissions(b *builder, _ *Stack, _ model.Account, _ string, r model.Role) permissions {
+	return permissions{
+		managed:    []Ref{{Value: b.s.AWSManagedPolicyARN("AdministratorAccess")}},
+		roleSupp:   []Suppression{{nagManagedPolicies, "AdminR is the emergency role: AdministratorAccess is its purpose, and its sessions are short (maxSession)."}},
+		policySupp: waived(r.Waivers, nagWildcards),
+	}
+}
+
+// readRole is ReadR: AWS's ReadOnlyAccess.
+type readRole struct{}
+
+func (readRole) permissions(b *builder, _ *Stack, _ model.Account, _ string, r model.Role) permissions {
+	return permissions{
+		managed:    []Ref{{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")}},
+		roleSupp:   []Suppression{{nagManagedPolicies, readOnlyReason}},
+		policySupp: waived(r.Waivers, nagWildcards),
+	}
+}
+
+// opsRole is OpsR: ReadOnlyAccess, full power over its services, the guard
+// that contains it, and the boundary every role it creates must carry.
+type opsRole struct{}
+
+func (opsRole) permissions(b *builder, st *Stack, a model.Account, name string, r model.Role) permissions {
+	where := []string{"roles", name}
+	boundary := policy.OpsBoundary(b.s, a.ID, r.Services, b.m.BoundaryGuardrailStatements(a.Name))
+	if n := boundary.Size(); n > policy.ManagedPolicyMaxSize {
+		b.problem(append(where, "services"), "the boundary of OpsR in account %s (its permissions, guard and the account's guardrails) is %d characters; a boundary is one managed policy, which IAM allows %d. Name fewer services or shorten the custom guardrails of that account",
+			a.Name, n, policy.ManagedPolicyMaxSize)
+	}
+	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
+	bnd := b.policy(st, entity, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary)
+	b.suppress(st, bnd, []Suppression{{nagWildcards, opsServicesReason}})
+	return permissions{
+		managed:    []Ref{{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")}},
+		statements: append(policy.OpsPermissions(b.s, a.ID, r.Services), policy.OpsGuard(b.s, a.ID)...),
+		roleSupp:   []Suppression{{nagManagedPolicies, readOnlyReason}},
+		policySupp: []Suppression{{nagWildcards, opsServicesReason}},
+	}
+}
+
+// customRole is a role of the model's own: the AWS managed policies and
+// the statements it names.
+type customRole struct{}
+
+func (customRole) permissions(b *builder, _ *Stack, a model.Account, name string, r model.Role) permissions {
+	var managed []Ref
+	for _, mp := range r.ManagedPolicies {
+		managed = append(managed, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
+	}
+	return permissions{
+		managed:    managed,
+		statements: b.m.RoleStatements(name, a.Name),
+		roleSupp:   waived(r.Waivers, nagManagedPolicies),
+		policySupp: waived(r.Waivers, nagWildcards),
+	}
+}
