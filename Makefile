@@ -96,9 +96,11 @@ catalog: ## refresh the embedded IAM catalog from the npm packages pinned in int
 	cd internal/catalog && go generate
 
 .PHONY: golden
-golden: ## regenerate the example's golden assembly: templates and manifest (review the diff before committing)
+golden: ## regenerate the golden assemblies (templates and manifest) of the example and the organization example (review the diff)
 	rm -rf $(GOLDEN).tmp && go run ./cmd/iamstack synth --out $(GOLDEN).tmp
 	rm -rf $(GOLDEN) && mkdir -p $(GOLDEN) && cp $(GOLDEN).tmp/*.template.json $(GOLDEN).tmp/manifest.json $(GOLDEN)/ && rm -rf $(GOLDEN).tmp
+	rm -rf $(GOLDEN)-organization.tmp && go run ./cmd/iamstack synth --model examples/organization.yaml --out $(GOLDEN)-organization.tmp
+	rm -rf $(GOLDEN)-organization && mkdir -p $(GOLDEN)-organization && cp $(GOLDEN)-organization.tmp/*.template.json $(GOLDEN)-organization.tmp/manifest.json $(GOLDEN)-organization/ && rm -rf $(GOLDEN)-organization.tmp
 
 .PHONY: release
 release: ## cut a release: BUMP=patch|minor|major or VERSION=vX.Y.Z; refuses a dirty tree or a failing check

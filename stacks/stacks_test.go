@@ -3,8 +3,10 @@
 package stacks_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -100,5 +102,44 @@ func TestUserOnlyStack(t *testing.T) {
 		assert(t, fmt.Sprintf("group %s", g), func() {
 			tpl.HasResourceProperties(jsii.String("AWS::IAM::Group"), &map[string]any{"GroupName": g})
 		})
+	}
+}
+
+// The CDK carries the rendered resources and writes nothing of its own:
+// every template of every example's cloud assembly is, byte for byte, what
+// the plan renders, with generic resources and with the L1 classes that
+// cdk-nag checks.
+func TestTheCDKWritesWhatThePlanRenders(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*.yaml")
+	files = append(files, "../iamstack.yaml", "../testdata/given-names.yaml")
+	for _, f := range files {
+		yaml, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := model.Parse(f, yaml)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := plan.New(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, generic := range []bool{true, false} {
+			dir := t.TempDir()
+			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &map[string]any{
+				"aws:cdk:enable-path-metadata": false, stacks.NoCreationStacks: true}})
+			stacks.NewApp(app, p, &stacks.AppProps{Generic: generic})
+			app.Synth(nil)
+			for _, s := range p.Stacks {
+				got, err := os.ReadFile(filepath.Join(dir, s.ID+".template.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := s.Template().JSON(); !bytes.Equal(got, want) {
+					t.Errorf("%s, %s (generic %v): the CDK wrote a template other than the rendered one", f, s.ID, generic)
+				}
+			}
+		}
 	}
 }

@@ -1,11 +1,8 @@
 package identity
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -13,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/iamstack/iamstack/constructs/identity/internal/resources"
+	"github.com/iamstack/iamstack/internal/cfn"
 )
 
 // A Batch gathers resources to create under one scope in one call into the
@@ -56,18 +54,6 @@ type dependsOn struct {
 // ref is the reference, in props, to a resource created before in the same
 // batch: iamstack-resources turns it into the resource's Ref.
 func ref(logicalID string) *string { return jsii.String("{{iamstack:ref:" + logicalID + "}}") }
-
-// add appends s, with its metadata: md's keys in order, then the cdk-nag
-// suppressions.
-func (b *Batch) add(s spec, md map[string]any, nag []NagSuppression) {
-	for _, k := range slices.Sorted(maps.Keys(md)) {
-		s.Metadata = append(s.Metadata, [2]any{k, md[k]})
-	}
-	if len(nag) > 0 {
-		s.Metadata = append(s.Metadata, [2]any{"cdk_nag", nagMetadata(nag)})
-	}
-	b.specs = append(b.specs, s)
-}
 
 // Create creates the batch's resources under scope, in the order they were
 // added.
@@ -113,116 +99,148 @@ func (b *Batch) spec(atRoot bool) batchSpec {
 	return batchSpec{b.Generic, b.specs}
 }
 
+// classes are the aws-cdk-lib L1 classes of the resource types a Batch
+// creates.
+var classes = map[string]string{
+	"AWS::IAM::ManagedPolicy":       "aws_iam.CfnManagedPolicy",
+	"AWS::IAM::Group":               "aws_iam.CfnGroup",
+	"AWS::IAM::Role":                "aws_iam.CfnRole",
+	"AWS::IAM::User":                "aws_iam.CfnUser",
+	"AWS::IAM::OIDCProvider":        "aws_iam.CfnOIDCProvider",
+	"AWS::SecretsManager::Secret":   "aws_secretsmanager.CfnSecret",
+	"AWS::CloudFormation::StackSet": "aws_cloudformation.CfnStackSet",
+}
+
+// dependencyReason is why a resource depends on another: only roles do, on
+// what their trust names.
+const dependencyReason = "its trust policy names this principal, and IAM rejects a principal that does not exist yet"
+
+// Resource adds a resource as it is rendered (package cfn, through which
+// the plan renders iamstack's stacks) under id, and returns a reference to
+// it. Its properties are carried, not written again: the L1 class gets
+// them under its props' names, and a generic batch writes them back as
+// they were rendered.
+func (b *Batch) Resource(id string, r cfn.Resource) *string {
+	class, ok := classes[r.Type]
+	if !ok {
+		panic("identity: no L1 class for " + r.Type) // a programming error, caught by the tests
+	}
+	s := spec{Class: class, ID: id, LogicalID: r.LogicalID, Props: l1Props(r.Properties)}
+	for _, d := range r.DependsOn {
+		s.DependsOn = append(s.DependsOn, dependsOn{*ref(d), dependencyReason})
+	}
+	for _, f := range r.Metadata {
+		s.Metadata = append(s.Metadata, [2]any{f.Key, f.Value})
+	}
+	b.specs = append(b.specs, s)
+	return ref(r.LogicalID)
+}
+
+// l1Props are rendered properties as their L1 class's props: each name
+// with a lower-case first letter (RoleName is roleName), a Ref as a
+// reference the batch resolves, and a policy document (a property whose
+// name ends in Document) as it is.
+func l1Props(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if id, ok := x["Ref"].(string); ok && len(x) == 1 {
+			return *ref(id)
+		}
+		if join, ok := x["Fn::Join"].([]any); ok && len(x) == 1 && len(join) == 2 && join[0] == "" {
+			var b strings.Builder
+			for _, part := range join[1].([]any) {
+				b.WriteString(l1Props(part).(string))
+			}
+			return b.String()
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			name := strings.ToLower(k[:1]) + k[1:]
+			if strings.HasSuffix(k, "Document") {
+				out[name] = e
+			} else {
+				out[name] = l1Props(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = l1Props(e)
+		}
+		return out
+	}
+	return v
+}
+
 // ManagedPolicy adds a customer managed policy and returns a reference to
 // its ARN.
 func (b *Batch) ManagedPolicy(id string, props *ManagedPolicyProps) *string {
-	b.add(spec{Class: "aws_iam.CfnManagedPolicy", ID: id, LogicalID: props.LogicalID, Props: struct {
-		Description       string         `json:"description,omitempty"`
-		ManagedPolicyName string         `json:"managedPolicyName"`
-		PolicyDocument    map[string]any `json:"policyDocument"`
-	}{props.Description, props.Name, props.Document}}, props.Metadata, props.NagSuppressions)
-	return ref(props.LogicalID)
+	return b.Resource(id, cfn.ManagedPolicy(cfn.ManagedPolicyProps{LogicalID: props.LogicalID, Name: props.Name,
+		Description: props.Description, Document: props.Document, Metadata: cfn.Metadata(props.Metadata, suppressions(props.NagSuppressions))}))
 }
 
 // Group adds a group and returns a reference to its name.
 func (b *Batch) Group(id string, props *GroupProps) *string {
-	b.add(spec{Class: "aws_iam.CfnGroup", ID: id, LogicalID: props.LogicalID, Props: struct {
-		GroupName         string    `json:"groupName"`
-		ManagedPolicyArns []*string `json:"managedPolicyArns,omitempty"`
-	}{props.Name, props.ManagedPolicyArns}}, props.Metadata, nil)
-	return ref(props.LogicalID)
+	return b.Resource(id, cfn.Group(cfn.GroupProps{LogicalID: props.LogicalID, Name: props.Name,
+		ManagedPolicyArns: values(props.ManagedPolicyArns), Metadata: cfn.Metadata(props.Metadata, nil)}))
 }
 
 // Role adds a role and returns a reference to it.
 func (b *Batch) Role(id string, props *RoleProps) *string {
-	var deps []dependsOn
+	r := b.Resource(id, cfn.Role(cfn.RoleProps{LogicalID: props.LogicalID, Name: props.Name, Description: props.Description,
+		Path: props.Path, Trust: props.Trust, MaxSessionDuration: props.MaxSessionDuration, ManagedPolicyArns: values(props.ManagedPolicyArns),
+		Metadata: cfn.Metadata(props.Metadata, suppressions(props.NagSuppressions))}))
+	// Its dependencies are references, which may name a resource outside
+	// the batch.
+	last := &b.specs[len(b.specs)-1]
 	for _, d := range props.DependsOn {
-		deps = append(deps, dependsOn{*d, "its trust policy names this user, and IAM rejects a principal that does not exist yet"})
+		last.DependsOn = append(last.DependsOn, dependsOn{*d, dependencyReason})
 	}
-	b.add(spec{Class: "aws_iam.CfnRole", ID: id, LogicalID: props.LogicalID, DependsOn: deps, Props: struct {
-		AssumeRolePolicyDocument map[string]any `json:"assumeRolePolicyDocument"`
-		Description              string         `json:"description,omitempty"`
-		ManagedPolicyArns        []*string      `json:"managedPolicyArns,omitempty"`
-		MaxSessionDuration       int            `json:"maxSessionDuration"`
-		Path                     string         `json:"path,omitempty"`
-		RoleName                 string         `json:"roleName"`
-	}{props.Trust, props.Description, props.ManagedPolicyArns, props.MaxSessionDuration, props.Path, props.Name}},
-		props.Metadata, props.NagSuppressions)
-	return ref(props.LogicalID)
-}
-
-type tag struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
+	return r
 }
 
 // User adds a user, after the secret of its first password if it has one,
 // and returns a reference to the user.
 func (b *Batch) User(id string, props *UserProps) *string {
-	type loginProfile struct {
-		Password              string `json:"password"`
-		PasswordResetRequired bool   `json:"passwordResetRequired"`
-	}
-	var login *loginProfile
+	p := cfn.UserProps{LogicalID: props.LogicalID, Name: props.Name, Path: props.Path, Groups: values(props.Groups),
+		Tags: props.Tags, Metadata: cfn.Metadata(props.Metadata, nil)}
 	if fp := props.FirstPassword; fp != nil {
-		type generate struct {
-			ExcludeCharacters       string `json:"excludeCharacters,omitempty"`
-			PasswordLength          int    `json:"passwordLength"`
-			RequireEachIncludedType bool   `json:"requireEachIncludedType"`
+		p.FirstPassword = &cfn.FirstPasswordProps{LogicalID: fp.LogicalID, Name: fp.SecretName, Description: fp.Description,
+			Length: fp.PasswordLength, ExcludeCharacters: fp.ExcludeCharacters, Metadata: cfn.Metadata(nil, suppressions(fp.NagSuppressions))}
+	}
+	var out *string
+	for _, r := range cfn.User(p) {
+		rid := r.LogicalID // the secret's construct is named by its logical ID
+		if r.LogicalID == props.LogicalID {
+			rid = id
 		}
-		b.add(spec{Class: "aws_secretsmanager.CfnSecret", ID: fp.LogicalID, LogicalID: fp.LogicalID, Props: struct {
-			Description          string   `json:"description,omitempty"`
-			GenerateSecretString generate `json:"generateSecretString"`
-			Name                 string   `json:"name"`
-		}{fp.Description, generate{fp.ExcludeCharacters, fp.PasswordLength, true}, fp.SecretName}}, props.Metadata, fp.NagSuppressions)
-		login = &loginProfile{"{{resolve:secretsmanager:" + *ref(fp.LogicalID) + ":SecretString:::}}", true}
+		out = b.Resource(rid, r)
 	}
-	var tags []tag
-	for _, k := range slices.Sorted(maps.Keys(props.Tags)) {
-		tags = append(tags, tag{k, props.Tags[k]})
-	}
-	b.add(spec{Class: "aws_iam.CfnUser", ID: id, LogicalID: props.LogicalID, Props: struct {
-		Groups       []*string     `json:"groups,omitempty"`
-		LoginProfile *loginProfile `json:"loginProfile,omitempty"`
-		Path         string        `json:"path"`
-		Tags         []tag         `json:"tags,omitempty"`
-		UserName     string        `json:"userName"`
-	}{props.Groups, login, props.Path, tags, props.Name}}, props.Metadata, nil)
-	return ref(props.LogicalID)
+	return out
 }
 
 // OIDCProvider adds an OIDC identity provider and returns a reference to it.
 func (b *Batch) OIDCProvider(id string, props *OIDCProviderProps) *string {
-	b.add(spec{Class: "aws_iam.CfnOIDCProvider", ID: id, LogicalID: props.LogicalID, Props: struct {
-		ClientIDList []string `json:"clientIdList"`
-		URL          string   `json:"url"`
-	}{props.ClientIDs, props.URL}}, props.Metadata, nil)
-	return ref(props.LogicalID)
+	return b.Resource(id, cfn.OIDCProvider(cfn.OIDCProviderProps{LogicalID: props.LogicalID, URL: props.URL, ClientIDs: props.ClientIDs,
+		Metadata: cfn.Metadata(props.Metadata, nil)}))
 }
 
-// nagRule is a suppression as cdk-nag's NagSuppressionHelper.toCfnFormat
-// writes it: reason first, and a reason with characters beyond Latin-1
-// base64-encoded.
-type nagRule struct {
-	Reason  string `json:"reason"`
-	ID      string `json:"id"`
-	Encoded bool   `json:"is_reason_encoded,omitempty"`
-}
-
-// nagMetadata is the "cdk_nag" metadata NagSuppressions.addResourceSuppressions
-// writes for a list of suppressions, duplicates dropped.
-func nagMetadata(list []NagSuppression) map[string]any {
-	var rules []nagRule
-	for _, s := range list {
-		r := nagRule{Reason: s.Reason, ID: s.ID}
-		if strings.IndexFunc(s.Reason, func(c rune) bool { return c > 255 }) >= 0 {
-			r = nagRule{base64.StdEncoding.EncodeToString([]byte(s.Reason)), s.ID, true}
-		}
-		if !slices.Contains(rules, r) {
-			rules = append(rules, r)
-		}
+// values are references or literal values, as rendered properties hold them.
+func values(list []*string) []any {
+	var out []any
+	for _, v := range list {
+		out = append(out, *v)
 	}
-	return map[string]any{"rules_to_suppress": rules}
+	return out
+}
+
+func suppressions(list []NagSuppression) []cfn.Suppression {
+	var out []cfn.Suppression
+	for _, s := range list {
+		out = append(out, cfn.Suppression{ID: s.ID, Reason: s.Reason})
+	}
+	return out
 }
 
 // alphanumeric tells whether a stack keeps id as a top-level logical ID

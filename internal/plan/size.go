@@ -1,11 +1,9 @@
 package plan
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
-	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/internal/parallel"
 )
 
@@ -13,97 +11,14 @@ import (
 // as `cdk deploy` does for every template over 51,200 bytes.
 const MaxTemplateSize = 1 << 20
 
-// templateOverhead covers what the CDK adds around the resources: the
-// description, the bootstrap version parameter and its rule.
-const templateOverhead = 2048
-
-// TemplateSize estimates, from above, the size of the stack's template as the
-// CDK writes it: JSON indented by one space. Property order differs from the
-// CDK's, the size does not.
+// TemplateSize is the size of the stack's template as CloudFormation gets
+// it, measured on its rendering: the cloud assembly's file, or for the
+// template a StackSet deploys, its TemplateBody.
 func (s Stack) TemplateSize() int {
-	resources := map[string]any{}
-	entities := map[string]metadata.Entity{}
-	for _, p := range s.ManagedPolicies {
-		resources[p.LogicalID] = resource("AWS::IAM::ManagedPolicy", map[string]any{
-			"ManagedPolicyName": p.Name, "Description": p.Description, "PolicyDocument": json.RawMessage(p.Document.JSON())})
-		entities[p.LogicalID] = p.Entity
+	if s.stackSetTemplate() {
+		return len(s.Template().Body())
 	}
-	for _, g := range s.Groups {
-		resources[g.LogicalID] = resource("AWS::IAM::Group", map[string]any{
-			"GroupName": g.Name, "ManagedPolicyArns": refs(g.ManagedPolicies)})
-		entities[g.LogicalID] = g.Entity
-	}
-	for _, u := range s.Users {
-		tags := make([]map[string]string, len(u.Tags))
-		for i, t := range u.Tags {
-			tags[i] = map[string]string{"Key": t.Key, "Value": t.Value}
-		}
-		props := map[string]any{"UserName": u.Name, "Path": u.Path, "Groups": refs(u.Groups), "Tags": tags}
-		if f := u.FirstPassword; f != nil {
-			props["LoginProfile"] = map[string]any{"PasswordResetRequired": true, "Password": map[string]any{
-				"Fn::Join": []any{"", []any{"{{resolve:secretsmanager:", map[string]string{"Ref": f.LogicalID}, ":SecretString:::}}"}}}}
-			resources[f.LogicalID] = resource("AWS::SecretsManager::Secret", map[string]any{
-				"Name": f.Name, "Description": f.Description,
-				"GenerateSecretString": map[string]any{"PasswordLength": f.Length, "RequireEachIncludedType": true, "ExcludeCharacters": f.ExcludeCharacters}})
-			entities[f.LogicalID] = u.Entity
-		}
-		resources[u.LogicalID] = resource("AWS::IAM::User", props)
-		entities[u.LogicalID] = u.Entity
-	}
-	for _, r := range s.Roles {
-		res := resource("AWS::IAM::Role", map[string]any{
-			"RoleName": r.Name, "Description": r.Description, "AssumeRolePolicyDocument": json.RawMessage(r.Trust.JSON()),
-			"MaxSessionDuration": r.MaxSessionSeconds, "ManagedPolicyArns": refs(r.ManagedPolicies)})
-		if len(r.DependsOn) > 0 {
-			res["DependsOn"] = r.DependsOn
-		}
-		resources[r.LogicalID] = res
-		entities[r.LogicalID] = r.Entity
-	}
-	for _, p := range s.OIDCProviders {
-		resources[p.LogicalID] = resource("AWS::IAM::OIDCProvider", map[string]any{"Url": p.URL, "ClientIdList": p.ClientIDs})
-		entities[p.LogicalID] = p.Entity
-	}
-	for _, ss := range s.StackSets {
-		// The template travels as a JSON string inside the property: its
-		// size, doubled to bound the escaping from above.
-		resources[ss.LogicalID] = resource("AWS::CloudFormation::StackSet", map[string]any{
-			"StackSetName": ss.Name, "Description": ss.Description, "Excluded": ss.Excluded,
-			"TemplateBody": strings.Repeat("x", 2*ss.Template.TemplateSize())})
-	}
-	for id, r := range resources {
-		// Path metadata, which iamstack's cdk.json turns off: counted anyway,
-		// so that the estimate stays an upper bound if a user turns it on.
-		r.(map[string]any)["Metadata"] = map[string]any{"aws:cdk:path": s.ID + "/" + id + "/Resource",
-			metadata.Key: entities[id].Map()}
-	}
-	top := map[string]any{"Resources": resources}
-	if len(s.Standing) > 0 {
-		top["Metadata"] = map[string]any{metadata.Key: metadata.Template{Standing: s.Standing}.Map()}
-	}
-	b, err := json.MarshalIndent(top, "", " ")
-	if err != nil {
-		panic("plan: marshal template estimate: " + err.Error())
-	}
-	return len(b) + templateOverhead
-}
-
-func resource(typ string, props map[string]any) map[string]any {
-	return map[string]any{"Type": typ, "Properties": props}
-}
-
-// refs renders references as the template does: {"Ref": id} in the same
-// stack, the literal value otherwise.
-func refs(rs []Ref) []any {
-	out := make([]any, len(rs))
-	for i, r := range rs {
-		if r.LogicalID != "" {
-			out[i] = map[string]string{"Ref": r.LogicalID}
-		} else {
-			out[i] = r.Value
-		}
-	}
-	return out
+	return len(s.Template().JSON())
 }
 
 // MaxStackSetTemplateSize is the largest TemplateBody a StackSet takes.

@@ -1,0 +1,158 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/cfn"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/policy"
+)
+
+// Template renders the stack as its CloudFormation template: the one place
+// a resource's properties are written. The CDK layer carries these
+// resources into the cloud assembly; template sizes are measured on it;
+// a StackSet's body is its template's Body.
+func (s Stack) Template() cfn.Template {
+	t := cfn.Template{Description: s.Description, Bootstrap: !s.stackSetTemplate(),
+		// The analysis reads templates, not the model: tell it whose stack this is.
+		Metadata: map[string]any{metadata.Key: metadata.Template{Prefix: s.Prefix, Account: s.Account, AccountType: s.AccountType,
+			OrgPath: s.OrgPath, OU: s.OUID, Standing: s.Standing}.Map()}}
+	r := renderer{stack: s, inStack: map[string]bool{}}
+	for _, p := range s.ManagedPolicies {
+		r.add(&t, cfn.ManagedPolicy(cfn.ManagedPolicyProps{LogicalID: p.LogicalID, Name: p.Name, Description: p.Description,
+			Document: r.document(p.Document), Metadata: resourceMetadata(p.Entity, p.Suppressions)}))
+	}
+	for _, g := range s.Groups {
+		r.add(&t, cfn.Group(cfn.GroupProps{LogicalID: g.LogicalID, Name: g.Name, ManagedPolicyArns: r.refs(g.ManagedPolicies),
+			Metadata: resourceMetadata(g.Entity, nil)}))
+	}
+	for _, u := range s.Users {
+		props := cfn.UserProps{LogicalID: u.LogicalID, Name: u.Name, Path: u.Path, Groups: r.refs(u.Groups),
+			Metadata: resourceMetadata(u.Entity, nil)}
+		if len(u.Tags) > 0 {
+			props.Tags = map[string]string{}
+			for _, tag := range u.Tags {
+				props.Tags[tag.Key] = tag.Value
+			}
+		}
+		if f := u.FirstPassword; f != nil {
+			props.FirstPassword = &cfn.FirstPasswordProps{LogicalID: f.LogicalID, Name: f.Name, Description: f.Description,
+				Length: f.Length, ExcludeCharacters: f.ExcludeCharacters, Metadata: nagFields(f.Suppressions)}
+		}
+		r.add(&t, cfn.User(props)...)
+	}
+	for _, p := range s.OIDCProviders {
+		r.add(&t, cfn.OIDCProvider(cfn.OIDCProviderProps{LogicalID: p.LogicalID, URL: p.URL, ClientIDs: p.ClientIDs,
+			Metadata: resourceMetadata(p.Entity, nil)}))
+	}
+	for _, role := range s.Roles {
+		r.add(&t, cfn.Role(cfn.RoleProps{LogicalID: role.LogicalID, Name: role.Name, Description: role.Description, Path: role.Path,
+			Trust: r.document(role.Trust), MaxSessionDuration: role.MaxSessionSeconds, ManagedPolicyArns: r.refs(role.ManagedPolicies),
+			DependsOn: role.DependsOn, Metadata: resourceMetadata(role.Entity, role.Suppressions)}))
+	}
+	for _, ss := range s.StackSets {
+		o := ss.Options
+		r.add(&t, cfn.StackSet(cfn.StackSetProps{LogicalID: ss.LogicalID, Name: ss.Name, Description: ss.Description, CallAs: ss.CallAs,
+			OUID: ss.OUID, Excluded: ss.Excluded, Region: s.Region, Template: ss.Template.Template(),
+			MaxConcurrentPercentage: o.MaxConcurrentPercentage, FailureTolerancePercentage: o.FailureTolerancePercentage,
+			RegionConcurrency: o.RegionConcurrency, RetainStacksOnAccountRemoval: o.RetainStacksOnAccountRemoval,
+			Metadata: []cfn.Field{{Key: metadata.Key, Value: metadata.Entity{Kind: metadata.EntityStackSet, Name: ss.Template.Account, Account: s.Account}.Map()}}}))
+	}
+	return t
+}
+
+// stackSetTemplate tells whether the stack is the template a StackSet
+// deploys to every account of an OU: its account is each account's own, and
+// it has no bootstrap resources (member accounts are not bootstrapped).
+func (s Stack) stackSetTemplate() bool { return s.AccountID == names.CurrentAccount }
+
+// renderer renders one stack's resources.
+type renderer struct {
+	stack Stack
+	// inStack are the resources rendered so far, which a reference names by
+	// Ref rather than by value.
+	inStack map[string]bool
+}
+
+// add appends resources to the template; references to them from
+// resources added later are Refs.
+func (r *renderer) add(t *cfn.Template, res ...cfn.Resource) {
+	for _, x := range res {
+		r.inStack[x.LogicalID] = true
+	}
+	t.Resources = append(t.Resources, res...)
+}
+
+// document renders a policy document; in a StackSet's template, which every
+// account of an OU deploys, its account ID comes from Fn::Sub.
+func (r *renderer) document(d policy.Document) map[string]any {
+	if r.stack.stackSetTemplate() {
+		return subAccount(d.Map()).(map[string]any)
+	}
+	return d.Map()
+}
+
+// refs renders references: {"Ref": id} to a resource rendered before in
+// the same stack, the literal value otherwise.
+func (r *renderer) refs(refs []Ref) []any {
+	if len(refs) == 0 {
+		return nil
+	}
+	out := make([]any, len(refs))
+	for i, ref := range refs {
+		if ref.LogicalID != "" && r.inStack[ref.LogicalID] {
+			out[i] = cfn.Ref(ref.LogicalID)
+		} else {
+			out[i] = ref.Value
+		}
+	}
+	return out
+}
+
+// resourceMetadata is what a resource says of itself: the model entity it
+// comes from, then the cdk-nag findings it accepts, as cdk-nag's
+// NagSuppressions writes them.
+func resourceMetadata(e metadata.Entity, nag []Suppression) []cfn.Field {
+	return append([]cfn.Field{{Key: metadata.Key, Value: e.Map()}}, nagFields(nag)...)
+}
+
+// nagFields are the metadata of the cdk-nag findings a resource accepts.
+func nagFields(nag []Suppression) []cfn.Field {
+	if len(nag) == 0 {
+		return nil
+	}
+	list := make([]cfn.Suppression, len(nag))
+	for i, s := range nag {
+		list[i] = cfn.Suppression{ID: s.ID, Reason: s.Reason}
+	}
+	return []cfn.Field{{Key: "cdk_nag", Value: cfn.NagMetadata(list)}}
+}
+
+// subAccount rewrites, in a policy document as JSON values, every string
+// that holds names.CurrentAccount as Fn::Sub, escaping the policy variables
+// (${aws:username} becomes ${!aws:username}) so that CloudFormation leaves
+// them to IAM.
+func subAccount(v any) any {
+	switch x := v.(type) {
+	case string:
+		if !strings.Contains(x, names.CurrentAccount) {
+			return x
+		}
+		escaped := strings.ReplaceAll(x, "${", "${!")
+		return map[string]any{"Fn::Sub": strings.ReplaceAll(escaped, "${!"+names.CurrentAccount[2:], names.CurrentAccount)}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = subAccount(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = subAccount(e)
+		}
+		return out
+	}
+	return v
+}
