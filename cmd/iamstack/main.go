@@ -13,12 +13,12 @@ import (
 	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
-	"github.com/iamstack/iamstack/internal/synth"
+	"github.com/iamstack/iamstack/internal/quiet"
 )
 
 func main() {
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "synth" && !synth.IsQuiet(os.Environ()) {
+	if len(os.Args) > 1 && os.Args[1] == "synth" && !quiet.IsSet(os.Environ()) {
 		err = quietly()
 	} else {
 		err = newRootCmd(os.Stdout).Execute()

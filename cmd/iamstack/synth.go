@@ -10,6 +10,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/quiet"
 	"github.com/iamstack/iamstack/internal/synth"
 )
 
@@ -46,7 +47,7 @@ and jsii's end-of-life banner for Node 20 off: jsii reads them before main runs.
 }
 
 // quietly runs this very command line again in a child process with the
-// quiet defaults in its environment (synth.QuietEnv), and exits as it does.
+// quiet defaults in its environment (quiet.Env), and exits as it does.
 // main calls it for synth, which starts the jsii runtime.
 func quietly() error {
 	self, err := os.Executable()
@@ -54,7 +55,7 @@ func quietly() error {
 		return err
 	}
 	c := exec.Command(self, os.Args[1:]...)
-	c.Env = synth.QuietEnv(os.Environ())
+	c.Env = quiet.Env(os.Environ())
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := c.Run(); err != nil {
 		var exit *exec.ExitError

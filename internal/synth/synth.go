@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"slices"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	awscdkjsii "github.com/aws/aws-cdk-go/awscdk/v2/jsii"
@@ -15,6 +13,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/quiet"
 	"github.com/iamstack/iamstack/stacks"
 )
 
@@ -68,34 +67,6 @@ func Assembly(p *plan.Plan, outdir string, opts Options) {
 	app.Synth(nil)
 }
 
-// The settings a synthesis runs with unless the user's environment says
-// otherwise. jsii reads the environment for its node process while Go
-// packages initialize, before main runs, so a program cannot set them for
-// itself: it passes them to a child process (QuietEnv).
-var quietDefaults = []string{
-	// aws-cdk-lib's bundled template validator costs about 5 s and 400 MiB
-	// a run; iamstack checks quotas itself and lints with cfn-lint (docs/architecture.md, "Speed").
-	"CDK_VALIDATION=false",
-	// Node 20, which iamstack is tested on, works; jsii's end-of-life banner
-	// for it would open every run with eleven lines of noise.
-	"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
-}
-
-// QuietEnv returns env with quietDefaults added where env does not set them.
-func QuietEnv(env []string) []string {
-	out := append([]string(nil), env...)
-	for _, kv := range quietDefaults {
-		key, _, _ := strings.Cut(kv, "=")
-		if !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, key+"=") }) {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-// IsQuiet tells whether env already sets every quiet default (to anything).
-func IsQuiet(env []string) bool { return len(QuietEnv(env)) == len(env) }
-
 // Self synthesizes by running this program again as `<program> synth`: in a
 // child process, so that the quiet settings reach jsii before it starts and
 // two syntheses (a check's head and base) run on two cores at once. The
@@ -121,7 +92,7 @@ func (s Self) Synthesize(dir, path string, nag bool) error {
 		args = append(args, "--nag")
 	}
 	c := exec.Command(self, args...)
-	c.Env = QuietEnv(os.Environ())
+	c.Env = quiet.Env(os.Environ())
 	c.Stdout, c.Stderr = s.Stderr, s.Stderr
 	return c.Run()
 }

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/iamstack/iamstack/internal/keys"
+	"github.com/iamstack/iamstack/internal/quiet"
 )
 
 // Version is a semantic version tag: v1.2.3.
@@ -212,7 +213,7 @@ func (r Repo) SynthesizeAt(ref, path string) (dir string, cleanup func(), err er
 	out := filepath.Join(tmp, "cdk.out")
 	c := exec.Command("go", "run", "./cmd/synth", "-model", path, "-out", out)
 	c.Dir = tree
-	c.Env = append(os.Environ(), "CDK_VALIDATION=false", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
+	c.Env = quiet.Env(os.Environ())
 	if b, err := c.CombinedOutput(); err != nil {
 		cleanup()
 		return "", nil, fmt.Errorf("synthesize %s at %s: %v\n%s", path, ref, err, b)
