@@ -61,7 +61,7 @@ func (g Guardrails) all() []placed {
 
 // guardrails checks every guardrail of the model.
 func (v *validator) guardrails() {
-	for _, g := range v.m.Guardrails.all() {
+	for _, g := range v.m.spec.Guardrails.all() {
 		if g.at == nil {
 			continue // built in
 		}
@@ -70,7 +70,7 @@ func (v *validator) guardrails() {
 		v.scope(g.at, accounts, exempt)
 	}
 	seen := map[string]bool{}
-	for i, c := range v.m.Guardrails.Custom {
+	for i, c := range v.m.spec.Guardrails.Custom {
 		if seen[c.Name] {
 			v.at(path{"guardrails", "custom"}.index(i).key("name"), "guardrail %q is defined twice", c.Name)
 		}
@@ -85,7 +85,7 @@ func (v *validator) guardrails() {
 func (m *Model) guardrails(account string, exemptions bool) []policy.Statement {
 	a := m.place(account)
 	var out []policy.Statement
-	for _, g := range m.Guardrails.all() {
+	for _, g := range m.spec.Guardrails.all() {
 		accounts, exempt := g.Scope()
 		if !m.covers(accounts, account) {
 			continue
@@ -131,7 +131,7 @@ func (rr *RegionRestriction) Scope() (accounts, exemptRoles []string) {
 
 func (rr *RegionRestriction) check(v *validator, p path) {
 	if len(rr.Regions) == 0 {
-		v.at(p.key("regions"), "list the regions to allow, such as [%s, us-east-1]", v.m.Region)
+		v.at(p.key("regions"), "list the regions to allow, such as [%s, us-east-1]", v.m.spec.Region)
 	}
 	for i, r := range rr.Regions {
 		v.region(p.key("regions").index(i), r)

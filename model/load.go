@@ -77,9 +77,9 @@ func Parse(file string, data []byte) (*Model, error) {
 		root = root.Content[0]
 	}
 	c := &walker{file: file, lines: map[string]int{}}
-	c.walk(root, reflect.TypeOf(Model{}), nil)
+	c.walk(root, reflect.TypeOf(Spec{}), nil)
 	var m Model
-	if err := root.Decode(&m); err != nil {
+	if err := root.Decode(&m.spec); err != nil {
 		// A value of the wrong shape, which the walk has reported with its
 		// path: validating the rest would only add confusion.
 		if len(c.problems) == 0 {
@@ -95,7 +95,6 @@ func Parse(file string, data []byte) (*Model, error) {
 	if len(c.problems) > 0 {
 		return nil, c.err()
 	}
-	m.resolved = v.res
 	return &m, nil
 }
 

@@ -43,8 +43,10 @@ const (
 // emergency role.
 var defaultMaxSession = map[string]time.Duration{AdminR: time.Hour, OpsR: 4 * time.Hour, ReadR: 8 * time.Hour}
 
-// Model is an identity model as written in YAML.
-type Model struct {
+// Spec is an identity model as written in YAML: what the loader decodes
+// and the schema describes. Validation reads it and resolves it into a
+// Model; nothing writes into it.
+type Spec struct {
 	APIVersion string `yaml:"apiVersion"`
 	// Prefix starts every stack, role, group and policy name.
 	Prefix string `yaml:"prefix"`
@@ -93,7 +95,13 @@ type Model struct {
 	// StandingResources describe what else exists in the accounts, for the
 	// escalation analysis only.
 	StandingResources []StandingResource `yaml:"standingResources"`
+}
 
+// Model is a valid identity model, resolved: defaults applied, grants,
+// names and trusts worked out once. Its fields are its own: consumers read
+// it through its methods (query.go).
+type Model struct {
+	spec     Spec
 	file     string
 	resolved resolution
 }

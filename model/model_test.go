@@ -93,8 +93,8 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Prefix != "infra" || m.MFAMaxAgeSeconds() != 43200 || m.UserStacks != 1 {
-		t.Errorf("defaults: prefix %q, MFA age %d, userStacks %d", m.Prefix, m.MFAMaxAgeSeconds(), m.UserStacks)
+	if m.Prefix() != "infra" || m.MFAMaxAgeSeconds() != 43200 || m.UserStacks() != 1 {
+		t.Errorf("defaults: prefix %q, MFA age %d, userStacks %d", m.Prefix(), m.MFAMaxAgeSeconds(), m.UserStacks())
 	}
 	if r, _ := m.Role("AdminR"); r.MaxSession.Seconds() != 3600 {
 		t.Errorf("AdminR max session %d, want 3600 (emergencies only)", r.MaxSession.Seconds())
@@ -308,7 +308,7 @@ func TestEveryModelFieldHasAYAMLKey(t *testing.T) {
 			}
 		}
 	}
-	visit(reflect.TypeOf(model.Model{}))
+	visit(reflect.TypeOf(model.Spec{}))
 	if len(seen) < 10 {
 		t.Errorf("visited %d types; the walk is broken", len(seen))
 	}

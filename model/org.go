@@ -30,18 +30,18 @@ const (
 func (v *validator) organization() {
 	m := v.m
 	v.res.ous = map[string]OrganizationalUnit{}
-	if m.Organization == nil {
-		if len(m.OrganizationalUnits) > 0 {
+	if m.spec.Organization == nil {
+		if len(m.spec.OrganizationalUnits) > 0 {
 			v.at(path{"organizationalUnits"}, "organizational units need the organization: add organization with its id, rootId, managementAccount and deployAccount")
 		}
-		for i, a := range m.Accounts {
+		for i, a := range m.spec.Accounts {
 			if a.OU != "" {
 				v.at(path{"accounts"}.index(i).key("ou"), "account %q names OU %q, but the model has no organization and no organizationalUnits", a.Name, a.OU)
 			}
 		}
 		return
 	}
-	o := m.Organization
+	o := m.spec.Organization
 	p := path{"organization"}
 	if !orgIDPattern.MatchString(o.ID) {
 		v.at(p.key("id"), "organization ID %q must look like o-a1b2c3d4e5 (aws organizations describe-organization)", o.ID)
@@ -54,7 +54,7 @@ func (v *validator) organization() {
 	}
 	// The deploy account and the StackSets' preferences serve the OUs'
 	// StackSets: without OUs they would be dropped, so they are refused.
-	if len(m.OrganizationalUnits) == 0 {
+	if len(m.spec.OrganizationalUnits) == 0 {
 		for _, key := range []string{"deployAccount", "stackSets"} {
 			if v.present(p.key(key)) {
 				v.at(p.key(key), "%s serves the StackSets of organizationalUnits, and the model lists none; list the OUs or remove %s", key, key)
@@ -84,7 +84,7 @@ func (v *validator) organization() {
 	}
 	types := v.typeNames()
 	byID := map[string]string{}
-	for i, ou := range m.OrganizationalUnits {
+	for i, ou := range m.spec.OrganizationalUnits {
 		op := path{"organizationalUnits"}.index(i)
 		_, isAccount := v.res.accounts[ou.Name]
 		switch {
@@ -106,7 +106,7 @@ func (v *validator) organization() {
 		}
 		v.res.ous[ou.Name] = ou
 	}
-	for i, a := range m.Accounts {
+	for i, a := range m.spec.Accounts {
 		if a.OU == "" {
 			continue
 		}

@@ -6,14 +6,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/policy"
 )
 
 // Scheme is the model's naming scheme.
 func (m *Model) Scheme() names.Scheme {
-	return names.Scheme{Partition: names.PartitionOf(m.Region), Prefix: m.Prefix, Given: m.resolved.given}
+	return names.Scheme{Partition: names.PartitionOf(m.spec.Region), Prefix: m.resolved.prefix, Given: m.resolved.given}
 }
 
 // UserOnlyAccount is the account that holds the human users.
@@ -102,7 +104,7 @@ func (m *Model) TokenPlaces(role, token string) (accounts, ous []string) {
 // organization, as aws:ResourceOrgPaths gives it; an account in no OU of
 // the model is placed under the root. Empty without an organization.
 func (m *Model) OrgPath(place string) string {
-	o := m.Organization
+	o := m.spec.Organization
 	if o == nil {
 		return ""
 	}
@@ -137,13 +139,13 @@ func (m *Model) EnabledRoles(account string) []string {
 }
 
 // UserNames lists the human users, sorted.
-func (m *Model) UserNames() []string { return slices.Sorted(maps.Keys(m.Users)) }
+func (m *Model) UserNames() []string { return slices.Sorted(maps.Keys(m.spec.Users)) }
 
 // FirstPasswordSecret names the secret a user's first console password is
 // generated into; "" for a user without one: no console, or an adopted user
 // who keeps the password they have.
 func (m *Model) FirstPasswordSecret(user string) string {
-	if u := m.Users[user]; !u.Console || u.KeepPassword {
+	if u := m.spec.Users[user]; !u.Console || u.KeepPassword {
 		return ""
 	}
 	return m.Scheme().FirstPasswordSecret(user)
@@ -158,12 +160,12 @@ func (m *Model) UserGrants(user string) []Grant { return m.resolved.merged(user)
 func (m *Model) SkippedGrants(user string) []Skip { return m.resolved.skipped(user) }
 
 // CICDUserNames lists the CI/CD users, sorted.
-func (m *Model) CICDUserNames() []string { return slices.Sorted(maps.Keys(m.CICDUsers)) }
+func (m *Model) CICDUserNames() []string { return slices.Sorted(maps.Keys(m.spec.CICDUsers)) }
 
 // CICDUsersIn lists the CI/CD users of an account, sorted.
 func (m *Model) CICDUsersIn(account string) []string {
 	var out []string
-	for n, u := range m.CICDUsers {
+	for n, u := range m.spec.CICDUsers {
 		if u.Account == account {
 			out = append(out, n)
 		}
@@ -179,7 +181,7 @@ func (m *Model) EnvironmentNames() []string { return slices.Sorted(maps.Keys(m.r
 func (m *Model) EnvironmentAccounts(env string) []string { return m.resolved.envs[env] }
 
 // MFAMaxAgeSeconds bounds aws:MultiFactorAuthAge on every human path.
-func (m *Model) MFAMaxAgeSeconds() int { return m.MFAMaxAge.Seconds() }
+func (m *Model) MFAMaxAgeSeconds() int { return int(m.resolved.mfaMaxAge / time.Second) }
 
 // GuardrailStatements returns the deny statements attached to every role of an
 // account, in a fixed order: region restriction, RDS delete prevention, then
@@ -213,7 +215,7 @@ func (m *Model) covers(targets []string, account string) bool {
 
 // AccountPath is the field path of an account, for Problemf.
 func (m *Model) AccountPath(name string) []string {
-	for i, a := range m.Accounts {
+	for i, a := range m.spec.Accounts {
 		if a.Name == name {
 			return []string{"accounts", "[" + strconv.Itoa(i) + "]"}
 		}
@@ -223,7 +225,7 @@ func (m *Model) AccountPath(name string) []string {
 
 // OUPath is the field path of an OU, for Problemf.
 func (m *Model) OUPath(name string) []string {
-	for i, ou := range m.OrganizationalUnits {
+	for i, ou := range m.spec.OrganizationalUnits {
 		if ou.Name == name {
 			return []string{"organizationalUnits", "[" + strconv.Itoa(i) + "]"}
 		}
@@ -285,4 +287,64 @@ func (m *Model) CICDAssumeGrants(user string) []Grant {
 	out := slices.Clone(m.resolved.assume[user])
 	slices.SortFunc(out, func(a, b Grant) int { return strings.Compare(a.Account+"/"+a.Role, b.Account+"/"+b.Role) })
 	return out
+}
+
+// Region is where the stacks are deployed.
+func (m *Model) Region() string { return m.spec.Region }
+
+// Prefix starts every stack, role, group and policy name.
+func (m *Model) Prefix() string { return m.resolved.prefix }
+
+// UserStacks is how many stacks the user-only account's users are spread
+// over.
+func (m *Model) UserStacks() int { return m.resolved.userStacks }
+
+// Organization is the AWS Organizations organization the accounts belong
+// to; nil without one.
+func (m *Model) Organization() *Organization { return m.spec.Organization }
+
+// StandingResources are what the model says exists in its accounts
+// outside iamstack, for the escalation analysis.
+func (m *Model) StandingResources() []StandingResource { return m.spec.StandingResources }
+
+// User is a person of the model, by IAM user name.
+func (m *Model) User(name string) (User, bool) {
+	u, ok := m.spec.Users[name]
+	return u, ok
+}
+
+// CICDUser is a CI/CD user of the model, by IAM user name.
+func (m *Model) CICDUser(name string) (CICDUser, bool) {
+	c, ok := m.spec.CICDUsers[name]
+	return c, ok
+}
+
+// PasswordChangeWithoutMFA says a user may change a first password before
+// setting up MFA.
+func (m *Model) PasswordChangeWithoutMFA() bool { return m.spec.PasswordChangeWithoutMFA }
+
+// AcknowledgedRemovals are the deletions and replacements the model
+// acknowledges.
+func (m *Model) AcknowledgedRemovals() []Removal { return m.spec.AcknowledgedRemovals }
+
+// Waivers are the waivers of a model entity (a role, a user or a CI/CD
+// user) and the field that holds them; field is "" for what no waiver can
+// accept: iamstack's shared resources (AssumeRoleG, ManageOwnUserG, the
+// guardrails, ...) and resources iamstack did not write.
+func (m *Model) Waivers(e metadata.Entity) (w Waivers, field string) {
+	switch e.Kind {
+	case metadata.EntityUser:
+		if u, ok := m.spec.Users[e.Name]; ok {
+			return u.Waivers, "users." + e.Name
+		}
+	case metadata.EntityCICDUser:
+		if c, ok := m.spec.CICDUsers[e.Name]; ok {
+			return c.Waivers, "cicdUsers." + e.Name
+		}
+	case metadata.EntityRole:
+		if r, ok := m.Role(e.Name); ok {
+			return r.Waivers, "roles." + e.Name
+		}
+	}
+	return nil, ""
 }

@@ -73,46 +73,53 @@ type resolution struct {
 	lines  map[string]int
 	given  names.Given             // the names and paths the model sets itself
 	trusts map[string][]TrustEntry // by role, as RoleTrusts gives them
+	// The model's settings with their defaults.
+	prefix     string
+	mfaMaxAge  time.Duration
+	userStacks int
 }
 
 type validator struct {
 	*walker
 	m   *Model
-	res resolution
+	// res is the model's resolution as validation fills it: queries made
+	// meanwhile see what is resolved so far.
+	res *resolution
 }
 
 func (v *validator) run() {
-	v.res = resolution{accounts: map[string]Account{}, roles: map[string]Role{},
+	v.m.resolved = resolution{accounts: map[string]Account{}, roles: map[string]Role{},
 		enabled: map[string]map[string]bool{}, users: map[string]userGrants{}, teams: map[string]teamGrants{},
 		tokens: map[string]map[string][]string{}, assume: map[string][]Grant{}, envs: map[string][]string{}, lines: v.lines}
+	v.res = &v.m.resolved
 	v.header()
 	v.accounts()
 	v.organization()
 	v.roles()
 	v.trusts()
 	v.guardrails()
-	for _, name := range slices.Sorted(maps.Keys(v.m.Teams)) {
+	for _, name := range slices.Sorted(maps.Keys(v.m.spec.Teams)) {
 		p := path{"teams", name}
 		if !slugPattern.MatchString(name) {
 			v.at(p, "team name %q must be lower-case letters, digits and hyphens", name)
 		}
-		v.grants(p.key("grants"), v.m.Teams[name].Grants)
+		v.grants(p.key("grants"), v.m.spec.Teams[name].Grants)
 	}
 	v.users()
 	v.cicdUsers()
 	v.environments()
 	v.standingResources()
 	v.givenNames()
-	for _, name := range slices.Sorted(maps.Keys(v.m.Roles)) {
-		v.waivers(path{"roles", name, "waivers"}, v.m.Roles[name].Waivers)
+	for _, name := range slices.Sorted(maps.Keys(v.m.spec.Roles)) {
+		v.waivers(path{"roles", name, "waivers"}, v.m.spec.Roles[name].Waivers)
 	}
-	for _, name := range slices.Sorted(maps.Keys(v.m.Users)) {
-		v.waivers(path{"users", name, "waivers"}, v.m.Users[name].Waivers)
+	for _, name := range slices.Sorted(maps.Keys(v.m.spec.Users)) {
+		v.waivers(path{"users", name, "waivers"}, v.m.spec.Users[name].Waivers)
 	}
-	for _, name := range slices.Sorted(maps.Keys(v.m.CICDUsers)) {
-		v.waivers(path{"cicdUsers", name, "waivers"}, v.m.CICDUsers[name].Waivers)
+	for _, name := range slices.Sorted(maps.Keys(v.m.spec.CICDUsers)) {
+		v.waivers(path{"cicdUsers", name, "waivers"}, v.m.spec.CICDUsers[name].Waivers)
 	}
-	for i, r := range v.m.AcknowledgedRemovals {
+	for i, r := range v.m.spec.AcknowledgedRemovals {
 		p := path{"acknowledgedRemovals"}.index(i)
 		if !slices.Contains(RemovalKinds, r.Kind) {
 			v.at(p.key("kind"), "kind %q is not one of %s%s", r.Kind, quoted(RemovalKinds), suggest(r.Kind, RemovalKinds))
@@ -146,33 +153,37 @@ func (v *validator) waivers(p path, w Waivers) {
 
 func (v *validator) header() {
 	m := v.m
-	switch m.APIVersion {
+	switch m.spec.APIVersion {
 	case APIVersion:
 	case "":
 		v.at(path{}, "apiVersion is missing; start the file with `apiVersion: %s`", APIVersion)
 	default:
-		v.at(path{"apiVersion"}, "unsupported apiVersion %q; this iamstack reads %q", m.APIVersion, APIVersion)
+		v.at(path{"apiVersion"}, "unsupported apiVersion %q; this iamstack reads %q", m.spec.APIVersion, APIVersion)
 	}
-	if m.Prefix == "" {
+	// The defaults go into the resolution: the spec stays as written.
+	v.res.prefix = m.spec.Prefix
+	if v.res.prefix == "" {
 		if v.present(path{"prefix"}) {
 			v.at(path{"prefix"}, "prefix is empty; it starts every stack, role, group and policy name. Omit the key for the default %q", DefaultPrefix)
 		}
-		m.Prefix = DefaultPrefix
+		v.res.prefix = DefaultPrefix
 	}
-	if !prefixPattern.MatchString(m.Prefix) || len(m.Prefix) > maxPrefixLen {
-		v.at(path{"prefix"}, "prefix %q must start with a letter, hold only letters, digits and hyphens, and be at most %d characters (default %q)", m.Prefix, maxPrefixLen, DefaultPrefix)
+	if !prefixPattern.MatchString(v.res.prefix) || len(v.res.prefix) > maxPrefixLen {
+		v.at(path{"prefix"}, "prefix %q must start with a letter, hold only letters, digits and hyphens, and be at most %d characters (default %q)", v.res.prefix, maxPrefixLen, DefaultPrefix)
 	}
-	v.region(path{"region"}, m.Region)
-	if m.MFAMaxAge.Duration == 0 {
-		m.MFAMaxAge.Duration = DefaultMFAMaxAge
+	v.region(path{"region"}, m.spec.Region)
+	v.res.mfaMaxAge = m.spec.MFAMaxAge.Duration
+	if v.res.mfaMaxAge == 0 {
+		v.res.mfaMaxAge = DefaultMFAMaxAge
 	}
-	if d := m.MFAMaxAge.Duration; d < minMFAMaxAge || d > maxMFAMaxAge || d%time.Second != 0 {
+	if d := v.res.mfaMaxAge; d < minMFAMaxAge || d > maxMFAMaxAge || d%time.Second != 0 {
 		v.at(path{"mfaMaxAge"}, "mfaMaxAge %s must be whole seconds between %s and %s (an MFA session lasts at most 36h; aws-vault keeps one for 8h)", d, minMFAMaxAge, maxMFAMaxAge)
 	}
-	if m.UserStacks == 0 && !v.present(path{"userStacks"}) {
-		m.UserStacks = 1
+	v.res.userStacks = m.spec.UserStacks
+	if v.res.userStacks == 0 && !v.present(path{"userStacks"}) {
+		v.res.userStacks = 1
 	}
-	if m.UserStacks < 1 || m.UserStacks > maxUserStacks {
+	if v.res.userStacks < 1 || v.res.userStacks > maxUserStacks {
 		v.at(path{"userStacks"}, "userStacks must be between 1 and %d", maxUserStacks)
 	}
 }

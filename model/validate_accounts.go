@@ -10,14 +10,14 @@ import (
 
 func (v *validator) accounts() {
 	m := v.m
-	if len(m.Accounts) == 0 {
+	if len(m.spec.Accounts) == 0 {
 		v.at(path{"accounts"}, "no accounts; list at least the user-only account and one account for roles")
 		return
 	}
 	byID := map[string]string{}
 	types := map[string][]string{}
 	var userOnly []string
-	for i, a := range m.Accounts {
+	for i, a := range m.spec.Accounts {
 		p := path{"accounts"}.index(i)
 		switch {
 		case a.Name == "":
@@ -61,7 +61,7 @@ func (v *validator) accounts() {
 	default:
 		v.at(path{"accounts"}, "%d accounts have type %q (%s); exactly one account holds the human users", len(userOnly), UserOnly, quoted(userOnly))
 	}
-	for i, a := range m.Accounts {
+	for i, a := range m.spec.Accounts {
 		if same, ok := types[a.Name]; ok && !(len(same) == 1 && same[0] == a.Name) {
 			v.at(path{"accounts"}.index(i).key("name"), "account name %q is also the type of accounts %s, so a grant to %q would be ambiguous; rename the account", a.Name, quoted(same), a.Name)
 		}
@@ -96,12 +96,12 @@ func (v *validator) resolve(p path, targets []string) []string {
 func (v *validator) accountsNamedBy(t string) (names []string, found bool) {
 	found = t == allTargets
 	key, value, isTag := tagTarget(t)
-	for _, a := range v.m.Accounts {
+	for _, a := range v.m.spec.Accounts {
 		if t == allTargets || a.Name == t || a.Type == t || (a.OU != "" && a.OU == t) || (isTag && a.Tags[key] == value) {
 			names, found = append(names, a.Name), true
 		}
 	}
-	for _, ou := range v.m.OrganizationalUnits {
+	for _, ou := range v.m.spec.OrganizationalUnits {
 		if _, ok := v.res.ous[ou.Name]; ok && (t == allTargets || ou.Name == t || ou.Type == t) {
 			names, found = append(names, ou.Name), true
 		}
@@ -132,7 +132,7 @@ func (v *validator) unknownTarget(p path, t string) {
 // tagTargets are the key=value targets the listed accounts' tags offer.
 func (v *validator) tagTargets() []string {
 	seen := map[string]bool{}
-	for _, a := range v.m.Accounts {
+	for _, a := range v.m.spec.Accounts {
 		for k, val := range a.Tags {
 			seen[k+"="+val] = true
 		}
@@ -150,7 +150,7 @@ func (v *validator) ouList() string {
 
 func (v *validator) accountNames() []string {
 	var out []string
-	for _, a := range v.m.Accounts {
+	for _, a := range v.m.spec.Accounts {
 		out = append(out, a.Name)
 	}
 	sort.Strings(out)
@@ -166,10 +166,10 @@ func (v *validator) typeNames() []string {
 			out = append(out, t)
 		}
 	}
-	for _, a := range v.m.Accounts {
+	for _, a := range v.m.spec.Accounts {
 		add(a.Type)
 	}
-	for _, ou := range v.m.OrganizationalUnits {
+	for _, ou := range v.m.spec.OrganizationalUnits {
 		add(ou.Type)
 	}
 	sort.Strings(out)
@@ -186,20 +186,20 @@ func (v *validator) isOU(name string) bool {
 }
 
 func (v *validator) environments() {
-	if len(v.m.Environments) == 0 {
+	if len(v.m.spec.Environments) == 0 {
 		v.res.envs[DefaultEnvironment] = v.accountNames()
 		return
 	}
-	for _, name := range slices.Sorted(maps.Keys(v.m.Environments)) {
+	for _, name := range slices.Sorted(maps.Keys(v.m.spec.Environments)) {
 		p := path{"environments", name}
 		if !slugPattern.MatchString(name) {
 			v.at(p, "environment name %q must be lower-case letters, digits and hyphens (it names the branch env/%s)", name, name)
 		}
-		if len(v.m.Environments[name].Accounts) == 0 {
+		if len(v.m.spec.Environments[name].Accounts) == 0 {
 			v.at(p.key("accounts"), "environment %q covers no account; list account names or types, or %q", name, allTargets)
 		}
 		// An environment promotes stacks, which live in listed accounts: OUs
 		// come with the deploy account's StackSets.
-		v.res.envs[name] = slices.DeleteFunc(v.resolve(p.key("accounts"), v.m.Environments[name].Accounts), v.isOU)
+		v.res.envs[name] = slices.DeleteFunc(v.resolve(p.key("accounts"), v.m.spec.Environments[name].Accounts), v.isOU)
 	}
 }

@@ -15,7 +15,7 @@ import (
 func (v *validator) roles() {
 	m := v.m
 	all := map[string]Role{AdminR: {}, OpsR: {}, ReadR: {}}
-	for name, r := range m.Roles {
+	for name, r := range m.spec.Roles {
 		all[name] = r
 	}
 	for _, name := range slices.Sorted(maps.Keys(all)) {
@@ -23,8 +23,8 @@ func (v *validator) roles() {
 		p := path{"roles", name}
 		if !iamNamePattern.MatchString(name) || strings.Contains(name, ",") {
 			v.at(p, "role name %q must use letters, digits and +=.@_- (it is part of its grant tag's key, where IAM allows no comma)", name)
-		} else if r.Name == "" && len(m.Prefix)+1+len(name) > maxRoleNameLen {
-			v.at(p, "role name %q must fit %d characters with the prefix %q; shorten it, or give the role its IAM name (name)", name, maxRoleNameLen, m.Prefix+"-")
+		} else if r.Name == "" && len(v.res.prefix)+1+len(name) > maxRoleNameLen {
+			v.at(p, "role name %q must fit %d characters with the prefix %q; shorten it, or give the role its IAM name (name)", name, maxRoleNameLen, v.res.prefix+"-")
 		}
 		if isBuiltin(name) {
 			if len(r.Statements) > 0 || len(r.ManagedPolicies) > 0 || len(r.StatementsIn) > 0 {
@@ -62,8 +62,8 @@ func (v *validator) roles() {
 				v.unknownTarget(p.key("maxSessionIn").key(target), target)
 			}
 		}
-		if d := r.MFAMaxAge.Duration; d != 0 && (d < minMFAMaxAge || d > m.MFAMaxAge.Duration || d%time.Second != 0) {
-			v.at(p.key("mfaMaxAge"), "mfaMaxAge %s must be whole seconds between %s and the model's mfaMaxAge %s: people are admitted by both their group and the role's trust, and the group bounds the age by the model's", d, minMFAMaxAge, m.MFAMaxAge.Duration)
+		if d := r.MFAMaxAge.Duration; d != 0 && (d < minMFAMaxAge || d > v.res.mfaMaxAge || d%time.Second != 0) {
+			v.at(p.key("mfaMaxAge"), "mfaMaxAge %s must be whole seconds between %s and the model's mfaMaxAge %s: people are admitted by both their group and the role's trust, and the group bounds the age by the model's", d, minMFAMaxAge, v.res.mfaMaxAge)
 		}
 		v.sessionTagKeys(p.key("sessionTags"), r.SessionTags.Keys)
 		for i, svc := range r.Services {
@@ -87,7 +87,7 @@ func (v *validator) roles() {
 			v.at(p, "custom role %q is enabled in no account; fix enabledIn/disabledIn or remove the role", name)
 		}
 	}
-	v.caseInsensitive(path{"roles"}, "role", slices.Sorted(maps.Keys(m.Roles)), "role names become IAM role names")
+	v.caseInsensitive(path{"roles"}, "role", slices.Sorted(maps.Keys(m.spec.Roles)), "role names become IAM role names")
 }
 
 // Limits on the names and paths a model gives.
@@ -112,8 +112,8 @@ func (v *validator) givenNames() {
 	m := v.m
 	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{}, Policies: map[string]string{},
 		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}, Machines: map[names.UserKey]bool{}}
-	s := names.Scheme{Prefix: m.Prefix, Given: g} // sees g as it fills
-	iamNames := map[string]string{}               // lower-case IAM role name -> model name
+	s := names.Scheme{Prefix: v.res.prefix, Given: g} // sees g as it fills
+	iamNames := map[string]string{}                        // lower-case IAM role name -> model name
 	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
 		r := v.res.roles[name]
 		p := path{"roles", name}
@@ -159,8 +159,8 @@ func (v *validator) givenNames() {
 			v.at(p, "policy name %q is not a valid IAM policy name: 1 to %d of letters, digits and +=,.@_- (room kept for a number, %s-2)", r.PolicyName, maxPolicyNameLen-maxNumberedSuffix, r.PolicyName)
 		case name != OpsR && len(r.Statements) == 0 && len(r.StatementsIn) == 0:
 			v.at(p, "role %s has no statements of its own, so no policy of its own to name; remove policyName (AWS managed policies keep their names)", name)
-		case strings.HasPrefix(strings.ToLower(r.PolicyName), strings.ToLower(m.Prefix)+"-"):
-			v.at(p, "policy name %q starts with the prefix %q, where iamstack names its own policies; leave policyName out to get %s, or choose a name outside the prefix", r.PolicyName, m.Prefix+"-", s.Policy(names.RolePolicyShort(name)))
+		case strings.HasPrefix(strings.ToLower(r.PolicyName), strings.ToLower(v.res.prefix)+"-"):
+			v.at(p, "policy name %q starts with the prefix %q, where iamstack names its own policies; leave policyName out to get %s, or choose a name outside the prefix", r.PolicyName, v.res.prefix+"-", s.Policy(names.RolePolicyShort(name)))
 		}
 		if other, dup := policyNames[strings.ToLower(r.PolicyName)]; dup {
 			v.at(p, "roles %s and %s would both have the IAM policy %q; IAM policy names are unique in an account regardless of case", other, name, r.PolicyName)
@@ -170,9 +170,9 @@ func (v *validator) givenNames() {
 	}
 	builtin := []string{names.AssumeRoleGroup, names.ManageOwnUserGroup, names.PowerGroup}
 	groupNames := map[string]string{}
-	for _, short := range slices.Sorted(maps.Keys(m.GroupNames)) {
+	for _, short := range slices.Sorted(maps.Keys(m.spec.GroupNames)) {
 		p := path{"groupNames", short}
-		name := m.GroupNames[short]
+		name := m.spec.GroupNames[short]
 		if !slices.Contains(builtin, short) {
 			v.at(p, "%q is not one of iamstack's groups: %s%s", short, quoted(builtin), suggest(short, builtin))
 			continue
@@ -201,13 +201,13 @@ func (v *validator) givenNames() {
 		paths[account.ID][userPath] = true
 		return userPath
 	}
-	for _, name := range slices.Sorted(maps.Keys(m.Users)) {
-		people[user(path{"users", name}, v.res.userOnly, name, m.Users[name].Path)] = true
+	for _, name := range slices.Sorted(maps.Keys(m.spec.Users)) {
+		people[user(path{"users", name}, v.res.userOnly, name, m.spec.Users[name].Path)] = true
 	}
-	for _, name := range slices.Sorted(maps.Keys(m.CICDUsers)) {
-		if a, ok := v.res.accounts[m.CICDUsers[name].Account]; ok {
+	for _, name := range slices.Sorted(maps.Keys(m.spec.CICDUsers)) {
+		if a, ok := v.res.accounts[m.spec.CICDUsers[name].Account]; ok {
 			g.Machines[names.UserKey{Account: a.ID, User: name}] = true
-			user(path{"cicdUsers", name}, a, name, m.CICDUsers[name].Path)
+			user(path{"cicdUsers", name}, a, name, m.spec.CICDUsers[name].Path)
 		}
 	}
 	for id, ps := range paths {
@@ -240,8 +240,8 @@ func (v *validator) sessionTagKeys(p path, keys []string) {
 			v.at(p.index(i), "%q is not a session tag key: 1 to %d letters, digits, spaces and _.:/=+-@", k, maxSessionTagKeyLen)
 		case strings.HasPrefix(lower, "aws:"):
 			v.at(p.index(i), "%q starts with aws:, which AWS keeps for its own tags", k)
-		case strings.HasPrefix(lower, strings.ToLower(v.m.Prefix)+"-"):
-			v.at(p.index(i), "%q starts with the prefix %q, where iamstack keeps its grant tags: a session tag of that key would stand in for one; choose another key", k, v.m.Prefix+"-")
+		case strings.HasPrefix(lower, strings.ToLower(v.res.prefix)+"-"):
+			v.at(p.index(i), "%q starts with the prefix %q, where iamstack keeps its grant tags: a session tag of that key would stand in for one; choose another key", k, v.res.prefix+"-")
 		}
 		if j, dup := seen[strings.ToLower(k)]; dup {
 			v.at(p.index(i), "%q is listed twice (as %q at [%d]); STS compares tag keys regardless of case", k, keys[j], j)

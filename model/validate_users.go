@@ -62,8 +62,8 @@ func (v *validator) grants(p path, g Grants) (out []Grant, skips []Skip) {
 const maxUsersPerAccount = 5000
 
 func (v *validator) users() {
-	v.caseInsensitive(path{"users"}, "user", slices.Sorted(maps.Keys(v.m.Users)), "people are IAM users of the user-only account")
-	if n := len(v.m.Users) + len(v.m.CICDUsersIn(v.res.userOnly.Name)); n > maxUsersPerAccount {
+	v.caseInsensitive(path{"users"}, "user", slices.Sorted(maps.Keys(v.m.spec.Users)), "people are IAM users of the user-only account")
+	if n := len(v.m.spec.Users) + len(v.m.CICDUsersIn(v.res.userOnly.Name)); n > maxUsersPerAccount {
 		v.at(path{"users"}, "%d users (people and CI/CD users) in the user-only account %q; IAM allows %d users per account", n, v.res.userOnly.Name, maxUsersPerAccount)
 	}
 	// A team's grants are resolved once, not once per member: with
@@ -72,7 +72,7 @@ func (v *validator) users() {
 	team := func(name string) map[string]map[string]bool {
 		tokens, ok := teamTokens[name]
 		if !ok {
-			t := v.m.Teams[name]
+			t := v.m.spec.Teams[name]
 			var r teamGrants
 			r.grants, r.skips = v.silently(func() ([]Grant, []Skip) { return v.grants(path{"teams", name, "grants"}, t.Grants) })
 			v.res.teams[name] = r
@@ -82,8 +82,8 @@ func (v *validator) users() {
 		}
 		return tokens
 	}
-	for _, name := range slices.Sorted(maps.Keys(v.m.Users)) {
-		u := v.m.Users[name]
+	for _, name := range slices.Sorted(maps.Keys(v.m.spec.Users)) {
+		u := v.m.spec.Users[name]
 		p := path{"users", name}
 		v.userName(p, "user", name)
 		if u.KeepPassword && !u.Console {
@@ -94,8 +94,8 @@ func (v *validator) users() {
 		tokens := map[string]map[string]bool{}
 		v.grantTokens(u.Grants, tokens)
 		for i, name := range u.Teams {
-			if _, ok := v.m.Teams[name]; !ok {
-				v.at(p.key("teams").index(i), "no team is called %q%s; teams: %s", name, suggest(name, slices.Sorted(maps.Keys(v.m.Teams))), quoted(slices.Sorted(maps.Keys(v.m.Teams))))
+			if _, ok := v.m.spec.Teams[name]; !ok {
+				v.at(p.key("teams").index(i), "no team is called %q%s; teams: %s", name, suggest(name, slices.Sorted(maps.Keys(v.m.spec.Teams))), quoted(slices.Sorted(maps.Keys(v.m.spec.Teams))))
 				continue
 			}
 			ug.teams = append(ug.teams, name)
@@ -227,8 +227,8 @@ func (v *validator) silently(f func() ([]Grant, []Skip)) ([]Grant, []Skip) {
 }
 
 func (v *validator) cicdUsers() {
-	for _, name := range slices.Sorted(maps.Keys(v.m.CICDUsers)) {
-		c := v.m.CICDUsers[name]
+	for _, name := range slices.Sorted(maps.Keys(v.m.spec.CICDUsers)) {
+		c := v.m.spec.CICDUsers[name]
 		p := path{"cicdUsers", name}
 		v.userName(p, "CI/CD user", name)
 		acct, ok := v.res.accounts[c.Account]
@@ -237,13 +237,13 @@ func (v *validator) cicdUsers() {
 			continue
 		}
 		if acct.Type == UserOnly {
-			for human := range v.m.Users {
+			for human := range v.m.spec.Users {
 				if strings.EqualFold(human, name) {
 					v.at(p, "%q is also the human user %q of account %q; IAM user names are unique per account, regardless of case", name, human, acct.Name)
 				}
 			}
 		}
-		for other, oc := range v.m.CICDUsers {
+		for other, oc := range v.m.spec.CICDUsers {
 			if other < name && oc.Account == c.Account && strings.EqualFold(other, name) {
 				v.at(p, "CI/CD users %q and %q of account %q differ only in case; IAM user names are unique regardless of case", other, name, c.Account)
 			}
@@ -261,7 +261,7 @@ func (v *validator) cicdUsers() {
 		// AdminR's trust of a CI/CD user is a trust beyond people with MFA,
 		// whether the user lives in the role's account or assumes it from
 		// another: the same waiver as a trust: entry on AdminR.
-		if _, waived := v.m.Roles[AdminR].Waivers[rules.AdminTrust]; !waived {
+		if _, waived := v.m.spec.Roles[AdminR].Waivers[rules.AdminTrust]; !waived {
 			what := "CI/CD user " + strconv.Quote(name)
 			if _, ok := c.Assume[AdminR]; ok {
 				v.at(p.key("assume").key(AdminR), adminTrustProblem, what, rules.AdminTrust)
@@ -296,7 +296,7 @@ func (v *validator) cicdUsers() {
 
 func (v *validator) standingResources() {
 	seen := map[string]bool{}
-	for i, r := range v.m.StandingResources {
+	for i, r := range v.m.spec.StandingResources {
 		p := path{"standingResources"}.index(i)
 		if _, ok := v.res.accounts[r.Account]; !ok {
 			v.at(p.key("account"), "no account is called %q%s; accounts: %s", r.Account, suggest(r.Account, v.accountNames()), quoted(v.accountNames()))

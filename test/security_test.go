@@ -17,7 +17,7 @@ import (
 // declared grants, every property the README promises.
 func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw map[string][]byte) {
 	t.Helper()
-	prefix := m.Prefix + "-"
+	prefix := m.Prefix() + "-"
 	userOnly := m.UserOnlyAccount()
 	root := "arn:aws:iam::" + userOnly.ID + ":root"
 	accountID := map[string]string{}
@@ -42,7 +42,7 @@ func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw m
 		}
 		stackAccount := ""
 		for name, acctID := range accountID {
-			if id == m.Prefix+"-"+name || strings.HasPrefix(id, m.Prefix+"-"+name+"-users-") {
+			if id == m.Prefix()+"-"+name || strings.HasPrefix(id, m.Prefix()+"-"+name+"-users-") {
 				stackAccount = acctID
 			}
 		}
@@ -107,7 +107,7 @@ func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw m
 				// A console password only for people marked console, never
 				// in the template: a Secrets Manager reference, reset at first sign-in.
 				lp, hasLogin := p["LoginProfile"].(map[string]any)
-				if wantLogin := m.Users[name].Console && stackAccount == userOnly.ID; hasLogin != wantLogin {
+				if wantLogin := userConsole(m, name) && stackAccount == userOnly.ID; hasLogin != wantLogin {
 					t.Errorf("%s: user %s has a login profile: %v, console: %v", id, name, hasLogin, wantLogin)
 				} else if hasLogin {
 					join, _ := lp["Password"].(map[string]any)["Fn::Join"].([]any)
@@ -119,9 +119,9 @@ func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw m
 				if n := len(strs(p["Groups"])); n > 10 {
 					t.Errorf("%s: user %s is in %d groups, over IAM's 10", id, name, n)
 				}
-				if _, human := m.Users[name]; human && stackAccount == userOnly.ID {
+				if _, human := m.User(name); human && stackAccount == userOnly.ID {
 					humans[name] = p
-				} else if _, ci := m.CICDUsers[name]; !ci {
+				} else if _, ci := m.CICDUser(name); !ci {
 					t.Errorf("%s: user %s is in no section of the model", id, name)
 				} else if slices.Contains(groupsOf(p, groupNames), prefix+"ManageOwnUserG") {
 					t.Errorf("%s: CI/CD user %s is in ManageOwnUserG, whose MFA deny would lock it out", id, name)
@@ -151,8 +151,8 @@ func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw m
 			}
 		}
 	}
-	if len(humans) != len(m.Users) {
-		t.Errorf("templates hold %d human users, the model %d", len(humans), len(m.Users))
+	if len(humans) != len(m.UserNames()) {
+		t.Errorf("templates hold %d human users, the model %d", len(humans), len(m.UserNames()))
 	}
 	if !sawDenyMFA || !sawDenySession {
 		t.Errorf("AssumeRoleG lacks its denies: without MFA %v, foreign session name %v", sawDenyMFA, sawDenySession)
@@ -179,7 +179,7 @@ func checkSecurity(t *testing.T, m *model.Model, tpls map[string]template, raw m
 			// Otherwise: CI/CD users of this very account, that the model lets assume the role.
 			for _, p := range principals {
 				name := p[strings.LastIndex(p, "/")+1:]
-				ci, ok := m.CICDUsers[name]
+				ci, ok := m.CICDUser(name)
 				if !ok || accountID[ci.Account] != pr.account || !strings.HasPrefix(p, "arn:aws:iam::"+pr.account+":user/") || !slices.Contains(ci.Roles, pr.role) {
 					t.Errorf("trust of %s in %s admits %s, which the model does not grant it", pr.role, pr.account, p)
 				}
@@ -270,4 +270,10 @@ func groupsOf(user map[string]any, names map[string]string) []string {
 		out = append(out, g)
 	}
 	return out
+}
+
+// userConsole tells whether the model gives a person a console password.
+func userConsole(m *model.Model, name string) bool {
+	u, _ := m.User(name)
+	return u.Console
 }

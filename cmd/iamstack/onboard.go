@@ -25,8 +25,8 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			user := args[0]
-			u, ok := m.Users[user]
-			if c, machine := m.CICDUsers[user]; !ok && machine {
+			u, ok := m.User(user)
+			if c, machine := m.CICDUser(user); !ok && machine {
 				return fmt.Errorf("%s is a CI/CD user of account %s, not a person: onboarding is for people. Create its access key as an administrator of that account (aws iam create-access-key --user-name %s) and give it its profiles with `iamstack awsconfig --user %s`; better, replace it with a role that trusts your CI's identity provider", user, c.Account, user, user)
 			}
 			if !ok {
@@ -43,7 +43,7 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 			}
 			return writeOnboarding(cmd.OutOrStdout(), onboarding{
 				user: user, console: u.Console, account: m.UserOnlyAccount().ID, alias: m.UserOnlyAccount().Alias,
-				partition: m.Scheme().Partition, region: m.Region, secret: m.FirstPasswordSecret(user), profiles: ps,
+				partition: m.Scheme().Partition, region: m.Region(), secret: m.FirstPasswordSecret(user), profiles: ps,
 			})
 		},
 	}

@@ -123,16 +123,16 @@ func deployer(repo release.Repo, md *model.Model, asm string) deploy.Deployer {
 	return deploy.Deployer{
 		CDK: deploy.CLI{Path: cdkCLI(repo), Dir: repo.Dir, Assembly: asm,
 			DeployArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DEPLOY_ARGS")), DiffArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DIFF_ARGS"))},
-		Store:     func(profile string) release.ObjectStore { return release.AWSCLI{Profile: profile, Region: md.Region} },
+		Store:     func(profile string) release.ObjectStore { return release.AWSCLI{Profile: profile, Region: md.Region()} },
 		Profile:   func(account string) string { return os.Getenv("IAMSTACK_PROFILE_" + envVar(account)) },
 		Assembly:  asm,
-		Region:    md.Region,
+		Region:    md.Region(),
 		RecordDir: filepath.Join(repo.Dir, ".iamstack", "deploys"),
 		Now:       time.Now,
 		CredentialsHint: func(account string) string {
 			return "set IAMSTACK_PROFILE_" + envVar(account)
 		},
-		StackSets: deploy.StackSetCLI{Region: md.Region},
+		StackSets: deploy.StackSetCLI{Region: md.Region()},
 	}
 }
 

@@ -96,7 +96,8 @@ func newGrantReport(m *model.Model, p *plan.Plan) grantReport {
 		r.Stacks = append(r.Stacks, stackReport{ID: s.ID, Account: s.Account, Resources: s.ResourceCount()})
 	}
 	for _, u := range m.UserNames() {
-		r.Users = append(r.Users, userReport{Name: u, Power: m.Users[u].Power,
+		person, _ := m.User(u)
+		r.Users = append(r.Users, userReport{Name: u, Power: person.Power,
 			Grants: nonNil(m.UserGrants(u)), Skipped: nonNil(m.SkippedGrants(u))})
 	}
 	for _, c := range m.CICDUserNames() {
@@ -104,7 +105,8 @@ func newGrantReport(m *model.Model, p *plan.Plan) grantReport {
 		for _, g := range m.CICDAssumeGrants(c) {
 			assume = append(assume, g.Account+"/"+g.Role)
 		}
-		r.CICDUsers = append(r.CICDUsers, cicdReport{Name: c, Account: m.CICDUsers[c].Account, Roles: nonNil(m.CICDUsers[c].Roles), Assume: assume})
+		machine, _ := m.CICDUser(c)
+		r.CICDUsers = append(r.CICDUsers, cicdReport{Name: c, Account: machine.Account, Roles: nonNil(machine.Roles), Assume: assume})
 	}
 	return r
 }

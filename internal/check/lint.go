@@ -48,7 +48,8 @@ func (c *checker) allows(f func(e metadata.Entity, at, where string, stmts []pol
 		}
 	}
 	for _, name := range c.m.CICDUserNames() {
-		each(metadata.Entity{Kind: metadata.EntityCICDUser, Name: name}, "cicdUsers."+name+".statements", c.m.CICDUsers[name].Statements)
+		u, _ := c.m.CICDUser(name)
+		each(metadata.Entity{Kind: metadata.EntityCICDUser, Name: name}, "cicdUsers."+name+".statements", u.Statements)
 	}
 }
 

@@ -126,35 +126,10 @@ type checker struct {
 // resource comes from (its iamstack metadata) says so.
 func (c *checker) add(rule, resource string, e metadata.Entity, msg string) {
 	v := Violation{Rule: rule, Resource: resource, Message: msg} // run sets the rule's severity
-	if w, field := c.waivers(e); field != "" {
+	if w, field := c.m.Waivers(e); field != "" {
 		v.Waiver, v.Waived = field, w[rule]
 	}
 	c.out = append(c.out, v)
-}
-
-// waivers finds the waivers of a model entity: a role, a user or a CI/CD
-// user. iamstack's shared resources (AssumeRoleG, ManageOwnUserG,
-// guardrails, ...) and resources iamstack did not write belong to no entity
-// and cannot be waived.
-func (c *checker) waivers(e metadata.Entity) (model.Waivers, string) {
-	switch e.Kind {
-	case metadata.EntityUser:
-		if u, ok := c.m.Users[e.Name]; ok {
-			return u.Waivers, "users." + e.Name
-		}
-	case metadata.EntityCICDUser:
-		if u, ok := c.m.CICDUsers[e.Name]; ok {
-			return u.Waivers, "cicdUsers." + e.Name
-		}
-	case metadata.EntityRole:
-		if r, ok := c.m.Roles[e.Name]; ok {
-			return r.Waivers, "roles." + e.Name
-		}
-		if slices.Contains(c.m.RoleNames(), e.Name) {
-			return nil, "roles." + e.Name
-		}
-	}
-	return nil, ""
 }
 
 // where names a resource with its account, so that two accounts' resources

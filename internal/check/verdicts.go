@@ -275,7 +275,7 @@ func Removals(base, head *assembly.Inventory, m *model.Model) []Removal {
 		default:
 			continue
 		}
-		for _, ack := range m.AcknowledgedRemovals {
+		for _, ack := range m.AcknowledgedRemovals() {
 			if ack.Acknowledges(r.Kind, r.Name, r.Account) {
 				r.Acknowledged = ack.Reason
 			}

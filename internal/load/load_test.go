@@ -49,14 +49,14 @@ func TestDefaultIsTheWorkingDirectorysModel(t *testing.T) {
 	t.Setenv(EnvModel, "")
 	t.Chdir(t.TempDir())
 	m, err := Model("")
-	if err != nil || m.Prefix != "infra" {
+	if err != nil || m.Prefix() != "infra" {
 		t.Fatalf("without a file: the embedded example: %v", err)
 	}
 	yaml := strings.Replace(string(iamstack.Example()), "prefix: infra", "prefix: corp", 1)
 	if err := os.WriteFile("iamstack.yaml", []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if m, err := Model(""); err != nil || m.Prefix != "corp" {
+	if m, err := Model(""); err != nil || m.Prefix() != "corp" {
 		t.Errorf("./iamstack.yaml must win over the embedded copy: %v %v", m, err)
 	}
 }

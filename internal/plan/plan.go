@@ -81,7 +81,7 @@ func (b *builder) problem(segments []string, format string, args ...any) {
 }
 
 func (b *builder) newStack(a model.Account, id, name, what string) Stack {
-	return Stack{ID: id, Name: name, Account: a.Name, AccountID: a.ID, AccountType: a.Type, OrgPath: b.m.OrgPath(a.Name), Prefix: b.s.Prefix, Region: b.m.Region,
+	return Stack{ID: id, Name: name, Account: a.Name, AccountID: a.ID, AccountType: a.Type, OrgPath: b.m.OrgPath(a.Name), Prefix: b.s.Prefix, Region: b.m.Region(),
 		Description: fmt.Sprintf("iamstack %s for account %s (%s): %s", b.s.Prefix, a.Name, a.Type, what)}
 }
 
@@ -96,7 +96,7 @@ func shared(a model.Account, what string) metadata.Entity {
 // nothing is deployed from it.
 func (b *builder) standing(a model.Account) []metadata.Standing {
 	var out []metadata.Standing
-	for _, r := range b.m.StandingResources {
+	for _, r := range b.m.StandingResources() {
 		if r.Account != a.Name {
 			continue
 		}
@@ -137,7 +137,7 @@ type Statement = policy.Statement
 // stackSetsStack is the deploy account's stack that holds one StackSet
 // per OU.
 func (b *builder) stackSetsStack() Stack {
-	o := b.m.Organization
+	o := b.m.Organization()
 	deploy, _ := b.m.Account(o.DeployAccount)
 	st := b.newStack(deploy, b.s.StackID(deploy.Name)+"-stacksets", b.s.StackName()+"-stacksets", "the StackSets that give every account of an OU its roles")
 	st.Kind = StackSetsStack

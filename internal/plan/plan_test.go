@@ -267,7 +267,8 @@ func TestFiveThousandUsersInTwentyOUsFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	platform := 0
-	for name, u := range m.Users {
+	for _, name := range m.UserNames() {
+		u, _ := m.User(name)
 		if slices.Contains(u.Teams, "platform") {
 			platform++
 			if got := m.GrantTokens(name)["OpsR"]; !slices.Equal(got, []string{"all"}) {

@@ -42,7 +42,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	var machines []string
 	var deps []string
 	for _, ci := range b.m.CICDUsersIn(a.Name) {
-		if slices.Contains(b.m.CICDUsers[ci].Roles, name) {
+		if c, _ := b.m.CICDUser(ci); slices.Contains(c.Roles, name) {
 			machines = append(machines, b.s.UserARN(a.ID, ci))
 			deps = append(deps, logicalID("CicdUser", ci))
 		}
@@ -52,7 +52,8 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	}
 	central := map[string][]string{} // account ID -> user ARNs
 	for _, ci := range b.centralUsers(a.Name, name) {
-		home, _ := b.m.Account(b.m.CICDUsers[ci].Account)
+		c, _ := b.m.CICDUser(ci)
+		home, _ := b.m.Account(c.Account)
 		central[home.ID] = append(central[home.ID], b.s.UserARN(home.ID, ci))
 	}
 	for _, id := range slices.Sorted(maps.Keys(central)) {
@@ -91,7 +92,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 }
 
 func (b *builder) cicdUser(st *Stack, name string) {
-	c := b.m.CICDUsers[name]
+	c, _ := b.m.CICDUser(name)
 	a, _ := b.m.Account(c.Account)
 	stmts := append([]Statement(nil), c.Statements...)
 	var roleARNs []string
@@ -130,7 +131,7 @@ func (b *builder) cicdUser(st *Stack, name string) {
 // only issuer a trust names.
 func (b *builder) oidcProvider(st *Stack, a model.Account, issuer string) string {
 	const id = "OIDCProviderGitHub"
-	for _, r := range b.m.StandingResources {
+	for _, r := range b.m.StandingResources() {
 		if r.Account == a.Name && r.Kind == metadata.OIDCProvider && r.Name == issuer {
 			return ""
 		}

@@ -51,14 +51,14 @@ func (b *builder) checkStack(st Stack, size int) {
 		return
 	}
 	var over []string
-	need := b.m.UserStacks
+	need := b.m.UserStacks()
 	if n > MaxResourcesPerStack {
 		over = append(over, fmt.Sprintf("%d resources (CloudFormation allows %d)", n, MaxResourcesPerStack))
-		need = max(need, b.m.UserStacks*n/MaxResourcesPerStack+1)
+		need = max(need, b.m.UserStacks()*n/MaxResourcesPerStack+1)
 	}
 	if size > MaxTemplateSize {
 		over = append(over, fmt.Sprintf("a %d-byte template (CloudFormation allows %d)", size, MaxTemplateSize))
-		need = max(need, b.m.UserStacks*size/MaxTemplateSize+1)
+		need = max(need, b.m.UserStacks()*size/MaxTemplateSize+1)
 	}
 	what := strings.Join(over, " and ")
 	if a := b.m.UserOnlyAccount(); st.Account == a.Name {

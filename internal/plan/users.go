@@ -29,7 +29,7 @@ func (b *builder) userOnlyStacks() []Stack {
 
 	mouEntity, powEntity := shared(a, names.ManageOwnUserGroup), shared(a, names.PowerGroup)
 	mou := b.policy(&main, mouEntity, names.ManageOwnUserPolicy, "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
-		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA}))
+		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA()}))
 	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", names.ManageOwnUserGroup), Name: b.s.Group(names.ManageOwnUserGroup), ManagedPolicies: []Ref{mou}, Entity: mouEntity})
 	b.suppress(&main, mou, []Suppression{{nagWildcards, "Self-management: iam:CreateVirtualMFADevice on mfa/* lets people name their MFA device (AWS's own example); everything else is scoped to ${aws:username}."}})
 	pow := b.policy(&main, powEntity, names.PowerPolicy, "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
@@ -37,7 +37,7 @@ func (b *builder) userOnlyStacks() []Stack {
 	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", names.PowerGroup), Name: b.s.Group(names.PowerGroup), ManagedPolicies: []Ref{pow}, Entity: powEntity})
 	assumeGroups := b.assumeRoleGroups(&main)
 
-	shards := make([]Stack, b.m.UserStacks)
+	shards := make([]Stack, b.m.UserStacks())
 	shards[0] = main
 	for i := 1; i < len(shards); i++ {
 		shards[i] = b.newStack(a, b.s.UserStackID(a.Name, i), b.s.UserStackName(i), fmt.Sprintf("human users, part %d", i+1))
@@ -98,7 +98,7 @@ func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 		return strings.Compare(x.role+"\x00"+x.token, y.role+"\x00"+y.token)
 	})
 	var orgRoot string
-	if o := b.m.Organization; o != nil {
+	if o := b.m.Organization(); o != nil {
 		orgRoot = o.ID + "/" + o.RootID
 	}
 	sourceIdentity := false
@@ -177,7 +177,7 @@ func (b *builder) humanUser(name string, assume []assumeGroup, sameStack bool, m
 			u.Groups = append(u.Groups, b.refFrom(ag.ref.LogicalID, ag.ref.Value, sameStack))
 		}
 	}
-	if b.m.Users[name].Power {
+	if person, _ := b.m.User(name); person.Power {
 		u.Groups = append(u.Groups, groupRef(names.PowerGroup))
 	}
 	where := []string{"users", name}

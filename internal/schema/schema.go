@@ -75,7 +75,7 @@ func Comments(dirs ...string) (map[string]string, error) {
 // newline.
 func Generate(comments map[string]string) ([]byte, error) {
 	g := &generator{comments: comments, defs: map[string]any{}}
-	root := g.object(reflect.TypeOf(model.Model{}), "")
+	root := g.object(reflect.TypeOf(model.Spec{}), "")
 	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
 	root["$id"] = ID
 	root["title"] = "iamstack identity model"
@@ -105,8 +105,8 @@ var (
 // iamstack's lists, by "Type.Field".
 func vocabularies() map[string][]string {
 	return map[string][]string{
-		"Model.Region":              names.Regions(),
-		"Model.APIVersion":          {model.APIVersion},
+		"Spec.Region":               names.Regions(),
+		"Spec.APIVersion":           {model.APIVersion},
 		"RegionRestriction.Regions": names.Regions(),
 		"StandingResource.Kind":     metadata.Kinds,
 		"StandingResource.Service":  slices.Sorted(maps.Keys(policy.Workloads)),

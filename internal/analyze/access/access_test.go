@@ -139,8 +139,9 @@ func TestMatrixEqualsDeclaredGrants(t *testing.T) {
 			}
 			for _, c := range f.m.CICDUserNames() {
 				want[c] = []string{}
-				for _, r := range f.m.CICDUsers[c].Roles {
-					want[c] = append(want[c], id[f.m.CICDUsers[c].Account]+"/"+r)
+				machine, _ := f.m.CICDUser(c)
+				for _, r := range machine.Roles {
+					want[c] = append(want[c], id[machine.Account]+"/"+r)
 				}
 				for _, g := range f.m.CICDAssumeGrants(c) {
 					want[c] = append(want[c], id[g.Account]+"/"+g.Role)
@@ -164,7 +165,7 @@ func TestMatrixEqualsDeclaredGrants(t *testing.T) {
 					continue
 				}
 				got[e.User] = append(got[e.User], e.AccountID+"/"+e.Role)
-				_, human := f.m.Users[e.User]
+				_, human := f.m.User(e.User)
 				if human != e.MFA {
 					t.Errorf("%s assumes %s in %s with mfa=%v; humans always need MFA, CI/CD users never", e.User, e.Role, e.Account, e.MFA)
 				}
