@@ -81,7 +81,7 @@ type resolution struct {
 
 type validator struct {
 	*walker
-	m   *Model
+	m *Model
 	// res is the model's resolution as validation fills it: queries made
 	// meanwhile see what is resolved so far.
 	res *resolution

@@ -113,7 +113,7 @@ func (v *validator) givenNames() {
 	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{}, Policies: map[string]string{},
 		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}, Machines: map[names.UserKey]bool{}}
 	s := names.Scheme{Prefix: v.res.prefix, Given: g} // sees g as it fills
-	iamNames := map[string]string{}                        // lower-case IAM role name -> model name
+	iamNames := map[string]string{}                   // lower-case IAM role name -> model name
 	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
 		r := v.res.roles[name]
 		p := path{"roles", name}
