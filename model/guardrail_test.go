@@ -1,8 +1,6 @@
 package model_test
 
 import (
-	"encoding/json"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -39,18 +37,7 @@ users:
 // refuses a bad value under its key, and deny statements in the accounts it
 // covers, which leave out the roles it exempts.
 func TestEveryGuardrailIsComplete(t *testing.T) {
-	var schema struct {
-		Defs map[string]struct {
-			Properties map[string]any `json:"properties"`
-		} `json:"$defs"`
-	}
-	b, err := os.ReadFile("../iamstack.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &schema); err != nil {
-		t.Fatal(err)
-	}
+	defs := schemaDefs(t)
 	empty, err := model.Parse("m.yaml", []byte(strings.Replace(guardrailModel("custom", "[]"), "guardrails:\n  custom: []\n", "", 1)))
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +48,7 @@ func TestEveryGuardrailIsComplete(t *testing.T) {
 	for i := 0; i < gt.NumField(); i++ {
 		key := strings.Split(gt.Field(i).Tag.Get("yaml"), ",")[0]
 		t.Run(key, func(t *testing.T) {
-			if _, ok := schema.Defs["Guardrails"].Properties[key]; !ok {
+			if _, ok := defs["Guardrails"].Properties[key]; !ok {
 				t.Errorf("the schema's Guardrails has no %q: run make schema", key)
 			}
 			s, ok := guardrailSamples[key]

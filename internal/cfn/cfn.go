@@ -210,35 +210,15 @@ func write(b *bytes.Buffer, v any, depth int) {
 		nl(depth)
 		b.WriteByte('}')
 	case map[string]any:
-		o := make(Object, 0, len(x))
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			o = append(o, Field{k, x[k]})
-		}
-		write(b, o, depth)
+		write(b, sorted(x), depth)
 	case map[string]string:
-		o := make(Object, 0, len(x))
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			o = append(o, Field{k, x[k]})
-		}
-		write(b, o, depth)
+		write(b, sorted(x), depth)
 	case map[string][]string:
-		o := make(Object, 0, len(x))
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			o = append(o, Field{k, x[k]})
-		}
-		write(b, o, depth)
+		write(b, sorted(x), depth)
 	case []string:
-		list := make([]any, len(x))
-		for i, s := range x {
-			list[i] = s
-		}
-		write(b, list, depth)
+		write(b, anys(x), depth)
 	case []map[string]any:
-		list := make([]any, len(x))
-		for i, s := range x {
-			list[i] = s
-		}
-		write(b, list, depth)
+		write(b, anys(x), depth)
 	case []any:
 		if len(x) == 0 {
 			b.WriteString("[]")
@@ -257,6 +237,23 @@ func write(b *bytes.Buffer, v any, depth int) {
 	default:
 		panic(fmt.Sprintf("cfn: no JSON for %T", v)) // a programming error, caught by the tests
 	}
+}
+
+// sorted is a map as an object with its keys sorted.
+func sorted[V any](m map[string]V) Object {
+	o := make(Object, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		o = append(o, Field{k, m[k]})
+	}
+	return o
+}
+
+func anys[E any](list []E) []any {
+	out := make([]any, len(list))
+	for i, e := range list {
+		out[i] = e
+	}
+	return out
 }
 
 // writeString writes s as JSON.stringify does: ", \ and control characters
