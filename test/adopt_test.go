@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack"
-	"github.com/iamstack/iamstack/internal/ship/adopt"
+	"github.com/iamstack/iamstack/internal/analyze/adopt"
 )
 
 // Adoption, as far as moto goes: a person who already exists in the

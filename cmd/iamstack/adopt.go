@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/iamstack/iamstack/internal/ship/adopt"
+	"github.com/iamstack/iamstack/internal/analyze/adopt"
 )
 
 type adoptFlags struct {

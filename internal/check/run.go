@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/adopt"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/ship/adopt"
 	"github.com/iamstack/iamstack/model"
 )
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iamstack/iamstack/internal/ship/adopt"
+	"github.com/iamstack/iamstack/internal/analyze/adopt"
 )
 
 const golden = "../../../testdata/golden"
