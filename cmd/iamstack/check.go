@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -78,7 +77,7 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	}
 	opts := check.Options{Model: m, ModelPath: modelPath, Base: f.base, BaseModel: f.baseModel, NoBase: f.noBase,
 		Out: f.out, Golden: f.golden, Listings: listings, ExampleFile: iamstack.ExampleFile}
-	deps := check.Deps{Synth: synth.Self{Stderr: os.Stderr}, Progress: out}
+	deps := check.Deps{Synth: synth.InProcess{}, Progress: out}
 	if repo, err := repoRoot(); err == nil {
 		deps.Repo = repo
 	}

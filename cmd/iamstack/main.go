@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -18,7 +19,7 @@ import (
 
 func main() {
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "synth" && !quiet.IsSet(os.Environ()) {
+	if len(os.Args) > 1 && slices.Contains(synthesizing, os.Args[1]) && !quiet.IsSet(os.Environ()) {
 		err = quietly()
 	} else {
 		err = newRootCmd(os.Stdout).Execute()
@@ -42,6 +43,11 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// synthesizing are the commands that synthesize through the CDK in their
+// own process: they run again in a child with the quiet settings (quietly),
+// which jsii reads before main runs.
+var synthesizing = []string{"synth", "check", "release"}
 
 // globalFlags are the flags every subcommand shares.
 type globalFlags struct {

@@ -59,7 +59,7 @@ func runRelease(out io.Writer, modelPath, bump, version, golden string) error {
 		return err
 	}
 	r, err := release.Cut(release.CutOptions{Model: m, ModelPath: modelPath, ExampleFile: iamstack.ExampleFile, Version: version, Bump: bump, Golden: golden},
-		release.Deps{Repo: repo, Synth: synth.Self{Stderr: os.Stderr}, Progress: out})
+		release.Deps{Repo: repo, Synth: synth.InProcess{}, Progress: out})
 	if err != nil {
 		return err
 	}

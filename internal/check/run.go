@@ -10,6 +10,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/adopt"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -39,11 +40,10 @@ type Options struct {
 	ExampleFile string
 }
 
-// Synthesizer makes the cloud assemblies a run reads.
+// Synthesizer writes a plan's cloud assembly to dir; nag runs cdk-nag's
+// AwsSolutions rules and writes their reports beside it.
 type Synthesizer interface {
-	// Synthesize writes the cloud assembly of the model at path ("" for
-	// the embedded example) to dir; nag runs cdk-nag's AwsSolutions rules.
-	Synthesize(dir, path string, nag bool) error
+	Synthesize(p *plan.Plan, dir string, nag bool) error
 }
 
 // Repo is the git repository the model lives in.
@@ -51,13 +51,16 @@ type Repo interface {
 	// Root is the top of the working tree.
 	Root() string
 	Git(args ...string) (string, error)
-	// SynthesizeAt writes the cloud assembly of the model at path as it is
-	// at ref; dir is "" when ref has no such file.
-	SynthesizeAt(ref, path string) (dir string, cleanup func(), err error)
+	// Show returns the file at path as it is at ref; found is false when
+	// ref has no such file.
+	Show(ref, path string) (data []byte, found bool, err error)
 }
 
 // Deps are what a run calls out to.
 type Deps struct {
+	// Synth synthesizes the head, with cdk-nag. The base, which only the
+	// analysis and the comparisons read, is rendered in Go
+	// (plan.WriteTemplates): byte for byte the templates the CDK writes.
 	Synth Synthesizer
 	// Repo is nil outside a git checkout, where only --no-base can run.
 	Repo Repo
@@ -184,10 +187,15 @@ func (r *run) synthesize() error {
 		dir = tmp
 	}
 	r.res.Dir = dir
-	// The base synthesizes meanwhile, on the other core.
+	// The base renders meanwhile, on the other core.
 	baseDone := make(chan baseAssembly, 1)
 	go func() { baseDone <- r.synthesizeBase() }()
-	headErr := r.deps.Synth.Synthesize(dir, r.opts.ModelPath, true)
+	p, err := plan.New(r.opts.Model)
+	if err != nil {
+		<-baseDone
+		return fmt.Errorf("%s does not fit AWS quotas: %w", r.opts.Model.File(), err)
+	}
+	headErr := r.deps.Synth.Synthesize(p, dir, true)
 	r.base = <-baseDone
 	r.clean = append(r.clean, r.base.cleanup)
 	if headErr != nil {
@@ -384,17 +392,56 @@ func (r *run) synthesizeBase() baseAssembly {
 			}
 		}
 	}
-	dir, cleanup, err := repo.SynthesizeAt(base, rel)
+	data, found, err := repo.Show(base, rel)
 	if err != nil {
 		return none("synthesize the base %s: %v", base, err)
 	}
-	if dir == "" {
-		cleanup()
+	if !found {
 		return none("%s has no %s: if the model moved, pass --base-model <its path in %s>; if it is new, pass --no-base", Short(base), rel, Short(base))
 	}
+	// The base is the model as it was, planned and rendered by this
+	// program: what the change does to the model, whatever program made
+	// the base's templates.
+	m, err := model.Parse(Short(base)+":"+rel, data)
+	if err != nil {
+		return none("the model in the base %s does not load with this iamstack: %v%s", Short(base), err, skip)
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		return none("the model in the base %s does not fit AWS quotas: %v%s", Short(base), err, skip)
+	}
+	tmp, err := os.MkdirTemp("", "iamstack-base-")
+	if err != nil {
+		return none("%v", err)
+	}
+	cleanup := func() { os.RemoveAll(tmp) }
+	dir := filepath.Join(tmp, "templates")
+	if err := p.WriteTemplates(dir); err != nil {
+		cleanup()
+		return none("render the base %s: %v", base, err)
+	}
+	return baseAssembly{ref: base, dir: dir, cleanup: cleanup, linted: linted(repo, base, rel)}
+}
+
+// linted tells whether the base passed the check with these very
+// templates, so that templates identical to its own need no lint again:
+// it is an earlier commit, and nothing but the model changed since.
+func linted(repo Repo, base, rel string) bool {
 	baseCommit, err1 := repo.Git("rev-parse", base+"^{commit}")
 	head, err2 := repo.Git("rev-parse", "HEAD^{commit}")
-	return baseAssembly{ref: base, dir: dir, cleanup: cleanup, linted: err1 == nil && err2 == nil && baseCommit != head}
+	if err1 != nil || err2 != nil || baseCommit == head {
+		return false
+	}
+	changed, err := repo.Git("diff", "--name-only", baseCommit, head)
+	if err != nil {
+		return false
+	}
+	for _, f := range strings.Fields(changed) {
+		if f != rel {
+			return false
+		}
+	}
+	return true
 }
 
 // Short abbreviates a commit ID as git does; other refs stay as they are.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/check"
+	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/ship/release"
 )
 
@@ -22,7 +23,7 @@ type goldenSynth struct {
 	nagRows []string
 }
 
-func (g goldenSynth) Synthesize(dir, _ string, nag bool) error {
+func (g goldenSynth) Synthesize(_ *plan.Plan, dir string, nag bool) error {
 	if g.err != nil {
 		return g.err
 	}
@@ -92,8 +93,16 @@ func TestBaseComparisonFailsClosed(t *testing.T) {
 		})
 	}
 
+	// A base that has the model is the model as it was, rendered in Go:
+	// compared, with the access diff and the removals.
+	res, err := check.Run(check.Options{Model: exampleModel(), Base: "HEAD", ExampleFile: iamstack.ExampleFile},
+		check.Deps{Synth: goldenSynth{}, Lint: cleanLint, Repo: repo(t)})
+	if err != nil || res.Failed != nil || res.Base != "HEAD" || res.BaseSkipped {
+		t.Errorf("base HEAD: %+v, %v", res, err)
+	}
+
 	var progress bytes.Buffer
-	res, err := check.Run(check.Options{Model: exampleModel(), NoBase: true, Golden: goldenDir},
+	res, err = check.Run(check.Options{Model: exampleModel(), NoBase: true, Golden: goldenDir},
 		check.Deps{Synth: goldenSynth{}, Lint: cleanLint, Progress: &progress})
 	if err != nil || res.Failed != nil || !res.BaseSkipped || !res.GoldenCompared {
 		t.Errorf("--no-base: %+v, %v", res, err)

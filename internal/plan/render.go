@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/cfn"
@@ -155,4 +158,49 @@ func subAccount(v any) any {
 		return out
 	}
 	return v
+}
+
+// WriteTemplates writes every stack's template to dir, with a manifest.json
+// that names each stack's template file, stack name and environment: what
+// the analysis and the gate read of a cloud assembly, rendered in Go alone.
+// It is not an assembly to deploy (no assets, no bootstrap roles): that is
+// the CDK's (package synth). The files are written aside and renamed into
+// place.
+func (p *Plan) WriteTemplates(dir string) error {
+	tmp := dir + ".new"
+	if err := os.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	type artifact struct {
+		Type        string `json:"type"`
+		Environment string `json:"environment"`
+		Properties  struct {
+			TemplateFile string `json:"templateFile"`
+			StackName    string `json:"stackName"`
+		} `json:"properties"`
+	}
+	artifacts := map[string]artifact{}
+	for _, s := range p.Stacks {
+		file := s.ID + ".template.json"
+		if err := os.WriteFile(filepath.Join(tmp, file), s.Template().JSON(), 0o644); err != nil {
+			return err
+		}
+		a := artifact{Type: "aws:cloudformation:stack", Environment: "aws://" + s.AccountID + "/" + s.Region}
+		a.Properties.TemplateFile, a.Properties.StackName = file, s.Name
+		artifacts[s.ID] = a
+	}
+	manifest, err := json.MarshalIndent(map[string]any{"artifacts": artifacts}, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "manifest.json"), manifest, 0o644); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dir)
 }

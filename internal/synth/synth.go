@@ -3,9 +3,7 @@
 package synth
 
 import (
-	"io"
-	"os"
-	"os/exec"
+	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	awscdkjsii "github.com/aws/aws-cdk-go/awscdk/v2/jsii"
@@ -13,7 +11,6 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/iamstack/iamstack/internal/plan"
-	"github.com/iamstack/iamstack/internal/quiet"
 	"github.com/iamstack/iamstack/stacks"
 )
 
@@ -67,32 +64,20 @@ func Assembly(p *plan.Plan, outdir string, opts Options) {
 	app.Synth(nil)
 }
 
-// Self synthesizes by running this program again as `<program> synth`: in a
-// child process, so that the quiet settings reach jsii before it starts and
-// two syntheses (a check's head and base) run on two cores at once. The
-// program is iamstack's CLI, whose synth command writes an assembly.
-type Self struct {
-	// Stderr receives the child's output (the CDK's and cdk-nag's
-	// messages); nil discards it.
-	Stderr io.Writer
-}
+// InProcess synthesizes in this process, through its jsii runtime. The
+// process must have the quiet settings in its environment (quiet.IsSet):
+// jsii reads them as it starts, which is why the CLI runs the commands that
+// synthesize again in a child that has them.
+type InProcess struct{}
 
-// Synthesize writes the cloud assembly of the model at path ("" for the
-// CLI's default model) to dir, with cdk-nag's rules when nag is set.
-func (s Self) Synthesize(dir, path string, nag bool) error {
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	args := []string{"synth", "--out", dir}
-	if path != "" {
-		args = append(args, "--model", path)
-	}
-	if nag {
-		args = append(args, "--nag")
-	}
-	c := exec.Command(self, args...)
-	c.Env = quiet.Env(os.Environ())
-	c.Stdout, c.Stderr = s.Stderr, s.Stderr
-	return c.Run()
+// Synthesize writes the plan's cloud assembly to dir, with cdk-nag's rules
+// when nag is set. A failure of the CDK (a panic through jsii) is an error.
+func (InProcess) Synthesize(p *plan.Plan, dir string, nag bool) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesize %s: %v", dir, r)
+		}
+	}()
+	Assembly(p, dir, Options{Nag: nag})
+	return nil
 }

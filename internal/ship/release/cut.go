@@ -13,6 +13,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/catalog"
 	"github.com/iamstack/iamstack/internal/check"
+	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -100,7 +101,11 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 	os.RemoveAll(tmp)
 	defer os.RemoveAll(tmp)
 	asm := filepath.Join(tmp, "assembly")
-	if err := deps.Synth.Synthesize(asm, opts.ModelPath, false); err != nil {
+	p, err := plan.New(opts.Model)
+	if err != nil {
+		return Released{}, err
+	}
+	if err := deps.Synth.Synthesize(p, asm, false); err != nil {
 		return Released{}, err
 	}
 	inv, err := assembly.Read(asm)

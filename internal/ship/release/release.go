@@ -149,6 +149,26 @@ func (r Repo) Git(args ...string) (string, error) {
 	return strings.TrimSpace(out.String()), nil
 }
 
+// Show returns the file at path as it is at ref; found is false when ref
+// has no such file (an unknown ref is an error).
+func (r Repo) Show(ref, path string) (data []byte, found bool, err error) {
+	if _, err := r.Git("rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+		return nil, false, fmt.Errorf("no commit %s: %w", ref, err)
+	}
+	if _, err := r.Git("cat-file", "-e", ref+":"+path); err != nil {
+		return nil, false, nil
+	}
+	cmd := exec.Command("git", "show", ref+":"+path)
+	cmd.Dir = r.Dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	data, err = cmd.Output()
+	if err != nil {
+		return nil, false, fmt.Errorf("git show %s:%s: %v: %s", ref, path, err, strings.TrimSpace(stderr.String()))
+	}
+	return data, true, nil
+}
+
 // Versions lists the release tags, oldest first.
 func (r Repo) Versions() ([]Version, error) {
 	out, err := r.Git("tag", "--list", "v*")
