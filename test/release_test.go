@@ -87,8 +87,10 @@ func TestReleaseAndPromote(t *testing.T) {
 	}
 	r := newReleaseRepo(t)
 
-	// First release.
-	r.mustIamstack("release", "--golden", "testdata/golden")
+	// First release: nothing to compare with, and it says so.
+	if out := r.mustIamstack("release", "--golden", "testdata/golden"); !strings.Contains(out, "v0.1.0 is the first release: nothing to compare with") {
+		t.Errorf("the first release does not say it has no base:\n%s", out)
+	}
 	v010 := r.git("rev-parse", "v0.1.0^{commit}")
 	for _, f := range []string{"manifest.json", "access.json", "RELEASE_NOTES.md", "assembly/infra-dev.template.json"} {
 		if _, err := os.Stat(filepath.Join(r.dir, ".iamstack/releases/v0.1.0", f)); err != nil {
@@ -110,10 +112,14 @@ func TestReleaseAndPromote(t *testing.T) {
 	r.git("commit", "--quiet", "-am", "frank gets OpsR in dev")
 	r.refuse("release v0.1.0 exists already", "release", "--version", "v0.1.0", "--golden", "testdata/golden")
 
-	// Second release: its notes carry the access diff.
+	// Second release: its check compares with the first release (on main,
+	// the merge base would be HEAD itself), and its notes carry the diff.
 	out := r.mustIamstack("release", "--golden", "testdata/golden")
 	if !strings.Contains(out, "+ frank.osei can assume OpsR in dev (MFA)") {
 		t.Errorf("release notes lack the access diff:\n%s", out)
+	}
+	if _, check, _ := strings.Cut(out, "access diff against v0.1.0:"); !strings.Contains(check, "+ frank.osei can assume OpsR in dev (MFA)") {
+		t.Errorf("the release's check does not compare with the previous release:\n%s", out)
 	}
 	v011 := r.git("rev-parse", "v0.1.1^{commit}")
 

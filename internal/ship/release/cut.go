@@ -84,8 +84,21 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 		return Released{}, err
 	}
 	fmt.Fprintf(out, "releasing %s of %s\n", v, rel)
-	res, err := check.Run(check.Options{Model: opts.Model, ModelPath: opts.ModelPath, Golden: opts.Golden, ExampleFile: opts.ExampleFile},
-		check.Deps{Synth: deps.Synth, Repo: repo, Progress: out})
+	// The check compares with the previous release, what the environments
+	// will move from: on main, the merge base would be HEAD itself.
+	copts := check.Options{Model: opts.Model, ModelPath: opts.ModelPath, Golden: opts.Golden, ExampleFile: opts.ExampleFile}
+	prev := previous(versions, v)
+	if prev == nil {
+		fmt.Fprintf(out, "%s is the first release: nothing to compare with\n", v)
+		copts.NoBase = true
+	} else {
+		m, err := repo.Manifest(*prev)
+		if err != nil {
+			return Released{}, fmt.Errorf("the previous release %s: %w", prev, err)
+		}
+		copts.Base, copts.BaseModel = prev.String(), m.Model
+	}
+	res, err := check.Run(copts, check.Deps{Synth: deps.Synth, Repo: repo, Progress: out})
 	if err == nil && res.Failed != nil {
 		err = res.Failed
 	}
@@ -122,7 +135,7 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 		return Released{}, err
 	}
 	m := Manifest{Version: v.String(), Commit: commit, Model: rel, Templates: hashes, Catalog: catalog.Get().Versions()}
-	notes, err := releaseNotes(out, repo, versions, v, rep)
+	notes, err := releaseNotes(out, repo, prev, v, rep)
 	if err != nil {
 		return Released{}, err
 	}
@@ -177,15 +190,20 @@ func nextVersion(versions []Version, version, bump string) (Version, error) {
 	return v, nil
 }
 
-// releaseNotes say what changed in access since the release before v.
-func releaseNotes(out io.Writer, repo Repo, versions []Version, v Version, rep access.Report) (string, error) {
-	notes := fmt.Sprintf("iamstack release %s\n\n", v)
+// previous is the latest release before v, nil when there is none.
+func previous(versions []Version, v Version) *Version {
 	var prev *Version
 	for i := range versions {
 		if versions[i].Less(v) {
 			prev = &versions[i]
 		}
 	}
+	return prev
+}
+
+// releaseNotes say what changed in access since the previous release.
+func releaseNotes(out io.Writer, repo Repo, prev *Version, v Version, rep access.Report) (string, error) {
+	notes := fmt.Sprintf("iamstack release %s\n\n", v)
 	if prev == nil {
 		return notes + "First release.\n", nil
 	}
