@@ -12,7 +12,7 @@ import (
 var layers = [][]string{
 	{"internal/keys", "internal/parallel", "internal/quiet", "internal/jsiiexit", "internal/cfn"},
 	{"internal/names", "internal/rules"},
-	{"internal/policy", "internal/metadata", "internal/catalog", "internal/catalog/gen"},
+	{"internal/policy", "internal/metadata", "internal/catalog", "internal/catalog/gen", "internal/version"},
 	{".", "model"},
 	{"internal/plan", "internal/synthetic", "internal/schema", "internal/schema/gen"},
 	{"constructs/identity/internal/resources", "constructs/identity", "stacks", "internal/synth", "internal/load"},

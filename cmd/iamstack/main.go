@@ -15,6 +15,7 @@ import (
 	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/internal/quiet"
+	"github.com/iamstack/iamstack/internal/version"
 )
 
 func main() {
@@ -62,10 +63,11 @@ func newRootCmd(out io.Writer) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Version = version.Get().String()
 	root.SetOut(out)
 	root.PersistentFlags().StringVarP(&g.model, "model", "m", "", "identity model file (default: $"+load.EnvModel+", then ./iamstack.yaml, then the embedded example)")
 	root.AddCommand(newValidateCmd(g), newSynthCmd(g), newAccessCmd(g), newCheckCmd(g),
 		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g),
-		newReleaseCmd(g), newPromoteCmd(), newHistoryCmd())
+		newReleaseCmd(g), newPromoteCmd(), newHistoryCmd(), newVersionCmd())
 	return root
 }

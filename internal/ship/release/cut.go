@@ -14,6 +14,7 @@ import (
 	"github.com/iamstack/iamstack/internal/catalog"
 	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/version"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -134,7 +135,7 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 	if err != nil {
 		return Released{}, err
 	}
-	m := Manifest{Version: v.String(), Commit: commit, Model: rel, Templates: hashes, Catalog: catalog.Get().Versions()}
+	m := Manifest{Version: v.String(), Commit: commit, Model: rel, Templates: hashes, Catalog: catalog.Get().Versions(), Iamstack: version.Get().String()}
 	notes, err := releaseNotes(out, repo, prev, v, rep)
 	if err != nil {
 		return Released{}, err

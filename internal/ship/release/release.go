@@ -67,6 +67,9 @@ type Manifest struct {
 	// Catalog names the IAM catalog the release was validated and analysed
 	// with (catalog.Data.Versions).
 	Catalog string `json:"catalog,omitempty"`
+	// Iamstack is the program that made the release: its version, commit
+	// and what it embeds (version.Info.String).
+	Iamstack string `json:"iamstack,omitempty"`
 }
 
 const manifestMarker = "\n-----BEGIN IAMSTACK MANIFEST-----\n"
