@@ -67,12 +67,14 @@ the known privilege-escalation methods every principal's policies allow.`,
 
 func newAccessDiffCmd() *cobra.Command {
 	var format string
+	var exitOnChange bool
 	cmd := &cobra.Command{
 		Use:   "diff BASE HEAD",
 		Short: "What changes in access between two cloud assemblies",
 		Long: `Diff analyzes two cloud assemblies and prints what the second grants that the
 first did not (+), what it revokes (-), where the MFA requirement changed (~),
-and escalation findings that appear (!) or go away (=).`,
+and escalation findings that appear (!) or go away (=). With --exit-code it
+exits 1 when anything changed, as git diff --exit-code does.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format); err != nil {
@@ -87,28 +89,40 @@ and escalation findings that appear (!) or go away (=).`,
 				return err
 			}
 			changes := access.Diff(base, head)
-			if format == "json" {
-				if changes == nil {
-					changes = []access.Change{}
-				}
-				return writeJSON(cmd.OutOrStdout(), changes)
+			if err := writeChanges(cmd.OutOrStdout(), changes, format); err != nil {
+				return err
 			}
-			if len(changes) == 0 {
-				fmt.Fprintln(cmd.OutOrStdout(), "no change in access")
-			}
-			for _, c := range changes {
-				fmt.Fprintln(cmd.OutOrStdout(), c.Text)
+			if exitOnChange && len(changes) > 0 {
+				return &silentExit{code: exitFailed}
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&exitOnChange, "exit-code", false, "exit 1 when access changes, 0 when it does not")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
 }
 
+// writeChanges prints access changes, a line each or as JSON.
+func writeChanges(out io.Writer, changes []access.Change, format string) error {
+	if format == "json" {
+		if changes == nil {
+			changes = []access.Change{}
+		}
+		return writeJSON(out, changes)
+	}
+	if len(changes) == 0 {
+		fmt.Fprintln(out, "no change in access")
+	}
+	for _, c := range changes {
+		fmt.Fprintln(out, c.Text)
+	}
+	return nil
+}
+
 func checkFormat(f string) error {
 	if f != "text" && f != "json" {
-		return fmt.Errorf("--format must be text or json, not %q", f)
+		return usagef("--format must be text or json, not %q", f)
 	}
 	return nil
 }

@@ -160,7 +160,7 @@ An undefined variable is an error naming the template line.`,
 			for _, kv := range set {
 				k, v, ok := strings.Cut(kv, "=")
 				if !ok {
-					return fmt.Errorf("--set %q: write NAME=VALUE", kv)
+					return usagef("--set %q: write NAME=VALUE", kv)
 				}
 				vars[k] = v
 			}

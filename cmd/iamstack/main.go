@@ -37,12 +37,7 @@ func main() {
 	// starts, whatever the command: Close removes it. Last, and not
 	// deferred: it leaves stderr filtered (see jsiiexit).
 	jsiiexit.Close()
-	switch {
-	case silent != nil:
-		os.Exit(silent.code)
-	case err != nil:
-		os.Exit(1)
-	}
+	os.Exit(exitCode(err))
 }
 
 // synthesizing are the commands that synthesize through the CDK in their
@@ -60,6 +55,11 @@ func newRootCmd(out io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "iamstack",
 		Short:         "Run AWS identity across accounts from one declarative model",
+		Long: `Run AWS identity across accounts from one declarative model.
+
+Exit codes: 0 success; 1 a failed check, a difference asked to fail
+(access diff --exit-code) or work that failed; 2 a wrong command line or
+input (unknown command or flag, wrong arguments, a model that does not load).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -69,5 +69,6 @@ func newRootCmd(out io.Writer) *cobra.Command {
 	root.AddCommand(newValidateCmd(g), newSynthCmd(g), newAccessCmd(g), newCheckCmd(g),
 		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g),
 		newReleaseCmd(g), newPromoteCmd(), newHistoryCmd(), newVersionCmd())
+	usageErrors(root)
 	return root
 }

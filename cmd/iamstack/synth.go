@@ -26,7 +26,7 @@ environment of this process (see docs/architecture.md, "Speed").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
-				return fmt.Errorf("--out is required")
+				return usagef("--out is required")
 			}
 			_, p, err := load.Plan(load.Source(g.model))
 			if err != nil {

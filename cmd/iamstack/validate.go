@@ -31,7 +31,7 @@ by account type skips because the role is switched off there.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.format != "text" && f.format != "json" {
-				return fmt.Errorf("--format must be text or json, not %q", f.format)
+				return usagef("--format must be text or json, not %q", f.format)
 			}
 			m, p, err := load.Plan(load.Source(g.model))
 			var merr *model.Error
