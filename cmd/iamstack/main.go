@@ -53,8 +53,8 @@ type globalFlags struct {
 func newRootCmd(out io.Writer) *cobra.Command {
 	g := &globalFlags{}
 	root := &cobra.Command{
-		Use:           "iamstack",
-		Short:         "Run AWS identity across accounts from one declarative model",
+		Use:   "iamstack",
+		Short: "Run AWS identity across accounts from one declarative model",
 		Long: `Run AWS identity across accounts from one declarative model.
 
 Exit codes: 0 success; 1 a failed check, a difference asked to fail
