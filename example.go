@@ -8,6 +8,20 @@ import _ "embed"
 //go:embed iamstack.yaml
 var example []byte
 
+//go:embed iamstack.schema.json
+var schemaJSON []byte
+
+//go:embed package.json
+var toolsJSON []byte
+
+// Schema returns the model's JSON Schema (`make schema`), which editors
+// read through the first line of a model.
+func Schema() []byte { return append([]byte(nil), schemaJSON...) }
+
+// Tools returns this repository's package.json, which pins the CDK CLI the
+// tests and `make synth` run.
+func Tools() []byte { return append([]byte(nil), toolsJSON...) }
+
 // ExampleFile is the name the example model is known by in messages.
 const ExampleFile = "iamstack.yaml"
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +21,7 @@ type checkFlags struct {
 	golden    string
 	existing  []string
 	rules     bool
+	format    string
 }
 
 func newCheckCmd(g *globalFlags) *cobra.Command {
@@ -54,7 +56,14 @@ and why it holds.`,
 	cmd.Flags().StringVar(&f.golden, "golden", "", "directory of golden templates to compare with")
 	cmd.Flags().StringArrayVar(&f.existing, "existing", nil, "output of `aws iam get-account-authorization-details` for one account (repeat for more): a change that creates a resource it lists fails")
 	cmd.Flags().BoolVar(&f.rules, "rules", false, "list iamstack's rules and exit")
+	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, or json (the result on stdout, the steps on stderr)")
 	return cmd
+}
+
+// checkReport is a run's result as --format json writes it.
+type checkReport struct {
+	Passed bool `json:"passed"`
+	check.Result
 }
 
 func writeRules(out io.Writer) error {
@@ -67,6 +76,9 @@ func writeRules(out io.Writer) error {
 }
 
 func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
+	if err := checkFormat(f.format); err != nil {
+		return err
+	}
 	m, err := load.Model(load.Source(modelPath))
 	if err != nil {
 		return err
@@ -78,10 +90,22 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	opts := check.Options{Model: m, ModelPath: modelPath, Base: f.base, BaseModel: f.baseModel, NoBase: f.noBase,
 		Out: f.out, Golden: f.golden, Listings: listings, ExampleFile: iamstack.ExampleFile}
 	deps := check.Deps{Synth: synth.InProcess{}, Progress: out}
+	if f.format == "json" {
+		deps.Progress = os.Stderr
+	}
 	if repo, err := repoRoot(); err == nil {
 		deps.Repo = repo
 	}
 	res, err := check.Run(opts, deps)
+	if err == nil && f.format == "json" {
+		if err := writeJSON(out, checkReport{res.Failed == nil, res}); err != nil {
+			return err
+		}
+		if res.Failed != nil {
+			return &silentExit{code: exitFailed}
+		}
+		return nil
+	}
 	switch {
 	case err != nil:
 		return err

@@ -68,7 +68,7 @@ input (unknown command or flag, wrong arguments, a model that does not load).`,
 	root.PersistentFlags().StringVarP(&g.model, "model", "m", "", "identity model file (default: $"+load.EnvModel+", then ./iamstack.yaml, then the embedded example)")
 	root.AddCommand(newValidateCmd(g), newSynthCmd(g), newAccessCmd(g), newCheckCmd(g),
 		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g),
-		newReleaseCmd(g), newPromoteCmd(), newHistoryCmd(), newVersionCmd())
+		newReleaseCmd(g), newPromoteCmd(), newHistoryCmd(), newVersionCmd(), newInitCmd())
 	usageErrors(root)
 	return root
 }

@@ -26,9 +26,16 @@ environment of this process (see docs/architecture.md, "Speed").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
-				return usagef("--out is required")
+				out = os.Getenv("CDK_OUTDIR") // set by the cdk CLI for its app
 			}
-			_, p, err := load.Plan(load.Source(g.model))
+			if out == "" {
+				return usagef("--out is required (or $CDK_OUTDIR, which the cdk CLI sets)")
+			}
+			model := g.model
+			if model == "" {
+				model = load.ContextValue(os.Getenv("CDK_CONTEXT_JSON"), "model") // cdk synth -c model=...
+			}
+			_, p, err := load.Plan(load.Source(model))
 			if err != nil {
 				return err
 			}
@@ -37,7 +44,7 @@ environment of this process (see docs/architecture.md, "Speed").`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "cloud assembly directory to write")
+	cmd.Flags().StringVar(&out, "out", "", "cloud assembly directory to write (default: $CDK_OUTDIR, which the cdk CLI sets: cdk.json's app can be `iamstack synth`)")
 	cmd.Long += `
 
 Unless the environment sets them, synth runs itself again with CDK_VALIDATION=false
