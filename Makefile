@@ -117,6 +117,20 @@ plan/%: ## what promoting <version> to <env> would change in access
 history: ## what each environment ran, and when
 	go run ./cmd/iamstack history
 
+# The release archives the workflow .github/workflows/release.yml publishes on
+# a version tag: iamstack_<os>_<arch>.tar.gz. Built at a tag, the binary's
+# version is the tag (Go stamps it from git).
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+.PHONY: dist
+dist: ## build the release archives into dist/ (linux and darwin, amd64 and arm64)
+	rm -rf dist.new && mkdir -p dist.new
+	for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; \
+		mkdir -p dist.new/$$os-$$arch && CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -o dist.new/$$os-$$arch/iamstack ./cmd/iamstack && \
+		tar -czf dist.new/iamstack_$${os}_$${arch}.tar.gz -C dist.new/$$os-$$arch iamstack && rm -rf dist.new/$$os-$$arch; \
+	done
+	rm -rf dist && mv dist.new dist
+
 .PHONY: bench
 bench: node_modules test/bench/l1app/node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory) against the empty Go app and a JavaScript L1 app
 	go test -tags cdk -run '^$$' -bench . -benchmem ./model/ ./internal/plan/ ./internal/analyze/access/
