@@ -40,7 +40,7 @@ the known privilege-escalation methods every principal's policies allow.`,
 			if err := checkFormat(f.format); err != nil {
 				return err
 			}
-			dir, cleanup, err := assemblyDir(f.assembly, g.model)
+			dir, cleanup, err := assemblyDir(f.assembly, g.source())
 			if err != nil {
 				return err
 			}
@@ -142,7 +142,7 @@ func assemblyDir(named, model string) (string, func(), error) {
 	if named != "" {
 		return named, func() {}, nil
 	}
-	_, p, err := load.Plan(load.Source(model))
+	_, p, err := load.Plan(model)
 	if err != nil {
 		return "", nil, err
 	}

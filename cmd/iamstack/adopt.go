@@ -34,7 +34,7 @@ assembly whose templates hold only the resources to import, with each stack's
 resource mapping. Nothing is written while something must be settled.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAdopt(cmd.OutOrStdout(), g.model, f)
+			return runAdopt(cmd.OutOrStdout(), g.source(), f)
 		},
 	}
 	cmd.Flags().StringVar(&f.assembly, "assembly", "", "cloud assembly directory (default: synthesize the model into a temporary directory)")

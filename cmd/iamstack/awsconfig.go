@@ -37,7 +37,7 @@ template, with placeholders only.`,
 			if (f.user == "") == (f.all == "") {
 				return fmt.Errorf("give exactly one of --user NAME and --all DIR")
 			}
-			inv, rep, cleanup, err := analyzed(f.assembly, g.model)
+			inv, rep, cleanup, err := analyzed(f.assembly, g.source())
 			if err != nil {
 				return err
 			}
@@ -114,7 +114,7 @@ func newConstCmd(g *globalFlags) *cobra.Command {
 		Short: "Print aws-iam-bootstrap's CONST.inc for the model",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := load.Model(load.Source(g.model))
+			m, err := load.Model(g.source())
 			if err != nil {
 				return err
 			}
@@ -149,7 +149,7 @@ An undefined variable is an error naming the template line.`,
 					return err
 				}
 			} else {
-				m, err := load.Model(load.Source(g.model))
+				m, err := load.Model(g.source())
 				if err != nil {
 					return err
 				}

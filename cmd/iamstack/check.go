@@ -46,7 +46,7 @@ and why it holds.`,
 			if f.rules {
 				return writeRules(cmd.OutOrStdout())
 			}
-			return runCheck(cmd.OutOrStdout(), g.model, f)
+			return runCheck(cmd.OutOrStdout(), g.source(), f)
 		},
 	}
 	cmd.Flags().StringVar(&f.base, "base", "", "git ref to compare with (default: merge base of HEAD and main)")
@@ -79,7 +79,7 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	if err := checkFormat(f.format); err != nil {
 		return err
 	}
-	m, err := load.Model(load.Source(modelPath))
+	m, err := load.Model(modelPath)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	if err != nil {
 		return err
 	}
-	opts := check.Options{Model: m, ModelPath: modelPath, Base: f.base, BaseModel: f.baseModel, NoBase: f.noBase,
+	opts := check.Options{Model: m, ModelPath: filePath(modelPath), Base: f.base, BaseModel: f.baseModel, NoBase: f.noBase,
 		Out: f.out, Golden: f.golden, Listings: listings, ExampleFile: iamstack.ExampleFile}
 	deps := check.Deps{Synth: synth.InProcess{}, Progress: out}
 	if f.format == "json" {

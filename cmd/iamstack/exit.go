@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -38,7 +39,7 @@ func exitCode(err error) int {
 		return 0
 	case errors.As(err, &silent):
 		return silent.code
-	case errors.As(err, &usage), errors.As(err, &bad), errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &usage), errors.As(err, &bad), errors.Is(err, fs.ErrNotExist), errors.Is(err, load.ErrNoModel):
 		return exitUsage
 	default:
 		return exitFailed

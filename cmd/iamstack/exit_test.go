@@ -34,7 +34,9 @@ func TestExitCodes(t *testing.T) {
 		want int
 	}{
 		{[]string{"version"}, 0},
-		{[]string{"validate"}, 0},
+		{[]string{"validate", "--example"}, 0},
+		{[]string{"validate"}, 2}, // no model here, and no --example
+		{[]string{"history", "--model", "x.yaml"}, 2}, // --model only where it acts
 		{[]string{"access", "diff", golden, golden, "--exit-code"}, 0},
 		{[]string{"access", "diff", golden, changed}, 0},
 		{[]string{"access", "diff", golden, changed, "--exit-code"}, 1},
@@ -47,7 +49,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"synth"}, 2},
 		{[]string{"validate", "--model", badModel}, 2},
 		{[]string{"validate", "--model", filepath.Join(t.TempDir(), "missing.yaml")}, 2},
-		{[]string{"onboard", "nobody"}, 1},
+		{[]string{"onboard", "nobody", "--example"}, 1},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			root := newRootCmd(io.Discard)

@@ -45,9 +45,35 @@ func main() {
 // which jsii reads before main runs.
 var synthesizing = []string{"synth", "check", "release"}
 
-// globalFlags are the flags every subcommand shares.
+// globalFlags are the flags the commands that read a model share.
 type globalFlags struct {
-	model string
+	model   string
+	example bool
+}
+
+// modelFlags adds --model and --example to a command that reads a model.
+func (g *globalFlags) modelFlags(cmd *cobra.Command) *cobra.Command {
+	cmd.Flags().StringVarP(&g.model, "model", "m", "", "identity model file (default: $"+load.EnvModel+", then ./iamstack.yaml; without either the command fails)")
+	cmd.Flags().BoolVar(&g.example, "example", false, "use the example model built into iamstack (its account IDs are not yours)")
+	return cmd
+}
+
+// filePath is the model's file for what reads it in the repository: ""
+// (iamstack.yaml) for the built-in example, whose repository copy it is.
+func filePath(source string) string {
+	if source == load.Example {
+		return ""
+	}
+	return source
+}
+
+// source is the model the flags name: a path, "" for ./iamstack.yaml, or
+// load.Example.
+func (g *globalFlags) source() string {
+	if g.example {
+		return load.Example
+	}
+	return load.Source(g.model)
 }
 
 func newRootCmd(out io.Writer) *cobra.Command {
@@ -65,10 +91,11 @@ input (unknown command or flag, wrong arguments, a model that does not load).`,
 	}
 	root.Version = version.Get().String()
 	root.SetOut(out)
-	root.PersistentFlags().StringVarP(&g.model, "model", "m", "", "identity model file (default: $"+load.EnvModel+", then ./iamstack.yaml, then the embedded example)")
-	root.AddCommand(newValidateCmd(g), newSynthCmd(g), newAccessCmd(g), newCheckCmd(g),
-		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g),
-		newReleaseCmd(g), newPromoteCmd(), newHistoryCmd(), newVersionCmd(), newInitCmd())
+	for _, cmd := range []*cobra.Command{newValidateCmd(g), newSynthCmd(g), newAccessCmd(g), newCheckCmd(g),
+		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g), newReleaseCmd(g)} {
+		root.AddCommand(g.modelFlags(cmd))
+	}
+	root.AddCommand(newPromoteCmd(), newHistoryCmd(), newVersionCmd(), newInitCmd())
 	usageErrors(root)
 	return root
 }

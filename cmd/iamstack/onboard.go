@@ -20,7 +20,7 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 		Short: "Print a new user's first steps: console sign-in, first password, MFA, access key, CLI profiles",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := load.Model(load.Source(g.model))
+			m, err := load.Model(g.source())
 			if err != nil {
 				return err
 			}
@@ -32,7 +32,7 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 			if !ok {
 				return fmt.Errorf("no user %q in %s%s", user, m.File(), model.DidYouMean(user, m.UserNames()))
 			}
-			inv, rep, cleanup, err := analyzed(assemblyFlag, g.model)
+			inv, rep, cleanup, err := analyzed(assemblyFlag, g.source())
 			if err != nil {
 				return err
 			}

@@ -27,7 +27,7 @@ func TestCommandsAreQuiet(t *testing.T) {
 		}
 	}
 	env = append(env, "TMPDIR="+tmp)
-	for _, args := range [][]string{{"--help"}, {"validate"}, {"validate", "--model", "does-not-exist.yaml"}, {"synth", "--out", filepath.Join(t.TempDir(), "out")}} {
+	for _, args := range [][]string{{"--help"}, {"validate", "--example"}, {"validate", "--model", "does-not-exist.yaml"}, {"synth", "--example", "--out", filepath.Join(t.TempDir(), "out")}} {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
 		out, _ := cmd.CombinedOutput()

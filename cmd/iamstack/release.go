@@ -33,7 +33,7 @@ creates the annotated tag <version>, whose message records the manifest: the
 artifact can be rebuilt from the tag on any machine and verified.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRelease(cmd.OutOrStdout(), g.model, bump, version, golden)
+			return runRelease(cmd.OutOrStdout(), g.source(), bump, version, golden)
 		},
 	}
 	cmd.Flags().StringVar(&bump, "bump", "patch", "part of the latest version to bump: patch, minor or major")
@@ -47,11 +47,11 @@ func runRelease(out io.Writer, modelPath, bump, version, golden string) error {
 	if err != nil {
 		return err
 	}
-	m, err := load.Model(load.Source(modelPath))
+	m, err := load.Model(modelPath)
 	if err != nil {
 		return err
 	}
-	r, err := release.Cut(release.CutOptions{Model: m, ModelPath: modelPath, ExampleFile: iamstack.ExampleFile, Version: version, Bump: bump, Golden: golden},
+	r, err := release.Cut(release.CutOptions{Model: m, ModelPath: filePath(modelPath), ExampleFile: iamstack.ExampleFile, Version: version, Bump: bump, Golden: golden},
 		release.Deps{Repo: repo, Synth: synth.InProcess{}, Progress: out})
 	if err != nil {
 		return err

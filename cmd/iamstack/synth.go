@@ -31,11 +31,11 @@ environment of this process (see docs/architecture.md, "Speed").`,
 			if out == "" {
 				return usagef("--out is required (or $CDK_OUTDIR, which the cdk CLI sets)")
 			}
-			model := g.model
+			model := g.source()
 			if model == "" {
-				model = load.ContextValue(os.Getenv("CDK_CONTEXT_JSON"), "model") // cdk synth -c model=...
+				model = load.Source(load.ContextValue(os.Getenv("CDK_CONTEXT_JSON"), "model")) // cdk synth -c model=...
 			}
-			_, p, err := load.Plan(load.Source(model))
+			_, p, err := load.Plan(model)
 			if err != nil {
 				return err
 			}

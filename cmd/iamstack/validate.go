@@ -33,7 +33,7 @@ by account type skips because the role is switched off there.`,
 			if f.format != "text" && f.format != "json" {
 				return usagef("--format must be text or json, not %q", f.format)
 			}
-			m, p, err := load.Plan(load.Source(g.model))
+			m, p, err := load.Plan(g.source())
 			var merr *model.Error
 			if f.format == "json" && errors.As(err, &merr) {
 				// Machines get the problems as data, with the same key style.

@@ -20,7 +20,7 @@ func run(t *testing.T, args ...string) (string, error) {
 }
 
 func TestValidateExample(t *testing.T) {
-	out, err := run(t, "validate")
+	out, err := run(t, "validate", "--example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestValidateExample(t *testing.T) {
 }
 
 func TestValidateJSON(t *testing.T) {
-	out, err := run(t, "validate", "--format", "json")
+	out, err := run(t, "validate", "--example", "--format", "json")
 	if err != nil {
 		t.Fatal(err)
 	}

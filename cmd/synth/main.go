@@ -4,8 +4,8 @@
 //
 // The model is, in order of precedence: the -model flag, the CDK context value
 // "model" (cdk synth -c model=path/to/model.yaml), the IAMSTACK_MODEL
-// environment variable, iamstack.yaml in the working directory, or the
-// example model embedded in iamstack.
+// environment variable, or iamstack.yaml in the working directory; without
+// any, it fails.
 //
 // The model is loaded, validated and planned in pure Go before the CDK starts:
 // a bad model is reported, with every problem at once, and nothing is written.
@@ -41,7 +41,7 @@ func main() {
 
 func run(args []string, started func()) error {
 	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
-	modelPath := fs.String("model", "", "identity model file (default: CDK context \"model\", then $"+load.EnvModel+", then ./iamstack.yaml, then the embedded example)")
+	modelPath := fs.String("model", "", "identity model file (default: CDK context \"model\", then $"+load.EnvModel+", then ./iamstack.yaml)")
 	outdir := fs.String("out", "", "cloud assembly directory (default: $CDK_OUTDIR, set by the cdk CLI, or cdk.out)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -5,6 +5,7 @@ package load
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -26,16 +27,27 @@ func Source(explicit string) string {
 	return os.Getenv(EnvModel)
 }
 
-// Model loads and validates the model at path. With no path it loads
-// iamstack.yaml from the working directory, the file a team edits, and only
-// when there is none the example embedded in the program: a program built
-// earlier must never silently use its own, older copy of the model.
+// Example is the path that names the example embedded in the program: it
+// is used only when asked for by name (--example), never in place of a
+// missing model, whose fake account IDs would otherwise pass for a team's.
+const Example = "(the built-in example)"
+
+// ErrNoModel is the error of a command that was given no model and finds
+// no iamstack.yaml in the working directory.
+var ErrNoModel = errors.New("no model: pass --model FILE, set $" + EnvModel + ", or run in a directory with iamstack.yaml (iamstack init writes a starter); --example uses the built-in example")
+
+// Model loads and validates the model at path: with no path,
+// iamstack.yaml in the working directory, the file a team edits; with
+// Example, the example embedded in the program.
 func Model(path string) (*model.Model, error) {
-	if path == "" {
-		if _, err := os.Stat(iamstack.ExampleFile); err == nil {
-			return model.Load(iamstack.ExampleFile)
-		}
+	switch path {
+	case Example:
 		return model.Parse(iamstack.ExampleFile, iamstack.Example())
+	case "":
+		if _, err := os.Stat(iamstack.ExampleFile); err != nil {
+			return nil, ErrNoModel
+		}
+		return model.Load(iamstack.ExampleFile)
 	}
 	return model.Load(path)
 }

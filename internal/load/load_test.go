@@ -1,6 +1,7 @@
 package load
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ func TestSource(t *testing.T) {
 	}
 	t.Setenv(EnvModel, "")
 	if got := Source(""); got != "" {
-		t.Errorf("no model named: want the embedded example (\"\"), got %q", got)
+		t.Errorf("no model named: want \"\" (./iamstack.yaml), got %q", got)
 	}
 }
 
@@ -37,7 +38,7 @@ func TestContextValue(t *testing.T) {
 }
 
 func TestPlanReportsQuotaProblemsWithTheFile(t *testing.T) {
-	if _, _, err := Plan(""); err != nil {
+	if _, _, err := Plan(Example); err != nil {
 		t.Fatalf("the embedded example: %v", err)
 	}
 	if _, _, err := Plan("/nonexistent/model.yaml"); err == nil {
@@ -48,9 +49,11 @@ func TestPlanReportsQuotaProblemsWithTheFile(t *testing.T) {
 func TestDefaultIsTheWorkingDirectorysModel(t *testing.T) {
 	t.Setenv(EnvModel, "")
 	t.Chdir(t.TempDir())
-	m, err := Model("")
-	if err != nil || m.Prefix() != "infra" {
-		t.Fatalf("without a file: the embedded example: %v", err)
+	if _, err := Model(""); !errors.Is(err, ErrNoModel) {
+		t.Fatalf("without a file: %v, want ErrNoModel", err)
+	}
+	if m, err := Model(Example); err != nil || m.Prefix() != "infra" {
+		t.Fatalf("the embedded example, asked for: %v", err)
 	}
 	yaml := strings.Replace(string(iamstack.Example()), "prefix: infra", "prefix: corp", 1)
 	if err := os.WriteFile("iamstack.yaml", []byte(yaml), 0o644); err != nil {
