@@ -35,7 +35,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{[]string{"version"}, 0},
 		{[]string{"validate", "--example"}, 0},
-		{[]string{"validate"}, 2}, // no model here, and no --example
+		{[]string{"validate"}, 2},                     // no model here, and no --example
 		{[]string{"history", "--model", "x.yaml"}, 2}, // --model only where it acts
 		{[]string{"access", "diff", golden, golden, "--exit-code"}, 0},
 		{[]string{"access", "diff", golden, changed}, 0},
