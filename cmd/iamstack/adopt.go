@@ -38,7 +38,7 @@ resource mapping. Nothing is written while something must be settled.`,
 		},
 	}
 	cmd.Flags().StringVar(&f.assembly, "assembly", "", "cloud assembly directory (default: synthesize the model into a temporary directory)")
-	cmd.Flags().StringArrayVar(&f.listings, "listing", nil, "output of `aws iam get-account-authorization-details` for one account (repeat for more accounts)")
+	cmd.Flags().StringArrayVar(&f.listings, "listing", nil, "a `FILE` holding the output of aws iam get-account-authorization-details for one account (repeat for more accounts)")
 	cmd.Flags().StringVar(&f.out, "out", "cdk.adopt", "where to write the import-phase cloud assembly")
 	return cmd
 }

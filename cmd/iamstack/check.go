@@ -54,7 +54,7 @@ and why it holds.`,
 	cmd.Flags().BoolVar(&f.noBase, "no-base", false, "skip the base comparison (a new model); the output says it was skipped")
 	cmd.Flags().StringVar(&f.out, "out", "", "where to write the cloud assembly (default: a temporary directory)")
 	cmd.Flags().StringVar(&f.golden, "golden", "", "directory of golden templates to compare with")
-	cmd.Flags().StringArrayVar(&f.existing, "existing", nil, "output of `aws iam get-account-authorization-details` for one account (repeat for more): a change that creates a resource it lists fails")
+	cmd.Flags().StringArrayVar(&f.existing, "existing", nil, "a `FILE` holding the output of aws iam get-account-authorization-details for one account (repeat for more): a change that creates a resource it lists fails")
 	cmd.Flags().BoolVar(&f.rules, "rules", false, "list iamstack's rules and exit")
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, or json (the result on stdout, the steps on stderr)")
 	return cmd

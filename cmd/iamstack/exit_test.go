@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Each command exits 0 on success, 1 on a failed check or an asked-for
@@ -61,4 +64,22 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every flag's help names its value plainly: a backquoted phrase in a
+// flag's usage becomes its value's name, so it must be one word.
+func TestFlagValueNames(t *testing.T) {
+	root := newRootCmd(io.Discard)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if name, _ := pflag.UnquoteUsage(f); strings.Contains(name, " ") {
+				t.Errorf("%s --%s: value name %q", c.CommandPath(), f.Name, name)
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }

@@ -44,7 +44,7 @@ environment of this process (see docs/architecture.md, "Speed").`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "cloud assembly directory to write (default: $CDK_OUTDIR, which the cdk CLI sets: cdk.json's app can be `iamstack synth`)")
+	cmd.Flags().StringVar(&out, "out", "", "cloud assembly `DIR` to write (default: $CDK_OUTDIR, which the cdk CLI sets: cdk.json's app can be iamstack synth)")
 	cmd.Long += `
 
 Unless the environment sets them, synth runs itself again with CDK_VALIDATION=false
