@@ -13,6 +13,7 @@ import (
 )
 
 func TestAccessAndDiff(t *testing.T) {
+	t.Setenv("IAMSTACK_MODEL", "../../iamstack.yaml") // the example, as a team's file
 	base := filepath.Join(t.TempDir(), "base")
 	if _, err := run(t, "synth", "--out", base); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestOnboardingCommands(t *testing.T) {
+	t.Setenv("IAMSTACK_MODEL", "../../iamstack.yaml") // the example, as a team's file
 	dir := filepath.Join(t.TempDir(), "asm")
 	if _, err := run(t, "synth", "--out", dir); err != nil {
 		t.Fatal(err)
