@@ -138,6 +138,14 @@ func TestModelOnlyRepository(t *testing.T) {
 		t.Errorf("plan:\n%s", out)
 	}
 	sh(true, "make", "-s", "promote/prod/v0.1.1")
+	// A fresh clone has no artifacts: the binary rebuilds the release from
+	// its tag's model and verifies it against the tag's manifest.
+	if err := os.RemoveAll(filepath.Join(dir, ".iamstack")); err != nil {
+		t.Fatal(err)
+	}
+	if out := sh(true, "make", "-s", "plan/prod/v0.1.1"); !strings.Contains(out, "rebuilding it from the tag") {
+		t.Errorf("no rebuild from the tag:\n%s", out)
+	}
 	if out := sh(true, "make", "-s", "history"); !strings.Contains(out, "prod") || !strings.Contains(out, "v0.1.1") {
 		t.Errorf("history:\n%s", out)
 	}

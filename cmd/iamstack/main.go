@@ -43,7 +43,7 @@ func main() {
 // synthesizing are the commands that synthesize through the CDK in their
 // own process: they run again in a child with the quiet settings (quietly),
 // which jsii reads before main runs.
-var synthesizing = []string{"synth", "check", "release"}
+var synthesizing = []string{"synth", "check", "release", "promote"}
 
 // globalFlags are the flags the commands that read a model share.
 type globalFlags struct {

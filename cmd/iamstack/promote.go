@@ -10,6 +10,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/ship/deploy"
 	"github.com/iamstack/iamstack/internal/ship/release"
+	"github.com/iamstack/iamstack/internal/synth"
 	"github.com/iamstack/iamstack/model"
 	"github.com/spf13/cobra"
 )
@@ -49,7 +50,7 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 		return err
 	}
 	opts := deploy.PromoteOptions{Env: env, Version: version, Deploy: f.deploy, Rollback: f.rollback, Now: time.Now()}
-	deps := deploy.PromoteDeps{Repo: repo, Progress: out,
+	deps := deploy.PromoteDeps{Repo: repo, Progress: out, Synth: synth.InProcess{},
 		Deployer: func(md *model.Model, asm string) deploy.Deployer { return deployer(repo, md, asm) }}
 	if f.plan {
 		ambient := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != ""

@@ -9,6 +9,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/ship/release"
 	"github.com/iamstack/iamstack/model"
@@ -32,6 +33,8 @@ type PromoteDeps struct {
 	Repo release.Repo
 	// Deployer deploys the assembly asm of the release's model md.
 	Deployer func(md *model.Model, asm string) Deployer
+	// Synth rebuilds a release's artifact that the checkout lacks.
+	Synth check.Synthesizer
 	// Progress receives what the promotion does as it goes.
 	Progress io.Writer
 }
@@ -74,7 +77,7 @@ func open(opts PromoteOptions, deps PromoteDeps) (promotion, error) {
 	if !slices.Contains(md.EnvironmentNames(), opts.Env) {
 		return promotion{}, fmt.Errorf("release %s knows no environment %q; environments: %s", v, opts.Env, strings.Join(md.EnvironmentNames(), ", "))
 	}
-	asm, err := repo.Artifact(deps.out(), v)
+	asm, err := repo.Artifact(deps.out(), v, deps.Synth)
 	if err != nil {
 		return promotion{}, err
 	}
@@ -122,7 +125,7 @@ func Preview(opts PromoteOptions, deps PromoteDeps, ambient bool) error {
 	if err != nil {
 		return err
 	}
-	if err := accessChanges(out, repo, opts.Env, pr.v, current, has, pr.asm); err != nil {
+	if err := accessChanges(out, repo, deps.Synth, opts.Env, pr.v, current, has, pr.asm); err != nil {
 		return err
 	}
 	var base []OUPlan
@@ -137,7 +140,7 @@ func Preview(opts PromoteOptions, deps PromoteDeps, ambient bool) error {
 	return deps.Deployer(pr.md, pr.asm).Diffs(out, pr.stacks, ambient)
 }
 
-func accessChanges(out io.Writer, repo release.Repo, env string, v, current release.Version, has bool, asm string) error {
+func accessChanges(out io.Writer, repo release.Repo, synth check.Synthesizer, env string, v, current release.Version, has bool, asm string) error {
 	inv, err := assembly.Read(asm)
 	if err != nil {
 		return err
@@ -145,7 +148,7 @@ func accessChanges(out io.Writer, repo release.Repo, env string, v, current rele
 	head := access.Analyze(inv)
 	base := access.Report{}
 	if has {
-		curAsm, err := repo.Artifact(out, current)
+		curAsm, err := repo.Artifact(out, current, synth)
 		if err != nil {
 			return err
 		}

@@ -136,7 +136,7 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 		return Released{}, err
 	}
 	m := Manifest{Version: v.String(), Commit: commit, Model: rel, Templates: hashes, Catalog: catalog.Get().Versions(), Iamstack: version.Get().String()}
-	notes, err := releaseNotes(out, repo, prev, v, rep)
+	notes, err := releaseNotes(out, repo, deps.Synth, prev, v, rep)
 	if err != nil {
 		return Released{}, err
 	}
@@ -203,12 +203,12 @@ func previous(versions []Version, v Version) *Version {
 }
 
 // releaseNotes say what changed in access since the previous release.
-func releaseNotes(out io.Writer, repo Repo, prev *Version, v Version, rep access.Report) (string, error) {
+func releaseNotes(out io.Writer, repo Repo, synth check.Synthesizer, prev *Version, v Version, rep access.Report) (string, error) {
 	notes := fmt.Sprintf("iamstack release %s\n\n", v)
 	if prev == nil {
 		return notes + "First release.\n", nil
 	}
-	prevDir, err := repo.Artifact(out, *prev)
+	prevDir, err := repo.Artifact(out, *prev, synth)
 	if err != nil {
 		return "", fmt.Errorf("the previous release %s: %w", prev, err)
 	}
@@ -245,8 +245,11 @@ func modelRelPath(root, modelPath, exampleFile string) (string, error) {
 }
 
 // Artifact returns the verified cloud assembly of release v: the one in the
-// checkout, or, when there is none, one rebuilt from the tag.
-func (r Repo) Artifact(out io.Writer, v Version) (string, error) {
+// checkout, or, when there is none, one rebuilt from the tag: the tag's
+// model synthesized by synth (this program), or, when that writes other
+// templates than the release's (another iamstack made it) and the tag holds
+// iamstack's own source, by the tag's code (SynthesizeAt).
+func (r Repo) Artifact(out io.Writer, v Version, synth check.Synthesizer) (string, error) {
 	m, err := r.Manifest(v)
 	if err != nil {
 		return "", err
@@ -259,17 +262,11 @@ func (r Repo) Artifact(out io.Writer, v Version) (string, error) {
 		return asm, nil
 	}
 	fmt.Fprintf(out, "no artifact for %s in this checkout: rebuilding it from the tag\n", v)
-	built, cleanup, err := r.SynthesizeAt(v.String(), m.Model)
+	built, cleanup, err := r.rebuild(v, m, synth)
 	if err != nil {
 		return "", fmt.Errorf("rebuild %s: %w", v, err)
 	}
 	defer cleanup()
-	if built == "" {
-		return "", fmt.Errorf("rebuild %s: the tag has no %s", v, m.Model)
-	}
-	if err := Verify(built, m); err != nil {
-		return "", fmt.Errorf("the rebuilt artifact differs from the release (is synthesis still deterministic?): %w", err)
-	}
 	if err := os.MkdirAll(filepath.Dir(asm), 0o755); err != nil {
 		return "", err
 	}
@@ -280,6 +277,58 @@ func (r Repo) Artifact(out io.Writer, v Version) (string, error) {
 		return "", err
 	}
 	return asm, os.Rename(tmp, asm)
+}
+
+// rebuild synthesizes release v's model as the release did, verified
+// against its manifest.
+func (r Repo) rebuild(v Version, m Manifest, synth check.Synthesizer) (dir string, cleanup func(), err error) {
+	data, found, err := r.Show(v.String(), m.Model)
+	if err != nil {
+		return "", nil, err
+	}
+	if !found {
+		return "", nil, fmt.Errorf("the tag has no %s", m.Model)
+	}
+	md, err := model.Parse(v.String()+":"+m.Model, data)
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := plan.New(md)
+	if err != nil {
+		return "", nil, err
+	}
+	tmp, err := os.MkdirTemp("", "iamstack-rebuild-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	dir = filepath.Join(tmp, "assembly")
+	if err := synth.Synthesize(p, dir, false); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	verr := Verify(dir, m)
+	if verr == nil {
+		return dir, cleanup, nil
+	}
+	cleanup()
+	if _, hasSource, _ := r.Show(v.String(), "cmd/synth/main.go"); hasSource {
+		built, cleanupOld, err := r.SynthesizeAt(v.String(), m.Model)
+		if err != nil {
+			return "", nil, err
+		}
+		if err := Verify(built, m); err != nil {
+			cleanupOld()
+			return "", nil, fmt.Errorf("the rebuilt artifact differs from the release (is synthesis still deterministic?): %w", err)
+		}
+		return built, cleanupOld, nil
+	}
+	made := m.Iamstack
+	if made == "" {
+		made = "an iamstack that did not record its version"
+	}
+	return "", nil, fmt.Errorf("this iamstack (%s) writes other templates for %s than the release's, which %s made: install that version to rebuild it (%w)",
+		version.Get().String(), v, made, verr)
 }
 
 // ModelAt loads the model as it was at release v.
