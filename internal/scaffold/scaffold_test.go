@@ -41,9 +41,26 @@ func TestWrite(t *testing.T) {
 		}
 		for _, wf := range []string{"check.yml", "deploy.yml"} {
 			b, _ := os.ReadFile(filepath.Join(dir, ".github/workflows", wf))
-			var doc map[string]any
-			if err := yaml.Unmarshal(b, &doc); err != nil || doc["jobs"] == nil || !strings.Contains(string(b), "v1.2.3") {
-				t.Errorf("%s: not a workflow pinning v1.2.3: %v", wf, err)
+			var doc struct {
+				On   any `yaml:"on"`
+				Jobs map[string]struct {
+					Uses string         `yaml:"uses"`
+					With map[string]any `yaml:"with"`
+				} `yaml:"jobs"`
+			}
+			if err := yaml.Unmarshal(b, &doc); err != nil || doc.On == nil || len(doc.Jobs) == 0 {
+				t.Errorf("%s: not a workflow: %v", wf, err)
+			}
+			for name, j := range doc.Jobs {
+				// Each job calls iamstack's reusable workflow of the same name
+				// (.github/workflows/model-*.yml), pinned to the version.
+				want := "iamstack/iamstack/.github/workflows/model-" + strings.TrimSuffix(wf, ".yml") + ".yml@v1.2.3"
+				if j.Uses != want || j.With["iamstack-version"] != "v1.2.3" {
+					t.Errorf("%s: job %s uses %q with %v, want %s", wf, name, j.Uses, j.With, want)
+				}
+				if _, err := os.Stat(filepath.Join("../..", strings.TrimPrefix(strings.Split(want, "@")[0], "iamstack/iamstack/"))); err != nil {
+					t.Errorf("%s: the reusable workflow it calls is not in this repository: %v", wf, err)
+				}
 			}
 		}
 		if _, err := scaffold.Write(dir, scaffold.Options{Schema: iamstack.Schema()}); err == nil || !strings.Contains(err.Error(), "exist already") {
