@@ -62,7 +62,11 @@ func TestModelOnlyRepository(t *testing.T) {
 		t.Fatal("go is on the test's PATH")
 	}
 
-	sh(true, "iamstack", "init", "--github", "acme/identity")
+	// A development build pins nothing by itself: it is told the release.
+	if out := sh(false, "iamstack", "init", "--github", "acme/identity"); !strings.Contains(out, "pass --pin") {
+		t.Errorf("init by a development build:\n%s", out)
+	}
+	sh(true, "iamstack", "init", "--github", "acme/identity", "--pin", "v1.2.3")
 	run(t, "", "git", "init", "--quiet", "--bare", remote)
 	sh(true, "git", "init", "--quiet", "-b", "main")
 	sh(true, "git", "remote", "add", "origin", remote)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/semver"
 
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/scaffold"
@@ -38,7 +39,12 @@ to overwrite a file unless --force.`,
 				return err
 			}
 			opts.Schema, opts.CDKVersion = iamstack.Schema(), tools.DevDependencies["aws-cdk"]
-			opts.Version = version.Get().Version
+			if opts.Version == "" {
+				opts.Version = version.Get().Version
+			}
+			if !semver.IsValid(opts.Version) {
+				return usagef("this iamstack is %s, not a release the workflows can install: pass --pin vX.Y.Z", opts.Version)
+			}
 			written, err := scaffold.Write(dir, opts)
 			if err != nil {
 				return usageError{err}
@@ -53,5 +59,6 @@ to overwrite a file unless --force.`,
 	}
 	cmd.Flags().StringVar(&opts.GitHub, "github", "", "the GitHub repository, org/repo: the starter model gets the deploy role its workflow assumes")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite files that exist")
+	cmd.Flags().StringVar(&opts.Version, "pin", "", "the iamstack `VERSION` the workflows install (default: this binary's)")
 	return cmd
 }
