@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
+	"github.com/iamstack/iamstack/internal/atomicdir"
 	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/internal/quiet"
@@ -25,8 +27,11 @@ built-in template validator runs unless CDK_VALIDATION=false is set in the
 environment of this process (see docs/architecture.md, "Speed").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			inPlace := false
 			if out == "" {
-				out = os.Getenv("CDK_OUTDIR") // set by the cdk CLI for its app
+				// The cdk CLI owns its output directory (it locks it while the
+				// app runs): write into it.
+				out, inPlace = os.Getenv("CDK_OUTDIR"), true
 			}
 			if out == "" {
 				return usagef("--out is required (or $CDK_OUTDIR, which the cdk CLI sets)")
@@ -39,9 +44,17 @@ environment of this process (see docs/architecture.md, "Speed").`,
 			if err != nil {
 				return err
 			}
-			synth.Assembly(p, out, synth.Options{Nag: nag})
+			// --out is written aside and swapped into place: a kill at any
+			// moment leaves the earlier assembly or the new one, and no
+			// template of an earlier model stays beside the new ones.
+			write := func(dir string) error { return (synth.InProcess{}).Synthesize(p, dir, nag) }
+			if inPlace {
+				err = write(out)
+			} else {
+				err = atomicdir.Write(out, write)
+			}
 			jsiiexit.Close() // not deferred: a panic's message must stay visible
-			return nil
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "cloud assembly `DIR` to write (default: $CDK_OUTDIR, which the cdk CLI sets: cdk.json's app can be iamstack synth)")
@@ -63,6 +76,11 @@ func quietly() error {
 	}
 	c := exec.Command(self, os.Args[1:]...)
 	c.Env = quiet.Env(os.Environ())
+	// The child dies with this process: a kill of the command kills the
+	// synthesis it runs, which must not go on writing.
+	runtime.LockOSThread() // the parent-death signal follows the thread that started the child
+	defer runtime.UnlockOSThread()
+	dieWithParent(c)
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := c.Run(); err != nil {
 		var exit *exec.ExitError
