@@ -44,7 +44,9 @@ func TestKilledSynthLeavesOldOrNew(t *testing.T) {
 		t.Fatalf("the first synthesis: %v\n%s", err, b)
 	}
 	stacks := func() (int, bool) {
-		var m struct{ Artifacts map[string]struct{ Type string } }
+		var m struct {
+			Artifacts map[string]struct{ Type string }
+		}
 		b, err := os.ReadFile(filepath.Join(out, "manifest.json"))
 		if err != nil || json.Unmarshal(b, &m) != nil {
 			return 0, false
