@@ -81,10 +81,14 @@ func (r Repo) History() ([]Promotion, error) {
 }
 
 // Promote points env/<env> at release v's commit and records it with an
-// audit tag (AuditTag), then pushes the branch, the audit tag and the release
-// tag when a remote named origin exists. Promoting the release the
-// environment runs changes nothing; moving it to an older release needs
-// rollback. It says what it did.
+// audit tag (AuditTag). With a remote named origin, the remote decides: the
+// branch, the audit tag and the release tag are pushed in one atomic push
+// first, and the local branch moves only once the remote accepted; a
+// refused push leaves the local refs as they were, so running again
+// converges, and an environment the checkout believes promoted but the
+// remote does not is pushed. Promoting the release the environment runs
+// changes nothing; moving it to an older release needs rollback. It says
+// what it did.
 func (r Repo) Promote(env string, v Version, m Manifest, at time.Time, rollback bool) (string, error) {
 	current, has, err := r.Current(env)
 	if err != nil {
@@ -93,24 +97,40 @@ func (r Repo) Promote(env string, v Version, m Manifest, at time.Time, rollback 
 	if has && v.Less(current) && !rollback {
 		return "", fmt.Errorf("%s runs %s; promoting %s would move it backwards: pass --rollback (ROLLBACK=1) if that is intended", env, current, v)
 	}
+	remote := r.HasRemote()
 	if has && current == v {
-		return fmt.Sprintf("%s already runs %s: nothing to change", env, v), nil
+		if !remote {
+			return fmt.Sprintf("%s already runs %s: nothing to change", env, v), nil
+		}
+		onRemote, err := r.Git("ls-remote", "origin", "refs/heads/"+EnvBranch(env))
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(onRemote, m.Commit) {
+			return fmt.Sprintf("%s already runs %s: nothing to change", env, v), nil
+		}
+		// An earlier promotion moved the checkout and its push failed:
+		// push it now, under a new audit tag.
 	}
 	from := "nothing"
-	if has {
+	switch {
+	case has && current == v:
+		from = current.String() + " here, not yet on the remote"
+	case has:
 		from = current.String()
 	}
 	tag := AuditTag(env, at, v)
+	if _, err := r.Git("tag", "--annotate", tag, "--message", fmt.Sprintf("promote %s to %s (was %s)", v, env, from), m.Commit); err != nil {
+		return "", fmt.Errorf("audit tag %s: %w (a promotion of %s to %s at the same second exists already)", tag, err, v, env)
+	}
+	if remote {
+		if _, err := r.Git("push", "--atomic", "origin", "+"+m.Commit+":refs/heads/"+EnvBranch(env), "refs/tags/"+tag, "refs/tags/"+v.String()); err != nil {
+			r.Git("tag", "--delete", tag)
+			return "", fmt.Errorf("the remote refused the promotion, and nothing changed here: %w", err)
+		}
+	}
 	if _, err := r.Git("branch", "--force", EnvBranch(env), m.Commit); err != nil {
 		return "", err
-	}
-	if _, err := r.Git("tag", "--annotate", tag, "--message", fmt.Sprintf("promote %s to %s (was %s)", v, env, from), m.Commit); err != nil {
-		return "", err
-	}
-	if r.HasRemote() {
-		if _, err := r.Git("push", "origin", "+refs/heads/"+EnvBranch(env)+":refs/heads/"+EnvBranch(env), "refs/tags/"+tag, "refs/tags/"+v.String()); err != nil {
-			return "", err
-		}
 	}
 	return fmt.Sprintf("promoted %s to %s (was %s): branch %s, audit tag %s", v, env, from, EnvBranch(env), tag), nil
 }

@@ -73,3 +73,53 @@ func TestPromote(t *testing.T) {
 		t.Errorf("history %v %v", hist, err)
 	}
 }
+
+// A remote that refuses the push leaves the checkout as it was (no branch
+// moved, no audit tag), and the promotion converges once the remote
+// accepts; an environment moved here but never pushed is pushed.
+func TestPromoteConvergesAfterARefusal(t *testing.T) {
+	r, commits := gitRepo(t)
+	remote, err := r.Git("remote", "get-url", "origin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := filepath.Join(remote, "hooks", "pre-receive")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho refused by policy >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	v2 := release.Version{Minor: 2}
+	m := release.Manifest{Commit: commits["v0.2.0"]}
+	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	if _, err := r.Promote("dev", v2, m, at, false); err == nil || !strings.Contains(err.Error(), "the remote refused the promotion, and nothing changed here") {
+		t.Fatalf("a refused push: %v", err)
+	}
+	if _, has, _ := r.Current("dev"); has {
+		t.Error("the refused promotion moved env/dev here")
+	}
+	if tags, _ := r.Git("tag", "--list", "env/*"); tags != "" {
+		t.Errorf("the refused promotion left audit tags: %s", tags)
+	}
+	os.Remove(hook)
+	if what, err := r.Promote("dev", v2, m, at.Add(time.Minute), false); err != nil || !strings.HasPrefix(what, "promoted v0.2.0 to dev (was nothing)") {
+		t.Fatalf("once the remote accepts: %q %v", what, err)
+	}
+	if out, _ := r.Git("ls-remote", "origin", "refs/heads/env/dev"); !strings.HasPrefix(out, commits["v0.2.0"]) {
+		t.Errorf("the remote's env/dev: %q", out)
+	}
+
+	// A checkout that moved env/prod without pushing (what a promotion did
+	// before it pushed first): promoting the same release pushes it.
+	if _, err := r.Git("branch", "--force", "env/prod", commits["v0.2.0"]); err != nil {
+		t.Fatal(err)
+	}
+	what, err := r.Promote("prod", v2, m, at.Add(2*time.Minute), false)
+	if err != nil || !strings.Contains(what, "(was v0.2.0 here, not yet on the remote)") {
+		t.Errorf("reconcile: %q %v", what, err)
+	}
+	if out, _ := r.Git("ls-remote", "origin", "refs/heads/env/prod"); !strings.HasPrefix(out, commits["v0.2.0"]) {
+		t.Errorf("the remote's env/prod: %q", out)
+	}
+	if what, _ := r.Promote("prod", v2, m, at.Add(3*time.Minute), false); !strings.Contains(what, "already runs v0.2.0: nothing to change") {
+		t.Errorf("a third time: %q", what)
+	}
+}
