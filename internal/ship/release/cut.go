@@ -157,15 +157,36 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 	if err := os.Rename(tmp, dir); err != nil {
 		return Released{}, err
 	}
-	if _, err := repo.Git("tag", "--annotate", v.String(), "--message", TagMessage(notes, m), commit); err != nil {
+	if err := repo.tagRelease(v, TagMessage(notes, m), commit); err != nil {
 		return Released{}, err
 	}
-	if repo.HasRemote() {
-		if _, err := repo.Git("push", "origin", "refs/tags/"+v.String()); err != nil {
-			return Released{}, err
-		}
-	}
 	return Released{Version: v, Manifest: m, Dir: dir, Notes: notes}, nil
+}
+
+// tagRelease creates release v's tag and pushes it when there is a remote.
+// Two releases cut at once both pick the next version: the one whose tag
+// is taken first wins, and the other fails saying so, its local tag
+// removed so that running it again picks the version after.
+func (r Repo) tagRelease(v Version, message, commit string) error {
+	taken := fmt.Errorf("release %s was made meanwhile (another release ran at the same time): run the release again for the next version", v)
+	if _, err := r.Git("rev-parse", "--quiet", "--verify", "refs/tags/"+v.String()); err == nil {
+		return taken
+	}
+	if _, err := r.Git("tag", "--annotate", v.String(), "--message", message, commit); err != nil {
+		return err
+	}
+	if !r.HasRemote() {
+		return nil
+	}
+	if _, err := r.Git("push", "origin", "refs/tags/"+v.String()); err != nil {
+		r.Git("tag", "--delete", v.String())
+		if out, lsErr := r.Git("ls-remote", "--tags", "origin", "refs/tags/"+v.String()); lsErr == nil && out != "" {
+			r.Git("fetch", "--quiet", "origin", "refs/tags/"+v.String()+":refs/tags/"+v.String())
+			return taken
+		}
+		return fmt.Errorf("push release %s: %w; the tag was removed here, run the release again", v, err)
+	}
+	return nil
 }
 
 // nextVersion is the version to release: the one asked for, else the

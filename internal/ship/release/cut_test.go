@@ -1,0 +1,48 @@
+package release
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// Two releases cut at once: the second to tag finds the version taken,
+// here or on the remote, and says so; no tag of its own stays behind.
+func TestTagReleaseTakenMeanwhile(t *testing.T) {
+	dir, remote, other := t.TempDir(), t.TempDir(), t.TempDir()
+	git := func(dir string, args ...string) string {
+		t.Helper()
+		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.email=t@example.com", "-c", "user.name=t"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git(remote, "init", "--quiet", "--bare", "-b", "main")
+	git(dir, "init", "--quiet", "-b", "main")
+	git(dir, "commit", "--quiet", "--allow-empty", "-m", "one")
+	git(dir, "remote", "add", "origin", remote)
+	git(dir, "push", "--quiet", "origin", "main")
+	commit := git(dir, "rev-parse", "HEAD")
+
+	// Another clone releases v0.1.0 first.
+	git(other, "clone", "--quiet", remote, ".")
+	git(other, "tag", "--annotate", "v0.1.0", "-m", "theirs")
+	git(other, "push", "--quiet", "origin", "v0.1.0")
+
+	r := Repo{Dir: dir}
+	err := r.tagRelease(Version{Minor: 1}, "ours", commit)
+	if err == nil || !strings.Contains(err.Error(), "release v0.1.0 was made meanwhile") {
+		t.Fatalf("got %v", err)
+	}
+	if msg := git(dir, "tag", "--list", "--format=%(contents)", "v0.1.0"); strings.Contains(msg, "ours") {
+		t.Error("our tag stays behind")
+	}
+	// Run again here: the version is taken locally now too, and said so.
+	if err := r.tagRelease(Version{Minor: 1}, "ours", commit); err == nil || !strings.Contains(err.Error(), "made meanwhile") {
+		t.Errorf("again: %v", err)
+	}
+	if err := r.tagRelease(Version{Minor: 1, Patch: 1}, "ours", commit); err != nil {
+		t.Errorf("the next version: %v", err)
+	}
+}
