@@ -177,7 +177,7 @@ func l1Props(v any) any {
 // its ARN.
 func (b *Batch) ManagedPolicy(id string, props *ManagedPolicyProps) *string {
 	return b.Resource(id, cfn.ManagedPolicy(cfn.ManagedPolicyProps{LogicalID: props.LogicalID, Name: props.Name,
-		Description: props.Description, Document: props.Document, Metadata: cfn.Metadata(props.Metadata, suppressions(props.NagSuppressions))}))
+		Description: props.Description, Document: props.Document, Metadata: cfn.Metadata(props.Metadata, props.NagSuppressions)}))
 }
 
 // Group adds a group and returns a reference to its name.
@@ -190,7 +190,7 @@ func (b *Batch) Group(id string, props *GroupProps) *string {
 func (b *Batch) Role(id string, props *RoleProps) *string {
 	r := b.Resource(id, cfn.Role(cfn.RoleProps{LogicalID: props.LogicalID, Name: props.Name, Description: props.Description,
 		Path: props.Path, Trust: props.Trust, MaxSessionDuration: props.MaxSessionDuration, ManagedPolicyArns: values(props.ManagedPolicyArns),
-		Metadata: cfn.Metadata(props.Metadata, suppressions(props.NagSuppressions))}))
+		Metadata: cfn.Metadata(props.Metadata, props.NagSuppressions)}))
 	// Its dependencies are references, which may name a resource outside
 	// the batch.
 	last := &b.specs[len(b.specs)-1]
@@ -207,7 +207,7 @@ func (b *Batch) User(id string, props *UserProps) *string {
 		Tags: props.Tags, Metadata: cfn.Metadata(props.Metadata, nil)}
 	if fp := props.FirstPassword; fp != nil {
 		p.FirstPassword = &cfn.FirstPasswordProps{LogicalID: fp.LogicalID, Name: fp.SecretName, Description: fp.Description,
-			Length: fp.PasswordLength, ExcludeCharacters: fp.ExcludeCharacters, Metadata: cfn.Metadata(nil, suppressions(fp.NagSuppressions))}
+			Length: fp.PasswordLength, ExcludeCharacters: fp.ExcludeCharacters, Metadata: cfn.Metadata(nil, fp.NagSuppressions)}
 	}
 	var out *string
 	for _, r := range cfn.User(p) {
@@ -231,14 +231,6 @@ func values(list []*string) []any {
 	var out []any
 	for _, v := range list {
 		out = append(out, *v)
-	}
-	return out
-}
-
-func suppressions(list []NagSuppression) []cfn.Suppression {
-	var out []cfn.Suppression
-	for _, s := range list {
-		out = append(out, cfn.Suppression{ID: s.ID, Reason: s.Reason})
 	}
 	return out
 }

@@ -20,15 +20,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/iamstack/iamstack/internal/cfn"
 )
 
 // NagSuppression is a cdk-nag finding accepted on a resource, with the
-// reason. It is written as cdk-nag's NagSuppressions writes it, without
-// loading cdk-nag.
-type NagSuppression struct {
-	ID     string
-	Reason string
-}
+// reason (ID, Reason). It is written as cdk-nag's NagSuppressions writes
+// it, without loading cdk-nag, by the renderer every resource goes through.
+type NagSuppression = cfn.Suppression
 
 // ManagedPolicyProps configure a customer managed policy.
 type ManagedPolicyProps struct {

@@ -195,7 +195,7 @@ const (
 // waived turns a model waiver of a cdk-nag rule into a suppression.
 func waived(w model.Waivers, rule string) []Suppression {
 	if reason, ok := w[rule]; ok {
-		return []Suppression{{rule, reason}}
+		return []Suppression{{ID: rule, Reason: reason}}
 	}
 	return nil
 }

@@ -125,11 +125,7 @@ func nagFields(nag []Suppression) []cfn.Field {
 	if len(nag) == 0 {
 		return nil
 	}
-	list := make([]cfn.Suppression, len(nag))
-	for i, s := range nag {
-		list[i] = cfn.Suppression{ID: s.ID, Reason: s.Reason}
-	}
-	return []cfn.Field{{Key: "cdk_nag", Value: cfn.NagMetadata(list)}}
+	return []cfn.Field{{Key: "cdk_nag", Value: cfn.NagMetadata(nag)}}
 }
 
 // subAccount rewrites, in a policy document as JSON values, every string

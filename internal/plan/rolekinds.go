@@ -37,7 +37,7 @@ type adminRole struct{}
 func (adminRole) permissions(b *builder, _ *Stack, _ model.Account, _ string, r model.Role) permissions {
 	return permissions{
 		managed:    []Ref{{Value: b.s.AWSManagedPolicyARN("AdministratorAccess")}},
-		roleSupp:   []Suppression{{nagManagedPolicies, "AdminR is the emergency role: AdministratorAccess is its purpose, and its sessions are short (maxSession)."}},
+		roleSupp:   []Suppression{{ID: nagManagedPolicies, Reason: "AdminR is the emergency role: AdministratorAccess is its purpose, and its sessions are short (maxSession)."}},
 		policySupp: waived(r.Waivers, nagWildcards),
 	}
 }
@@ -48,7 +48,7 @@ type readRole struct{}
 func (readRole) permissions(b *builder, _ *Stack, _ model.Account, _ string, r model.Role) permissions {
 	return permissions{
 		managed:    []Ref{{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")}},
-		roleSupp:   []Suppression{{nagManagedPolicies, readOnlyReason}},
+		roleSupp:   []Suppression{{ID: nagManagedPolicies, Reason: readOnlyReason}},
 		policySupp: waived(r.Waivers, nagWildcards),
 	}
 }
@@ -66,12 +66,12 @@ func (opsRole) permissions(b *builder, st *Stack, a model.Account, name string, 
 	}
 	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
 	bnd := b.policy(st, entity, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary)
-	b.suppress(st, bnd, []Suppression{{nagWildcards, opsServicesReason}})
+	b.suppress(st, bnd, []Suppression{{ID: nagWildcards, Reason: opsServicesReason}})
 	return permissions{
 		managed:    []Ref{{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")}},
 		statements: append(policy.OpsPermissions(b.s, a.ID, r.Services), policy.OpsGuard(b.s, a.ID)...),
-		roleSupp:   []Suppression{{nagManagedPolicies, readOnlyReason}},
-		policySupp: []Suppression{{nagWildcards, opsServicesReason}},
+		roleSupp:   []Suppression{{ID: nagManagedPolicies, Reason: readOnlyReason}},
+		policySupp: []Suppression{{ID: nagWildcards, Reason: opsServicesReason}},
 	}
 }
 

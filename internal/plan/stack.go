@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/iamstack/iamstack/internal/cfn"
 	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/internal/policy"
 	"github.com/iamstack/iamstack/model"
@@ -84,10 +85,10 @@ type ManagedPolicy struct {
 	Entity metadata.Entity
 }
 
-// Suppression accepts a cdk-nag finding on one resource, with the reason.
-type Suppression struct {
-	ID, Reason string
-}
+// Suppression accepts a cdk-nag finding on one resource, with the reason:
+// the renderer's (cfn.Suppression), which writes it into the resource's
+// metadata.
+type Suppression = cfn.Suppression
 
 // Ref points at a resource by logical ID when it is in the same stack, and
 // always carries its literal value (a name or an ARN) for when it is not.

@@ -19,7 +19,7 @@ func (b *builder) firstPassword(user, secret string) *Secret {
 	return &Secret{LogicalID: logicalID("FirstPassword", user), Name: secret,
 		Description: "First console password of " + user + ": read it once, hand it over, the user must change it at first sign-in.",
 		Length:      24, ExcludeCharacters: "\"'\\`",
-		Suppressions: []Suppression{{nagSecretRotation, "A first password is used once: the user must replace it at first sign-in, so rotating it would change nothing."}}}
+		Suppressions: []Suppression{{ID: nagSecretRotation, Reason: "A first password is used once: the user must replace it at first sign-in, so rotating it would change nothing."}}}
 }
 
 func (b *builder) userOnlyStacks() []Stack {
@@ -31,9 +31,9 @@ func (b *builder) userOnlyStacks() []Stack {
 	mou := b.policy(&main, mouEntity, names.ManageOwnUserPolicy, "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
 		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA()}))
 	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", names.ManageOwnUserGroup), Name: b.s.Group(names.ManageOwnUserGroup), ManagedPolicies: []Ref{mou}, Entity: mouEntity})
-	b.suppress(&main, mou, []Suppression{{nagWildcards, "Self-management: iam:CreateVirtualMFADevice on mfa/* lets people name their MFA device (AWS's own example); everything else is scoped to ${aws:username}."}})
+	b.suppress(&main, mou, []Suppression{{ID: nagWildcards, Reason: "Self-management: iam:CreateVirtualMFADevice on mfa/* lets people name their MFA device (AWS's own example); everything else is scoped to ${aws:username}."}})
 	pow := b.policy(&main, powEntity, names.PowerPolicy, "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
-	b.suppress(&main, pow, []Suppression{{nagWildcards, "PowerG is the user administrators' group: iam:* in the user-only account, only with a recent MFA session, by design."}})
+	b.suppress(&main, pow, []Suppression{{ID: nagWildcards, Reason: "PowerG is the user administrators' group: iam:* in the user-only account, only with a recent MFA session, by design."}})
 	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", names.PowerGroup), Name: b.s.Group(names.PowerGroup), ManagedPolicies: []Ref{pow}, Entity: powEntity})
 	assumeGroups := b.assumeRoleGroups(&main)
 
@@ -139,7 +139,7 @@ func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 		for i, d := range docs {
 			ref := b.policy(st, g.Entity, names.Numbered(short, i+1),
 				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d)
-			b.suppress(st, ref, []Suppression{{nagWildcards, "A role's account is a wildcard in the ARN because the conditions decide it: each statement admits the role only in the accounts its grant token reaches (aws:ResourceAccount, aws:ResourceOrgPaths)."}})
+			b.suppress(st, ref, []Suppression{{ID: nagWildcards, Reason: "A role's account is a wildcard in the ARN because the conditions decide it: each statement admits the role only in the accounts its grant token reaches (aws:ResourceAccount, aws:ResourceOrgPaths)."}})
 			g.ManagedPolicies = append(g.ManagedPolicies, ref)
 		}
 		st.Groups = append(st.Groups, g)
