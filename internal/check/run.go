@@ -187,14 +187,13 @@ func (r *run) synthesize() error {
 		dir = tmp
 	}
 	r.res.Dir = dir
+	p, err := plan.New(r.opts.Model)
+	if err != nil {
+		return fmt.Errorf("%s does not fit AWS quotas: %w", r.opts.Model.File(), err)
+	}
 	// The base renders meanwhile, on the other core.
 	baseDone := make(chan baseAssembly, 1)
 	go func() { baseDone <- r.synthesizeBase() }()
-	p, err := plan.New(r.opts.Model)
-	if err != nil {
-		<-baseDone
-		return fmt.Errorf("%s does not fit AWS quotas: %w", r.opts.Model.File(), err)
-	}
 	headErr := r.deps.Synth.Synthesize(p, dir, true)
 	r.base = <-baseDone
 	r.clean = append(r.clean, r.base.cleanup)
