@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/iamstack/iamstack/internal/atomicdir"
 	"github.com/iamstack/iamstack/internal/cfn"
 	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/internal/names"
@@ -160,16 +161,13 @@ func subAccount(v any) any {
 // that names each stack's template file, stack name and environment: what
 // the analysis and the gate read of a cloud assembly, rendered in Go alone.
 // It is not an assembly to deploy (no assets, no bootstrap roles): that is
-// the CDK's (package synth). The files are written aside and renamed into
-// place.
+// the CDK's (package synth). The directory is built aside and swapped into
+// place (atomicdir).
 func (p *Plan) WriteTemplates(dir string) error {
-	tmp := dir + ".new"
-	if err := os.RemoveAll(tmp); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return err
-	}
+	return atomicdir.Write(dir, p.writeTemplates)
+}
+
+func (p *Plan) writeTemplates(dir string) error {
 	type artifact struct {
 		Type        string `json:"type"`
 		Environment string `json:"environment"`
@@ -181,7 +179,7 @@ func (p *Plan) WriteTemplates(dir string) error {
 	artifacts := map[string]artifact{}
 	for _, s := range p.Stacks {
 		file := s.ID + ".template.json"
-		if err := os.WriteFile(filepath.Join(tmp, file), s.Template().JSON(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, file), s.Template().JSON(), 0o644); err != nil {
 			return err
 		}
 		a := artifact{Type: "aws:cloudformation:stack", Environment: "aws://" + s.AccountID + "/" + s.Region}
@@ -192,11 +190,5 @@ func (p *Plan) WriteTemplates(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "manifest.json"), manifest, 0o644); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
-	return os.Rename(tmp, dir)
+	return os.WriteFile(filepath.Join(dir, "manifest.json"), manifest, 0o644)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/atomicdir"
 	"github.com/iamstack/iamstack/internal/catalog"
 	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/plan"
@@ -108,53 +109,50 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 	}
 	fmt.Fprintln(out, "check passed")
 
-	// The artifact is written aside and renamed into place: an interrupted
+	// The artifact is built aside and swapped into place: an interrupted
 	// release leaves no half artifact that a later promotion would refuse.
 	dir := ArtifactDir(repo.Dir, v)
-	tmp := dir + ".new"
-	os.RemoveAll(tmp)
-	defer os.RemoveAll(tmp)
-	asm := filepath.Join(tmp, "assembly")
 	p, err := plan.New(opts.Model)
 	if err != nil {
 		return Released{}, err
 	}
-	if err := deps.Synth.Synthesize(p, asm, false); err != nil {
-		return Released{}, err
-	}
-	inv, err := assembly.Read(asm)
-	if err != nil {
-		return Released{}, err
-	}
-	rep := access.Analyze(inv)
 	commit, err := repo.Git("rev-parse", "HEAD")
 	if err != nil {
 		return Released{}, err
 	}
-	hashes, err := Hashes(asm)
+	var m Manifest
+	var notes string
+	err = atomicdir.Write(dir, func(tmp string) error {
+		asm := filepath.Join(tmp, "assembly")
+		if err := deps.Synth.Synthesize(p, asm, false); err != nil {
+			return err
+		}
+		inv, err := assembly.Read(asm)
+		if err != nil {
+			return err
+		}
+		rep := access.Analyze(inv)
+		hashes, err := Hashes(asm)
+		if err != nil {
+			return err
+		}
+		m = Manifest{Version: v.String(), Commit: commit, Model: rel, Templates: hashes, Catalog: catalog.Get().Versions(), Iamstack: version.Get().String()}
+		if notes, err = releaseNotes(out, repo, deps.Synth, prev, v, rep); err != nil {
+			return err
+		}
+		entries := rep.Entries
+		if entries == nil {
+			entries = []access.Entry{}
+		}
+		if err := writeJSONFile(filepath.Join(tmp, "manifest.json"), m); err != nil {
+			return err
+		}
+		if err := writeJSONFile(filepath.Join(tmp, "access.json"), entries); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(tmp, "RELEASE_NOTES.md"), []byte(notes), 0o644)
+	})
 	if err != nil {
-		return Released{}, err
-	}
-	m := Manifest{Version: v.String(), Commit: commit, Model: rel, Templates: hashes, Catalog: catalog.Get().Versions(), Iamstack: version.Get().String()}
-	notes, err := releaseNotes(out, repo, deps.Synth, prev, v, rep)
-	if err != nil {
-		return Released{}, err
-	}
-	entries := rep.Entries
-	if entries == nil {
-		entries = []access.Entry{}
-	}
-	if err := writeJSONFile(filepath.Join(tmp, "manifest.json"), m); err != nil {
-		return Released{}, err
-	}
-	if err := writeJSONFile(filepath.Join(tmp, "access.json"), entries); err != nil {
-		return Released{}, err
-	}
-	if err := os.WriteFile(filepath.Join(tmp, "RELEASE_NOTES.md"), []byte(notes), 0o644); err != nil {
-		return Released{}, err
-	}
-	os.RemoveAll(dir)
-	if err := os.Rename(tmp, dir); err != nil {
 		return Released{}, err
 	}
 	if err := repo.tagRelease(v, TagMessage(notes, m), commit); err != nil {
@@ -291,13 +289,7 @@ func (r Repo) Artifact(out io.Writer, v Version, synth check.Synthesizer) (strin
 	if err := os.MkdirAll(filepath.Dir(asm), 0o755); err != nil {
 		return "", err
 	}
-	tmp := asm + ".new"
-	os.RemoveAll(tmp)
-	if err := os.CopyFS(tmp, os.DirFS(built)); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
-	}
-	return asm, os.Rename(tmp, asm)
+	return asm, atomicdir.Write(asm, func(tmp string) error { return os.CopyFS(tmp, os.DirFS(built)) })
 }
 
 // rebuild synthesizes release v's model as the release did, verified
