@@ -1,6 +1,7 @@
 package iamstack_test
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -56,5 +57,36 @@ func TestImportsOnlyGoDown(t *testing.T) {
 				t.Errorf("%s imports %s, a layer above it", pkg, rel(imp))
 			}
 		}
+	}
+}
+
+// No Go file is over 800 lines, and cmd/ stays a thin shell: under a tenth
+// of the non-test Go (issue 27's house rules, measured here so that they
+// hold).
+func TestFileSizesAndThinCmd(t *testing.T) {
+	out, err := exec.Command("git", "ls-files", "*.go").Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	var all, cmd int
+	for _, f := range strings.Fields(string(out)) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := strings.Count(string(b), "\n")
+		if n > 800 {
+			t.Errorf("%s has %d lines; split it by concern (at most 800)", f, n)
+		}
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		all += n
+		if strings.HasPrefix(f, "cmd/") {
+			cmd += n
+		}
+	}
+	if cmd*10 >= all {
+		t.Errorf("cmd/ holds %d of %d lines of non-test Go: move workflows and decisions into packages", cmd, all)
 	}
 }
