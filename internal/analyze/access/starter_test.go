@@ -1,0 +1,103 @@
+//go:build cdk || integration
+
+package access_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/internal/scaffold"
+)
+
+// The deploy role `iamstack init --github` writes may assume the CDK
+// bootstrap's deploy and file-publishing roles in every account and do
+// nothing else, and only the repository's environment jobs assume it: both
+// evaluators decide every probe on the starter model's own templates.
+func TestStarterDeployRole(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := scaffold.Write(dir, scaffold.Options{Schema: []byte("{}"), CDKVersion: "2.0.0", Version: "v1.0.0", GitHub: "acme/identity"}); err != nil {
+		t.Fatal(err)
+	}
+	yaml, err := os.ReadFile(filepath.Join(dir, "iamstack.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, inv, err := synthesize("starter.yaml", yaml, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity, _ := m.Account("identity")
+	deploy := inventoryRole(t, inv, "infra-DeployR", identity.ID)
+
+	// Every role it might assume trusts the identity account, as
+	// `cdk bootstrap --trust` makes the CDK's roles do: what refuses is
+	// DeployR's own policy.
+	trustsIdentity := &evaluate.Policy{Name: "trust", Document: policy.NewDocument(policy.Statement{Effect: policy.Allow,
+		Principal: policy.Principal{"AWS": {"arn:aws:iam::" + identity.ID + ":root"}}, Actions: []string{"sts:AssumeRole", "sts:TagSession"}})}
+	var cases []case_
+	var want []bool
+	ask := func(what, action, resource, account string, allow bool) {
+		req := evaluate.Request{Principal: deploy.ARN, PrincipalAccount: identity.ID, Action: action,
+			Resource: resource, ResourceAccount: account, Context: access.Context(deploy, false)}
+		ps := evaluate.Policies{Identity: deploy.Identity, Boundary: deploy.Boundary}
+		if strings.HasPrefix(action, "sts:") {
+			ps.Resource = trustsIdentity
+		}
+		cases = append(cases, case_{what, req, ps})
+		want = append(want, allow)
+	}
+	for _, name := range m.AccountNames() {
+		a, _ := m.Account(name)
+		role := func(name string) string { return "arn:aws:iam::" + a.ID + ":role/" + name }
+		bootstrap := func(kind string) string { return role("cdk-hnb659fds-" + kind + "-role-" + a.ID + "-eu-west-1") }
+		ask("assume the deploy role in "+a.Name, "sts:AssumeRole", bootstrap("deploy"), a.ID, true)
+		ask("tag the deploy role's session in "+a.Name, "sts:TagSession", bootstrap("deploy"), a.ID, true)
+		ask("assume the file-publishing role in "+a.Name, "sts:AssumeRole", bootstrap("file-publishing"), a.ID, true)
+		// The lookup role reads the account; the execution role is
+		// CloudFormation's, passed by the deploy role, never assumed by it.
+		ask("assume the lookup role in "+a.Name, "sts:AssumeRole", bootstrap("lookup"), a.ID, false)
+		ask("assume the execution role in "+a.Name, "sts:AssumeRole", bootstrap("cfn-exec"), a.ID, false)
+		for _, r := range []string{"infra-AdminR", "infra-OpsR", "infra-ReadR", "infra-DeployR"} {
+			ask("assume "+r+" in "+a.Name, "sts:AssumeRole", role(r), a.ID, false)
+		}
+		ask("pass the execution role in "+a.Name, "iam:PassRole", bootstrap("cfn-exec"), a.ID, false)
+		ask("create a stack in "+a.Name, "cloudformation:CreateStack", "arn:aws:cloudformation:eu-west-1:"+a.ID+":stack/x/1", a.ID, false)
+		ask("create a user in "+a.Name, "iam:CreateUser", "arn:aws:iam::"+a.ID+":user/x", a.ID, false)
+		ask("read the assets bucket in "+a.Name, "s3:GetObject", "arn:aws:s3:::cdk-hnb659fds-assets-"+a.ID+"-eu-west-1/x", a.ID, false)
+	}
+	bothDecide(t, cases, want)
+
+	// Who may assume it: the environment jobs of the repository only.
+	provider := "arn:aws:iam::" + identity.ID + ":oidc-provider/token.actions.githubusercontent.com"
+	for _, p := range []struct {
+		sub   string
+		allow bool
+	}{
+		{"repo:acme/identity:environment:env/dev", true},
+		{"repo:acme/identity:environment:env/prod", true},
+		{"repo:acme/identity:pull_request", false},
+		{"repo:acme/identity:ref:refs/heads/main", false},
+		{"repo:acme/identity:environment:env/prod-copy", false},
+		{"repo:acme/other:environment:env/prod", false},
+	} {
+		req := evaluate.Request{Principal: provider, PrincipalAccount: identity.ID, Action: "sts:AssumeRoleWithWebIdentity",
+			Resource: deploy.ARN, ResourceAccount: identity.ID, Context: map[string][]string{
+				"token.actions.githubusercontent.com:sub": {p.sub}, "token.actions.githubusercontent.com:aud": {"sts.amazonaws.com"}}}
+		c := case_{p.sub, req, evaluate.Policies{Resource: deploy.Trust}}
+		if ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow; ours != p.allow {
+			t.Errorf("a token of %s: want allowed=%v; iamstack %v", p.sub, p.allow, ours)
+		}
+		// The simulator cannot take the provider's keys from a request
+		// (see TestExternalTrusts): it confirms the refusals.
+		if !p.allow {
+			if answer := askOracle(t, []case_{c})[0]; answer.Result == "Allowed" {
+				t.Errorf("a token of %s: the independent simulator allows it %s", p.sub, answer.Detail)
+			}
+		}
+	}
+}
