@@ -95,6 +95,9 @@ type Spec struct {
 	// StandingResources describe what else exists in the accounts, for the
 	// escalation analysis only.
 	StandingResources []StandingResource `yaml:"standingResources"`
+	// IdentityCenter is the IAM Identity Center instance people may reach
+	// their roles through, beside or instead of IAM users.
+	IdentityCenter *IdentityCenter `yaml:"identityCenter"`
 }
 
 // Model is a valid identity model, resolved: defaults applied, grants,
@@ -253,6 +256,9 @@ type Grants map[string][]string
 type Team struct {
 	Description string `yaml:"description"`
 	Grants      Grants `yaml:"grants"`
+	// Group is the team's Identity Center group's display name (default
+	// prefix-team).
+	Group string `yaml:"group"`
 }
 
 // User is a person, created in the user-only account.
@@ -273,6 +279,15 @@ type User struct {
 	KeepPassword bool `yaml:"keepPassword"`
 	// Waivers accept findings of check rules for this user.
 	Waivers Waivers `yaml:"waivers"`
+	// SignIn is how the person reaches their roles: one of SignIns
+	// (default identityCenter.signIn, or iam).
+	SignIn string `yaml:"signIn"`
+	// Email is where Identity Center sends the first sign-in of a person
+	// in its own directory.
+	Email string `yaml:"email"`
+	// DisplayName is the person's name in Identity Center (default from
+	// the user name: alice.martin is "Alice Martin").
+	DisplayName string `yaml:"displayName"`
 }
 
 // CICDUser is a machine user with access keys, created in the account it deploys to.

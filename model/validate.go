@@ -77,6 +77,9 @@ type resolution struct {
 	prefix     string
 	mfaMaxAge  time.Duration
 	userStacks int
+	// identityCenter is the instance with its defaults; nil without one.
+	identityCenter *IdentityCenter
+	signIn         map[string]string // by user: one of SignIns
 }
 
 type validator struct {
@@ -105,6 +108,8 @@ func (v *validator) run() {
 		}
 		v.grants(p.key("grants"), v.m.spec.Teams[name].Grants)
 	}
+	v.identityCenter()
+	v.signIns()
 	v.users()
 	v.cicdUsers()
 	v.environments()

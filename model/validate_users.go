@@ -63,7 +63,7 @@ const maxUsersPerAccount = 5000
 
 func (v *validator) users() {
 	v.caseInsensitive(path{"users"}, "user", slices.Sorted(maps.Keys(v.m.spec.Users)), "people are IAM users of the user-only account")
-	if n := len(v.m.spec.Users) + len(v.m.CICDUsersIn(v.res.userOnly.Name)); n > maxUsersPerAccount {
+	if n := len(v.m.IAMUserNames()) + len(v.m.CICDUsersIn(v.res.userOnly.Name)); n > maxUsersPerAccount {
 		v.at(path{"users"}, "%d users (people and CI/CD users) in the user-only account %q; IAM allows %d users per account", n, v.res.userOnly.Name, maxUsersPerAccount)
 	}
 	// A team's grants are resolved once, not once per member: with

@@ -75,8 +75,12 @@ func NewApp(app awscdk.App, p *plan.Plan, props *AppProps) map[string]awscdk.Sta
 	var sb identity.StackBatch
 	for i, sp := range accountStacks(p.Stacks, props.Generic) {
 		s := p.Stacks[i]
+		reason := "its users join the groups of "
+		if s.Kind == plan.IdentityCenterStack {
+			reason = "its permission sets attach the customer managed policies of "
+		}
 		for _, d := range s.DependsOn {
-			sp.DependsOn = append(sp.DependsOn, identity.StackDependency{ID: d, Reason: "its users join the groups of " + d})
+			sp.DependsOn = append(sp.DependsOn, identity.StackDependency{ID: d, Reason: reason + d})
 		}
 		sb.Add(s.ID, sp)
 	}

@@ -191,6 +191,13 @@ func matrixRow(e access.Entry) [6]string {
 	if !e.MFA {
 		mfa = "no"
 	}
+	switch {
+	case slices.Equal(e.SignIn, []string{access.SignInIdentityCenter}):
+		what += " (Identity Center)"
+		mfa = "at sign-in (declared)"
+	case slices.Contains(e.SignIn, access.SignInIdentityCenter):
+		what += " (IAM user and Identity Center)"
+	}
 	user := e.User
 	if e.UserKind == "cicd" {
 		user += " (CI/CD)"

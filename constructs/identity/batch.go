@@ -102,18 +102,30 @@ func (b *Batch) spec(atRoot bool) batchSpec {
 // classes are the aws-cdk-lib L1 classes of the resource types a Batch
 // creates.
 var classes = map[string]string{
-	"AWS::IAM::ManagedPolicy":       "aws_iam.CfnManagedPolicy",
-	"AWS::IAM::Group":               "aws_iam.CfnGroup",
-	"AWS::IAM::Role":                "aws_iam.CfnRole",
-	"AWS::IAM::User":                "aws_iam.CfnUser",
-	"AWS::IAM::OIDCProvider":        "aws_iam.CfnOIDCProvider",
-	"AWS::SecretsManager::Secret":   "aws_secretsmanager.CfnSecret",
-	"AWS::CloudFormation::StackSet": "aws_cloudformation.CfnStackSet",
+	"AWS::IAM::ManagedPolicy":             "aws_iam.CfnManagedPolicy",
+	"AWS::IAM::Group":                     "aws_iam.CfnGroup",
+	"AWS::IAM::Role":                      "aws_iam.CfnRole",
+	"AWS::IAM::User":                      "aws_iam.CfnUser",
+	"AWS::IAM::OIDCProvider":              "aws_iam.CfnOIDCProvider",
+	"AWS::SecretsManager::Secret":         "aws_secretsmanager.CfnSecret",
+	"AWS::CloudFormation::StackSet":       "aws_cloudformation.CfnStackSet",
+	"AWS::SSO::PermissionSet":             "aws_sso.CfnPermissionSet",
+	"AWS::SSO::Assignment":                "aws_sso.CfnAssignment",
+	"AWS::IdentityStore::Group":           "aws_identitystore.CfnGroup",
+	"AWS::IdentityStore::User":            "aws_identitystore.CfnUser",
+	"AWS::IdentityStore::GroupMembership": "aws_identitystore.CfnGroupMembership",
 }
 
-// dependencyReason is why a resource depends on another: only roles do, on
-// what their trust names.
+// dependencyReason is why a role depends on another resource: on what its
+// trust names.
 const dependencyReason = "its trust policy names this principal, and IAM rejects a principal that does not exist yet"
+
+// dependencyReasons are why the resources of other types depend on one
+// another.
+var dependencyReasons = map[string]string{
+	"AWS::SSO::PermissionSet": "Identity Center provisions one permission set at a time in an account",
+	"AWS::SSO::Assignment":    "Identity Center fails assignments made in parallel beyond about ten: they run in ten chains",
+}
 
 // Resource adds a resource as it is rendered (package cfn, through which
 // the plan renders iamstack's stacks) under id, and returns a reference to
@@ -126,8 +138,12 @@ func (b *Batch) Resource(id string, r cfn.Resource) *string {
 		panic("identity: no L1 class for " + r.Type) // a programming error, caught by the tests
 	}
 	s := spec{Class: class, ID: id, LogicalID: r.LogicalID, Props: l1Props(r.Properties)}
+	reason, ok := dependencyReasons[r.Type]
+	if !ok {
+		reason = dependencyReason
+	}
 	for _, d := range r.DependsOn {
-		s.DependsOn = append(s.DependsOn, dependsOn{*ref(d), dependencyReason})
+		s.DependsOn = append(s.DependsOn, dependsOn{*ref(d), reason})
 	}
 	for _, f := range r.Metadata {
 		s.Metadata = append(s.Metadata, [2]any{f.Key, f.Value})
@@ -145,6 +161,9 @@ func l1Props(v any) any {
 	case map[string]any:
 		if id, ok := x["Ref"].(string); ok && len(x) == 1 {
 			return *ref(id)
+		}
+		if att, ok := x["Fn::GetAtt"].([]any); ok && len(x) == 1 && len(att) == 2 {
+			return *ref(fmt.Sprintf("%v.%v", att[0], att[1]))
 		}
 		if join, ok := x["Fn::Join"].([]any); ok && len(x) == 1 && len(join) == 2 && join[0] == "" {
 			var b strings.Builder

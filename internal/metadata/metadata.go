@@ -27,6 +27,23 @@ type Template struct {
 	// stands for every account of the OU that is not listed.
 	OU       string     `json:"ou,omitempty"`
 	Standing []Standing `json:"standing,omitempty"`
+	// IdentityCenter, in the Identity Center stack, is what the model
+	// declares of the instance that templates cannot show.
+	IdentityCenter *IdentityCenter `json:"identityCenter,omitempty"`
+}
+
+// IdentityCenter is the instance an Identity Center stack configures, and
+// what the model declares of it: its MFA setting and its access portal's
+// session, which no template holds.
+type IdentityCenter struct {
+	InstanceARN     string `json:"instanceArn"`
+	IdentityStoreID string `json:"identityStoreId"`
+	Region          string `json:"region"`
+	StartURL        string `json:"startUrl"`
+	Directory       string `json:"directory"`
+	MFA             string `json:"mfa"`
+	// PortalSessionSeconds is the access portal's session duration.
+	PortalSessionSeconds int `json:"portalSessionSeconds"`
 }
 
 // Map is the metadata as the CDK takes it.
@@ -118,6 +135,8 @@ type Entity struct {
 	Name string `json:"name"`
 	// Account is the account's name in the model.
 	Account string `json:"account"`
+	// Role, on an Identity Center assignment, is the role it assigns.
+	Role string `json:"role,omitempty"`
 }
 
 // The kinds of model entities resources come from.
@@ -130,11 +149,18 @@ const (
 	EntityShared = "shared"
 	// EntityStackSet is the StackSet of an OU (by name).
 	EntityStackSet = "stackset"
+	// EntityTeam is a team: its Identity Center group, and the
+	// assignments it holds (Account is then the assignment's target).
+	EntityTeam = "team"
 )
 
 // Map is the entity as the CDK takes it.
 func (e Entity) Map() map[string]any {
-	return map[string]any{"kind": e.Kind, "name": e.Name, "account": e.Account}
+	m := map[string]any{"kind": e.Kind, "name": e.Name, "account": e.Account}
+	if e.Role != "" {
+		m["role"] = e.Role
+	}
+	return m
 }
 
 // String names the entity for messages: "role OpsR in dev".

@@ -114,6 +114,15 @@ func (s Scheme) UserStackID(account string, n int) string {
 	return s.StackID(account) + "-users-" + strconv.Itoa(n)
 }
 
+// IdentityCenterStackID is the artifact ID of the Identity Center stack in
+// the instance's account: "infra-management-identity-center".
+func (s Scheme) IdentityCenterStackID(account string) string {
+	return s.StackID(account) + "-identity-center"
+}
+
+// IdentityCenterStackName is the Identity Center stack's CloudFormation name.
+func (s Scheme) IdentityCenterStackName() string { return s.Prefix + "-identity-center" }
+
 // StackName is the CloudFormation stack name in every account.
 func (s Scheme) StackName() string { return s.Prefix }
 

@@ -21,7 +21,7 @@ func (s Stack) Template() cfn.Template {
 	t := cfn.Template{Description: s.Description, Bootstrap: !s.stackSetTemplate(),
 		// The analysis reads templates, not the model: tell it whose stack this is.
 		Metadata: map[string]any{metadata.Key: metadata.Template{Prefix: s.Prefix, Account: s.Account, AccountType: s.AccountType,
-			OrgPath: s.OrgPath, OU: s.OUID, Standing: s.Standing}.Map()}}
+			OrgPath: s.OrgPath, OU: s.OUID, Standing: s.Standing, IdentityCenter: s.IdentityCenter}.Map()}}
 	r := renderer{stack: s, inStack: map[string]bool{}}
 	for _, p := range s.ManagedPolicies {
 		r.add(&t, cfn.ManagedPolicy(cfn.ManagedPolicyProps{LogicalID: p.LogicalID, Name: p.Name, Description: p.Description,
@@ -63,7 +63,43 @@ func (s Stack) Template() cfn.Template {
 			RegionConcurrency: o.RegionConcurrency, RetainStacksOnAccountRemoval: o.RetainStacksOnAccountRemoval,
 			Metadata: []cfn.Field{{Key: metadata.Key, Value: metadata.Entity{Kind: metadata.EntityStackSet, Name: ss.Template.Account, Account: s.Account}.Map()}}}))
 	}
+	r.identityCenter(&t)
 	return t
+}
+
+// identityCenter renders the Identity Center stack's resources: what an
+// assignment references comes before it.
+func (r *renderer) identityCenter(t *cfn.Template) {
+	ic := r.stack.IdentityCenter
+	if ic == nil {
+		return
+	}
+	for _, p := range r.stack.PermissionSets {
+		r.add(t, cfn.PermissionSet(cfn.PermissionSetProps{LogicalID: p.LogicalID, Name: p.Name, Description: p.Description,
+			InstanceARN: ic.InstanceARN, SessionDuration: isoDuration(p.SessionSeconds), ManagedPolicies: p.ManagedPolicies,
+			CustomerManaged: p.CustomerManaged, DependsOn: p.DependsOn, Metadata: resourceMetadata(p.Entity, nil)}))
+	}
+	for _, g := range r.stack.DirectoryGroups {
+		r.add(t, cfn.DirectoryGroup(cfn.DirectoryGroupProps{LogicalID: g.LogicalID, IdentityStoreID: ic.IdentityStoreID,
+			DisplayName: g.DisplayName, Description: g.Description, Metadata: resourceMetadata(g.Entity, nil)}))
+	}
+	for _, u := range r.stack.DirectoryUsers {
+		r.add(t, cfn.DirectoryUser(cfn.DirectoryUserProps{LogicalID: u.LogicalID, IdentityStoreID: ic.IdentityStoreID, UserName: u.UserName,
+			DisplayName: u.DisplayName, GivenName: u.GivenName, FamilyName: u.FamilyName, Email: u.Email, Metadata: resourceMetadata(u.Entity, nil)}))
+	}
+	for _, m := range r.stack.Memberships {
+		r.add(t, cfn.Membership(cfn.MembershipProps{LogicalID: m.LogicalID, IdentityStoreID: ic.IdentityStoreID,
+			Group: cfn.GetAtt(m.Group, "GroupId"), User: cfn.GetAtt(m.User, "UserId"), Metadata: resourceMetadata(m.Entity, nil)}))
+	}
+	for _, a := range r.stack.Assignments {
+		attr := "GroupId"
+		if a.PrincipalType == "USER" {
+			attr = "UserId"
+		}
+		r.add(t, cfn.Assignment(cfn.AssignmentProps{LogicalID: a.LogicalID, InstanceARN: ic.InstanceARN,
+			PermissionSet: cfn.GetAtt(a.PermissionSet, "PermissionSetArn"), Principal: cfn.GetAtt(a.Principal, attr),
+			PrincipalType: a.PrincipalType, Account: a.AccountID, DependsOn: a.DependsOn, Metadata: resourceMetadata(a.Entity, nil)}))
+	}
 }
 
 // stackSetTemplate tells whether the stack is the template a StackSet

@@ -52,6 +52,15 @@ type Stack struct {
 	StackSets []StackSet
 	// OUID is the OU whose accounts a StackSet template is for.
 	OUID string
+
+	// The Identity Center stack's (IdentityCenterStack): the instance, and
+	// its permission sets, directory and assignments.
+	IdentityCenter  *metadata.IdentityCenter
+	PermissionSets  []PermissionSet
+	DirectoryGroups []DirectoryGroup
+	DirectoryUsers  []DirectoryUser
+	Memberships     []Membership
+	Assignments     []Assignment
 }
 
 // StackSet is one service-managed CloudFormation StackSet: the template
@@ -171,7 +180,7 @@ const (
 )
 
 // StackKinds lists every kind of stack a plan can hold.
-var StackKinds = []string{MemberStack, UserOnlyStack, UserShardStack, StackSetsStack}
+var StackKinds = []string{MemberStack, UserOnlyStack, UserShardStack, StackSetsStack, IdentityCenterStack}
 
 // Stack returns the stack with the given ID.
 func (p *Plan) Stack(id string) (Stack, bool) {
@@ -206,12 +215,28 @@ func (s Stack) logicalIDs() []string {
 	for _, ss := range s.StackSets {
 		ids = append(ids, ss.LogicalID)
 	}
+	for _, p := range s.PermissionSets {
+		ids = append(ids, p.LogicalID)
+	}
+	for _, g := range s.DirectoryGroups {
+		ids = append(ids, g.LogicalID)
+	}
+	for _, u := range s.DirectoryUsers {
+		ids = append(ids, u.LogicalID)
+	}
+	for _, m := range s.Memberships {
+		ids = append(ids, m.LogicalID)
+	}
+	for _, a := range s.Assignments {
+		ids = append(ids, a.LogicalID)
+	}
 	return ids
 }
 
 // ResourceCount is the number of CloudFormation resources the stack holds.
 func (s Stack) ResourceCount() int {
-	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users) + len(s.OIDCProviders) + len(s.StackSets)
+	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users) + len(s.OIDCProviders) + len(s.StackSets) +
+		len(s.PermissionSets) + len(s.DirectoryGroups) + len(s.DirectoryUsers) + len(s.Memberships) + len(s.Assignments)
 	for _, u := range s.Users {
 		if u.FirstPassword != nil {
 			n++

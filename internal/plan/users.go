@@ -44,7 +44,7 @@ func (b *builder) userOnlyStacks() []Stack {
 		shards[i].Kind = UserShardStack
 		shards[i].DependsOn = []string{main.ID}
 	}
-	for _, name := range b.m.UserNames() {
+	for _, name := range b.m.IAMUserNames() {
 		n := Shard(name, len(shards))
 		u := b.humanUser(name, assumeGroups, n == 0, &shards[0])
 		shards[n].Users = append(shards[n].Users, u)
@@ -87,7 +87,7 @@ func keyOf(role, token string) grantKey {
 // denies. A grant's statements stay in one group.
 func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 	held := map[grantKey]bool{}
-	for _, user := range b.m.UserNames() {
+	for _, user := range b.m.IAMUserNames() {
 		for role, tokens := range b.m.GrantTokens(user) {
 			for _, t := range tokens {
 				held[keyOf(role, t)] = true

@@ -112,6 +112,11 @@ func vocabularies() map[string][]string {
 		"StandingResource.Service":  slices.Sorted(maps.Keys(policy.Workloads)),
 		"Removal.Kind":              model.RemovalKinds,
 		"Statement.Effect":          {string(policy.Allow), string(policy.Deny)},
+		"IdentityCenter.Region":     names.Regions(),
+		"IdentityCenter.Directory":  model.Directories,
+		"IdentityCenter.SignIn":     model.SignIns,
+		"IdentityCenter.MFA":        model.IdentityCenterMFAs,
+		"User.SignIn":               model.SignIns,
 	}
 }
 

@@ -43,6 +43,9 @@ type Entry struct {
 	// the role is reached by role chaining ("dev/ReadR").
 	Through []string `json:"through,omitempty"`
 	Via     []string `json:"via"`
+	// SignIn says how the user reaches the entry: "iam" (an IAM user),
+	// "identity-center", or both while the user migrates.
+	SignIn []string `json:"signIn,omitempty"`
 	// Findings are the escalation findings of the role assumed, or of the
 	// user for direct entries.
 	Findings []Finding `json:"findings"`
@@ -136,8 +139,17 @@ func Analyze(inv *assembly.Inventory) Report {
 	for _, u := range inv.Users {
 		rep.Entries = append(rep.Entries, shapes.entries(u, findings)...)
 	}
+	if inv.IdentityCenter != nil {
+		for i := range rep.Entries {
+			if rep.Entries[i].UserKind == "human" {
+				rep.Entries[i].SignIn = []string{SignInIAM}
+			}
+		}
+		rep.Entries = append(rep.Entries, shapes.identityCenterEntries(findings)...)
+	}
 	rep.External = externals(inv)
 	slices.SortStableFunc(rep.Entries, compareEntries)
+	rep.Entries = mergeSignIns(rep.Entries)
 	return rep
 }
 
@@ -326,7 +338,9 @@ type hopKey struct {
 func externals(inv *assembly.Inventory) []External {
 	var out []External
 	for _, r := range inv.Roles {
-		if r.Trust == nil {
+		// A permission set's role trusts its account's Identity Center
+		// SAML provider, as AWS writes it: the assignments say who.
+		if r.Trust == nil || r.PermissionSet != "" {
 			continue
 		}
 		for _, st := range r.Trust.Document.Statements {
@@ -402,6 +416,9 @@ func directCapabilities(u assembly.Principal) []Entry {
 
 func display(inv *assembly.Inventory, p assembly.Principal) string {
 	a := inv.Account(p.Account)
+	if p.Kind == "role" && p.PermissionSet != "" {
+		return inv.RoleShortName(p) + " in " + a.Name + " (Identity Center)"
+	}
 	if p.Kind == "role" {
 		return inv.RoleShortName(p) + " in " + a.Name
 	}

@@ -2,6 +2,8 @@ package access
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/iamstack/iamstack/internal/keys"
 )
@@ -31,6 +33,8 @@ func Diff(base, head Report) []Change {
 			out = append(out, Change{Kind: "mfa-dropped", Entry: &e, Text: "~ " + e.describe() + ", no longer requiring MFA"})
 		case !old.MFA && e.MFA:
 			out = append(out, Change{Kind: "mfa-required", Entry: &e, Text: "~ " + e.describe() + ", now only with MFA"})
+		case old.signIn() != e.signIn():
+			out = append(out, Change{Kind: "sign-in-changed", Entry: &e, Text: "~ " + e.describe() + ", before " + old.signIn()})
 		}
 	}
 	for _, k := range keys.SortedUnion(before) {
@@ -55,16 +59,37 @@ func Diff(base, head Report) []Change {
 	return out
 }
 
-// describe says what an entry lets its user do, in a line.
+// describe says what an entry lets its user do, in a line; how the user
+// gets there when Identity Center is one of the ways.
 func (e Entry) describe() string {
-	mfa := ""
+	var notes []string
 	if e.MFA {
-		mfa = " (MFA)"
+		notes = append(notes, "MFA")
+	}
+	if slices.Contains(e.SignIn, SignInIdentityCenter) {
+		notes = append(notes, e.signIn())
+	}
+	how := ""
+	if len(notes) > 0 {
+		how = " (" + strings.Join(notes, ", ") + ")"
 	}
 	if e.Type == "direct" {
-		return fmt.Sprintf("%s has %s in %s%s", e.User, e.Capability, e.Account, mfa)
+		return fmt.Sprintf("%s has %s in %s%s", e.User, e.Capability, e.Account, how)
 	}
-	return fmt.Sprintf("%s can assume %s in %s%s", e.User, e.Role, e.Account, mfa)
+	return fmt.Sprintf("%s can assume %s in %s%s", e.User, e.Role, e.Account, how)
+}
+
+// signIn says how the user reaches the entry: "IAM user", "Identity
+// Center" or "IAM user and Identity Center".
+func (e Entry) signIn() string {
+	iam, idc := slices.Contains(e.SignIn, SignInIAM), slices.Contains(e.SignIn, SignInIdentityCenter)
+	switch {
+	case iam && idc:
+		return "IAM user and Identity Center"
+	case idc:
+		return "Identity Center"
+	}
+	return "IAM user"
 }
 
 func index(entries []Entry) map[string]Entry {

@@ -64,6 +64,9 @@ func accessLines(rep access.Report) []string {
 		if len(e.Through) > 0 {
 			l += " through " + strings.Join(e.Through, " ")
 		}
+		if slices.Contains(e.SignIn, access.SignInIdentityCenter) {
+			l += " via " + strings.Join(e.SignIn, "+")
+		}
 		out = append(out, l)
 	}
 	for _, x := range rep.External {

@@ -67,6 +67,10 @@ type Principal struct {
 	Entity metadata.Entity
 	// OrgPath is its account's path in the organization (Account.OrgPath).
 	OrgPath string
+	// PermissionSet, on a role Identity Center provisions, is the
+	// permission set's name: the role is the permission set in its
+	// account, and no template creates it.
+	PermissionSet string
 }
 
 // Group is an IAM group.
@@ -145,6 +149,9 @@ type Inventory struct {
 	// Standing are the resources the model declares outside iamstack's
 	// templates, from the templates' metadata.
 	Standing []Standing
+	// IdentityCenter is what the Identity Center stack gives people; nil
+	// without one.
+	IdentityCenter *IdentityCenter
 }
 
 // ResourceRequest is a request to act on the principal as a resource (to
@@ -504,6 +511,7 @@ func build(stacks []stack) (*Inventory, error) {
 			}
 		}
 	}
+	identityCenter(inv, stacks, policies, fail)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("read cloud assembly:\n  %s", strings.Join(errs, "\n  "))
 	}

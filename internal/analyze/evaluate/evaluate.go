@@ -120,6 +120,10 @@ func EvaluateIn(ctx Context, req Request, ps Policies) Result {
 	if ps.Resource != nil {
 		resource, how = check(ps.Resource, true)
 	}
+	if protected(req) {
+		// IAM refuses it before any policy has a say.
+		return Result{Decision: ImplicitDeny}
+	}
 	if len(r.DeniedBy) > 0 {
 		r.Decision = ExplicitDeny
 		return r

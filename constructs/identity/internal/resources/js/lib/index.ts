@@ -28,9 +28,11 @@ export class Resources {
    *   record in the cloud assembly. Nothing is returned.
    * - A string in the props, outside policy documents (a prop whose name
    *   ends in Document), may hold "{{iamstack:ref:<logicalId>}}": a
-   *   reference (Ref) to a resource created before it in the same call.
-   *   A generic resource gets it as CloudFormation writes it ({"Ref": ...},
-   *   in an Fn::Join with the rest of the string if there is any).
+   *   reference (Ref) to a resource created before it in the same call, or
+   *   "{{iamstack:ref:<logicalId>.<attribute>}}": one of its attributes
+   *   (Fn::GetAtt). A generic resource gets it as CloudFormation writes it
+   *   ({"Ref": ...} or {"Fn::GetAtt": [...]}, in an Fn::Join with the rest
+   *   of the string if there is any).
    * - "pin" overrides the logical ID, which a resource at a stack's root under
    *   an id that is its logical ID already has. A generic resource's logical
    *   ID is always "logicalId".
@@ -216,7 +218,7 @@ function l1Class(name: string): any {
   return v;
 }
 
-const REF = /\{\{iamstack:ref:([A-Za-z0-9]+)\}\}/g;
+const REF = /\{\{iamstack:ref:([A-Za-z0-9]+)(?:\.([A-Za-z0-9]+))?\}\}/g;
 const ONLY_REF = new RegExp(`^${REF.source}$`);
 
 /** How a resource's props are written: for its L1 class, or generic. */
@@ -229,7 +231,7 @@ interface Form {
 
 const TYPED: Form = {
   name: (k) => k,
-  refs: (s, created) => s.replace(REF, (_, id) => find(id, created).ref),
+  refs: (s, created) => s.replace(REF, (_, id, att) => (att ? find(id, created).getAtt(att).toString() : find(id, created).ref)),
 };
 
 const GENERIC: Form = {
@@ -244,7 +246,7 @@ const GENERIC: Form = {
         parts.push(s.slice(last, m.index));
       }
       find(m[1], created);
-      parts.push({ Ref: m[1] });
+      parts.push(m[2] ? { 'Fn::GetAtt': [m[1], m[2]] } : { Ref: m[1] });
       last = m.index! + m[0].length;
     }
     if (last < s.length) {

@@ -1,0 +1,93 @@
+package access
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/iamstack/iamstack/internal/metadata"
+)
+
+// How a person reaches an entry (Entry.SignIn).
+const (
+	SignInIAM            = "iam"
+	SignInIdentityCenter = "identity-center"
+)
+
+// identityCenterEntries are what people reach through Identity Center: the
+// join of its assignments with its directory's memberships, each with the
+// role the permission set is in the account, and what they chain into from
+// there. The instance's MFA setting is declared, not in any template; the
+// model accepts only settings that ask for MFA at every sign-in.
+func (s *shapes) identityCenterEntries(findings map[string][]Finding) []Entry {
+	ic := s.inv.IdentityCenter
+	byUser := map[string][]Entry{}
+	for _, as := range ic.Assignments {
+		members, via := []string{as.Principal.Name}, "Identity Center user "+as.Principal.Name
+		if as.Principal.Kind == metadata.EntityTeam {
+			members, via = ic.Members[as.Principal.Name], "Identity Center group "+ic.Groups[as.Principal.Name]
+		}
+		r := s.roles[as.RoleARN]
+		a := s.inv.Account(as.Account)
+		for _, u := range members {
+			byUser[u] = append(byUser[u], Entry{User: u, UserKind: "human", Type: "assume-role", Account: a.Name,
+				AccountID: cmp.Or(a.OU, a.ID), Role: as.Role, RoleARN: as.RoleARN, MFA: true, MaxSessionSeconds: r.MaxSessionSeconds,
+				Via: []string{via}, SignIn: []string{SignInIdentityCenter}, Findings: nonNil(findings[as.RoleARN])})
+		}
+	}
+	var out []Entry
+	for _, u := range slices.Sorted(func(yield func(string) bool) {
+		for u := range byUser {
+			if !yield(u) {
+				return
+			}
+		}
+	}) {
+		direct := mergeSignIns(slices.SortedStableFunc(slices.Values(byUser[u]), compareEntries))
+		out = append(out, direct...)
+		for _, e := range s.chained(direct, findings) {
+			e.SignIn = []string{SignInIdentityCenter}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// mergeSignIns merges, in a sorted matrix, the entries of one user, account
+// and role reached more than one way (an IAM user and Identity Center, or
+// two Identity Center groups) into one: the diff's key is who reaches what,
+// and how is part of the entry. The merged entry needs MFA only if every
+// way does, and lasts as long as the longest.
+func mergeSignIns(entries []Entry) []Entry {
+	out := entries[:0]
+	for _, e := range entries {
+		if n := len(out); n > 0 && out[n-1].key() == e.key() {
+			m := &out[n-1]
+			m.MFA = m.MFA && e.MFA
+			m.MaxSessionSeconds = max(m.MaxSessionSeconds, e.MaxSessionSeconds)
+			m.Via = union(m.Via, e.Via)
+			m.SignIn = union(m.SignIn, e.SignIn)
+			for _, f := range e.Findings {
+				if !slices.ContainsFunc(m.Findings, func(g Finding) bool { return g.String() == f.String() }) {
+					m.Findings = append(m.Findings, f)
+				}
+			}
+			if m.UserARN == "" {
+				m.UserARN = e.UserARN
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// union is a's elements, then b's that a lacks.
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, x := range b {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,253 @@
+package assembly
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/policy"
+)
+
+// IdentityCenter is what an Identity Center stack gives people: its
+// instance, as the model declares it, its directory, and its assignments.
+// Each permission set assigned in an account is a role there, in
+// Inventory.Roles, as Identity Center provisions it (VirtualRole).
+type IdentityCenter struct {
+	metadata.IdentityCenter
+	// Account is the instance account's ID.
+	Account string
+	// Groups are the teams' group display names, by team.
+	Groups map[string]string
+	// Members are each team's people, by team: from the memberships the
+	// template creates.
+	Members map[string][]string
+	// Users are the people of the directory.
+	Users       []string
+	Assignments []Assignment
+}
+
+// Assignment gives a team (by its group) or a person a permission set in
+// an account.
+type Assignment struct {
+	// Principal is the team or user (metadata.EntityTeam or EntityUser).
+	Principal metadata.Entity
+	// Role is the model's role, RoleARN the role the permission set is in
+	// the account, Account the account's ID.
+	Role, RoleARN, Account string
+}
+
+// SSOPath is the IAM path of the roles Identity Center provisions for an
+// instance in a region: us-east-1's have no region segment.
+func SSOPath(region string) string {
+	if region == "us-east-1" {
+		return "/aws-reserved/sso.amazonaws.com/"
+	}
+	return "/aws-reserved/sso.amazonaws.com/" + region + "/"
+}
+
+// ssoSuffix stands for the 16 hex digits Identity Center appends to a
+// provisioned role's name, which no template knows: a hash of the
+// permission set and account, so that the analysis is deterministic.
+func ssoSuffix(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return strings.ToUpper(hex.EncodeToString(h[:8]))
+}
+
+// SSOTrust is the trust of every role Identity Center provisions in an
+// account: its SAML provider there, for AWS's sign-in audience.
+func SSOTrust(partition, account, provider string) policy.Document {
+	return policy.NewDocument(policy.Statement{Effect: policy.Allow,
+		Principal:  policy.Principal{"Federated": {"arn:" + partition + ":iam::" + account + ":saml-provider/" + provider}},
+		Actions:    []string{"sts:AssumeRoleWithSAML", "sts:TagSession"},
+		Conditions: policy.Conditions{"StringEquals": {"SAML:aud": {"https://signin.aws.amazon.com/saml"}}}})
+}
+
+// getAttID is the logical ID an Fn::GetAtt of attribute points at.
+func getAttID(v any, attribute string) (string, bool) {
+	m, _ := v.(map[string]any)
+	parts, _ := m["Fn::GetAtt"].([]any)
+	if len(m) != 1 || len(parts) != 2 || parts[1] != attribute {
+		return "", false
+	}
+	id, ok := parts[0].(string)
+	return id, ok
+}
+
+// identityCenter reads the Identity Center stack, if there is one: its
+// directory and assignments, and a role for each permission set in each
+// account it is assigned in, with the policies the permission set
+// attaches resolved in that account's templates.
+func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedPolicy, fail func(string, ...any)) {
+	for _, s := range stacks {
+		md := s.tpl.Metadata.Iamstack.IdentityCenter
+		if md == nil {
+			continue
+		}
+		if inv.IdentityCenter != nil {
+			fail("%s: a second Identity Center stack; the first is in account %s", s.id, inv.IdentityCenter.Account)
+			continue
+		}
+		ic := &IdentityCenter{IdentityCenter: *md, Account: s.account, Groups: map[string]string{}, Members: map[string][]string{}}
+		inv.IdentityCenter = ic
+		partition := strings.SplitN(md.InstanceARN, ":", 3)[1]
+		type permissionSet struct {
+			name, role string
+			managed    []string
+			own        []string // customer managed policy paths+names
+			seconds    int
+		}
+		sets := map[string]permissionSet{}
+		directory := map[string]metadata.Entity{} // logical ID -> team or user
+		for _, id := range sortedIDs(s.tpl.Resources) {
+			res := s.tpl.Resources[id]
+			props, e := res.Properties, res.Metadata.Iamstack
+			switch res.Type {
+			case "AWS::SSO::PermissionSet":
+				ps := permissionSet{name: stringOr(props["Name"], id), role: e.Name}
+				for _, a := range asList(props["ManagedPolicies"]) {
+					ps.managed = append(ps.managed, fmt.Sprint(a))
+				}
+				for _, ref := range asList(props["CustomerManagedPolicyReferences"]) {
+					rm, _ := ref.(map[string]any)
+					ps.own = append(ps.own, stringOr(rm["Path"], "/")+stringOr(rm["Name"], ""))
+				}
+				d, err := isoSeconds(stringOr(props["SessionDuration"], "PT1H"))
+				if err != nil {
+					fail("%s/%s: SessionDuration: %v", s.id, id, err)
+				}
+				ps.seconds = d
+				sets[id] = ps
+			case "AWS::IdentityStore::Group":
+				directory[id] = e
+				ic.Groups[e.Name] = stringOr(props["DisplayName"], "")
+			case "AWS::IdentityStore::User":
+				directory[id] = e
+				ic.Users = append(ic.Users, e.Name)
+			}
+		}
+		for _, id := range sortedIDs(s.tpl.Resources) {
+			res := s.tpl.Resources[id]
+			if res.Type != "AWS::IdentityStore::GroupMembership" {
+				continue
+			}
+			g, ok1 := getAttID(res.Properties["GroupId"], "GroupId")
+			member, _ := res.Properties["MemberId"].(map[string]any)
+			u, ok2 := getAttID(member["UserId"], "UserId")
+			if !ok1 || !ok2 {
+				fail("%s/%s: a membership must name its group and user by Fn::GetAtt", s.id, id)
+				continue
+			}
+			team := directory[g].Name
+			ic.Members[team] = append(ic.Members[team], directory[u].Name)
+		}
+		roles := map[string]bool{} // ARNs of the roles made so far
+		for _, id := range sortedIDs(s.tpl.Resources) {
+			res := s.tpl.Resources[id]
+			if res.Type != "AWS::SSO::Assignment" {
+				continue
+			}
+			props := res.Properties
+			psID, ok := getAttID(props["PermissionSetArn"], "PermissionSetArn")
+			ps, known := sets[psID]
+			if !ok || !known {
+				fail("%s/%s: PermissionSetArn must be Fn::GetAtt of a permission set of the stack", s.id, id)
+				continue
+			}
+			attr := "GroupId"
+			if props["PrincipalType"] == "USER" {
+				attr = "UserId"
+			}
+			pid, ok := getAttID(props["PrincipalId"], attr)
+			principal, known := directory[pid]
+			if !ok || !known {
+				fail("%s/%s: PrincipalId must be Fn::GetAtt %s of a directory %s of the stack", s.id, id, attr, strings.ToLower(strings.TrimSuffix(attr, "Id")))
+				continue
+			}
+			account := stringOr(props["TargetId"], "")
+			if _, ok := inv.Accounts[account]; !ok {
+				fail("%s/%s: assigns %s in account %s, which no template of the assembly is for", s.id, id, ps.name, account)
+				continue
+			}
+			name := "AWSReservedSSO_" + ps.name + "_" + ssoSuffix(md.InstanceARN, ps.name, account)
+			path := SSOPath(md.Region)
+			arn := "arn:" + partition + ":iam::" + account + ":role" + path + name
+			ic.Assignments = append(ic.Assignments, Assignment{Principal: metadata.Entity{Kind: principal.Kind, Name: principal.Name},
+				Role: ps.role, RoleARN: arn, Account: account})
+			if roles[arn] {
+				continue
+			}
+			roles[arn] = true
+			role := Principal{Kind: "role", Account: account, OrgPath: inv.Accounts[account].OrgPath, Name: name, Path: path, ARN: arn,
+				Stack: s.id, Region: accountRegion(inv, account), LogicalID: psID, MaxSessionSeconds: ps.seconds, PermissionSet: ps.name,
+				Entity: metadata.Entity{Kind: metadata.EntityRole, Name: ps.role, Account: inv.Accounts[account].Name}}
+			for _, m := range ps.managed {
+				if doc, ok := awsManaged(m); ok {
+					role.Identity = append(role.Identity, evaluate.Policy{Name: m[strings.LastIndex(m, "/")+1:], Document: doc})
+				} else if !slices.Contains(inv.Unknown, m) {
+					inv.Unknown = append(inv.Unknown, m)
+				}
+			}
+			for _, own := range ps.own {
+				mp, ok := policies["arn:"+partition+":iam::"+account+":policy"+own]
+				if !ok {
+					fail("%s/%s: permission set %s attaches policy %s, which no template of account %s creates: Identity Center would fail to provision it there",
+						s.id, id, ps.name, own, inv.Accounts[account].Name)
+					continue
+				}
+				role.Identity = append(role.Identity, evaluate.Policy{Name: mp.Name, Document: mp.Document})
+			}
+			role.ManagedPolicies = len(ps.managed) + len(ps.own)
+			provider := "AWSSSO_" + ssoSuffix(md.InstanceARN, account) + "_DO_NOT_DELETE"
+			role.Trust = &evaluate.Policy{Name: name + " trust", Document: SSOTrust(partition, account, provider)}
+			inv.Roles = append(inv.Roles, role)
+		}
+		for team := range ic.Members {
+			slices.Sort(ic.Members[team])
+		}
+		slices.Sort(ic.Users)
+	}
+}
+
+// accountRegion is the region of an account's first stack.
+func accountRegion(inv *Inventory, account string) string {
+	for _, t := range inv.Stacks {
+		if t.Account == account {
+			return t.Region
+		}
+	}
+	return ""
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// isoSeconds reads an ISO 8601 duration of hours, minutes and seconds.
+func isoSeconds(d string) (int, error) {
+	rest, ok := strings.CutPrefix(d, "PT")
+	if !ok || rest == "" {
+		return 0, fmt.Errorf("%q is not an ISO 8601 duration of time (PT4H)", d)
+	}
+	total := 0
+	for rest != "" {
+		i := strings.IndexAny(rest, "HMS")
+		if i <= 0 {
+			return 0, fmt.Errorf("%q is not an ISO 8601 duration of time (PT4H)", d)
+		}
+		n, err := strconv.Atoi(rest[:i])
+		if err != nil {
+			return 0, fmt.Errorf("%q: %w", d, err)
+		}
+		unit := map[byte]time.Duration{'H': time.Hour, 'M': time.Minute, 'S': time.Second}[rest[i]]
+		total += n * int(unit/time.Second)
+		rest = rest[i+1:]
+	}
+	return total, nil
+}

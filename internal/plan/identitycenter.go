@@ -1,0 +1,291 @@
+package plan
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/cfn"
+	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/model"
+)
+
+// IdentityCenterStack is the stack, in the Identity Center instance's
+// account and region, of the permission sets, the assignments and, with
+// Identity Center's own directory, its groups, users and memberships.
+const IdentityCenterStack = "identity-center"
+
+// PermissionSet is the Identity Center counterpart of one role: in every
+// account it is assigned in, the role Identity Center provisions attaches
+// the same policies as the IAM role there.
+type PermissionSet struct {
+	LogicalID, Name, Description string
+	SessionSeconds               int
+	// ManagedPolicies are AWS managed policy ARNs.
+	ManagedPolicies []string
+	// CustomerManaged are the role's customer managed policies, which its
+	// account's stack creates, by name.
+	CustomerManaged []cfn.PolicyReference
+	// DependsOn serializes the permission sets: Identity Center updates
+	// one permission set's roles at a time in an account.
+	DependsOn []string
+	Entity    metadata.Entity
+}
+
+// Assignment gives a group or a user a permission set in one account.
+type Assignment struct {
+	LogicalID string
+	// PermissionSet is the permission set's logical ID.
+	PermissionSet string
+	// PrincipalType is "GROUP" or "USER"; Principal the directory group's
+	// or user's logical ID.
+	PrincipalType, Principal string
+	AccountID                string
+	// DependsOn chains the assignments into at most assignmentChains
+	// parallel ones: Identity Center throttles more.
+	DependsOn []string
+	// Entity names the team or user and the target account; Role the role.
+	Entity metadata.Entity
+}
+
+// DirectoryGroup is a team's group in Identity Center's directory.
+type DirectoryGroup struct {
+	LogicalID, DisplayName, Description string
+	Entity                              metadata.Entity
+}
+
+// DirectoryUser is a person in Identity Center's directory.
+type DirectoryUser struct {
+	LogicalID, UserName, DisplayName, GivenName, FamilyName, Email string
+	Entity                                                         metadata.Entity
+}
+
+// Membership puts a directory user in a directory group, by logical IDs.
+type Membership struct {
+	LogicalID, Group, User string
+	Entity                 metadata.Entity
+}
+
+// Identity Center's limits (its quotas page and the resource schemas).
+const (
+	MaxPermissionSetNameLen        = 32
+	MaxPermissionSetDescriptionLen = 700
+	MaxPermissionSetsPerInstance   = 2000
+	MaxPermissionSetsPerAccount    = 250
+	// assignmentChains is how many assignments CloudFormation creates at
+	// once: Identity Center fails assignments made in parallel beyond
+	// about ten accounts (cloudformation-coverage-roadmap #660).
+	assignmentChains = 10
+)
+
+// permissionSetDescription is what a permission set's description may hold.
+var permissionSetDescription = regexp.MustCompile(`^[\x{0009}\x{000A}\x{000D}\x{0020}-\x{007E}\x{00A1}-\x{00FF}]*$`)
+
+// identityCenterStack plans the Identity Center stack from the member
+// stacks already planned: each permission set mirrors its role's policies
+// there. It returns false when nobody signs in through Identity Center.
+func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
+	ic, ok := b.m.IdentityCenter()
+	people := b.m.IdentityCenterUserNames()
+	if !ok || len(people) == 0 {
+		return Stack{}, false
+	}
+	home, _ := b.m.Account(ic.Account)
+	st := b.newStack(home, b.s.IdentityCenterStackID(home.Name), b.s.IdentityCenterStackName(), "IAM Identity Center permission sets and assignments")
+	st.Kind, st.Region = IdentityCenterStack, ic.Region
+	st.IdentityCenter = &metadata.IdentityCenter{InstanceARN: ic.InstanceARN, IdentityStoreID: ic.IdentityStoreID, Region: ic.Region,
+		StartURL: ic.StartURL, Directory: ic.Directory, MFA: ic.MFA, PortalSessionSeconds: int(ic.PortalSession.Seconds())}
+	byID := map[string]Stack{}
+	for _, s := range planned {
+		byID[s.ID] = s
+	}
+
+	// Who is assigned what, where: each team with someone in Identity
+	// Center, and each such person's own grants.
+	type grant struct {
+		principal metadata.Entity // team or user; Account unset
+		g         model.Grant
+	}
+	var grants []grant
+	teams := map[string][]string{} // team -> its Identity Center members
+	for _, u := range people {
+		for _, t := range b.m.UserTeams(u) {
+			teams[t] = append(teams[t], u)
+		}
+	}
+	teamNames := slices.Sorted(func(yield func(string) bool) {
+		for t := range teams {
+			if !yield(t) {
+				return
+			}
+		}
+	})
+	for _, t := range teamNames {
+		for _, g := range b.m.TeamGrants(t) {
+			grants = append(grants, grant{metadata.Entity{Kind: metadata.EntityTeam, Name: t}, g})
+		}
+	}
+	for _, u := range people {
+		for _, g := range b.m.UserOwnGrants(u) {
+			grants = append(grants, grant{metadata.Entity{Kind: metadata.EntityUser, Name: u}, g})
+		}
+	}
+
+	// One permission set per role granted, from its IAM role in every
+	// account it is assigned in.
+	where := map[string][]string{} // role -> accounts, sorted
+	for _, gr := range grants {
+		if !slices.Contains(where[gr.g.Role], gr.g.Account) {
+			where[gr.g.Role] = append(where[gr.g.Role], gr.g.Account)
+		}
+	}
+	roles := slices.Sorted(func(yield func(string) bool) {
+		for r := range where {
+			if !yield(r) {
+				return
+			}
+		}
+	})
+	psID := map[string]string{}
+	var prev string
+	for _, role := range roles {
+		accounts := where[role]
+		slices.Sort(accounts)
+		ps, ok := b.permissionSet(byID, role, accounts)
+		if !ok {
+			continue
+		}
+		if prev != "" {
+			ps.DependsOn = []string{prev}
+		}
+		prev = ps.LogicalID
+		psID[role] = ps.LogicalID
+		st.PermissionSets = append(st.PermissionSets, ps)
+	}
+	if n := len(st.PermissionSets); n > MaxPermissionSetsPerAccount {
+		b.problem([]string{"identityCenter"}, "Identity Center would hold %d permission sets; it provisions at most %d in one account", n, MaxPermissionSetsPerAccount)
+	}
+
+	principal := map[metadata.Entity]string{} // team or user -> directory logical ID
+	if ic.Directory == model.DirectoryIdentityCenter {
+		for _, t := range teamNames {
+			g := DirectoryGroup{LogicalID: logicalID("DirectoryGroup", t), DisplayName: b.m.TeamGroup(t),
+				Description: fmt.Sprintf("Team %s of the iamstack model (%s).", t, b.s.Prefix),
+				Entity:      metadata.Entity{Kind: metadata.EntityTeam, Name: t, Account: home.Name}}
+			if d := b.m.Team(t).Description; d != "" {
+				g.Description = d
+			}
+			st.DirectoryGroups = append(st.DirectoryGroups, g)
+			principal[metadata.Entity{Kind: metadata.EntityTeam, Name: t}] = g.LogicalID
+		}
+		for _, u := range people {
+			spec, _ := b.m.User(u)
+			given, family := model.NameParts(u)
+			d := DirectoryUser{LogicalID: logicalID("DirectoryUser", u), UserName: u, DisplayName: b.m.IdentityCenterDisplayName(u),
+				GivenName: given, FamilyName: family, Email: spec.Email, Entity: metadata.Entity{Kind: metadata.EntityUser, Name: u, Account: home.Name}}
+			st.DirectoryUsers = append(st.DirectoryUsers, d)
+			principal[metadata.Entity{Kind: metadata.EntityUser, Name: u}] = d.LogicalID
+			for _, t := range b.m.UserTeams(u) {
+				st.Memberships = append(st.Memberships, Membership{LogicalID: logicalID("Membership", t+"/"+u),
+					Group: logicalID("DirectoryGroup", t), User: d.LogicalID, Entity: d.Entity})
+			}
+		}
+	}
+
+	for _, gr := range grants {
+		ps, ok := psID[gr.g.Role]
+		if !ok {
+			continue
+		}
+		a, _ := b.m.Account(gr.g.Account)
+		kind := "GROUP"
+		if gr.principal.Kind == metadata.EntityUser {
+			kind = "USER"
+		}
+		e := gr.principal
+		e.Account = a.Name
+		as := Assignment{LogicalID: logicalID("Assignment", gr.principal.Kind+"/"+gr.principal.Name+"/"+gr.g.Role+"/"+a.Name),
+			PermissionSet: ps, PrincipalType: kind, Principal: principal[gr.principal], AccountID: a.ID, Entity: e}
+		as.Entity.Role = gr.g.Role
+		if len(st.Assignments) >= assignmentChains {
+			as.DependsOn = []string{st.Assignments[len(st.Assignments)-assignmentChains].LogicalID}
+		}
+		st.Assignments = append(st.Assignments, as)
+	}
+	// It deploys after the stacks that create the policies its permission
+	// sets attach: Identity Center refuses to provision a permission set
+	// whose customer managed policy an account lacks.
+	for _, name := range b.m.AccountNames() {
+		if slices.ContainsFunc(st.Assignments, func(a Assignment) bool { return a.Entity.Account == name }) {
+			st.DependsOn = append(st.DependsOn, b.s.StackID(name))
+		}
+	}
+	return st, true
+}
+
+// permissionSet is a role's permission set: the role's policies in every
+// account it is assigned in, which must be the same by name there, and its
+// session. It reports a problem and returns false when the role cannot be
+// one.
+func (b *builder) permissionSet(stacks map[string]Stack, role string, accounts []string) (PermissionSet, bool) {
+	r, _ := b.m.Role(role)
+	where := []string{"roles", role}
+	ps := PermissionSet{LogicalID: logicalID("PermissionSet", role), Name: b.s.Role(role), Description: r.Description,
+		Entity: metadata.Entity{Kind: metadata.EntityRole, Name: role, Account: b.m.IdentityCenterAccount()}}
+	if len(ps.Name) > MaxPermissionSetNameLen {
+		b.problem(where, "people sign in to %s through Identity Center, whose permission set names are at most %d characters; %s is %d. Shorten the prefix or give the role a shorter name (roles.%s.name)",
+			role, MaxPermissionSetNameLen, ps.Name, len(ps.Name), role)
+	}
+	if len(r.Description) > MaxPermissionSetDescriptionLen || !permissionSetDescription.MatchString(r.Description) {
+		b.problem(append(where, "description"), "a permission set's description is at most %d characters of Latin-1 text; shorten %s's", MaxPermissionSetDescriptionLen, role)
+	}
+	var first string
+	for i, account := range accounts {
+		a, _ := b.m.Account(account)
+		var managed []string
+		var own []cfn.PolicyReference
+		st := stacks[b.s.StackID(a.Name)]
+		idx := slices.IndexFunc(st.Roles, func(x Role) bool { return x.Entity.Kind == metadata.EntityRole && x.Entity.Name == role })
+		if idx < 0 {
+			b.problem(where, "role %s has no IAM role in account %s for its permission set to mirror", role, account)
+			return ps, false
+		}
+		for _, ref := range st.Roles[idx].ManagedPolicies {
+			if ref.LogicalID == "" {
+				managed = append(managed, ref.Value)
+				continue
+			}
+			p := slices.IndexFunc(st.ManagedPolicies, func(m ManagedPolicy) bool { return m.LogicalID == ref.LogicalID })
+			own = append(own, cfn.PolicyReference{Name: st.ManagedPolicies[p].Name})
+		}
+		seconds := b.m.RoleMaxSessionSeconds(role, account)
+		shape := fmt.Sprint(managed, own, seconds)
+		if i == 0 {
+			first, ps.ManagedPolicies, ps.CustomerManaged, ps.SessionSeconds = shape, managed, own, seconds
+			continue
+		}
+		if shape != first {
+			b.problem(where, "people sign in to %s through Identity Center in %s and %s, where the role differs (its policies or maximum session); a permission set is one for every account. Give the role the same session everywhere (maxSessionIn) and statements that fit the same policies",
+				role, accounts[0], account)
+			return ps, false
+		}
+	}
+	return ps, true
+}
+
+// isoDuration writes seconds as ISO 8601: PT4H, PT1H30M.
+func isoDuration(seconds int) string {
+	var b strings.Builder
+	b.WriteString("PT")
+	if h := seconds / 3600; h > 0 {
+		fmt.Fprintf(&b, "%dH", h)
+	}
+	if m := seconds % 3600 / 60; m > 0 {
+		fmt.Fprintf(&b, "%dM", m)
+	}
+	if s := seconds % 60; s > 0 {
+		fmt.Fprintf(&b, "%dS", s)
+	}
+	return b.String()
+}
