@@ -93,7 +93,7 @@ func (m *Model) guardrails(account string, exemptions bool) []policy.Statement {
 		var arns []string
 		if exemptions {
 			for _, r := range slices.Sorted(slices.Values(exempt)) {
-				arns = append(arns, m.Scheme().RoleARN(a.ID, r))
+				arns = append(arns, m.roleARNs(a.ID, r)...)
 			}
 		}
 		for _, s := range g.Denies(m, a.ID) {

@@ -135,6 +135,11 @@ func (v *validator) identityCenter() {
 	}
 	if d := r.PortalSession.Duration; d < minPortalSession || d > maxPortalSession {
 		v.at(p.key("portalSession"), "portalSession %s must be between %s and 90 days", d, minPortalSession)
+	} else if d > v.res.mfaMaxAge {
+		// A role session starts from the portal at any time in its
+		// session: MFA is then as old as the portal session at most, as
+		// a role's trust lets an IAM user's MFA be mfaMaxAge old.
+		v.at(p.key("portalSession"), "portalSession %s is longer than mfaMaxAge %s: a person could start a role session that long after MFA; shorten the access portal's session to %s or less (the default is 8h)", d, v.res.mfaMaxAge, v.res.mfaMaxAge)
 	}
 	v.res.identityCenter = &r
 }
@@ -228,6 +233,18 @@ func (m *Model) IdentityCenterAccount() string {
 		return ic.Account
 	}
 	return ""
+}
+
+// roleARNs are the ARNs a role of the model has in an account: its IAM
+// role's, and with Identity Center the pattern of the role its permission
+// set is there. An exemption or a trust that names the role names both, so
+// that a person reaching it through Identity Center is the same to them.
+func (m *Model) roleARNs(accountID, role string) []string {
+	out := []string{m.Scheme().RoleARN(accountID, role)}
+	if ic := m.resolved.identityCenter; ic != nil {
+		out = append(out, m.Scheme().PermissionSetRoleARNPattern(accountID, ic.Region, role))
+	}
+	return out
 }
 
 // Team is a team of the model, by name.

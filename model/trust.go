@@ -213,7 +213,7 @@ func (t RoleTrust) check(v *validator, p path, _ string, _ Role) {
 func (t RoleTrust) Statements(m *Model, ctx TrustContext) []policy.Statement {
 	other, _ := m.Account(t.Account)
 	caller, _ := m.Role(t.Role)
-	sts := policy.RoleTrust(ctx.Scheme, other.ID, ctx.Scheme.RoleARN(other.ID, t.Role), ctx.SourceIdentity || caller.SourceIdentity)
+	sts := policy.RoleTrust(ctx.Scheme, other.ID, m.roleARNs(other.ID, t.Role), ctx.SourceIdentity || caller.SourceIdentity)
 	sid := "Role" + other.ID + sidSafe(t.Role)
 	// Ops-R and Ops.R keep the same letters: number the later.
 	for n := 2; ctx.Taken != nil && ctx.Taken(sid); n++ {

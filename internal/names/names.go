@@ -453,6 +453,24 @@ func GrantTagValue(tokens []string) string {
 // a policy variable as token, the value the request context gives it.
 func GrantTagPattern(token string) string { return "*:" + token + ":*" }
 
+// SSORolePath is the IAM path of the roles IAM Identity Center provisions
+// for the permission sets of an instance in a region; an instance in
+// us-east-1 leaves the region out.
+func SSORolePath(region string) string {
+	if region == "us-east-1" {
+		return "/aws-reserved/sso.amazonaws.com/"
+	}
+	return "/aws-reserved/sso.amazonaws.com/" + region + "/"
+}
+
+// PermissionSetRoleARNPattern matches the role Identity Center provisions
+// in an account for the permission set of a role of the model (an instance
+// in region): AWSReservedSSO_, the permission set's name, and exactly 16
+// characters, so that no other permission set's role matches.
+func (s Scheme) PermissionSetRoleARNPattern(account, region, short string) string {
+	return s.iam(account, "role"+SSORolePath(region)+"AWSReservedSSO_"+s.Role(short)+"_"+strings.Repeat("?", 16))
+}
+
 func (s Scheme) iam(account, resource string) string {
 	return "arn:" + s.Partition + ":iam::" + account + ":" + resource
 }

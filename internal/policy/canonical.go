@@ -316,9 +316,13 @@ func AccountTrust(s names.Scheme, account, externalID string) Statement {
 // identity (which STS carries along the chain and never lets a session
 // change) is admitted too: without sts:SetSourceIdentity in the trust, STS
 // refuses a chained AssumeRole whose session carries one.
-func RoleTrust(s names.Scheme, account, roleARN string, sourceIdentity bool) []Statement {
+func RoleTrust(s names.Scheme, account string, roleARNs []string, sourceIdentity bool) []Statement {
 	principal := Principal{"AWS": {s.AccountRootARN(account)}}
-	caller := func() Conditions { return Conditions{"ArnEquals": {keyPrincipal: {roleARN}}} }
+	op := "ArnEquals"
+	if slices.ContainsFunc(roleARNs, func(a string) bool { return strings.ContainsAny(a, "*?") }) {
+		op = "ArnLike" // the role's permission set's role, named by a pattern
+	}
+	caller := func() Conditions { return Conditions{op: {keyPrincipal: slices.Clone(roleARNs)}} }
 	assume := caller()
 	assume["StringLike"] = map[string][]string{keyUserID: {"*:${" + keySessionName + "}"}}
 	out := []Statement{{Effect: Allow, Principal: principal, Actions: []string{assumeRole}, Conditions: assume}}

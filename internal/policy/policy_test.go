@@ -37,7 +37,7 @@ func TestCanonicalPoliciesGolden(t *testing.T) {
 		"central-machine-trust": policy.NewDocument(policy.CentralMachineTrust(scheme, "111111111111",
 			[]string{"arn:aws:iam::111111111111:user/infra/deployer"})),
 		"account-trust-external-id": policy.NewDocument(policy.AccountTrust(scheme, "555555555555", "vendor-7f3a")),
-		"role-trust":                policy.NewDocument(policy.RoleTrust(scheme, "222222222222", "arn:aws:iam::222222222222:role/infra-AdminR", true)...),
+		"role-trust":                policy.NewDocument(policy.RoleTrust(scheme, "222222222222", []string{"arn:aws:iam::222222222222:role/infra-AdminR"}, true)...),
 		"github-trust": policy.NewDocument(policy.GitHubTrust(scheme, "333333333333",
 			[]string{"repo:acme/infra:environment:prod", "repo:acme/infra:ref:refs/heads/main"})),
 		"github-trust-wildcard": policy.NewDocument(policy.GitHubTrust(scheme, "333333333333", []string{"repo:acme/infra:*"})),

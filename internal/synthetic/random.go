@@ -29,6 +29,13 @@ func Random(seed uint64) []byte {
 	}
 	targets = append(targets, "all")
 	pick := func() string { return targets[r.IntN(len(targets))] }
+	// Half the models sign people in through Identity Center too.
+	idc := r.IntN(2) == 0
+	if idc {
+		fmt.Fprintf(&b, "identityCenter:\n  account: %s\n  instanceArn: arn:aws:sso:::instance/ssoins-%016d\n  identityStoreId: d-%010d\n"+
+			"  startUrl: https://d-%010d.awsapps.com/start\n  directory: identity-center\n  mfa: every-sign-in\n  portalSession: %dm\n",
+			accounts[r.IntN(len(accounts))], seed, seed, seed, 15+r.IntN(46))
+	}
 	roles := []string{"AdminR", "OpsR", "ReadR", "CustomR"}
 	b.WriteString("roles:\n  CustomR:\n    statements: [{effect: Allow, actions: [\"s3:GetObject\"], resources: [\"*\"]}]\n")
 	if r.IntN(2) == 0 {
@@ -60,7 +67,15 @@ func Random(seed uint64) []byte {
 		if r.IntN(2) == 0 {
 			grants("    ")
 		}
-		if r.IntN(5) == 0 {
+		signIn := "iam"
+		if idc {
+			signIn = []string{"iam", "identity-center", "both"}[r.IntN(3)]
+			fmt.Fprintf(&b, "    signIn: %s\n", signIn)
+			if signIn != "iam" {
+				fmt.Fprintf(&b, "    email: person.%d@example.com\n", i)
+			}
+		}
+		if r.IntN(5) == 0 && signIn != "identity-center" {
 			b.WriteString("    power: true\n")
 		}
 	}

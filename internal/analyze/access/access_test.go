@@ -111,8 +111,10 @@ func example(t *testing.T) *fixture {
 }
 
 // Property: for every model, the matrix computed from the templates is
-// exactly what the model declares, in both directions; every human entry
-// requires MFA; CI/CD users reach exactly their roles, without MFA.
+// exactly what the model declares, in both directions, whichever way each
+// person signs in (IAM user, Identity Center or both); every human entry
+// requires MFA and is reached the way the model signs the person in; CI/CD
+// users reach exactly their roles, without MFA.
 func TestMatrixEqualsDeclaredGrants(t *testing.T) {
 	if len(fixtures) < 2+randomModels/2 {
 		t.Fatalf("only %d models synthesized", len(fixtures))
@@ -171,6 +173,15 @@ func TestMatrixEqualsDeclaredGrants(t *testing.T) {
 				}
 				if human != (e.UserKind == "human") {
 					t.Errorf("%s is reported as %s", e.User, e.UserKind)
+				}
+				// How the person reaches it is how the model signs them in
+				// (said once templates have an Identity Center stack).
+				if f.inv.IdentityCenter != nil && human {
+					want := map[string][]string{model.SignInIAM: {access.SignInIAM}, model.SignInIdentityCenter: {access.SignInIdentityCenter},
+						model.SignInBoth: {access.SignInIAM, access.SignInIdentityCenter}}[f.m.SignIn(e.User)]
+					if !slices.Equal(e.SignIn, want) {
+						t.Errorf("%s reaches %s in %s through %v; the model signs them in through %s", e.User, e.Role, e.Account, e.SignIn, f.m.SignIn(e.User))
+					}
 				}
 			}
 			for u := range want {

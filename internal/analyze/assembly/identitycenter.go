@@ -11,6 +11,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
 	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/policy"
 )
 
@@ -40,15 +41,6 @@ type Assignment struct {
 	// Role is the model's role, RoleARN the role the permission set is in
 	// the account, Account the account's ID.
 	Role, RoleARN, Account string
-}
-
-// SSOPath is the IAM path of the roles Identity Center provisions for an
-// instance in a region: us-east-1's have no region segment.
-func SSOPath(region string) string {
-	if region == "us-east-1" {
-		return "/aws-reserved/sso.amazonaws.com/"
-	}
-	return "/aws-reserved/sso.amazonaws.com/" + region + "/"
 }
 
 // ssoSuffix stands for the 16 hex digits Identity Center appends to a
@@ -175,7 +167,7 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 				continue
 			}
 			name := "AWSReservedSSO_" + ps.name + "_" + ssoSuffix(md.InstanceARN, ps.name, account)
-			path := SSOPath(md.Region)
+			path := names.SSORolePath(md.Region)
 			arn := "arn:" + partition + ":iam::" + account + ":role" + path + name
 			ic.Assignments = append(ic.Assignments, Assignment{Principal: metadata.Entity{Kind: principal.Kind, Name: principal.Name},
 				Role: ps.role, RoleARN: arn, Account: account})

@@ -1,0 +1,122 @@
+//go:build cdk || integration
+
+package access_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/evaluate"
+)
+
+// The roles Identity Center provisions for iamstack's permission sets trust
+// only their account's Identity Center SAML provider, for AWS's sign-in
+// audience: by both evaluators, the provider with that audience is
+// admitted, another audience, another account's provider, an IAM user and
+// the same-named IAM role are refused.
+func TestIdentityCenterTrust(t *testing.T) {
+	f := named(t, "examples/identity-center.yaml")
+	var cases []case_
+	var want []bool
+	roles := 0
+	for _, r := range f.inv.Roles {
+		if r.PermissionSet == "" {
+			continue
+		}
+		roles++
+		provider := r.Trust.Document.Statements[0].Principal["Federated"][0]
+		saml := func(principal, aud string) evaluate.Request {
+			req := r.ResourceRequest("sts:AssumeRoleWithSAML")
+			req.Principal, req.PrincipalAccount = principal, r.Account
+			req.Context = map[string][]string{"SAML:aud": {aud}}
+			return req
+		}
+		add := func(what string, req evaluate.Request, allow bool) {
+			cases = append(cases, case_{fmt.Sprintf("%s: %s", r.ARN, what), req, evaluate.Policies{Resource: r.Trust}})
+			want = append(want, allow)
+		}
+		add("its provider, sign-in audience", saml(provider, "https://signin.aws.amazon.com/saml"), true)
+		add("its provider, another audience", saml(provider, "https://example.com/saml"), false)
+		add("another account's provider", saml(strings.Replace(provider, r.Account, "999999999999", 1), "https://signin.aws.amazon.com/saml"), false)
+		for _, u := range f.inv.Users {
+			req, ps := access.AssumeRole(u, r, true)
+			cases = append(cases, case_{fmt.Sprintf("%s: IAM user %s", r.ARN, u.Name), req, ps})
+			want = append(want, false)
+		}
+	}
+	if roles == 0 {
+		t.Fatal("the example's templates give no Identity Center role")
+	}
+	// A role that trusts a role of the model (ReportsR trusts data/DataR)
+	// admits the role's permission set there as it admits its IAM role, and
+	// no other permission set.
+	reports := inventoryRole(t, f.inv, "corp-ReportsR", "200000000001")
+	for _, r := range f.inv.Roles {
+		if r.Account != "200000000006" || (f.inv.RoleShortName(r) != "DataR" && f.inv.RoleShortName(r) != "ReadR") {
+			continue
+		}
+		req, ps := roleAssumes(r, reports)
+		cases = append(cases, case_{fmt.Sprintf("%s chains into ReportsR", r.ARN), req, ps})
+		want = append(want, f.inv.RoleShortName(r) == "DataR")
+	}
+	bothDecide(t, cases, want)
+}
+
+// A permission set gives the same access in an account as the IAM role it
+// mirrors there: every probe of the guard, the guardrails and the AWS
+// managed policies is decided alike for both, by both evaluators; only the
+// roles themselves differ as targets (AWS reserves the provisioned ones).
+func TestPermissionSetsMirrorTheirRoles(t *testing.T) {
+	f := named(t, "examples/identity-center.yaml")
+	iamRole := map[[2]string]assembly.Principal{}
+	for _, r := range f.inv.Roles {
+		if r.PermissionSet == "" {
+			iamRole[[2]string{r.Account, f.inv.RoleShortName(r)}] = r
+		}
+	}
+	probes := []struct{ action, resource string }{
+		{"ec2:RunInstances", "arn:aws:ec2:eu-west-1:ACCOUNT:instance/*"},
+		{"ec2:RunInstances", "arn:aws:ec2:ap-south-1:ACCOUNT:instance/*"},
+		{"rds:DeleteDBInstance", "arn:aws:rds:eu-west-1:ACCOUNT:db:orders"},
+		{"s3:GetObject", "arn:aws:s3:::corp-data-sales/q1.parquet"},
+		{"athena:StartQueryExecution", "arn:aws:athena:eu-west-1:ACCOUNT:workgroup/analytics"},
+		{"iam:CreateUser", "arn:aws:iam::ACCOUNT:user/intruder"},
+		{"iam:CreatePolicyVersion", "arn:aws:iam::ACCOUNT:policy/corp-OpsR-Policy"},
+		{"iam:AttachRolePolicy", "arn:aws:iam::ACCOUNT:role/corp-ReadR"},
+		{"iam:UpdateSAMLProvider", "arn:aws:iam::ACCOUNT:saml-provider/AWSSSO_0123456789ABCDEF_DO_NOT_DELETE"},
+		{"sso:CreateAccountAssignment", "*"},
+		{"identitystore:CreateGroupMembership", "*"},
+		{"aws-portal:ViewBilling", "*"},
+	}
+	var cases []case_
+	var want []bool
+	pairs := 0
+	for _, v := range f.inv.Roles {
+		if v.PermissionSet == "" {
+			continue
+		}
+		r, ok := iamRole[[2]string{v.Account, f.inv.RoleShortName(v)}]
+		if !ok {
+			t.Errorf("%s has no IAM role of its model role in its account", v.ARN)
+			continue
+		}
+		pairs++
+		for _, p := range probes {
+			res := strings.ReplaceAll(p.resource, "ACCOUNT", r.Account)
+			ask := func(who assembly.Principal) evaluate.Request {
+				return evaluate.Request{Principal: who.ARN, PrincipalAccount: who.Account, Action: p.action, Resource: res,
+					ResourceAccount: who.Account, Context: access.Context(who, true)}
+			}
+			iamAllows := evaluate.Evaluate(ask(r), evaluate.Policies{Identity: r.Identity, Boundary: r.Boundary}).Decision == evaluate.Allow
+			cases = append(cases, case_{fmt.Sprintf("%s %s", v.ARN, p.action), ask(v), evaluate.Policies{Identity: v.Identity, Boundary: v.Boundary}})
+			want = append(want, iamAllows)
+		}
+	}
+	if pairs == 0 {
+		t.Fatal("no permission set to compare")
+	}
+	bothDecide(t, cases, want)
+}
