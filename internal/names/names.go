@@ -471,6 +471,13 @@ func (s Scheme) PermissionSetRoleARNPattern(account, region, short string) strin
 	return s.iam(account, "role"+SSORolePath(region)+"AWSReservedSSO_"+s.Role(short)+"_"+strings.Repeat("?", 16))
 }
 
+// IdentityCenterSAMLProviderPattern matches the SAML provider Identity
+// Center creates in an account, which every role it provisions there
+// trusts: AWSSSO_<16 hex digits>_DO_NOT_DELETE.
+func (s Scheme) IdentityCenterSAMLProviderPattern(account string) string {
+	return s.iam(account, "saml-provider/AWSSSO_*")
+}
+
 func (s Scheme) iam(account, resource string) string {
 	return "arn:" + s.Partition + ":iam::" + account + ":" + resource
 }

@@ -532,6 +532,13 @@ func opsGuard(s names.Scheme, account string) []guardStatement {
 			Conditions: Conditions{"Null": {keyServiceName: {"true"}}}}},
 		{Statement: Statement{Sid: "CloudFormationAccountSettingsStay", Effect: Deny, Actions: slices.Clone(cloudFormationAccountSettings),
 			Resources: []string{"*"}}},
+		// The roles Identity Center provisions trust its SAML provider in
+		// the account: whoever rewrites the provider's metadata signs in
+		// as any of them, AdminR's permission set included. OpsPermissions
+		// grants no SAML provider; this says so where it matters most.
+		{Statement: Statement{Sid: "IdentityCenterProviderStays", Effect: Deny,
+			Actions:   []string{"iam:CreateSAMLProvider", "iam:DeleteSAMLProvider", "iam:TagSAMLProvider", "iam:UntagSAMLProvider", "iam:UpdateSAMLProvider"},
+			Resources: []string{s.IdentityCenterSAMLProviderPattern(account)}}, backstop: true},
 	}
 }
 

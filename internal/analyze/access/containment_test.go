@@ -132,6 +132,9 @@ var attacks = []attack{
 	{route: "settings: stop every StackSet", action: "cloudformation:DeactivateOrganizationsAccess", resource: "*"},
 	{route: "settings: activate a hook", action: "cloudformation:ActivateType", resource: "*"},
 	{route: "settings: configure a hook", action: "cloudformation:SetTypeConfiguration", resource: "*"},
+	{route: "Identity Center: rewrite the SAML provider its roles trust", action: "iam:UpdateSAMLProvider", resource: "arn:aws:iam::%[1]s:saml-provider/AWSSSO_0123456789ABCDEF_DO_NOT_DELETE"},
+	{route: "Identity Center: delete the SAML provider", action: "iam:DeleteSAMLProvider", resource: "arn:aws:iam::%[1]s:saml-provider/AWSSSO_0123456789ABCDEF_DO_NOT_DELETE"},
+	{route: "Identity Center: create a provider of its name", created: true, action: "iam:CreateSAMLProvider", resource: "arn:aws:iam::%[1]s:saml-provider/AWSSSO_FEDCBA9876543210_DO_NOT_DELETE"},
 
 	{route: "control: create a role under the ops path with the boundary", allow: true, action: "iam:CreateRole", resource: opsRole},
 	{route: "control: attach a policy to it", allow: true, action: "iam:AttachRolePolicy", resource: opsRole},
