@@ -79,6 +79,7 @@ func (s *search) control(p assembly.Principal, pr *prober, add func(method, acti
 				"sts:AssumeRoot", "root of "+s.inv.Account(id).Name, []string{"sts:AssumeRoot " + root + " with " + rootTaskPolicy})
 		}
 	}
+	s.identityCenterControl(pr, add)
 	for _, st := range s.e.ownStacks {
 		if acts := first(pr.allowedActions("cloudformation", st.arn, s.stackRoleContext()), stackChanges); len(acts) > 0 {
 			add("change iamstack's own stack: a stack policy, termination protection, an update or a deletion that freezes, replaces or removes its identities",
@@ -102,6 +103,50 @@ func (s *search) control(p assembly.Principal, pr *prober, add func(method, acti
 			s.controlWrites(s.prober(*e.to), "through a role it creates ("+strings.Join(e.steps, ", ")+"): ", add)
 		}
 	}
+}
+
+// identityCenterControl adds the findings of p on IAM Identity Center:
+// the SAML provider its roles in the account trust, whose metadata decides
+// who signs in as them, and in the instance's account its administration,
+// which assigns any permission set to anyone.
+func (s *search) identityCenterControl(pr *prober, add func(method, action, target string, steps []string)) {
+	for _, provider := range s.e.ssoProviders {
+		for _, a := range samlProviderWrites {
+			if pr.allowed(a, provider, nil) {
+				add("rewrite or replace Identity Center's SAML provider in the account: whoever controls its metadata signs in as any permission set's role there",
+					a, "Identity Center's SAML provider in "+s.inv.Account(s.e.id).Name, []string{a + " " + provider})
+				break
+			}
+		}
+	}
+	ic := s.inv.IdentityCenter
+	if ic == nil || ic.Account != s.e.id {
+		return
+	}
+	store := "arn:" + s.e.partition + ":identitystore::" + ic.Account + ":identitystore/" + ic.IdentityStoreID
+	for _, a := range identityCenterAdministration {
+		resource := ic.InstanceARN
+		if strings.HasPrefix(a, "identitystore:") {
+			resource = store
+		}
+		if pr.allowed(a, resource, nil) {
+			add("administer IAM Identity Center: assign anyone, itself included, any permission set in any account, or change who is in a group",
+				a, "Identity Center "+ic.InstanceARN, []string{a + " " + resource})
+			return
+		}
+	}
+}
+
+// samlProviderWrites change what an IAM SAML provider trusts.
+var samlProviderWrites = []string{"iam:UpdateSAMLProvider", "iam:DeleteSAMLProvider", "iam:CreateSAMLProvider"}
+
+// identityCenterAdministration are the calls that decide who reaches which
+// permission set, and what a permission set allows.
+var identityCenterAdministration = []string{
+	"sso:CreateAccountAssignment", "sso:CreatePermissionSet", "sso:PutInlinePolicyToPermissionSet",
+	"sso:AttachManagedPolicyToPermissionSet", "sso:AttachCustomerManagedPolicyReferenceToPermissionSet",
+	"sso:PutPermissionsBoundaryToPermissionSet", "sso:ProvisionPermissionSet", "sso:UpdatePermissionSet",
+	"identitystore:CreateGroupMembership", "identitystore:CreateUser", "identitystore:UpdateUser",
 }
 
 // contained tells whether p is a principal iamstack contains: OpsR.

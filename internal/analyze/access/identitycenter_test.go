@@ -4,6 +4,7 @@ package access_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -119,4 +120,61 @@ func TestPermissionSetsMirrorTheirRoles(t *testing.T) {
 		t.Fatal("no permission set to compare")
 	}
 	bothDecide(t, cases, want)
+}
+
+// Identity Center's own escalation surface: a role of the instance's
+// account that may administer Identity Center assigns itself anything, and
+// a role of a member account that may rewrite Identity Center's SAML
+// provider there signs in as any permission set's role; both are findings,
+// and both evaluators allow the requests they rest on.
+func TestIdentityCenterEscalation(t *testing.T) {
+	yaml, err := os.ReadFile("../../../examples/identity-center.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := `  HelpdeskR:
+    description: Helps people sign in.
+    enabledIn: [management]
+    statements:
+      - {effect: Allow, actions: ["sso:*", "identitystore:*"], resources: ["*"]}
+  FederationR:
+    description: Manages the account's identity providers.
+    enabledIn: [dev]
+    statements:
+      - {effect: Allow, actions: ["iam:UpdateSAMLProvider"], resources: ["arn:aws:iam::200000000003:saml-provider/*"]}
+`
+	changed := strings.Replace(string(yaml), "  BillingR:\n", extra+"  BillingR:\n", 1)
+	_, inv, err := synthesize("escalation.yaml", []byte(changed), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := openFindings(access.Analyze(inv))
+	for _, want := range []struct{ start, holds string }{
+		{"HelpdeskR in management can sso:CreateAccountAssignment on Identity Center arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6", "administer IAM Identity Center"},
+		{"FederationR in dev can iam:UpdateSAMLProvider on Identity Center's SAML provider in dev", "signs in as any permission set's role"},
+	} {
+		if !containsFinding(open, want.start, want.holds) {
+			t.Errorf("no finding %q; open findings:\n%s", want.start, strings.Join(open, "\n"))
+		}
+	}
+	// The requests behind them, by both evaluators.
+	var cases []case_
+	for _, r := range inv.Roles {
+		name := inv.RoleShortName(r)
+		var action, resource string
+		switch {
+		case name == "HelpdeskR" && r.PermissionSet == "":
+			action, resource = "sso:CreateAccountAssignment", inv.IdentityCenter.InstanceARN
+		case name == "FederationR" && r.PermissionSet == "":
+			action, resource = "iam:UpdateSAMLProvider", "arn:aws:iam::200000000003:saml-provider/AWSSSO_0123456789ABCDEF_DO_NOT_DELETE"
+		default:
+			continue
+		}
+		cases = append(cases, case_{r.ARN + " " + action, evaluate.Request{Principal: r.ARN, PrincipalAccount: r.Account, Action: action,
+			Resource: resource, ResourceAccount: r.Account, Context: access.Context(r, true)}, evaluate.Policies{Identity: r.Identity, Boundary: r.Boundary}})
+	}
+	if len(cases) != 2 {
+		t.Fatalf("%d roles to probe, want HelpdeskR and FederationR", len(cases))
+	}
+	bothDecide(t, cases, []bool{true, true})
 }

@@ -1,6 +1,8 @@
 package access
 
 import (
+	"slices"
+
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/internal/names"
@@ -46,6 +48,9 @@ type estate struct {
 	firstPasswords []firstPassword
 	ownStacks      []ownStack
 	pipeline       []controlResource
+	// ssoProviders are the SAML providers the roles Identity Center
+	// provisions in the account trust.
+	ssoProviders []string
 }
 
 // estates builds every account of the inventory with its standing resources.
@@ -63,6 +68,15 @@ func estates(inv *assembly.Inventory) map[string]*estate {
 	for _, r := range inv.Roles {
 		e := get(r.Account, r.Region)
 		e.roles = append(e.roles, r)
+		if r.PermissionSet != "" {
+			for _, st := range r.Trust.Document.Statements {
+				for _, p := range st.Principal["Federated"] {
+					if !slices.Contains(e.ssoProviders, p) {
+						e.ssoProviders = append(e.ssoProviders, p)
+					}
+				}
+			}
+		}
 	}
 	for _, u := range inv.Users {
 		e := get(u.Account, u.Region)
