@@ -68,7 +68,9 @@ func TestBadIdentityCenterModels(t *testing.T) {
 			`not the user-only account "identity"`},
 		{"instance ARN", func(s string) string { return strings.Replace(s, "ssoins-0123456789abcdef", "ssoins-1", 1) },
 			`identityCenter.instanceArn: instanceArn "arn:aws:sso:::instance/ssoins-1" is not an Identity Center instance ARN`},
-		{"identity store", func(s string) string { return strings.Replace(s, "identityStoreId: d-0123456789", "identityStoreId: 0123456789", 1) },
+		{"identity store", func(s string) string {
+			return strings.Replace(s, "identityStoreId: d-0123456789", "identityStoreId: 0123456789", 1)
+		},
 			`identityCenter.identityStoreId: identityStoreId "0123456789" is not an identity store ID`},
 		{"start URL", func(s string) string { return strings.Replace(s, "https://d-0123456789", "http://d-0123456789", 1) },
 			`identityCenter.startUrl`},

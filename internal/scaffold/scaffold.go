@@ -8,7 +8,6 @@ package scaffold
 import (
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/iamstack/iamstack/internal/atomicdir"
 )
 
 //go:embed files files/.github
@@ -92,7 +93,7 @@ func Write(dir string, opts Options) ([]string, error) {
 		return nil, fmt.Errorf("%s exist already in %s: nothing written; pass --force to overwrite them", strings.Join(existing, ", "), dir)
 	}
 	for _, name := range names {
-		if err := writeAside(filepath.Join(dir, name), out[name]); err != nil {
+		if err := atomicdir.WriteFile(filepath.Join(dir, name), out[name], 0o644); err != nil {
 			return nil, err
 		}
 	}
@@ -119,15 +120,3 @@ const deployRole = `  DeployR:
       AwsSolutions-IAM5: "The CDK names its bootstrap roles by account and region: one pattern per kind of role."
       IAMSTACK-ESCALATION: "Deploying is full power by design: CloudFormation deploys through the CDK's execution role. Only this repository's deploy job, in a protected environment, assumes DeployR."
 `
-
-// writeAside writes a file next to its place and renames it there.
-func writeAside(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".new"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return errors.Join(err, os.Remove(tmp))
-	}
-	return os.Rename(tmp, path)
-}

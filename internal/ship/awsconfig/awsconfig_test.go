@@ -84,8 +84,14 @@ func TestCredentialsTemplateHoldsNoSecret(t *testing.T) {
 	ps, _ := awsconfig.ForUser(inv, rep, "bob.nguyen")
 	var b bytes.Buffer
 	ps.WriteCredentials(&b)
-	if !strings.Contains(b.String(), "[infra-identity]\naws_access_key_id = ${AWS_ACCESS_KEY_ID}\naws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}\n") {
+	// The keys are comments: no tool reads a placeholder as a key.
+	if !strings.Contains(b.String(), "[infra-identity]\n# aws_access_key_id = <your access key ID>\n# aws_secret_access_key = <your secret access key>\n") {
 		t.Errorf("credentials template:\n%s", b.String())
+	}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(l, "aws_") {
+			t.Errorf("a key line a tool would read: %q", l)
+		}
 	}
 }
 

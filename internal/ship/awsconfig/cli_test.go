@@ -4,6 +4,7 @@ package awsconfig_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,4 +89,55 @@ func listProfiles(t *testing.T, file string) []string {
 		t.Fatalf("list the profiles of %s: neither `aws configure list-profiles` nor botocore works: %v", file, err)
 	}
 	return strings.Fields(string(out))
+}
+
+// The AWS CLI reads the sso profiles merged into a config file that holds
+// a profile of the person's own: it lists exactly those profiles, and reads
+// each one's account and permission set.
+func TestAWSCLIReadsTheSSOConfig(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Fatal("the AWS CLI is not on PATH; install it with `pip install awscli` (see README)")
+	}
+	inv, rep := identityCenter(t)
+	ps, err := awsconfig.For(inv, rep, "dara.kim", awsconfig.FormatSSO)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	ps.WriteConfig(&b)
+	file := filepath.Join(t.TempDir(), "config")
+	merged, err := awsconfig.Merge(file, []byte("[default]\nregion = us-east-1\n"), ps.User, b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(file, merged, 0o600)
+	want := []string{"default"}
+	for _, p := range ps.List[1:] {
+		want = append(want, p.Name)
+	}
+	listed := listProfiles(t, file)
+	slices.Sort(listed)
+	slices.Sort(want)
+	if !slices.Equal(listed, want) {
+		t.Errorf("aws lists %v, want %v", listed, want)
+	}
+	// Every profile's settings as botocore, the CLI's loader, reads them:
+	// one process, not one `aws configure get` per setting.
+	cmd := exec.Command("python3", "-c", "import botocore.session, json; print(json.dumps(botocore.session.Session().full_config['profiles']))")
+	cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE="+file)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("botocore: %v", err)
+	}
+	var read map[string]map[string]string
+	if err := json.Unmarshal(out, &read); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps.List[1:] {
+		for _, kv := range p.Settings {
+			if got := read[p.Name][kv[0]]; got != kv[1] {
+				t.Errorf("profile %s: botocore reads %s = %q, want %q", p.Name, kv[0], got, kv[1])
+			}
+		}
+	}
 }
