@@ -286,7 +286,8 @@ func (r *run) compareWithBase() error {
 		return fmt.Errorf("base %s: %w", r.base.ref, err)
 	}
 	r.res.Base = r.base.ref
-	r.res.Changes = access.Diff(access.Analyze(baseInv), r.rep)
+	baseRep := access.Analyze(baseInv)
+	r.res.Changes = access.Diff(baseRep, r.rep)
 	r.note("access diff against %s:", Short(r.base.ref))
 	if len(r.res.Changes) == 0 {
 		r.note("  no change in access")
@@ -305,6 +306,9 @@ func (r *run) compareWithBase() error {
 	}
 	if len(unacknowledged) > 0 {
 		return r.fail("the change deletes or replaces identities:\n  %s", lines(unacknowledged))
+	}
+	if breaks := MigrationBreaks(r.res.Changes, Migrations(baseRep, r.rep)); len(breaks) > 0 {
+		return r.fail("the change moves people between IAM users and Identity Center and changes what they reach; a migration keeps every (person, account, role), so change grants in a change of its own:\n  %s", strings.Join(breaks, "\n  "))
 	}
 	return nil
 }

@@ -265,7 +265,17 @@ func Removals(base, head *assembly.Inventory, m *model.Model) []Removal {
 			out["user\x00"+u.Account+"\x00"+u.Name] = where{u.Stack, u.LogicalID, ""}
 		}
 		for _, r := range inv.Roles {
+			if r.PermissionSet != "" {
+				continue // Identity Center's, not a resource of a stack
+			}
 			out["role\x00"+r.Account+"\x00"+r.Name] = where{r.Stack, r.LogicalID, r.Path}
+		}
+		// A person of Identity Center's directory is a user of the
+		// instance's account: deleting one is as loud as an IAM user.
+		if ic := inv.IdentityCenter; ic != nil {
+			for name, id := range ic.DirectoryUsers {
+				out["user\x00"+ic.Account+"\x00"+name] = where{ic.Stack, id, ""}
+			}
 		}
 		for _, g := range inv.Groups {
 			out["group\x00"+g.Account+"\x00"+g.Name] = where{g.Stack, g.LogicalID, ""}

@@ -28,9 +28,12 @@ type IdentityCenter struct {
 	// Members are each team's people, by team: from the memberships the
 	// template creates.
 	Members map[string][]string
-	// Users are the people of the directory.
-	Users       []string
-	Assignments []Assignment
+	// Users are the people of the directory, DirectoryUsers their
+	// logical IDs by name, in Stack.
+	Users          []string
+	DirectoryUsers map[string]string
+	Stack          string
+	Assignments    []Assignment
 }
 
 // Assignment gives a team (by its group) or a person a permission set in
@@ -85,7 +88,8 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 			fail("%s: a second Identity Center stack; the first is in account %s", s.id, inv.IdentityCenter.Account)
 			continue
 		}
-		ic := &IdentityCenter{IdentityCenter: *md, Account: s.account, Groups: map[string]string{}, Members: map[string][]string{}}
+		ic := &IdentityCenter{IdentityCenter: *md, Account: s.account, Stack: s.id, Groups: map[string]string{}, Members: map[string][]string{},
+			DirectoryUsers: map[string]string{}}
 		inv.IdentityCenter = ic
 		partition := strings.SplitN(md.InstanceARN, ":", 3)[1]
 		type permissionSet struct {
@@ -121,6 +125,7 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 			case "AWS::IdentityStore::User":
 				directory[id] = e
 				ic.Users = append(ic.Users, e.Name)
+				ic.DirectoryUsers[e.Name] = id
 			}
 		}
 		for _, id := range sortedIDs(s.tpl.Resources) {
