@@ -22,10 +22,11 @@ import (
 // deploys it against moto. A kind added to plan.StackKinds without a deploy
 // test fails TestEveryStackKindIsDeployed.
 var deployTests = map[string]string{
-	plan.MemberStack:    "TestPromoteDeploysTheRelease, TestRoleSwitchedOffIsAnUpdate, TestTrustsDeploy",
-	plan.UserOnlyStack:  "TestUserOnlyStackDeploys",
-	plan.UserShardStack: "TestUserStacksDeploy",
-	plan.StackSetsStack: "TestStackSetsDeploy",
+	plan.MemberStack:         "TestPromoteDeploysTheRelease, TestRoleSwitchedOffIsAnUpdate, TestTrustsDeploy",
+	plan.UserOnlyStack:       "TestUserOnlyStackDeploys",
+	plan.UserShardStack:      "TestUserStacksDeploy",
+	plan.StackSetsStack:      "TestStackSetsDeploy",
+	plan.IdentityCenterStack: "TestIdentityCenterStackDeploys",
 }
 
 func TestEveryStackKindIsDeployed(t *testing.T) {

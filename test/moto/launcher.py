@@ -32,6 +32,14 @@ package; it defines, in this process, before the server starts:
 - AWS::SecretsManager::Secret (no model in moto): creates the secret with a
   value from GenerateSecretString (PasswordLength, ExcludeCharacters,
   RequireEachIncludedType) or SecretString. Ref is the secret's ARN.
+- AWS::SSO::PermissionSet, AWS::SSO::Assignment, AWS::IdentityStore::Group,
+  ::User and ::GroupMembership (moto has the sso-admin and identitystore
+  backends but no CloudFormation model for them): created in those
+  backends under the template's instance and identity store; Fn::GetAtt
+  gives PermissionSetArn, GroupId, UserId and MembershipId. A permission
+  set's managed policies, customer managed policy references, description
+  and session converge in place; every property of the others is
+  create-only, as in AWS, so an update replaces them.
 
 CloudFormation picks a model class by its cloudformation_type() among the
 direct subclasses of CloudFormationModel, the later one winning, so defining
@@ -363,6 +371,172 @@ class IamstackOIDCProvider(ByARN, CloudFormationModel):
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
         iam(account_id, region_name).delete_open_id_connect_provider(resource_name)
+
+
+def ssoadmin(account_id, region_name):
+    from moto.ssoadmin.models import ssoadmin_backends
+    return ssoadmin_backends[account_id][region_name]
+
+
+def identitystore(account_id, region_name):
+    from moto.identitystore.models import identitystore_backends
+    return identitystore_backends[account_id][region_name]
+
+
+class Attributes:
+    """What an Identity Center resource answers CloudFormation: a physical ID
+    and the attributes Fn::GetAtt reads. Every property but a permission
+    set's is create-only, so an update replaces the resource."""
+
+    def __init__(self, physical, **attributes):
+        self.physical, self.attributes = physical, attributes
+
+    @property
+    def physical_resource_id(self):
+        return self.physical
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in cls.attrs
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.attributes[attribute_name]
+
+    def is_created(self):
+        return True
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        cls.delete_from_cloudformation_json(original_resource.physical, cloudformation_json, account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+
+class IamstackPermissionSet(Attributes, CloudFormationModel):
+    __module__ = "iamstack_launcher.ssoadmin"
+    attrs = ("PermissionSetArn",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SSO::PermissionSet"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        created = ssoadmin(account_id, region_name).create_permission_set(
+            props["Name"], props.get("Description"), props["InstanceArn"], props.get("SessionDuration"), None, [])
+        arn = created["PermissionSet"]["PermissionSetArn"] if "PermissionSet" in created else created["PermissionSetArn"]
+        cls._converge(account_id, region_name, props, arn)
+        return cls(props["InstanceArn"] + "|" + arn, PermissionSetArn=arn)
+
+    @staticmethod
+    def _converge(account_id, region_name, props, arn):
+        backend, instance = ssoadmin(account_id, region_name), props["InstanceArn"]
+        have = [p["ManagedPolicyArn"] if isinstance(p, dict) else p.arn
+                for p in backend.list_managed_policies_in_permission_set(instance, arn)]
+        sync_attached(have, props.get("ManagedPolicies", []),
+                      lambda a: backend.attach_managed_policy_to_permission_set(instance, arn, a),
+                      lambda a: backend.detach_managed_policy_from_permission_set(instance, arn, a))
+        for ref in list(backend.list_customer_managed_policy_references_in_permission_set(instance, arn)):
+            backend.detach_customer_managed_policy_reference_from_permission_set(instance, arn, {"Name": ref.name, "Path": ref.path})
+        for ref in props.get("CustomerManagedPolicyReferences", []):
+            backend.attach_customer_managed_policy_reference_to_permission_set(instance, arn, {"Name": ref["Name"], "Path": ref.get("Path", "/")})
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json["Properties"]
+        arn = original_resource.attributes["PermissionSetArn"]
+        ssoadmin(account_id, region_name).update_permission_set(props["InstanceArn"], arn, props.get("Description"), props.get("SessionDuration"), None)
+        cls._converge(account_id, region_name, props, arn)
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        instance, arn = resource_name.split("|", 1)
+        ssoadmin(account_id, region_name).delete_permission_set(instance, arn)
+
+
+class IamstackAssignment(Attributes, CloudFormationModel):
+    __module__ = "iamstack_launcher.ssoadmin"
+    attrs = ()
+    keys = ("InstanceArn", "TargetId", "TargetType", "PermissionSetArn", "PrincipalType", "PrincipalId")
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SSO::Assignment"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        values = [cloudformation_json["Properties"][k] for k in cls.keys]
+        ssoadmin(account_id, region_name).create_account_assignment(*values)
+        return cls("|".join(values))
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        ssoadmin(account_id, region_name).delete_account_assignment(*resource_name.split("|"))
+
+
+class IamstackDirectoryGroup(Attributes, CloudFormationModel):
+    __module__ = "iamstack_launcher.identitystore"
+    attrs = ("GroupId",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IdentityStore::Group"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        group_id, store = identitystore(account_id, region_name).create_group(props["IdentityStoreId"], props["DisplayName"], props.get("Description"))
+        return cls(store + "|" + group_id, GroupId=group_id)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        identitystore(account_id, region_name).delete_group(*resource_name.split("|"))
+
+
+class IamstackDirectoryUser(Attributes, CloudFormationModel):
+    __module__ = "iamstack_launcher.identitystore"
+    attrs = ("UserId",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IdentityStore::User"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json["Properties"]
+        user_id, store = identitystore(account_id, region_name).create_user(
+            p["IdentityStoreId"], p.get("UserName"), p.get("Name", {}), p.get("DisplayName"), p.get("NickName"), p.get("ProfileUrl"),
+            p.get("Emails", []), p.get("Addresses", []), p.get("PhoneNumbers", []), p.get("UserType"), p.get("Title"),
+            p.get("PreferredLanguage"), p.get("Locale"), p.get("Timezone"))
+        return cls(store + "|" + user_id, UserId=user_id)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        identitystore(account_id, region_name).delete_user(*resource_name.split("|"))
+
+
+class IamstackMembership(Attributes, CloudFormationModel):
+    __module__ = "iamstack_launcher.identitystore"
+    attrs = ("MembershipId",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IdentityStore::GroupMembership"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json["Properties"]
+        membership, store = identitystore(account_id, region_name).create_group_membership(p["IdentityStoreId"], p["GroupId"], p["MemberId"])
+        return cls(store + "|" + membership, MembershipId=membership)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        identitystore(account_id, region_name).delete_group_membership(*resource_name.split("|"))
 
 
 if __name__ == "__main__":
