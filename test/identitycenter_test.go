@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -74,70 +75,23 @@ func TestIdentityCenterStackDeploys(t *testing.T) {
 		}
 	}
 
-	// What Identity Center holds, through its API.
-	var got []string
-	var sets struct{ PermissionSets []string }
-	if err := acct.aws(&sets, "sso-admin", "list-permission-sets", "--instance-arn", instance); err != nil {
+	// What Identity Center holds, through its APIs (one process).
+	var accounts []string
+	for _, r := range tpl.Resources {
+		if r.Type == "AWS::SSO::Assignment" && !slices.Contains(accounts, r.Properties["TargetId"].(string)) {
+			accounts = append(accounts, r.Properties["TargetId"].(string))
+		}
+	}
+	out, err := acct.cmd(motoPython(t), append([]string{filepath.Join(repoRoot(t), "test", "moto", "readidc.py"), instance, store}, accounts...)...).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("read Identity Center: %v\n%s", err, ee.Stderr)
+		}
 		t.Fatal(err)
 	}
-	setName := map[string]string{}
-	for _, arn := range sets.PermissionSets {
-		var d struct{ PermissionSet struct{ Name, SessionDuration string } }
-		var managed struct{ AttachedManagedPolicies []struct{ Arn string } }
-		var own struct{ CustomerManagedPolicyReferences []struct{ Name, Path string } }
-		for _, call := range []struct {
-			v    any
-			args []string
-		}{
-			{&d, []string{"describe-permission-set"}}, {&managed, []string{"list-managed-policies-in-permission-set"}},
-			{&own, []string{"list-customer-managed-policy-references-in-permission-set"}},
-		} {
-			if err := acct.aws(call.v, append([]string{"sso-admin"}, append(call.args, "--instance-arn", instance, "--permission-set-arn", arn)...)...); err != nil {
-				t.Fatal(err)
-			}
-		}
-		setName[arn] = d.PermissionSet.Name
-		var m, o []any
-		for _, p := range managed.AttachedManagedPolicies {
-			m = append(m, p.Arn)
-		}
-		for _, p := range own.CustomerManagedPolicyReferences {
-			o = append(o, map[string]any{"Name": p.Name})
-		}
-		got = append(got, permissionSetLine(d.PermissionSet.Name, d.PermissionSet.SessionDuration, m, o))
-	}
-	var groups struct{ Groups []struct{ GroupId, DisplayName string } }
-	var users struct{ Users []struct{ UserId, UserName string } }
-	acct.aws(&groups, "identitystore", "list-groups", "--identity-store-id", store)
-	acct.aws(&users, "identitystore", "list-users", "--identity-store-id", store)
-	principal := map[string]string{}
-	for _, u := range users.Users {
-		principal[u.UserId] = u.UserName
-	}
-	for _, g := range groups.Groups {
-		principal[g.GroupId] = g.DisplayName
-		var ms struct{ GroupMemberships []struct{ MemberId struct{ UserId string } } }
-		acct.aws(&ms, "identitystore", "list-group-memberships", "--identity-store-id", store, "--group-id", g.GroupId)
-		for _, m := range ms.GroupMemberships {
-			got = append(got, "member "+g.DisplayName+" "+principal[m.MemberId.UserId])
-		}
-	}
-	accounts := map[string]bool{}
-	for _, r := range tpl.Resources {
-		if r.Type == "AWS::SSO::Assignment" {
-			accounts[r.Properties["TargetId"].(string)] = true
-		}
-	}
-	for account := range accounts {
-		for _, arn := range sets.PermissionSets {
-			var as struct{ AccountAssignments []struct{ AccountId, PrincipalType, PrincipalId string } }
-			if err := acct.aws(&as, "sso-admin", "list-account-assignments", "--instance-arn", instance, "--account-id", account, "--permission-set-arn", arn); err != nil {
-				t.Fatal(err)
-			}
-			for _, a := range as.AccountAssignments {
-				got = append(got, fmt.Sprintf("assign %s %s %s %s", a.AccountId, setName[arn], a.PrincipalType, principal[a.PrincipalId]))
-			}
-		}
+	var got []string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
 	}
 	slices.Sort(want)
 	slices.Sort(got)

@@ -435,12 +435,11 @@ class IamstackPermissionSet(Attributes, CloudFormationModel):
     @staticmethod
     def _converge(account_id, region_name, props, arn):
         backend, instance = ssoadmin(account_id, region_name), props["InstanceArn"]
-        have = [p["ManagedPolicyArn"] if isinstance(p, dict) else p.arn
-                for p in backend.list_managed_policies_in_permission_set(instance, arn)]
-        sync_attached(have, props.get("ManagedPolicies", []),
+        permission_set = backend._find_permission_set(instance, arn)
+        sync_attached([p.arn for p in permission_set.managed_policies], props.get("ManagedPolicies", []),
                       lambda a: backend.attach_managed_policy_to_permission_set(instance, arn, a),
                       lambda a: backend.detach_managed_policy_from_permission_set(instance, arn, a))
-        for ref in list(backend.list_customer_managed_policy_references_in_permission_set(instance, arn)):
+        for ref in list(permission_set.customer_managed_policies):
             backend.detach_customer_managed_policy_reference_from_permission_set(instance, arn, {"Name": ref.name, "Path": ref.path})
         for ref in props.get("CustomerManagedPolicyReferences", []):
             backend.attach_customer_managed_policy_reference_to_permission_set(instance, arn, {"Name": ref["Name"], "Path": ref.get("Path", "/")})
