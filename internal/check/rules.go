@@ -203,7 +203,9 @@ func (c *checker) prefix() {
 		}
 	}
 	for _, r := range c.inv.Roles {
-		if !guarded(r.Account, r.ARN) {
+		// A permission set's role is AWS's, under its reserved path: only
+		// Identity Center changes it, which is more than the guard says.
+		if r.PermissionSet == "" && !guarded(r.Account, r.ARN) {
 			c.add(rules.Prefix, c.where("role", r.Name, r.Account), r.Entity, unguarded)
 		}
 	}
