@@ -166,7 +166,7 @@ func (v *validator) signIns() {
 		if s == SignInIAM {
 			for _, f := range []struct {
 				key, value string
-			}{{"email", u.Email}, {"displayName", u.DisplayName}} {
+			}{{"email", u.Email}, {"displayName", u.DisplayName}, {"identityCenterUserName", u.IdentityCenterUserName}} {
 				if f.value != "" {
 					v.at(p.key(f.key), "%s is for Identity Center; %s signs in as an IAM user (signIn: %s)", f.key, name, SignInIAM)
 				}
@@ -196,8 +196,15 @@ func (v *validator) signIns() {
 		if ic.Directory == DirectoryIdentityCenter && !emailPattern.MatchString(u.Email) {
 			v.at(p.key("email"), "give %s an email address: Identity Center's directory sends the first sign-in there", name)
 		}
-		if ic.Directory == DirectoryExternal && u.Email != "" {
-			v.at(p.key("email"), "the external identity provider owns %s's email; remove it here", name)
+		if ic.Directory == DirectoryExternal {
+			for key, set := range map[string]bool{"email": u.Email != "", "displayName": u.DisplayName != ""} {
+				if set {
+					v.at(p.key(key), "the external identity provider owns %s's %s; remove it here (identityCenterUserName names them there)", name, key)
+				}
+			}
+		}
+		if n := len(u.IdentityCenterUserName); n > 128 || (u.IdentityCenterUserName != "" && strings.TrimSpace(u.IdentityCenterUserName) != u.IdentityCenterUserName) {
+			v.at(p.key("identityCenterUserName"), "identityCenterUserName must be at most 128 characters, without leading or trailing spaces")
 		}
 		if len(u.DisplayName) > maxGroupDisplayName {
 			v.at(p.key("displayName"), "displayName is longer than %d characters", maxGroupDisplayName)

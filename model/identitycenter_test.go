@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -110,5 +111,50 @@ func TestBadIdentityCenterModels(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "users.bob.email: email is for Identity Center; bob signs in as an IAM user") {
 		t.Errorf("an IAM user with an email: %v", err)
+	}
+}
+
+// An external directory's groups and people are the lock file's IDs: a
+// model without it, for another identity store, or lacking someone, is
+// refused with the command that writes it.
+func TestIdentityCenterLockFile(t *testing.T) {
+	src, err := os.ReadFile("../testdata/identity-center-external.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.ReadFile("../testdata/identity-center-external.identity-center.lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := func(lock string) model.Files {
+		return func(name string) ([]byte, bool, error) {
+			if name != "m.identity-center.lock" || lock == "" {
+				return nil, false, nil
+			}
+			return []byte(lock), true, nil
+		}
+	}
+	m, err := model.ParseFiles("m.yaml", src, files(string(lock)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.IdentityCenterGroupID("platform") != "9067f1e2d3-2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d" || m.IdentityCenterUserID("ana.lima") != "9067f1e2d3-3b4c5d6e-7f8a-4b9c-8d0e-2f3a4b5c6d7e" {
+		t.Error("the lock's IDs are not the model's")
+	}
+	for _, tc := range []struct{ name, lock, want string }{
+		{"no lock file", "", "m.identity-center.lock, which does not exist: run `iamstack identity-center lock`"},
+		{"another store", strings.Replace(string(lock), "identityStoreId: d-9067f1e2d3", "identityStoreId: d-0000000000", 1), `is for identity store "d-0000000000", the model's is "d-9067f1e2d3"`},
+		{"someone missing", strings.Replace(string(lock), "  ben.oduya@acme.example: 9067f1e2d3-4c5d6e7f-8a9b-4c0d-9e1f-3a4b5c6d7e8f\n", "", 1), `has no ID for user "ben.oduya@acme.example"`},
+		{"a typo", strings.Replace(string(lock), "groups:", "group:", 1), "field group not found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := model.ParseFiles("m.yaml", src, files(tc.lock))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("want %q, got %v", tc.want, err)
+			}
+		})
+	}
+	if _, err := model.Parse("m.yaml", src); err == nil || !strings.Contains(err.Error(), "cannot be read here") {
+		t.Errorf("without files: %v", err)
 	}
 }

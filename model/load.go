@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -54,11 +55,30 @@ func Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
 	}
-	return Parse(path, data)
+	return ParseFiles(path, data, Dir(filepath.Dir(path)))
 }
 
-// Parse is Load for a model already in memory; file names it in errors.
-func Parse(file string, data []byte) (*Model, error) {
+// LoadUnlocked is Load without the lock file an external Identity Center
+// directory needs: for the command that writes it.
+func LoadUnlocked(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	return parse(path, data, nil, true)
+}
+
+// Parse is Load for a model already in memory, with no file beside it;
+// file names it in errors.
+func Parse(file string, data []byte) (*Model, error) { return ParseFiles(file, data, nil) }
+
+// ParseFiles is Parse for a model whose files beside it (its Identity
+// Center lock file) files reads: from a directory, or a git ref.
+func ParseFiles(file string, data []byte, files Files) (*Model, error) {
+	return parse(file, data, files, false)
+}
+
+func parse(file string, data []byte, files Files, unlocked bool) (*Model, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
@@ -90,7 +110,7 @@ func Parse(file string, data []byte) (*Model, error) {
 	// Unknown keys were reported by the walk and ignored by Decode: validate
 	// the rest too, so that one typo does not hide other problems.
 	m.file = file
-	v := &validator{walker: c, m: &m}
+	v := &validator{walker: c, m: &m, files: files, unlocked: unlocked}
 	v.run()
 	if len(c.problems) > 0 {
 		return nil, c.err()

@@ -288,6 +288,10 @@ type User struct {
 	// DisplayName is the person's name in Identity Center (default from
 	// the user name: alice.martin is "Alice Martin").
 	DisplayName string `yaml:"displayName"`
+	// IdentityCenterUserName is the person's user name in Identity Center
+	// when it is not their name here (an identity provider's is often
+	// their email address).
+	IdentityCenterUserName string `yaml:"identityCenterUserName"`
 }
 
 // CICDUser is a machine user with access keys, created in the account it deploys to.

@@ -80,11 +80,18 @@ type resolution struct {
 	// identityCenter is the instance with its defaults; nil without one.
 	identityCenter *IdentityCenter
 	signIn         map[string]string // by user: one of SignIns
+	lock           *Lock             // an external directory's IDs
 }
 
 type validator struct {
 	*walker
 	m *Model
+	// files reads the files beside the model (its lock file); nil when
+	// there are none to read.
+	files Files
+	// unlocked skips the lock file: the command that writes it runs
+	// without one.
+	unlocked bool
 	// res is the model's resolution as validation fills it: queries made
 	// meanwhile see what is resolved so far.
 	res *resolution
@@ -110,6 +117,7 @@ func (v *validator) run() {
 	}
 	v.identityCenter()
 	v.signIns()
+	v.lock(v.files)
 	v.users()
 	v.cicdUsers()
 	v.environments()

@@ -120,3 +120,68 @@ func permissionSetLine(name string, session any, managed, own any) string {
 	slices.Sort(parts)
 	return fmt.Sprintf("permission set %s %v %s", name, session, strings.Join(parts, ","))
 }
+
+// `iamstack identity-center lock` asks the identity store (moto's, through
+// the AWS SDK) for the IDs of an external directory's groups and people and
+// writes the model's lock file, with which the model loads; a person the
+// store lacks is an error, and nothing is written.
+func TestIdentityCenterLock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs moto; skipped with -short")
+	}
+	const store = "d-9067f1e2d3"
+	endpoint := startMoto(t, "300000000001")
+	env := awsEnv(endpoint, "300000000001")
+	aws := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("aws", append(args, "--output", "text")...)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	want := map[string]string{}
+	for _, g := range []string{"AWS-Platform", "AWS-Developers"} {
+		want[g] = aws("identitystore", "create-group", "--identity-store-id", store, "--display-name", g, "--query", "GroupId")
+	}
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "identity-center-external.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "iamstack.yaml")
+	os.WriteFile(file, src, 0o644)
+	iamstack := func(args ...string) (string, error) {
+		cmd := exec.Command("go", append([]string{"run", "./cmd/iamstack"}, args...)...)
+		cmd.Dir, cmd.Env = repoRoot(t), append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	lock := filepath.Join(dir, "iamstack.identity-center.lock")
+
+	// Nobody is provisioned yet: an error naming them, and no file.
+	if out, err := iamstack("identity-center", "lock", "--model", file); err == nil || !strings.Contains(out, `has no user "ana.lima@acme.example", user "ben.oduya@acme.example"`) {
+		t.Errorf("lock before the people exist: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(lock); err == nil {
+		t.Error("a failed lock wrote the file")
+	}
+	for _, u := range []string{"ana.lima@acme.example", "ben.oduya@acme.example"} {
+		want[u] = aws("identitystore", "create-user", "--identity-store-id", store, "--user-name", u, "--display-name", u,
+			"--name", "GivenName=A,FamilyName=B", "--query", "UserId")
+	}
+	if out, err := iamstack("identity-center", "lock", "--model", file); err != nil || !strings.Contains(out, "2 groups and 2 people of identity store "+store) {
+		t.Fatalf("lock: %v\n%s", err, out)
+	}
+	b, _ := os.ReadFile(lock)
+	for name, id := range want {
+		if !strings.Contains(string(b), name+": "+id+"\n") {
+			t.Errorf("the lock file lacks %s: %s:\n%s", name, id, b)
+		}
+	}
+	if out, err := iamstack("validate", "--model", file); err != nil {
+		t.Errorf("the model does not load with its lock: %v\n%s", err, out)
+	}
+}

@@ -95,7 +95,7 @@ input (unknown command or flag, wrong arguments, a model that does not load).`,
 		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g), newReleaseCmd(g)} {
 		root.AddCommand(g.modelFlags(cmd))
 	}
-	root.AddCommand(newPromoteCmd(), newHistoryCmd(), newVersionCmd(), newInitCmd())
+	root.AddCommand(newPromoteCmd(), newHistoryCmd(), newVersionCmd(), newInitCmd(), newIdentityCenterCmd(g))
 	usageErrors(root)
 	return root
 }

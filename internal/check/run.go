@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -348,6 +349,14 @@ func (r *run) golden() error {
 	return nil
 }
 
+// Beside reads the files beside a model at a git ref (its lock file), as
+// the ref has them.
+func Beside(repo Repo, ref, file string) model.Files {
+	return func(name string) ([]byte, bool, error) {
+		return repo.Show(ref, path.Join(path.Dir(file), name))
+	}
+}
+
 // baseAssembly is the base's synthesis, which a run makes while it
 // synthesizes the head: it serves the base comparison, and templates
 // identical to the base's were linted when the base passed the check.
@@ -405,7 +414,7 @@ func (r *run) synthesizeBase() baseAssembly {
 	// The base is the model as it was, planned and rendered by this
 	// program: what the change does to the model, whatever program made
 	// the base's templates.
-	m, err := model.Parse(Short(base)+":"+rel, data)
+	m, err := model.ParseFiles(Short(base)+":"+rel, data, Beside(repo, base, rel))
 	if err != nil {
 		return none("the model in the base %s does not load with this iamstack: %v%s", Short(base), err, skip)
 	}

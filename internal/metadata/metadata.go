@@ -44,6 +44,11 @@ type IdentityCenter struct {
 	MFA             string `json:"mfa"`
 	// PortalSessionSeconds is the access portal's session duration.
 	PortalSessionSeconds int `json:"portalSessionSeconds"`
+	// Members, with an external directory, are the people of each team as
+	// the model declares them (the provider owns the memberships), by
+	// team; Groups the teams' group display names.
+	Members map[string][]string `json:"members,omitempty"`
+	Groups  map[string]string   `json:"groups,omitempty"`
 }
 
 // Map is the metadata as the CDK takes it.

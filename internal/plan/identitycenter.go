@@ -39,8 +39,9 @@ type Assignment struct {
 	// PermissionSet is the permission set's logical ID.
 	PermissionSet string
 	// PrincipalType is "GROUP" or "USER"; Principal the directory group's
-	// or user's logical ID.
-	PrincipalType, Principal string
+	// or user's logical ID, or with an external directory PrincipalID
+	// its identity store ID.
+	PrincipalType, Principal, PrincipalID string
 	AccountID                string
 	// DependsOn chains the assignments into at most assignmentChains
 	// parallel ones: Identity Center throttles more.
@@ -168,6 +169,17 @@ func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
 	}
 
 	principal := map[metadata.Entity]string{} // team or user -> directory logical ID
+	principalID := map[metadata.Entity]string{} // team or user -> external directory ID
+	if ic.Directory == model.DirectoryExternal {
+		st.IdentityCenter.Members, st.IdentityCenter.Groups = map[string][]string{}, map[string]string{}
+		for _, t := range teamNames {
+			st.IdentityCenter.Members[t], st.IdentityCenter.Groups[t] = teams[t], b.m.TeamGroup(t)
+			principalID[metadata.Entity{Kind: metadata.EntityTeam, Name: t}] = b.m.IdentityCenterGroupID(t)
+		}
+		for _, u := range people {
+			principalID[metadata.Entity{Kind: metadata.EntityUser, Name: u}] = b.m.IdentityCenterUserID(u)
+		}
+	}
 	if ic.Directory == model.DirectoryIdentityCenter {
 		for _, t := range teamNames {
 			g := DirectoryGroup{LogicalID: logicalID("DirectoryGroup", t), DisplayName: b.m.TeamGroup(t),
@@ -182,7 +194,7 @@ func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
 		for _, u := range people {
 			spec, _ := b.m.User(u)
 			given, family := model.NameParts(u)
-			d := DirectoryUser{LogicalID: logicalID("DirectoryUser", u), UserName: u, DisplayName: b.m.IdentityCenterDisplayName(u),
+			d := DirectoryUser{LogicalID: logicalID("DirectoryUser", u), UserName: b.m.IdentityCenterUserName(u), DisplayName: b.m.IdentityCenterDisplayName(u),
 				GivenName: given, FamilyName: family, Email: spec.Email, Entity: metadata.Entity{Kind: metadata.EntityUser, Name: u, Account: home.Name}}
 			st.DirectoryUsers = append(st.DirectoryUsers, d)
 			principal[metadata.Entity{Kind: metadata.EntityUser, Name: u}] = d.LogicalID
@@ -206,7 +218,7 @@ func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
 		e := gr.principal
 		e.Account = a.Name
 		as := Assignment{LogicalID: logicalID("Assignment", gr.principal.Kind+"/"+gr.principal.Name+"/"+gr.g.Role+"/"+a.Name),
-			PermissionSet: ps, PrincipalType: kind, Principal: principal[gr.principal], AccountID: a.ID, Entity: e}
+			PermissionSet: ps, PrincipalType: kind, Principal: principal[gr.principal], PrincipalID: principalID[gr.principal], AccountID: a.ID, Entity: e}
 		as.Entity.Role = gr.g.Role
 		if len(st.Assignments) >= assignmentChains {
 			as.DependsOn = []string{st.Assignments[len(st.Assignments)-assignmentChains].LogicalID}

@@ -96,8 +96,12 @@ func (r *renderer) identityCenter(t *cfn.Template) {
 		if a.PrincipalType == "USER" {
 			attr = "UserId"
 		}
+		var principal any = a.PrincipalID // an external directory's
+		if a.Principal != "" {
+			principal = cfn.GetAtt(a.Principal, attr)
+		}
 		r.add(t, cfn.Assignment(cfn.AssignmentProps{LogicalID: a.LogicalID, InstanceARN: ic.InstanceARN,
-			PermissionSet: cfn.GetAtt(a.PermissionSet, "PermissionSetArn"), Principal: cfn.GetAtt(a.Principal, attr),
+			PermissionSet: cfn.GetAtt(a.PermissionSet, "PermissionSetArn"), Principal: principal,
 			PrincipalType: a.PrincipalType, Account: a.AccountID, DependsOn: a.DependsOn, Metadata: resourceMetadata(a.Entity, nil)}))
 	}
 }

@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 		}
 		defer os.RemoveAll(root)
 		add := func(name string, yaml []byte) {
-			if _, err := model.Parse(name, yaml); err != nil {
+			if _, err := model.ParseFiles(name, yaml, testdataFiles); err != nil {
 				return // random models may be invalid: skip them
 			}
 			dir := filepath.Join(root, name)
@@ -73,6 +73,11 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		add("given-names", given)
+		external, err := os.ReadFile("../../../testdata/identity-center-external.yaml")
+		if err != nil {
+			panic(err)
+		}
+		add("identity-center-external.yaml", external)
 		orgs, _ := filepath.Glob("../../../examples/*.yaml")
 		for _, file := range orgs {
 			yaml, err := os.ReadFile(file)
@@ -86,10 +91,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// testdataFiles reads the files beside the test models (an external
+// Identity Center directory's lock file) from testdata.
+var testdataFiles = model.Dir("../../../testdata")
+
 // synthesize parses, plans and synthesizes a model into dir and reads the
 // assembly back.
 func synthesize(name string, yaml []byte, dir string) (*model.Model, *assembly.Inventory, error) {
-	m, err := model.Parse(name, yaml)
+	m, err := model.ParseFiles(name, yaml, testdataFiles)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/model"
 )
 
 // How a person reaches an entry (Entry.SignIn).
@@ -25,6 +26,9 @@ func (s *shapes) identityCenterEntries(findings map[string][]Finding) []Entry {
 		members, via := []string{as.Principal.Name}, "Identity Center user "+as.Principal.Name
 		if as.Principal.Kind == metadata.EntityTeam {
 			members, via = ic.Members[as.Principal.Name], "Identity Center group "+ic.Groups[as.Principal.Name]
+			if ic.Directory == model.DirectoryExternal {
+				via += " (membership declared: the identity provider owns it)"
+			}
 		}
 		r := s.roles[as.RoleARN]
 		a := s.inv.Account(as.Account)

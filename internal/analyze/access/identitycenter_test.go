@@ -5,6 +5,7 @@ package access_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -177,4 +178,36 @@ func TestIdentityCenterEscalation(t *testing.T) {
 		t.Fatalf("%d roles to probe, want HelpdeskR and FederationR", len(cases))
 	}
 	bothDecide(t, cases, []bool{true, true})
+}
+
+// With an external directory the templates reference the provider's groups
+// and people by the IDs of the lock file, hold no directory resources, and
+// carry the memberships the model declares: the matrix joins with those and
+// says they are declared.
+func TestExternalDirectory(t *testing.T) {
+	f := named(t, "identity-center-external.yaml")
+	ic := f.inv.IdentityCenter
+	if ic == nil || ic.Directory != "external" || len(ic.DirectoryUsers) != 0 {
+		t.Fatalf("Identity Center of the templates: %+v", ic)
+	}
+	if got := strings.Join(ic.Members["platform"], ","); got != "ana.lima" {
+		t.Errorf("platform's declared members: %s", got)
+	}
+	b, err := os.ReadFile(filepath.Join(f.dir, "acme-management-identity-center.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{`"PrincipalId": "9067f1e2d3-2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d"`, `"PrincipalId": "9067f1e2d3-3b4c5d6e-7f8a-4b9c-8d0e-2f3a4b5c6d7e"`} {
+		if !strings.Contains(string(b), id) {
+			t.Errorf("the template assigns no %s", id)
+		}
+	}
+	if strings.Contains(string(b), "AWS::IdentityStore::") {
+		t.Error("the template creates directory resources the provider owns")
+	}
+	for _, e := range f.rep.Entries {
+		if e.User == "ben.oduya" && e.Role == "OpsR" && (len(e.Via) != 1 || !strings.Contains(e.Via[0], "Identity Center group AWS-Developers (membership declared")) {
+			t.Errorf("ben's OpsR in dev is reached via %v", e.Via)
+		}
+	}
 }

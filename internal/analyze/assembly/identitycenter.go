@@ -13,6 +13,7 @@ import (
 	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/model"
 )
 
 // IdentityCenter is what an Identity Center stack gives people: its
@@ -90,6 +91,14 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 		}
 		ic := &IdentityCenter{IdentityCenter: *md, Account: s.account, Stack: s.id, Groups: map[string]string{}, Members: map[string][]string{},
 			DirectoryUsers: map[string]string{}}
+		// An external directory's memberships are the provider's: the
+		// template carries them as the model declares them.
+		for team, members := range md.Members {
+			ic.Members[team] = slices.Clone(members)
+		}
+		for team, g := range md.Groups {
+			ic.Groups[team] = g
+		}
 		inv.IdentityCenter = ic
 		partition := strings.SplitN(md.InstanceARN, ":", 3)[1]
 		type permissionSet struct {
@@ -160,11 +169,22 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 			if props["PrincipalType"] == "USER" {
 				attr = "UserId"
 			}
-			pid, ok := getAttID(props["PrincipalId"], attr)
-			principal, known := directory[pid]
-			if !ok || !known {
-				fail("%s/%s: PrincipalId must be Fn::GetAtt %s of a directory %s of the stack", s.id, id, attr, strings.ToLower(strings.TrimSuffix(attr, "Id")))
-				continue
+			var principal metadata.Entity
+			if literal, ok := props["PrincipalId"].(string); ok && md.Directory == model.DirectoryExternal {
+				// An external directory's ID: whose, the metadata says.
+				principal = res.Metadata.Iamstack
+				if principal.Kind != metadata.EntityTeam && principal.Kind != metadata.EntityUser {
+					fail("%s/%s: assigns %s, and its metadata names no team or user", s.id, id, literal)
+					continue
+				}
+			} else {
+				pid, ok := getAttID(props["PrincipalId"], attr)
+				p, known := directory[pid]
+				if !ok || !known {
+					fail("%s/%s: PrincipalId must be Fn::GetAtt %s of a directory %s of the stack", s.id, id, attr, strings.ToLower(strings.TrimSuffix(attr, "Id")))
+					continue
+				}
+				principal = p
 			}
 			account := stringOr(props["TargetId"], "")
 			if _, ok := inv.Accounts[account]; !ok {

@@ -302,7 +302,7 @@ func (r Repo) rebuild(v Version, m Manifest, synth check.Synthesizer) (dir strin
 	if !found {
 		return "", nil, fmt.Errorf("the tag has no %s", m.Model)
 	}
-	md, err := model.Parse(v.String()+":"+m.Model, data)
+	md, err := model.ParseFiles(v.String()+":"+m.Model, data, check.Beside(r, v.String(), m.Model))
 	if err != nil {
 		return "", nil, err
 	}
@@ -350,7 +350,7 @@ func (r Repo) ModelAt(v Version, path string) (*model.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("release %s has no %s: %w", v, path, err)
 	}
-	return model.Parse(v.String()+":"+path, []byte(data))
+	return model.ParseFiles(v.String()+":"+path, []byte(data), check.Beside(r, v.String(), path))
 }
 
 func writeJSONFile(path string, v any) error {
