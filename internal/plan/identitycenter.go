@@ -42,7 +42,7 @@ type Assignment struct {
 	// or user's logical ID, or with an external directory PrincipalID
 	// its identity store ID.
 	PrincipalType, Principal, PrincipalID string
-	AccountID                string
+	AccountID                             string
 	// DependsOn chains the assignments into at most assignmentChains
 	// parallel ones: Identity Center throttles more.
 	DependsOn []string
@@ -168,7 +168,7 @@ func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
 		b.problem([]string{"identityCenter"}, "Identity Center would hold %d permission sets; it provisions at most %d in one account", n, MaxPermissionSetsPerAccount)
 	}
 
-	principal := map[metadata.Entity]string{} // team or user -> directory logical ID
+	principal := map[metadata.Entity]string{}   // team or user -> directory logical ID
 	principalID := map[metadata.Entity]string{} // team or user -> external directory ID
 	if ic.Directory == model.DirectoryExternal {
 		st.IdentityCenter.Members, st.IdentityCenter.Groups = map[string][]string{}, map[string]string{}

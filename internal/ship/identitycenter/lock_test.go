@@ -14,8 +14,12 @@ import (
 // directory is an identity store in memory.
 type directory struct{ groups, users map[string]string }
 
-func (d directory) GroupID(_ context.Context, _, name string) (string, error) { return d.groups[name], nil }
-func (d directory) UserID(_ context.Context, _, name string) (string, error)  { return d.users[name], nil }
+func (d directory) GroupID(_ context.Context, _, name string) (string, error) {
+	return d.groups[name], nil
+}
+func (d directory) UserID(_ context.Context, _, name string) (string, error) {
+	return d.users[name], nil
+}
 
 const external = "../../../testdata/identity-center-external.yaml"
 
