@@ -101,6 +101,35 @@ func TestIdentityCenterStackDeploys(t *testing.T) {
 	if len(want) < 20 {
 		t.Errorf("only %d things to compare: the example's Identity Center stack shrank", len(want))
 	}
+
+	// iamstack identity-center verify, through the AWS SDK: the instance
+	// holds what the release grants; then an assignment made by hand is a
+	// difference, and the command exits 1 naming it.
+	verify := func() (string, error) {
+		cmd := acct.cmd("go", "run", "./cmd/iamstack", "identity-center", "verify", "--assembly", asm)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := verify(); err != nil || !strings.Contains(out, "holds exactly what the templates grant: 4 permission sets, 15 assignments") {
+		t.Errorf("verify after the deploy: %v\n%s", err, out)
+	}
+	grant := `import boto3, sys
+sso, ids = boto3.client("sso-admin"), boto3.client("identitystore")
+arn = [a for a in sso.list_permission_sets(InstanceArn=sys.argv[1])["PermissionSets"]
+       if sso.describe_permission_set(InstanceArn=sys.argv[1], PermissionSetArn=a)["PermissionSet"]["Name"] == "corp-AdminR"][0]
+user = [u["UserId"] for u in ids.list_users(IdentityStoreId=sys.argv[2])["Users"] if u["UserName"] == "ben.oduya"][0]
+sso.create_account_assignment(InstanceArn=sys.argv[1], TargetId="200000000005", TargetType="AWS_ACCOUNT",
+    PermissionSetArn=arn, PrincipalType="USER", PrincipalId=user)
+print(user)`
+	out, err = acct.cmd(motoPython(t), "-c", grant, instance, store).Output()
+	if err != nil {
+		t.Fatalf("assign by hand: %v", err)
+	}
+	ben := strings.TrimSpace(string(out))
+	o, err := verify()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(o, "USER "+ben+" holds corp-AdminR in 200000000005, which the release does not grant") {
+		t.Errorf("verify after an assignment by hand: %v\n%s", err, o)
+	}
 }
 
 // permissionSetLine is a permission set as a line: name, session and its

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
 	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/atomicdir"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/internal/ship/identitycenter"
@@ -78,8 +80,78 @@ does not have is an error, and nothing is written.`,
 		},
 	}
 	lock.Flags().StringVar(&profile, "profile", "", "the AWS profile to call Identity Center with (default: the environment's credentials)")
-	cmd.AddCommand(g.modelFlags(lock))
+
+	var asm, format string
+	verify := &cobra.Command{
+		Use:   "verify",
+		Short: "Check that the deployed instance holds exactly what the templates grant",
+		Long: `Verify reads the deployed Identity Center instance and compares it with the
+templates (--assembly, such as a release's .iamstack/releases/<v>/assembly, or
+the model rendered): each permission set's policies and session; every
+assignment of its permission sets in every account the templates assign them
+in, so that one made outside the model shows; and, with an external
+directory, each team group's members against those the model declares. It
+exits 1 and lists the differences when there are any. The MFA setting and the
+portal session have no API to read: they stay the model's declaration.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "text" && format != "json" {
+				return usagef("--format %q is not text or json", format)
+			}
+			dir, cleanup, err := assemblyDir(asm, g.source())
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			inv, err := assembly.Read(dir)
+			if err != nil {
+				return err
+			}
+			ic := inv.IdentityCenter
+			if ic == nil {
+				return usagef("the templates have no Identity Center stack: nobody signs in through Identity Center")
+			}
+			ctx := context.Background()
+			cfg, err := awsConfig(ctx, ic.Region, profile)
+			if err != nil {
+				return err
+			}
+			diffs, err := identitycenter.Verify(ctx, identitycenter.NewInstance(cfg), ic)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if format == "json" {
+				if err := writeJSON(out, map[string]any{"instanceArn": ic.InstanceARN, "matches": len(diffs) == 0, "differences": nonNilStrings(diffs)}); err != nil {
+					return err
+				}
+			} else if len(diffs) == 0 {
+				fmt.Fprintf(out, "%s holds exactly what the templates grant: %d permission sets, %d assignments (MFA %s and a %s portal session, as declared)\n",
+					ic.InstanceARN, len(ic.PermissionSets), len(ic.Assignments), ic.MFA, time.Duration(ic.PortalSessionSeconds)*time.Second)
+			} else {
+				fmt.Fprintf(out, "%s differs from the templates:\n", ic.InstanceARN)
+				for _, d := range diffs {
+					fmt.Fprintf(out, "  %s\n", d)
+				}
+			}
+			if len(diffs) > 0 {
+				return &silentExit{code: exitFailed}
+			}
+			return nil
+		},
+	}
+	verify.Flags().StringVar(&profile, "profile", "", "the AWS profile to call Identity Center with (default: the environment's credentials)")
+	verify.Flags().StringVar(&asm, "assembly", "", "cloud assembly directory, such as a release's (default: render the model)")
+	verify.Flags().StringVar(&format, "format", "text", "text or json")
+	cmd.AddCommand(g.modelFlags(lock), g.modelFlags(verify))
 	return cmd
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // awsConfig is the AWS SDK's configuration for a region: the default

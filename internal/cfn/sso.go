@@ -1,5 +1,10 @@
 package cfn
 
+import (
+	"fmt"
+	"strings"
+)
+
 // The IAM Identity Center kinds: permission sets and assignments in the
 // instance's account and region, and the identity store's groups, users
 // and memberships when Identity Center's own directory holds the people.
@@ -7,6 +12,23 @@ package cfn
 // GetAtt is a reference to an attribute of another resource of the template.
 func GetAtt(logicalID, attribute string) map[string]any {
 	return map[string]any{"Fn::GetAtt": []any{logicalID, attribute}}
+}
+
+// ISODuration writes seconds as ISO 8601, as a permission set's
+// SessionDuration takes it and Identity Center returns it: PT4H, PT1H30M.
+func ISODuration(seconds int) string {
+	var b strings.Builder
+	b.WriteString("PT")
+	if h := seconds / 3600; h > 0 {
+		fmt.Fprintf(&b, "%dH", h)
+	}
+	if m := seconds % 3600 / 60; m > 0 {
+		fmt.Fprintf(&b, "%dM", m)
+	}
+	if s := seconds % 60; s > 0 {
+		fmt.Fprintf(&b, "%dS", s)
+	}
+	return b.String()
 }
 
 // PolicyReference is a customer managed policy a permission set attaches

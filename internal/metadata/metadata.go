@@ -49,6 +49,11 @@ type IdentityCenter struct {
 	// team; Groups the teams' group display names.
 	Members map[string][]string `json:"members,omitempty"`
 	Groups  map[string]string   `json:"groups,omitempty"`
+	// GroupIDs and UserIDs are the identity store IDs of the external
+	// directory's groups (by team) and people (by name), from the lock
+	// file: what a live check compares memberships with.
+	GroupIDs map[string]string `json:"groupIds,omitempty"`
+	UserIDs  map[string]string `json:"userIds,omitempty"`
 }
 
 // Map is the metadata as the CDK takes it.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/iamstack/iamstack/internal/cfn"
 	"github.com/iamstack/iamstack/internal/metadata"
@@ -171,13 +170,15 @@ func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
 	principal := map[metadata.Entity]string{}   // team or user -> directory logical ID
 	principalID := map[metadata.Entity]string{} // team or user -> external directory ID
 	if ic.Directory == model.DirectoryExternal {
-		st.IdentityCenter.Members, st.IdentityCenter.Groups = map[string][]string{}, map[string]string{}
+		md := st.IdentityCenter
+		md.Members, md.Groups, md.GroupIDs, md.UserIDs = map[string][]string{}, map[string]string{}, map[string]string{}, map[string]string{}
 		for _, t := range teamNames {
-			st.IdentityCenter.Members[t], st.IdentityCenter.Groups[t] = teams[t], b.m.TeamGroup(t)
-			principalID[metadata.Entity{Kind: metadata.EntityTeam, Name: t}] = b.m.IdentityCenterGroupID(t)
+			md.Members[t], md.Groups[t], md.GroupIDs[t] = teams[t], b.m.TeamGroup(t), b.m.IdentityCenterGroupID(t)
+			principalID[metadata.Entity{Kind: metadata.EntityTeam, Name: t}] = md.GroupIDs[t]
 		}
 		for _, u := range people {
-			principalID[metadata.Entity{Kind: metadata.EntityUser, Name: u}] = b.m.IdentityCenterUserID(u)
+			md.UserIDs[u] = b.m.IdentityCenterUserID(u)
+			principalID[metadata.Entity{Kind: metadata.EntityUser, Name: u}] = md.UserIDs[u]
 		}
 	}
 	if ic.Directory == model.DirectoryIdentityCenter {
@@ -288,20 +289,4 @@ func (b *builder) permissionSet(stacks map[string]Stack, role string, accounts [
 		}
 	}
 	return ps, true
-}
-
-// isoDuration writes seconds as ISO 8601: PT4H, PT1H30M.
-func isoDuration(seconds int) string {
-	var b strings.Builder
-	b.WriteString("PT")
-	if h := seconds / 3600; h > 0 {
-		fmt.Fprintf(&b, "%dH", h)
-	}
-	if m := seconds % 3600 / 60; m > 0 {
-		fmt.Fprintf(&b, "%dM", m)
-	}
-	if s := seconds % 60; s > 0 {
-		fmt.Fprintf(&b, "%dS", s)
-	}
-	return b.String()
 }

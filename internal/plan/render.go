@@ -76,7 +76,7 @@ func (r *renderer) identityCenter(t *cfn.Template) {
 	}
 	for _, p := range r.stack.PermissionSets {
 		r.add(t, cfn.PermissionSet(cfn.PermissionSetProps{LogicalID: p.LogicalID, Name: p.Name, Description: p.Description,
-			InstanceARN: ic.InstanceARN, SessionDuration: isoDuration(p.SessionSeconds), ManagedPolicies: p.ManagedPolicies,
+			InstanceARN: ic.InstanceARN, SessionDuration: cfn.ISODuration(p.SessionSeconds), ManagedPolicies: p.ManagedPolicies,
 			CustomerManaged: p.CustomerManaged, DependsOn: p.DependsOn, Metadata: resourceMetadata(p.Entity, nil)}))
 	}
 	for _, g := range r.stack.DirectoryGroups {

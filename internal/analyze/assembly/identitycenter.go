@@ -35,6 +35,8 @@ type IdentityCenter struct {
 	DirectoryUsers map[string]string
 	Stack          string
 	Assignments    []Assignment
+	// PermissionSets are the stack's permission sets, by name.
+	PermissionSets map[string]PermissionSet
 }
 
 // Assignment gives a team (by its group) or a person a permission set in
@@ -42,9 +44,22 @@ type IdentityCenter struct {
 type Assignment struct {
 	// Principal is the team or user (metadata.EntityTeam or EntityUser).
 	Principal metadata.Entity
-	// Role is the model's role, RoleARN the role the permission set is in
-	// the account, Account the account's ID.
-	Role, RoleARN, Account string
+	// PrincipalType is GROUP or USER; PrincipalName the group's display
+	// name or the user's user name in Identity Center's own directory,
+	// PrincipalID the identity store ID of an external directory's.
+	PrincipalType, PrincipalName, PrincipalID string
+	// Role is the model's role, PermissionSet its permission set's name,
+	// RoleARN the role the permission set is in the account, Account the
+	// account's ID.
+	Role, PermissionSet, RoleARN, Account string
+}
+
+// PermissionSet is what a permission set of the stack attaches.
+type PermissionSet struct {
+	// Managed are AWS managed policy ARNs, Customer customer managed
+	// policies by path and name (/infra-OpsR-Policy).
+	Managed, Customer []string
+	SessionSeconds    int
 }
 
 // ssoSuffix stands for the 16 hex digits Identity Center appends to a
@@ -90,7 +105,7 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 			continue
 		}
 		ic := &IdentityCenter{IdentityCenter: *md, Account: s.account, Stack: s.id, Groups: map[string]string{}, Members: map[string][]string{},
-			DirectoryUsers: map[string]string{}}
+			DirectoryUsers: map[string]string{}, PermissionSets: map[string]PermissionSet{}}
 		// An external directory's memberships are the provider's: the
 		// template carries them as the model declares them.
 		for team, members := range md.Members {
@@ -109,6 +124,7 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 		}
 		sets := map[string]permissionSet{}
 		directory := map[string]metadata.Entity{} // logical ID -> team or user
+		principalNames := map[string]string{}     // logical ID -> display or user name
 		for _, id := range sortedIDs(s.tpl.Resources) {
 			res := s.tpl.Resources[id]
 			props, e := res.Properties, res.Metadata.Iamstack
@@ -128,11 +144,14 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 				}
 				ps.seconds = d
 				sets[id] = ps
+				ic.PermissionSets[ps.name] = PermissionSet{Managed: ps.managed, Customer: ps.own, SessionSeconds: d}
 			case "AWS::IdentityStore::Group":
 				directory[id] = e
-				ic.Groups[e.Name] = stringOr(props["DisplayName"], "")
+				principalNames[id] = stringOr(props["DisplayName"], "")
+				ic.Groups[e.Name] = principalNames[id]
 			case "AWS::IdentityStore::User":
 				directory[id] = e
+				principalNames[id] = stringOr(props["UserName"], "")
 				ic.Users = append(ic.Users, e.Name)
 				ic.DirectoryUsers[e.Name] = id
 			}
@@ -170,7 +189,9 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 				attr = "UserId"
 			}
 			var principal metadata.Entity
+			var principalName, principalID string
 			if literal, ok := props["PrincipalId"].(string); ok && md.Directory == model.DirectoryExternal {
+				principalID = literal
 				// An external directory's ID: whose, the metadata says.
 				principal = res.Metadata.Iamstack
 				if principal.Kind != metadata.EntityTeam && principal.Kind != metadata.EntityUser {
@@ -184,7 +205,7 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 					fail("%s/%s: PrincipalId must be Fn::GetAtt %s of a directory %s of the stack", s.id, id, attr, strings.ToLower(strings.TrimSuffix(attr, "Id")))
 					continue
 				}
-				principal = p
+				principal, principalName = p, principalNames[pid]
 			}
 			account := stringOr(props["TargetId"], "")
 			if _, ok := inv.Accounts[account]; !ok {
@@ -195,7 +216,8 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 			path := names.SSORolePath(md.Region)
 			arn := "arn:" + partition + ":iam::" + account + ":role" + path + name
 			ic.Assignments = append(ic.Assignments, Assignment{Principal: metadata.Entity{Kind: principal.Kind, Name: principal.Name},
-				Role: ps.role, RoleARN: arn, Account: account})
+				PrincipalType: stringOr(props["PrincipalType"], ""), PrincipalName: principalName, PrincipalID: principalID,
+				Role: ps.role, PermissionSet: ps.name, RoleARN: arn, Account: account})
 			if roles[arn] {
 				continue
 			}
