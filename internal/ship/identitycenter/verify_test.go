@@ -27,7 +27,9 @@ func (i instance) PermissionSets(context.Context, string) (map[string]identityce
 func (i instance) Assignments(_ context.Context, _, account, arn string) ([]string, error) {
 	return i.assignments[account+"/"+arn], nil
 }
-func (i instance) Members(_ context.Context, _, group string) ([]string, error) { return i.members[group], nil }
+func (i instance) Members(_ context.Context, _, group string) ([]string, error) {
+	return i.members[group], nil
+}
 
 // deployed is the instance as the templates of the external-directory
 // model would leave it.
