@@ -37,6 +37,11 @@ type IdentityCenter struct {
 	// PortalSession is the access portal's session duration (15m to 90
 	// days, default 8h): a role session can start at its very end.
 	PortalSession Duration `yaml:"portalSession"`
+	// Stacks is how many stacks the permission sets and their assignments
+	// are spread over (default 1), as userStacks spreads users: an
+	// external directory's only, whose assignments reference no resource
+	// of another stack.
+	Stacks int `yaml:"stacks"`
 }
 
 // How a person reaches their roles.
@@ -141,8 +146,20 @@ func (v *validator) identityCenter() {
 		// a role's trust lets an IAM user's MFA be mfaMaxAge old.
 		v.at(p.key("portalSession"), "portalSession %s is longer than mfaMaxAge %s: a person could start a role session that long after MFA; shorten the access portal's session to %s or less (the default is 8h)", d, v.res.mfaMaxAge, v.res.mfaMaxAge)
 	}
+	if r.Stacks == 0 && !v.present(p.key("stacks")) {
+		r.Stacks = 1
+	}
+	switch {
+	case r.Stacks < 1 || r.Stacks > maxIdentityCenterStacks:
+		v.at(p.key("stacks"), "stacks must be between 1 and %d", maxIdentityCenterStacks)
+	case r.Stacks > 1 && r.Directory == DirectoryIdentityCenter:
+		v.at(p.key("stacks"), "Identity Center's own directory lives in one stack, whose groups and users every assignment references: spreading them over stacks would tie the stacks with exports that block removing anyone. Keep stacks: 1 (an external directory spreads)")
+	}
 	v.res.identityCenter = &r
 }
+
+// maxIdentityCenterStacks bounds identityCenter.stacks.
+const maxIdentityCenterStacks = 20
 
 // signIns resolves how every person reaches their roles, and checks what
 // only IAM users can have.

@@ -102,18 +102,19 @@ func (b *Batch) spec(atRoot bool) batchSpec {
 // classes are the aws-cdk-lib L1 classes of the resource types a Batch
 // creates.
 var classes = map[string]string{
-	"AWS::IAM::ManagedPolicy":             "aws_iam.CfnManagedPolicy",
-	"AWS::IAM::Group":                     "aws_iam.CfnGroup",
-	"AWS::IAM::Role":                      "aws_iam.CfnRole",
-	"AWS::IAM::User":                      "aws_iam.CfnUser",
-	"AWS::IAM::OIDCProvider":              "aws_iam.CfnOIDCProvider",
-	"AWS::SecretsManager::Secret":         "aws_secretsmanager.CfnSecret",
-	"AWS::CloudFormation::StackSet":       "aws_cloudformation.CfnStackSet",
-	"AWS::SSO::PermissionSet":             "aws_sso.CfnPermissionSet",
-	"AWS::SSO::Assignment":                "aws_sso.CfnAssignment",
-	"AWS::IdentityStore::Group":           "aws_identitystore.CfnGroup",
-	"AWS::IdentityStore::User":            "aws_identitystore.CfnUser",
-	"AWS::IdentityStore::GroupMembership": "aws_identitystore.CfnGroupMembership",
+	"AWS::IAM::ManagedPolicy":                  "aws_iam.CfnManagedPolicy",
+	"AWS::IAM::Group":                          "aws_iam.CfnGroup",
+	"AWS::IAM::Role":                           "aws_iam.CfnRole",
+	"AWS::IAM::User":                           "aws_iam.CfnUser",
+	"AWS::IAM::OIDCProvider":                   "aws_iam.CfnOIDCProvider",
+	"AWS::SecretsManager::Secret":              "aws_secretsmanager.CfnSecret",
+	"AWS::CloudFormation::StackSet":            "aws_cloudformation.CfnStackSet",
+	"AWS::SSO::PermissionSet":                  "aws_sso.CfnPermissionSet",
+	"AWS::SSO::Assignment":                     "aws_sso.CfnAssignment",
+	"AWS::IdentityStore::Group":                "aws_identitystore.CfnGroup",
+	"AWS::IdentityStore::User":                 "aws_identitystore.CfnUser",
+	"AWS::IdentityStore::GroupMembership":      "aws_identitystore.CfnGroupMembership",
+	"AWS::CloudFormation::WaitConditionHandle": "aws_cloudformation.CfnWaitConditionHandle",
 }
 
 // dependencyReason is why a role depends on another resource: on what its

@@ -123,3 +123,12 @@ func Membership(p MembershipProps) Resource {
 	return Resource{LogicalID: p.LogicalID, Type: "AWS::IdentityStore::GroupMembership", Metadata: p.Metadata,
 		Properties: map[string]any{"GroupId": p.Group, "IdentityStoreId": p.IdentityStoreID, "MemberId": map[string]any{"UserId": p.User}}}
 }
+
+// Placeholder is an AWS::CloudFormation::WaitConditionHandle, a resource
+// that does nothing: CloudFormation refuses a template without resources,
+// and a stack that must stay (one of several Identity Center stacks whose
+// share is empty for now) keeps it, so that deploying it removes what it
+// held before.
+func Placeholder(logicalID string, metadata []Field) Resource {
+	return Resource{LogicalID: logicalID, Type: "AWS::CloudFormation::WaitConditionHandle", Metadata: metadata}
+}

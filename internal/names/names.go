@@ -116,12 +116,22 @@ func (s Scheme) UserStackID(account string, n int) string {
 
 // IdentityCenterStackID is the artifact ID of the Identity Center stack in
 // the instance's account: "infra-management-identity-center".
-func (s Scheme) IdentityCenterStackID(account string) string {
-	return s.StackID(account) + "-identity-center"
+// The n-th of several (n >= 1) is "...-identity-center-<n>".
+func (s Scheme) IdentityCenterStackID(account string, n int) string {
+	if n == 0 {
+		return s.StackID(account) + "-identity-center"
+	}
+	return s.StackID(account) + "-identity-center-" + strconv.Itoa(n)
 }
 
-// IdentityCenterStackName is the Identity Center stack's CloudFormation name.
-func (s Scheme) IdentityCenterStackName() string { return s.Prefix + "-identity-center" }
+// IdentityCenterStackName is the n-th Identity Center stack's
+// CloudFormation name.
+func (s Scheme) IdentityCenterStackName(n int) string {
+	if n == 0 {
+		return s.Prefix + "-identity-center"
+	}
+	return s.Prefix + "-identity-center-" + strconv.Itoa(n)
+}
 
 // StackName is the CloudFormation stack name in every account.
 func (s Scheme) StackName() string { return s.Prefix }

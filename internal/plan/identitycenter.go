@@ -84,15 +84,17 @@ var permissionSetDescription = regexp.MustCompile(`^[\x{0009}\x{000A}\x{000D}\x{
 
 // identityCenterStack plans the Identity Center stack from the member
 // stacks already planned: each permission set mirrors its role's policies
-// there. It returns false when nobody signs in through Identity Center.
-func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
+// there. There are identityCenter.stacks of them, each holding its share
+// of the permission sets with their assignments; none when nobody signs in
+// through Identity Center.
+func (b *builder) identityCenterStacks(planned []Stack) []Stack {
 	ic, ok := b.m.IdentityCenter()
 	people := b.m.IdentityCenterUserNames()
 	if !ok || len(people) == 0 {
-		return Stack{}, false
+		return nil
 	}
 	home, _ := b.m.Account(ic.Account)
-	st := b.newStack(home, b.s.IdentityCenterStackID(home.Name), b.s.IdentityCenterStackName(), "IAM Identity Center permission sets and assignments")
+	st := b.newStack(home, b.s.IdentityCenterStackID(home.Name, 0), b.s.IdentityCenterStackName(0), "IAM Identity Center permission sets and assignments")
 	st.Kind, st.Region = IdentityCenterStack, ic.Region
 	st.IdentityCenter = &metadata.IdentityCenter{InstanceARN: ic.InstanceARN, IdentityStoreID: ic.IdentityStoreID, Region: ic.Region,
 		StartURL: ic.StartURL, Directory: ic.Directory, MFA: ic.MFA, PortalSessionSeconds: int(ic.PortalSession.Seconds())}
@@ -148,7 +150,6 @@ func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
 		}
 	})
 	psID := map[string]string{}
-	var prev string
 	for _, role := range roles {
 		accounts := where[role]
 		slices.Sort(accounts)
@@ -156,10 +157,6 @@ func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
 		if !ok {
 			continue
 		}
-		if prev != "" {
-			ps.DependsOn = []string{prev}
-		}
-		prev = ps.LogicalID
 		psID[role] = ps.LogicalID
 		st.PermissionSets = append(st.PermissionSets, ps)
 	}
@@ -221,20 +218,57 @@ func (b *builder) identityCenterStack(planned []Stack) (Stack, bool) {
 		as := Assignment{LogicalID: logicalID("Assignment", gr.principal.Kind+"/"+gr.principal.Name+"/"+gr.g.Role+"/"+a.Name),
 			PermissionSet: ps, PrincipalType: kind, Principal: principal[gr.principal], PrincipalID: principalID[gr.principal], AccountID: a.ID, Entity: e}
 		as.Entity.Role = gr.g.Role
-		if len(st.Assignments) >= assignmentChains {
-			as.DependsOn = []string{st.Assignments[len(st.Assignments)-assignmentChains].LogicalID}
+		st.Assignments = append(st.Assignments, as)
+	}
+	return b.splitIdentityCenter(st, ic.Stacks)
+}
+
+// splitIdentityCenter spreads the Identity Center stack over n stacks: a
+// permission set and its assignments go to the stack a hash of its role's
+// name picks (Shard), so that each stays where it is whatever else
+// changes, as long as n does; the directory stays in the first. In each,
+// permission sets are provisioned one at a time and assignments made in
+// ten chains, and the stack deploys after the accounts' stacks whose
+// policies its permission sets attach.
+func (b *builder) splitIdentityCenter(all Stack, n int) []Stack {
+	out := make([]Stack, n)
+	for i := range out {
+		st := all
+		st.PermissionSets, st.Assignments, st.DependsOn = nil, nil, nil
+		if i > 0 {
+			home, _ := b.m.Account(all.Account)
+			st.ID, st.Name = b.s.IdentityCenterStackID(home.Name, i), b.s.IdentityCenterStackName(i)
+			st.Description = fmt.Sprintf("%s, part %d", all.Description, i+1)
+			st.DirectoryGroups, st.DirectoryUsers, st.Memberships = nil, nil, nil
+		}
+		out[i] = st
+	}
+	shard := map[string]int{} // permission set logical ID -> stack
+	for _, ps := range all.PermissionSets {
+		i := Shard(ps.Entity.Name, n)
+		shard[ps.LogicalID] = i
+		if k := len(out[i].PermissionSets); k > 0 {
+			ps.DependsOn = []string{out[i].PermissionSets[k-1].LogicalID}
+		}
+		out[i].PermissionSets = append(out[i].PermissionSets, ps)
+	}
+	for _, as := range all.Assignments {
+		st := &out[shard[as.PermissionSet]]
+		if k := len(st.Assignments); k >= assignmentChains {
+			as.DependsOn = []string{st.Assignments[k-assignmentChains].LogicalID}
 		}
 		st.Assignments = append(st.Assignments, as)
 	}
-	// It deploys after the stacks that create the policies its permission
-	// sets attach: Identity Center refuses to provision a permission set
-	// whose customer managed policy an account lacks.
-	for _, name := range b.m.AccountNames() {
-		if slices.ContainsFunc(st.Assignments, func(a Assignment) bool { return a.Entity.Account == name }) {
-			st.DependsOn = append(st.DependsOn, b.s.StackID(name))
+	// Identity Center refuses to provision a permission set whose customer
+	// managed policy an account lacks.
+	for i := range out {
+		for _, name := range b.m.AccountNames() {
+			if slices.ContainsFunc(out[i].Assignments, func(a Assignment) bool { return a.Entity.Account == name }) {
+				out[i].DependsOn = append(out[i].DependsOn, b.s.StackID(name))
+			}
 		}
 	}
-	return st, true
+	return out
 }
 
 // permissionSet is a role's permission set: the role's policies in every

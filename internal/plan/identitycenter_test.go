@@ -8,6 +8,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/cfn"
 	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/model"
 )
 
 func identityCenterExample(t *testing.T) string {
@@ -103,5 +104,71 @@ func TestIdentityCenterLimits(t *testing.T) {
 				t.Errorf("want %q, got %v", tc.want, err)
 			}
 		})
+	}
+}
+
+// An external directory's permission sets spread over identityCenter.stacks
+// stacks, each with all its assignments, by a hash of the role's name:
+// adding a role moves no other; each stack chains its own; too many
+// resources for the stacks is refused, naming how many it takes.
+func TestIdentityCenterStacksSpread(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/identity-center-external.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(b), "  signIn: identity-center\n", "  signIn: identity-center\n  stacks: 3\n", 1)
+	plan3 := func(y string) map[string]string {
+		m, err := model.ParseFiles("identity-center-external.yaml", []byte(y), model.Dir("../../testdata"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := plan.New(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		where := map[string]string{} // permission set -> stack
+		stacks := 0
+		for _, s := range p.Stacks {
+			if s.Kind != plan.IdentityCenterStack {
+				continue
+			}
+			stacks++
+			sets := map[string]bool{}
+			for i, ps := range s.PermissionSets {
+				where[ps.Name] = s.ID
+				sets[ps.LogicalID] = true
+				if (i == 0) != (len(ps.DependsOn) == 0) {
+					t.Errorf("%s: permission set %s depends on %v", s.ID, ps.Name, ps.DependsOn)
+				}
+			}
+			for _, a := range s.Assignments {
+				if !sets[a.PermissionSet] {
+					t.Errorf("%s: assignment %s of a permission set of another stack", s.ID, a.LogicalID)
+				}
+			}
+		}
+		if stacks != 3 {
+			t.Errorf("%d Identity Center stacks, want 3", stacks)
+		}
+		return where
+	}
+	before := plan3(src)
+	if len(before) != 3 {
+		t.Fatalf("permission sets: %v", before)
+	}
+	withRole := strings.Replace(src, "  ReadR: {maxSession: 8h}\n", "  ReadR: {maxSession: 8h}\n  AuditR:\n    statements: [{effect: Allow, actions: [\"cloudtrail:LookupEvents\"], resources: [\"*\"]}]\n", 1)
+	withRole = strings.Replace(withRole, "    grants: {OpsR: [dev], ReadR: [dev]}\n", "    grants: {OpsR: [dev], ReadR: [dev], AuditR: [prod]}\n", 1)
+	after := plan3(withRole)
+	for ps, st := range before {
+		if after[ps] != st {
+			t.Errorf("adding a role moved %s from %s to %s", ps, st, after[ps])
+		}
+	}
+	if after["acme-AuditR"] == "" {
+		t.Error("the new role has no permission set")
+	}
+	own := strings.Replace(identityCenterExample(t), "  portalSession: 4h\n", "  portalSession: 4h\n  stacks: 2\n", 1)
+	if _, err := model.Parse("m.yaml", []byte(own)); err == nil || !strings.Contains(err.Error(), "Identity Center's own directory lives in one stack") {
+		t.Errorf("spreading Identity Center's own directory: %v", err)
 	}
 }

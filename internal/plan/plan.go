@@ -31,9 +31,7 @@ func New(m *model.Model) (*Plan, error) {
 	if len(m.OUNames()) > 0 {
 		p.Stacks = append(p.Stacks, b.stackSetsStack())
 	}
-	if st, ok := b.identityCenterStack(p.Stacks); ok {
-		p.Stacks = append(p.Stacks, st)
-	}
+	p.Stacks = append(p.Stacks, b.identityCenterStacks(p.Stacks)...)
 	for i, st := range p.Stacks {
 		if a, _ := m.Account(st.Account); st.ID == b.s.StackID(a.Name) {
 			p.Stacks[i].Standing = b.standing(a)

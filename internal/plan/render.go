@@ -74,6 +74,12 @@ func (r *renderer) identityCenter(t *cfn.Template) {
 	if ic == nil {
 		return
 	}
+	if r.stack.ResourceCount() == 0 {
+		// A share of the permission sets that is empty for now: the
+		// stack stays, so that deploying it removes what it held.
+		r.add(t, cfn.Placeholder(identityCenterPlaceholder, []cfn.Field{{Key: metadata.Key,
+			Value: metadata.Entity{Kind: metadata.EntityShared, Name: "IdentityCenter", Account: r.stack.Account}.Map()}}))
+	}
 	for _, p := range r.stack.PermissionSets {
 		r.add(t, cfn.PermissionSet(cfn.PermissionSetProps{LogicalID: p.LogicalID, Name: p.Name, Description: p.Description,
 			InstanceARN: ic.InstanceARN, SessionDuration: cfn.ISODuration(p.SessionSeconds), ManagedPolicies: p.ManagedPolicies,

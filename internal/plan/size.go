@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/parallel"
+	"github.com/iamstack/iamstack/model"
 )
 
 // MaxTemplateSize is CloudFormation's quota on a template uploaded through S3,
@@ -64,6 +65,28 @@ func (b *builder) checkStack(st Stack, size int) {
 	if a := b.m.UserOnlyAccount(); st.Account == a.Name {
 		b.problem([]string{"userStacks"}, "stack %s in account %s would hold %s; set userStacks to %d or more (changing userStacks moves users between stacks, which replaces them: see docs/model.md#quotas)",
 			st.Name, st.Account, what, need)
+		return
+	}
+	if st.Kind == IdentityCenterStack {
+		// A permission set's assignments stay in its stack (they name it
+		// by Fn::GetAtt): more stacks do not help one that is too big.
+		count := map[string]int{}
+		for _, a := range st.Assignments {
+			count[a.PermissionSet]++
+		}
+		for _, ps := range st.PermissionSets {
+			if count[ps.LogicalID] >= MaxResourcesPerStack {
+				b.problem([]string{"roles", ps.Entity.Name}, "permission set %s would have %d assignments, and CloudFormation allows %d resources in the stack that holds it with them: grant %s through Identity Center to fewer teams, people or accounts",
+					ps.Name, count[ps.LogicalID], MaxResourcesPerStack, ps.Entity.Name)
+				return
+			}
+		}
+		ic, _ := b.m.IdentityCenter()
+		fix := fmt.Sprintf("set identityCenter.stacks to %d or more (changing it moves permission sets between stacks, which replaces them and their assignments)", ic.Stacks*n/MaxResourcesPerStack+1)
+		if ic.Directory == model.DirectoryIdentityCenter {
+			fix = "Identity Center's own directory fits one stack: grant fewer accounts per team, or move to an external directory, whose assignments spread over stacks (identityCenter.stacks)"
+		}
+		b.problem([]string{"identityCenter"}, "stack %s in account %s would hold %s; %s", st.Name, st.Account, what, fix)
 		return
 	}
 	b.problem([]string{"cicdUsers"}, "stack %s in account %s would hold %s; move CI/CD users or roles to another account", st.Name, st.Account, what)

@@ -230,8 +230,15 @@ func (s Stack) logicalIDs() []string {
 	for _, a := range s.Assignments {
 		ids = append(ids, a.LogicalID)
 	}
+	if s.IdentityCenter != nil && len(ids) == 0 {
+		ids = append(ids, identityCenterPlaceholder)
+	}
 	return ids
 }
+
+// identityCenterPlaceholder is the logical ID of the resource an Identity
+// Center stack with no permission set holds (cfn.Placeholder).
+const identityCenterPlaceholder = "Empty"
 
 // ResourceCount is the number of CloudFormation resources the stack holds.
 func (s Stack) ResourceCount() int {

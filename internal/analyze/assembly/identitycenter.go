@@ -95,26 +95,32 @@ func getAttID(v any, attribute string) (string, bool) {
 // account it is assigned in, with the policies the permission set
 // attaches resolved in that account's templates.
 func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedPolicy, fail func(string, ...any)) {
+	roles := map[string]bool{} // ARNs of the roles made so far
 	for _, s := range stacks {
 		md := s.tpl.Metadata.Iamstack.IdentityCenter
 		if md == nil {
 			continue
 		}
-		if inv.IdentityCenter != nil {
-			fail("%s: a second Identity Center stack; the first is in account %s", s.id, inv.IdentityCenter.Account)
+		// The permission sets may be spread over several stacks of one
+		// instance (identityCenter.stacks): one Identity Center.
+		ic := inv.IdentityCenter
+		switch {
+		case ic == nil:
+			ic = &IdentityCenter{IdentityCenter: *md, Account: s.account, Stack: s.id, Groups: map[string]string{}, Members: map[string][]string{},
+				DirectoryUsers: map[string]string{}, PermissionSets: map[string]PermissionSet{}}
+			// An external directory's memberships are the provider's:
+			// the templates carry them as the model declares them.
+			for team, members := range md.Members {
+				ic.Members[team] = slices.Clone(members)
+			}
+			for team, g := range md.Groups {
+				ic.Groups[team] = g
+			}
+			inv.IdentityCenter = ic
+		case ic.InstanceARN != md.InstanceARN || ic.Account != s.account:
+			fail("%s: Identity Center instance %s in account %s; another stack is for %s in account %s", s.id, md.InstanceARN, s.account, ic.InstanceARN, ic.Account)
 			continue
 		}
-		ic := &IdentityCenter{IdentityCenter: *md, Account: s.account, Stack: s.id, Groups: map[string]string{}, Members: map[string][]string{},
-			DirectoryUsers: map[string]string{}, PermissionSets: map[string]PermissionSet{}}
-		// An external directory's memberships are the provider's: the
-		// template carries them as the model declares them.
-		for team, members := range md.Members {
-			ic.Members[team] = slices.Clone(members)
-		}
-		for team, g := range md.Groups {
-			ic.Groups[team] = g
-		}
-		inv.IdentityCenter = ic
 		partition := strings.SplitN(md.InstanceARN, ":", 3)[1]
 		type permissionSet struct {
 			name, role string
@@ -171,7 +177,6 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 			team := directory[g].Name
 			ic.Members[team] = append(ic.Members[team], directory[u].Name)
 		}
-		roles := map[string]bool{} // ARNs of the roles made so far
 		for _, id := range sortedIDs(s.tpl.Resources) {
 			res := s.tpl.Resources[id]
 			if res.Type != "AWS::SSO::Assignment" {

@@ -1,0 +1,107 @@
+package access_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/model"
+)
+
+// externalOrg is an organization of an external directory with more
+// assignments than one stack holds: teams granted two roles in every
+// account, and its lock file.
+func externalOrg(accounts, teams, stacks int) (string, model.Files) {
+	var b, lock strings.Builder
+	fmt.Fprintf(&b, `apiVersion: iamstack/v1
+region: eu-west-1
+identityCenter:
+  account: acct-1
+  instanceArn: arn:aws:sso:::instance/ssoins-0123456789abcdef
+  identityStoreId: d-0123456789
+  startUrl: https://d-0123456789.awsapps.com/start
+  directory: external
+  mfa: identity-provider
+  portalSession: 8h
+  signIn: identity-center
+  stacks: %d
+accounts:
+  - {name: identity, id: "400000000000", type: user-only}
+`, stacks)
+	for i := 1; i <= accounts; i++ {
+		fmt.Fprintf(&b, "  - {name: acct-%d, id: \"%012d\", type: workload}\n", i, 400000000000+i)
+	}
+	b.WriteString("teams:\n")
+	lock.WriteString("identityStoreId: d-0123456789\ngroups:\n")
+	for t := 0; t < teams; t++ {
+		fmt.Fprintf(&b, "  team-%d: {grants: {OpsR: [workload], ReadR: [all]}}\n", t)
+		fmt.Fprintf(&lock, "  infra-team-%d: 0123456789-%08x-0000-4000-8000-000000000000\n", t, t)
+	}
+	b.WriteString("users:\n")
+	lock.WriteString("users:\n")
+	for t := 0; t < teams; t++ {
+		fmt.Fprintf(&b, "  person.%d: {teams: [team-%d]}\n", t, t)
+		fmt.Fprintf(&lock, "  person.%d: 0123456789-%08x-0000-4000-8000-000000000001\n", t, t)
+	}
+	files := func(name string) ([]byte, bool, error) {
+		return []byte(lock.String()), name == "org.identity-center.lock", nil
+	}
+	return b.String(), files
+}
+
+// The matrix is the same whether the permission sets sit in one stack or
+// are spread over several; and a model whose assignments do not fit one
+// stack is refused with the number of stacks that holds them.
+func TestSpreadStacksGiveTheSameMatrix(t *testing.T) {
+	matrix := func(stacks int) ([]string, int, error) {
+		yaml, files := externalOrg(30, 10, stacks)
+		m, err := model.ParseFiles("org.yaml", []byte(yaml), files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := plan.New(m)
+		if err != nil {
+			return nil, 0, err
+		}
+		n := 0
+		for _, s := range p.Stacks {
+			if s.Kind == plan.IdentityCenterStack {
+				n++
+				if s.ResourceCount() > plan.MaxResourcesPerStack {
+					t.Errorf("%s holds %d resources", s.ID, s.ResourceCount())
+				}
+			}
+		}
+		dir := t.TempDir()
+		if err := p.WriteTemplates(dir); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := assembly.Read(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range access.Analyze(inv).Entries {
+			out = append(out, fmt.Sprintf("%s %s %s %v %v", e.User, e.Account, e.Role, e.SignIn, e.Via))
+		}
+		return out, n, nil
+	}
+	if _, _, err := matrix(1); err == nil || !strings.Contains(err.Error(), "set identityCenter.stacks to 2 or more") {
+		t.Fatalf("600 assignments in one stack: %v", err)
+	}
+	spread, n, err := matrix(3)
+	if err != nil || n != 3 {
+		t.Fatalf("%d stacks: %v", n, err)
+	}
+	if len(spread) != 10*(30+30) {
+		t.Errorf("%d entries, want 600 (ten people, OpsR and ReadR in thirty accounts)", len(spread))
+	}
+	again, _, _ := matrix(4)
+	if !slices.Equal(spread, again) {
+		t.Error("the matrix differs between three and four stacks")
+	}
+}
