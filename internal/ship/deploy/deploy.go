@@ -34,25 +34,30 @@ type Step struct {
 }
 
 // Order lists the stacks of the environment's accounts in deploy order:
-// member accounts first, then the user-only account's main stack, then its
-// extra user stacks, which join the main stack's groups.
+// member accounts first; then the Identity Center stacks, whose permission
+// sets attach the member stacks' policies; then the user-only account's
+// main stack, then its extra user stacks, which join the main stack's
+// groups.
 func Order(p *plan.Plan, m *model.Model, env string) []Step {
 	inEnv := m.EnvironmentAccounts(env)
 	userOnly := m.UserOnlyAccount().Name
-	var members, users []Step
+	var members, identityCenter, users []Step
 	for _, s := range p.Stacks {
 		if !slices.Contains(inEnv, s.Account) {
 			continue
 		}
 		st := Step{ID: s.ID, Name: s.Name, Account: s.Account, AccountID: s.AccountID, StackSets: stackSetRefs(s)}
-		if s.Account == userOnly {
+		switch {
+		case s.Kind == plan.IdentityCenterStack:
+			identityCenter = append(identityCenter, st) // in the plan's order
+		case s.Account == userOnly:
 			users = append(users, st) // the plan lists the main stack first
-		} else {
+		default:
 			members = append(members, st)
 		}
 	}
 	slices.SortStableFunc(members, func(a, b Step) int { return strings.Compare(a.ID, b.ID) })
-	return append(members, users...)
+	return append(append(members, identityCenter...), users...)
 }
 
 // CDK runs the cdk CLI on a cloud assembly.

@@ -331,3 +331,22 @@ func TestPrintStackSetPlans(t *testing.T) {
 		t.Errorf("a model without OUs prints %q", out.String())
 	}
 }
+
+// The Identity Center stack deploys after every member stack (its
+// permission sets attach their policies), whatever its ID sorts as, and
+// before the people's stacks.
+func TestOrderIdentityCenter(t *testing.T) {
+	yaml, err := os.ReadFile("../../../examples/identity-center.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, p := mustPlan(t, yaml)
+	var got []string
+	for _, s := range deploy.Order(p, m, "infra") {
+		got = append(got, s.ID)
+	}
+	want := "corp-data corp-dev corp-management corp-prod corp-staging corp-management-identity-center corp-identity"
+	if strings.Join(got, " ") != want {
+		t.Errorf("order %v, want %s", got, want)
+	}
+}
