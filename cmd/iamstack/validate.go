@@ -76,8 +76,10 @@ type stackReport struct {
 }
 
 type userReport struct {
-	Name    string        `json:"name"`
-	Power   bool          `json:"power"`
+	Name  string `json:"name"`
+	Power bool   `json:"power"`
+	// SignIn is how they reach their roles: one of model.SignIns.
+	SignIn  string        `json:"signIn"`
 	Grants  []model.Grant `json:"grants"`
 	Skipped []model.Skip  `json:"skipped"`
 }
@@ -97,7 +99,7 @@ func newGrantReport(m *model.Model, p *plan.Plan) grantReport {
 	}
 	for _, u := range m.UserNames() {
 		person, _ := m.User(u)
-		r.Users = append(r.Users, userReport{Name: u, Power: person.Power,
+		r.Users = append(r.Users, userReport{Name: u, Power: person.Power, SignIn: m.SignIn(u),
 			Grants: nonNil(m.UserGrants(u)), Skipped: nonNil(m.SkippedGrants(u))})
 	}
 	for _, c := range m.CICDUserNames() {
@@ -127,6 +129,12 @@ func (r grantReport) writeText(out io.Writer) error {
 			name := u.Name
 			if u.Power {
 				name += " [PowerG]"
+			}
+			switch u.SignIn {
+			case model.SignInIdentityCenter:
+				name += " [Identity Center]"
+			case model.SignInBoth:
+				name += " [IAM + Identity Center]"
 			}
 			if len(u.Grants) == 0 {
 				row(name, "-", "no role")
