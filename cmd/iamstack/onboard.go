@@ -37,6 +37,14 @@ func newOnboardCmd(g *globalFlags) *cobra.Command {
 				return err
 			}
 			defer cleanup()
+			if m.SignIn(user) == model.SignInIdentityCenter {
+				ps, err := awsconfig.For(inv, rep, user, awsconfig.FormatSSO)
+				if err != nil {
+					return err
+				}
+				ic, _ := m.IdentityCenter()
+				return writeIdentityCenterOnboarding(cmd.OutOrStdout(), user, m.IdentityCenterUserName(user), ic, ps)
+			}
 			ps, err := awsconfig.ForUser(inv, rep, user)
 			if err != nil {
 				return err
@@ -114,6 +122,49 @@ func writeOnboarding(w io.Writer, o onboarding) error {
 		fmt.Fprintf(w, "5. Check it works (the CLI asks for your MFA code):\n   aws sts get-caller-identity --profile %s\n   aws-vault exec %s -- aws sts get-caller-identity\n", first, first)
 	} else {
 		fmt.Fprintf(w, "5. You have no role yet: ask for a grant in the model (a pull request to it).\n")
+	}
+	return nil
+}
+
+// writeIdentityCenterOnboarding prints the first steps of a person who
+// signs in through IAM Identity Center: the access portal, MFA, and the
+// sso profiles of their assignments.
+func writeIdentityCenterOnboarding(w io.Writer, user, userName string, ic model.IdentityCenter, ps awsconfig.Profiles) error {
+	fmt.Fprintf(w, "Onboarding %s (IAM Identity Center)\n\n", user)
+	if ic.Directory == model.DirectoryExternal {
+		fmt.Fprintf(w, `1. Your identity provider gives you access: once it has provisioned you (as %s),
+   sign in to the AWS access portal with your company account:
+     %s
+   The provider asks for your MFA.
+
+`, userName, ic.StartURL)
+	} else {
+		// Identity Center gives a user created through its API (as
+		// CloudFormation does) no password and sends no invitation.
+		fmt.Fprintf(w, `1. Sign in to the AWS access portal as %s:
+     %s
+   Identity Center created you without a password: an administrator either turns on
+   "Send email OTP for users created from API" (Settings > Authentication), so the portal
+   emails you a one-time password at first sign-in, or sends you a password reset email
+   (Users > %s > Reset password). Choose a password and register an MFA device when it asks.
+
+`, userName, ic.StartURL, userName)
+	}
+	fmt.Fprintf(w, `2. Add your profiles to ~/.aws/config (AWS CLI v2):
+     iamstack awsconfig --user %s --format sso --merge ~/.aws/config
+   They are:
+
+`, user)
+	var cfg bytes.Buffer
+	if err := ps.WriteConfig(&cfg); err != nil {
+		return err
+	}
+	w.Write(cfg.Bytes())
+	fmt.Fprintln(w)
+	if len(ps.List) > 1 {
+		fmt.Fprintf(w, "3. Sign in and check it works:\n   aws sso login --sso-session %s\n   aws sts get-caller-identity --profile %s\n", ps.List[0].Name, ps.List[1].Name)
+	} else {
+		fmt.Fprintf(w, "3. You have no role yet: ask for a grant in the model (a pull request to it).\n")
 	}
 	return nil
 }

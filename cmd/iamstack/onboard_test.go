@@ -77,3 +77,23 @@ func TestOnboardingCommands(t *testing.T) {
 		t.Errorf("render: %v %q", err, out)
 	}
 }
+
+// A person of Identity Center is onboarded through the access portal and
+// sso profiles, never an IAM password or access key.
+func TestOnboardingThroughIdentityCenter(t *testing.T) {
+	out, err := run(t, "onboard", "--model", "../../examples/identity-center.yaml", "ana.lima")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Onboarding ana.lima (IAM Identity Center)", "https://d-9067a1b2c3.awsapps.com/start",
+		"iamstack awsconfig --user ana.lima --format sso --merge ~/.aws/config", "[sso-session corp]", "aws sso login --sso-session corp"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("onboarding lacks %q:\n%s", want, out)
+		}
+	}
+	for _, never := range []string{"access key", "secretsmanager", "mfa_serial"} {
+		if strings.Contains(out, never) {
+			t.Errorf("onboarding through Identity Center mentions %q:\n%s", never, out)
+		}
+	}
+}
