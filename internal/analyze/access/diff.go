@@ -10,8 +10,9 @@ import (
 
 // Change is one difference in access between two assemblies.
 type Change struct {
-	// Kind is granted, revoked, mfa-required, mfa-dropped, new-finding or
-	// resolved-finding.
+	// Kind is granted, revoked, mfa-required, mfa-dropped, sign-in-changed
+	// (the entry is reached another way: IAM user, Identity Center),
+	// new-finding or resolved-finding.
 	Kind    string   `json:"change"`
 	Entry   *Entry   `json:"entry,omitempty"`
 	Finding *Finding `json:"finding,omitempty"`

@@ -105,3 +105,45 @@ func TestSpreadStacksGiveTheSameMatrix(t *testing.T) {
 		t.Error("the matrix differs between three and four stacks")
 	}
 }
+
+// A person who moves from an IAM user to Identity Center keeps every entry:
+// the diff says only how each is now reached.
+func TestDiffOfAMigration(t *testing.T) {
+	base, _ := externalOrg(3, 2, 1)
+	render := func(yaml string) access.Report {
+		_, files := externalOrg(3, 2, 1)
+		m, err := model.ParseFiles("org.yaml", []byte(yaml), files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := plan.New(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := p.WriteTemplates(dir); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := assembly.Read(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return access.Analyze(inv)
+	}
+	before := strings.Replace(base, "  person.1: {teams: [team-1]}", "  person.1: {teams: [team-1], signIn: iam}", 1)
+	after := strings.Replace(base, "  person.1: {teams: [team-1]}", "  person.1: {teams: [team-1], signIn: both}", 1)
+	var got []string
+	for _, c := range access.Diff(render(before), render(after)) {
+		if c.Entry == nil || c.Entry.Type == "assume-role" {
+			got = append(got, c.Kind+" "+c.Text)
+		}
+	}
+	if len(got) != 6 {
+		t.Fatalf("%d changes, want person.1's six entries reached another way:\n%s", len(got), strings.Join(got, "\n"))
+	}
+	for _, c := range got {
+		if !strings.HasPrefix(c, "sign-in-changed ~ person.1 can assume ") || !strings.Contains(c, "(MFA, IAM user and Identity Center), before IAM user") {
+			t.Errorf("change %q", c)
+		}
+	}
+}
