@@ -26,6 +26,7 @@ func TestAdoptExistingUser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("deploys; skipped with -short")
 	}
+	t.Parallel() // its own moto and directories: it runs beside the other deploy tests
 	id := newAccount(t, "111111111111")
 	for _, args := range [][]string{
 		{"iam", "create-user", "--user-name", "dan.okafor", "--path", "/infra/"},
@@ -61,7 +62,7 @@ func TestAdoptExistingUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	iam := func(args ...string) (string, error) {
-		c := id.cmd("go", append([]string{"run", "./cmd/iamstack"}, args...)...)
+		c := id.cmd(iamstackBinary(t), args...)
 		b, err := c.CombinedOutput()
 		return string(b), err
 	}

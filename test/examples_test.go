@@ -21,7 +21,8 @@ func TestExampleOrganizationsPassCheck(t *testing.T) {
 	models = append(models, filepath.Join(repoRoot(t), "testdata", "given-names.yaml"))
 	for _, file := range models {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			cmd := exec.Command("go", "run", "./cmd/iamstack", "check", "--no-base", "--model", file)
+			t.Parallel() // each check has its own directories
+			cmd := exec.Command(iamstackBinary(t), "check", "--no-base", "--model", file)
 			cmd.Dir = repoRoot(t)
 			out, err := cmd.CombinedOutput()
 			if err != nil || !strings.Contains(string(out), "check passed") {

@@ -8,13 +8,54 @@ package test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
+
+// binary is the iamstack program the tests run, built once for the whole
+// package: a `go run` per call links the 100 MB program again each time,
+// which costs the suite minutes.
+var binary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// iamstackBinary returns the path of the iamstack program built from the
+// repository.
+func iamstackBinary(t *testing.T) string {
+	t.Helper()
+	binary.once.Do(func() {
+		if binary.dir, binary.err = os.MkdirTemp("", "iamstack-test-bin-"); binary.err != nil {
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "iamstack")
+		cmd := exec.Command("go", "build", "-o", binary.path, "./cmd/iamstack")
+		cmd.Dir = repoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("go build ./cmd/iamstack: %v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatal(binary.err)
+	}
+	return binary.path
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
 
 // repoRoot is the repository's top directory.
 func repoRoot(t *testing.T) string {

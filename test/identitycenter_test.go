@@ -23,6 +23,7 @@ func TestIdentityCenterStackDeploys(t *testing.T) {
 	if testing.Short() {
 		t.Skip("deploys; skipped with -short")
 	}
+	t.Parallel() // its own moto and directories: it runs beside the other deploy tests
 	acct := newAccount(t, "200000000001")
 	yaml, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "identity-center.yaml"))
 	if err != nil {
@@ -106,7 +107,7 @@ func TestIdentityCenterStackDeploys(t *testing.T) {
 	// holds what the release grants; then an assignment made by hand is a
 	// difference, and the command exits 1 naming it.
 	verify := func() (string, error) {
-		cmd := acct.cmd("go", "run", "./cmd/iamstack", "identity-center", "verify", "--assembly", asm)
+		cmd := acct.cmd(iamstackBinary(t), "identity-center", "verify", "--assembly", asm)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
@@ -158,6 +159,7 @@ func TestIdentityCenterLock(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs moto; skipped with -short")
 	}
+	t.Parallel() // its own moto and directories: it runs beside the other deploy tests
 	const store = "d-9067f1e2d3"
 	endpoint := startMoto(t, "300000000001")
 	env := awsEnv(endpoint, "300000000001")
@@ -183,7 +185,7 @@ func TestIdentityCenterLock(t *testing.T) {
 	file := filepath.Join(dir, "iamstack.yaml")
 	os.WriteFile(file, src, 0o644)
 	iamstack := func(args ...string) (string, error) {
-		cmd := exec.Command("go", append([]string{"run", "./cmd/iamstack"}, args...)...)
+		cmd := exec.Command(iamstackBinary(t), args...)
 		cmd.Dir, cmd.Env = repoRoot(t), append(os.Environ(), env...)
 		out, err := cmd.CombinedOutput()
 		return string(out), err

@@ -26,6 +26,7 @@ func TestGoInstallAtAVersion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary from a module zip; skipped with -short")
 	}
+	t.Parallel() // its own moto and directories: it runs beside the other deploy tests
 	const version = "v0.99.0"
 	root := repoRoot(t)
 	proxy := t.TempDir()

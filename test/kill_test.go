@@ -22,8 +22,7 @@ func TestKilledSynthLeavesOldOrNew(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes a dozen times; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "iamstack")
-	run(t, repoRoot(t), "go", "build", "-o", bin, "./cmd/iamstack")
+	bin := iamstackBinary(t)
 	large := filepath.Join(t.TempDir(), "large.yaml")
 	if err := os.WriteFile(large, synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}), 0o644); err != nil {
 		t.Fatal(err)

@@ -21,14 +21,13 @@ type releaseRepo struct {
 func newReleaseRepo(t *testing.T) *releaseRepo {
 	t.Helper()
 	root := t.TempDir()
-	r := &releaseRepo{t: t, dir: filepath.Join(root, "work"), remote: filepath.Join(root, "remote.git"), bin: filepath.Join(root, "iamstack")}
+	r := &releaseRepo{t: t, dir: filepath.Join(root, "work"), remote: filepath.Join(root, "remote.git"), bin: iamstackBinary(t)}
 	run(t, "", "git", "init", "--quiet", "--bare", r.remote)
 	run(t, "", "git", "clone", "--quiet", repoRoot(t), r.dir)
 	r.git("remote", "set-url", "origin", r.remote)
 	r.git("config", "user.email", "test@example.com")
 	r.git("config", "user.name", "iamstack test")
 	r.git("push", "--quiet", "origin", "HEAD:refs/heads/main")
-	run(t, r.dir, "go", "build", "-o", r.bin, "./cmd/iamstack")
 	return r
 }
 

@@ -18,6 +18,7 @@ func TestTrustsDeploy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("deploys; skipped with -short")
 	}
+	t.Parallel() // its own moto and directories: it runs beside the other deploy tests
 	dev := newAccount(t, "222222222222")
 	example := string(iamstack.Example())
 	withTrust := func(subjects ...string) string {

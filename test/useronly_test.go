@@ -85,7 +85,7 @@ func (a *account) synthAndDeploy(yaml string, stacks ...string) string {
 		a.t.Fatal(err)
 	}
 	asm := filepath.Join(a.t.TempDir(), "asm")
-	if out, err := a.cmd("go", "run", "./cmd/iamstack", "synth", "--model", file, "--out", asm).CombinedOutput(); err != nil {
+	if out, err := a.cmd(iamstackBinary(a.t), "synth", "--model", file, "--out", asm).CombinedOutput(); err != nil {
 		a.t.Fatalf("synth: %v\n%s", err, out)
 	}
 	// moto 5.2.1's DeleteChangeSet breaks the change-set path: deploy
@@ -264,6 +264,7 @@ func TestUserOnlyStackDeploys(t *testing.T) {
 	if testing.Short() {
 		t.Skip("deploys; skipped with -short")
 	}
+	t.Parallel() // its own moto and directories: it runs beside the other deploy tests
 	acct := newAccount(t, "111111111111")
 	example := string(iamstack.Example())
 	asm := acct.synthAndDeploy(example, "infra-identity")
@@ -325,6 +326,7 @@ func TestUserStacksDeploy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("deploys; skipped with -short")
 	}
+	t.Parallel() // its own moto and directories: it runs beside the other deploy tests
 	acct := newAccount(t, "111111111111")
 	yaml := strings.Replace(string(iamstack.Example()), "passwordChangeWithoutMFA: true", "passwordChangeWithoutMFA: true\nuserStacks: 3", 1)
 	for i := 0; i < 12; i++ {
@@ -353,6 +355,7 @@ func TestRoleSwitchedOffIsAnUpdate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("deploys; skipped with -short")
 	}
+	t.Parallel() // its own moto and directories: it runs beside the other deploy tests
 	dev := newAccount(t, "222222222222")
 	example := string(iamstack.Example())
 	both := strings.Replace(example, "    enabledIn: [prod]\n    waivers:\n      AwsSolutions-IAM4: job-function/Billing", "    enabledIn: [dev, prod]\n    waivers:\n      AwsSolutions-IAM4: job-function/Billing", 1)
