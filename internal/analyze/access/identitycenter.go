@@ -14,6 +14,10 @@ const (
 	SignInIdentityCenter = "identity-center"
 )
 
+// identityCenterOnly is the SignIn of an entry reached through Identity
+// Center alone, shared by every such entry.
+var identityCenterOnly = []string{SignInIdentityCenter}
+
 // identityCenterEntries are what people reach through Identity Center: the
 // join of its assignments with its directory's memberships, each with the
 // role the permission set is in the account, and what they chain into from
@@ -32,10 +36,14 @@ func (s *shapes) identityCenterEntries(findings map[string][]Finding) []Entry {
 		}
 		r := s.roles[as.RoleARN]
 		a := s.inv.Account(as.Account)
+		// One entry per member, sharing what they have in common: nothing
+		// changes these slices in place (mergeSignIns makes new ones).
+		e := Entry{UserKind: "human", Type: "assume-role", Account: a.Name, AccountID: cmp.Or(a.OU, a.ID), Role: as.Role,
+			RoleARN: as.RoleARN, MFA: true, MaxSessionSeconds: r.MaxSessionSeconds, Via: []string{via}, SignIn: identityCenterOnly,
+			Findings: nonNil(findings[as.RoleARN])}
 		for _, u := range members {
-			byUser[u] = append(byUser[u], Entry{User: u, UserKind: "human", Type: "assume-role", Account: a.Name,
-				AccountID: cmp.Or(a.OU, a.ID), Role: as.Role, RoleARN: as.RoleARN, MFA: true, MaxSessionSeconds: r.MaxSessionSeconds,
-				Via: []string{via}, SignIn: []string{SignInIdentityCenter}, Findings: nonNil(findings[as.RoleARN])})
+			e.User = u
+			byUser[u] = append(byUser[u], e)
 		}
 	}
 	var out []Entry
@@ -49,7 +57,7 @@ func (s *shapes) identityCenterEntries(findings map[string][]Finding) []Entry {
 		direct := mergeSignIns(slices.SortedStableFunc(slices.Values(byUser[u]), compareEntries))
 		out = append(out, direct...)
 		for _, e := range s.chained(direct, findings) {
-			e.SignIn = []string{SignInIdentityCenter}
+			e.SignIn = identityCenterOnly
 			out = append(out, e)
 		}
 	}
@@ -72,7 +80,9 @@ func mergeSignIns(entries []Entry) []Entry {
 			m.SignIn = union(m.SignIn, e.SignIn)
 			for _, f := range e.Findings {
 				if !slices.ContainsFunc(m.Findings, func(g Finding) bool { return g.String() == f.String() }) {
-					m.Findings = append(m.Findings, f)
+					// Entries share their role's findings: never append
+					// into another entry's array.
+					m.Findings = append(slices.Clip(m.Findings), f)
 				}
 			}
 			if m.UserARN == "" {
