@@ -23,14 +23,34 @@ func set(actions ...string) map[string]bool {
 	return m
 }
 
-// protected tells whether IAM refuses the request whatever the policies say.
+// protected tells whether IAM refuses the request whatever the policies
+// say. It is asked of every request: it allocates nothing for the many
+// that are not IAM calls.
 func protected(req Request) bool {
-	action := strings.ToLower(req.Action)
-	parts := strings.SplitN(req.Resource, ":", 6)
-	if len(parts) != 6 || parts[2] != "iam" {
+	if len(req.Action) < 4 || !strings.EqualFold(req.Action[:4], "iam:") {
 		return false
 	}
-	account, resource := parts[4], strings.ToLower(parts[5])
-	return (awsManagedPolicyWrites[action] && account == "aws" && strings.HasPrefix(resource, "policy/")) ||
-		(reservedRoleWrites[action] && strings.HasPrefix(resource, "role/aws-reserved/"))
+	// arn:partition:iam::account:resource
+	rest, ok := strings.CutPrefix(req.Resource, "arn:")
+	if !ok {
+		return false
+	}
+	var parts [4]string
+	for i := range parts {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return false
+		}
+		parts[i], rest = rest[:j], rest[j+1:]
+	}
+	if parts[1] != "iam" {
+		return false
+	}
+	action := strings.ToLower(req.Action)
+	return (awsManagedPolicyWrites[action] && parts[3] == "aws" && hasPrefixFold(rest, "policy/")) ||
+		(reservedRoleWrites[action] && hasPrefixFold(rest, "role/aws-reserved/"))
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
