@@ -177,8 +177,19 @@ func (t AccountTrust) check(v *validator, p path, _ string, _ Role) {
 	if !accountIDPattern.MatchString(t.ID) {
 		v.at(p, "account %q must be a 12-digit account ID; quote it", t.ID)
 	}
-	if id := t.ExternalID; id != "" && (len(id) < 2 || len(id) > 1224 || !externalIDPattern.MatchString(id)) {
-		v.at(p[:len(p)-1].key("externalId"), "externalId must be 2 to 1224 of letters, digits and +=,.@:/-")
+	for _, a := range v.res.accounts {
+		if a.ID == t.ID {
+			// Its root admits every principal of the account whose own
+			// policies allow the call: people through any role, machines.
+			v.at(p, "%s is the model's account %q: trusting it admits every principal there whose policies allow sts:AssumeRole. Trust the role that may assume this one (role: %s/<Role>)", t.ID, a.Name, a.Name)
+		}
+	}
+	ep := p[:len(p)-1].key("externalId")
+	switch id := t.ExternalID; {
+	case id == "" && v.present(ep):
+		v.at(ep, "externalId is empty, which trusts the whole account without one: give the external ID the vendor asked for, or remove the key to trust the account as it is")
+	case id != "" && (len(id) < 2 || len(id) > 1224 || !externalIDPattern.MatchString(id)):
+		v.at(ep, "externalId must be 2 to 1224 of letters, digits and +=,.@:/-")
 	}
 }
 
@@ -257,12 +268,35 @@ func (t GitHubTrust) check(v *validator, p path, role string, r Role) {
 	for _, sub := range t.Subjects {
 		if !strings.HasPrefix(sub, "repo:") || strings.Count(sub, ":") < 2 {
 			v.at(p, "%q is not a GitHub OIDC subject such as repo:org/repo:ref:refs/heads/main or repo:org/repo:environment:prod", sub)
+		} else if why := githubSubjectMistake(sub); why != "" {
+			v.at(p, "%q never matches a GitHub token: %s", sub, why)
 		} else if strings.ContainsAny(sub, "*?") {
 			if _, waived := r.Waivers[rules.OIDCWildcard]; !waived {
 				v.at(p, "subject %q holds a wildcard: every repository, branch or environment it matches could assume %s. Name the subject exactly, or waive %s on the role with a reason", sub, role, rules.OIDCWildcard)
 			}
 		}
 	}
+}
+
+// githubSubjectMistake says why a subject of the form repo:org/repo:... is
+// not one GitHub writes, for the context keywords its claim grammar
+// defines (environment, ref, pull_request; lower case), and "" otherwise:
+// an organization's custom subject format may use other claims.
+func githubSubjectMistake(sub string) string {
+	parts := strings.SplitN(sub, ":", 4) // repo, org/repo, keyword, value
+	if len(parts) < 3 {
+		return ""
+	}
+	keyword := parts[2]
+	for _, k := range []string{"environment", "ref", "pull_request"} {
+		if strings.EqualFold(keyword, k) && keyword != k {
+			return fmt.Sprintf("GitHub writes the keyword %q in lower case (repo:org/repo:%s:...)", k, k)
+		}
+	}
+	if keyword == "ref" && len(parts) == 4 && !strings.HasPrefix(parts[3], "refs/") && !strings.ContainsAny(parts[3], "*?") {
+		return fmt.Sprintf("a ref is a full git ref: ref:refs/heads/%s for a branch, ref:refs/tags/%s for a tag", parts[3], parts[3])
+	}
+	return ""
 }
 
 func (t GitHubTrust) Statements(m *Model, ctx TrustContext) []policy.Statement {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -10,8 +11,18 @@ import (
 )
 
 func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) {
+	sids := map[string]int{}
 	for i, s := range stmts {
 		sp := p.index(i)
+		if s.Sid != "" {
+			if !sidPattern.MatchString(s.Sid) {
+				v.at(sp.key("sid"), "sid %q: IAM allows only letters and digits in a statement ID", s.Sid)
+			}
+			if j, dup := sids[s.Sid]; dup {
+				v.at(sp.key("sid"), "sid %q is the sid of statement %d too: IAM refuses a policy whose statement IDs repeat", s.Sid, j)
+			}
+			sids[s.Sid] = i
+		}
 		switch s.Effect {
 		case policy.Allow:
 			if denyOnly {
@@ -57,12 +68,18 @@ func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) 
 	}
 }
 
+// sidPattern is what IAM allows in a statement ID.
+var sidPattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+
 // scope checks where the guardrail at p applies (accounts; none is all)
 // and the roles it exempts: roles of the model, each once, each existing in
 // an account it covers, since an exemption anywhere else would do nothing.
 func (v *validator) scope(p path, accounts, exempt []string) {
 	covered := v.resolve(p.key("accounts"), accounts)
 	if len(accounts) == 0 {
+		if v.present(p.key("accounts")) {
+			v.at(p.key("accounts"), "accounts is empty, which would mean every account: list the accounts or types it covers, or omit the key (or write [all]) for every account")
+		}
 		covered = v.accountNames()
 	}
 	seen := map[string]bool{}
