@@ -139,6 +139,8 @@ func (v *validator) run() {
 		}
 		if r.Name == "" {
 			v.at(p.key("name"), "name the IAM %s whose removal is acknowledged", r.Kind)
+		} else if r.Kind == RemovalOIDCProvider && (!strings.Contains(r.Name, ".") || strings.Contains(r.Name, "/")) {
+			v.at(p.key("name"), "an OIDC provider is named by its issuer's host, such as token.actions.githubusercontent.com; %q names none, so this acknowledges nothing", r.Name)
 		}
 		if _, ok := v.res.accounts[r.Account]; !ok && r.Account != allTargets {
 			v.at(p.key("account"), "name the account the %s is removed from (one of %s), or %q for every account%s",

@@ -52,6 +52,17 @@ func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) 
 		if (len(s.Resources) == 0) == (len(s.NotResources) == 0) {
 			v.at(sp, "a statement needs exactly one of resources and notResources; use [\"*\"] for every resource")
 		}
+		for j, r := range append(append([]string(nil), s.Resources...), s.NotResources...) {
+			field := "resources"
+			if j >= len(s.Resources) {
+				field, j = "notResources", j-len(s.Resources)
+			}
+			// A policy variable may hold colons; a literal ARN has six
+			// fields, and with fewer IAM matches nothing.
+			if strings.HasPrefix(r, "arn:") && !strings.Contains(r, "${") && strings.Count(r, ":") < 5 {
+				v.at(sp.key(field).index(j), "%q is not an ARN: an ARN has six fields, arn:partition:service:region:account:resource (an S3 bucket's is arn:aws:s3:::bucket)", r)
+			}
+		}
 		for op, kv := range s.Conditions {
 			if _, err := policy.ParseOperator(op); err != nil {
 				base := strings.TrimSuffix(op[strings.Index(op, ":")+1:], "IfExists")
