@@ -413,6 +413,12 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 // something iamstack does not create.
 func (s *search) chains(p assembly.Principal, pr *prober, add func(method, action, target string, steps []string)) {
 	for _, e := range s.edges(p) {
+		// A user of the model assuming a role of the model is a grant,
+		// which the matrix lists: never an escalation, however much the
+		// role may do (that is the role's, and its own findings say it).
+		if e.method == "assume a role" && p.Kind == "user" && p.Entity.Kind != "" && e.to.Entity.Kind == metadata.EntityRole {
+			continue
+		}
 		sub, ok := s.reaches(*e.to, reachDepth-1)
 		if !ok {
 			continue

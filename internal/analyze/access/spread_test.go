@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/plan"
@@ -179,6 +180,46 @@ func BenchmarkIdentityCenterAnalysis(b *testing.B) {
 		}
 		if n := len(access.Analyze(inv).Entries); n != 1000*48 {
 			b.Fatalf("%d entries", n)
+		}
+	}
+}
+
+// A grant is never an escalation: a person granted the hub's administrator
+// role in the user-only account assumes it as the matrix says, with no
+// open finding (it was reported as "can sts:AssumeRole on
+// FullAdministratorR, and so full power").
+func TestAGrantIsNoEscalation(t *testing.T) {
+	// A hub's own administrator role, as a real organization writes it.
+	yaml := strings.Replace(strings.Replace(string(iamstack.Example()),
+		"  BillingR:\n", "  FullAdministratorR:\n    description: Administers the hub.\n    managedPolicies: [AdministratorAccess]\n    enabledIn: [identity]\n    waivers: {AwsSolutions-IAM4: \"The hub's administrators hold AWS's AdministratorAccess, as they do today.\"}\n  BillingR:\n", 1),
+		"  bob.nguyen:\n    teams: [platform]\n", "  bob.nguyen:\n    teams: [platform]\n    grants: {FullAdministratorR: [identity]}\n", 1)
+	m, err := model.Parse("m.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := p.WriteTemplates(dir); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := assembly.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := access.Analyze(inv)
+	granted := false
+	for _, e := range rep.Entries {
+		granted = granted || (e.User == "bob.nguyen" && e.Account == "identity" && e.Role == "FullAdministratorR")
+	}
+	if !granted {
+		t.Fatal("the grant of FullAdministratorR in identity is not in the matrix")
+	}
+	for _, f := range rep.Findings {
+		if f.ByDesign == "" && strings.Contains(f.Principal, "bob.nguyen") {
+			t.Errorf("the grant is reported as an escalation: %s", f)
 		}
 	}
 }
