@@ -158,3 +158,30 @@ func TestIdentityCenterLockFile(t *testing.T) {
 		t.Errorf("without files: %v", err)
 	}
 }
+
+// A central CI/CD user may assume a role in every account (all, or a
+// type) when its roles hold the role in its own account; naming its own
+// account under assume, or reaching it there without the role, is refused.
+func TestCentralMachineUserAssumesEverywhere(t *testing.T) {
+	y := strings.Replace(base, "  deployer: {account: dev, roles: [OpsR]}", "  deployer: {account: dev, roles: [OpsR], assume: {OpsR: [all]}}", 1)
+	m, err := parse(t, y)
+	if err != nil {
+		t.Fatalf("assume all with the role in roles: %v", err)
+	}
+	var got []string
+	for _, g := range m.CICDAssumeGrants("deployer") {
+		got = append(got, g.Account)
+	}
+	if strings.Join(got, ",") != "prod-eu,prod-us" {
+		t.Errorf("deployer assumes OpsR in %v, want the other accounts", got)
+	}
+	for name, edit := range map[string]string{
+		"its own account named": "  deployer: {account: dev, roles: [OpsR], assume: {OpsR: [dev, prod-eu]}}",
+		"all without the role":  "  deployer: {account: dev, assume: {OpsR: [all]}}",
+	} {
+		if _, err := parse(t, strings.Replace(base, "  deployer: {account: dev, roles: [OpsR]}", edit, 1)); err == nil ||
+			!strings.Contains(err.Error(), `cicdUsers.deployer.assume.OpsR: role OpsR of account "dev" is the CI/CD user's own account's: list it under roles`) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
