@@ -178,6 +178,9 @@ type Resource struct {
 	Stack, LogicalID, Type, Kind, Name, Path string
 	// LoginProfile is set for a user the template gives a console password.
 	LoginProfile bool
+	// Policies are the names of the managed policies the template
+	// attaches to a user, group or role.
+	Policies []string
 }
 
 // Import is a resource that already exists and is imported as it is.

@@ -61,7 +61,30 @@ func (s stack) resources() []Resource {
 			path = "/"
 		}
 		_, login := props["LoginProfile"]
-		out = append(out, Resource{Stack: s.id, LogicalID: id, Type: typ, Kind: k.kind, Name: name, Path: path, LoginProfile: login})
+		out = append(out, Resource{Stack: s.id, LogicalID: id, Type: typ, Kind: k.kind, Name: name, Path: path, LoginProfile: login,
+			Policies: attachedNames(res, props)})
+	}
+	return out
+}
+
+// attachedNames are the names of the managed policies a resource's
+// ManagedPolicyArns attaches: an ARN's last part, or the name of the
+// template's policy a Ref points at.
+func attachedNames(res map[string]any, props map[string]any) []string {
+	arns, _ := props["ManagedPolicyArns"].([]any)
+	var out []string
+	for _, a := range arns {
+		switch v := a.(type) {
+		case string:
+			out = append(out, v[strings.LastIndex(v, "/")+1:])
+		case map[string]any:
+			id, _ := v["Ref"].(string)
+			target, _ := res[id].(map[string]any)
+			p, _ := target["Properties"].(map[string]any)
+			if name, ok := p["ManagedPolicyName"].(string); ok {
+				out = append(out, name)
+			}
+		}
 	}
 	return out
 }
@@ -148,8 +171,14 @@ func findings(r Resource, e Existing) []Finding {
 	if len(e.Groups) > 0 {
 		add(false, "IAM has it in groups %s: review them against the groups the template gives it before the import", strings.Join(e.Groups, ", "))
 	}
-	if len(e.AttachedPolicies) > 0 {
-		add(false, "IAM has the managed policies %s attached: the template attaches only its own; review them before the import", strings.Join(e.AttachedPolicies, ", "))
+	var extra []string
+	for _, p := range e.AttachedPolicies {
+		if !slices.Contains(r.Policies, p) {
+			extra = append(extra, p)
+		}
+	}
+	if len(extra) > 0 {
+		add(false, "IAM has the managed policies %s attached, which the template does not attach: the deploy after the import detaches them; review them before the import", strings.Join(extra, ", "))
 	}
 	if len(e.InlinePolicies) > 0 {
 		add(false, "IAM has the inline policies %s: the template has none; review them before the import (the check refuses inline policies on iamstack's identities)", strings.Join(e.InlinePolicies, ", "))
