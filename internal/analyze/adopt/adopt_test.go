@@ -97,7 +97,9 @@ func TestPlan(t *testing.T) {
 	}
 	// AdminR's template attaches AdministratorAccess, as IAM has it: no
 	// note (one said the template attaches only its own).
-	if slices.ContainsFunc(notes, func(s string) bool { return strings.Contains(s, "infra-AdminR") && strings.Contains(s, "managed policies") }) {
+	if slices.ContainsFunc(notes, func(s string) bool {
+		return strings.Contains(s, "infra-AdminR") && strings.Contains(s, "managed policies")
+	}) {
 		t.Errorf("a note on a policy the template attaches:\n%s", strings.Join(notes, "\n"))
 	}
 	// Accounts without a listing are left out; the rest is new.
