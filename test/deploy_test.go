@@ -117,8 +117,12 @@ func motoPython(t *testing.T) string {
 // awsEnv is the environment of the AWS CLI and the cdk CLI for a moto
 // account. Each account gets its own access key: the cdk CLI caches the
 // account of an access key across runs.
-func awsEnv(endpoint, account string) []string {
-	return []string{"AWS_ENDPOINT_URL=" + endpoint, "AWS_ACCESS_KEY_ID=testing" + account, "AWS_SECRET_ACCESS_KEY=testing",
+//
+// The cdk CLI's cache (CDK_HOME, ~/.cdk by default) is the test's own: the
+// deploy tests run side by side, and two CLIs writing one cache file at
+// once could tear it.
+func awsEnv(t *testing.T, endpoint, account string) []string {
+	return []string{"CDK_HOME=" + t.TempDir(), "AWS_ENDPOINT_URL=" + endpoint, "AWS_ACCESS_KEY_ID=testing" + account, "AWS_SECRET_ACCESS_KEY=testing",
 		"AWS_DEFAULT_REGION=eu-west-1", "AWS_REGION=eu-west-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CDK_VALIDATION=false"}
 }
@@ -130,9 +134,10 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 	if testing.Short() {
 		t.Skip("releases and deploys; skipped with -short")
 	}
+	t.Parallel() // its own repositories and servers
 	const dev = "222222222222"
 	endpoint := startMoto(t, dev)
-	env := awsEnv(endpoint, dev)
+	env := awsEnv(t, endpoint, dev)
 	cdk := filepath.Join(repoRoot(t), "node_modules", ".bin", "cdk")
 	withEnv := func(cmd *exec.Cmd) *exec.Cmd {
 		cmd.Env = append(append(os.Environ(), env...), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")

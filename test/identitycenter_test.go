@@ -162,7 +162,7 @@ func TestIdentityCenterLock(t *testing.T) {
 	t.Parallel() // its own moto and directories: it runs beside the other deploy tests
 	const store = "d-9067f1e2d3"
 	endpoint := startMoto(t, "300000000001")
-	env := awsEnv(endpoint, "300000000001")
+	env := awsEnv(t, endpoint, "300000000001")
 	aws := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("aws", append(args, "--output", "text")...)

@@ -22,6 +22,7 @@ func TestKilledSynthLeavesOldOrNew(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes a dozen times; skipped with -short")
 	}
+	t.Parallel() // its own repositories and servers
 	bin := iamstackBinary(t)
 	large := filepath.Join(t.TempDir(), "large.yaml")
 	if err := os.WriteFile(large, synthetic.Model(synthetic.Size{Users: 1000, Accounts: 20}), 0o644); err != nil {

@@ -20,6 +20,7 @@ func TestModelOnlyRepository(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and releases twice; skipped with -short")
 	}
+	t.Parallel() // its own repositories and servers
 	bin := t.TempDir()
 	if err := os.Symlink(iamstackBinary(t), filepath.Join(bin, "iamstack")); err != nil {
 		t.Fatal(err)

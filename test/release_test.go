@@ -84,6 +84,7 @@ func TestReleaseAndPromote(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and releases twice; skipped with -short")
 	}
+	t.Parallel() // its own repositories and servers
 	r := newReleaseRepo(t)
 
 	// First release: nothing to compare with, and it says so.

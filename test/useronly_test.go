@@ -47,7 +47,7 @@ type account struct {
 
 func newAccount(t *testing.T, id string) *account {
 	t.Helper()
-	a := &account{t: t, id: id, env: awsEnv(startMoto(t, id), id), cdk: filepath.Join(repoRoot(t), "node_modules", ".bin", "cdk")}
+	a := &account{t: t, id: id, env: awsEnv(t, startMoto(t, id), id), cdk: filepath.Join(repoRoot(t), "node_modules", ".bin", "cdk")}
 	if out, err := a.cmd(a.cdk, "bootstrap", "aws://"+id+"/eu-west-1", "--app", "").CombinedOutput(); err != nil {
 		t.Fatalf("cdk bootstrap: %v\n%s", err, out)
 	}
