@@ -224,6 +224,13 @@ var (
 	yamlUnmarshaler = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
 )
 
+// The model is read as written: YAML aliases and merge keys, which would
+// make one line stand for many, are refused (docs/model.md says so).
+const mergeKeyProblem = "YAML merge keys (<<) are not supported, as aliases are not: write the keys out"
+
+// isMergeKey tells whether a mapping key is YAML's merge key.
+func isMergeKey(k *yaml.Node) bool { return k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Tag == "!!merge" }
+
 func (c *walker) walk(n *yaml.Node, t reflect.Type, p path) {
 	c.lines[p.String()] = n.Line
 	if n.Kind == yaml.AliasNode {
@@ -263,6 +270,10 @@ func (c *walker) walk(n *yaml.Node, t reflect.Type, p path) {
 		fields := yamlFields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if isMergeKey(k) {
+				c.add(k.Line, p, mergeKeyProblem)
+				continue
+			}
 			f, ok := fields[k.Value]
 			if !ok {
 				c.add(k.Line, p, "unknown key %q%s; valid keys: %s", k.Value, suggest(k.Value, sortedFieldNames(fields)), strings.Join(sortedFieldNames(fields), ", "))
@@ -278,6 +289,10 @@ func (c *walker) walk(n *yaml.Node, t reflect.Type, p path) {
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if isMergeKey(k) {
+				c.add(k.Line, p, mergeKeyProblem)
+				continue
+			}
 			if k.Kind != yaml.ScalarNode {
 				c.add(k.Line, p, "a key must be a plain name, found %s", kindName(k))
 				continue
