@@ -229,7 +229,9 @@ var (
 const mergeKeyProblem = "YAML merge keys (<<) are not supported, as aliases are not: write the keys out"
 
 // isMergeKey tells whether a mapping key is YAML's merge key.
-func isMergeKey(k *yaml.Node) bool { return k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Tag == "!!merge" }
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Tag == "!!merge"
+}
 
 func (c *walker) walk(n *yaml.Node, t reflect.Type, p path) {
 	c.lines[p.String()] = n.Line
