@@ -185,6 +185,18 @@ func (v *validator) givenNames() {
 		}
 		groupNames[strings.ToLower(name)] = short
 		g.Groups[short] = name
+		// A CI/CD user of the user-only account has a group of its own
+		// there: one name for two groups fails the deploy.
+		for _, ci := range slices.Sorted(maps.Keys(m.spec.CICDUsers)) {
+			if m.spec.CICDUsers[ci].Account != v.res.userOnly.Name {
+				continue
+			}
+			own := s.Group(names.CICDGroupShort(ci))
+			numbered := short == names.AssumeRoleGroup && len(own) > len(name)+1 && strings.EqualFold(own[:len(name)+1], name+"-") && isDigits(own[len(name)+1:])
+			if strings.EqualFold(own, name) || numbered {
+				v.at(p, "group name %q is CI/CD user %s's group %q in account %q: give %s another name", name, ci, own, v.res.userOnly.Name, short)
+			}
+		}
 	}
 	paths := map[string]map[string]bool{} // account ID -> user paths
 	people := map[string]bool{}
@@ -312,4 +324,8 @@ func (v *validator) statementsIn(p path, role string, r Role) {
 		}
 		v.statements(tp, r.StatementsIn[target], false)
 	}
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
