@@ -350,3 +350,39 @@ func TestOrderIdentityCenter(t *testing.T) {
 		t.Errorf("order %v, want %s", got, want)
 	}
 }
+
+// Environments overlap (infra holds dev's account): promoting to infra a
+// release older than the one dev runs would move dev's account back, and
+// is refused unless it is a rollback; a release as new or newer is not.
+func TestNoStepBackAcrossEnvironments(t *testing.T) {
+	dir := t.TempDir()
+	r := release.Repo{Dir: dir}
+	must := func(args ...string) string {
+		out, err := r.Git(args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	must("init", "--quiet", "--initial-branch", "main")
+	must("config", "user.email", "test@example.com")
+	must("config", "user.name", "iamstack test")
+	for _, v := range []string{"v0.1.0", "v0.2.0"} {
+		os.WriteFile(filepath.Join(dir, "iamstack.yaml"), []byte("# "+v+"\n"), 0o644)
+		must("add", ".")
+		must("commit", "--quiet", "-m", v)
+		must("tag", "--annotate", v, "-m", "release "+v)
+	}
+	must("branch", "env/dev", "v0.2.0")
+	m, _ := mustPlan(t, iamstack.Example())
+	err := deploy.NoStepBack(r, m, "infra", release.Version{Minor: 1})
+	if err == nil || !strings.Contains(err.Error(), "promoting v0.1.0 to infra would move accounts back to an older release: dev runs v0.2.0 (environment dev)") {
+		t.Errorf("an older release over dev's account: %v", err)
+	}
+	if err := deploy.NoStepBack(r, m, "infra", release.Version{Minor: 2}); err != nil {
+		t.Errorf("the release dev runs: %v", err)
+	}
+	if err := deploy.NoStepBack(r, m, "dev", release.Version{Minor: 1}); err != nil {
+		t.Errorf("dev itself (Repo.Promote asks for --rollback there): %v", err)
+	}
+}

@@ -96,6 +96,11 @@ func Promote(opts PromoteOptions, deps PromoteDeps) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !opts.Rollback {
+		if err := NoStepBack(deps.Repo, pr.md, opts.Env, pr.v); err != nil {
+			return nil, err
+		}
+	}
 	what, err := deps.Repo.Promote(opts.Env, pr.v, pr.m, opts.Now, opts.Rollback)
 	if err != nil {
 		return nil, err
@@ -121,6 +126,11 @@ func Preview(opts PromoteOptions, deps PromoteDeps, ambient bool) error {
 		return err
 	}
 	out, repo := deps.out(), deps.Repo
+	if !opts.Rollback {
+		if err := NoStepBack(repo, pr.md, opts.Env, pr.v); err != nil {
+			fmt.Fprintf(out, "the promotion would be refused: %v\n", err)
+		}
+	}
 	current, has, err := repo.Current(opts.Env)
 	if err != nil {
 		return err
@@ -197,4 +207,36 @@ func stackSetPlansAt(repo release.Repo, v release.Version, env string) ([]OUPlan
 		return nil, fmt.Errorf("the release %s runs: %w", env, err)
 	}
 	return StackSetPlans(p, stacks), nil
+}
+
+// NoStepBack refuses a promotion that would move an account back to an
+// older release than another environment put there: environments may
+// overlap (prod: [all] holds dev's accounts), and each account runs what
+// the last deploy to it gave it, whichever environment that was.
+func NoStepBack(repo release.Repo, md *model.Model, env string, v release.Version) error {
+	mine := md.EnvironmentAccounts(env)
+	var back []string
+	for _, other := range md.EnvironmentNames() {
+		if other == env {
+			continue
+		}
+		runs, has, err := repo.Current(other)
+		if err != nil {
+			return err
+		}
+		if !has || !v.Less(runs) {
+			continue
+		}
+		for _, a := range md.EnvironmentAccounts(other) {
+			if slices.Contains(mine, a) {
+				back = append(back, fmt.Sprintf("%s runs %s (environment %s)", a, runs, other))
+			}
+		}
+	}
+	if len(back) == 0 {
+		return nil
+	}
+	slices.Sort(back)
+	return fmt.Errorf("promoting %s to %s would move accounts back to an older release: %s; promote a newer release, or pass --rollback (ROLLBACK=1) if that is intended",
+		v, env, strings.Join(slices.Compact(back), ", "))
 }
