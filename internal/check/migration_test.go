@@ -23,11 +23,7 @@ func analyzedYAML(t *testing.T, yaml string) (*model.Model, *assembly.Inventory,
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := p.WriteTemplates(dir); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.Read(dir)
+	inv, err := assembly.FromPlan(p, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,11 +82,7 @@ func TestSpreadStacksGiveTheSameMatrix(t *testing.T) {
 				}
 			}
 		}
-		dir := t.TempDir()
-		if err := p.WriteTemplates(dir); err != nil {
-			t.Fatal(err)
-		}
-		inv, err := assembly.Read(dir)
+		inv, err := assembly.FromPlan(p, t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,11 +122,7 @@ func TestDiffOfAMigration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir := t.TempDir()
-		if err := p.WriteTemplates(dir); err != nil {
-			t.Fatal(err)
-		}
-		inv, err := assembly.Read(dir)
+		inv, err := assembly.FromPlan(p, t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,11 +162,7 @@ func BenchmarkIdentityCenterAnalysis(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		dir := b.TempDir()
-		if err := p.WriteTemplates(dir); err != nil {
-			b.Fatal(err)
-		}
-		inv, err := assembly.Read(dir)
+		inv, err := assembly.FromPlan(p, b.TempDir())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -201,11 +189,7 @@ func TestAGrantIsNoEscalation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := p.WriteTemplates(dir); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.Read(dir)
+	inv, err := assembly.FromPlan(p, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

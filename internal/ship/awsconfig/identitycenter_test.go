@@ -24,11 +24,7 @@ func identityCenter(t testing.TB) (*assembly.Inventory, access.Report) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := p.WriteTemplates(dir); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.Read(dir)
+	inv, err := assembly.FromPlan(p, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,11 +43,7 @@ func deployed(t *testing.T) (*assembly.IdentityCenter, instance) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := p.WriteTemplates(dir); err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.Read(dir)
+	inv, err := assembly.FromPlan(p, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
