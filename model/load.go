@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,7 +100,7 @@ func parse(file string, data []byte, files Files, unlocked bool) (*Model, error)
 	c := &walker{file: file, lines: map[string]int{}}
 	c.walk(root, reflect.TypeOf(Spec{}), nil)
 	var m Model
-	if err := root.Decode(&m.spec); err != nil {
+	if err := decodeSpec(root, &m.spec); err != nil {
 		// A value of the wrong shape, which the walk has reported with its
 		// path: validating the rest would only add confusion.
 		if len(c.problems) == 0 {
@@ -116,6 +117,73 @@ func parse(file string, data []byte, files Files, unlocked bool) (*Model, error)
 		return nil, c.err()
 	}
 	return &m, nil
+}
+
+// entryByEntry are the mappings of the model that grow with the
+// organization, by key: yaml.v3 checks each key of a mapping it decodes
+// against every other, which takes seconds at tens of thousands of people,
+// so these are decoded an entry at a time, their keys checked once.
+var entryByEntry = []string{"users", "cicdUsers", "teams"}
+
+// decodeSpec decodes the model: entryByEntry's mappings an entry at a time,
+// the rest as a whole.
+func decodeSpec(root *yaml.Node, spec *Spec) error {
+	if root.Kind != yaml.MappingNode {
+		return root.Decode(spec)
+	}
+	// A shallow copy of the root without the large mappings.
+	rest := *root
+	rest.Content = nil
+	large := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if slices.Contains(entryByEntry, k.Value) && v.Kind == yaml.MappingNode {
+			if _, twice := large[k.Value]; twice {
+				return fmt.Errorf("yaml: unmarshal errors:\n  line %d: mapping key %q already defined", k.Line, k.Value)
+			}
+			large[k.Value] = v
+			continue
+		}
+		rest.Content = append(rest.Content, k, v)
+	}
+	if err := rest.Decode(spec); err != nil {
+		return err
+	}
+	sv := reflect.ValueOf(spec).Elem()
+	for name, n := range large {
+		field := sv.FieldByIndex(specField(name).Index)
+		m := reflect.MakeMapWithSize(field.Type(), len(n.Content)/2)
+		seen := make(map[string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if line, dup := seen[k.Value]; dup {
+				return fmt.Errorf("yaml: unmarshal errors:\n  line %d: mapping key %q already defined at line %d", k.Line, k.Value, line)
+			}
+			seen[k.Value] = k.Line
+			var key string
+			if err := k.Decode(&key); err != nil {
+				return err
+			}
+			val := reflect.New(field.Type().Elem())
+			if err := v.Decode(val.Interface()); err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(key), val.Elem())
+		}
+		field.Set(m)
+	}
+	return nil
+}
+
+// specField is the Spec field of a YAML key.
+func specField(key string) reflect.StructField {
+	t := reflect.TypeOf(Spec{})
+	for i := range t.NumField() {
+		if f := t.Field(i); strings.Split(f.Tag.Get("yaml"), ",")[0] == key {
+			return f
+		}
+	}
+	panic("model: no Spec field for " + key) // entryByEntry names Spec's keys
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): `)
@@ -191,6 +259,9 @@ type walker struct {
 	file     string
 	lines    map[string]int
 	problems []Problem
+	// fields caches yamlFields by type: a model walks one struct per
+	// person, of a handful of types.
+	fields map[reflect.Type]map[string]reflect.StructField
 }
 
 func (c *walker) add(line int, p path, format string, args ...any) {
@@ -269,7 +340,14 @@ func (c *walker) walk(n *yaml.Node, t reflect.Type, p path) {
 			c.add(n.Line, p, "expected a mapping of keys to values, found %s", kindName(n))
 			return
 		}
-		fields := yamlFields(t)
+		fields, ok := c.fields[t]
+		if !ok {
+			if c.fields == nil {
+				c.fields = map[reflect.Type]map[string]reflect.StructField{}
+			}
+			fields = yamlFields(t)
+			c.fields[t] = fields
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if isMergeKey(k) {

@@ -3,6 +3,7 @@ package model_test
 import (
 	"encoding"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
@@ -357,5 +358,24 @@ func TestGrantTokensMeetPlaceTokens(t *testing.T) {
 		if got := m.PlaceTokens(place); !slices.Equal(got, want) {
 			t.Errorf("%s: place tokens %q, want %q", place, got, want)
 		}
+	}
+}
+
+// BenchmarkParseLarge parses and validates models of about 1, 4 and 16 MB
+// (people in one team, 20 accounts): linear in the file's size. yaml.v3
+// checks each key of a mapping against every other, so the people are
+// decoded one by one (decodeSpec); a model over IAM's user quota is still
+// read whole, to report every problem, since people of Identity Center do
+// not count against it.
+func BenchmarkParseLarge(b *testing.B) {
+	for _, mb := range []int{1, 4, 16} {
+		// About 38 bytes a person in the synthetic model.
+		y := synthetic.Model(synthetic.Size{Users: mb * 26_000, Accounts: 20, UserStacks: 20})
+		b.Run(fmt.Sprintf("%dMB", mb), func(b *testing.B) {
+			b.SetBytes(int64(len(y)))
+			for b.Loop() {
+				model.Parse("m.yaml", y)
+			}
+		})
 	}
 }
