@@ -17,7 +17,7 @@ var (
 	prefixPattern    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
 	iamNamePattern   = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	aliasPattern     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,61}[a-z0-9])$`)
-	actionPattern    = regexp.MustCompile(`^(\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$`)
+	actionPattern    = regexp.MustCompile(`^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$`) // any case, as IAM matches
 )
 
 // Limits from IAM's and iamstack's own rules.

@@ -124,6 +124,7 @@ func (v *validator) action(p path, a string) {
 	}
 	cat := catalog.Get()
 	svc, name, _ := strings.Cut(a, ":")
+	svc = strings.ToLower(svc) // IAM matches actions without regard to case
 	if _, ok := cat.Services[svc]; !ok {
 		v.at(p, "%q: no IAM service has the prefix %q%s", a, svc, suggest(svc, cat.ServiceNames()))
 		return
@@ -176,6 +177,7 @@ func (v *validator) resourcesFitActions(p path, s policy.Statement) {
 	arnServices := map[string]bool{}
 	for _, a := range s.Actions {
 		svc, _, _ := strings.Cut(a, ":")
+		svc = strings.ToLower(svc)
 		if a == "*" || strings.ContainsAny(svc, "*?") {
 			return
 		}

@@ -164,6 +164,28 @@ func (d *Data) MatchActions(service, pattern string) []string {
 	return out
 }
 
+// Spelling is an action as the catalog spells it: its service prefix in
+// lower case and, for a name without wildcards that names one action, that
+// action's name ("S3:getobject" is "s3:GetObject"). IAM matches actions
+// without regard to case, and a migrated policy may spell them otherwise;
+// an action the catalog does not know is returned as it is.
+func (d *Data) Spelling(action string) string {
+	svc, name, ok := strings.Cut(action, ":")
+	if !ok {
+		return action
+	}
+	svc = strings.ToLower(svc)
+	if _, known := d.Services[svc]; !known {
+		return action
+	}
+	if !strings.ContainsAny(name, "*?") {
+		if m := d.MatchActions(svc, name); len(m) == 1 {
+			name = m[0]
+		}
+	}
+	return svc + ":" + name
+}
+
 // ConditionKey returns the type of a condition key: a global aws:* key or a
 // key of the service its prefix names. Keys with a variable part
 // (aws:PrincipalTag/${TagKey}, s3:ExistingObjectTag/<key>) match by their

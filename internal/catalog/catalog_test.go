@@ -77,3 +77,19 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestSpelling(t *testing.T) {
+	c := catalog.Get()
+	for in, want := range map[string]string{
+		"S3:getobject":   "s3:GetObject",
+		"s3:GetObject":   "s3:GetObject",
+		"EC2:describe*":  "ec2:describe*",
+		"s3:NoSuchThing": "s3:NoSuchThing",
+		"nosuch:Thing":   "nosuch:Thing",
+		"*":              "*",
+	} {
+		if got := c.Spelling(in); got != want {
+			t.Errorf("Spelling(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

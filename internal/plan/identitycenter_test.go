@@ -172,3 +172,28 @@ func TestIdentityCenterStacksSpread(t *testing.T) {
 		t.Errorf("spreading Identity Center's own directory: %v", err)
 	}
 }
+
+// IAM matches actions without regard to case, and migrated policies spell
+// them as they were written: the model accepts them, and the template
+// writes the catalog's spelling.
+func TestActionsAreWrittenAsTheCatalogSpellsThem(t *testing.T) {
+	ex := identityCenterExample(t)
+	old := "        actions: [athena:GetQueryExecution, athena:GetQueryResults, athena:StartQueryExecution, athena:StopQueryExecution]\n"
+	if !strings.Contains(ex, old) {
+		t.Fatal("the example's DataR changed")
+	}
+	p := mustPlan(t, strings.Replace(ex, old, "        actions: [ATHENA:getqueryexecution, athena:GetQueryResults, Athena:Start*, athena:StopQueryExecution]\n", 1))
+	for _, s := range p.Stacks {
+		for _, mp := range s.ManagedPolicies {
+			if mp.Entity.Name != "DataR" {
+				continue
+			}
+			got := string(mp.Document.JSON())
+			if !strings.Contains(got, `"athena:GetQueryExecution"`) || !strings.Contains(got, `"athena:Start*"`) || strings.Contains(got, "ATHENA") {
+				t.Errorf("%s: %s", mp.Name, got)
+			}
+			return
+		}
+	}
+	t.Fatal("no policy of DataR")
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/iamstack/iamstack/internal/catalog"
 	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/policy"
@@ -216,7 +217,7 @@ func (b *builder) policies(st *Stack, e metadata.Entity, base, description strin
 	if len(stmts) == 0 {
 		return nil
 	}
-	docs, err := policy.Split(stmts, policy.ManagedPolicyMaxSize)
+	docs, err := policy.Split(spelled(stmts), policy.ManagedPolicyMaxSize)
 	if err != nil {
 		b.problem(where, "%v; split the statement", err)
 		return nil
@@ -228,6 +229,28 @@ func (b *builder) policies(st *Stack, e metadata.Entity, base, description strin
 		refs[i] = b.namedPolicy(st, e, names.Numbered(base, i+1), names.Numbered(b.s.Policy(base), i+1), description, d)
 	}
 	return refs
+}
+
+// spelled are statements with their actions as the IAM catalog spells
+// them (catalog.Spelling): the model accepts any case, as IAM does, and
+// the templates say the same thing the same way whoever wrote it.
+func spelled(stmts []Statement) []Statement {
+	cat := catalog.Get()
+	out := make([]Statement, len(stmts))
+	for i, s := range stmts {
+		for _, list := range []*[]string{&s.Actions, &s.NotActions} {
+			if len(*list) == 0 {
+				continue
+			}
+			fixed := make([]string, len(*list))
+			for j, a := range *list {
+				fixed[j] = cat.Spelling(a)
+			}
+			*list = fixed
+		}
+		out[i] = s
+	}
+	return out
 }
 
 func (b *builder) policy(st *Stack, e metadata.Entity, short, description string, doc policy.Document) Ref {
