@@ -26,6 +26,9 @@ func (v *validator) roles() {
 		} else if r.Name == "" && len(v.res.prefix)+1+len(name) > maxRoleNameLen {
 			v.at(p, "role name %q must fit %d characters with the prefix %q; shorten it, or give the role its IAM name (name)", name, maxRoleNameLen, v.res.prefix+"-")
 		}
+		if i := strings.IndexFunc(r.Description, func(c rune) bool { return !descriptionRune(c) }); i >= 0 {
+			v.at(p.key("description"), "description holds %q, which IAM refuses in a role's description: it takes tab, newline and Latin-1 characters (ASCII and ¡ to ÿ)", []rune(r.Description[i:])[0])
+		}
 		if isBuiltin(name) {
 			if len(r.Statements) > 0 || len(r.ManagedPolicies) > 0 || len(r.StatementsIn) > 0 {
 				v.at(p, "%s is built in; its permissions are fixed. Define a custom role for other permissions", name)
@@ -328,4 +331,10 @@ func (v *validator) statementsIn(p path, role string, r Role) {
 
 func isDigits(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// descriptionRune tells whether IAM takes a character in a role's
+// description: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF].
+func descriptionRune(c rune) bool {
+	return c == '\t' || c == '\n' || c == '\r' || (c >= 0x20 && c <= 0x7E) || (c >= 0xA1 && c <= 0xFF)
 }
