@@ -298,6 +298,18 @@ func (m *Model) usersWhere(keep func(signIn string) bool) []string {
 	return out
 }
 
+// IdentityCenterTeams are the teams with someone who signs in through
+// Identity Center, sorted: the groups Identity Center holds.
+func (m *Model) IdentityCenterTeams() []string {
+	seen := map[string]bool{}
+	for _, u := range m.IdentityCenterUserNames() {
+		for _, t := range m.UserTeams(u) {
+			seen[t] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
 // TeamNames lists the teams, sorted.
 func (m *Model) TeamNames() []string { return slices.Sorted(maps.Keys(m.spec.Teams)) }
 

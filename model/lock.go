@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -87,19 +86,13 @@ func (v *validator) lock(files Files) {
 		return
 	}
 	var missing []string
-	for _, team := range v.identityCenterTeams() {
+	for _, team := range v.m.IdentityCenterTeams() {
 		group := v.m.TeamGroup(team)
 		if id := l.Groups[group]; !identityStoreID.MatchString(id) {
 			missing = append(missing, fmt.Sprintf("group %q (team %s)", group, team))
 		}
 	}
-	for _, user := range slices.Sorted(func(yield func(string) bool) {
-		for u, s := range v.res.signIn {
-			if s != SignInIAM && !yield(u) {
-				return
-			}
-		}
-	}) {
+	for _, user := range v.m.IdentityCenterUserNames() {
 		if id := l.Users[v.m.IdentityCenterUserName(user)]; !identityStoreID.MatchString(id) {
 			missing = append(missing, fmt.Sprintf("user %q", v.m.IdentityCenterUserName(user)))
 		}
@@ -109,29 +102,6 @@ func (v *validator) lock(files Files) {
 		return
 	}
 	v.res.lock = &l
-}
-
-// identityCenterTeams are the teams with someone who signs in through
-// Identity Center, sorted.
-func (v *validator) identityCenterTeams() []string {
-	seen := map[string]bool{}
-	for user, s := range v.res.signIn {
-		if s == SignInIAM {
-			continue
-		}
-		for _, t := range v.m.spec.Users[user].Teams {
-			if _, ok := v.m.spec.Teams[t]; ok {
-				seen[t] = true
-			}
-		}
-	}
-	return slices.Sorted(func(yield func(string) bool) {
-		for t := range seen {
-			if !yield(t) {
-				return
-			}
-		}
-	})
 }
 
 // IdentityCenterGroupID is the identity store ID of a team's group in an

@@ -117,8 +117,8 @@ func (v *validator) run() {
 	}
 	v.identityCenter()
 	v.signIns()
-	v.lock(v.files)
 	v.users()
+	v.lock(v.files) // after users: it reads the teams they resolve
 	v.cicdUsers()
 	v.environments()
 	v.standingResources()

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 
@@ -116,13 +117,7 @@ func (b *builder) identityCenterStacks(planned []Stack) []Stack {
 			teams[t] = append(teams[t], u)
 		}
 	}
-	teamNames := slices.Sorted(func(yield func(string) bool) {
-		for t := range teams {
-			if !yield(t) {
-				return
-			}
-		}
-	})
+	teamNames := b.m.IdentityCenterTeams()
 	for _, t := range teamNames {
 		for _, g := range b.m.TeamGrants(t) {
 			grants = append(grants, grant{metadata.Entity{Kind: metadata.EntityTeam, Name: t}, g})
@@ -142,13 +137,7 @@ func (b *builder) identityCenterStacks(planned []Stack) []Stack {
 			where[gr.g.Role] = append(where[gr.g.Role], gr.g.Account)
 		}
 	}
-	roles := slices.Sorted(func(yield func(string) bool) {
-		for r := range where {
-			if !yield(r) {
-				return
-			}
-		}
-	})
+	roles := slices.Sorted(maps.Keys(where))
 	psID := map[string]string{}
 	for _, role := range roles {
 		accounts := where[role]

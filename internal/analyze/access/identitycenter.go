@@ -2,6 +2,7 @@ package access
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 
 	"github.com/iamstack/iamstack/internal/metadata"
@@ -47,13 +48,7 @@ func (s *shapes) identityCenterEntries(findings map[string][]Finding) []Entry {
 		}
 	}
 	var out []Entry
-	for _, u := range slices.Sorted(func(yield func(string) bool) {
-		for u := range byUser {
-			if !yield(u) {
-				return
-			}
-		}
-	}) {
+	for _, u := range slices.Sorted(maps.Keys(byUser)) {
 		direct := mergeSignIns(slices.SortedStableFunc(slices.Values(byUser[u]), compareEntries))
 		out = append(out, direct...)
 		for _, e := range s.chained(direct, findings) {

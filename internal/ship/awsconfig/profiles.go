@@ -168,10 +168,7 @@ func forIAMUser(inv *assembly.Inventory, rep access.Report, user, format string)
 		source.Settings = append(source.Settings, [2]string{"mfa_serial", mfa})
 	}
 	ps := Profiles{User: user, Format: format, Human: human, Account: home, List: []Profile{source}}
-	roles := map[string]assembly.Principal{}
-	for _, r := range inv.Roles {
-		roles[r.ARN] = r
-	}
+	roles, _ := indexRoles(inv)
 	for _, e := range rep.Entries {
 		if e.UserARN != u.ARN || e.Type != "assume-role" {
 			continue
@@ -228,10 +225,7 @@ func forIdentityCenter(inv *assembly.Inventory, rep access.Report, user string) 
 	session := Profile{Name: prefix, Session: true, Settings: [][2]string{
 		{"sso_start_url", ic.StartURL}, {"sso_region", ic.Region}, {"sso_registration_scopes", "sso:account:access"}}}
 	ps := Profiles{User: user, Format: FormatSSO, Human: true, List: []Profile{session}}
-	roles := map[string]assembly.Principal{}
-	for _, r := range inv.Roles {
-		roles[r.ARN] = r
-	}
+	roles, sets := indexRoles(inv)
 	for _, e := range rep.Entries {
 		if e.User != user || e.Type != "assume-role" || !slices.Contains(e.SignIn, access.SignInIdentityCenter) {
 			continue
@@ -246,19 +240,27 @@ func forIdentityCenter(inv *assembly.Inventory, rep access.Report, user string) 
 		}
 		// The entry's role is its IAM role when the person reaches it both
 		// ways: the permission set's is the one of its account and role.
-		var set assembly.Principal
-		for _, r := range inv.Roles {
-			if r.PermissionSet != "" && r.Account == e.AccountID && inv.RoleShortName(r) == e.Role {
-				set = r
-			}
-		}
-		if set.PermissionSet == "" {
+		set, ok := sets[[2]string{e.AccountID, e.Role}]
+		if !ok {
 			return Profiles{}, fmt.Errorf("%s reaches %s in %s through Identity Center, and the templates hold no permission set of it there", user, e.Role, e.Account)
 		}
 		ps.List = append(ps.List, Profile{Name: name, Settings: [][2]string{
 			{"sso_session", session.Name}, {"sso_account_id", e.AccountID}, {"sso_role_name", set.PermissionSet}, {"region", set.Region}}})
 	}
 	return ps, nil
+}
+
+// indexRoles indexes the inventory's roles by ARN, and the roles of
+// permission sets by account ID and model role.
+func indexRoles(inv *assembly.Inventory) (byARN map[string]assembly.Principal, sets map[[2]string]assembly.Principal) {
+	byARN, sets = map[string]assembly.Principal{}, map[[2]string]assembly.Principal{}
+	for _, r := range inv.Roles {
+		byARN[r.ARN] = r
+		if r.PermissionSet != "" {
+			sets[[2]string{r.Account, inv.RoleShortName(r)}] = r
+		}
+	}
+	return byARN, sets
 }
 
 // hopProfile is the profile of a hop of a chain, "account/Role".

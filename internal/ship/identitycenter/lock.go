@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,19 +40,7 @@ func Lock(ctx context.Context, dir Directory, m *model.Model) (model.Lock, error
 	l := model.Lock{IdentityStoreID: ic.IdentityStoreID, Groups: map[string]string{}, Users: map[string]string{}}
 	var missing []string
 	people := m.IdentityCenterUserNames()
-	teams := map[string]bool{}
-	for _, u := range people {
-		for _, t := range m.UserTeams(u) {
-			teams[t] = true
-		}
-	}
-	for _, t := range slices.Sorted(func(yield func(string) bool) {
-		for t := range teams {
-			if !yield(t) {
-				return
-			}
-		}
-	}) {
+	for _, t := range m.IdentityCenterTeams() {
 		name := m.TeamGroup(t)
 		id, err := dir.GroupID(ctx, ic.IdentityStoreID, name)
 		if err != nil {

@@ -3,6 +3,7 @@ package identitycenter
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -50,13 +51,7 @@ func Verify(ctx context.Context, inst Instance, ic *assembly.IdentityCenter) ([]
 		return nil, fmt.Errorf("list the permission sets of %s: %w", ic.InstanceARN, err)
 	}
 	var out []string
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for n := range ic.PermissionSets {
-			if !yield(n) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(ic.PermissionSets)) {
 		want := ic.PermissionSets[name]
 		got, ok := live[name]
 		if !ok {
@@ -107,13 +102,7 @@ func Verify(ctx context.Context, inst Instance, ic *assembly.IdentityCenter) ([]
 		want[k] = append(want[k], p)
 		who[p] = a.Principal.Kind + " " + a.Principal.Name
 	}
-	for _, k := range slices.SortedFunc(func(yield func([2]string) bool) {
-		for k := range want {
-			if !yield(k) {
-				return
-			}
-		}
-	}, func(x, y [2]string) int { return strings.Compare(x[0]+x[1], y[0]+y[1]) }) {
+	for _, k := range slices.SortedFunc(maps.Keys(want), func(x, y [2]string) int { return strings.Compare(x[0]+x[1], y[0]+y[1]) }) {
 		ps, ok := live[k[1]]
 		if !ok {
 			continue // reported above
@@ -137,13 +126,7 @@ func Verify(ctx context.Context, inst Instance, ic *assembly.IdentityCenter) ([]
 	// An external directory's memberships are the provider's: compare
 	// them with what the model declares.
 	if ic.Directory == model.DirectoryExternal {
-		for _, team := range slices.Sorted(func(yield func(string) bool) {
-			for t := range ic.GroupIDs {
-				if !yield(t) {
-					return
-				}
-			}
-		}) {
+		for _, team := range slices.Sorted(maps.Keys(ic.GroupIDs)) {
 			got, err := inst.Members(ctx, ic.IdentityStoreID, ic.GroupIDs[team])
 			if err != nil {
 				return nil, fmt.Errorf("list the members of %s: %w", ic.Groups[team], err)
