@@ -204,6 +204,9 @@ type Role struct {
 	// MFAMaxAge bounds, for this role, how old a person's MFA session may
 	// be (default: the model's mfaMaxAge; at most that).
 	MFAMaxAge Duration `yaml:"mfaMaxAge"`
+	// MFAMaxAgeIn overrides mfaMaxAge in some accounts or account types
+	// (at most the role's).
+	MFAMaxAgeIn map[string]Duration `yaml:"mfaMaxAgeIn"`
 	// MaxSessionIn overrides maxSession in some accounts or account types.
 	MaxSessionIn map[string]Duration `yaml:"maxSessionIn"`
 	// SessionTags lets callers pass session tags (sts:TagSession), as
@@ -213,6 +216,11 @@ type Role struct {
 	SessionTags SessionTags `yaml:"sessionTags"`
 	// Trust admits principals beyond iamstack's people and CI/CD users.
 	Trust []Trust `yaml:"trust"`
+	// TrustIn admits more principals where the role exists in the accounts
+	// a key names (an account name, an account type, or all): a deploy
+	// role trusting a tooling account in prod only, or a workflow's
+	// environment:dev subject in dev and environment:prod in prod.
+	TrustIn map[string][]Trust `yaml:"trustIn"`
 	// SourceIdentity lets callers set a source identity (sts:SetSourceIdentity),
 	// which must be their user name: CloudTrail then names the person
 	// through every role chained from this one.

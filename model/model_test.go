@@ -188,7 +188,7 @@ func TestBadModels(t *testing.T) {
 		}, []string{`role "r" has no permissions to analyse`, `trustedBy[0]: "12345" is not "account", a 12-digit account ID`}},
 		{"trust naming two principals", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: \"555555555555\", service: lambda.amazonaws.com}\n", 1)
-		}, []string{`12: roles.KMSAdminR.trust[0]: a trust names exactly one of account, role, github and service`}},
+		}, []string{`12: roles.KMSAdminR.trust[0]: a trust names exactly one of account, role, github, oidc and service`}},
 		{"trusted account not an ID", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: vendor, externalId: x}\n", 1)
 		}, []string{`roles.KMSAdminR.trust[0].account: account "vendor" must be a 12-digit account ID`,
@@ -249,10 +249,10 @@ func TestBadModels(t *testing.T) {
 			`roles.OpsR.services[2]: "identitystore" is IAM Identity Center's`}},
 		{"principal trusted twice", func(s string) string {
 			return strings.Replace(s, "    enabledIn: [prod-eu]\n", "    enabledIn: [prod-eu]\n    trust:\n      - {account: \"555555555555\", externalId: ab}\n      - {account: \"555555555555\", externalId: cd}\n", 1)
-		}, []string{`13: roles.KMSAdminR.trust[1]: the same principal is trusted twice; merge the entries`}},
-		{"standing OIDC provider of another issuer", func(s string) string {
-			return s + "standingResources:\n  - {account: dev, kind: oidc-provider, name: gitlab.com}\n"
-		}, []string{`standingResources[0].name: iamstack trusts one OIDC provider, GitHub Actions': name it "token.actions.githubusercontent.com"`}},
+		}, []string{`13: roles.KMSAdminR.trust[1]: the same principal is trusted at roles.KMSAdminR.trust[0] already; merge the entries`}},
+		{"standing OIDC provider named by its URL", func(s string) string {
+			return s + "standingResources:\n  - {account: dev, kind: oidc-provider, name: \"https://gitlab.com\"}\n"
+		}, []string{`standingResources[0].name: an OIDC provider is named by its issuer (token.actions.githubusercontent.com): write the issuer without its scheme: gitlab.com`}},
 		{"several problems at once", func(s string) string {
 			return strings.Replace(strings.Replace(s, `"222222222222"`, `"22"`, 1), "teams: [ops]", "teams: [x]", 1)
 		}, []string{`5: accounts[1].id`, `18: users."alice.smith".teams[0]`}},

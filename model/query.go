@@ -241,10 +241,19 @@ func (m *Model) Problemf(segments []string, format string, args ...any) Problem 
 	return Problem{File: m.file, Line: lineOf(m.resolved.lines, p), Path: p.String(), Msg: fmt.Sprintf(format, args...)}
 }
 
-// RoleMFAMaxAgeSeconds is how old, in seconds, a person's MFA session may be
-// to assume a role: the role's own bound, else the model's.
-func (m *Model) RoleMFAMaxAgeSeconds(role string) int {
-	if r := m.resolved.roles[role]; r.MFAMaxAge.Duration > 0 {
+// RoleMFAMaxAgeSeconds is how old, in seconds, a caller's MFA session may
+// be to assume a role in an account: its mfaMaxAgeIn entry for the
+// account's name, else its OU, else its type, else the role's own bound,
+// else the model's.
+func (m *Model) RoleMFAMaxAgeSeconds(role, account string) int {
+	r := m.resolved.roles[role]
+	a := m.place(account)
+	for _, k := range []string{a.Name, a.OU, a.Type} {
+		if d, ok := r.MFAMaxAgeIn[k]; ok && k != "" {
+			return d.Seconds()
+		}
+	}
+	if r.MFAMaxAge.Duration > 0 {
 		return r.MFAMaxAge.Seconds()
 	}
 	return m.MFAMaxAgeSeconds()

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -19,7 +18,9 @@ var trustSamples = map[string]struct{ good, bad string }{
 	"account": {`{account: "999988887777", externalId: vendor-1234}`, `{account: "9999"}`},
 	"role":    {`{role: dev/ChainR}`, `{role: dev/NoSuchR}`},
 	"github":  {`{github: "repo:acme/app:ref:refs/heads/main"}`, `{github: "acme/app"}`},
-	"service": {`{service: lambda.amazonaws.com}`, `{service: lambda}`},
+	"oidc": {`{oidc: oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF, subject: "system:serviceaccount:payments:api"}`,
+		`{oidc: "https://gitlab.com", audience: https://gitlab.com, subject: "project_path:acme/app:ref_type:branch:ref:main"}`},
+	"service": {`{service: lambda.amazonaws.com}`, `{service: lamda.amazonaws.com}`},
 }
 
 // schemaDef is what the tests read of a type in the committed schema.
@@ -93,7 +94,7 @@ func TestEveryTrustKindIsComplete(t *testing.T) {
 			if err != nil {
 				t.Fatalf("good sample refused: %v", err)
 			}
-			entries := m.RoleTrusts("TrustedR")
+			entries := m.RoleTrusts("TrustedR", "dev")
 			if len(entries) != 1 {
 				t.Fatalf("%d entries, want 1", len(entries))
 			}
@@ -107,8 +108,8 @@ func TestEveryTrustKindIsComplete(t *testing.T) {
 					t.Errorf("statement without Sid, principal or action: %+v", st)
 				}
 			}
-			if issuer := entries[0].OIDCIssuer(); issuer != "" && issuer != names.GitHubOIDCHost {
-				t.Errorf("issuer %q: iamstack creates no provider for it", issuer)
+			if issuer, audience := entries[0].OIDCProvider(); (issuer == "") != (audience == "") {
+				t.Errorf("issuer %q with audience %q: a provider needs both", issuer, audience)
 			}
 
 			_, err = model.Parse("m.yaml", []byte(trustModel(s.bad)))
@@ -131,7 +132,7 @@ func TestTrustOrderIsTheModelsAndKinds(t *testing.T) {
 	}
 	var sids []string
 	ctx := model.TrustContext{Scheme: m.Scheme(), AccountID: "222222222222"}
-	for _, e := range m.RoleTrusts("TrustedR") {
+	for _, e := range m.RoleTrusts("TrustedR", "dev") {
 		for _, st := range e.Statements(m, ctx) {
 			sids = append(sids, st.Sid)
 		}
@@ -140,7 +141,7 @@ func TestTrustOrderIsTheModelsAndKinds(t *testing.T) {
 	if !slices.Equal(sids, want) {
 		t.Errorf("statements %v, want %v", sids, want)
 	}
-	gh := m.RoleTrusts("TrustedR")[2].(model.GitHubTrust)
+	gh := m.RoleTrusts("TrustedR", "dev")[2].(model.GitHubTrust)
 	if !slices.Equal(gh.Subjects, []string{"repo:a/b:ref:refs/heads/main", "repo:a/b:environment:prod"}) {
 		t.Errorf("GitHub subjects %v", gh.Subjects)
 	}
@@ -150,7 +151,7 @@ func TestTrustOrderIsTheModelsAndKinds(t *testing.T) {
 func TestTrustNamesExactlyOneKind(t *testing.T) {
 	for _, entry := range []string{`{externalId: abc}`, `{account: "999988887777", service: lambda.amazonaws.com}`} {
 		_, err := model.Parse("m.yaml", []byte(trustModel(entry)))
-		if err == nil || !strings.Contains(err.Error(), "a trust names exactly one of account, role, github and service") {
+		if err == nil || !strings.Contains(err.Error(), "a trust names exactly one of account, role, github, oidc and service") {
 			t.Errorf("%s: got %v", entry, err)
 		}
 	}

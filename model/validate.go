@@ -72,7 +72,7 @@ type resolution struct {
 	envs   map[string][]string
 	lines  map[string]int
 	given  names.Given             // the names and paths the model sets itself
-	trusts map[string][]TrustEntry // by role, as RoleTrusts gives them
+	trusts map[string]roleTrusts // by role, what RoleTrusts resolves per account
 	// The model's settings with their defaults.
 	prefix     string
 	mfaMaxAge  time.Duration
@@ -139,8 +139,8 @@ func (v *validator) run() {
 		}
 		if r.Name == "" {
 			v.at(p.key("name"), "name the IAM %s whose removal is acknowledged", r.Kind)
-		} else if r.Kind == RemovalOIDCProvider && (!strings.Contains(r.Name, ".") || strings.Contains(r.Name, "/")) {
-			v.at(p.key("name"), "an OIDC provider is named by its issuer's host, such as token.actions.githubusercontent.com; %q names none, so this acknowledges nothing", r.Name)
+		} else if why := issuerProblem(r.Name); r.Kind == RemovalOIDCProvider && why != "" {
+			v.at(p.key("name"), "an OIDC provider is named by its issuer, such as token.actions.githubusercontent.com; %q names none (%s), so this acknowledges nothing", r.Name, why)
 		}
 		if _, ok := v.res.accounts[r.Account]; !ok && r.Account != allTargets {
 			v.at(p.key("account"), "name the account the %s is removed from (one of %s), or %q for every account%s",

@@ -61,12 +61,21 @@ func (v *validator) roles() {
 			if d < minMaxSession || d > maxMaxSession || d%time.Second != 0 {
 				v.at(p.key("maxSessionIn").key(target), "maxSession %s must be whole seconds between 1h and 12h (IAM's MaxSessionDuration)", d)
 			}
-			if _, found := v.accountsNamedBy(target); !found || target == allTargets {
-				v.unknownTarget(p.key("maxSessionIn").key(target), target)
-			}
+			v.perAccountKey(p.key("maxSessionIn").key(target), target)
 		}
 		if d := r.MFAMaxAge.Duration; d != 0 && (d < minMFAMaxAge || d > v.res.mfaMaxAge || d%time.Second != 0) {
 			v.at(p.key("mfaMaxAge"), "mfaMaxAge %s must be whole seconds between %s and the model's mfaMaxAge %s: people are admitted by both their group and the role's trust, and the group bounds the age by the model's", d, minMFAMaxAge, v.res.mfaMaxAge)
+		}
+		roleMFA := r.MFAMaxAge.Duration
+		if roleMFA == 0 {
+			roleMFA = v.res.mfaMaxAge
+		}
+		for _, target := range slices.Sorted(maps.Keys(r.MFAMaxAgeIn)) {
+			d := r.MFAMaxAgeIn[target].Duration
+			if d < minMFAMaxAge || d > roleMFA || d%time.Second != 0 {
+				v.at(p.key("mfaMaxAgeIn").key(target), "mfaMaxAge %s must be whole seconds between %s and the role's mfaMaxAge %s (a person's group bounds the age by the model's, and the role's holds in every account)", d, minMFAMaxAge, roleMFA)
+			}
+			v.perAccountKey(p.key("mfaMaxAgeIn").key(target), target)
 		}
 		v.sessionTagKeys(p.key("sessionTags"), r.SessionTags.Keys)
 		for i, svc := range r.Services {
@@ -80,9 +89,15 @@ func (v *validator) roles() {
 		v.statements(p.key("statements"), r.Statements, false)
 		v.res.roles[name] = r
 		v.res.enabled[name] = v.enabledIn(p, r)
-		for _, target := range slices.Sorted(maps.Keys(r.MaxSessionIn)) {
-			if names, found := v.accountsNamedBy(target); found && target != allTargets && !v.enabledInAny(name, names) {
-				v.at(p.key("maxSessionIn").key(target), "role %s exists in no account %q names: this maximum session would apply nowhere", name, target)
+		for _, in := range []struct {
+			key     string
+			targets []string
+			what    string
+		}{{"maxSessionIn", slices.Sorted(maps.Keys(r.MaxSessionIn)), "maximum session"}, {"mfaMaxAgeIn", slices.Sorted(maps.Keys(r.MFAMaxAgeIn)), "MFA age"}} {
+			for _, target := range in.targets {
+				if names, found := v.accountsNamedBy(target); found && target != allTargets && !v.enabledInAny(name, names) {
+					v.at(p.key(in.key).key(target), "role %s exists in no account %q names: this %s would apply nowhere", name, target, in.what)
+				}
 			}
 		}
 		v.statementsIn(p.key("statementsIn"), name, r)
@@ -305,6 +320,19 @@ func (v *validator) enabledIn(p path, r Role) map[string]bool {
 		delete(on, name)
 	}
 	return on
+}
+
+// perAccountKey checks a key of maxSessionIn or mfaMaxAgeIn: an account,
+// OU or account type (the role's own setting is the one for all, and an
+// account tag would leave the choice between two tags' values open).
+func (v *validator) perAccountKey(p path, target string) {
+	if _, _, isTag := tagTarget(target); isTag {
+		v.at(p, "%q is an account tag; name an account, OU or account type here (the role's own setting applies to all)", target)
+		return
+	}
+	if _, found := v.accountsNamedBy(target); !found || target == allTargets {
+		v.unknownTarget(p, target)
+	}
 }
 
 // adminTrustProblem is the problem of AdminR trusting anything but people

@@ -310,16 +310,17 @@ func (v *validator) standingResources() {
 			v.at(p.key("kind"), "kind %q is not one of %s%s", r.Kind, quoted(metadata.Kinds), suggest(r.Kind, metadata.Kinds))
 			continue
 		}
-		if !iamNamePattern.MatchString(r.Name) {
-			v.at(p.key("name"), "name %q must be the resource's name: letters, digits and +=,.@_-", r.Name)
-		}
 		id := r.Account + "/" + r.Kind + "/" + strings.ToLower(r.Name)
 		if seen[id] {
 			v.at(p.key("name"), "%s %q of account %q is described twice", r.Kind, r.Name, r.Account)
 		}
 		seen[id] = true
-		if r.Kind == metadata.OIDCProvider && r.Name != names.GitHubOIDCHost {
-			v.at(p.key("name"), "iamstack trusts one OIDC provider, GitHub Actions': name it %q", names.GitHubOIDCHost)
+		if r.Kind == metadata.OIDCProvider {
+			if why := issuerProblem(r.Name); why != "" {
+				v.at(p.key("name"), "an OIDC provider is named by its issuer (%s): %s", names.GitHubOIDCHost, why)
+			}
+		} else if !iamNamePattern.MatchString(r.Name) {
+			v.at(p.key("name"), "name %q must be the resource's name: letters, digits and +=,.@_-", r.Name)
 		}
 		principal := r.Kind == metadata.Role || r.Kind == metadata.User
 		runs := r.Kind == metadata.Stack || r.Kind == metadata.Workload

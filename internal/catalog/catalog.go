@@ -47,6 +47,9 @@ type Data struct {
 	// ManagedPolicyNames are every AWS managed policy, as in its ARN after
 	// "policy/": "ReadOnlyAccess", "job-function/Billing".
 	ManagedPolicyNames []string `json:"managedPolicyNames"`
+	// ServicePrincipals are the service principals AWS managed policies
+	// name, and a few the documentation alone does (gen's undocumented).
+	ServicePrincipals []string `json:"servicePrincipals"`
 	// ManagedPolicies are their latest documents, by name: the analysis
 	// evaluates them as they are. The generator fills it and writes it to
 	// policies.json.gz; Get leaves it empty (ManagedPolicyDocument reads it).
@@ -146,6 +149,30 @@ func (d *Data) Versions() string {
 
 // ServiceNames lists the service prefixes, sorted.
 func (d *Data) ServiceNames() []string { return slices.Sorted(maps.Keys(d.Services)) }
+
+// ServicePrincipal tells whether p is a service principal a role may
+// trust: one the AWS managed policies or the documentation name, or
+// <label>.amazonaws.com where a label names a service prefix
+// (lambda.amazonaws.com, monitoring.rds.amazonaws.com), as AWS names
+// nearly every service's principal. A misspelt service matches neither.
+func (d *Data) ServicePrincipal(p string) bool {
+	if _, found := slices.BinarySearch(d.ServicePrincipals, p); found {
+		return true
+	}
+	host, ok := strings.CutSuffix(p, ".amazonaws.com")
+	if !ok {
+		host, ok = strings.CutSuffix(p, ".amazonaws.com.cn")
+	}
+	if !ok {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if _, known := d.Services[label]; known {
+			return true
+		}
+	}
+	return false
+}
 
 // Actions lists the actions of a service, sorted ("GetObject").
 func (d *Data) Actions(service string) []string {

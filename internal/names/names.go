@@ -411,7 +411,13 @@ const GitHubOIDCHost = "token.actions.githubusercontent.com"
 // GitHubOIDCProviderARN is the ARN of an account's OIDC provider for GitHub
 // Actions.
 func (s Scheme) GitHubOIDCProviderARN(account string) string {
-	return s.iam(account, "oidc-provider/"+GitHubOIDCHost)
+	return s.OIDCProviderARN(account, GitHubOIDCHost)
+}
+
+// OIDCProviderARN is the ARN of an account's OIDC provider for an issuer,
+// written as IAM names the provider: its URL without the scheme.
+func (s Scheme) OIDCProviderARN(account, issuer string) string {
+	return s.iam(account, "oidc-provider/"+issuer)
 }
 
 // FirstPasswordSecret names the Secrets Manager secret holding a console

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/iamstack/iamstack/internal/cfn"
 	"github.com/iamstack/iamstack/internal/metadata"
@@ -273,9 +274,15 @@ func (b *builder) permissionSet(stacks map[string]Stack, role string, accounts [
 		b.problem(where, "people sign in to %s through Identity Center, whose permission set names are at most %d characters; %s is %d. Shorten the prefix or give the role a shorter name (roles.%s.name)",
 			role, MaxPermissionSetNameLen, ps.Name, len(ps.Name), role)
 	}
-	if ic, _ := b.m.IdentityCenter(); r.MFAMaxAge.Duration > 0 && r.MFAMaxAge.Duration < ic.PortalSession.Duration {
-		b.problem(append(where, "mfaMaxAge"), "people reach %s through Identity Center up to identityCenter.portalSession (%s) after MFA, and %s wants MFA within %s: shorten the portal session to %s or less",
-			role, ic.PortalSession.Duration, role, r.MFAMaxAge.Duration, r.MFAMaxAge.Duration)
+	ic, _ := b.m.IdentityCenter()
+	for _, account := range accounts {
+		// The same permission set serves every account: the youngest MFA
+		// any of them asks for bounds the portal session.
+		if age := time.Duration(b.m.RoleMFAMaxAgeSeconds(role, account)) * time.Second; age < ic.PortalSession.Duration {
+			b.problem(append(where, "mfaMaxAge"), "people reach %s through Identity Center up to identityCenter.portalSession (%s) after MFA, and %s wants MFA within %s in account %s: shorten the portal session to %s or less",
+				role, ic.PortalSession.Duration, role, age, account, age)
+			break
+		}
 	}
 	if len(r.Description) > MaxPermissionSetDescriptionLen || !permissionSetDescription.MatchString(r.Description) {
 		b.problem(append(where, "description"), "a permission set's description is at most %d characters of Latin-1 text; shorten %s's", MaxPermissionSetDescriptionLen, role)

@@ -38,7 +38,9 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	refs = append(refs, ownRefs...)
 	refs = append(refs, guardrails...)
 
-	trust := policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, name, b.m.PlaceTokens(a.Name), b.m.RoleMFAMaxAgeSeconds(name), b.trustOptions(name))
+	opts := b.trustOptions(name)
+	mfaMaxAge := b.m.RoleMFAMaxAgeSeconds(name, a.Name)
+	trust := policy.HumanTrust(b.s, b.m.UserOnlyAccount().ID, name, b.m.PlaceTokens(a.Name), mfaMaxAge, opts)
 	var machines []string
 	var deps []string
 	for _, ci := range b.m.CICDUsersIn(a.Name) {
@@ -47,8 +49,13 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 			deps = append(deps, logicalID("CicdUser", ci))
 		}
 	}
+	// Machines sign with their own user name as source identity, and tag
+	// their sessions as configure-aws-credentials does, where the role
+	// lets its callers.
 	if len(machines) > 0 {
-		trust = append(trust, policy.MachineTrust(machines))
+		m := policy.MachineTrust(machines)
+		trust = append(trust, m)
+		trust = append(trust, policy.Passing(b.s, m.Sid, m.Principal, m.Conditions, opts, true)...)
 	}
 	central := map[string][]string{} // account ID -> user ARNs
 	for _, ci := range b.centralUsers(a.Name, name) {
@@ -57,18 +64,20 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		central[home.ID] = append(central[home.ID], b.s.UserARN(home.ID, ci))
 	}
 	for _, id := range slices.Sorted(maps.Keys(central)) {
-		trust = append(trust, policy.CentralMachineTrust(b.s, id, central[id]))
+		m := policy.CentralMachineTrust(b.s, id, central[id])
+		trust = append(trust, m)
+		trust = append(trust, policy.Passing(b.s, m.Sid, m.Principal, m.Conditions, opts, true)...)
 	}
 	// Each trust's Sid comes from what it trusts, not its place in the
 	// list, so reordering the model changes no template.
-	ctx := model.TrustContext{Scheme: b.s, AccountID: a.ID, SourceIdentity: r.SourceIdentity,
+	ctx := model.TrustContext{Scheme: b.s, AccountID: a.ID, Options: opts, MFAMaxAge: mfaMaxAge,
 		Taken: func(sid string) bool {
 			return slices.ContainsFunc(trust, func(s Statement) bool { return s.Sid == sid })
 		}}
-	for _, t := range b.m.RoleTrusts(name) {
+	for _, t := range b.m.RoleTrusts(name, a.Name) {
 		trust = append(trust, t.Statements(b.m, ctx)...)
-		if t.OIDCIssuer() != "" {
-			if id := b.oidcProvider(st, a, t.OIDCIssuer()); id != "" {
+		if issuer, audience := t.OIDCProvider(); issuer != "" {
+			if id := b.oidcProvider(st, a, issuer, audience); id != "" && !slices.Contains(deps, id) {
 				deps = append(deps, id)
 			}
 		}
@@ -126,23 +135,33 @@ func (b *builder) cicdUser(st *Stack, name string) {
 }
 
 // oidcProvider adds the account's OIDC provider for an issuer to its stack,
-// once, and returns its logical ID; "" when the model says the account has
-// one already (IAM holds one provider per issuer). GitHub Actions' is the
-// only issuer a trust names.
-func (b *builder) oidcProvider(st *Stack, a model.Account, issuer string) string {
-	const id = "OIDCProviderGitHub"
+// once, with every audience the account's trusts in the issuer name, and
+// returns its logical ID; "" when the model says the account has one
+// already (IAM holds one provider per issuer).
+func (b *builder) oidcProvider(st *Stack, a model.Account, issuer, audience string) string {
 	for _, r := range b.m.StandingResources() {
 		if r.Account == a.Name && r.Kind == metadata.OIDCProvider && r.Name == issuer {
 			return ""
 		}
 	}
-	for _, p := range st.OIDCProviders {
-		if p.LogicalID == id {
-			return id
+	id, entity := "OIDCProviderGitHub", "GitHubOIDC" // GitHub's, as the first releases named it
+	if issuer != names.GitHubOIDCHost {
+		id, entity = logicalID("OIDCProvider", issuer), "OIDC "+issuer
+	}
+	for i, p := range st.OIDCProviders {
+		if p.LogicalID != id {
+			continue
 		}
+		if !slices.Contains(p.ClientIDs, audience) {
+			st.OIDCProviders[i].ClientIDs = append(p.ClientIDs, audience)
+		}
+		if n := len(st.OIDCProviders[i].ClientIDs); n > MaxOIDCClientIDs {
+			b.problem([]string{"roles"}, "account %s's trusts in %s name %d audiences; an OIDC provider takes %d", a.Name, issuer, n, MaxOIDCClientIDs)
+		}
+		return id
 	}
 	st.OIDCProviders = append(st.OIDCProviders, OIDCProvider{LogicalID: id, URL: "https://" + issuer,
-		ClientIDs: []string{"sts.amazonaws.com"}, Entity: shared(a, "GitHubOIDC")})
+		ClientIDs: []string{audience}, Entity: shared(a, entity)})
 	return id
 }
 

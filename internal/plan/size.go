@@ -37,6 +37,8 @@ const (
 	MaxGroupNameLen            = 128
 	MaxPolicyNameLen           = 128
 	MaxDescriptionLen          = 1000
+	// MaxOIDCClientIDs are the audiences one OIDC provider takes.
+	MaxOIDCClientIDs = 100
 )
 
 func (b *builder) checkStack(st Stack, size int) {

@@ -1,9 +1,9 @@
 package policy
 
 import (
+	"maps"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/iamstack/iamstack/internal/names"
 )
@@ -255,12 +255,7 @@ func HumanTrust(s names.Scheme, userAccount, role string, tokens []string, maxAg
 		// iamstack's keys: a session tag outranks a principal tag of the
 		// same key, the grant tags included. None is transitive: a tag set
 		// here does not follow the session into chained roles.
-		if len(opts.SessionTagKeys) > 0 {
-			c["ForAllValues:StringEquals"] = map[string][]string{keyTagKeys: opts.SessionTagKeys}
-		} else {
-			c["ForAllValues:StringNotLike"] = map[string][]string{keyTagKeys: {s.Prefix + "-*"}}
-		}
-		c["Null"] = map[string][]string{keyTransitiveTagKeys: {"true"}}
+		maps.Copy(c, sessionTagConditions(s, opts))
 		out = append(out, Statement{Sid: "HumansTagTheirSessions", Effect: Allow,
 			Principal: Principal{"AWS": {s.AccountRootARN(userAccount)}},
 			Actions:   []string{tagSession}, Conditions: c})
@@ -273,98 +268,6 @@ func HumanTrust(s names.Scheme, userAccount, role string, tokens []string, maxAg
 			Actions:   []string{setSourceIdentity}, Conditions: c})
 	}
 	return out
-}
-
-// MachineTrust is the trust statement of a role for the CI/CD users of its
-// own account, named one by one. They sign with access keys: no MFA.
-func MachineTrust(userARNs []string) Statement {
-	return Statement{Sid: "CICDUsers", Effect: Allow,
-		Principal: Principal{"AWS": userARNs}, Actions: []string{assumeRole}}
-}
-
-// CentralMachineTrust is the trust statement of a role for the CI/CD users
-// of another account: that account, and only the users it names there, by
-// aws:PrincipalArn. The account, not the users, is the principal, so a role
-// deploys before or after the users it trusts. They sign with access keys:
-// no MFA.
-func CentralMachineTrust(s names.Scheme, account string, userARNs []string) Statement {
-	return Statement{Sid: "CentralCICDUsers" + account, Effect: Allow,
-		Principal: Principal{"AWS": {s.AccountRootARN(account)}}, Actions: []string{assumeRole},
-		Conditions: Conditions{"ArnEquals": {keyPrincipal: userARNs}}}
-}
-
-// AccountTrust admits another AWS account, and with externalID only callers
-// that pass it, as AWS asks of third parties (the confused deputy). The
-// caller names the statement: one role may trust an account twice.
-func AccountTrust(s names.Scheme, account, externalID string) Statement {
-	st := Statement{Effect: Allow, Principal: Principal{"AWS": {s.AccountRootARN(account)}},
-		Actions: []string{assumeRole}}
-	if externalID != "" {
-		st.Conditions = Conditions{"StringEquals": {"sts:ExternalId": {externalID}}}
-	}
-	return st
-}
-
-// RoleTrust admits one role of the model (role chaining): its account is the
-// principal, and aws:PrincipalArn must be the role, so the trust deploys
-// before or after the role it names. The session keeps the caller's name:
-// STS gives a role session the aws:userid "<role ID>:<session name>" (IAM's
-// global condition keys page), and a session name holds no colon, so
-// requiring aws:userid to end in ":" and the new session's name makes
-// CloudTrail in this account name whoever the first hop named, a person
-// under their own user name. With sourceIdentity, the caller's source
-// identity (which STS carries along the chain and never lets a session
-// change) is admitted too: without sts:SetSourceIdentity in the trust, STS
-// refuses a chained AssumeRole whose session carries one.
-func RoleTrust(s names.Scheme, account string, roleARNs []string, sourceIdentity bool) []Statement {
-	principal := Principal{"AWS": {s.AccountRootARN(account)}}
-	op := "ArnEquals"
-	if slices.ContainsFunc(roleARNs, func(a string) bool { return strings.ContainsAny(a, "*?") }) {
-		op = "ArnLike" // the role's permission set's role, named by a pattern
-	}
-	caller := func() Conditions { return Conditions{op: {keyPrincipal: slices.Clone(roleARNs)}} }
-	assume := caller()
-	assume["StringLike"] = map[string][]string{keyUserID: {"*:${" + keySessionName + "}"}}
-	out := []Statement{{Effect: Allow, Principal: principal, Actions: []string{assumeRole}, Conditions: assume}}
-	if sourceIdentity {
-		carried := caller()
-		// IfExists: a chained call need not pass the identity its session
-		// carries; one it passes must be that one, and a session that
-		// carries none cannot start one mid-chain (the variable has no value).
-		carried["StringEqualsIfExists"] = map[string][]string{keySourceIdentity: {"${" + keyCallerSourceIdentity + "}"}}
-		out = append(out, Statement{Effect: Allow, Principal: principal, Actions: []string{setSourceIdentity}, Conditions: carried})
-	}
-	return out
-}
-
-// GitHubTrust admits GitHub Actions workflows through the account's OIDC
-// provider: the token's audience must be STS and its subject one of
-// subjects, compared exactly unless one holds a wildcard (which the model
-// refuses unless waived).
-func GitHubTrust(s names.Scheme, account string, subjects []string) Statement {
-	op := "StringEquals"
-	for _, sub := range subjects {
-		if strings.ContainsAny(sub, "*?") {
-			op = "StringLike"
-		}
-	}
-	c := Conditions{"StringEquals": {names.GitHubOIDCHost + ":aud": {"sts.amazonaws.com"}}}
-	if c[op] == nil {
-		c[op] = map[string][]string{}
-	}
-	c[op][names.GitHubOIDCHost+":sub"] = subjects
-	return Statement{Sid: "GitHubActions", Effect: Allow, Principal: Principal{"Federated": {s.GitHubOIDCProviderARN(account)}},
-		Actions: []string{"sts:AssumeRoleWithWebIdentity"}, Conditions: c}
-}
-
-// ServiceTrust admits AWS services, which run code as the role, on behalf
-// of the role's own account only: a service that names the account it acts
-// for (aws:SourceAccount) cannot be steered from another account into
-// acting as this role (AWS's "confused deputy"). IfExists keeps the services
-// that do not send the key, such as EC2 launching an instance, working.
-func ServiceTrust(account string, services []string) Statement {
-	return Statement{Sid: "Services", Effect: Allow, Principal: Principal{"Service": services}, Actions: []string{assumeRole},
-		Conditions: Conditions{"StringEqualsIfExists": {keySourceAccount: {account}}}}
 }
 
 // AssumeRoles lets a CI/CD user assume the named roles.

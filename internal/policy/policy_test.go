@@ -36,7 +36,7 @@ func TestCanonicalPoliciesGolden(t *testing.T) {
 			Accounts: []string{"222222222222", "444444444444"}, OUs: []string{"ou-ab12-11111111"}, OrgRoot: "o-a1b2c3d4e5/r-ab12"})...)...),
 		"central-machine-trust": policy.NewDocument(policy.CentralMachineTrust(scheme, "111111111111",
 			[]string{"arn:aws:iam::111111111111:user/infra/deployer"})),
-		"account-trust-external-id": policy.NewDocument(policy.AccountTrust(scheme, "555555555555", "vendor-7f3a")),
+		"account-trust-external-id": policy.NewDocument(policy.AccountTrust(scheme, "555555555555", "vendor-7f3a", 0)),
 		"role-trust":                policy.NewDocument(policy.RoleTrust(scheme, "222222222222", []string{"arn:aws:iam::222222222222:role/infra-AdminR"}, true)...),
 		"github-trust": policy.NewDocument(policy.GitHubTrust(scheme, "333333333333",
 			[]string{"repo:acme/infra:environment:prod", "repo:acme/infra:ref:refs/heads/main"})),

