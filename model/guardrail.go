@@ -22,6 +22,9 @@ type Guardrail interface {
 	// Scope is the accounts it covers (names, types or "all"; none is
 	// all) and the roles it exempts.
 	Scope() (accounts, exemptRoles []string)
+	// OwnPolicy is the IAM name of the managed policy of its own it is
+	// attached as; "" when it shares the account's guardrails policy.
+	OwnPolicy() string
 	// Denies are its deny statements in an account.
 	Denies(m *Model, accountID string) []policy.Statement
 
@@ -78,13 +81,20 @@ func (v *validator) guardrails() {
 	}
 }
 
-// guardrails are the statements of the guardrails that cover an account;
-// with exemptions, each leaves out the roles it exempts by their ARNs: the
-// guardrail stays one policy, and roles OpsR creates (other ARNs) stay under
-// it through OpsR's boundary.
-func (m *Model) guardrails(account string, exemptions bool) []policy.Statement {
+// NamedPolicy is a managed policy of the model's by its IAM name: a
+// role's named policy, or a guardrail of its own.
+type NamedPolicy struct {
+	Name       string
+	Statements []policy.Statement
+}
+
+// guardrails are the guardrails that cover an account, each with its deny
+// statements; with exemptions, each leaves out the roles it exempts by
+// their ARNs: the guardrail stays one policy, and roles OpsR creates (other
+// ARNs) stay under it through OpsR's boundary.
+func (m *Model) guardrails(account string, exemptions bool) []NamedPolicy {
 	a := m.place(account)
-	var out []policy.Statement
+	var out []NamedPolicy
 	for _, g := range m.spec.Guardrails.all() {
 		accounts, exempt := g.Scope()
 		if !m.covers(accounts, account) {
@@ -96,9 +106,11 @@ func (m *Model) guardrails(account string, exemptions bool) []policy.Statement {
 				arns = append(arns, m.roleARNs(a.ID, r)...)
 			}
 		}
+		np := NamedPolicy{Name: g.OwnPolicy()}
 		for _, s := range g.Denies(m, a.ID) {
-			out = append(out, policy.ExceptPrincipals(s, arns))
+			np.Statements = append(np.Statements, policy.ExceptPrincipals(s, arns))
 		}
+		out = append(out, np)
 	}
 	return out
 }
@@ -108,6 +120,7 @@ func (m *Model) guardrails(account string, exemptions bool) []policy.Statement {
 type othersCredentials struct{}
 
 func (othersCredentials) Scope() (accounts, exemptRoles []string) { return nil, []string{AdminR} }
+func (othersCredentials) OwnPolicy() string                       { return "" }
 func (othersCredentials) check(*validator, path)                  {}
 
 func (othersCredentials) Denies(m *Model, accountID string) []policy.Statement {
@@ -123,11 +136,15 @@ type RegionRestriction struct {
 	Exempt []string `yaml:"exempt"`
 	// ExemptRoles are roles of the model it does not apply to.
 	ExemptRoles []string `yaml:"exemptRoles"`
+	// PolicyName makes it a managed policy of its own, by that IAM name,
+	// instead of a part of the account's guardrails policy.
+	PolicyName string `yaml:"policyName"`
 }
 
 func (rr *RegionRestriction) Scope() (accounts, exemptRoles []string) {
 	return rr.Accounts, rr.ExemptRoles
 }
+func (rr *RegionRestriction) OwnPolicy() string { return rr.PolicyName }
 
 func (rr *RegionRestriction) check(v *validator, p path) {
 	if len(rr.Regions) == 0 {
@@ -158,11 +175,14 @@ type RDSDeletePrevent struct {
 	Resources []string `yaml:"resources"`
 	// ExemptRoles are roles of the model it does not apply to.
 	ExemptRoles []string `yaml:"exemptRoles"`
+	// PolicyName makes it a managed policy of its own, by that IAM name.
+	PolicyName string `yaml:"policyName"`
 }
 
 func (rds *RDSDeletePrevent) Scope() (accounts, exemptRoles []string) {
 	return rds.Accounts, rds.ExemptRoles
 }
+func (rds *RDSDeletePrevent) OwnPolicy() string { return rds.PolicyName }
 
 func (rds *RDSDeletePrevent) check(v *validator, p path) {
 	for i, r := range rds.Resources {
@@ -183,9 +203,12 @@ type CustomGuardrail struct {
 	Statements []policy.Statement `yaml:"statements"`
 	// ExemptRoles are roles of the model it does not apply to.
 	ExemptRoles []string `yaml:"exemptRoles"`
+	// PolicyName makes it a managed policy of its own, by that IAM name.
+	PolicyName string `yaml:"policyName"`
 }
 
 func (c CustomGuardrail) Scope() (accounts, exemptRoles []string) { return c.Accounts, c.ExemptRoles }
+func (c CustomGuardrail) OwnPolicy() string                       { return c.PolicyName }
 
 func (c CustomGuardrail) check(v *validator, p path) {
 	if !iamNamePattern.MatchString(c.Name) {

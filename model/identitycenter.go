@@ -204,6 +204,7 @@ func (v *validator) signIns() {
 				{"power", u.Power, "PowerG is IAM administration of the user-only account's users; grant a role instead"},
 				{"console", u.Console, "Identity Center people reach the console through the access portal"},
 				{"keepPassword", u.KeepPassword, "Identity Center people have no IAM password"},
+				{"statements", len(u.Statements) > 0, "a permission set is a role's; grant a role that holds these statements"},
 			} {
 				if f.set {
 					v.at(p.key(f.key), "%s applies to IAM users, and %s signs in through Identity Center only: %s", f.key, name, f.why)

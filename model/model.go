@@ -191,6 +191,15 @@ type Role struct {
 	ManagedPolicies []string `yaml:"managedPolicies"`
 	// Statements are a custom role's own policy statements.
 	Statements []policy.Statement `yaml:"statements"`
+	// Policies are a custom role's named customer managed policies, by IAM
+	// name (Power, Power2), each created in every account the role exists
+	// in: a migrating team keeps the policies it has, as it shaped them.
+	Policies map[string][]policy.Statement `yaml:"policies"`
+	// InlinePolicies are a custom role's inline policies, by name, kept
+	// inline as an adopted role has them (IAMSTACK-INLINE-POLICY must be
+	// waived on the role: an inline policy is the role's alone, and IAM
+	// allows 10,240 characters of them per role).
+	InlinePolicies map[string][]policy.Statement `yaml:"inlinePolicies"`
 	// StatementsIn adds statements where the role exists in the accounts a
 	// key names (an account name, an account type, or all): the role's
 	// policy in prod may differ from the one in sandbox without a copy.
@@ -287,6 +296,11 @@ type User struct {
 	KeepPassword bool `yaml:"keepPassword"`
 	// Waivers accept findings of check rules for this user.
 	Waivers Waivers `yaml:"waivers"`
+	// Statements are the person's own policy, attached to their IAM user
+	// (IAMSTACK-DIRECT-POLICY must be waived on the user): a self-service
+	// variant for one person. Like every permission of a person's, it
+	// holds only with an MFA session (ManageOwnUserG denies the rest).
+	Statements []policy.Statement `yaml:"statements"`
 	// SignIn is how the person reaches their roles: one of SignIns
 	// (default identityCenter.signIn, or iam).
 	SignIn string `yaml:"signIn"`
@@ -313,8 +327,12 @@ type CICDUser struct {
 	// a person's grants do: a central machine user. The roles' trust names
 	// it exactly, without MFA (it signs with access keys).
 	Assume Grants `yaml:"assume"`
-	// Statements are its own least-privilege policy.
+	// Statements are its own least-privilege policy; statements: [] with
+	// nothing else keeps a user without permissions (one whose access key
+	// another service checks).
 	Statements []policy.Statement `yaml:"statements"`
+	// ManagedPolicies are AWS managed policy names its group gets.
+	ManagedPolicies []string `yaml:"managedPolicies"`
 	// Waivers accept findings of check rules for this CI/CD user.
 	Waivers Waivers `yaml:"waivers"`
 }

@@ -183,19 +183,56 @@ func (m *Model) EnvironmentAccounts(env string) []string { return m.resolved.env
 // MFAMaxAgeSeconds bounds aws:MultiFactorAuthAge on every human path.
 func (m *Model) MFAMaxAgeSeconds() int { return int(m.resolved.mfaMaxAge / time.Second) }
 
-// GuardrailStatements returns the deny statements attached to every role of an
-// account, in a fixed order: region restriction, RDS delete prevention, then
-// the custom guardrails by name.
+// GuardrailStatements returns the deny statements attached to every role of
+// an account as its guardrails policy, in a fixed order: region
+// restriction, RDS delete prevention, then the custom guardrails by name;
+// but those that are policies of their own (GuardrailPolicies).
 func (m *Model) GuardrailStatements(account string) []policy.Statement {
-	return m.guardrails(account, true)
+	var out []policy.Statement
+	for _, g := range m.guardrails(account, true) {
+		if g.Name == "" {
+			out = append(out, g.Statements...)
+		}
+	}
+	return out
 }
 
-// BoundaryGuardrailStatements are GuardrailStatements as OpsR's boundary
-// holds them: without the roles they exempt, since the boundary applies
-// only to roles OpsR creates, which no exemption names (and a boundary is
-// one policy of at most 6,144 characters).
+// GuardrailPolicies are the guardrails of an account that are managed
+// policies of their own (policyName), in GuardrailStatements' order.
+func (m *Model) GuardrailPolicies(account string) []NamedPolicy {
+	return slices.DeleteFunc(m.guardrails(account, true), func(g NamedPolicy) bool { return g.Name == "" })
+}
+
+// BoundaryGuardrailStatements are every guardrail's statements as OpsR's
+// boundary holds them: without the roles they exempt, since the boundary
+// applies only to roles OpsR creates, which no exemption names (and a
+// boundary is one policy of at most 6,144 characters).
 func (m *Model) BoundaryGuardrailStatements(account string) []policy.Statement {
-	return m.guardrails(account, false)
+	var out []policy.Statement
+	for _, g := range m.guardrails(account, false) {
+		out = append(out, g.Statements...)
+	}
+	return out
+}
+
+// RolePolicies are a custom role's named managed policies, by IAM name.
+func (m *Model) RolePolicies(role string) []NamedPolicy {
+	r := m.resolved.roles[role]
+	var out []NamedPolicy
+	for _, name := range slices.Sorted(maps.Keys(r.Policies)) {
+		out = append(out, NamedPolicy{Name: name, Statements: r.Policies[name]})
+	}
+	return out
+}
+
+// RoleInlinePolicies are a custom role's inline policies, by name.
+func (m *Model) RoleInlinePolicies(role string) []NamedPolicy {
+	r := m.resolved.roles[role]
+	var out []NamedPolicy
+	for _, name := range slices.Sorted(maps.Keys(r.InlinePolicies)) {
+		out = append(out, NamedPolicy{Name: name, Statements: r.InlinePolicies[name]})
+	}
+	return out
 }
 
 // covers tells whether targets (names, types or "all"; empty means all)

@@ -71,7 +71,7 @@ type resolution struct {
 	assume map[string][]Grant // CI/CD users' grants in other accounts
 	envs   map[string][]string
 	lines  map[string]int
-	given  names.Given             // the names and paths the model sets itself
+	given  names.Given           // the names and paths the model sets itself
 	trusts map[string]roleTrusts // by role, what RoleTrusts resolves per account
 	// The model's settings with their defaults.
 	prefix     string

@@ -35,7 +35,8 @@ func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) 
 		if (len(s.Actions) == 0) == (len(s.NotActions) == 0) {
 			v.at(sp, "a statement needs exactly one of actions and notActions")
 		}
-		for j, a := range append(append([]string(nil), s.Actions...), s.NotActions...) {
+		listed := append(append([]string(nil), s.Actions...), s.NotActions...)
+		for j, a := range listed {
 			field := "actions"
 			if j >= len(s.Actions) {
 				field, j = "notActions", j-len(s.Actions)
@@ -44,7 +45,18 @@ func (v *validator) statements(p path, stmts []policy.Statement, denyOnly bool) 
 				v.at(sp.key(field).index(j), "%q is not an action; write service:Action, such as s3:GetObject or ec2:Describe*", a)
 				continue
 			}
-			v.action(sp.key(field).index(j), a)
+			if !slices.Contains(s.RetiredActions, a) {
+				v.action(sp.key(field).index(j), a)
+			}
+		}
+		for j, a := range s.RetiredActions {
+			rp := sp.key("retiredActions").index(j)
+			switch {
+			case !slices.Contains(listed, a):
+				v.at(rp, "%q is not among the statement's actions: retiredActions names actions the statement lists that IAM no longer knows", a)
+			case v.knownAction(a):
+				v.at(rp, "%q is an action IAM knows: remove it from retiredActions, which is for actions AWS has retired", a)
+			}
 		}
 		if len(s.NotActions) == 0 {
 			v.resourcesFitActions(sp, s)
@@ -142,6 +154,13 @@ func (v *validator) action(p path, a string) {
 		}
 		v.at(p, "%q is not an action of %s%s", a, svc, suggest(a, actions))
 	}
+}
+
+// knownAction tells whether the catalog knows an action, or an action a
+// pattern matches.
+func (v *validator) knownAction(a string) bool {
+	svc, name, _ := strings.Cut(a, ":")
+	return len(catalog.Get().MatchActions(strings.ToLower(svc), name)) > 0
 }
 
 // keyTypes are the condition key types each operator family compares; an

@@ -10,6 +10,7 @@ import (
 	"github.com/iamstack/iamstack/internal/catalog"
 	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/internal/rules"
 )
 
 func (v *validator) roles() {
@@ -30,7 +31,7 @@ func (v *validator) roles() {
 			v.at(p.key("description"), "description holds %q, which IAM refuses in a role's description: it takes tab, newline and Latin-1 characters (ASCII and ¡ to ÿ)", []rune(r.Description[i:])[0])
 		}
 		if isBuiltin(name) {
-			if len(r.Statements) > 0 || len(r.ManagedPolicies) > 0 || len(r.StatementsIn) > 0 {
+			if len(r.Statements) > 0 || len(r.ManagedPolicies) > 0 || len(r.StatementsIn) > 0 || len(r.Policies) > 0 || len(r.InlinePolicies) > 0 {
 				v.at(p, "%s is built in; its permissions are fixed. Define a custom role for other permissions", name)
 			}
 			if len(r.Services) > 0 && name != OpsR {
@@ -46,8 +47,8 @@ func (v *validator) roles() {
 			if len(r.Services) > 0 {
 				v.at(p.key("services"), "services only apply to %s; give a custom role statements or managedPolicies", OpsR)
 			}
-			if len(r.Statements) == 0 && len(r.ManagedPolicies) == 0 && len(r.StatementsIn) == 0 {
-				v.at(p, "custom role %q grants nothing; give it statements or managedPolicies", name)
+			if len(r.Statements) == 0 && len(r.ManagedPolicies) == 0 && len(r.StatementsIn) == 0 && len(r.Policies) == 0 && len(r.InlinePolicies) == 0 {
+				v.at(p, "custom role %q grants nothing; give it statements, policies or managedPolicies", name)
 			}
 			if r.MaxSession.Duration == 0 {
 				r.MaxSession.Duration = time.Hour
@@ -87,6 +88,13 @@ func (v *validator) roles() {
 		}
 		v.managedPolicies(p.key("managedPolicies"), r.ManagedPolicies)
 		v.statements(p.key("statements"), r.Statements, false)
+		for _, pn := range slices.Sorted(maps.Keys(r.Policies)) {
+			if len(r.Policies[pn]) == 0 {
+				v.at(p.key("policies").key(pn), "policy %s has no statements; list them or remove it", pn)
+			}
+			v.statements(p.key("policies").key(pn), r.Policies[pn], false)
+		}
+		v.inlinePolicies(p.key("inlinePolicies"), r)
 		v.res.roles[name] = r
 		v.res.enabled[name] = v.enabledIn(p, r)
 		for _, in := range []struct {
@@ -165,26 +173,39 @@ func (v *validator) givenNames() {
 		}
 		iamNames[strings.ToLower(iamName)] = name
 	}
-	policyNames := map[string]string{} // lower-case IAM policy name -> role
+	policyNames := map[string]string{} // lower-case IAM policy name -> where the model gives it
+	// given checks a policy name the model gives at p and records it under
+	// iamstack's short name for the policy.
+	given := func(p path, name, short, defaultName string) {
+		switch {
+		case !iamNamePattern.MatchString(name) || len(name)+maxNumberedSuffix > maxPolicyNameLen:
+			v.at(p, "policy name %q is not a valid IAM policy name: 1 to %d of letters, digits and +=,.@_- (room kept for a number, %s-2)", name, maxPolicyNameLen-maxNumberedSuffix, name)
+		case strings.HasPrefix(strings.ToLower(name), strings.ToLower(v.res.prefix)+"-"):
+			v.at(p, "policy name %q starts with the prefix %q, where iamstack names its own policies; %s, or choose a name outside the prefix", name, v.res.prefix+"-", defaultName)
+		}
+		if other, dup := policyNames[strings.ToLower(name)]; dup {
+			v.at(p, "%s gives the IAM policy name %q too; IAM policy names are unique in an account regardless of case", other, name)
+		}
+		policyNames[strings.ToLower(name)] = p.String()
+		g.Policies[short] = name
+	}
 	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
 		r := v.res.roles[name]
 		p := path{"roles", name, "policyName"}
-		if r.PolicyName == "" && !v.present(p) {
-			continue
+		if r.PolicyName != "" || v.present(p) {
+			if name != OpsR && len(r.Statements) == 0 && len(r.StatementsIn) == 0 {
+				v.at(p, "role %s has no statements of its own, so no policy of its own to name; remove policyName (AWS managed policies keep their names)", name)
+			}
+			given(p, r.PolicyName, names.RolePolicyShort(name), "leave policyName out to get "+s.Policy(names.RolePolicyShort(name)))
 		}
-		switch {
-		case !iamNamePattern.MatchString(r.PolicyName) || len(r.PolicyName)+maxNumberedSuffix > maxPolicyNameLen:
-			v.at(p, "policy name %q is not a valid IAM policy name: 1 to %d of letters, digits and +=,.@_- (room kept for a number, %s-2)", r.PolicyName, maxPolicyNameLen-maxNumberedSuffix, r.PolicyName)
-		case name != OpsR && len(r.Statements) == 0 && len(r.StatementsIn) == 0:
-			v.at(p, "role %s has no statements of its own, so no policy of its own to name; remove policyName (AWS managed policies keep their names)", name)
-		case strings.HasPrefix(strings.ToLower(r.PolicyName), strings.ToLower(v.res.prefix)+"-"):
-			v.at(p, "policy name %q starts with the prefix %q, where iamstack names its own policies; leave policyName out to get %s, or choose a name outside the prefix", r.PolicyName, v.res.prefix+"-", s.Policy(names.RolePolicyShort(name)))
+		for _, pn := range slices.Sorted(maps.Keys(r.Policies)) {
+			given(path{"roles", name, "policies", pn}, pn, names.RoleNamedPolicyShort(name, pn), "put its statements under statements to get "+s.Policy(names.RolePolicyShort(name)))
 		}
-		if other, dup := policyNames[strings.ToLower(r.PolicyName)]; dup {
-			v.at(p, "roles %s and %s would both have the IAM policy %q; IAM policy names are unique in an account regardless of case", other, name, r.PolicyName)
+	}
+	for _, gr := range v.m.spec.Guardrails.all() {
+		if n := gr.OwnPolicy(); n != "" || (gr.at != nil && v.present(gr.at.key("policyName"))) {
+			given(gr.at.key("policyName"), n, names.GuardrailPolicyShort(n), "leave policyName out to put it in "+s.Policy(names.GuardrailsPolicy))
 		}
-		policyNames[strings.ToLower(r.PolicyName)] = name
-		g.Policies[names.RolePolicyShort(name)] = r.PolicyName
 	}
 	builtin := []string{names.AssumeRoleGroup, names.ManageOwnUserGroup, names.PowerGroup}
 	groupNames := map[string]string{}
@@ -320,6 +341,45 @@ func (v *validator) enabledIn(p path, r Role) map[string]bool {
 		delete(on, name)
 	}
 	return on
+}
+
+// inlinePolicies checks a custom role's inline policies: named as IAM
+// names policies, each once regardless of case, and kept inline only where
+// the role waives the rule that refuses inline policies.
+func (v *validator) inlinePolicies(p path, r Role) {
+	if len(r.InlinePolicies) == 0 {
+		return
+	}
+	if _, waived := r.Waivers[rules.InlinePolicy]; !waived {
+		v.at(p, "an inline policy is the role's alone, outside what OpsR's guard and the account's policies name, and %s refuses it: waive %s on the role with the reason it stays inline (an adopted role keeps its policy as it is), or move the statements to policies", rules.InlinePolicy, rules.InlinePolicy)
+	}
+	seen := map[string]string{}
+	for _, name := range slices.Sorted(maps.Keys(r.InlinePolicies)) {
+		ip := p.key(name)
+		if !iamNamePattern.MatchString(name) || len(name) > maxPolicyNameLen {
+			v.at(ip, "inline policy name %q is not a valid IAM policy name: 1 to %d of letters, digits and +=,.@_-", name, maxPolicyNameLen)
+		}
+		if other, dup := seen[strings.ToLower(name)]; dup {
+			v.at(ip, "inline policies %q and %q differ only in case; IAM names a role's inline policies regardless of case", other, name)
+		}
+		seen[strings.ToLower(name)] = name
+		if len(r.InlinePolicies[name]) == 0 {
+			v.at(ip, "inline policy %s has no statements; list them or remove it", name)
+		}
+		v.statements(ip, r.InlinePolicies[name], false)
+	}
+}
+
+// ownPolicy checks the statements of a policy attached to a user directly,
+// which the rule named refuses unless the user waives it.
+func (v *validator) ownPolicy(p path, stmts []policy.Statement, w Waivers, rule, what string) {
+	if _, waived := w[rule]; !waived {
+		v.at(p, "these statements are %s, which %s refuses: waive %s on the user with the reason (a self-service variant for one person), or grant a role that holds them", what, rule, rule)
+	}
+	if len(stmts) == 0 {
+		v.at(p, "no statements; list them or remove the key")
+	}
+	v.statements(p, stmts, false)
 }
 
 // perAccountKey checks a key of maxSessionIn or mfaMaxAgeIn: an account,

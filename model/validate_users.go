@@ -89,6 +89,9 @@ func (v *validator) users() {
 		if u.KeepPassword && !u.Console {
 			v.at(p.key("keepPassword"), "keepPassword keeps a console user's password; %s is not a console user (console: true)", name)
 		}
+		if len(u.Statements) > 0 || v.present(p.key("statements")) {
+			v.ownPolicy(p.key("statements"), u.Statements, u.Waivers, rules.DirectPolicy, "a policy attached to the user, not through a group")
+		}
 		var ug userGrants
 		ug.own, ug.skips = v.grants(p.key("grants"), u.Grants)
 		tokens := map[string]map[string]bool{}
@@ -248,9 +251,10 @@ func (v *validator) cicdUsers() {
 				v.at(p, "CI/CD users %q and %q of account %q differ only in case; IAM user names are unique regardless of case", other, name, c.Account)
 			}
 		}
-		if len(c.Roles) == 0 && len(c.Statements) == 0 && len(c.Assume) == 0 {
-			v.at(p, "CI/CD user %q can do nothing; give it roles of account %q, roles of other accounts (assume) or statements", name, c.Account)
+		if len(c.Roles) == 0 && len(c.Statements) == 0 && len(c.Assume) == 0 && len(c.ManagedPolicies) == 0 && !v.present(p.key("statements")) {
+			v.at(p, "CI/CD user %q can do nothing; give it roles of account %q, roles of other accounts (assume), statements or managedPolicies, or write statements: [] to keep a user without permissions", name, c.Account)
 		}
+		v.managedPolicies(p.key("managedPolicies"), c.ManagedPolicies)
 		for role, targets := range c.Assume {
 			for i, t := range targets {
 				if v.isOU(t) {

@@ -46,7 +46,9 @@ type UserProps struct {
 	LogicalID, Name, Path string
 	// Groups are group names or Refs to groups.
 	Groups []any
-	Tags   map[string]string
+	// ManagedPolicyArns are ARNs or Refs to policies attached to the user.
+	ManagedPolicyArns []any
+	Tags              map[string]string
 	// FirstPassword, when set, is the secret CloudFormation generates the
 	// user's first console password into; the template holds a reference.
 	FirstPassword *FirstPasswordProps
@@ -69,7 +71,7 @@ type FirstPasswordProps struct {
 // sign-in (PasswordResetRequired).
 func User(p UserProps) []Resource {
 	var out []Resource
-	props := map[string]any{"Groups": p.Groups, "Path": p.Path, "Tags": tags(p.Tags), "UserName": p.Name}
+	props := map[string]any{"Groups": p.Groups, "ManagedPolicyArns": p.ManagedPolicyArns, "Path": p.Path, "Tags": tags(p.Tags), "UserName": p.Name}
 	if f := p.FirstPassword; f != nil {
 		out = append(out, Resource{LogicalID: f.LogicalID, Type: "AWS::SecretsManager::Secret",
 			Metadata: append(slices.Clip(p.Metadata), f.Metadata...),
@@ -102,6 +104,9 @@ type RoleProps struct {
 	MaxSessionDuration int
 	// ManagedPolicyArns are ARNs or Refs to managed policies.
 	ManagedPolicyArns []any
+	// Policies are its inline policies, each a map of PolicyName and
+	// PolicyDocument.
+	Policies []any
 	// DependsOn are the logical IDs of resources that must exist before the
 	// role, such as the users its trust names.
 	DependsOn []string
@@ -112,7 +117,7 @@ type RoleProps struct {
 func Role(p RoleProps) Resource {
 	return Resource{LogicalID: p.LogicalID, Type: "AWS::IAM::Role", DependsOn: dependsOn(p.DependsOn), Metadata: p.Metadata,
 		Properties: omitEmpty(map[string]any{"AssumeRolePolicyDocument": p.Trust, "Description": p.Description,
-			"ManagedPolicyArns": p.ManagedPolicyArns, "MaxSessionDuration": p.MaxSessionDuration, "Path": p.Path, "RoleName": p.Name})}
+			"ManagedPolicyArns": p.ManagedPolicyArns, "MaxSessionDuration": p.MaxSessionDuration, "Path": p.Path, "Policies": p.Policies, "RoleName": p.Name})}
 }
 
 // OIDCProviderProps are an IAM OIDC identity provider's.

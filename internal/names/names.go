@@ -98,6 +98,18 @@ func Numbered(base string, n int) string {
 // role's own statements.
 func RolePolicyShort(role string) string { return role + "-Policy" }
 
+// RoleNamedPolicyShort is the short name of a role's managed policy the
+// model names (roles.R.policies), whose IAM name is the model's.
+func RoleNamedPolicyShort(role, name string) string { return role + "-Named-" + name }
+
+// GuardrailPolicyShort is the short name of a guardrail that is a policy
+// of its own, by the IAM name the model gives it.
+func GuardrailPolicyShort(name string) string { return "Guardrail-" + name }
+
+// UserPolicyShort is the short name of the policies attached to a person's
+// IAM user (users.U.statements).
+func UserPolicyShort(user string) string { return "User-" + user }
+
 // CICDGroupShort is the short name of a CI/CD user's group.
 func CICDGroupShort(user string) string { return "CicdG-" + user }
 

@@ -195,11 +195,14 @@ const (
 )
 
 // waived turns a model waiver of a cdk-nag rule into a suppression.
-func waived(w model.Waivers, rule string) []Suppression {
-	if reason, ok := w[rule]; ok {
-		return []Suppression{{ID: rule, Reason: reason}}
+func waived(w model.Waivers, rules ...string) []Suppression {
+	var out []Suppression
+	for _, rule := range rules {
+		if reason, ok := w[rule]; ok {
+			out = append(out, Suppression{ID: rule, Reason: reason})
+		}
 	}
-	return nil
+	return out
 }
 
 // suppress attaches cdk-nag suppressions to a managed policy of the stack.

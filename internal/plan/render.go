@@ -29,11 +29,11 @@ func (s Stack) Template() cfn.Template {
 	}
 	for _, g := range s.Groups {
 		r.add(&t, cfn.Group(cfn.GroupProps{LogicalID: g.LogicalID, Name: g.Name, ManagedPolicyArns: r.refs(g.ManagedPolicies),
-			Metadata: resourceMetadata(g.Entity, nil)}))
+			Metadata: resourceMetadata(g.Entity, g.Suppressions)}))
 	}
 	for _, u := range s.Users {
 		props := cfn.UserProps{LogicalID: u.LogicalID, Name: u.Name, Path: u.Path, Groups: r.refs(u.Groups),
-			Metadata: resourceMetadata(u.Entity, nil)}
+			ManagedPolicyArns: r.refs(u.ManagedPolicies), Metadata: resourceMetadata(u.Entity, nil)}
 		if len(u.Tags) > 0 {
 			props.Tags = map[string]string{}
 			for _, tag := range u.Tags {
@@ -51,9 +51,13 @@ func (s Stack) Template() cfn.Template {
 			Metadata: resourceMetadata(p.Entity, nil)}))
 	}
 	for _, role := range s.Roles {
+		var inline []any
+		for _, ip := range role.Inline {
+			inline = append(inline, map[string]any{"PolicyName": ip.Name, "PolicyDocument": r.document(ip.Document)})
+		}
 		r.add(&t, cfn.Role(cfn.RoleProps{LogicalID: role.LogicalID, Name: role.Name, Description: role.Description, Path: role.Path,
 			Trust: r.document(role.Trust), MaxSessionDuration: role.MaxSessionSeconds, ManagedPolicyArns: r.refs(role.ManagedPolicies),
-			DependsOn: role.DependsOn, Metadata: resourceMetadata(role.Entity, role.Suppressions)}))
+			Policies: inline, DependsOn: role.DependsOn, Metadata: resourceMetadata(role.Entity, role.Suppressions)}))
 	}
 	for _, ss := range s.StackSets {
 		o := ss.Options

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/policy"
 	"github.com/iamstack/iamstack/model"
 )
@@ -17,6 +18,7 @@ type roleKind interface {
 // the cdk-nag suppressions the role and its policies need.
 type permissions struct {
 	managed              []Ref
+	inline               []InlinePolicy
 	statements           []Statement
 	roleSupp, policySupp []Suppression
 }
@@ -79,15 +81,35 @@ func (opsRole) permissions(b *builder, st *Stack, a model.Account, name string, 
 // the statements it names.
 type customRole struct{}
 
-func (customRole) permissions(b *builder, _ *Stack, a model.Account, name string, r model.Role) permissions {
+func (customRole) permissions(b *builder, st *Stack, a model.Account, name string, r model.Role) permissions {
 	var managed []Ref
 	for _, mp := range r.ManagedPolicies {
 		managed = append(managed, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
 	}
+	// The policies the model names come after the AWS managed ones, in
+	// the order of their names, each as the role's own are.
+	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
+	for _, np := range b.m.RolePolicies(name) {
+		refs := b.policies(st, entity, names.RoleNamedPolicyShort(name, np.Name), "Permissions of "+b.s.Role(name)+": "+np.Name+".", np.Statements, []string{"roles", name, "policies", np.Name})
+		for _, ref := range refs {
+			b.suppress(st, ref, waived(r.Waivers, nagWildcards))
+		}
+		managed = append(managed, refs...)
+	}
+	var inline []InlinePolicy
+	for _, np := range b.m.RoleInlinePolicies(name) {
+		inline = append(inline, InlinePolicy{Name: np.Name, Document: policy.NewDocument(spelled(np.Statements)...)})
+	}
+	roleSupp := waived(r.Waivers, nagManagedPolicies)
+	if len(inline) > 0 {
+		// cdk-nag reads a role's inline policies as the role's.
+		roleSupp = append(roleSupp, waived(r.Waivers, nagWildcards)...)
+	}
 	return permissions{
 		managed:    managed,
+		inline:     inline,
 		statements: b.m.RoleStatements(name, a.Name),
-		roleSupp:   waived(r.Waivers, nagManagedPolicies),
+		roleSupp:   roleSupp,
 		policySupp: waived(r.Waivers, nagWildcards),
 	}
 }

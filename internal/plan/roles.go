@@ -20,6 +20,11 @@ func (b *builder) roles(st *Stack, a model.Account) {
 	}
 	guard := b.policies(st, shared(a, names.GuardrailsPolicy), names.GuardrailsPolicy, "Denies attached to every role of this account.",
 		b.m.GuardrailStatements(a.Name), []string{"guardrails"})
+	// A guardrail the model makes a policy of its own follows, by name.
+	for _, g := range b.m.GuardrailPolicies(a.Name) {
+		short := names.GuardrailPolicyShort(g.Name)
+		guard = append(guard, b.policies(st, shared(a, short), short, "Guardrail "+g.Name+": denies attached to every role it covers.", g.Statements, []string{"guardrails"})...)
+	}
 	for _, role := range roles {
 		b.role(st, a, role, guard)
 	}
@@ -84,7 +89,14 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	}
 	role := Role{LogicalID: logicalID("Role", name), Name: b.s.Role(name), Description: r.Description,
 		Trust: policy.NewDocument(trust...), MaxSessionSeconds: b.m.RoleMaxSessionSeconds(name, a.Name),
-		ManagedPolicies: refs, DependsOn: deps, Suppressions: roleSupp, Entity: entity}
+		ManagedPolicies: refs, Inline: perms.inline, DependsOn: deps, Suppressions: roleSupp, Entity: entity}
+	inlineSize := 0
+	for _, ip := range role.Inline {
+		inlineSize += ip.Document.Size()
+	}
+	if inlineSize > policy.InlineRolePoliciesMaxSize {
+		b.problem(append(where, "inlinePolicies"), "the inline policies of %s are %d characters; IAM allows %d for a role's inline policies together. Move statements to policies", role.Name, inlineSize, policy.InlineRolePoliciesMaxSize)
+	}
 	if p := b.s.RolePath(name); p != "/" {
 		role.Path = p
 	}
@@ -122,6 +134,10 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	for _, ref := range g.ManagedPolicies {
 		b.suppress(st, ref, waived(c.Waivers, nagWildcards))
 	}
+	for _, mp := range c.ManagedPolicies {
+		g.ManagedPolicies = append(g.ManagedPolicies, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
+	}
+	g.Suppressions = waived(c.Waivers, nagManagedPolicies)
 	where := []string{"cicdUsers", name}
 	if len(g.Name) > MaxGroupNameLen {
 		b.problem(where, "group name %s is longer than IAM's %d characters; shorten the user name", g.Name, MaxGroupNameLen)

@@ -31,6 +31,7 @@ const (
 	MaxResourcesPerStack       = 500
 	MaxManagedPoliciesPerRole  = 10
 	MaxManagedPoliciesPerGroup = 10
+	MaxManagedPoliciesPerUser  = 20
 	MaxGroupsPerUser           = 10
 	MaxTagsPerUser             = 50
 	MaxTagValueLen             = 256

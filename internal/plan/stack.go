@@ -110,7 +110,10 @@ type Ref struct {
 type Group struct {
 	LogicalID, Name string
 	ManagedPolicies []Ref
-	Entity          metadata.Entity
+	// Suppressions accept cdk-nag findings on the group: a CI/CD user's
+	// AWS managed policies.
+	Suppressions []Suppression
+	Entity       metadata.Entity
 }
 
 // Role is an IAM role.
@@ -123,6 +126,8 @@ type Role struct {
 	Trust             policy.Document
 	MaxSessionSeconds int
 	ManagedPolicies   []Ref
+	// Inline are the role's inline policies, as the model keeps them.
+	Inline []InlinePolicy
 	// DependsOn lists logical IDs of the users and identity providers the
 	// trust policy names: IAM rejects a trust policy naming a principal that
 	// does not exist yet.
@@ -131,11 +136,20 @@ type Role struct {
 	Entity       metadata.Entity
 }
 
+// InlinePolicy is a policy embedded in a role.
+type InlinePolicy struct {
+	Name     string
+	Document policy.Document
+}
+
 // User is an IAM user.
 type User struct {
 	LogicalID, Name, Path string
 	Groups                []Ref
-	Tags                  []Tag
+	// ManagedPolicies are attached to the user directly: a person's own
+	// policy (users.U.statements).
+	ManagedPolicies []Ref
+	Tags            []Tag
 	// Human is false for CI/CD users.
 	Human bool
 	// FirstPassword, for console users, is the secret that CloudFormation

@@ -47,6 +47,17 @@ func (b *builder) userOnlyStacks() []Stack {
 	for _, name := range b.m.IAMUserNames() {
 		n := Shard(name, len(shards))
 		u := b.humanUser(name, assumeGroups, n == 0, &shards[0])
+		if person, _ := b.m.User(name); len(person.Statements) > 0 {
+			// A person's own policy lives beside them, in their stack.
+			where := []string{"users", name, "statements"}
+			u.ManagedPolicies = b.policies(&shards[n], u.Entity, names.UserPolicyShort(name), "Permissions of "+name+" alone.", person.Statements, where)
+			for _, ref := range u.ManagedPolicies {
+				b.suppress(&shards[n], ref, waived(person.Waivers, nagWildcards))
+			}
+			if len(u.ManagedPolicies) > MaxManagedPoliciesPerUser {
+				b.problem(where, "needs %d managed policies; IAM allows %d per user. Shorten the statements", len(u.ManagedPolicies), MaxManagedPoliciesPerUser)
+			}
+		}
 		shards[n].Users = append(shards[n].Users, u)
 	}
 	for _, name := range b.m.CICDUsersIn(a.Name) {

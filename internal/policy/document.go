@@ -17,6 +17,10 @@ const Version = "2012-10-17"
 // without whitespace.
 const ManagedPolicyMaxSize = 6144
 
+// InlineRolePoliciesMaxSize is IAM's quota on a role's inline policies
+// together, counted as ManagedPolicyMaxSize is.
+const InlineRolePoliciesMaxSize = 10240
+
 // TrustPolicyMaxSize is IAM's default quota on a role trust policy.
 const TrustPolicyMaxSize = 2048
 
@@ -48,6 +52,13 @@ type Statement struct {
 	Resources    []string   `yaml:"resources"`
 	NotResources []string   `yaml:"notResources"`
 	Conditions   Conditions `yaml:"conditions"`
+	// RetiredActions, in a model, are actions of Actions or NotActions the
+	// IAM catalog no longer lists (a service AWS retired or renamed, such
+	// as macie:* or budget:View*) that a migrated policy keeps as it is:
+	// the validation accepts exactly these unknown actions. IAM ignores
+	// them; they are written as the policy has them, and never rendered
+	// as a field.
+	RetiredActions []string `yaml:"retiredActions"`
 }
 
 // Document is an IAM policy document.
