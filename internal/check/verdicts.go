@@ -153,7 +153,7 @@ func CfnLint(dir string, skip map[string]bool) (errs, warnings []string, err err
 		for _, p := range f.Location.Path {
 			path = append(path, fmt.Sprint(p))
 		}
-		line := fmt.Sprintf("%s:%d: %s %s (at %s", name, f.Location.Start.LineNumber, f.Rule.Id, f.Message, strings.Join(path, "/"))
+		line := fmt.Sprintf("%s:%d: %s %s (at %s", name, f.Location.Start.LineNumber, f.Rule.Id, lintMessage(f.Message), strings.Join(path, "/"))
 		if len(path) > 1 && path[0] == "Resources" {
 			if e, ok := entities[name][path[1]]; ok && e.Kind != "" {
 				line += "; from " + e.String()
@@ -181,6 +181,19 @@ var newTypes = []string{"AWS::IdentityStore::User"}
 // newTypes.
 func unknownToCfnLint(f lintFinding) bool {
 	return f.Rule.Id == "E3006" && slices.ContainsFunc(newTypes, func(t string) bool { return strings.Contains(f.Message, "'"+t+"'") })
+}
+
+// lintMessage shortens a cfn-lint message that lists every value it allows
+// (W3037 lists every service prefix, hundreds): the list says nothing the
+// value and the rule do not.
+func lintMessage(msg string) string {
+	const marker = " is not one of ["
+	i := strings.Index(msg, marker)
+	if i < 0 || len(msg) < 300 || !strings.HasSuffix(msg, "]") {
+		return msg
+	}
+	n := strings.Count(msg[i:], ",") + 1
+	return fmt.Sprintf("%s is not one of the %d values cfn-lint knows", msg[:i], n)
 }
 
 type lintFinding struct {

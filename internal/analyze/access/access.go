@@ -337,6 +337,10 @@ type hopKey struct {
 // as users and chained roles).
 func externals(inv *assembly.Inventory) []External {
 	var out []External
+	known := map[string]bool{}
+	for _, p := range append(slices.Clone(inv.Roles), inv.Users...) {
+		known[p.ARN] = true
+	}
 	for _, r := range inv.Roles {
 		// A permission set's role trusts its account's Identity Center
 		// SAML provider, as AWS writes it: the assignments say who.
@@ -350,15 +354,49 @@ func externals(inv *assembly.Inventory) []External {
 			conds := conditionStrings(st.Conditions)
 			for _, typ := range slices.Sorted(maps.Keys(st.Principal)) {
 				for _, pr := range st.Principal[typ] {
-					if typ == "AWS" {
-						if _, own := inv.Accounts[principalAccount(pr)]; own {
-							continue
-						}
+					callers := []string{pr}
+					if _, own := inv.Accounts[principalAccount(pr)]; own && typ == "AWS" {
+						callers = outsideCallers(st, pr, known)
 					}
-					out = append(out, External{Account: inv.Account(r.Account).Name, Role: inv.RoleShortName(r), RoleARN: r.ARN,
-						Type: typ, Principal: pr, Conditions: conds})
+					for _, c := range callers {
+						out = append(out, External{Account: inv.Account(r.Account).Name, Role: inv.RoleShortName(r), RoleARN: r.ARN,
+							Type: typ, Principal: c, Conditions: conds})
+					}
 				}
 			}
+		}
+	}
+	return out
+}
+
+// outsideCallers are the principals an AWS principal of an account in the
+// assembly admits that the templates do not create: the principal itself
+// when it names one, and when it is the account (its root), each caller its
+// aws:PrincipalArn condition names that matches none of known (a role
+// iamstack does not manage, trusted by its ARN), or the account itself
+// when no condition narrows it. A pattern is iamstack's own.
+func outsideCallers(st policy.Statement, principal string, known map[string]bool) []string {
+	if !strings.HasSuffix(principal, ":root") {
+		if known[principal] {
+			return nil
+		}
+		return []string{principal}
+	}
+	var named []string
+	for op, keys := range st.Conditions {
+		if parsed, err := policy.ParseOperator(op); err == nil && !parsed.Negated && (strings.HasPrefix(parsed.Positive, "Arn") || strings.HasPrefix(parsed.Positive, "String")) {
+			named = append(named, keys["aws:PrincipalArn"]...)
+		}
+	}
+	if len(named) == 0 {
+		return []string{principal}
+	}
+	var out []string
+	for _, arn := range slices.Sorted(slices.Values(named)) {
+		// A pattern is iamstack's own: its people's path, a permission
+		// set's roles (a role trusted by its ARN is named exactly).
+		if !known[arn] && !strings.ContainsAny(arn, "*?") {
+			out = append(out, arn)
 		}
 	}
 	return out
