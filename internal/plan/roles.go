@@ -101,7 +101,8 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		role.Path = p
 	}
 	if n := role.Trust.Size(); n > policy.TrustPolicyMaxSize {
-		b.problem(where, "the trust policy of %s in account %s is %d characters; IAM allows %d. Fewer CI/CD users may assume it", role.Name, a.Name, n, policy.TrustPolicyMaxSize)
+		b.problem(where, "the trust policy of %s in account %s is %d characters in %d statements (people, CI/CD users, trust and trustIn, each with the session tags and source identity the role lets through); IAM allows %d. Trust fewer principals, or let fewer options through",
+			role.Name, a.Name, n, len(role.Trust.Statements), policy.TrustPolicyMaxSize)
 	}
 	if len(refs) > MaxManagedPoliciesPerRole {
 		b.problem(where, "%s in account %s needs %d managed policies; IAM allows %d per role. Shorten its statements or use fewer managed policies", role.Name, a.Name, len(refs), MaxManagedPoliciesPerRole)
