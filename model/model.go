@@ -350,6 +350,9 @@ type StandingResource struct {
 	// workload's name (function, instance ID, project, ...), or an OIDC
 	// provider's issuer host (token.actions.githubusercontent.com).
 	Name string `yaml:"name"`
+	// Path is a role's or user's IAM path (default /): a service-linked
+	// role's is /aws-service-role/<service principal>/.
+	Path string `yaml:"path"`
 	// ManagedPolicies and Statements are a role's or user's permissions.
 	ManagedPolicies []string           `yaml:"managedPolicies"`
 	Statements      []policy.Statement `yaml:"statements"`

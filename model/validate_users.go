@@ -337,6 +337,10 @@ func (v *validator) standingResources() {
 		only("statements", len(r.Statements) > 0, principal, "roles and users")
 		only("trustedBy", len(r.TrustedBy) > 0, r.Kind == metadata.Role, "roles")
 		only("runsAs", r.RunsAs != "", runs, "stacks and workloads")
+		only("path", r.Path != "", principal, "roles and users")
+		if r.Path != "" && principal {
+			v.iamPath(p.key("path"), r.Path)
+		}
 		only("service", r.Service != "", r.Kind == metadata.Workload, "workloads")
 		if principal && len(r.ManagedPolicies) == 0 && len(r.Statements) == 0 {
 			v.at(p, "%s %q has no permissions to analyse; list its managedPolicies or statements", r.Kind, r.Name)

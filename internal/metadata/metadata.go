@@ -77,6 +77,9 @@ func (t Template) Map() map[string]any {
 type Standing struct {
 	Kind string `json:"kind"` // Role, User, Stack or Workload
 	Name string `json:"name"`
+	// Path is a role's or user's IAM path when it is not "/": a
+	// service-linked role's /aws-service-role/<service>/.
+	Path string `json:"path,omitempty"`
 	// ManagedPolicyArns and Policy are a role's or user's permissions.
 	ManagedPolicyArns []string         `json:"managedPolicyArns,omitempty"`
 	Policy            *policy.Document `json:"policy,omitempty"`

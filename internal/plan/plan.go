@@ -103,6 +103,9 @@ func (b *builder) standing(a model.Account) []metadata.Standing {
 			continue
 		}
 		s := metadata.Standing{Kind: r.Kind, Name: r.Name, Service: r.Service}
+		if r.Path != "/" {
+			s.Path = r.Path
+		}
 		for _, mp := range r.ManagedPolicies {
 			s.ManagedPolicyArns = append(s.ManagedPolicyArns, b.s.AWSManagedPolicyARN(mp))
 		}

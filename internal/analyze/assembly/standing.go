@@ -16,8 +16,12 @@ type Standing struct {
 // account and region, with its policies as documents. AWS managed policies
 // the analysis has no document for are returned in unknown.
 func StandingPrincipal(s Standing, partition, region string) (p Principal, unknown []string) {
-	p = Principal{Kind: s.Kind, Account: s.Account, Name: s.Name, Path: "/", Region: region, Tags: map[string]string{},
-		ARN: "arn:" + partition + ":iam::" + s.Account + ":" + s.Kind + "/" + s.Name, MaxSessionSeconds: 3600}
+	path := s.Path
+	if path == "" {
+		path = "/"
+	}
+	p = Principal{Kind: s.Kind, Account: s.Account, Name: s.Name, Path: path, Region: region, Tags: map[string]string{},
+		ARN: "arn:" + partition + ":iam::" + s.Account + ":" + s.Kind + path + s.Name, MaxSessionSeconds: 3600}
 	for _, arn := range s.ManagedPolicyArns {
 		doc, ok := awsManaged(arn)
 		if !ok {

@@ -3,9 +3,10 @@ package evaluate
 import "strings"
 
 // What IAM refuses whatever a policy allows: changes to the policies AWS
-// manages, and to the roles AWS reserves for itself under /aws-reserved/
-// (the roles IAM Identity Center provisions for permission sets among
-// them: "only modifiable by AWS"). A request for one is implicitly denied.
+// manages, to the roles AWS reserves for itself under /aws-reserved/ (the
+// roles IAM Identity Center provisions for permission sets among them:
+// "only modifiable by AWS"), and to service-linked roles' policies and
+// trust. A request for one is implicitly denied.
 var (
 	awsManagedPolicyWrites = set("iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
 		"iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy")
@@ -14,6 +15,14 @@ var (
 		"iam:PassRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:TagRole", "iam:UntagRole",
 		"iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription")
 )
+
+// serviceLinkedRoleWrites are what IAM refuses on a service-linked role
+// (under /aws-service-role/): its policies and trust are the service's
+// ("UnmodifiableEntity"); only the service deletes it, through
+// DeleteServiceLinkedRole.
+var serviceLinkedRoleWrites = set("iam:AttachRolePolicy", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary",
+	"iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
+	"iam:UpdateAssumeRolePolicy")
 
 func set(actions ...string) map[string]bool {
 	m := make(map[string]bool, len(actions))
@@ -48,7 +57,8 @@ func protected(req Request) bool {
 	}
 	action := strings.ToLower(req.Action)
 	return (awsManagedPolicyWrites[action] && parts[3] == "aws" && hasPrefixFold(rest, "policy/")) ||
-		(reservedRoleWrites[action] && hasPrefixFold(rest, "role/aws-reserved/"))
+		(reservedRoleWrites[action] && hasPrefixFold(rest, "role/aws-reserved/")) ||
+		(serviceLinkedRoleWrites[action] && hasPrefixFold(rest, "role/aws-service-role/"))
 }
 
 func hasPrefixFold(s, prefix string) bool {
