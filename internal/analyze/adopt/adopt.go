@@ -181,6 +181,9 @@ type Resource struct {
 	// Policies are the names of the managed policies the template
 	// attaches to a user, group or role.
 	Policies []string
+	// Inline are the names of the inline policies the template keeps on a
+	// role.
+	Inline []string
 }
 
 // Import is a resource that already exists and is imported as it is.

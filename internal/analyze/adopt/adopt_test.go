@@ -219,3 +219,37 @@ func TestCollisions(t *testing.T) {
 		t.Errorf("collisions against the base itself: %v %v", found, err)
 	}
 }
+
+// A role whose template keeps the inline policy IAM has (a model's
+// inlinePolicies) gets no note for it; one the template leaves out does.
+func TestInlinePoliciesTheTemplateKeeps(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("manifest.json", `{"artifacts": {"infra-prod": {"type": "aws:cloudformation:stack",
+		"environment": "aws://333333333333/eu-west-1", "properties": {"templateFile": "infra-prod.template.json"}}}}`)
+	write("infra-prod.template.json", `{"Resources": {"RoleReportsR": {"Type": "AWS::IAM::Role", "Properties": {
+		"RoleName": "infra-ReportsR", "AssumeRolePolicyDocument": {},
+		"Policies": [{"PolicyName": "reports-read", "PolicyDocument": {}}]}}}}`)
+	write("prod.json", `{"RoleDetailList": [{"RoleName": "infra-ReportsR", "Path": "/", "Arn": "arn:aws:iam::333333333333:role/infra-ReportsR",
+		"RolePolicyList": [{"PolicyName": "reports-read"}, {"PolicyName": "scratch"}]}]}`)
+	l, err := adopt.ReadListingFile(filepath.Join(dir, "prod.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := adopt.Plan(dir, []*adopt.Listing{l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, f := range a.Findings {
+		notes = append(notes, f.String())
+	}
+	want := "role infra-ReportsR (RoleReportsR in stack infra-prod): IAM has the inline policies scratch, which the template does not keep"
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], want) {
+		t.Errorf("notes:\n%s\nwant one: %s", strings.Join(notes, "\n"), want)
+	}
+}

@@ -62,7 +62,7 @@ func (s stack) resources() []Resource {
 		}
 		_, login := props["LoginProfile"]
 		out = append(out, Resource{Stack: s.id, LogicalID: id, Type: typ, Kind: k.kind, Name: name, Path: path, LoginProfile: login,
-			Policies: attachedNames(res, props)})
+			Policies: attachedNames(res, props), Inline: inlineNames(props)})
 	}
 	return out
 }
@@ -84,6 +84,19 @@ func attachedNames(res map[string]any, props map[string]any) []string {
 			if name, ok := p["ManagedPolicyName"].(string); ok {
 				out = append(out, name)
 			}
+		}
+	}
+	return out
+}
+
+// inlineNames are the names of a resource's inline policies (Policies).
+func inlineNames(props map[string]any) []string {
+	ps, _ := props["Policies"].([]any)
+	var out []string
+	for _, p := range ps {
+		m, _ := p.(map[string]any)
+		if name, ok := m["PolicyName"].(string); ok {
+			out = append(out, name)
 		}
 	}
 	return out
@@ -180,8 +193,14 @@ func findings(r Resource, e Existing) []Finding {
 	if len(extra) > 0 {
 		add(false, "IAM has the managed policies %s attached, which the template does not attach: the deploy after the import detaches them; review them before the import", strings.Join(extra, ", "))
 	}
-	if len(e.InlinePolicies) > 0 {
-		add(false, "IAM has the inline policies %s: the template has none; review them before the import (the check refuses inline policies on iamstack's identities)", strings.Join(e.InlinePolicies, ", "))
+	var inline []string
+	for _, p := range e.InlinePolicies {
+		if !slices.Contains(r.Inline, p) {
+			inline = append(inline, p)
+		}
+	}
+	if len(inline) > 0 {
+		add(false, "IAM has the inline policies %s, which the template does not keep: the deploy after the import deletes them; review them before the import, or keep them in the model (a role's inlinePolicies)", strings.Join(inline, ", "))
 	}
 	return out
 }
