@@ -3,7 +3,10 @@
 package test
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,5 +78,85 @@ func TestTrustsDeploy(t *testing.T) {
 	after := check(dev.synthAndDeploy(withTrust("repo:acme/infra:environment:prod", "repo:acme/infra:ref:refs/heads/main"), "infra-dev"))
 	if after.RoleId != before.RoleId {
 		t.Errorf("adding a subject replaced DeployR: ID %s, then %s", before.RoleId, after.RoleId)
+	}
+}
+
+// The shapes a migrating team keeps deploy as IAM takes them:
+// examples/platform-migration.yaml's prod stack (named policies and
+// guardrails attached by name, an inline policy kept inline, providers for
+// GitHub and an EKS cluster, a role outside the model trusted by ARN, an
+// audit firm with MFA). IAM holds each role's trust exactly as the
+// template writes it. (A person's own policy is the plan's to show:
+// moto 5.2.1 creates a user from a template without its managed policies.)
+func TestMigratedShapesDeploy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("deploys; skipped with -short")
+	}
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join(repoRoot(t), "examples", "platform-migration.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test accounts are bootstrapped in eu-west-1.
+	model := strings.NewReplacer("region: eu-central-1", "region: eu-west-1", "regions: [eu-central-1,", "regions: [eu-west-1,").Replace(string(raw))
+	if model == string(raw) {
+		t.Fatal("the example's region changed: update the test")
+	}
+	prod := newAccount(t, "300000000004")
+	tpls, _ := readAssembly(t, prod.synthAndDeploy(model, "plat-prod"))
+	for id, res := range tpls["plat-prod"].Resources {
+		if res.Type != "AWS::IAM::Role" {
+			continue
+		}
+		name := res.Properties["RoleName"].(string)
+		var out struct {
+			Role struct{ AssumeRolePolicyDocument any }
+		}
+		if err := prod.aws(&out, "iam", "get-role", "--role-name", name); err != nil {
+			t.Fatal(err)
+		}
+		if want := res.Properties["AssumeRolePolicyDocument"]; !reflect.DeepEqual(out.Role.AssumeRolePolicyDocument, want) {
+			t.Errorf("%s (%s): trust in IAM\n%v\nthe template\n%v", name, id, out.Role.AssumeRolePolicyDocument, want)
+		}
+	}
+	var attached struct{ AttachedPolicies []struct{ PolicyName string } }
+	if err := prod.aws(&attached, "iam", "list-attached-role-policies", "--role-name", "plat-PowerR"); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range attached.AttachedPolicies {
+		names = append(names, p.PolicyName)
+	}
+	for _, want := range []string{"Power", "Power2", "RegionRestriction", "RDSDeletePrevent", "plat-Guardrails"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("PowerR attaches %v, not %s", names, want)
+		}
+	}
+	var inline struct{ PolicyNames []string }
+	if err := prod.aws(&inline, "iam", "list-role-policies", "--role-name", "plat-LegacyReportsR"); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(inline.PolicyNames, []string{"reports-read"}) {
+		t.Errorf("LegacyReportsR's inline policies %v", inline.PolicyNames)
+	}
+	var providers struct{ OpenIDConnectProviderList []struct{ Arn string } }
+	if err := prod.aws(&providers, "iam", "list-open-id-connect-providers"); err != nil {
+		t.Fatal(err)
+	}
+	var arns []string
+	for _, p := range providers.OpenIDConnectProviderList {
+		arns = append(arns, p.Arn)
+	}
+	slices.Sort(arns)
+	eks := "arn:aws:iam::300000000004:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/5C2E1F0A9B8D7E6F5A4B3C2D1E0F9A8B"
+	if want := []string{eks, "arn:aws:iam::300000000004:oidc-provider/token.actions.githubusercontent.com"}; !slices.Equal(arns, want) {
+		t.Errorf("OIDC providers %v, want %v", arns, want)
+	}
+	var p struct{ ClientIDList []string }
+	if err := prod.aws(&p, "iam", "get-open-id-connect-provider", "--open-id-connect-provider-arn", eks); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.ClientIDList, []string{"sts.amazonaws.com"}) {
+		t.Errorf("the EKS provider's audiences %v", p.ClientIDList)
 	}
 }
