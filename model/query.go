@@ -217,20 +217,19 @@ func (m *Model) BoundaryGuardrailStatements(account string) []policy.Statement {
 
 // RolePolicies are a custom role's named managed policies, by IAM name.
 func (m *Model) RolePolicies(role string) []NamedPolicy {
-	r := m.resolved.roles[role]
-	var out []NamedPolicy
-	for _, name := range slices.Sorted(maps.Keys(r.Policies)) {
-		out = append(out, NamedPolicy{Name: name, Statements: r.Policies[name]})
-	}
-	return out
+	return named(m.resolved.roles[role].Policies)
 }
 
 // RoleInlinePolicies are a custom role's inline policies, by name.
 func (m *Model) RoleInlinePolicies(role string) []NamedPolicy {
-	r := m.resolved.roles[role]
+	return named(m.resolved.roles[role].InlinePolicies)
+}
+
+// named lists policies by name, in the order of their names.
+func named(byName map[string][]policy.Statement) []NamedPolicy {
 	var out []NamedPolicy
-	for _, name := range slices.Sorted(maps.Keys(r.InlinePolicies)) {
-		out = append(out, NamedPolicy{Name: name, Statements: r.InlinePolicies[name]})
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		out = append(out, NamedPolicy{Name: name, Statements: byName[name]})
 	}
 	return out
 }

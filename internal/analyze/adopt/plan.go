@@ -184,22 +184,13 @@ func findings(r Resource, e Existing) []Finding {
 	if len(e.Groups) > 0 {
 		add(false, "IAM has it in groups %s: review them against the groups the template gives it before the import", strings.Join(e.Groups, ", "))
 	}
-	var extra []string
-	for _, p := range e.AttachedPolicies {
-		if !slices.Contains(r.Policies, p) {
-			extra = append(extra, p)
-		}
+	missing := func(have, kept []string) []string {
+		return slices.DeleteFunc(slices.Clone(have), func(p string) bool { return slices.Contains(kept, p) })
 	}
-	if len(extra) > 0 {
+	if extra := missing(e.AttachedPolicies, r.Policies); len(extra) > 0 {
 		add(false, "IAM has the managed policies %s attached, which the template does not attach: the deploy after the import detaches them; review them before the import", strings.Join(extra, ", "))
 	}
-	var inline []string
-	for _, p := range e.InlinePolicies {
-		if !slices.Contains(r.Inline, p) {
-			inline = append(inline, p)
-		}
-	}
-	if len(inline) > 0 {
+	if inline := missing(e.InlinePolicies, r.Inline); len(inline) > 0 {
 		add(false, "IAM has the inline policies %s, which the template does not keep: the deploy after the import deletes them; review them before the import, or keep them in the model (a role's inlinePolicies)", strings.Join(inline, ", "))
 	}
 	return out
