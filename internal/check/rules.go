@@ -76,8 +76,8 @@ const (
 var Rules = []Rule{
 	{rules.MFA, "Every human path to a role or to IAM power requires an MFA session, and refuses one older than mfaMaxAge.", Error, InTemplates, (*checker).mfa},
 	{rules.SessionName, "A person may assume a role only under their own user name, so CloudTrail names them.", Error, InTemplates, (*checker).sessionName},
-	{rules.DirectPolicy, "Users get permissions only through groups, which the model reviews as a whole.", Error, InTemplates, (*checker).directPolicy},
-	{rules.InlinePolicy, "Inline policies are for last-resort emergencies: the model declares none.", Error, InTemplates, (*checker).inlinePolicy},
+	{rules.DirectPolicy, "Users get permissions only through groups, which the model reviews as a whole; a person's own policy (users.U.statements) is waived on them with its reason.", Error, InTemplates, (*checker).directPolicy},
+	{rules.InlinePolicy, "Inline policies belong to one identity, outside the policies the model reviews: a role keeps one (inlinePolicies) only with this rule waived and its reason.", Error, InTemplates, (*checker).inlinePolicy},
 	{rules.Prefix, "Every role, group, policy and user iamstack writes is one OpsR's guard keeps read-only: its name carries the prefix, or the model gives it (name, path, groupNames).", Error, InTemplates, (*checker).prefix},
 	{rules.PrincipalStar, "No policy may name Principal \"*\": a trust policy open to everyone is an open door.", Error, InTemplates, (*checker).principalStar},
 	{rules.Quota, "Everything fits IAM's and CloudFormation's quotas, or the deploy fails halfway.", Error, InTemplates, (*checker).quotas},
@@ -86,8 +86,9 @@ var Rules = []Rule{
 	{rules.LintNotActionAllow, "Allow with NotAction grants every action but a few, including those AWS adds tomorrow.", Error, InStatements, (*checker).lintNotActionAllow},
 	{rules.LintKeyNeverPresent, "A condition on a service's key that none of the statement's actions sets: the condition never matches.", Error, InStatements, (*checker).lintKeyNeverPresent},
 	{rules.LintRedundant, "A statement that another statement of the same policy already grants in full.", Warning, InStatements, (*checker).lintRedundant},
-	{rules.OIDCWildcard, "A GitHub trust whose subject holds a wildcard admits every repository, branch or environment it matches (model/trust.go).", Error, AtLoad, nil},
+	{rules.OIDCWildcard, "An OIDC trust (GitHub's or another issuer's) whose subject holds a wildcard admits every repository, branch, environment or service account it matches (model/trust_oidc.go).", Error, AtLoad, nil},
 	{rules.AdminTrust, "AdminR, full power for emergencies, trusts only people with MFA: a trust: entry hands it to a machine or another account (model/trust.go).", Error, AtLoad, nil},
+	{rules.OutsideAccount, "Another account trusted as a whole, without an external ID or MFA, admits any principal there that its own policies let assume roles: a third party's needs an external ID (the confused deputy), people's MFA.", Warning, InTemplates, (*checker).outsideAccount},
 }
 
 // Templates runs iamstack's rules over an analyzed assembly of model m.
@@ -266,6 +267,24 @@ func (c *checker) escalation() {
 		if f.ByDesign == "" {
 			c.add(rules.Escalation, f.Principal, c.principals[f.PrincipalARN].Entity,
 				fmt.Sprintf("can %s on %s (%s)", f.Action, f.Target, f.Method))
+		}
+	}
+}
+
+// outsideAccount warns of an account outside the assembly trusted with
+// nothing that narrows who there may assume the role.
+func (c *checker) outsideAccount() {
+	for _, x := range c.rep.External {
+		if x.Type != "AWS" || !strings.HasSuffix(x.Principal, ":root") {
+			continue
+		}
+		narrowed := slices.ContainsFunc(x.Conditions, func(cond string) bool {
+			return strings.Contains(cond, " sts:ExternalId=") || strings.Contains(cond, " aws:MultiFactorAuthPresent=") || strings.Contains(cond, " aws:PrincipalArn=")
+		})
+		if !narrowed {
+			r := c.principals[x.RoleARN]
+			c.add(rules.OutsideAccount, c.where("role", r.Name, r.Account), r.Entity,
+				"trusts account "+strings.Split(x.Principal, ":")[4]+" as a whole: give its entry the externalId the third party uses, or mfa: true for its people, or trust its role by ARN")
 		}
 	}
 }

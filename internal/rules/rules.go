@@ -22,9 +22,14 @@ const (
 	LintNotActionAllow   = "IAMSTACK-LINT-NOTACTION-ALLOW"
 	LintKeyNeverPresent  = "IAMSTACK-LINT-KEY-NEVER-PRESENT"
 	LintRedundant        = "IAMSTACK-LINT-REDUNDANT"
-	// OIDCWildcard is a GitHub trust whose subject holds a wildcard: any
-	// repository, branch or environment it matches may assume the role.
+	// OIDCWildcard is an OIDC trust whose subject holds a wildcard: any
+	// repository, branch, environment or service account it matches may
+	// assume the role.
 	OIDCWildcard = "IAMSTACK-OIDC-WILDCARD"
+	// OutsideAccount is another account trusted as a whole, without an
+	// external ID or MFA: any principal there that its own policies let
+	// call sts:AssumeRole may assume the role.
+	OutsideAccount = "IAMSTACK-OUTSIDE-ACCOUNT"
 	// AdminTrust is AdminR trusting a principal beyond people with MFA.
 	AdminTrust   = "IAMSTACK-ADMIN-TRUST"
 	NagManaged   = "AwsSolutions-IAM4" // AWS managed policies
@@ -37,7 +42,7 @@ const (
 
 // Iamstack are iamstack's own rules, in the order the check reports them.
 var Iamstack = []string{MFA, SessionName, DirectPolicy, InlinePolicy, Prefix, PrincipalStar, Quota, Escalation,
-	LintPermissionsOnAll, LintNotActionAllow, LintKeyNeverPresent, LintRedundant, OIDCWildcard, AdminTrust}
+	LintPermissionsOnAll, LintNotActionAllow, LintKeyNeverPresent, LintRedundant, OIDCWildcard, AdminTrust, OutsideAccount}
 
 // Nag are the cdk-nag rules a model may waive for one of its roles or CI/CD
 // users, which the plan turns into a suppression on its resources: an AWS
