@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/iamstack/iamstack/internal/ship/deploy"
 )
 
@@ -66,8 +67,8 @@ func TestStackSetsDeploy(t *testing.T) {
 			t.Fatal(err)
 		}
 		// What the deploy reports per OU after the StackSets stack deploys,
-		// read from moto through the AWS CLI as the deploy reads it.
-		op, ok, err := deploy.StackSetCLI{Region: "eu-west-1", Env: acct.env}.Latest("", name, p["CallAs"].(string))
+		// read from moto through the AWS SDK as the deploy reads it.
+		op, ok, err := deploy.StackSetAPI{Config: func(string) (aws.Config, error) { return acct.sdk(), nil }}.Latest("", name, p["CallAs"].(string))
 		if err != nil || !ok || op.Action != "CREATE" || op.ID == "" {
 			t.Errorf("%s: latest operation %+v, %v, %v", name, op, ok, err)
 		}

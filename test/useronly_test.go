@@ -3,6 +3,7 @@
 package test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,6 +15,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/plan"
 )
@@ -59,6 +63,24 @@ func (a *account) cmd(name string, args ...string) *exec.Cmd {
 	c.Env = append(os.Environ(), a.env...)
 	c.Dir = repoRoot(a.t)
 	return c
+}
+
+// sdk is the AWS SDK's configuration for the account: its moto server and
+// credentials, as the environment gives them to the commands the tests run.
+func (a *account) sdk() aws.Config {
+	a.t.Helper()
+	var endpoint string
+	for _, e := range a.env {
+		if v, ok := strings.CutPrefix(e, "AWS_ENDPOINT_URL="); ok {
+			endpoint = v
+		}
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("eu-west-1"), config.WithBaseEndpoint(endpoint),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing"+a.id, "testing", "")))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return cfg
 }
 
 // aws runs the AWS CLI and decodes its JSON output into v.

@@ -6,14 +6,13 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/atomicdir"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/ship/awsapi"
 	"github.com/iamstack/iamstack/internal/ship/identitycenter"
 	"github.com/iamstack/iamstack/model"
 )
@@ -26,7 +25,7 @@ func newIdentityCenterCmd(g *globalFlags) *cobra.Command {
 AWS SDK and your credentials (--profile, or the environment's), in the
 instance's account and region. Nothing else iamstack does needs the network.`,
 	}
-	var profile string
+	var profile, endpoint string
 	lock := &cobra.Command{
 		Use:   "lock",
 		Short: "Write the identity store IDs of an external directory's groups and people beside the model",
@@ -56,7 +55,7 @@ does not have is an error, and nothing is written.`,
 				return usagef("%s has no external Identity Center directory (identityCenter.directory: external): there is nothing to lock", path)
 			}
 			ctx := context.Background()
-			cfg, err := awsConfig(ctx, ic.Region, profile)
+			cfg, err := awsapi.Load(ctx, awsapi.Options{Profile: profile, Region: ic.Region, Endpoint: endpoint})
 			if err != nil {
 				return err
 			}
@@ -80,6 +79,7 @@ does not have is an error, and nothing is written.`,
 		},
 	}
 	lock.Flags().StringVar(&profile, "profile", "", "the AWS profile to call Identity Center with (default: the environment's credentials)")
+	endpointFlag(lock, &endpoint)
 
 	var asm, format string
 	verify := &cobra.Command{
@@ -112,7 +112,7 @@ portal session have no API to read: they stay the model's declaration.`,
 				return usagef("the templates have no Identity Center stack: nobody signs in through Identity Center")
 			}
 			ctx := context.Background()
-			cfg, err := awsConfig(ctx, ic.Region, profile)
+			cfg, err := awsapi.Load(ctx, awsapi.Options{Profile: profile, Region: ic.Region, Endpoint: endpoint})
 			if err != nil {
 				return err
 			}
@@ -141,6 +141,7 @@ portal session have no API to read: they stay the model's declaration.`,
 		},
 	}
 	verify.Flags().StringVar(&profile, "profile", "", "the AWS profile to call Identity Center with (default: the environment's credentials)")
+	endpointFlag(verify, &endpoint)
 	verify.Flags().StringVar(&asm, "assembly", "", "cloud assembly directory, such as a release's (default: render the model)")
 	verify.Flags().StringVar(&format, "format", "text", "text or json")
 	cmd.AddCommand(g.modelFlags(lock), g.modelFlags(verify))
@@ -152,18 +153,4 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// awsConfig is the AWS SDK's configuration for a region: the default
-// credential chain, or a profile of ~/.aws/config.
-func awsConfig(ctx context.Context, region, profile string) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
-	}
-	return cfg, nil
 }

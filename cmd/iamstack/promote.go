@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/iamstack/iamstack/internal/ship/awsapi"
 	"github.com/iamstack/iamstack/internal/ship/deploy"
 	"github.com/iamstack/iamstack/internal/ship/release"
 	"github.com/iamstack/iamstack/internal/synth"
@@ -17,6 +20,7 @@ import (
 
 type promoteFlags struct {
 	deploy, rollback, plan bool
+	endpoint               string
 }
 
 func newPromoteCmd() *cobra.Command {
@@ -41,6 +45,7 @@ the user-only account; see docs/releases.md for credentials.
 	cmd.Flags().BoolVar(&f.deploy, "deploy", false, "deploy the release's stacks after promoting")
 	cmd.Flags().BoolVar(&f.rollback, "rollback", false, "allow moving the environment to an older release")
 	cmd.Flags().BoolVar(&f.plan, "plan", false, "print the access diff (and cdk diff with credentials) and change nothing")
+	endpointFlag(cmd, &f.endpoint)
 	return cmd
 }
 
@@ -51,7 +56,7 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 	}
 	opts := deploy.PromoteOptions{Env: env, Version: version, Deploy: f.deploy, Rollback: f.rollback, Now: time.Now()}
 	deps := deploy.PromoteDeps{Repo: repo, Progress: out, Synth: synth.InProcess{},
-		Deployer: func(md *model.Model, asm string) deploy.Deployer { return deployer(repo, md, asm) }}
+		Deployer: func(md *model.Model, asm string) deploy.Deployer { return deployer(repo, md, asm, f.endpoint) }}
 	if f.plan {
 		ambient := os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != ""
 		return deploy.Preview(opts, deps, ambient)
@@ -67,11 +72,20 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 // per account from IAMSTACK_PROFILE_<ACCOUNT>, extra cdk arguments from
 // IAMSTACK_CDK_DEPLOY_ARGS and IAMSTACK_CDK_DIFF_ARGS, the CLI from
 // IAMSTACK_CDK or the checkout's pinned one (docs/releases.md).
-func deployer(repo release.Repo, md *model.Model, asm string) deploy.Deployer {
+func deployer(repo release.Repo, md *model.Model, asm, endpoint string) deploy.Deployer {
+	options := func(profile string) awsapi.Options {
+		return awsapi.Options{Profile: profile, Region: md.Region(), Endpoint: endpoint}
+	}
+	cdk := deploy.CLI{Path: cdkCLI(repo), Dir: repo.Dir, Assembly: asm,
+		DeployArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DEPLOY_ARGS")), DiffArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DIFF_ARGS"))}
+	if endpoint != "" {
+		cdk.Env = []string{"AWS_ENDPOINT_URL=" + endpoint}
+	}
 	return deploy.Deployer{
-		CDK: deploy.CLI{Path: cdkCLI(repo), Dir: repo.Dir, Assembly: asm,
-			DeployArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DEPLOY_ARGS")), DiffArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DIFF_ARGS"))},
-		Store:     func(profile string) release.ObjectStore { return release.AWSCLI{Profile: profile, Region: md.Region()} },
+		CDK: cdk,
+		Store: func(profile string) release.ObjectStore {
+			return release.SDKStore{Options: options(profile)}
+		},
 		Profile:   func(account string) string { return os.Getenv("IAMSTACK_PROFILE_" + envVar(account)) },
 		Assembly:  asm,
 		Region:    md.Region(),
@@ -80,7 +94,9 @@ func deployer(repo release.Repo, md *model.Model, asm string) deploy.Deployer {
 		CredentialsHint: func(account string) string {
 			return "set IAMSTACK_PROFILE_" + envVar(account)
 		},
-		StackSets: deploy.StackSetCLI{Region: md.Region()},
+		StackSets: deploy.StackSetAPI{Config: func(profile string) (aws.Config, error) {
+			return awsapi.Load(context.Background(), options(profile))
+		}},
 	}
 }
 
@@ -107,4 +123,9 @@ func envVar(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// endpointFlag adds --endpoint-url to a command that calls AWS.
+func endpointFlag(cmd *cobra.Command, into *string) {
+	cmd.Flags().StringVar(into, "endpoint-url", "", "send every AWS call to this endpoint instead of AWS's, such as a partition's gateway or a test server (the SDK's AWS_ENDPOINT_URL works too)")
 }

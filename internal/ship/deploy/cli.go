@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"os"
 	"os/exec"
 )
 
@@ -10,6 +11,9 @@ type CLI struct {
 	Path, Dir, Assembly string
 	// DeployArgs and DiffArgs are extra arguments (such as --method=direct).
 	DeployArgs, DiffArgs []string
+	// Env is added to the CLI's environment (AWS_ENDPOINT_URL for an
+	// endpoint other than AWS's).
+	Env []string
 }
 
 // Deploy implements CDK.
@@ -26,6 +30,9 @@ func (c CLI) Diff(stackID, profile string) (string, error) {
 func (c CLI) run(args []string) (string, error) {
 	cmd := exec.Command(c.Path, args...)
 	cmd.Dir = c.Dir
+	if len(c.Env) > 0 {
+		cmd.Env = append(os.Environ(), c.Env...)
+	}
 	b, err := cmd.CombinedOutput()
 	return string(b), err
 }

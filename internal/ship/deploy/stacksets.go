@@ -2,15 +2,18 @@ package deploy
 
 import (
 	"cmp"
-	"encoding/json"
+	"context"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
 	"github.com/iamstack/iamstack/internal/plan"
-	"github.com/iamstack/iamstack/internal/ship/release"
 )
 
 // StackSetRef is a StackSet a stack holds: CloudFormation rolls it out over
@@ -111,48 +114,51 @@ func (d Deployer) reportStackSets(out io.Writer, profile string, refs []StackSet
 	return recs
 }
 
-// StackSetCLI reads StackSet operations through the AWS CLI.
-type StackSetCLI struct {
-	Region string
-	Env    []string // see release.AWSCLI
+// StackSetAPI reads StackSet operations through the AWS SDK, with the
+// deploy account's credentials for a profile.
+type StackSetAPI struct {
+	// Config is the SDK's configuration for a profile ("" for the
+	// environment's credentials).
+	Config func(profile string) (aws.Config, error)
 }
 
 // Latest implements StackSetOperations.
-func (c StackSetCLI) Latest(profile, stackSet, callAs string) (Operation, bool, error) {
-	cli := release.AWSCLI{Profile: profile, Region: c.Region, Env: c.Env}
-	common := []string{"--stack-set-name", stackSet, "--call-as", callAs, "--output", "json"}
-	b, err := cli.Run(append([]string{"cloudformation", "list-stack-set-operations"}, common...)...)
+func (c StackSetAPI) Latest(profile, stackSet, callAs string) (Operation, bool, error) {
+	ctx := context.Background()
+	cfg, err := c.Config(profile)
 	if err != nil {
 		return Operation{}, false, err
 	}
-	var ops struct {
-		Summaries []struct {
-			OperationID, Action, Status, CreationTimestamp string
+	cf := cloudformation.NewFromConfig(cfg)
+	var ops []cftypes.StackSetOperationSummary
+	pages := cloudformation.NewListStackSetOperationsPaginator(cf, &cloudformation.ListStackSetOperationsInput{
+		StackSetName: aws.String(stackSet), CallAs: cftypes.CallAs(callAs)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return Operation{}, false, fmt.Errorf("list the operations of StackSet %s: %w", stackSet, err)
 		}
+		ops = append(ops, page.Summaries...)
 	}
-	if err := json.Unmarshal(b, &ops); err != nil {
-		return Operation{}, false, fmt.Errorf("list-stack-set-operations: %w", err)
-	}
-	if len(ops.Summaries) == 0 {
+	if len(ops) == 0 {
 		return Operation{}, false, nil
 	}
 	// The newest operation; the API promises no order.
-	latest := slices.MaxFunc(ops.Summaries, func(a, b struct{ OperationID, Action, Status, CreationTimestamp string }) int {
-		return cmp.Or(strings.Compare(a.CreationTimestamp, b.CreationTimestamp), strings.Compare(a.OperationID, b.OperationID))
+	latest := slices.MaxFunc(ops, func(a, b cftypes.StackSetOperationSummary) int {
+		return cmp.Or(aws.ToTime(a.CreationTimestamp).Compare(aws.ToTime(b.CreationTimestamp)), strings.Compare(aws.ToString(a.OperationId), aws.ToString(b.OperationId)))
 	})
-	op := Operation{ID: latest.OperationID, Action: latest.Action, Status: latest.Status}
-	b, err = cli.Run(append([]string{"cloudformation", "list-stack-set-operation-results", "--operation-id", op.ID}, common...)...)
-	if err != nil {
-		return Operation{}, false, err
-	}
-	var res struct {
-		Summaries []struct{ Account, Region, Status, StatusReason string }
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		return Operation{}, false, fmt.Errorf("list-stack-set-operation-results: %w", err)
-	}
-	for _, r := range res.Summaries {
-		op.Results = append(op.Results, InstanceResult{Account: r.Account, Region: r.Region, Status: r.Status, Reason: r.StatusReason})
+	op := Operation{ID: aws.ToString(latest.OperationId), Action: string(latest.Action), Status: string(latest.Status)}
+	results := cloudformation.NewListStackSetOperationResultsPaginator(cf, &cloudformation.ListStackSetOperationResultsInput{
+		StackSetName: aws.String(stackSet), OperationId: latest.OperationId, CallAs: cftypes.CallAs(callAs)})
+	for results.HasMorePages() {
+		page, err := results.NextPage(ctx)
+		if err != nil {
+			return Operation{}, false, fmt.Errorf("list the results of StackSet %s's operation %s: %w", stackSet, op.ID, err)
+		}
+		for _, r := range page.Summaries {
+			op.Results = append(op.Results, InstanceResult{Account: aws.ToString(r.Account), Region: aws.ToString(r.Region),
+				Status: string(r.Status), Reason: aws.ToString(r.StatusReason)})
+		}
 	}
 	slices.SortFunc(op.Results, func(a, b InstanceResult) int {
 		return cmp.Or(strings.Compare(a.Account, b.Account), strings.Compare(a.Region, b.Region))

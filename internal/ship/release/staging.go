@@ -1,20 +1,27 @@
 package release
 
 import (
-	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/ship/awsapi"
 )
 
 // A release deploys exactly what its manifest records. The cdk CLI publishes
@@ -139,76 +146,51 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// AWSCLI reads through the AWS CLI with a profile (or the environment's
-// credentials when Profile is empty).
-type AWSCLI struct {
-	Profile, Region string
-	// Env is added to the process environment (tests point the CLI at a
-	// loopback endpoint with it).
-	Env []string
-}
-
-// Run runs the AWS CLI with the profile and region, and returns its
-// standard output.
-func (c AWSCLI) Run(args ...string) ([]byte, error) {
-	if c.Profile != "" {
-		args = append(args, "--profile", c.Profile)
-	}
-	if c.Region != "" {
-		args = append(args, "--region", c.Region)
-	}
-	cmd := exec.Command("aws", args...)
-	if len(c.Env) > 0 {
-		cmd.Env = append(os.Environ(), c.Env...)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("aws %s: %w: %s", strings.Join(args[:2], " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return out, nil
+// SDKStore reads the staging bucket and the deployed templates through the
+// AWS SDK, with the deploying credentials.
+type SDKStore struct {
+	Options awsapi.Options
 }
 
 // Object implements ObjectStore.
-func (c AWSCLI) Object(bucket, key string) ([]byte, bool, error) {
-	f, err := os.CreateTemp("", "iamstack-staged-")
+func (s SDKStore) Object(bucket, key string) ([]byte, bool, error) {
+	ctx := context.Background()
+	cfg, err := awsapi.Load(ctx, s.Options)
 	if err != nil {
 		return nil, false, err
 	}
-	f.Close()
-	defer os.Remove(f.Name())
-	if _, err := c.Run("s3api", "get-object", "--bucket", bucket, "--key", key, f.Name()); err != nil {
-		switch msg := err.Error(); {
-		case strings.Contains(msg, "NoSuchBucket"):
+	out, err := awsapi.S3(cfg).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		var noBucket *s3types.NoSuchBucket
+		var noKey *s3types.NoSuchKey
+		var status interface{ HTTPStatusCode() int }
+		switch {
+		case errors.As(err, &noBucket) || awsapi.Code(err) == "NoSuchBucket":
 			return nil, false, fmt.Errorf("the CDK staging bucket %s does not exist for these credentials: bootstrap the account (docs/operations.md#first-time-setup-of-an-account), or use its credentials", bucket)
-		case strings.Contains(msg, "NoSuchKey") || strings.Contains(msg, "(404)"):
+		case errors.As(err, &noKey) || awsapi.Code(err) == "NotFound" || errors.As(err, &status) && status.HTTPStatusCode() == 404:
 			return nil, false, nil
 		}
-		return nil, false, err
+		return nil, false, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
 	}
-	data, err := os.ReadFile(f.Name())
+	defer out.Body.Close()
+	data, err := io.ReadAll(out.Body)
 	return data, err == nil, err
 }
 
-// DeployedTemplate implements ObjectStore.
-func (c AWSCLI) DeployedTemplate(stackName string) ([]byte, error) {
-	out, err := c.Run("cloudformation", "get-template", "--stack-name", stackName, "--template-stage", "Original", "--output", "json")
+// DeployedTemplate implements ObjectStore: the template as the stack was
+// given it (TemplateStage Original).
+func (s SDKStore) DeployedTemplate(stackName string) ([]byte, error) {
+	ctx := context.Background()
+	cfg, err := awsapi.Load(ctx, s.Options)
 	if err != nil {
 		return nil, err
 	}
-	var resp struct {
-		TemplateBody json.RawMessage
-	}
-	if err := json.Unmarshal(out, &resp); err != nil {
+	out, err := cloudformation.NewFromConfig(cfg).GetTemplate(ctx, &cloudformation.GetTemplateInput{
+		StackName: aws.String(stackName), TemplateStage: cftypes.TemplateStageOriginal})
+	if err != nil {
 		return nil, err
 	}
-	// The AWS CLI decodes a JSON template into an object; a string is the body itself.
-	var body string
-	if json.Unmarshal(resp.TemplateBody, &body) == nil {
-		return []byte(body), nil
-	}
-	return resp.TemplateBody, nil
+	return []byte(aws.ToString(out.TemplateBody)), nil
 }
 
 // StackNames maps the stack artifacts of the cloud assembly in dir to their

@@ -1,0 +1,73 @@
+// Package awsapi is how iamstack calls AWS: through the AWS SDK for Go v2,
+// with the credentials a profile of ~/.aws/config or the environment gives,
+// and an endpoint that tests and air-gapped partitions may point elsewhere
+// (--endpoint-url, or the SDK's own AWS_ENDPOINT_URL and endpoint_url
+// settings). The AWS CLI stays what users run themselves.
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// Options say which credentials, region and endpoint to call AWS with.
+type Options struct {
+	// Profile is a profile of ~/.aws/config; empty for the default chain
+	// (the environment's credentials, then the default profile).
+	Profile string
+	Region  string
+	// Endpoint, when set, replaces every service's endpoint:
+	// http://127.0.0.1:5000 for a moto server.
+	Endpoint string
+}
+
+// Load is the SDK's configuration for the options.
+func Load(ctx context.Context, o Options) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if o.Region != "" {
+		opts = append(opts, config.WithRegion(o.Region))
+	}
+	if o.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.Endpoint != "" {
+		opts = append(opts, config.WithBaseEndpoint(o.Endpoint))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		what := "the default credentials"
+		if o.Profile != "" {
+			what = "profile " + o.Profile
+		}
+		return aws.Config{}, fmt.Errorf("AWS configuration for %s: %w", what, err)
+	}
+	return cfg, nil
+}
+
+// S3 is an S3 client of the configuration. An endpoint other than AWS's
+// (a loopback server, a partition's gateway) is addressed by path: a
+// bucket's own host name resolves only at AWS.
+func S3(cfg aws.Config) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if cfg.BaseEndpoint != nil || os.Getenv("AWS_ENDPOINT_URL_S3") != "" {
+			o.UsePathStyle = true
+		}
+	})
+}
+
+// Code is the error code of an AWS API error ("NoSuchBucket",
+// "ValidationError"), or "" for another error.
+func Code(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
