@@ -92,7 +92,7 @@ input (unknown command or flag, wrong arguments, a model that does not load).`,
 	root.Version = version.Get().String()
 	root.SetOut(out)
 	for _, cmd := range []*cobra.Command{newValidateCmd(g), newSynthCmd(g), newAccessCmd(g), newCheckCmd(g),
-		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g), newReleaseCmd(g)} {
+		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g), newReleaseCmd(g), newDriftCmd(g)} {
 		root.AddCommand(g.modelFlags(cmd))
 	}
 	root.AddCommand(newPromoteCmd(), newHistoryCmd(), newVersionCmd(), newInitCmd(), newIdentityCenterCmd(g))

@@ -452,6 +452,10 @@ func directCapabilities(u assembly.Principal) []Entry {
 	return out
 }
 
+// Name is how reports name a principal: "OpsR in dev", "user alice in
+// identity", as Report.Admins and findings do.
+func Name(inv *assembly.Inventory, p assembly.Principal) string { return display(inv, p) }
+
 func display(inv *assembly.Inventory, p assembly.Principal) string {
 	a := inv.Account(p.Account)
 	if p.Kind == "role" && p.PermissionSet != "" {

@@ -60,8 +60,11 @@ type Principal struct {
 	// Direct names the policies attached to the principal itself, not
 	// through a group; Inline names its inline policies.
 	Direct, Inline []string
-	// ManagedPolicies counts the managed policies attached to it.
+	// ManagedPolicies counts the managed policies attached to it; Attached
+	// are their ARNs, InlinePolicies its inline policies by name.
 	ManagedPolicies int
+	Attached        []string
+	InlinePolicies  map[string]policy.Document
 	// Entity is the model entity iamstack wrote it for (zero for a resource
 	// iamstack did not write).
 	Entity metadata.Entity
@@ -79,7 +82,11 @@ type Group struct {
 	Policies                             []evaluate.Policy
 	Inline                               []string
 	ManagedPolicies                      int
-	Entity                               metadata.Entity
+	// Attached are the ARNs of its managed policies, InlinePolicies its
+	// inline policies by name.
+	Attached       []string
+	InlinePolicies map[string]policy.Document
+	Entity         metadata.Entity
 }
 
 // OIDCProvider is an IAM OIDC identity provider a template creates.
@@ -406,10 +413,10 @@ func build(stacks []stack) (*Inventory, error) {
 		}
 	}
 	// attached resolves the policies attached to a user, group or role: the
-	// documents, the names of inline ones and the count of managed ones.
-	attached := func(r *resolver, owner string, props map[string]any) (out []evaluate.Policy, inlineNames []string, managed int) {
+	// documents, the names of inline ones and the ARNs of managed ones;
+	// inline receives the inline documents by name.
+	attached := func(r *resolver, owner string, props map[string]any, inline map[string]policy.Document) (out []evaluate.Policy, inlineNames, arns []string) {
 		arns, err := r.strings(props["ManagedPolicyArns"])
-		managed = len(arns)
 		if err != nil {
 			fail("%s: ManagedPolicyArns: %v", owner, err)
 		}
@@ -422,18 +429,20 @@ func build(stacks []stack) (*Inventory, error) {
 				inv.Unknown = append(inv.Unknown, arn)
 			}
 		}
-		inline, _ := props["Policies"].([]any)
-		for _, p := range inline {
+		ps, _ := props["Policies"].([]any)
+		for _, p := range ps {
 			pm, _ := p.(map[string]any)
 			doc, err := r.document(pm["PolicyDocument"])
 			if err != nil {
 				fail("%s: inline policy: %v", owner, err)
 				continue
 			}
-			out = append(out, evaluate.Policy{Name: fmt.Sprintf("%s (inline %v)", owner, pm["PolicyName"]), Document: doc})
-			inlineNames = append(inlineNames, fmt.Sprint(pm["PolicyName"]))
+			name := fmt.Sprint(pm["PolicyName"])
+			out = append(out, evaluate.Policy{Name: fmt.Sprintf("%s (inline %s)", owner, name), Document: doc})
+			inlineNames = append(inlineNames, name)
+			inline[name] = doc
 		}
-		return out, inlineNames, managed
+		return out, inlineNames, arns
 	}
 	for _, s := range stacks {
 		r := resolvers[s.id]
@@ -449,7 +458,9 @@ func build(stacks []stack) (*Inventory, error) {
 			}
 			if res.Type == "AWS::IAM::Group" {
 				g := Group{Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, LogicalID: id, Entity: res.Metadata.Iamstack}
-				g.Policies, g.Inline, g.ManagedPolicies = attached(r, "group "+g.Name, res.Properties)
+				g.InlinePolicies = map[string]policy.Document{}
+				g.Policies, g.Inline, g.Attached = attached(r, "group "+g.Name, res.Properties, g.InlinePolicies)
+				g.ManagedPolicies = len(g.Attached)
 				groups[key{s.account, g.Name}] = g
 				inv.Groups = append(inv.Groups, g)
 			}
@@ -464,7 +475,9 @@ func build(stacks []stack) (*Inventory, error) {
 			case "AWS::IAM::User":
 				u := Principal{Kind: "user", Account: s.account, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
 					Path: stringOr(props["Path"], "/"), Tags: map[string]string{}}
-				u.Identity, u.Inline, u.ManagedPolicies = attached(r, "user "+u.Name, props)
+				u.InlinePolicies = map[string]policy.Document{}
+				u.Identity, u.Inline, u.Attached = attached(r, "user "+u.Name, props, u.InlinePolicies)
+				u.ManagedPolicies = len(u.Attached)
 				u.LogicalID, u.Entity = id, res.Metadata.Iamstack
 				for _, p := range u.Identity {
 					u.Direct = append(u.Direct, p.Name)
@@ -494,7 +507,9 @@ func build(stacks []stack) (*Inventory, error) {
 			case "AWS::IAM::Role":
 				role := Principal{Kind: "role", Account: s.account, OrgPath: inv.Accounts[s.account].OrgPath, Name: r.physical[id], ARN: r.arns[id], Stack: s.id, Region: s.region,
 					Path: stringOr(props["Path"], "/")}
-				role.Identity, role.Inline, role.ManagedPolicies = attached(r, "role "+role.Name, props)
+				role.InlinePolicies = map[string]policy.Document{}
+				role.Identity, role.Inline, role.Attached = attached(r, "role "+role.Name, props, role.InlinePolicies)
+				role.ManagedPolicies = len(role.Attached)
 				role.LogicalID, role.Entity = id, res.Metadata.Iamstack
 				trust, err := r.document(props["AssumeRolePolicyDocument"])
 				if err != nil {
