@@ -32,10 +32,13 @@ func TestDriftOfADeployedRelease(t *testing.T) {
 	}
 	driftOf := func() (report struct {
 		Drifted  bool
-		Findings []struct{ Account, Kind, Resource, What string; Admin bool }
-		Access   []struct{ Text string }
-		Admins   []string
-		Errors   []string
+		Findings []struct {
+			Account, Kind, Resource, What string
+			Admin                         bool
+		}
+		Access []struct{ Text string }
+		Admins []string
+		Errors []string
 	}, exit int, out string) {
 		cmd := dev.cmd(iamstackBinary(t), "drift", "--example", "--assembly", asm, "--account", "dev", "--format", "json")
 		b, err := cmd.Output()
