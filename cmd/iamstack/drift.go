@@ -25,8 +25,8 @@ import (
 const driftConcurrency = 8
 
 type driftFlags struct {
-	env, assembly, format, endpoint string
-	accounts                        []string
+	env, assembly, format, endpoint, role string
+	accounts                              []string
 }
 
 func newDriftCmd(g *globalFlags) *cobra.Command {
@@ -46,8 +46,10 @@ what the model declares in standingResources). It then analyses the live
 accounts as the release's templates are analysed and reports the access they
 give otherwise than the release, and who has full power the release does not
 give. Credentials per account come from IAMSTACK_PROFILE_<ACCOUNT NAME IN
-CAPITALS>, else from the environment, as for promote; accounts an OU's
-StackSet reaches are not listed in the model and are not read.
+CAPITALS>, else from the environment, as for promote; with --role, the role
+of the model of that name is assumed in each account from them (the starter's
+DriftR and DriftReadR, which drift.yml uses). Accounts an OU's StackSet
+reaches are not listed in the model and are not read.
 
 Without --assembly, the release is the one env/<ENV> points at, in the git
 checkout; with it, the environment's accounts come from the model. It exits 0
@@ -61,6 +63,7 @@ when nothing differs, 1 when something does or an account could not be read.`,
 	cmd.Flags().StringSliceVar(&f.accounts, "account", nil, "read only these accounts of the environment, by name (repeat or separate with commas)")
 	cmd.Flags().StringVar(&f.assembly, "assembly", "", "compare with this cloud assembly instead of the release the environment runs")
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&f.role, "role", "", "read each account through this role of the model (DriftReadR), assumed from the credentials, keeping their session name")
 	endpointFlag(cmd, &f.endpoint)
 	return cmd
 }
@@ -93,7 +96,13 @@ func runDrift(out, progress io.Writer, g *globalFlags, f *driftFlags) error {
 		if !listed || (len(f.accounts) > 0 && !slices.Contains(f.accounts, name)) {
 			continue // an OU's accounts are StackSets'
 		}
+		if f.role != "" && !md.RoleEnabled(f.role, name) {
+			return usagef("--role %s: the model has no role %s in account %s", f.role, f.role, name)
+		}
 		cfg, err := awsapi.Load(ctx, awsapi.Options{Profile: os.Getenv("IAMSTACK_PROFILE_" + envVar(name)), Region: md.Region(), Endpoint: f.endpoint})
+		if err == nil && f.role != "" {
+			cfg, err = awsapi.AssumeIn(ctx, cfg, md.Scheme().RoleARN(a.ID, f.role))
+		}
 		if err != nil {
 			return fmt.Errorf("account %s: %w", name, err)
 		}

@@ -100,11 +100,14 @@ func Write(dir string, opts Options) ([]string, error) {
 	return names, nil
 }
 
-// deployRole is the starter's role for deploy.yml, in the identity
-// account: it trusts the repository's deploy job in each environment, by
-// the exact subject GitHub gives a job that names its environment, and may
-// assume only the roles the CDK's bootstrap creates to deploy stacks and
-// publish their files (bootstrap every account with --trust <identity>).
+// deployRole is the starter's roles for the workflows, in the identity
+// account. DeployR (deploy.yml) trusts the repository's deploy job in each
+// environment, by the exact subject GitHub gives a job that names its
+// environment, and may assume only the roles the CDK's bootstrap creates
+// to deploy stacks and publish their files (bootstrap every account with
+// --trust <identity>). DriftR (drift.yml) trusts the drift environment's
+// job and may only assume DriftReadR, which reads what iamstack drift
+// reads in every account and nothing else.
 const deployRole = `  DeployR:
     description: GitHub Actions deploys the releases of %[1]s through it (deploy.yml).
     enabledIn: [identity]
@@ -119,4 +122,29 @@ const deployRole = `  DeployR:
     waivers:
       AwsSolutions-IAM5: "The CDK names its bootstrap roles by account and region: one pattern per kind of role."
       IAMSTACK-ESCALATION: "Deploying is full power by design: CloudFormation deploys through the CDK's execution role. Only this repository's deploy job, in a protected environment, assumes DeployR."
+  DriftR:
+    description: GitHub Actions reads every account for drift through it (drift.yml).
+    enabledIn: [identity]
+    trust:
+      - github: "repo:%[1]s:environment:drift"
+    statements:
+      - sid: ReadEveryAccount
+        effect: Allow
+        actions: ["sts:AssumeRole"]
+        resources: ["arn:aws:iam::*:role/infra-DriftReadR"]   # <prefix>-DriftReadR
+    waivers:
+      AwsSolutions-IAM5: "DriftReadR exists in every account: only the account is a wildcard."
+  DriftReadR:
+    description: Reads IAM for iamstack drift, from identity/DriftR only.
+    enabledIn: [all, identity]
+    trust:
+      - role: identity/DriftR
+    statements:
+      - sid: ReadIAM
+        effect: Allow
+        actions: ["iam:GetAccountAuthorizationDetails", "iam:GetRole", "iam:GetLoginProfile", "iam:ListMFADevices",
+                  "iam:ListAccessKeys", "iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider"]
+        resources: ["*"]
+    waivers:
+      AwsSolutions-IAM5: "What drift reads covers every user and role of the account."
 `

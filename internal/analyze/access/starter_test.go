@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
 	"github.com/iamstack/iamstack/internal/policy"
 	"github.com/iamstack/iamstack/internal/scaffold"
+	"github.com/iamstack/iamstack/model"
 )
 
 // The deploy role `iamstack init --github` writes may assume the CDK
@@ -19,18 +21,7 @@ import (
 // nothing else, and only the repository's environment jobs assume it: both
 // evaluators decide every probe on the starter model's own templates.
 func TestStarterDeployRole(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := scaffold.Write(dir, scaffold.Options{Schema: []byte("{}"), CDKVersion: "2.0.0", Version: "v1.0.0", GitHub: "acme/identity"}); err != nil {
-		t.Fatal(err)
-	}
-	yaml, err := os.ReadFile(filepath.Join(dir, "iamstack.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, inv, err := synthesize("starter.yaml", yaml, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, inv, _ := starter(t)
 	identity, _ := m.Account("identity")
 	deploy := inventoryRole(t, inv, "infra-DeployR", identity.ID)
 
@@ -62,7 +53,7 @@ func TestStarterDeployRole(t *testing.T) {
 		// CloudFormation's, passed by the deploy role, never assumed by it.
 		ask("assume the lookup role in "+a.Name, "sts:AssumeRole", bootstrap("lookup"), a.ID, false)
 		ask("assume the execution role in "+a.Name, "sts:AssumeRole", bootstrap("cfn-exec"), a.ID, false)
-		for _, r := range []string{"infra-AdminR", "infra-OpsR", "infra-ReadR", "infra-DeployR"} {
+		for _, r := range []string{"infra-AdminR", "infra-OpsR", "infra-ReadR", "infra-DeployR", "infra-DriftReadR"} {
 			ask("assume "+r+" in "+a.Name, "sts:AssumeRole", role(r), a.ID, false)
 		}
 		ask("pass the execution role in "+a.Name, "iam:PassRole", bootstrap("cfn-exec"), a.ID, false)
@@ -98,6 +89,103 @@ func TestStarterDeployRole(t *testing.T) {
 			if answer := askOracle(t, []case_{c})[0]; answer.Result == "Allowed" {
 				t.Errorf("a token of %s: the independent simulator allows it %s", p.sub, answer.Detail)
 			}
+		}
+	}
+}
+
+// starter is the model `iamstack init --github acme/identity` writes,
+// synthesized and analysed.
+func starter(t *testing.T) (*model.Model, *assembly.Inventory, access.Report) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := scaffold.Write(dir, scaffold.Options{Schema: []byte("{}"), CDKVersion: "2.0.0", Version: "v1.0.0", GitHub: "acme/identity"}); err != nil {
+		t.Fatal(err)
+	}
+	yaml, err := os.ReadFile(filepath.Join(dir, "iamstack.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, inv, err := synthesize("starter.yaml", yaml, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, inv, access.Analyze(inv)
+}
+
+// The drift roles `iamstack init --github` writes: DriftR, which only the
+// repository's drift job assumes, may assume DriftReadR in every account
+// (keeping its session name, as the trust requires) and nothing else;
+// DriftReadR reads IAM and cannot change anything or go further; no other
+// role reaches it. Both evaluators decide; the analysis finds nothing on
+// either.
+func TestStarterDriftRoles(t *testing.T) {
+	m, inv, rep := starter(t)
+	identity, _ := m.Account("identity")
+	driftR := inventoryRole(t, inv, "infra-DriftR", identity.ID)
+	deploy := inventoryRole(t, inv, "infra-DeployR", identity.ID)
+	var cases []case_
+	var want []bool
+	ask := func(what string, caller assembly.Principal, ctx map[string][]string, action string, target assembly.Principal, allow bool) {
+		req := evaluate.Request{Principal: caller.ARN, PrincipalAccount: caller.Account, Action: action, Resource: target.ARN,
+			ResourceAccount: target.Account, Context: ctx}
+		cases = append(cases, case_{what, req, evaluate.Policies{Identity: caller.Identity, Boundary: caller.Boundary, Resource: target.Trust}})
+		want = append(want, allow)
+	}
+	for _, name := range m.AccountNames() {
+		a, _ := m.Account(name)
+		read := inventoryRole(t, inv, "infra-DriftReadR", a.ID)
+		ask("DriftR assumes DriftReadR in "+name, driftR, access.Context(driftR, false), "sts:AssumeRole", read, true)
+		renamed := access.Context(driftR, false)
+		renamed["sts:RoleSessionName"] = []string{"someone-else"}
+		ask("DriftR assumes DriftReadR in "+name+" under another session name", driftR, renamed, "sts:AssumeRole", read, false)
+		ask("DeployR assumes DriftReadR in "+name, deploy, access.Context(deploy, false), "sts:AssumeRole", read, false)
+		for _, r := range []string{"infra-AdminR", "infra-OpsR", "infra-ReadR"} {
+			if m.RoleEnabled(strings.TrimPrefix(r, "infra-"), name) {
+				ask("DriftR assumes "+r+" in "+name, driftR, access.Context(driftR, false), "sts:AssumeRole", inventoryRole(t, inv, r, a.ID), false)
+			}
+		}
+		readCtx := access.Context(read, false)
+		act := func(what, action, resource string, allow bool) {
+			req := evaluate.Request{Principal: read.ARN, PrincipalAccount: a.ID, Action: action, Resource: resource, ResourceAccount: a.ID, Context: readCtx}
+			cases = append(cases, case_{what, req, evaluate.Policies{Identity: read.Identity, Boundary: read.Boundary}})
+			want = append(want, allow)
+		}
+		act("DriftReadR reads IAM in "+name, "iam:GetAccountAuthorizationDetails", "*", true)
+		act("DriftReadR reads a role in "+name, "iam:GetRole", "arn:aws:iam::"+a.ID+":role/infra-AdminR", true)
+		act("DriftReadR creates a user in "+name, "iam:CreateUser", "arn:aws:iam::"+a.ID+":user/x", false)
+		act("DriftReadR attaches a policy in "+name, "iam:AttachRolePolicy", "arn:aws:iam::"+a.ID+":role/infra-ReadR", false)
+		act("DriftReadR reads an object in "+name, "s3:GetObject", "arn:aws:s3:::bucket/x", false)
+		act("DriftReadR assumes a role in "+name, "sts:AssumeRole", "arn:aws:iam::"+a.ID+":role/infra-AdminR", false)
+	}
+	bothDecide(t, cases, want)
+
+	provider := "arn:aws:iam::" + identity.ID + ":oidc-provider/token.actions.githubusercontent.com"
+	for _, p := range []struct {
+		sub   string
+		allow bool
+	}{
+		{"repo:acme/identity:environment:drift", true},
+		{"repo:acme/identity:ref:refs/heads/main", false},
+		{"repo:acme/identity:pull_request", false},
+		{"repo:acme/identity:environment:env/prod", false},
+		{"repo:acme/other:environment:drift", false},
+	} {
+		req := evaluate.Request{Principal: provider, PrincipalAccount: identity.ID, Action: "sts:AssumeRoleWithWebIdentity",
+			Resource: driftR.ARN, ResourceAccount: identity.ID, Context: map[string][]string{
+				"token.actions.githubusercontent.com:sub": {p.sub}, "token.actions.githubusercontent.com:aud": {"sts.amazonaws.com"}}}
+		c := case_{p.sub, req, evaluate.Policies{Resource: driftR.Trust}}
+		if ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow; ours != p.allow {
+			t.Errorf("a token of %s: want allowed=%v; iamstack %v", p.sub, p.allow, ours)
+		}
+		if !p.allow {
+			if answer := askOracle(t, []case_{c})[0]; answer.Result == "Allowed" {
+				t.Errorf("a token of %s: the independent simulator allows it %s", p.sub, answer.Detail)
+			}
+		}
+	}
+	for _, f := range rep.Findings {
+		if strings.Contains(f.Principal, "Drift") {
+			t.Errorf("finding on a drift role: %s", f)
 		}
 	}
 }

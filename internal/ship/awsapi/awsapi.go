@@ -10,10 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
@@ -49,6 +52,30 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("AWS configuration for %s: %w", what, err)
 	}
 	return cfg, nil
+}
+
+// AssumeIn is the configuration of cfg with the credentials of a role
+// assumed from cfg's: the same session name as cfg's own session (a
+// role's trust that iamstack writes for role chaining requires it), or
+// for an IAM user, its name. The credentials are fetched, and refreshed,
+// when a client first signs a call.
+func AssumeIn(ctx context.Context, cfg aws.Config, roleARN string) (aws.Config, error) {
+	client := sts.NewFromConfig(cfg)
+	me, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("who the credentials are (sts get-caller-identity): %w", err)
+	}
+	session := aws.ToString(me.UserId)
+	if _, name, chained := strings.Cut(session, ":"); chained {
+		session = name
+	} else {
+		session = aws.ToString(me.Arn)[strings.LastIndex(aws.ToString(me.Arn), "/")+1:]
+	}
+	assumed := cfg.Copy()
+	assumed.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, roleARN, func(o *stscreds.AssumeRoleOptions) {
+		o.RoleSessionName = session
+	}))
+	return assumed, nil
 }
 
 // S3 is an S3 client of the configuration. An endpoint other than AWS's
