@@ -19,7 +19,7 @@ var layers = [][]string{
 	{"constructs/identity/internal/resources", "constructs/identity", "stacks", "internal/synth", "internal/load"},
 	{"internal/analyze/evaluate", "internal/analyze/assembly", "internal/analyze/access", "internal/analyze/adopt"},
 	{"internal/check"},
-	{"internal/ship/awsapi", "internal/ship/drift", "internal/ship/release", "internal/ship/deploy", "internal/ship/awsconfig", "internal/ship/identitycenter", "internal/scaffold"},
+	{"internal/ship/awsapi", "internal/ship/baseline", "internal/ship/drift", "internal/ship/release", "internal/ship/deploy", "internal/ship/awsconfig", "internal/ship/identitycenter", "internal/scaffold"},
 	{"cmd/iamstack", "cmd/synth", "test", "test/bench", "test/bench/emptyapp"},
 }
 

@@ -98,6 +98,10 @@ type Spec struct {
 	// IdentityCenter is the IAM Identity Center instance people may reach
 	// their roles through, beside or instead of IAM users.
 	IdentityCenter *IdentityCenter `yaml:"identityCenter"`
+	// Baseline are the account settings `iamstack baseline` applies and
+	// verifies: password policy, STS token version (and each account's
+	// alias).
+	Baseline *Baseline `yaml:"baseline"`
 }
 
 // Model is a valid identity model, resolved: defaults applied, grants,

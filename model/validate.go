@@ -108,6 +108,7 @@ func (v *validator) run() {
 	v.roles()
 	v.trusts()
 	v.guardrails()
+	v.baseline()
 	for _, name := range slices.Sorted(maps.Keys(v.m.spec.Teams)) {
 		p := path{"teams", name}
 		if !slugPattern.MatchString(name) {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/spf13/cobra"
 
@@ -25,8 +26,65 @@ import (
 const driftConcurrency = 8
 
 type driftFlags struct {
-	env, assembly, format, endpoint, role string
-	accounts                              []string
+	accountFlags
+	assembly, format string
+}
+
+// accountFlags say which accounts of an environment a command reads or
+// changes, and with which credentials.
+type accountFlags struct {
+	env, endpoint, role string
+	accounts            []string
+}
+
+// add adds the flags to a command; what is the role's use.
+func (f *accountFlags) add(cmd *cobra.Command, what string) {
+	cmd.Flags().StringVar(&f.env, "env", model.DefaultEnvironment, "the environment whose accounts to "+what)
+	cmd.Flags().StringSliceVar(&f.accounts, "account", nil, "only these accounts of the environment, by name (repeat or separate with commas)")
+	cmd.Flags().StringVar(&f.role, "role", "", "work in each account through this role of the model, assumed from the credentials, keeping their session name")
+	endpointFlag(cmd, &f.endpoint)
+}
+
+// target is an account of the environment and the SDK's configuration to
+// call it with.
+type target struct {
+	name, id string
+	cfg      aws.Config
+}
+
+// configs are the listed accounts of the environment the flags name, each
+// with credentials from IAMSTACK_PROFILE_<ACCOUNT>, else the environment,
+// and the role when one is named. An OU's accounts are its StackSet's and
+// not listed: they are left out.
+func (f *accountFlags) configs(ctx context.Context, md *model.Model, env string) ([]target, error) {
+	if !slices.Contains(md.EnvironmentNames(), env) {
+		return nil, usagef("no environment %q; environments: %v", env, md.EnvironmentNames())
+	}
+	names := md.EnvironmentAccounts(env)
+	for _, a := range f.accounts {
+		if !slices.Contains(names, a) {
+			return nil, usagef("account %q is not in environment %s: %v", a, env, names)
+		}
+	}
+	var out []target
+	for _, name := range names {
+		a, listed := md.Account(name)
+		if !listed || (len(f.accounts) > 0 && !slices.Contains(f.accounts, name)) {
+			continue
+		}
+		if f.role != "" && !md.RoleEnabled(f.role, name) {
+			return nil, usagef("--role %s: the model has no role %s in account %s", f.role, f.role, name)
+		}
+		cfg, err := awsapi.Load(ctx, awsapi.Options{Profile: os.Getenv("IAMSTACK_PROFILE_" + envVar(name)), Region: md.Region(), Endpoint: f.endpoint})
+		if err == nil && f.role != "" {
+			cfg, err = awsapi.AssumeIn(ctx, cfg, md.Scheme().RoleARN(a.ID, f.role))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", name, err)
+		}
+		out = append(out, target{name: name, id: a.ID, cfg: cfg})
+	}
+	return out, nil
 }
 
 func newDriftCmd(g *globalFlags) *cobra.Command {
@@ -59,12 +117,9 @@ when nothing differs, 1 when something does or an account could not be read.`,
 			return runDrift(cmd.OutOrStdout(), cmd.ErrOrStderr(), g, f)
 		},
 	}
-	cmd.Flags().StringVar(&f.env, "env", model.DefaultEnvironment, "the environment whose accounts to read")
-	cmd.Flags().StringSliceVar(&f.accounts, "account", nil, "read only these accounts of the environment, by name (repeat or separate with commas)")
+	f.add(cmd, "read")
 	cmd.Flags().StringVar(&f.assembly, "assembly", "", "compare with this cloud assembly instead of the release the environment runs")
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
-	cmd.Flags().StringVar(&f.role, "role", "", "read each account through this role of the model (DriftReadR), assumed from the credentials, keeping their session name")
-	endpointFlag(cmd, &f.endpoint)
 	return cmd
 }
 
@@ -76,37 +131,18 @@ func runDrift(out, progress io.Writer, g *globalFlags, f *driftFlags) error {
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(md.EnvironmentNames(), f.env) {
-		return usagef("no environment %q; environments: %v", f.env, md.EnvironmentNames())
-	}
 	inv, err := assembly.Read(dir)
 	if err != nil {
 		return err
 	}
-	names := md.EnvironmentAccounts(f.env)
-	for _, a := range f.accounts {
-		if !slices.Contains(names, a) {
-			return usagef("account %q is not in environment %s: %v", a, f.env, names)
-		}
-	}
 	ctx := context.Background()
+	accounts, err := f.accountFlags.configs(ctx, md, f.env)
+	if err != nil {
+		return err
+	}
 	var targets []drift.Target
-	for _, name := range names {
-		a, listed := md.Account(name)
-		if !listed || (len(f.accounts) > 0 && !slices.Contains(f.accounts, name)) {
-			continue // an OU's accounts are StackSets'
-		}
-		if f.role != "" && !md.RoleEnabled(f.role, name) {
-			return usagef("--role %s: the model has no role %s in account %s", f.role, f.role, name)
-		}
-		cfg, err := awsapi.Load(ctx, awsapi.Options{Profile: os.Getenv("IAMSTACK_PROFILE_" + envVar(name)), Region: md.Region(), Endpoint: f.endpoint})
-		if err == nil && f.role != "" {
-			cfg, err = awsapi.AssumeIn(ctx, cfg, md.Scheme().RoleARN(a.ID, f.role))
-		}
-		if err != nil {
-			return fmt.Errorf("account %s: %w", name, err)
-		}
-		targets = append(targets, drift.Target{Name: name, ID: a.ID, API: iam.NewFromConfig(cfg)})
+	for _, a := range accounts {
+		targets = append(targets, drift.Target{Name: a.name, ID: a.id, API: iam.NewFromConfig(a.cfg)})
 	}
 	start := time.Now()
 	fmt.Fprintf(progress, "reading %d accounts of %s, compared with %s\n", len(targets), f.env, what)

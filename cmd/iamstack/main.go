@@ -95,7 +95,7 @@ input (unknown command or flag, wrong arguments, a model that does not load).`,
 		newAdoptCmd(g), newAWSConfigCmd(g), newConstCmd(g), newRenderCmd(g), newOnboardCmd(g), newReleaseCmd(g), newDriftCmd(g)} {
 		root.AddCommand(g.modelFlags(cmd))
 	}
-	root.AddCommand(newPromoteCmd(), newHistoryCmd(), newVersionCmd(), newInitCmd(), newIdentityCenterCmd(g))
+	root.AddCommand(newPromoteCmd(), newHistoryCmd(), newVersionCmd(), newInitCmd(), newIdentityCenterCmd(g), newBaselineCmd(g))
 	usageErrors(root)
 	return root
 }
