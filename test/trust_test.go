@@ -85,9 +85,9 @@ func TestTrustsDeploy(t *testing.T) {
 // examples/platform-migration.yaml's prod stack (named policies and
 // guardrails attached by name, an inline policy kept inline, providers for
 // GitHub and an EKS cluster, a role outside the model trusted by ARN, an
-// audit firm with MFA). IAM holds each role's trust exactly as the
-// template writes it. (A person's own policy is the plan's to show:
-// moto 5.2.1 creates a user from a template without its managed policies.)
+// audit firm with MFA) and its identity stack (a person's own policy
+// attached to her user). IAM holds each role's trust exactly as the
+// template writes it.
 func TestMigratedShapesDeploy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("deploys; skipped with -short")
@@ -158,5 +158,15 @@ func TestMigratedShapesDeploy(t *testing.T) {
 	}
 	if !slices.Equal(p.ClientIDList, []string{"sts.amazonaws.com"}) {
 		t.Errorf("the EKS provider's audiences %v", p.ClientIDList)
+	}
+
+	identity := newAccount(t, "300000000001")
+	identity.synthAndDeploy(model, "plat-identity")
+	var own struct{ AttachedPolicies []struct{ PolicyName string } }
+	if err := identity.aws(&own, "iam", "list-attached-user-policies", "--user-name", "pia.sund"); err != nil {
+		t.Fatal(err)
+	}
+	if len(own.AttachedPolicies) != 1 || own.AttachedPolicies[0].PolicyName != "plat-User-pia.sund" {
+		t.Errorf("pia.sund's own policies %+v", own.AttachedPolicies)
 	}
 }

@@ -10,11 +10,11 @@ package; it defines, in this process, before the server starts:
   updates attach and detach the difference in place; deletes detach, empty
   and delete the group. Ref is the group name.
 - AWS::IAM::User, in place of moto's model, which creates only the name and
-  path: also the Groups membership, the Tags and the LoginProfile
-  (PasswordResetRequired kept). Updates change groups, tags, path and login
-  profile in place (only a new UserName replaces the user, as in AWS);
-  deletes remove the user from its groups and its login profile first, as
-  IAM requires. A LoginProfile password may be a Secrets Manager dynamic
+  path: also the Groups membership, the ManagedPolicyArns, the Tags and the
+  LoginProfile (PasswordResetRequired kept). Updates change groups, managed
+  policies, tags, path and login profile in place (only a new UserName
+  replaces the user, as in AWS); deletes remove the user from its groups,
+  detach its policies and delete its login profile first, as IAM requires. A LoginProfile password may be a Secrets Manager dynamic
   reference ({{resolve:secretsmanager:ID:SecretString:::}}), which is
   resolved from moto's Secrets Manager: a secret that does not exist fails
   the resource, as in AWS.
@@ -190,6 +190,8 @@ class IamstackUser(Named, CloudFormationModel):
             backend.remove_user_from_group(g, name)
         for g in sorted(want_groups - have_groups):
             backend.add_user_to_group(g, name)
+        sync_attached(user.managed_policies, props.get("ManagedPolicyArns", []),
+                      lambda arn: backend.attach_user_policy(arn, name), lambda arn: backend.detach_user_policy(arn, name))
         want_tags = tags_of(props)
         have_tags = {t["Key"]: t["Value"] for t in backend.list_user_tags(name)}
         gone = sorted(set(have_tags) - set(want_tags))
@@ -216,6 +218,8 @@ class IamstackUser(Named, CloudFormationModel):
         user = backend.get_user(resource_name)
         for g in backend.get_groups_for_user(resource_name):
             backend.remove_user_from_group(g.name, resource_name)
+        for arn in sorted(user.managed_policies):
+            backend.detach_user_policy(arn, resource_name)
         if user.password:
             backend.delete_login_profile(resource_name)
         backend.delete_user(resource_name)
