@@ -22,6 +22,26 @@ type Baseline struct {
 	// global endpoint issues: regional (v2, valid in every region, larger)
 	// or global (v1, valid only in regions enabled by default).
 	GlobalEndpointTokens string `yaml:"globalEndpointTokens"`
+	// AccessAnalyzer puts IAM Access Analyzer in every account's stack: an
+	// analyzer of external access (free), and with UnusedAccessAge, one of
+	// unused access (charged per role and user analysed).
+	AccessAnalyzer *AccessAnalyzer `yaml:"accessAnalyzer"`
+}
+
+// AccessAnalyzer is the IAM Access Analyzer every account gets.
+type AccessAnalyzer struct {
+	// UnusedAccessAge adds an analyzer of unused access: roles, users,
+	// keys and permissions unused for this many days (1 to 365) are
+	// findings.
+	UnusedAccessAge int `yaml:"unusedAccessAge"`
+}
+
+// AccessAnalyzer is the Access Analyzer the model puts in every account.
+func (m *Model) AccessAnalyzer() (AccessAnalyzer, bool) {
+	if b := m.spec.Baseline; b != nil && b.AccessAnalyzer != nil {
+		return *b.AccessAnalyzer, true
+	}
+	return AccessAnalyzer{}, false
 }
 
 // PasswordPolicy is an account's IAM password policy. Unset fields take
@@ -121,6 +141,9 @@ func (v *validator) baseline() {
 		v.perAccountKey(tp, target)
 		v.passwordPolicy(tp, b.PasswordPolicyIn[target])
 	}
+	if aa := b.AccessAnalyzer; aa != nil && (aa.UnusedAccessAge < 0 || aa.UnusedAccessAge > maxUnusedAccessAge) {
+		v.at(p.key("accessAnalyzer").key("unusedAccessAge"), "unusedAccessAge %d must be 1 to %d days, or left out for no analyzer of unused access", aa.UnusedAccessAge, maxUnusedAccessAge)
+	}
 	if t := b.GlobalEndpointTokens; t != "" && t != TokensRegional && t != TokensGlobal {
 		v.at(p.key("globalEndpointTokens"), "globalEndpointTokens is %q or %q, not %q%s", TokensRegional, TokensGlobal, t, suggest(t, []string{TokensRegional, TokensGlobal}))
 	}
@@ -131,6 +154,8 @@ const (
 	minPasswordLength, maxPasswordLength = 6, 128
 	maxPasswordAgeDays                   = 1095
 	maxPasswordReuse                     = 24
+	// maxUnusedAccessAge is Access Analyzer's (UnusedAccessAge).
+	maxUnusedAccessAge = 365
 )
 
 func (v *validator) passwordPolicy(p path, pp PasswordPolicy) {

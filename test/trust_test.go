@@ -132,6 +132,16 @@ func TestMigratedShapesDeploy(t *testing.T) {
 			t.Errorf("PowerR attaches %v, not %s", names, want)
 		}
 	}
+	var analyzers []string
+	for id, res := range tpls["plat-prod"].Resources {
+		if res.Type == "AWS::AccessAnalyzer::Analyzer" {
+			analyzers = append(analyzers, id+" "+res.Properties["Type"].(string))
+		}
+	}
+	slices.Sort(analyzers)
+	if want := []string{"AccessAnalyzerExternal ACCOUNT", "AccessAnalyzerUnused ACCOUNT_UNUSED_ACCESS"}; !slices.Equal(analyzers, want) {
+		t.Errorf("the prod stack's analyzers %v, want %v", analyzers, want)
+	}
 	var inline struct{ PolicyNames []string }
 	if err := prod.aws(&inline, "iam", "list-role-policies", "--role-name", "plat-LegacyReportsR"); err != nil {
 		t.Fatal(err)

@@ -115,6 +115,7 @@ var classes = map[string]string{
 	"AWS::IdentityStore::User":                 "aws_identitystore.CfnUser",
 	"AWS::IdentityStore::GroupMembership":      "aws_identitystore.CfnGroupMembership",
 	"AWS::CloudFormation::WaitConditionHandle": "aws_cloudformation.CfnWaitConditionHandle",
+	"AWS::AccessAnalyzer::Analyzer":            "aws_accessanalyzer.CfnAnalyzer",
 }
 
 // dependencyReason is why a role depends on another resource: on what its

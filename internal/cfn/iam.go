@@ -137,6 +137,25 @@ func OIDCProvider(p OIDCProviderProps) Resource {
 		Properties: map[string]any{"ClientIdList": p.ClientIDs, "Url": p.URL}}
 }
 
+// AnalyzerProps are an IAM Access Analyzer's.
+type AnalyzerProps struct {
+	LogicalID, Name string
+	// Type is ACCOUNT or ACCOUNT_UNUSED_ACCESS.
+	Type string
+	// UnusedAccessAge, for ACCOUNT_UNUSED_ACCESS, is in days.
+	UnusedAccessAge int
+	Metadata        []Field
+}
+
+// Analyzer is an AWS::AccessAnalyzer::Analyzer.
+func Analyzer(p AnalyzerProps) Resource {
+	props := map[string]any{"AnalyzerName": p.Name, "Type": p.Type}
+	if p.UnusedAccessAge > 0 {
+		props["AnalyzerConfiguration"] = map[string]any{"UnusedAccessConfiguration": map[string]any{"UnusedAccessAge": p.UnusedAccessAge}}
+	}
+	return Resource{LogicalID: p.LogicalID, Type: "AWS::AccessAnalyzer::Analyzer", Metadata: p.Metadata, Properties: props}
+}
+
 // StackSetProps are a service-managed StackSet's.
 type StackSetProps struct {
 	LogicalID, Name, Description string

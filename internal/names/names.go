@@ -106,6 +106,10 @@ func RoleNamedPolicyShort(role, name string) string { return role + "-Named-" + 
 // of its own, by the IAM name the model gives it.
 func GuardrailPolicyShort(name string) string { return "Guardrail-" + name }
 
+// AnalyzerName is the name of an account's IAM Access Analyzer of a kind
+// ("external-access", "unused-access").
+func (s Scheme) AnalyzerName(kind string) string { return s.Prefix + "-" + kind }
+
 // UserPolicyShort is the short name of the policies attached to a person's
 // IAM user (users.U.statements).
 func UserPolicyShort(user string) string { return "User-" + user }

@@ -93,6 +93,21 @@ func shared(a model.Account, what string) metadata.Entity {
 	return metadata.Entity{Kind: metadata.EntityShared, Name: what, Account: a.Name}
 }
 
+// analyzers adds the IAM Access Analyzers the model puts in every account
+// to the account's main stack.
+func (b *builder) analyzers(st *Stack, a model.Account) {
+	aa, ok := b.m.AccessAnalyzer()
+	if !ok {
+		return
+	}
+	st.Analyzers = append(st.Analyzers, Analyzer{LogicalID: "AccessAnalyzerExternal", Name: b.s.AnalyzerName("external-access"),
+		Type: "ACCOUNT", Entity: shared(a, "AccessAnalyzer")})
+	if aa.UnusedAccessAge > 0 {
+		st.Analyzers = append(st.Analyzers, Analyzer{LogicalID: "AccessAnalyzerUnused", Name: b.s.AnalyzerName("unused-access"),
+			Type: "ACCOUNT_UNUSED_ACCESS", UnusedAccessAge: aa.UnusedAccessAge, Entity: shared(a, "AccessAnalyzer")})
+	}
+}
+
 // standing is what the model says stands in an account outside iamstack,
 // as the metadata of the account's main stack: the analysis reads it, and
 // nothing is deployed from it.
@@ -156,6 +171,7 @@ func (b *builder) stackSetsStack() Stack {
 		tpl := b.newStack(a, b.s.StackID(name), b.s.StackName(), "roles of every account in OU "+name)
 		tpl.OUID = ou.ID
 		b.roles(&tpl, a)
+		b.analyzers(&tpl, a)
 		if tpl.ResourceCount() == 0 {
 			b.problem(b.m.OUPath(name), "OU %s would get an empty template, which CloudFormation rejects: every role is switched off there. Enable a role or remove the OU", name)
 		}
@@ -182,6 +198,7 @@ func (b *builder) memberStack(a model.Account) Stack {
 		b.cicdUser(&st, name)
 	}
 	b.roles(&st, a)
+	b.analyzers(&st, a)
 	if st.ResourceCount() == 0 {
 		b.problem(b.m.AccountPath(a.Name), "account %s would get an empty stack, which CloudFormation rejects: every role is switched off there and no CI/CD user lives there. Enable a role or remove the account", a.Name)
 	}

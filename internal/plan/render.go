@@ -50,6 +50,10 @@ func (s Stack) Template() cfn.Template {
 		r.add(&t, cfn.OIDCProvider(cfn.OIDCProviderProps{LogicalID: p.LogicalID, URL: p.URL, ClientIDs: p.ClientIDs,
 			Metadata: resourceMetadata(p.Entity, nil)}))
 	}
+	for _, a := range s.Analyzers {
+		r.add(&t, cfn.Analyzer(cfn.AnalyzerProps{LogicalID: a.LogicalID, Name: a.Name, Type: a.Type, UnusedAccessAge: a.UnusedAccessAge,
+			Metadata: resourceMetadata(a.Entity, nil)}))
+	}
 	for _, role := range s.Roles {
 		var inline []any
 		for _, ip := range role.Inline {

@@ -44,6 +44,8 @@ type Stack struct {
 	Users           []User
 	// OIDCProviders are the identity providers the stack's roles trust.
 	OIDCProviders []OIDCProvider
+	// Analyzers are the account's IAM Access Analyzers.
+	Analyzers []Analyzer
 	// Standing are the resources the model says stand in the account
 	// outside iamstack: the templates carry them for the analysis only.
 	Standing []metadata.Standing
@@ -158,6 +160,13 @@ type User struct {
 	Entity        metadata.Entity
 }
 
+// Analyzer is an IAM Access Analyzer of the account.
+type Analyzer struct {
+	LogicalID, Name, Type string
+	UnusedAccessAge       int
+	Entity                metadata.Entity
+}
+
 // OIDCProvider is an account's IAM OIDC identity provider.
 type OIDCProvider struct {
 	LogicalID, URL string
@@ -226,6 +235,9 @@ func (s Stack) logicalIDs() []string {
 	for _, p := range s.OIDCProviders {
 		ids = append(ids, p.LogicalID)
 	}
+	for _, a := range s.Analyzers {
+		ids = append(ids, a.LogicalID)
+	}
 	for _, ss := range s.StackSets {
 		ids = append(ids, ss.LogicalID)
 	}
@@ -256,7 +268,7 @@ const identityCenterPlaceholder = "Empty"
 
 // ResourceCount is the number of CloudFormation resources the stack holds.
 func (s Stack) ResourceCount() int {
-	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users) + len(s.OIDCProviders) + len(s.StackSets) +
+	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users) + len(s.OIDCProviders) + len(s.Analyzers) + len(s.StackSets) +
 		len(s.PermissionSets) + len(s.DirectoryGroups) + len(s.DirectoryUsers) + len(s.Memberships) + len(s.Assignments)
 	for _, u := range s.Users {
 		if u.FirstPassword != nil {

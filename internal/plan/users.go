@@ -64,6 +64,7 @@ func (b *builder) userOnlyStacks() []Stack {
 		b.cicdUser(&shards[0], name)
 	}
 	b.roles(&shards[0], a)
+	b.analyzers(&shards[0], a)
 	return shards
 }
 

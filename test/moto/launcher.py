@@ -40,6 +40,9 @@ package; it defines, in this process, before the server starts:
   set's managed policies, customer managed policy references, description
   and session converge in place; every property of the others is
   create-only, as in AWS, so an update replaces them.
+- AWS::AccessAnalyzer::Analyzer (no backend in moto): recorded in this
+  process with its properties; Ref and Arn are its ARN. Its name and type
+  are create-only, as in AWS.
 
 CloudFormation picks a model class by its cloudformation_type() among the
 direct subclasses of CloudFormationModel, the later one winning, so defining
@@ -540,6 +543,31 @@ class IamstackMembership(Attributes, CloudFormationModel):
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
         identitystore(account_id, region_name).delete_group_membership(*resource_name.split("|"))
+
+
+# moto has no Access Analyzer backend: the analyzers are kept here, by
+# account, so that a test can read back what the stack created.
+ANALYZERS = {}
+
+
+class IamstackAnalyzer(Attributes, CloudFormationModel):
+    __module__ = "iamstack_launcher.accessanalyzer"
+    attrs = ("Arn",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::AccessAnalyzer::Analyzer"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json["Properties"]
+        arn = f"arn:{get_partition(region_name)}:access-analyzer:{region_name}:{account_id}:analyzer/{p['AnalyzerName']}"
+        ANALYZERS.setdefault(account_id, {})[p["AnalyzerName"]] = p
+        return cls(arn, Arn=arn)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        ANALYZERS.get(account_id, {}).pop(resource_name.rsplit("/", 1)[-1], None)
 
 
 if __name__ == "__main__":
