@@ -3,6 +3,7 @@ package model
 import (
 	"maps"
 	"slices"
+	"strings"
 )
 
 // Baseline are the account settings no CloudFormation resource holds, which
@@ -26,6 +27,26 @@ type Baseline struct {
 	// analyzer of external access (free), and with UnusedAccessAge, one of
 	// unused access (charged per role and user analysed).
 	AccessAnalyzer *AccessAnalyzer `yaml:"accessAnalyzer"`
+	// RootSignInAlert mails these addresses whenever an account's root user
+	// signs in or calls an API: an EventBridge rule and an SNS topic in a
+	// stack of their own in each listed account, in the region AWS sends
+	// those events to (us-east-1 in the aws partition).
+	RootSignInAlert *RootSignInAlert `yaml:"rootSignInAlert"`
+}
+
+// RootSignInAlert is who hears of the root user's activity.
+type RootSignInAlert struct {
+	// Emails are subscribed to the alert topic; each confirms the
+	// subscription from the message SNS sends.
+	Emails []string `yaml:"emails"`
+}
+
+// RootSignInAlert is the root sign-in alert the model asks for.
+func (m *Model) RootSignInAlert() (RootSignInAlert, bool) {
+	if b := m.spec.Baseline; b != nil && b.RootSignInAlert != nil {
+		return *b.RootSignInAlert, true
+	}
+	return RootSignInAlert{}, false
 }
 
 // AccessAnalyzer is the IAM Access Analyzer every account gets.
@@ -143,6 +164,21 @@ func (v *validator) baseline() {
 	}
 	if aa := b.AccessAnalyzer; aa != nil && (aa.UnusedAccessAge < 0 || aa.UnusedAccessAge > maxUnusedAccessAge) {
 		v.at(p.key("accessAnalyzer").key("unusedAccessAge"), "unusedAccessAge %d must be 1 to %d days, or left out for no analyzer of unused access", aa.UnusedAccessAge, maxUnusedAccessAge)
+	}
+	if a := b.RootSignInAlert; a != nil {
+		if len(a.Emails) == 0 {
+			v.at(p.key("rootSignInAlert").key("emails"), "list the addresses the alert mails: a topic nobody reads alerts nobody")
+		}
+		seen := map[string]bool{}
+		for i, e := range a.Emails {
+			if !emailPattern.MatchString(e) {
+				v.at(p.key("rootSignInAlert").key("emails").index(i), "%q is not an email address", e)
+			}
+			if seen[strings.ToLower(e)] {
+				v.at(p.key("rootSignInAlert").key("emails").index(i), "%q is listed twice", e)
+			}
+			seen[strings.ToLower(e)] = true
+		}
 	}
 	if t := b.GlobalEndpointTokens; t != "" && t != TokensRegional && t != TokensGlobal {
 		v.at(p.key("globalEndpointTokens"), "globalEndpointTokens is %q or %q, not %q%s", TokensRegional, TokensGlobal, t, suggest(t, []string{TokensRegional, TokensGlobal}))

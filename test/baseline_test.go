@@ -3,9 +3,11 @@
 package test
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,5 +71,64 @@ func TestBaselineAppliesAndVerifies(t *testing.T) {
 	}
 	if out, code := run("verify"); code != 1 || strings.TrimSpace(out) != "dev: root user MFA is off; the model wants on (only the root user can change it)" {
 		t.Errorf("verify: exit %d\n%s", code, out)
+	}
+}
+
+// The baseline stack deploys in us-east-1, where AWS sends the root user's
+// events: the rule matches the root user's console sign-ins and API calls
+// and targets the topic, which only that rule may publish to (over TLS),
+// and the model's addresses are subscribed.
+func TestBaselineStackDeploys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("deploys; skipped with -short")
+	}
+	t.Parallel()
+	dev := newAccount(t, "222222222222")
+	if out, err := dev.cmd(dev.cdk, "bootstrap", "aws://222222222222/us-east-1", "--app", "").CombinedOutput(); err != nil {
+		t.Fatalf("cdk bootstrap us-east-1: %v\n%s", err, out)
+	}
+	model := string(iamstack.Example()) + "\nbaseline:\n  rootSignInAlert: {emails: [security@example.com, oncall@example.com]}\n"
+	dev.synthAndDeploy(model, "infra-dev-baseline")
+	east := func(v any, args ...string) {
+		t.Helper()
+		if err := dev.aws(v, append(args, "--region", "us-east-1")...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rule struct{ Name, State, EventPattern string }
+	east(&rule, "events", "describe-rule", "--name", "infra-root-sign-in")
+	var pattern struct {
+		DetailType []string `json:"detail-type"`
+		Detail     struct {
+			UserIdentity struct{ Type []string } `json:"userIdentity"`
+		}
+	}
+	if err := json.Unmarshal([]byte(rule.EventPattern), &pattern); err != nil || rule.State != "ENABLED" ||
+		!slices.Equal(pattern.Detail.UserIdentity.Type, []string{"Root"}) || !slices.Contains(pattern.DetailType, "AWS Console Sign In via CloudTrail") {
+		t.Errorf("rule %+v, pattern %+v (%v)", rule, pattern, err)
+	}
+	topic := "arn:aws:sns:us-east-1:222222222222:infra-root-sign-in"
+	var targets struct{ Targets []struct{ Arn string } }
+	east(&targets, "events", "list-targets-by-rule", "--rule", "infra-root-sign-in")
+	if len(targets.Targets) != 1 || targets.Targets[0].Arn != topic {
+		t.Errorf("the rule's targets %+v", targets.Targets)
+	}
+	var subs struct {
+		Subscriptions []struct{ Endpoint, Protocol string }
+	}
+	east(&subs, "sns", "list-subscriptions-by-topic", "--topic-arn", topic)
+	var emails []string
+	for _, s := range subs.Subscriptions {
+		emails = append(emails, s.Protocol+":"+s.Endpoint)
+	}
+	slices.Sort(emails)
+	if !slices.Equal(emails, []string{"email:oncall@example.com", "email:security@example.com"}) {
+		t.Errorf("subscriptions %v", emails)
+	}
+	var attrs struct{ Attributes struct{ Policy string } }
+	east(&attrs, "sns", "get-topic-attributes", "--topic-arn", topic)
+	if !strings.Contains(attrs.Attributes.Policy, `"aws:SourceArn":"arn:aws:events:us-east-1:222222222222:rule/infra-root-sign-in"`) ||
+		!strings.Contains(attrs.Attributes.Policy, `"aws:SecureTransport":"false"`) {
+		t.Errorf("the topic's policy: %s", attrs.Attributes.Policy)
 	}
 }

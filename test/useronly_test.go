@@ -31,6 +31,7 @@ var deployTests = map[string]string{
 	plan.UserShardStack:      "TestUserStacksDeploy",
 	plan.StackSetsStack:      "TestStackSetsDeploy",
 	plan.IdentityCenterStack: "TestIdentityCenterStackDeploys",
+	plan.BaselineStack:       "TestBaselineStackDeploys",
 }
 
 func TestEveryStackKindIsDeployed(t *testing.T) {

@@ -73,8 +73,8 @@ func runPromote(out io.Writer, env, version string, f *promoteFlags) error {
 // IAMSTACK_CDK_DEPLOY_ARGS and IAMSTACK_CDK_DIFF_ARGS, the CLI from
 // IAMSTACK_CDK or the checkout's pinned one (docs/releases.md).
 func deployer(repo release.Repo, md *model.Model, asm, endpoint string) deploy.Deployer {
-	options := func(profile string) awsapi.Options {
-		return awsapi.Options{Profile: profile, Region: md.Region(), Endpoint: endpoint}
+	options := func(profile, region string) awsapi.Options {
+		return awsapi.Options{Profile: profile, Region: region, Endpoint: endpoint}
 	}
 	cdk := deploy.CLI{Path: cdkCLI(repo), Dir: repo.Dir, Assembly: asm,
 		DeployArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DEPLOY_ARGS")), DiffArgs: strings.Fields(os.Getenv("IAMSTACK_CDK_DIFF_ARGS"))}
@@ -83,8 +83,8 @@ func deployer(repo release.Repo, md *model.Model, asm, endpoint string) deploy.D
 	}
 	return deploy.Deployer{
 		CDK: cdk,
-		Store: func(profile string) release.ObjectStore {
-			return release.SDKStore{Options: options(profile)}
+		Store: func(profile, region string) release.ObjectStore {
+			return release.SDKStore{Options: options(profile, region)}
 		},
 		Profile:   func(account string) string { return os.Getenv("IAMSTACK_PROFILE_" + envVar(account)) },
 		Assembly:  asm,
@@ -95,7 +95,7 @@ func deployer(repo release.Repo, md *model.Model, asm, endpoint string) deploy.D
 			return "set IAMSTACK_PROFILE_" + envVar(account)
 		},
 		StackSets: deploy.StackSetAPI{Config: func(profile string) (aws.Config, error) {
-			return awsapi.Load(context.Background(), options(profile))
+			return awsapi.Load(context.Background(), options(profile, md.Region()))
 		}},
 	}
 }

@@ -116,6 +116,10 @@ var classes = map[string]string{
 	"AWS::IdentityStore::GroupMembership":      "aws_identitystore.CfnGroupMembership",
 	"AWS::CloudFormation::WaitConditionHandle": "aws_cloudformation.CfnWaitConditionHandle",
 	"AWS::AccessAnalyzer::Analyzer":            "aws_accessanalyzer.CfnAnalyzer",
+	"AWS::SNS::Topic":                          "aws_sns.CfnTopic",
+	"AWS::SNS::TopicPolicy":                    "aws_sns.CfnTopicPolicy",
+	"AWS::SNS::Subscription":                   "aws_sns.CfnSubscription",
+	"AWS::Events::Rule":                        "aws_events.CfnRule",
 }
 
 // dependencyReason is why a role depends on another resource: on what its
@@ -154,6 +158,11 @@ func (b *Batch) Resource(id string, r cfn.Resource) *string {
 	return ref(r.LogicalID)
 }
 
+// verbatim tells whether a property's value is data CloudFormation takes
+// as JSON, kept as it is: a policy document, an EventBridge event pattern
+// (whose keys, such as "detail-type", are the events' own).
+func verbatim(k string) bool { return strings.HasSuffix(k, "Document") || k == "EventPattern" }
+
 // l1Props are rendered properties as their L1 class's props: each name
 // with a lower-case first letter (RoleName is roleName), a Ref as a
 // reference the batch resolves, and a policy document (a property whose
@@ -177,7 +186,7 @@ func l1Props(v any) any {
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			name := strings.ToLower(k[:1]) + k[1:]
-			if strings.HasSuffix(k, "Document") {
+			if verbatim(k) {
 				out[name] = e
 			} else {
 				out[name] = l1Props(e)

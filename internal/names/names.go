@@ -124,6 +124,16 @@ func CICDPolicyShort(user string) string { return "Cicd-" + user }
 // "infra-dev".
 func (s Scheme) StackID(account string) string { return s.Prefix + "-" + account }
 
+// BaselineStackID is the artifact ID of an account's baseline stack: what
+// lives in the region AWS sends global events to.
+func (s Scheme) BaselineStackID(account string) string { return s.StackID(account) + "-baseline" }
+
+// BaselineStackName names the baseline stack in each account.
+func (s Scheme) BaselineStackName() string { return s.Prefix + "-baseline" }
+
+// RootSignInAlertName names the root sign-in alert's rule and topic.
+func (s Scheme) RootSignInAlertName() string { return s.Prefix + "-root-sign-in" }
+
 // UserStackID is the artifact ID of the n-th additional stack of human
 // users (n >= 1).
 func (s Scheme) UserStackID(account string, n int) string {

@@ -39,3 +39,11 @@ func KnownRegion(region string) bool {
 	_, ok := partitionOfRegion[region]
 	return ok
 }
+
+// globalEventsRegion is, by partition, where AWS sends the events of its
+// global services (IAM, console sign-in): EventBridge rules on them live
+// there.
+var globalEventsRegion = map[string]string{"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
+
+// GlobalEventsRegion is where a partition's global-service events arrive.
+func GlobalEventsRegion(partition string) string { return globalEventsRegion[partition] }

@@ -33,6 +33,7 @@ func New(m *model.Model) (*Plan, error) {
 		p.Stacks = append(p.Stacks, b.stackSetsStack())
 	}
 	p.Stacks = append(p.Stacks, b.identityCenterStacks(p.Stacks)...)
+	p.Stacks = append(p.Stacks, b.baselineStacks()...)
 	for i, st := range p.Stacks {
 		if a, _ := m.Account(st.Account); st.ID == b.s.StackID(a.Name) {
 			p.Stacks[i].Standing = b.standing(a)

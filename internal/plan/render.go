@@ -50,6 +50,9 @@ func (s Stack) Template() cfn.Template {
 		r.add(&t, cfn.OIDCProvider(cfn.OIDCProviderProps{LogicalID: p.LogicalID, URL: p.URL, ClientIDs: p.ClientIDs,
 			Metadata: resourceMetadata(p.Entity, nil)}))
 	}
+	if s.RootAlert != nil {
+		r.rootAlert(&t, s.RootAlert)
+	}
 	for _, a := range s.Analyzers {
 		r.add(&t, cfn.Analyzer(cfn.AnalyzerProps{LogicalID: a.LogicalID, Name: a.Name, Type: a.Type, UnusedAccessAge: a.UnusedAccessAge,
 			Metadata: resourceMetadata(a.Entity, nil)}))

@@ -46,6 +46,8 @@ type Stack struct {
 	OIDCProviders []OIDCProvider
 	// Analyzers are the account's IAM Access Analyzers.
 	Analyzers []Analyzer
+	// RootAlert, in a baseline stack, mails the root user's activity.
+	RootAlert *RootAlert
 	// Standing are the resources the model says stand in the account
 	// outside iamstack: the templates carry them for the analysis only.
 	Standing []metadata.Standing
@@ -160,6 +162,14 @@ type User struct {
 	Entity        metadata.Entity
 }
 
+// RootAlert is an EventBridge rule on the root user's sign-ins and calls,
+// and the SNS topic it publishes to, with its subscribers.
+type RootAlert struct {
+	Name   string
+	Emails []string
+	Entity metadata.Entity
+}
+
 // Analyzer is an IAM Access Analyzer of the account.
 type Analyzer struct {
 	LogicalID, Name, Type string
@@ -200,10 +210,13 @@ const (
 	UserShardStack = "user-shard"
 	// StackSetsStack is the deploy account's stack of StackSets, one per OU.
 	StackSetsStack = "stacksets"
+	// BaselineStack is an account's stack in the region of global events:
+	// the root sign-in alert.
+	BaselineStack = "baseline"
 )
 
 // StackKinds lists every kind of stack a plan can hold.
-var StackKinds = []string{MemberStack, UserOnlyStack, UserShardStack, StackSetsStack, IdentityCenterStack}
+var StackKinds = []string{MemberStack, UserOnlyStack, UserShardStack, StackSetsStack, IdentityCenterStack, BaselineStack}
 
 // Stack returns the stack with the given ID.
 func (p *Plan) Stack(id string) (Stack, bool) {
@@ -238,6 +251,9 @@ func (s Stack) logicalIDs() []string {
 	for _, a := range s.Analyzers {
 		ids = append(ids, a.LogicalID)
 	}
+	if s.RootAlert != nil {
+		ids = append(ids, rootAlertIDs(len(s.RootAlert.Emails))...)
+	}
 	for _, ss := range s.StackSets {
 		ids = append(ids, ss.LogicalID)
 	}
@@ -268,7 +284,11 @@ const identityCenterPlaceholder = "Empty"
 
 // ResourceCount is the number of CloudFormation resources the stack holds.
 func (s Stack) ResourceCount() int {
-	n := len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users) + len(s.OIDCProviders) + len(s.Analyzers) + len(s.StackSets) +
+	n := 0
+	if s.RootAlert != nil {
+		n += len(rootAlertIDs(len(s.RootAlert.Emails)))
+	}
+	n += len(s.ManagedPolicies) + len(s.Groups) + len(s.Roles) + len(s.Users) + len(s.OIDCProviders) + len(s.Analyzers) + len(s.StackSets) +
 		len(s.PermissionSets) + len(s.DirectoryGroups) + len(s.DirectoryUsers) + len(s.Memberships) + len(s.Assignments)
 	for _, u := range s.Users {
 		if u.FirstPassword != nil {

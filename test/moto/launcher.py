@@ -40,6 +40,9 @@ package; it defines, in this process, before the server starts:
   set's managed policies, customer managed policy references, description
   and session converge in place; every property of the others is
   create-only, as in AWS, so an update replaces them.
+- AWS::SNS::Subscription and AWS::SNS::TopicPolicy (moto has the SNS
+  backend and a model for topics only): subscribe the endpoint; set the
+  topic's policy.
 - AWS::AccessAnalyzer::Analyzer (no backend in moto): recorded in this
   process with its properties; Ref and Arn are its ARN. Its name and type
   are create-only, as in AWS.
@@ -543,6 +546,54 @@ class IamstackMembership(Attributes, CloudFormationModel):
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
         identitystore(account_id, region_name).delete_group_membership(*resource_name.split("|"))
+
+
+def sns(account_id, region_name):
+    from moto.sns.models import sns_backends
+    return sns_backends[account_id][region_name]
+
+
+class IamstackSubscription(Attributes, CloudFormationModel):
+    __module__ = "iamstack_launcher.sns"
+    attrs = ("Arn",)
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SNS::Subscription"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json["Properties"]
+        sub = sns(account_id, region_name).subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"])
+        return cls(sub.arn, Arn=sub.arn)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        sns(account_id, region_name).unsubscribe(resource_name)
+
+
+class IamstackTopicPolicy(Attributes, CloudFormationModel):
+    __module__ = "iamstack_launcher.sns"
+    attrs = ()
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SNS::TopicPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json["Properties"]
+        for topic in p["Topics"]:
+            sns(account_id, region_name).set_topic_attribute(topic, "policy", json.dumps(p["PolicyDocument"]))
+        return cls("|".join(p["Topics"]))
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass
 
 
 # moto has no Access Analyzer backend: the analyzers are kept here, by

@@ -8,6 +8,7 @@
 package deploy
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,6 +29,9 @@ type Step struct {
 	Name      string // CloudFormation stack name: infra
 	Account   string // account name
 	AccountID string
+	// Region is where the stack is deployed: the model's, or for a
+	// baseline stack the region of global events.
+	Region string
 	// StackSets are the StackSets the stack holds (the deploy account's
 	// StackSets stack), reported per OU after it deploys.
 	StackSets []StackSetRef
@@ -46,7 +50,7 @@ func Order(p *plan.Plan, m *model.Model, env string) []Step {
 		if !slices.Contains(inEnv, s.Account) {
 			continue
 		}
-		st := Step{ID: s.ID, Name: s.Name, Account: s.Account, AccountID: s.AccountID, StackSets: stackSetRefs(s)}
+		st := Step{ID: s.ID, Name: s.Name, Account: s.Account, AccountID: s.AccountID, Region: s.Region, StackSets: stackSetRefs(s)}
 		switch {
 		case s.Kind == plan.IdentityCenterStack:
 			identityCenter = append(identityCenter, st) // in the plan's order
@@ -97,8 +101,9 @@ type Record struct {
 // Deployer deploys a release's stacks.
 type Deployer struct {
 	CDK CDK
-	// Store reads the staging bucket and deployed templates with a profile.
-	Store func(profile string) release.ObjectStore
+	// Store reads the staging bucket and deployed templates with a
+	// profile, in a region.
+	Store func(profile, region string) release.ObjectStore
 	// Profile names the credentials of an account ("" for the environment's).
 	Profile func(account string) string
 	// Assembly is the release's cloud assembly directory.
@@ -145,8 +150,9 @@ func (d Deployer) Run(out io.Writer, env, version string, stacks []Step) (string
 	}
 	for i, s := range stacks {
 		profile := records[i].Profile
-		store := d.Store(profile)
-		staged, err := release.StagedFiles(d.Assembly, s.ID, s.AccountID, d.Region)
+		region := cmp.Or(s.Region, d.Region)
+		store := d.Store(profile, region)
+		staged, err := release.StagedFiles(d.Assembly, s.ID, s.AccountID, region)
 		if err == nil {
 			err = release.VerifyStaged(store, staged)
 		}

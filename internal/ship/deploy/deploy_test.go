@@ -110,7 +110,7 @@ func assembly(t *testing.T) (string, []deploy.Step, map[string][]byte) {
 }
 
 func deployer(dir string, cdk deploy.CDK, store fakeStore) deploy.Deployer {
-	return deploy.Deployer{CDK: cdk, Store: func(string) release.ObjectStore { return store },
+	return deploy.Deployer{CDK: cdk, Store: func(string, string) release.ObjectStore { return store },
 		Profile: func(a string) string { return a + "-admin" }, Assembly: dir, Region: "eu-west-1",
 		RecordDir: filepath.Join(dir, "records"), Now: func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }}
 }
@@ -138,7 +138,7 @@ func TestRun(t *testing.T) {
 	t.Run("every stack deployed, in order, with its account's profile", func(t *testing.T) {
 		cdk := &fakeCDK{unchanged: "infra-identity"}
 		d := deployer(dir, cdk, landed)
-		d.Store = func(p string) release.ObjectStore {
+		d.Store = func(p, _ string) release.ObjectStore {
 			if p == "identity-admin" {
 				return fakeStore{deployed: map[string][]byte{"infra": templates["infra-identity"]}}
 			}

@@ -27,7 +27,8 @@ export class Resources {
    *   under scope, at the path and with the logical ID a CfnResource would
    *   record in the cloud assembly. Nothing is returned.
    * - A string in the props, outside policy documents (a prop whose name
-   *   ends in Document), may hold "{{iamstack:ref:<logicalId>}}": a
+   *   ends in Document) and event patterns (EventPattern), which are kept
+   *   as they are, may hold "{{iamstack:ref:<logicalId>}}": a
    *   reference (Ref) to a resource created before it in the same call, or
    *   "{{iamstack:ref:<logicalId>.<attribute>}}": one of its attributes
    *   (Fn::GetAtt). A generic resource gets it as CloudFormation writes it
@@ -272,11 +273,20 @@ function props(v: any, created: Map<string, any>, form: Form): any {
   if (v !== null && typeof v === 'object') {
     const out: any = {};
     for (const [k, e] of Object.entries(v)) {
-      out[form.name(k)] = k.endsWith('Document') ? e : props(e, created, form);
+      out[form.name(k)] = verbatim(k) ? e : props(e, created, form);
     }
     return out;
   }
   return v;
+}
+
+/**
+ * Whether a prop's value is data CloudFormation takes as JSON, kept as it
+ * is: a policy document, an EventBridge event pattern (whose keys, such as
+ * "detail-type", are the events' own).
+ */
+function verbatim(k: string): boolean {
+  return k.endsWith('Document') || k === 'eventPattern' || k === 'EventPattern';
 }
 
 function capitalize(k: string): string {
