@@ -141,177 +141,152 @@ func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Findi
 		}
 	}
 
-	// Roles.
-	liveRoles := map[string]assembly.LiveRole{}
-	for _, r := range a.Roles {
-		liveRoles[strings.ToLower(r.Name)] = r
+	mod := func(res string) func(string, ...any) {
+		return func(f string, args ...any) { add(Modified, res, f, args...) }
 	}
-	seen := map[string]bool{}
-	for _, r := range release.Roles {
-		if r.Account != a.ID || r.PermissionSet != "" {
-			continue
-		}
-		res := "role " + r.Name
-		seen[strings.ToLower(r.Name)] = true
-		l, ok := liveRoles[strings.ToLower(r.Name)]
-		if !ok {
-			add(Missing, res, "the release creates it; IAM has no role of that name")
-			continue
-		}
-		if l.Path != r.Path {
-			add(Modified, res, "path %s in IAM, %s in the release", l.Path, r.Path)
-		}
-		if r.Trust != nil {
-			statementsDiffer(func(f string, args ...any) { add(Modified, res, "trust: "+f, args...) }, l.Trust, r.Trust.Document)
-		}
-		attachments(func(f string, args ...any) { add(Modified, res, f, args...) }, l.Attached, r.Attached)
-		inlines(func(f string, args ...any) { add(Modified, res, f, args...) }, l.Inline, r.InlinePolicies)
-		if l.Boundary != r.BoundaryARN {
-			add(Modified, res, "permissions boundary %s in IAM, %s in the release", or(l.Boundary, "none"), or(r.BoundaryARN, "none"))
-		}
-		if l.MaxSessionSeconds != r.MaxSessionSeconds {
-			add(Modified, res, "maximum session %ds in IAM, %ds in the release", l.MaxSessionSeconds, r.MaxSessionSeconds)
-		}
+	missing := func(kind, name string) {
+		add(Missing, kind+" "+name, "the release creates it; IAM has no %s of that name", kind)
 	}
-	for _, r := range a.Roles {
-		if !seen[strings.ToLower(r.Name)] && !standing[metadata.Role+"/"+strings.ToLower(r.Name)] && !assembly.AccountDefault("role", r.Name, r.Path) {
-			add(Unmanaged, "role "+r.Name, "no release created it: %s", summary(r.Attached, r.Inline, r.Trust))
-		}
-	}
+	unlisted := func(kind, name string) bool { return !standing[kind+"/"+strings.ToLower(name)] }
+	byName := func(name string) string { return strings.ToLower(name) } // IAM's names are unique regardless of case
 
-	// Users and group members.
-	liveUsers := map[string]assembly.LiveUser{}
-	for _, u := range a.Users {
-		liveUsers[strings.ToLower(u.Name)] = u
-	}
-	seen = map[string]bool{}
-	members := map[string][]string{} // group -> the release's members
-	for _, u := range release.Users {
-		if u.Account != a.ID {
-			continue
-		}
-		res := "user " + u.Name
-		seen[strings.ToLower(u.Name)] = true
+	mine := func(account string) bool { return account == a.ID }
+	roles := slices.DeleteFunc(slices.Clone(release.Roles), func(r assembly.Principal) bool { return !mine(r.Account) || r.PermissionSet != "" })
+	match(roles, a.Roles, func(r assembly.Principal) string { return byName(r.Name) }, func(l assembly.LiveRole) string { return byName(l.Name) },
+		func(r assembly.Principal, l assembly.LiveRole) {
+			res := "role " + r.Name
+			if l.Path != r.Path {
+				add(Modified, res, "path %s in IAM, %s in the release", l.Path, r.Path)
+			}
+			if r.Trust != nil {
+				statementsDiffer(func(f string, args ...any) { add(Modified, res, "trust: "+f, args...) }, l.Trust, r.Trust.Document)
+			}
+			attachments(mod(res), l.Attached, r.Attached)
+			inlines(mod(res), l.Inline, r.InlinePolicies)
+			if l.Boundary != r.BoundaryARN {
+				add(Modified, res, "permissions boundary %s in IAM, %s in the release", or(l.Boundary, "none"), or(r.BoundaryARN, "none"))
+			}
+			if l.MaxSessionSeconds != r.MaxSessionSeconds {
+				add(Modified, res, "maximum session %ds in IAM, %ds in the release", l.MaxSessionSeconds, r.MaxSessionSeconds)
+			}
+		},
+		func(r assembly.Principal) { missing("role", r.Name) },
+		func(l assembly.LiveRole) {
+			if unlisted(metadata.Role, l.Name) && !assembly.AccountDefault("role", l.Name, l.Path) {
+				add(Unmanaged, "role "+l.Name, "no release created it: %s", summary(l.Attached, l.Inline, l.Trust))
+			}
+		})
+
+	users := slices.DeleteFunc(slices.Clone(release.Users), func(u assembly.Principal) bool { return !mine(u.Account) })
+	members, liveMembers := map[string][]string{}, map[string][]string{} // by group
+	for _, u := range users {
 		for _, g := range u.Groups {
 			members[g] = append(members[g], u.Name)
 		}
-		l, ok := liveUsers[strings.ToLower(u.Name)]
-		if !ok {
-			add(Missing, res, "the release creates it; IAM has no user of that name")
-			continue
-		}
-		if l.Path != u.Path {
-			add(Modified, res, "path %s in IAM, %s in the release", l.Path, u.Path)
-		}
-		attachments(func(f string, args ...any) { add(Modified, res, f, args...) }, l.Attached, u.Attached)
-		inlines(func(f string, args ...any) { add(Modified, res, f, args...) }, l.Inline, u.InlinePolicies)
-		for _, k := range sortedUnion(l.Tags, u.Tags) {
-			lv, lok := l.Tags[k]
-			rv, rok := u.Tags[k]
-			switch {
-			case !rok:
-				add(Modified, res, "tag %s=%q in IAM, which the release does not set", k, lv)
-			case !lok:
-				add(Modified, res, "tag %s missing; the release sets %q", k, rv)
-			case lv != rv:
-				add(Modified, res, "tag %s=%q in IAM, %q in the release", k, lv, rv)
-			}
-		}
-		if l.Boundary != u.BoundaryARN {
-			add(Modified, res, "permissions boundary %s in IAM, %s in the release", or(l.Boundary, "none"), or(u.BoundaryARN, "none"))
-		}
 	}
-	liveMembers := map[string][]string{}
 	for _, u := range a.Users {
 		for _, g := range u.Groups {
 			liveMembers[g] = append(liveMembers[g], u.Name)
 		}
-		if !seen[strings.ToLower(u.Name)] && !standing[metadata.User+"/"+strings.ToLower(u.Name)] {
-			add(Unmanaged, "user "+u.Name, "no release created it: %s", userSummary(u))
-		}
 	}
+	match(users, a.Users, func(u assembly.Principal) string { return byName(u.Name) }, func(l assembly.LiveUser) string { return byName(l.Name) },
+		func(u assembly.Principal, l assembly.LiveUser) {
+			res := "user " + u.Name
+			if l.Path != u.Path {
+				add(Modified, res, "path %s in IAM, %s in the release", l.Path, u.Path)
+			}
+			attachments(mod(res), l.Attached, u.Attached)
+			inlines(mod(res), l.Inline, u.InlinePolicies)
+			for _, k := range sortedUnion(l.Tags, u.Tags) {
+				lv, lok := l.Tags[k]
+				rv, rok := u.Tags[k]
+				switch {
+				case !rok:
+					add(Modified, res, "tag %s=%q in IAM, which the release does not set", k, lv)
+				case !lok:
+					add(Modified, res, "tag %s missing; the release sets %q", k, rv)
+				case lv != rv:
+					add(Modified, res, "tag %s=%q in IAM, %q in the release", k, lv, rv)
+				}
+			}
+			if l.Boundary != u.BoundaryARN {
+				add(Modified, res, "permissions boundary %s in IAM, %s in the release", or(l.Boundary, "none"), or(u.BoundaryARN, "none"))
+			}
+		},
+		func(u assembly.Principal) { missing("user", u.Name) },
+		func(l assembly.LiveUser) {
+			if unlisted(metadata.User, l.Name) {
+				add(Unmanaged, "user "+l.Name, "no release created it: %s", userSummary(l))
+			}
+		})
 
-	// Groups.
-	liveGroups := map[string]assembly.LiveGroup{}
-	for _, g := range a.Groups {
-		liveGroups[strings.ToLower(g.Name)] = g
-	}
-	seen = map[string]bool{}
-	for _, g := range release.Groups {
-		if g.Account != a.ID {
-			continue
-		}
-		res := "group " + g.Name
-		seen[strings.ToLower(g.Name)] = true
-		l, ok := liveGroups[strings.ToLower(g.Name)]
-		if !ok {
-			add(Missing, res, "the release creates it; IAM has no group of that name")
-			continue
-		}
-		attachments(func(f string, args ...any) { add(Modified, res, f, args...) }, l.Attached, g.Attached)
-		inlines(func(f string, args ...any) { add(Modified, res, f, args...) }, l.Inline, g.InlinePolicies)
-		for _, m := range setDiff(liveMembers[g.Name], members[g.Name]) {
-			add(Modified, res, "user %s is a member in IAM, not in the release", m)
-		}
-		for _, m := range setDiff(members[g.Name], liveMembers[g.Name]) {
-			add(Modified, res, "user %s is not a member in IAM; the release adds them", m)
-		}
-	}
-	for _, g := range a.Groups {
-		if !seen[strings.ToLower(g.Name)] {
-			add(Unmanaged, "group "+g.Name, "no release created it: members %v; %s", liveMembers[g.Name], summary(g.Attached, g.Inline, policy.Document{}))
-		}
-	}
+	groups := slices.DeleteFunc(slices.Clone(release.Groups), func(g assembly.Group) bool { return !mine(g.Account) })
+	match(groups, a.Groups, func(g assembly.Group) string { return byName(g.Name) }, func(l assembly.LiveGroup) string { return byName(l.Name) },
+		func(g assembly.Group, l assembly.LiveGroup) {
+			res := "group " + g.Name
+			attachments(mod(res), l.Attached, g.Attached)
+			inlines(mod(res), l.Inline, g.InlinePolicies)
+			for _, m := range setDiff(liveMembers[g.Name], members[g.Name]) {
+				add(Modified, res, "user %s is a member in IAM, not in the release", m)
+			}
+			for _, m := range setDiff(members[g.Name], liveMembers[g.Name]) {
+				add(Modified, res, "user %s is not a member in IAM; the release adds them", m)
+			}
+		},
+		func(g assembly.Group) { missing("group", g.Name) },
+		func(l assembly.LiveGroup) {
+			add(Unmanaged, "group "+l.Name, "no release created it: members %v; %s", liveMembers[l.Name], summary(l.Attached, l.Inline, policy.Document{}))
+		})
 
-	// Customer managed policies.
-	livePolicies := map[string]assembly.LivePolicy{}
-	for _, p := range a.Policies {
-		livePolicies[strings.ToLower(p.Name)] = p
-	}
-	seen = map[string]bool{}
-	for _, p := range release.ManagedPolicies {
-		if p.Account != a.ID {
-			continue
-		}
-		res := "policy " + p.Name
-		seen[strings.ToLower(p.Name)] = true
-		l, ok := livePolicies[strings.ToLower(p.Name)]
-		if !ok {
-			add(Missing, res, "the release creates it; IAM has no policy of that name")
-			continue
-		}
-		if l.ARN != p.ARN {
-			add(Modified, res, "ARN %s in IAM, %s in the release", l.ARN, p.ARN)
-		}
-		statementsDiffer(func(f string, args ...any) { add(Modified, res, f, args...) }, l.Document, p.Document)
-	}
-	for _, p := range a.Policies {
-		if !seen[strings.ToLower(p.Name)] {
-			add(Unmanaged, "policy "+p.Name, "no release created it (%d statements)", len(p.Document.Statements))
-		}
-	}
+	policies := slices.DeleteFunc(slices.Clone(release.ManagedPolicies), func(p assembly.ManagedPolicy) bool { return !mine(p.Account) })
+	match(policies, a.Policies, func(p assembly.ManagedPolicy) string { return byName(p.Name) }, func(l assembly.LivePolicy) string { return byName(l.Name) },
+		func(p assembly.ManagedPolicy, l assembly.LivePolicy) {
+			res := "policy " + p.Name
+			if l.ARN != p.ARN {
+				add(Modified, res, "ARN %s in IAM, %s in the release", l.ARN, p.ARN)
+			}
+			statementsDiffer(mod(res), l.Document, p.Document)
+		},
+		func(p assembly.ManagedPolicy) { missing("policy", p.Name) },
+		func(l assembly.LivePolicy) {
+			add(Unmanaged, "policy "+l.Name, "no release created it (%d statements)", len(l.Document.Statements))
+		})
 
-	// OIDC providers.
-	liveProviders := map[string]assembly.LiveOIDCProvider{}
-	for _, p := range a.OIDCProviders {
-		liveProviders[p.Issuer] = p
-	}
-	seen = map[string]bool{}
-	for _, p := range release.OIDCProviders {
-		if p.Account != a.ID {
-			continue
-		}
-		seen[p.Name] = true
-		if _, ok := liveProviders[p.Name]; !ok {
-			add(Missing, metadata.OIDCProvider+" "+p.Name, "the release creates it; IAM has no provider for the issuer")
-		}
-	}
-	for _, p := range a.OIDCProviders {
-		if !seen[p.Issuer] && !standing[metadata.OIDCProvider+"/"+strings.ToLower(p.Issuer)] {
-			add(Unmanaged, metadata.OIDCProvider+" "+p.Issuer, "no release created it: tokens of %s for %v may assume any role that trusts it", p.Issuer, p.ClientIDs)
-		}
-	}
+	providers := slices.DeleteFunc(slices.Clone(release.OIDCProviders), func(p assembly.OIDCProvider) bool { return !mine(p.Account) })
+	match(providers, a.OIDCProviders, func(p assembly.OIDCProvider) string { return p.Name }, func(l assembly.LiveOIDCProvider) string { return l.Issuer },
+		func(assembly.OIDCProvider, assembly.LiveOIDCProvider) {},
+		func(p assembly.OIDCProvider) { missing(metadata.OIDCProvider, p.Name) },
+		func(l assembly.LiveOIDCProvider) {
+			if unlisted(metadata.OIDCProvider, l.Issuer) {
+				add(Unmanaged, metadata.OIDCProvider+" "+l.Issuer, "no release created it: tokens of %s for %v may assume any role that trusts it", l.Issuer, l.ClientIDs)
+			}
+		})
 	return out
+}
+
+// match pairs what the release creates with what IAM holds, by key:
+// both for each pair, missing for what IAM lacks, unmanaged for what the
+// release does not create, each in its list's order.
+func match[R, L any](release []R, live []L, rkey func(R) string, lkey func(L) string, both func(R, L), missing func(R), unmanaged func(L)) {
+	byKey := map[string]L{}
+	for _, l := range live {
+		byKey[lkey(l)] = l
+	}
+	created := map[string]bool{}
+	for _, r := range release {
+		k := rkey(r)
+		created[k] = true
+		if l, ok := byKey[k]; ok {
+			both(r, l)
+		} else {
+			missing(r)
+		}
+	}
+	for _, l := range live {
+		if !created[lkey(l)] {
+			unmanaged(l)
+		}
+	}
 }
 
 // attachments reports managed policies attached or detached out of band.
