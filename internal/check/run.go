@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/adopt"
@@ -170,7 +171,12 @@ func (r *run) note(format string, args ...any) { fmt.Fprintf(r.out, "  "+format+
 func (r *run) run() error {
 	for _, step := range []func() error{r.synthesize, r.cfnLint, r.nag, r.rules, r.compare, r.golden} {
 		r.next()
-		if err := step(); err != nil || r.res.Failed != nil {
+		start := time.Now()
+		err := step()
+		// Each step says how long it took: at scale, a step runs for
+		// minutes, and a person waiting sees where.
+		r.note("(%s)", time.Since(start).Round(10*time.Millisecond))
+		if err != nil || r.res.Failed != nil {
 			return err
 		}
 	}

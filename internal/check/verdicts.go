@@ -114,16 +114,22 @@ func CfnLint(dir string, skip map[string]bool) (errs, warnings []string, err err
 		return nil, nil, err
 	}
 	files = append(files, inner...)
-	// One cfn-lint process per core, each on its share of the templates:
-	// cfn-lint is single-threaded, and a large model has dozens.
-	workers := min(runtime.NumCPU(), len(files))
+	// One template of each shape (shapes.go), one cfn-lint process per
+	// core, each on its share of them: cfn-lint is single-threaded, and a
+	// large model has dozens of shapes and hundreds of templates.
+	groups := shapes(dir, files)
+	var linted []string
+	for _, g := range groups {
+		linted = append(linted, g[0].file)
+	}
+	workers := min(runtime.NumCPU(), len(linted))
 	results := make([][]lintFinding, workers)
 	errsOf := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		var share []string
-		for i := w; i < len(files); i += workers {
-			share = append(share, files[i])
+		for i := w; i < len(linted); i += workers {
+			share = append(share, linted[i])
 		}
 		wg.Add(1)
 		go func() {
@@ -135,9 +141,19 @@ func CfnLint(dir string, skip map[string]bool) (errs, warnings []string, err err
 	if err := errors.Join(errsOf...); err != nil {
 		return nil, nil, err
 	}
-	var findings []lintFinding
+	byFile := map[string][]lintFinding{}
 	for _, r := range results {
-		findings = append(findings, r...)
+		for _, f := range r {
+			byFile[f.Filename] = append(byFile[f.Filename], f)
+		}
+	}
+	var findings []lintFinding
+	for _, g := range groups {
+		for _, f := range byFile[g[0].file] {
+			for _, m := range g {
+				findings = append(findings, m.as(g[0], f))
+			}
+		}
 	}
 	sort.SliceStable(findings, func(i, j int) bool { return findings[i].Filename < findings[j].Filename })
 	entities := map[string]map[string]metadata.Entity{} // template -> logical ID -> entity

@@ -1,0 +1,72 @@
+//go:build integration
+
+package check
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// breakRole sets a role's maximum session out of IAM's bounds in one
+// template, as a change of that account's alone would.
+func breakRole(t *testing.T, file string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]any
+	if err := json.Unmarshal(b, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	tpl["Resources"].(map[string]any)["RoleReadR"].(map[string]any)["Properties"].(map[string]any)["MaxSessionDuration"] = 999999
+	b, _ = json.MarshalIndent(tpl, "", " ")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Linting one template per shape is sound: a change to one account's
+// template alone makes it a shape of its own, and its finding is that
+// account's only; the same finding in every template of a shape is each
+// one's, named by its own file and account.
+func TestLintingByShapeIsSound(t *testing.T) {
+	dir, _ := renderedTemplates(t, sameShapes)
+	if errs, _, err := CfnLint(dir, nil); err != nil || len(errs) != 0 {
+		t.Fatalf("untouched: %q %v", errs, err)
+	}
+	breakRole(t, filepath.Join(dir, "infra-dev-b.template.json"))
+	errs, _, err := CfnLint(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := regexp.MustCompile(`^infra-dev-b\.template\.json:[0-9]+: E3034 999999 is greater than the maximum of 43200 \(at Resources/RoleReadR/Properties/MaxSessionDuration; from role ReadR in dev-b\)$`)
+	if len(errs) != 1 || !one.MatchString(errs[0]) {
+		t.Errorf("one account's change: %q", errs)
+	}
+
+	dir, _ = renderedTemplates(t, sameShapes)
+	for _, a := range []string{"dev-a", "dev-b", "dev-c"} {
+		breakRole(t, filepath.Join(dir, "infra-"+a+".template.json"))
+	}
+	if len(shapes(dir, []string{filepath.Join(dir, "infra-dev-a.template.json"), filepath.Join(dir, "infra-dev-b.template.json"),
+		filepath.Join(dir, "infra-dev-c.template.json")})) != 1 {
+		t.Fatal("the three broken alike are not one shape: the test would not show the attribution")
+	}
+	errs, _, err = CfnLint(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 3 {
+		t.Fatalf("a finding of a shape of three: %q", errs)
+	}
+	for i, a := range []string{"dev-a", "dev-b", "dev-c"} {
+		each := regexp.MustCompile(`^infra-` + a + `\.template\.json:[0-9]+: E3034 .*; from role ReadR in ` + a + `\)$`)
+		if !each.MatchString(errs[i]) {
+			t.Errorf("finding %d: %q, want one of %s", i, errs[i], a)
+		}
+	}
+}
