@@ -4,6 +4,7 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,5 +88,55 @@ func TestKilledSynthLeavesOldOrNew(t *testing.T) {
 		if !whole || (n != 3 && n != 22) {
 			t.Errorf("killed after %v: %d stacks, whole %v: neither the example's 3 nor the new model's 22", delay*time.Millisecond, n, whole)
 		}
+	}
+}
+
+// iamstack release killed at moments spread over a release (its check, the
+// artifact, the tag, the push) leaves what a later run accepts: no half
+// artifact (each one there verifies against its tag's manifest), and a
+// release run again afterwards succeeds, with every tag it made, the
+// interrupted one's included, on the remote.
+func TestKilledReleaseConverges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("releases a dozen times; skipped with -short")
+	}
+	t.Parallel()
+	r := newReleaseRepo(t)
+	start := time.Now()
+	r.mustIamstack("release", "--golden", "testdata/golden")
+	whole := time.Since(start)
+	verify := func(when string) {
+		for _, tag := range strings.Fields(r.git("tag", "--list", "v*")) {
+			asm := filepath.Join(r.dir, ".iamstack", "releases", tag, "assembly")
+			if _, err := os.Stat(asm); err != nil {
+				continue // rebuilt from the tag when needed
+			}
+			if out, ok := r.iamstack("promote", "--plan", "infra", tag); !ok && strings.Contains(out, "tampered") {
+				t.Errorf("%s: the artifact of %s does not match its tag:\n%s", when, tag, out)
+			}
+		}
+	}
+	for i, frac := range []float64{0.2, 0.5, 0.8, 0.95} {
+		r.git("commit", "--quiet", "--allow-empty", "-m", fmt.Sprintf("change %d", i))
+		cmd := exec.Command(r.bin, "release", "--golden", "testdata/golden")
+		cmd.Dir = r.dir
+		cmd.Env = append(os.Environ(), "CDK_VALIDATION=false", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		delay := time.Duration(frac * float64(whole))
+		time.Sleep(delay)
+		cmd.Process.Kill()
+		cmd.Wait()
+		verify(fmt.Sprintf("killed after %v", delay.Round(time.Millisecond)))
+		r.mustIamstack("release", "--golden", "testdata/golden")
+		local := strings.Fields(r.git("tag", "--list", "v*"))
+		remote := run(t, r.dir, "git", "ls-remote", "--tags", "origin", "refs/tags/v*")
+		for _, tag := range local {
+			if !strings.Contains(remote, "refs/tags/"+tag+"\n") && !strings.HasSuffix(strings.TrimSpace(remote), "refs/tags/"+tag) {
+				t.Errorf("killed after %v, then released again: %s is not on the remote:\n%s", delay.Round(time.Millisecond), tag, remote)
+			}
+		}
+		verify("after the release that followed")
 	}
 }

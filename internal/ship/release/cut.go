@@ -73,6 +73,9 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 	if dirty, err := repo.Dirty(); err != nil || dirty {
 		return Released{}, fmt.Errorf("the working tree has uncommitted changes: commit or stash them, a release must be a commit")
 	}
+	if err := repo.pushLeftTags(out); err != nil {
+		return Released{}, err
+	}
 	versions, err := repo.Versions()
 	if err != nil {
 		return Released{}, err
@@ -159,6 +162,42 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 		return Released{}, err
 	}
 	return Released{Version: v, Manifest: m, Dir: dir, Notes: notes}, nil
+}
+
+// pushLeftTags pushes the release tags an interrupted release left here
+// without pushing them (killed between the tag and the push): the next
+// release would otherwise build on a version the remote never had.
+func (r Repo) pushLeftTags(out io.Writer) error {
+	if !r.HasRemote() {
+		return nil
+	}
+	local, err := r.Versions()
+	if err != nil || len(local) == 0 {
+		return err
+	}
+	listed, err := r.Git("ls-remote", "--tags", "origin", "refs/tags/v*")
+	if err != nil {
+		return fmt.Errorf("read the remote's releases: %w", err)
+	}
+	remote := map[string]bool{}
+	for _, line := range strings.Split(listed, "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			remote[strings.TrimSuffix(f[1], "^{}")] = true
+		}
+	}
+	for _, v := range local {
+		if remote["refs/tags/"+v.String()] {
+			continue
+		}
+		if _, err := r.Manifest(v); err != nil {
+			continue // not a tag a release made
+		}
+		if _, err := r.Git("push", "origin", "refs/tags/"+v.String()); err != nil {
+			return fmt.Errorf("push release %s, which an interrupted release left here: %w", v, err)
+		}
+		fmt.Fprintf(out, "pushed release %s, which an interrupted release left unpushed\n", v)
+	}
+	return nil
 }
 
 // tagRelease creates release v's tag and pushes it when there is a remote.

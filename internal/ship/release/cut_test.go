@@ -46,3 +46,42 @@ func TestTagReleaseTakenMeanwhile(t *testing.T) {
 		t.Errorf("the next version: %v", err)
 	}
 }
+
+// A release killed between its tag and the push leaves the tag here only:
+// the next release pushes it first, and leaves a tag no release made
+// alone.
+func TestLeftTagsArePushed(t *testing.T) {
+	dir, remote := t.TempDir(), t.TempDir()
+	git := func(dir string, args ...string) string {
+		t.Helper()
+		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.email=t@example.com", "-c", "user.name=t"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git(remote, "init", "--quiet", "--bare", "-b", "main")
+	git(dir, "init", "--quiet", "-b", "main")
+	git(dir, "commit", "--quiet", "--allow-empty", "-m", "one")
+	git(dir, "remote", "add", "origin", remote)
+	git(dir, "push", "--quiet", "origin", "main")
+	r := Repo{Dir: dir}
+	m := Manifest{Version: "v0.1.0", Commit: git(dir, "rev-parse", "HEAD"), Model: "iamstack.yaml", Templates: map[string]string{"infra-dev.template.json": "ab"}}
+	git(dir, "tag", "--annotate", "v0.1.0", "-m", TagMessage("notes", m))
+	git(dir, "tag", "--annotate", "v0.2.0", "-m", "someone's own tag")
+	var out strings.Builder
+	if err := r.pushLeftTags(&out); err != nil {
+		t.Fatal(err)
+	}
+	listed := git(dir, "ls-remote", "--tags", "origin")
+	if !strings.Contains(listed, "refs/tags/v0.1.0") || strings.Contains(listed, "refs/tags/v0.2.0") {
+		t.Errorf("the remote's tags:\n%s", listed)
+	}
+	if !strings.Contains(out.String(), "pushed release v0.1.0, which an interrupted release left unpushed") {
+		t.Errorf("said: %q", out.String())
+	}
+	out.Reset()
+	if err := r.pushLeftTags(&out); err != nil || out.Len() != 0 {
+		t.Errorf("again: %v %q", err, out.String())
+	}
+}
