@@ -22,7 +22,9 @@ alias, the IAM password policy (baseline.passwordPolicy and passwordPolicyIn)
 and the version of the tokens STS's global endpoint issues
 (baseline.globalEndpointTokens). verify also reports what only the root user
 can change: root MFA off, root access keys present. Credentials per account as
-for drift and promote (IAMSTACK_PROFILE_<ACCOUNT>, --role).`,
+for drift and promote (IAMSTACK_PROFILE_<ACCOUNT>, --role). What has a
+CloudFormation type is in the stacks instead and deployed with them:
+baseline.accessAnalyzer and baseline.rootSignInAlert.`,
 		Args: cobra.NoArgs,
 	}
 	for _, c := range []struct {
