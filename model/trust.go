@@ -285,7 +285,7 @@ func (v *validator) sameTrustTwice(p path, role string, rt roleTrusts) {
 					if a.principal() != b.principal() {
 						continue
 					}
-					for account := range rt.in[i].accounts {
+					for _, account := range slices.Sorted(maps.Keys(rt.in[i].accounts)) {
 						if rt.in[j].accounts[account] && v.res.enabled[role][account] {
 							v.at(p.key(targets[j]), "%q and %q both name account %q and trust the same principal (%s) there; trust it under one key", targets[i], targets[j], account, a.principal())
 							break
