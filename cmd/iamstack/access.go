@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -53,7 +54,7 @@ the known privilege-escalation methods every principal's policies allow.`,
 				return err
 			}
 			if f.format == "json" {
-				return writeJSON(cmd.OutOrStdout(), nonNilEntries(rep.Entries))
+				return writeJSONArray(cmd.OutOrStdout(), rep.Entries)
 			}
 			return writeReport(cmd.OutOrStdout(), rep)
 		},
@@ -165,11 +166,30 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func nonNilEntries(e []access.Entry) []access.Entry {
-	if e == nil {
-		return []access.Entry{}
+// writeJSONArray writes a list as writeJSON does, an element at a time: at
+// 5,000 people and 500 accounts the matrix is millions of entries, and
+// encoding it whole held gigabytes beside it.
+func writeJSONArray[T any](w io.Writer, items []T) error {
+	if len(items) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
 	}
-	return e
+	bw := bufio.NewWriterSize(w, 1<<16)
+	bw.WriteString("[\n")
+	for i, it := range items {
+		b, err := json.MarshalIndent(it, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		bw.WriteString("  ")
+		bw.Write(b)
+		if i < len(items)-1 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
 }
 
 // matrixHeader names the matrix's columns.
