@@ -91,8 +91,8 @@ func TestKilledSynthLeavesOldOrNew(t *testing.T) {
 	}
 }
 
-// iamstack release killed at moments spread over a release (its check, the
-// artifact, the tag, the push) leaves what a later run accepts: no half
+// iamstack release killed at two moments of a release (in its check, and
+// near its end: the artifact, the tag, the push) leaves what a later run accepts: no half
 // artifact (each one there verifies against its tag's manifest), and a
 // release run again afterwards succeeds, with every tag it made, the
 // interrupted one's included, on the remote.
@@ -116,7 +116,7 @@ func TestKilledReleaseConverges(t *testing.T) {
 			}
 		}
 	}
-	for i, frac := range []float64{0.2, 0.5, 0.8, 0.95} {
+	for i, frac := range []float64{0.4, 0.9} {
 		r.git("commit", "--quiet", "--allow-empty", "-m", fmt.Sprintf("change %d", i))
 		cmd := exec.Command(r.bin, "release", "--golden", "testdata/golden")
 		cmd.Dir = r.dir
