@@ -98,7 +98,7 @@ func TestKilledSynthLeavesOldOrNew(t *testing.T) {
 // interrupted one's included, on the remote.
 func TestKilledReleaseConverges(t *testing.T) {
 	if testing.Short() {
-		t.Skip("releases a dozen times; skipped with -short")
+		t.Skip("releases five times; skipped with -short")
 	}
 	t.Parallel()
 	r := newReleaseRepo(t)
