@@ -163,16 +163,7 @@ func (m *Model) SkippedGrants(user string) []Skip { return m.resolved.skipped(us
 func (m *Model) CICDUserNames() []string { return slices.Sorted(maps.Keys(m.spec.CICDUsers)) }
 
 // CICDUsersIn lists the CI/CD users of an account, sorted.
-func (m *Model) CICDUsersIn(account string) []string {
-	var out []string
-	for n, u := range m.spec.CICDUsers {
-		if u.Account == account {
-			out = append(out, n)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+func (m *Model) CICDUsersIn(account string) []string { return slices.Clone(m.resolved.cicdIn[account]) }
 
 // EnvironmentNames lists the promotion environments, sorted.
 func (m *Model) EnvironmentNames() []string { return slices.Sorted(maps.Keys(m.resolved.envs)) }

@@ -68,7 +68,8 @@ type resolution struct {
 	// tokens are each user's grants as the grant tags carry them: role ->
 	// the tokens of the targets it is granted in (names.GrantToken).
 	tokens map[string]map[string][]string
-	assume map[string][]Grant // CI/CD users' grants in other accounts
+	assume map[string][]Grant  // CI/CD users' grants in other accounts
+	cicdIn map[string][]string // CI/CD users by account name, sorted
 	envs   map[string][]string
 	lines  map[string]int
 	given  names.Given           // the names and paths the model sets itself
@@ -100,9 +101,16 @@ type validator struct {
 func (v *validator) run() {
 	v.m.resolved = resolution{accounts: map[string]Account{}, roles: map[string]Role{},
 		enabled: map[string]map[string]bool{}, users: map[string]userGrants{}, teams: map[string]teamGrants{},
-		tokens: map[string]map[string][]string{}, assume: map[string][]Grant{}, envs: map[string][]string{}, lines: v.lines}
+		tokens: map[string]map[string][]string{}, assume: map[string][]Grant{}, envs: map[string][]string{}, lines: v.lines,
+		cicdIn: map[string][]string{}}
 	v.res = &v.m.resolved
 	v.header()
+	// The CI/CD users by account, which queries made during validation
+	// read (the user-only account's count of users among them).
+	for _, name := range slices.Sorted(maps.Keys(v.m.spec.CICDUsers)) {
+		a := v.m.spec.CICDUsers[name].Account
+		v.res.cicdIn[a] = append(v.res.cicdIn[a], name)
+	}
 	v.accounts()
 	v.organization()
 	v.roles()

@@ -137,7 +137,8 @@ var reservedRolePaths = []string{"/aws-service-role/", "/aws-reserved/"}
 func (v *validator) givenNames() {
 	m := v.m
 	g := names.Given{Roles: map[string]names.RoleName{}, Groups: map[string]string{}, Policies: map[string]string{},
-		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}, Machines: map[names.UserKey]bool{}}
+		UserPaths: map[names.UserKey]string{}, PathsIn: map[string][]string{}, Machines: map[names.UserKey]bool{},
+		MachinesIn: map[string][]string{}}
 	s := names.Scheme{Prefix: v.res.prefix, Given: g} // sees g as it fills
 	iamNames := map[string]string{}                   // lower-case IAM role name -> model name
 	for _, name := range slices.Sorted(maps.Keys(v.res.roles)) {
@@ -258,6 +259,7 @@ func (v *validator) givenNames() {
 	for _, name := range slices.Sorted(maps.Keys(m.spec.CICDUsers)) {
 		if a, ok := v.res.accounts[m.spec.CICDUsers[name].Account]; ok {
 			g.Machines[names.UserKey{Account: a.ID, User: name}] = true
+			g.MachinesIn[a.ID] = append(g.MachinesIn[a.ID], name) // in name order
 			user(path{"cicdUsers", name}, a, name, m.spec.CICDUsers[name].Path)
 		}
 	}

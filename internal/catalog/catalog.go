@@ -54,6 +54,12 @@ type Data struct {
 	// evaluates them as they are. The generator fills it and writes it to
 	// policies.json.gz; Get leaves it empty (ManagedPolicyDocument reads it).
 	ManagedPolicies map[string]json.RawMessage `json:"managedPolicies,omitempty"`
+
+	// index builds, once, each service's actions sorted and by lower-case
+	// name (sortedActions).
+	index   sync.Once
+	sorted  map[string][]string
+	byLower map[string]map[string]string
 }
 
 // Service is one service's actions, condition keys and resource types.
@@ -176,14 +182,32 @@ func (d *Data) ServicePrincipal(p string) bool {
 
 // Actions lists the actions of a service, sorted ("GetObject").
 func (d *Data) Actions(service string) []string {
-	return slices.Sorted(maps.Keys(d.Services[service].Actions))
+	return slices.Clone(d.sortedActions(service))
+}
+
+// sortedActions are a service's action names, sorted once for every caller:
+// planning asks for them once per action of every policy of every account.
+func (d *Data) sortedActions(service string) []string {
+	d.index.Do(func() {
+		d.sorted = make(map[string][]string, len(d.Services))
+		d.byLower = make(map[string]map[string]string, len(d.Services))
+		for svc, s := range d.Services {
+			d.sorted[svc] = slices.Sorted(maps.Keys(s.Actions))
+			lower := make(map[string]string, len(s.Actions))
+			for a := range s.Actions {
+				lower[strings.ToLower(a)] = a
+			}
+			d.byLower[svc] = lower
+		}
+	})
+	return d.sorted[service]
 }
 
 // MatchActions lists the actions of a service that an action pattern (with
 // * and ? wildcards, matched without regard to case, as IAM does) names.
 func (d *Data) MatchActions(service, pattern string) []string {
 	var out []string
-	for _, a := range d.Actions(service) {
+	for _, a := range d.sortedActions(service) {
 		if policy.GlobFold(pattern, a) {
 			out = append(out, a)
 		}
@@ -206,8 +230,9 @@ func (d *Data) Spelling(action string) string {
 		return action
 	}
 	if !strings.ContainsAny(name, "*?") {
-		if m := d.MatchActions(svc, name); len(m) == 1 {
-			name = m[0]
+		d.sortedActions(svc)
+		if a, ok := d.byLower[svc][strings.ToLower(name)]; ok {
+			name = a
 		}
 	}
 	return svc + ":" + name

@@ -50,6 +50,9 @@ type Given struct {
 	// Machines are the CI/CD users: a CI/CD user the model gives no path
 	// is under CICDUserPath, outside every pattern of people.
 	Machines map[UserKey]bool
+	// MachinesIn are the CI/CD users' names by account ID, sorted: every
+	// role's trust asks for those of one account.
+	MachinesIn map[string][]string
 }
 
 // RoleName is a role's IAM name and path; an empty field takes iamstack's.
@@ -299,14 +302,11 @@ func (s Scheme) PeopleARNPatterns(account string) []string {
 // each one by name.
 func (s Scheme) MachinesAmongPeople(account string) []string {
 	var out []string
-	for k := range s.Given.Machines {
-		if k.Account != account {
-			continue
-		}
-		path := s.PathOf(k.Account, k.User)
+	for _, user := range s.Given.MachinesIn[account] {
+		path := s.PathOf(account, user)
 		for _, p := range s.peoplePaths() {
 			if strings.HasPrefix(path, p) {
-				out = append(out, s.UserARN(k.Account, k.User))
+				out = append(out, s.UserARN(account, user))
 				break
 			}
 		}

@@ -19,6 +19,7 @@ func TestGivenNames(t *testing.T) {
 		PeoplePaths: []string{"/infra/", "/people/"},
 		Machines: map[names.UserKey]bool{{Account: "111111111111", User: "ci"}: true,
 			{Account: "111111111111", User: "legacy-ci"}: true, {Account: "222222222222", User: "ci"}: true},
+		MachinesIn: map[string][]string{"111111111111": {"ci", "legacy-ci"}, "222222222222": {"ci"}},
 	}
 	for _, c := range []struct{ got, want string }{
 		{plain.RoleARN("222222222222", "AdminR"), "arn:aws:iam::222222222222:role/infra-AdminR"},

@@ -401,3 +401,20 @@ roles:
 		t.Errorf("DataR attaches %v", attached)
 	}
 }
+
+// A grant reaching more listed accounts than AssumeRoleG can name is
+// refused with the cause and the fix (organizational units), not with a
+// hint at the names.
+func TestTooManyListedAccountsForOneGrant(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: iamstack/v1\nregion: eu-west-1\naccounts:\n  - {name: identity, id: \"100000000000\", type: user-only}\n")
+	for i := 1; i <= 3000; i++ {
+		fmt.Fprintf(&b, "  - {name: p%d, id: \"%012d\", type: prod}\n", i, 200000000000+i)
+	}
+	b.WriteString("users:\n  alice: {grants: {ReadR: [prod]}}\n")
+	err := planErr(t, b.String())
+	if err == nil || !strings.Contains(err.Error(), `accounts: role ReadR is granted to "prod", which reaches 3000 listed accounts: AssumeRoleG names each one, in 15 statements`) ||
+		!strings.Contains(err.Error(), "Place those accounts in organizational units") {
+		t.Errorf("got %v", err)
+	}
+}

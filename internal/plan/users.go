@@ -142,7 +142,15 @@ func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 			grants[keys[take]] = true
 		}
 		if take == 0 && len(keys) > 0 {
-			b.problem([]string{"accounts"}, "the AssumeRoleG statements of role %s do not fit a group's %d managed policies; shorten the prefix or role names", keys[0].role, MaxManagedPoliciesPerGroup)
+			size := policy.NewDocument(units[0]...).Size()
+			// When the account IDs are most of it, they are what does not fit.
+			if accounts, _ := b.m.TokenPlaces(keys[0].role, keys[0].token); keys[0].token != "" && len(accounts)*len(`"123456789012",`) > size/2 {
+				b.problem([]string{"accounts"}, "role %s is granted to %q, which reaches %d listed accounts: AssumeRoleG names each one, in %d statements of %d characters in all, which a group's %d managed policies of %d characters cannot hold. Place those accounts in organizational units (organizationalUnits, accounts[].ou): a grant names an OU's path once, whatever its size",
+					keys[0].role, keys[0].token, len(accounts), len(units[0]), size, MaxManagedPoliciesPerGroup, policy.ManagedPolicyMaxSize)
+			} else {
+				b.problem([]string{"accounts"}, "the AssumeRoleG statements of role %s are %d characters, more than a group's %d managed policies of %d hold; shorten the prefix or role names",
+					keys[0].role, size, MaxManagedPoliciesPerGroup, policy.ManagedPolicyMaxSize)
+			}
 			return groups
 		}
 		keys, units = keys[take:], units[take:]

@@ -129,7 +129,7 @@ func run() error {
 	// The documents go apart: only the analysis decodes them.
 	docs := c.ManagedPolicies
 	c.ManagedPolicies = nil
-	n, err := writeGzipJSON("catalog.json.gz", c)
+	n, err := writeGzipJSON("catalog.json.gz", &c)
 	if err != nil {
 		return err
 	}
