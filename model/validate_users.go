@@ -230,6 +230,12 @@ func (v *validator) silently(f func() ([]Grant, []Skip)) ([]Grant, []Skip) {
 }
 
 func (v *validator) cicdUsers() {
+	// Names regardless of case: people's, and CI/CD users' by account.
+	people := map[string]string{}
+	for human := range v.m.spec.Users {
+		people[strings.ToLower(human)] = human
+	}
+	machines := map[[2]string]string{}
 	for _, name := range slices.Sorted(maps.Keys(v.m.spec.CICDUsers)) {
 		c := v.m.spec.CICDUsers[name]
 		p := path{"cicdUsers", name}
@@ -239,18 +245,14 @@ func (v *validator) cicdUsers() {
 			v.at(p.key("account"), "no account is called %q%s; a CI/CD user lives in one account: %s", c.Account, suggest(c.Account, v.accountNames()), quoted(v.accountNames()))
 			continue
 		}
-		if acct.Type == UserOnly {
-			for human := range v.m.spec.Users {
-				if strings.EqualFold(human, name) {
-					v.at(p, "%q is also the human user %q of account %q; IAM user names are unique per account, regardless of case", name, human, acct.Name)
-				}
-			}
+		if human, ok := people[strings.ToLower(name)]; ok && acct.Type == UserOnly {
+			v.at(p, "%q is also the human user %q of account %q; IAM user names are unique per account, regardless of case", name, human, acct.Name)
 		}
-		for other, oc := range v.m.spec.CICDUsers {
-			if other < name && oc.Account == c.Account && strings.EqualFold(other, name) {
-				v.at(p, "CI/CD users %q and %q of account %q differ only in case; IAM user names are unique regardless of case", other, name, c.Account)
-			}
+		k := [2]string{c.Account, strings.ToLower(name)}
+		if other, ok := machines[k]; ok {
+			v.at(p, "CI/CD users %q and %q of account %q differ only in case; IAM user names are unique regardless of case", other, name, c.Account)
 		}
+		machines[k] = name
 		if len(c.Roles) == 0 && len(c.Statements) == 0 && len(c.Assume) == 0 && len(c.ManagedPolicies) == 0 && !v.present(p.key("statements")) {
 			v.at(p, "CI/CD user %q can do nothing; give it roles of account %q, roles of other accounts (assume), statements or managedPolicies, or write statements: [] to keep a user without permissions", name, c.Account)
 		}
