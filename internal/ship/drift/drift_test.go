@@ -136,6 +136,19 @@ func TestDrift(t *testing.T) {
 	if want := []string{"ReadR in dev", "user shadow-admin in identity"}; !slices.Equal(got.Admins, want) {
 		t.Errorf("new administrators %v, want %v", got.Admins, want)
 	}
+	var text strings.Builder
+	got.WriteText(&text)
+	for _, want := range []string{
+		"dev:\n  modified role infra-DeployR: trust: + ",
+		"  modified role infra-ReadR: AdministratorAccess (AWS managed) attached in IAM, not in the release [full power]\n",
+		"identity:\n  modified group infra-PowerG: user bob.nguyen is a member in IAM, not in the release\n",
+		"Access the accounts give otherwise than the release:\n  + bob.nguyen has full IAM in identity (MFA)\n",
+		"Full power the release does not give: ReadR in dev, user shadow-admin in identity\n",
+	} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the text report lacks %q:\n%s", want, text.String())
+		}
+	}
 	changes := strings.Join(accessChanges(got), "\n")
 	for _, want := range []string{"bob.nguyen", "shadow-admin"} {
 		if !strings.Contains(changes, want) {
