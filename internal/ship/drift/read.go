@@ -103,37 +103,47 @@ func Read(ctx context.Context, api IAM, account string) (assembly.LiveAccount, e
 			return live, fmt.Errorf("the credentials read account %s, not %s (%s): use the account's profile", got, account, arn)
 		}
 	}
-	for i, r := range live.Roles {
+	// A role's and a user's own calls, a few at a time: the user-only
+	// account of a large organization has thousands of people.
+	if err := each(len(live.Roles), func(i int) error {
+		r := &live.Roles[i]
 		out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
 		if err != nil {
-			return live, fmt.Errorf("get-role %s: %w", r.Name, err)
+			return fmt.Errorf("get-role %s: %w", r.Name, err)
 		}
-		live.Roles[i].MaxSessionSeconds = int(aws.ToInt32(out.Role.MaxSessionDuration))
+		r.MaxSessionSeconds = int(aws.ToInt32(out.Role.MaxSessionDuration))
+		return nil
+	}); err != nil {
+		return live, err
 	}
-	for i, u := range live.Users {
+	if err := each(len(live.Users), func(i int) error {
+		u := &live.Users[i]
 		name := aws.String(u.Name)
 		_, err := api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name})
 		var none *iamtypes.NoSuchEntityException
 		switch {
 		case err == nil:
-			live.Users[i].LoginProfile = true
+			u.LoginProfile = true
 		case !errors.As(err, &none):
-			return live, fmt.Errorf("get-login-profile %s: %w", u.Name, err)
+			return fmt.Errorf("get-login-profile %s: %w", u.Name, err)
 		}
 		mfa, err := api.ListMFADevices(ctx, &iam.ListMFADevicesInput{UserName: name})
 		if err != nil {
-			return live, fmt.Errorf("list-mfa-devices %s: %w", u.Name, err)
+			return fmt.Errorf("list-mfa-devices %s: %w", u.Name, err)
 		}
-		live.Users[i].MFADevices = len(mfa.MFADevices)
+		u.MFADevices = len(mfa.MFADevices)
 		keys, err := api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: name})
 		if err != nil {
-			return live, fmt.Errorf("list-access-keys %s: %w", u.Name, err)
+			return fmt.Errorf("list-access-keys %s: %w", u.Name, err)
 		}
 		for _, k := range keys.AccessKeyMetadata {
 			if k.Status == iamtypes.StatusTypeActive {
-				live.Users[i].AccessKeys++
+				u.AccessKeys++
 			}
 		}
+		return nil
+	}); err != nil {
+		return live, err
 	}
 	providers, err := api.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{})
 	if err != nil {
@@ -148,6 +158,32 @@ func Read(ctx context.Context, api IAM, account string) (assembly.LiveAccount, e
 		live.OIDCProviders = append(live.OIDCProviders, assembly.LiveOIDCProvider{Issuer: issuer, ClientIDs: slices.Sorted(slices.Values(out.ClientIDList))})
 	}
 	return live, errors.Join(errs...)
+}
+
+// callsPerAccount bounds the calls in flight to one account: IAM throttles
+// an account's calls, and the accounts are read several at a time.
+const callsPerAccount = 4
+
+// each calls f for 0..n-1, callsPerAccount at a time, and returns the
+// first error in index order.
+func each(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	slots := make(chan struct{}, callsPerAccount)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			errs[i] = f(i)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // arns are the ARNs of what an account holds.
