@@ -226,18 +226,9 @@ func waived(w model.Waivers, rules ...string) []Suppression {
 	return out
 }
 
-// suppress attaches cdk-nag suppressions to a managed policy of the stack.
-func (b *builder) suppress(st *Stack, ref Ref, s []Suppression) {
-	for i := range st.ManagedPolicies {
-		if st.ManagedPolicies[i].LogicalID == ref.LogicalID {
-			st.ManagedPolicies[i].Suppressions = append(st.ManagedPolicies[i].Suppressions, s...)
-		}
-	}
-}
-
 // policies splits statements into managed policies named base, base-2, ...
 // so that the first keeps its name when a later change needs a second one.
-func (b *builder) policies(st *Stack, e metadata.Entity, base, description string, stmts []Statement, where []string) []Ref {
+func (b *builder) policies(st *Stack, e metadata.Entity, base, description string, stmts []Statement, where []string, supp []Suppression) []Ref {
 	if len(stmts) == 0 {
 		return nil
 	}
@@ -250,7 +241,7 @@ func (b *builder) policies(st *Stack, e metadata.Entity, base, description strin
 	for i, d := range docs {
 		// The logical ID follows iamstack's short name, the IAM name the
 		// model's (a given name renames the policy, which replaces it).
-		refs[i] = b.namedPolicy(st, e, names.Numbered(base, i+1), names.Numbered(b.s.Policy(base), i+1), description, d)
+		refs[i] = b.namedPolicy(st, e, names.Numbered(base, i+1), names.Numbered(b.s.Policy(base), i+1), description, d, supp)
 	}
 	return refs
 }
@@ -277,12 +268,14 @@ func spelled(stmts []Statement) []Statement {
 	return out
 }
 
-func (b *builder) policy(st *Stack, e metadata.Entity, short, description string, doc policy.Document) Ref {
-	return b.namedPolicy(st, e, short, b.s.Policy(short), description, doc)
+func (b *builder) policy(st *Stack, e metadata.Entity, short, description string, doc policy.Document, supp []Suppression) Ref {
+	return b.namedPolicy(st, e, short, b.s.Policy(short), description, doc, supp)
 }
 
-func (b *builder) namedPolicy(st *Stack, e metadata.Entity, short, name, description string, doc policy.Document) Ref {
-	mp := ManagedPolicy{LogicalID: logicalID("Policy", short), Name: name, Description: description, Document: doc, Entity: e}
+// namedPolicy adds a customer managed policy to the stack, with the
+// cdk-nag findings it accepts.
+func (b *builder) namedPolicy(st *Stack, e metadata.Entity, short, name, description string, doc policy.Document, supp []Suppression) Ref {
+	mp := ManagedPolicy{LogicalID: logicalID("Policy", short), Name: name, Description: description, Document: doc, Suppressions: supp, Entity: e}
 	if len(mp.Name) > MaxPolicyNameLen {
 		b.problem(nil, "policy name %s is longer than IAM's %d characters", mp.Name, MaxPolicyNameLen)
 	}

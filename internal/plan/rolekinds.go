@@ -67,8 +67,8 @@ func (opsRole) permissions(b *builder, st *Stack, a model.Account, name string, 
 			a.Name, n, policy.ManagedPolicyMaxSize)
 	}
 	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
-	bnd := b.policy(st, entity, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary)
-	b.suppress(st, bnd, []Suppression{{ID: nagWildcards, Reason: opsServicesReason}})
+	b.policy(st, entity, policy.OpsBoundaryName, "Permissions boundary every role OpsR creates must carry: OpsR's permissions, its guard and the account's guardrails.", boundary,
+		[]Suppression{{ID: nagWildcards, Reason: opsServicesReason}})
 	return permissions{
 		managed:    []Ref{{Value: b.s.AWSManagedPolicyARN("ReadOnlyAccess")}},
 		statements: append(policy.OpsPermissions(b.s, a.ID, r.Services), policy.OpsGuard(b.s, a.ID)...),
@@ -90,11 +90,8 @@ func (customRole) permissions(b *builder, st *Stack, a model.Account, name strin
 	// the order of their names, each as the role's own are.
 	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
 	for _, np := range b.m.RolePolicies(name) {
-		refs := b.policies(st, entity, names.RoleNamedPolicyShort(name, np.Name), "Permissions of "+b.s.Role(name)+": "+np.Name+".", np.Statements, []string{"roles", name, "policies", np.Name})
-		for _, ref := range refs {
-			b.suppress(st, ref, waived(r.Waivers, nagWildcards))
-		}
-		managed = append(managed, refs...)
+		managed = append(managed, b.policies(st, entity, names.RoleNamedPolicyShort(name, np.Name), "Permissions of "+b.s.Role(name)+": "+np.Name+".",
+			np.Statements, []string{"roles", name, "policies", np.Name}, waived(r.Waivers, nagWildcards))...)
 	}
 	var inline []InlinePolicy
 	for _, np := range b.m.RoleInlinePolicies(name) {

@@ -19,11 +19,11 @@ func (b *builder) roles(st *Stack, a model.Account) {
 		return
 	}
 	guard := b.policies(st, shared(a, names.GuardrailsPolicy), names.GuardrailsPolicy, "Denies attached to every role of this account.",
-		b.m.GuardrailStatements(a.Name), []string{"guardrails"})
+		b.m.GuardrailStatements(a.Name), []string{"guardrails"}, nil)
 	// A guardrail the model makes a policy of its own follows, by name.
 	for _, g := range b.m.GuardrailPolicies(a.Name) {
 		short := names.GuardrailPolicyShort(g.Name)
-		guard = append(guard, b.policies(st, shared(a, short), short, "Guardrail "+g.Name+": denies attached to every role it covers.", g.Statements, []string{"guardrails"})...)
+		guard = append(guard, b.policies(st, shared(a, short), short, "Guardrail "+g.Name+": denies attached to every role it covers.", g.Statements, []string{"guardrails"}, nil)...)
 	}
 	for _, role := range roles {
 		b.role(st, a, role, guard)
@@ -36,10 +36,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	entity := metadata.Entity{Kind: metadata.EntityRole, Name: name, Account: a.Name}
 	perms := kindOf(name).permissions(b, st, a, name, r)
 	refs, own, roleSupp, policySupp := perms.managed, perms.statements, perms.roleSupp, perms.policySupp
-	ownRefs := b.policies(st, entity, names.RolePolicyShort(name), "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"))
-	for _, ref := range ownRefs {
-		b.suppress(st, ref, policySupp)
-	}
+	ownRefs := b.policies(st, entity, names.RolePolicyShort(name), "Permissions of "+b.s.Role(name)+".", own, append(where, "statements"), policySupp)
 	refs = append(refs, ownRefs...)
 	refs = append(refs, guardrails...)
 
@@ -131,10 +128,8 @@ func (b *builder) cicdUser(st *Stack, name string) {
 	short := names.CICDGroupShort(name)
 	entity := metadata.Entity{Kind: metadata.EntityCICDUser, Name: name, Account: a.Name}
 	g := Group{LogicalID: logicalID("CicdGroup", name), Name: b.s.Group(short), Entity: entity,
-		ManagedPolicies: b.policies(st, entity, names.CICDPolicyShort(name), "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name})}
-	for _, ref := range g.ManagedPolicies {
-		b.suppress(st, ref, waived(c.Waivers, nagWildcards))
-	}
+		ManagedPolicies: b.policies(st, entity, names.CICDPolicyShort(name), "Permissions of CI/CD user "+name+".", stmts, []string{"cicdUsers", name},
+			waived(c.Waivers, nagWildcards))}
 	for _, mp := range c.ManagedPolicies {
 		g.ManagedPolicies = append(g.ManagedPolicies, Ref{Value: b.s.AWSManagedPolicyARN(mp)})
 	}

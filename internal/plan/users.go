@@ -29,11 +29,11 @@ func (b *builder) userOnlyStacks() []Stack {
 
 	mouEntity, powEntity := shared(a, names.ManageOwnUserGroup), shared(a, names.PowerGroup)
 	mou := b.policy(&main, mouEntity, names.ManageOwnUserPolicy, "Lets a user manage their own credentials and MFA, and nothing else without MFA.",
-		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA()}))
+		policy.ManageOwnUser(b.s, a.ID, policy.ManageOwnUserOptions{PasswordChangeWithoutMFA: b.m.PasswordChangeWithoutMFA()}),
+		[]Suppression{{ID: nagWildcards, Reason: "Self-management: iam:CreateVirtualMFADevice on mfa/* lets people name their MFA device (AWS's own example); everything else is scoped to ${aws:username}."}})
 	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", names.ManageOwnUserGroup), Name: b.s.Group(names.ManageOwnUserGroup), ManagedPolicies: []Ref{mou}, Entity: mouEntity})
-	b.suppress(&main, mou, []Suppression{{ID: nagWildcards, Reason: "Self-management: iam:CreateVirtualMFADevice on mfa/* lets people name their MFA device (AWS's own example); everything else is scoped to ${aws:username}."}})
-	pow := b.policy(&main, powEntity, names.PowerPolicy, "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()))
-	b.suppress(&main, pow, []Suppression{{ID: nagWildcards, Reason: "PowerG is the user administrators' group: iam:* in the user-only account, only with a recent MFA session, by design."}})
+	pow := b.policy(&main, powEntity, names.PowerPolicy, "Full IAM power in the user-only account, with a recent MFA session only.", policy.Power(b.m.MFAMaxAgeSeconds()),
+		[]Suppression{{ID: nagWildcards, Reason: "PowerG is the user administrators' group: iam:* in the user-only account, only with a recent MFA session, by design."}})
 	main.Groups = append(main.Groups, Group{LogicalID: logicalID("Group", names.PowerGroup), Name: b.s.Group(names.PowerGroup), ManagedPolicies: []Ref{pow}, Entity: powEntity})
 	assumeGroups := b.assumeRoleGroups(&main)
 
@@ -50,10 +50,8 @@ func (b *builder) userOnlyStacks() []Stack {
 		if person, _ := b.m.User(name); len(person.Statements) > 0 {
 			// A person's own policy lives beside them, in their stack.
 			where := []string{"users", name, "statements"}
-			u.ManagedPolicies = b.policies(&shards[n], u.Entity, names.UserPolicyShort(name), "Permissions of "+name+" alone.", person.Statements, where)
-			for _, ref := range u.ManagedPolicies {
-				b.suppress(&shards[n], ref, waived(person.Waivers, nagWildcards))
-			}
+			u.ManagedPolicies = b.policies(&shards[n], u.Entity, names.UserPolicyShort(name), "Permissions of "+name+" alone.", person.Statements, where,
+				waived(person.Waivers, nagWildcards))
 			if len(u.ManagedPolicies) > MaxManagedPoliciesPerUser {
 				b.problem(where, "needs %d managed policies; IAM allows %d per user. Shorten the statements", len(u.ManagedPolicies), MaxManagedPoliciesPerUser)
 			}
@@ -158,8 +156,8 @@ func (b *builder) assumeRoleGroups(st *Stack) []assumeGroup {
 		g := Group{LogicalID: logicalID("Group", short), Name: names.Numbered(b.s.Group(names.AssumeRoleGroup), n), Entity: shared(b.m.UserOnlyAccount(), names.AssumeRoleGroup)}
 		for i, d := range docs {
 			ref := b.policy(st, g.Entity, names.Numbered(short, i+1),
-				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d)
-			b.suppress(st, ref, []Suppression{{ID: nagWildcards, Reason: "A role's account is a wildcard in the ARN because the conditions decide it: each statement admits the role only in the accounts its grant token reaches (aws:ResourceAccount, aws:ResourceOrgPaths)."}})
+				"Lets members assume the infra roles their grant tags list, with MFA, under their own name.", d,
+				[]Suppression{{ID: nagWildcards, Reason: "A role's account is a wildcard in the ARN because the conditions decide it: each statement admits the role only in the accounts its grant token reaches (aws:ResourceAccount, aws:ResourceOrgPaths)."}})
 			g.ManagedPolicies = append(g.ManagedPolicies, ref)
 		}
 		st.Groups = append(st.Groups, g)
