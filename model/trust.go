@@ -371,10 +371,9 @@ func (v *validator) modelAccount(id string) (Account, bool) {
 func (t AccountTrust) Statements(m *Model, ctx TrustContext) []policy.Statement {
 	st := policy.AccountTrust(ctx.Scheme, t.ID, t.ExternalID, t.MFA.seconds(ctx.MFAMaxAge))
 	st.Sid = ctx.sid("Account" + t.ID)
-	out := []policy.Statement{st}
 	// Another account names its own callers: their source identity is
 	// theirs to choose.
-	return append(out, policy.Passing(ctx.Scheme, st.Sid, st.Principal, st.Conditions, ctx.Options, false)...)
+	return policy.Passing(ctx.Scheme, st, ctx.Options, false)
 }
 
 // ExternalRoleTrust admits a role iamstack does not manage, by its ARN:
@@ -423,8 +422,7 @@ func (t ExternalRoleTrust) Statements(m *Model, ctx TrustContext) []policy.State
 	parts := roleARNPattern.FindStringSubmatch(t.ARN)
 	st := policy.ExternalRoleTrust(ctx.Scheme, parts[2], t.ARN, t.MFA.seconds(ctx.MFAMaxAge))
 	st.Sid = ctx.sid("Role" + parts[2] + sidSafe(parts[4]))
-	out := []policy.Statement{st}
-	return append(out, policy.Passing(ctx.Scheme, st.Sid, st.Principal, st.Conditions, ctx.Options, false)...)
+	return policy.Passing(ctx.Scheme, st, ctx.Options, false)
 }
 
 // RoleTrust admits a role of the model (role chaining), by the name of its

@@ -55,9 +55,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 	// their sessions as configure-aws-credentials does, where the role
 	// lets its callers.
 	if len(machines) > 0 {
-		m := policy.MachineTrust(machines)
-		trust = append(trust, m)
-		trust = append(trust, policy.Passing(b.s, m.Sid, m.Principal, m.Conditions, opts, true)...)
+		trust = append(trust, policy.Passing(b.s, policy.MachineTrust(machines), opts, true)...)
 	}
 	central := map[string][]string{} // account ID -> user ARNs
 	for _, ci := range b.centralUsers(a.Name, name) {
@@ -66,9 +64,7 @@ func (b *builder) role(st *Stack, a model.Account, name string, guardrails []Ref
 		central[home.ID] = append(central[home.ID], b.s.UserARN(home.ID, ci))
 	}
 	for _, id := range slices.Sorted(maps.Keys(central)) {
-		m := policy.CentralMachineTrust(b.s, id, central[id])
-		trust = append(trust, m)
-		trust = append(trust, policy.Passing(b.s, m.Sid, m.Principal, m.Conditions, opts, true)...)
+		trust = append(trust, policy.Passing(b.s, policy.CentralMachineTrust(b.s, id, central[id]), opts, true)...)
 	}
 	// Each trust's Sid comes from what it trusts, not its place in the
 	// list, so reordering the model changes no template.

@@ -28,19 +28,20 @@ func sessionTagConditions(s names.Scheme, opts TrustOptions) Conditions {
 	return c
 }
 
-// Passing are the statements that let the callers a trust statement
-// admits (principal, under conditions) pass what opts allow along with
-// their AssumeRole: session tags, and a source identity, which must be
-// selfNamed (their own user name) when they are users and is otherwise
-// theirs to choose (another account names its own callers). sid names the
-// statements, which take the caller's conditions but those only
-// AssumeRole has (sts:ExternalId, sts:RoleSessionName): the AssumeRole
+// Passing is a trust statement that admits callers to AssumeRole, then
+// the statements that let the same callers pass what opts allow along with
+// it: session tags, and a source identity, which must be selfNamed (their
+// own user name) when they are users and is otherwise theirs to choose
+// (another account names its own callers). The statements after it are
+// named after its Sid and take its principal and its conditions but those
+// only AssumeRole has (sts:ExternalId, sts:RoleSessionName): the AssumeRole
 // statement still decides whether the call is allowed at all.
-func Passing(s names.Scheme, sid string, principal Principal, conditions Conditions, opts TrustOptions, selfNamed bool) []Statement {
-	var out []Statement
+func Passing(s names.Scheme, admit Statement, opts TrustOptions, selfNamed bool) []Statement {
+	out := []Statement{admit}
+	sid, principal := admit.Sid, admit.Principal
 	base := func() Conditions {
 		c := Conditions{}
-		for op, keys := range conditions {
+		for op, keys := range admit.Conditions {
 			for k, v := range keys {
 				if k == "sts:ExternalId" || k == keySessionName {
 					continue
