@@ -11,10 +11,12 @@ import (
 	"github.com/iamstack/iamstack/model"
 )
 
-// analyzeModel plans a model, renders it in Go and analyses the templates.
-func analyzeModel(t *testing.T, yaml string) access.Report {
+// analyzeModel plans a model, as the file org.yaml with the files beside
+// it (externalOrg's lock file; nil for none), renders it in Go and
+// analyses the templates.
+func analyzeModel(t *testing.T, yaml string, files model.Files) access.Report {
 	t.Helper()
-	m, err := model.Parse("m.yaml", []byte(yaml))
+	m, err := model.ParseFiles("org.yaml", []byte(yaml), files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +68,11 @@ users:
 		return slices.Compact(out)
 	}
 	for _, want := range []string{"InlineR in dev", "NamedR in dev", "user mallory in identity"} {
-		if got := holders(analyzeModel(t, shaped("iam:Attach*"))); !slices.Contains(got, want) {
+		if got := holders(analyzeModel(t, shaped("iam:Attach*"), nil)); !slices.Contains(got, want) {
 			t.Errorf("iam:Attach* kept in its shape: findings on %v, none on %s", got, want)
 		}
 	}
-	if got := holders(analyzeModel(t, shaped("s3:GetObject"))); len(got) > 0 {
+	if got := holders(analyzeModel(t, shaped("s3:GetObject"), nil)); len(got) > 0 {
 		t.Errorf("s3:GetObject: findings on %v", got)
 	}
 }

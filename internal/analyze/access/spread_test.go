@@ -112,22 +112,8 @@ func TestSpreadStacksGiveTheSameMatrix(t *testing.T) {
 // the diff says only how each is now reached.
 func TestDiffOfAMigration(t *testing.T) {
 	base, _ := externalOrg(3, 2, 1)
-	render := func(yaml string) access.Report {
-		_, files := externalOrg(3, 2, 1)
-		m, err := model.ParseFiles("org.yaml", []byte(yaml), files)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := plan.New(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inv, err := assembly.FromPlan(p, t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return access.Analyze(inv)
-	}
+	_, files := externalOrg(3, 2, 1)
+	render := func(yaml string) access.Report { return analyzeModel(t, yaml, files) }
 	before := strings.Replace(base, "  person.1: {teams: [team-1]}", "  person.1: {teams: [team-1], signIn: iam}", 1)
 	after := strings.Replace(base, "  person.1: {teams: [team-1]}", "  person.1: {teams: [team-1], signIn: both}", 1)
 	var got []string
@@ -186,19 +172,7 @@ func TestAGrantIsNoEscalation(t *testing.T) {
 	yaml := strings.Replace(strings.Replace(string(iamstack.Example()),
 		"  BillingR:\n", "  FullAdministratorR:\n    description: Administers the hub.\n    managedPolicies: [AdministratorAccess]\n    enabledIn: [identity]\n    waivers: {AwsSolutions-IAM4: \"The hub's administrators hold AWS's AdministratorAccess, as they do today.\"}\n  BillingR:\n", 1),
 		"  bob.nguyen:\n    teams: [platform]\n", "  bob.nguyen:\n    teams: [platform]\n    grants: {FullAdministratorR: [identity]}\n", 1)
-	m, err := model.Parse("m.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.FromPlan(p, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := access.Analyze(inv)
+	rep := analyzeModel(t, yaml, nil)
 	granted := false
 	for _, e := range rep.Entries {
 		granted = granted || (e.User == "bob.nguyen" && e.Account == "identity" && e.Role == "FullAdministratorR")

@@ -3,8 +3,10 @@
 package access_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,30 +66,35 @@ func TestStarterDeployRole(t *testing.T) {
 	bothDecide(t, cases, want)
 
 	// Who may assume it: the environment jobs of the repository only.
-	provider := "arn:aws:iam::" + identity.ID + ":oidc-provider/token.actions.githubusercontent.com"
-	for _, p := range []struct {
-		sub   string
-		allow bool
-	}{
-		{"repo:acme/identity:environment:env/dev", true},
-		{"repo:acme/identity:environment:env/prod", true},
-		{"repo:acme/identity:pull_request", false},
-		{"repo:acme/identity:ref:refs/heads/main", false},
-		{"repo:acme/identity:environment:env/prod-copy", false},
-		{"repo:acme/other:environment:env/prod", false},
-	} {
-		req := evaluate.Request{Principal: provider, PrincipalAccount: identity.ID, Action: "sts:AssumeRoleWithWebIdentity",
-			Resource: deploy.ARN, ResourceAccount: identity.ID, Context: map[string][]string{
-				"token.actions.githubusercontent.com:sub": {p.sub}, "token.actions.githubusercontent.com:aud": {"sts.amazonaws.com"}}}
-		c := case_{p.sub, req, evaluate.Policies{Resource: deploy.Trust}}
-		if ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow; ours != p.allow {
-			t.Errorf("a token of %s: want allowed=%v; iamstack %v", p.sub, p.allow, ours)
+	githubTokens(t, deploy, map[string]bool{
+		"repo:acme/identity:environment:env/dev":       true,
+		"repo:acme/identity:environment:env/prod":      true,
+		"repo:acme/identity:pull_request":              false,
+		"repo:acme/identity:ref:refs/heads/main":       false,
+		"repo:acme/identity:environment:env/prod-copy": false,
+		"repo:acme/other:environment:env/prod":         false,
+	})
+}
+
+// githubTokens presents a GitHub Actions token of each subject to a role
+// of the identity account, and wants it admitted or refused as said. The
+// simulator cannot take the provider's keys from a request (see
+// TestExternalTrusts): it confirms the refusals.
+func githubTokens(t *testing.T, role assembly.Principal, subjects map[string]bool) {
+	t.Helper()
+	provider := "arn:aws:iam::" + role.Account + ":oidc-provider/token.actions.githubusercontent.com"
+	for _, sub := range slices.Sorted(maps.Keys(subjects)) {
+		allow := subjects[sub]
+		req := evaluate.Request{Principal: provider, PrincipalAccount: role.Account, Action: "sts:AssumeRoleWithWebIdentity",
+			Resource: role.ARN, ResourceAccount: role.Account, Context: map[string][]string{
+				"token.actions.githubusercontent.com:sub": {sub}, "token.actions.githubusercontent.com:aud": {"sts.amazonaws.com"}}}
+		c := case_{sub, req, evaluate.Policies{Resource: role.Trust}}
+		if ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow; ours != allow {
+			t.Errorf("a token of %s for %s: want allowed=%v; iamstack %v", sub, role.Name, allow, ours)
 		}
-		// The simulator cannot take the provider's keys from a request
-		// (see TestExternalTrusts): it confirms the refusals.
-		if !p.allow {
+		if !allow {
 			if answer := askOracle(t, []case_{c})[0]; answer.Result == "Allowed" {
-				t.Errorf("a token of %s: the independent simulator allows it %s", p.sub, answer.Detail)
+				t.Errorf("a token of %s for %s: the independent simulator allows it %s", sub, role.Name, answer.Detail)
 			}
 		}
 	}
@@ -159,30 +166,13 @@ func TestStarterDriftRoles(t *testing.T) {
 	}
 	bothDecide(t, cases, want)
 
-	provider := "arn:aws:iam::" + identity.ID + ":oidc-provider/token.actions.githubusercontent.com"
-	for _, p := range []struct {
-		sub   string
-		allow bool
-	}{
-		{"repo:acme/identity:environment:drift", true},
-		{"repo:acme/identity:ref:refs/heads/main", false},
-		{"repo:acme/identity:pull_request", false},
-		{"repo:acme/identity:environment:env/prod", false},
-		{"repo:acme/other:environment:drift", false},
-	} {
-		req := evaluate.Request{Principal: provider, PrincipalAccount: identity.ID, Action: "sts:AssumeRoleWithWebIdentity",
-			Resource: driftR.ARN, ResourceAccount: identity.ID, Context: map[string][]string{
-				"token.actions.githubusercontent.com:sub": {p.sub}, "token.actions.githubusercontent.com:aud": {"sts.amazonaws.com"}}}
-		c := case_{p.sub, req, evaluate.Policies{Resource: driftR.Trust}}
-		if ours := evaluate.Evaluate(c.req, c.ps).Decision == evaluate.Allow; ours != p.allow {
-			t.Errorf("a token of %s: want allowed=%v; iamstack %v", p.sub, p.allow, ours)
-		}
-		if !p.allow {
-			if answer := askOracle(t, []case_{c})[0]; answer.Result == "Allowed" {
-				t.Errorf("a token of %s: the independent simulator allows it %s", p.sub, answer.Detail)
-			}
-		}
-	}
+	githubTokens(t, driftR, map[string]bool{
+		"repo:acme/identity:environment:drift":    true,
+		"repo:acme/identity:ref:refs/heads/main":  false,
+		"repo:acme/identity:pull_request":         false,
+		"repo:acme/identity:environment:env/prod": false,
+		"repo:acme/other:environment:drift":       false,
+	})
 	for _, f := range rep.Findings {
 		if strings.Contains(f.Principal, "Drift") {
 			t.Errorf("finding on a drift role: %s", f)

@@ -6,11 +6,12 @@ import (
 	"testing"
 )
 
-// Two releases cut at once: the second to tag finds the version taken,
-// here or on the remote, and says so; no tag of its own stays behind.
-func TestTagReleaseTakenMeanwhile(t *testing.T) {
-	dir, remote, other := t.TempDir(), t.TempDir(), t.TempDir()
-	git := func(dir string, args ...string) string {
+// withRemote is a repository with one commit on main, pushed to a bare
+// remote named origin, and git run in a directory as a test user.
+func withRemote(t *testing.T) (dir, remote string, git func(dir string, args ...string) string) {
+	t.Helper()
+	dir, remote = t.TempDir(), t.TempDir()
+	git = func(dir string, args ...string) string {
 		t.Helper()
 		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.email=t@example.com", "-c", "user.name=t"}, args...)...).CombinedOutput()
 		if err != nil {
@@ -23,6 +24,14 @@ func TestTagReleaseTakenMeanwhile(t *testing.T) {
 	git(dir, "commit", "--quiet", "--allow-empty", "-m", "one")
 	git(dir, "remote", "add", "origin", remote)
 	git(dir, "push", "--quiet", "origin", "main")
+	return dir, remote, git
+}
+
+// Two releases cut at once: the second to tag finds the version taken,
+// here or on the remote, and says so; no tag of its own stays behind.
+func TestTagReleaseTakenMeanwhile(t *testing.T) {
+	dir, remote, git := withRemote(t)
+	other := t.TempDir()
 	commit := git(dir, "rev-parse", "HEAD")
 
 	// Another clone releases v0.1.0 first.
@@ -51,20 +60,7 @@ func TestTagReleaseTakenMeanwhile(t *testing.T) {
 // the next release pushes it first, and leaves a tag no release made
 // alone.
 func TestLeftTagsArePushed(t *testing.T) {
-	dir, remote := t.TempDir(), t.TempDir()
-	git := func(dir string, args ...string) string {
-		t.Helper()
-		out, err := exec.Command("git", append([]string{"-C", dir, "-c", "user.email=t@example.com", "-c", "user.name=t"}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git(remote, "init", "--quiet", "--bare", "-b", "main")
-	git(dir, "init", "--quiet", "-b", "main")
-	git(dir, "commit", "--quiet", "--allow-empty", "-m", "one")
-	git(dir, "remote", "add", "origin", remote)
-	git(dir, "push", "--quiet", "origin", "main")
+	dir, _, git := withRemote(t)
 	r := Repo{Dir: dir}
 	m := Manifest{Version: "v0.1.0", Commit: git(dir, "rev-parse", "HEAD"), Model: "iamstack.yaml", Templates: map[string]string{"infra-dev.template.json": "ab"}}
 	git(dir, "tag", "--annotate", "v0.1.0", "-m", TagMessage("notes", m))
