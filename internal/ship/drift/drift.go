@@ -43,7 +43,15 @@ type Finding struct {
 	What     string `json:"what"`
 	// Admin says that, live, the principal has full power.
 	Admin bool `json:"admin,omitempty"`
+
+	res resource // what Resource names, for the analysis to find it
 }
+
+// resource is what a finding is about: its IAM kind (role, user, group,
+// policy, oidc-provider) and name.
+type resource struct{ kind, name string }
+
+func (r resource) String() string { return r.kind + " " + r.name }
 
 func (f Finding) String() string {
 	s := fmt.Sprintf("%s %s: %s", f.Kind, f.Resource, f.What)
@@ -81,23 +89,22 @@ func Compare(release *assembly.Inventory, live []assembly.LiveAccount) Report {
 	for _, a := range after.Admins {
 		admins[a] = true
 	}
-	// New administrators, but those every account has by design.
+	// Who has full power live, by account name and resource; and the new
+	// administrators, but those every account has by design.
+	fullPower := map[[2]string]bool{}
 	for _, p := range append(slices.Clone(liveInv.Users), liveInv.Roles...) {
-		if n := access.Name(liveInv, p); admins[n] && !slices.Contains(before.Admins, n) && !assembly.AccountDefault(p.Kind, p.Name, p.Path) && !slices.Contains(rep.Admins, n) {
+		n := access.Name(liveInv, p)
+		if !admins[n] {
+			continue
+		}
+		fullPower[[2]string{liveInv.Account(p.Account).Name, resource{p.Kind, p.Name}.String()}] = true
+		if !slices.Contains(before.Admins, n) && !assembly.AccountDefault(p.Kind, p.Name, p.Path) && !slices.Contains(rep.Admins, n) {
 			rep.Admins = append(rep.Admins, n)
 		}
 	}
 	slices.Sort(rep.Admins)
 	for i, f := range rep.Findings {
-		if f.Kind == Missing {
-			continue
-		}
-		kind, name, _ := strings.Cut(f.Resource, " ")
-		for _, p := range append(slices.Clone(liveInv.Users), liveInv.Roles...) {
-			if p.Kind == kind && p.Name == name && liveInv.Account(p.Account).Name == f.Account && admins[access.Name(liveInv, p)] {
-				rep.Findings[i].Admin = true
-			}
-		}
+		rep.Findings[i].Admin = f.Kind != Missing && fullPower[[2]string{f.Account, f.res.String()}]
 	}
 	for _, c := range access.Diff(before, after) {
 		if changeIn(c, read) {
@@ -131,8 +138,8 @@ func accountOf(arn string) string {
 func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Finding {
 	name := release.Account(a.ID).Name
 	var out []Finding
-	add := func(kind, resource, format string, args ...any) {
-		out = append(out, Finding{Account: name, Kind: kind, Resource: resource, What: fmt.Sprintf(format, args...)})
+	add := func(kind string, res resource, format string, args ...any) {
+		out = append(out, Finding{Account: name, Kind: kind, Resource: res.String(), What: fmt.Sprintf(format, args...), res: res})
 	}
 	standing := map[string]bool{}
 	for _, s := range release.Standing {
@@ -141,11 +148,11 @@ func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Findi
 		}
 	}
 
-	mod := func(res string) func(string, ...any) {
+	mod := func(res resource) func(string, ...any) {
 		return func(f string, args ...any) { add(Modified, res, f, args...) }
 	}
 	missing := func(kind, name string) {
-		add(Missing, kind+" "+name, "the release creates it; IAM has no %s of that name", kind)
+		add(Missing, resource{kind, name}, "the release creates it; IAM has no %s of that name", kind)
 	}
 	unlisted := func(kind, name string) bool { return !standing[kind+"/"+strings.ToLower(name)] }
 	byName := func(name string) string { return strings.ToLower(name) } // IAM's names are unique regardless of case
@@ -154,7 +161,7 @@ func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Findi
 	roles := slices.DeleteFunc(slices.Clone(release.Roles), func(r assembly.Principal) bool { return !mine(r.Account) || r.PermissionSet != "" })
 	match(roles, a.Roles, func(r assembly.Principal) string { return byName(r.Name) }, func(l assembly.LiveRole) string { return byName(l.Name) },
 		func(r assembly.Principal, l assembly.LiveRole) {
-			res := "role " + r.Name
+			res := resource{"role", r.Name}
 			if l.Path != r.Path {
 				add(Modified, res, "path %s in IAM, %s in the release", l.Path, r.Path)
 			}
@@ -173,7 +180,7 @@ func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Findi
 		func(r assembly.Principal) { missing("role", r.Name) },
 		func(l assembly.LiveRole) {
 			if unlisted(metadata.Role, l.Name) && !assembly.AccountDefault("role", l.Name, l.Path) {
-				add(Unmanaged, "role "+l.Name, "no release created it: %s", summary(l.Attached, l.Inline, l.Trust))
+				add(Unmanaged, resource{"role", l.Name}, "no release created it: %s", summary(l.Attached, l.Inline, l.Trust))
 			}
 		})
 
@@ -191,7 +198,7 @@ func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Findi
 	}
 	match(users, a.Users, func(u assembly.Principal) string { return byName(u.Name) }, func(l assembly.LiveUser) string { return byName(l.Name) },
 		func(u assembly.Principal, l assembly.LiveUser) {
-			res := "user " + u.Name
+			res := resource{"user", u.Name}
 			if l.Path != u.Path {
 				add(Modified, res, "path %s in IAM, %s in the release", l.Path, u.Path)
 			}
@@ -216,14 +223,14 @@ func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Findi
 		func(u assembly.Principal) { missing("user", u.Name) },
 		func(l assembly.LiveUser) {
 			if unlisted(metadata.User, l.Name) {
-				add(Unmanaged, "user "+l.Name, "no release created it: %s", userSummary(l))
+				add(Unmanaged, resource{"user", l.Name}, "no release created it: %s", userSummary(l))
 			}
 		})
 
 	groups := slices.DeleteFunc(slices.Clone(release.Groups), func(g assembly.Group) bool { return !mine(g.Account) })
 	match(groups, a.Groups, func(g assembly.Group) string { return byName(g.Name) }, func(l assembly.LiveGroup) string { return byName(l.Name) },
 		func(g assembly.Group, l assembly.LiveGroup) {
-			res := "group " + g.Name
+			res := resource{"group", g.Name}
 			attachments(mod(res), l.Attached, g.Attached)
 			inlines(mod(res), l.Inline, g.InlinePolicies)
 			for _, m := range setDiff(liveMembers[g.Name], members[g.Name]) {
@@ -235,13 +242,13 @@ func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Findi
 		},
 		func(g assembly.Group) { missing("group", g.Name) },
 		func(l assembly.LiveGroup) {
-			add(Unmanaged, "group "+l.Name, "no release created it: members %v; %s", liveMembers[l.Name], summary(l.Attached, l.Inline, policy.Document{}))
+			add(Unmanaged, resource{"group", l.Name}, "no release created it: members %v; %s", liveMembers[l.Name], summary(l.Attached, l.Inline, policy.Document{}))
 		})
 
 	policies := slices.DeleteFunc(slices.Clone(release.ManagedPolicies), func(p assembly.ManagedPolicy) bool { return !mine(p.Account) })
 	match(policies, a.Policies, func(p assembly.ManagedPolicy) string { return byName(p.Name) }, func(l assembly.LivePolicy) string { return byName(l.Name) },
 		func(p assembly.ManagedPolicy, l assembly.LivePolicy) {
-			res := "policy " + p.Name
+			res := resource{"policy", p.Name}
 			if l.ARN != p.ARN {
 				add(Modified, res, "ARN %s in IAM, %s in the release", l.ARN, p.ARN)
 			}
@@ -249,7 +256,7 @@ func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Findi
 		},
 		func(p assembly.ManagedPolicy) { missing("policy", p.Name) },
 		func(l assembly.LivePolicy) {
-			add(Unmanaged, "policy "+l.Name, "no release created it (%d statements)", len(l.Document.Statements))
+			add(Unmanaged, resource{"policy", l.Name}, "no release created it (%d statements)", len(l.Document.Statements))
 		})
 
 	providers := slices.DeleteFunc(slices.Clone(release.OIDCProviders), func(p assembly.OIDCProvider) bool { return !mine(p.Account) })
@@ -258,7 +265,7 @@ func compareAccount(release *assembly.Inventory, a assembly.LiveAccount) []Findi
 		func(p assembly.OIDCProvider) { missing(metadata.OIDCProvider, p.Name) },
 		func(l assembly.LiveOIDCProvider) {
 			if unlisted(metadata.OIDCProvider, l.Issuer) {
-				add(Unmanaged, metadata.OIDCProvider+" "+l.Issuer, "no release created it: tokens of %s for %v may assume any role that trusts it", l.Issuer, l.ClientIDs)
+				add(Unmanaged, resource{metadata.OIDCProvider, l.Issuer}, "no release created it: tokens of %s for %v may assume any role that trusts it", l.Issuer, l.ClientIDs)
 			}
 		})
 	return out
