@@ -420,15 +420,10 @@ func build(stacks []stack) (*Inventory, error) {
 		if err != nil {
 			fail("%s: ManagedPolicyArns: %v", owner, err)
 		}
-		for _, arn := range arns {
-			if mp, ok := policies[arn]; ok {
-				out = append(out, evaluate.Policy{Name: mp.Name, Document: mp.Document})
-			} else if doc, ok := awsManaged(arn); ok {
-				out = append(out, evaluate.Policy{Name: arn[strings.LastIndex(arn, "/")+1:], Document: doc})
-			} else if !slices.Contains(inv.Unknown, arn) {
-				inv.Unknown = append(inv.Unknown, arn)
-			}
-		}
+		out = attachedDocs(arns, func(arn string) (policy.Document, bool) {
+			mp, ok := policies[arn]
+			return mp.Document, ok
+		}, &inv.Unknown)
 		ps, _ := props["Policies"].([]any)
 		for _, p := range ps {
 			pm, _ := p.(map[string]any)
@@ -532,6 +527,24 @@ func build(stacks []stack) (*Inventory, error) {
 	}
 	sort.Strings(inv.Unknown)
 	return inv, nil
+}
+
+// attachedDocs are the documents of the managed policies arns name, each
+// by its name: the account's own (customer), else AWS's from the catalog;
+// an ARN that is neither is added to unknown, once.
+func attachedDocs(arns []string, customer func(arn string) (policy.Document, bool), unknown *[]string) []evaluate.Policy {
+	var out []evaluate.Policy
+	for _, arn := range arns {
+		name := arn[strings.LastIndex(arn, "/")+1:]
+		if doc, ok := customer(arn); ok {
+			out = append(out, evaluate.Policy{Name: name, Document: doc})
+		} else if doc, ok := awsManaged(arn); ok {
+			out = append(out, evaluate.Policy{Name: name, Document: doc})
+		} else if !slices.Contains(*unknown, arn) {
+			*unknown = append(*unknown, arn)
+		}
+	}
+	return out
 }
 
 func sortedIDs[V any](m map[string]V) []string {

@@ -119,16 +119,10 @@ func FromLive(release *Inventory, live []LiveAccount) *Inventory {
 			inv.ManagedPolicies = append(inv.ManagedPolicies, ManagedPolicy{Account: a.ID, Name: p.Name, ARN: p.ARN, Document: p.Document})
 		}
 		resolve := func(owner string, arns []string, inline map[string]policy.Document) []evaluate.Policy {
-			var out []evaluate.Policy
-			for _, arn := range arns {
-				if doc, ok := customer[arn]; ok {
-					out = append(out, evaluate.Policy{Name: arn[strings.LastIndex(arn, "/")+1:], Document: doc})
-				} else if doc, ok := awsManaged(arn); ok {
-					out = append(out, evaluate.Policy{Name: arn[strings.LastIndex(arn, "/")+1:], Document: doc})
-				} else if !slices.Contains(inv.Unknown, arn) {
-					inv.Unknown = append(inv.Unknown, arn)
-				}
-			}
+			out := attachedDocs(arns, func(arn string) (policy.Document, bool) {
+				doc, ok := customer[arn]
+				return doc, ok
+			}, &inv.Unknown)
 			for _, name := range slices.Sorted(maps.Keys(inline)) {
 				out = append(out, evaluate.Policy{Name: owner + " (inline " + name + ")", Document: inline[name]})
 			}
