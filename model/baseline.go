@@ -118,11 +118,9 @@ func (m *Model) AccountSettings(account string) AccountSettings {
 		p := b.PasswordPolicy.withDefaults()
 		s.PasswordPolicy = &p
 	}
-	for _, k := range []string{a.Type, a.OU, a.Name} { // the most specific last
-		if p, ok := b.PasswordPolicyIn[k]; ok && k != "" {
-			p = p.withDefaults()
-			s.PasswordPolicy = &p
-		}
+	if p, ok := inPlace(b.PasswordPolicyIn, a); ok {
+		p = p.withDefaults()
+		s.PasswordPolicy = &p
 	}
 	return s
 }

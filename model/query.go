@@ -274,11 +274,8 @@ func (m *Model) Problemf(segments []string, format string, args ...any) Problem 
 // else the model's.
 func (m *Model) RoleMFAMaxAgeSeconds(role, account string) int {
 	r := m.resolved.roles[role]
-	a := m.place(account)
-	for _, k := range []string{a.Name, a.OU, a.Type} {
-		if d, ok := r.MFAMaxAgeIn[k]; ok && k != "" {
-			return d.Seconds()
-		}
+	if d, ok := inPlace(r.MFAMaxAgeIn, m.place(account)); ok {
+		return d.Seconds()
 	}
 	if r.MFAMaxAge.Duration > 0 {
 		return r.MFAMaxAge.Seconds()
@@ -291,16 +288,23 @@ func (m *Model) RoleMFAMaxAgeSeconds(role, account string) int {
 // maxSession.
 func (m *Model) RoleMaxSessionSeconds(role, account string) int {
 	r := m.resolved.roles[role]
-	a := m.place(account)
-	for _, k := range []string{a.Name, a.OU, a.Type} {
-		if k == "" {
-			continue
-		}
-		if d, ok := r.MaxSessionIn[k]; ok {
-			return d.Seconds()
-		}
+	if d, ok := inPlace(r.MaxSessionIn, m.place(account)); ok {
+		return d.Seconds()
 	}
 	return r.MaxSession.Seconds()
+}
+
+// inPlace is the value a per-account setting (maxSessionIn, mfaMaxAgeIn,
+// passwordPolicyIn) gives a place: its name's, else its OU's, else its
+// type's.
+func inPlace[V any](byKey map[string]V, a Account) (V, bool) {
+	for _, k := range []string{a.Name, a.OU, a.Type} {
+		if v, ok := byKey[k]; ok && k != "" {
+			return v, true
+		}
+	}
+	var zero V
+	return zero, false
 }
 
 // RoleStatements are a custom role's own statements in an account: its
