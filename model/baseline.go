@@ -167,6 +167,15 @@ func (v *validator) baseline() {
 		if len(a.Emails) == 0 {
 			v.at(p.key("rootSignInAlert").key("emails"), "list the addresses the alert mails: a topic nobody reads alerts nobody")
 		}
+		if ous := v.m.spec.OrganizationalUnits; len(ous) > 0 {
+			// Its stack lives in the region of global events, apart from the
+			// roles: StackSets deploy the OUs' roles in the model's region.
+			var names []string
+			for _, ou := range ous {
+				names = append(names, ou.Name)
+			}
+			v.at(p.key("rootSignInAlert"), "the root sign-in alert is a stack of each listed account, and the accounts of organizationalUnits (%s) are not listed: they would get none. List those accounts, or alert on the root user for the organization (an organization trail's rule)", quoted(names))
+		}
 		seen := map[string]bool{}
 		for i, e := range a.Emails {
 			if !emailPattern.MatchString(e) {

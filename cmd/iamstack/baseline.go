@@ -22,7 +22,8 @@ alias, the IAM password policy (baseline.passwordPolicy and passwordPolicyIn)
 and the version of the tokens STS's global endpoint issues
 (baseline.globalEndpointTokens). verify also reports what only the root user
 can change: root MFA off, root access keys present. Credentials per account as
-for drift and promote (IAMSTACK_PROFILE_<ACCOUNT>, --role). What has a
+for drift and promote (IAMSTACK_PROFILE_<ACCOUNT>, --role); the accounts an
+OU's StackSet reaches are not listed in the model and are left out. What has a
 CloudFormation type is in the stacks instead and deployed with them:
 baseline.accessAnalyzer and baseline.rootSignInAlert.`,
 		Args: cobra.NoArgs,
