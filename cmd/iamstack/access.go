@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/jsonstream"
 	"github.com/iamstack/iamstack/internal/load"
 )
 
@@ -54,7 +54,7 @@ the known privilege-escalation methods every principal's policies allow.`,
 				return err
 			}
 			if f.format == "json" {
-				return writeJSONArray(cmd.OutOrStdout(), rep.Entries)
+				return jsonstream.WriteArray(cmd.OutOrStdout(), rep.Entries())
 			}
 			return writeReport(cmd.OutOrStdout(), rep)
 		},
@@ -166,32 +166,6 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeJSONArray writes a list as writeJSON does, an element at a time: at
-// 5,000 people and 500 accounts the matrix is millions of entries, and
-// encoding it whole held gigabytes beside it.
-func writeJSONArray[T any](w io.Writer, items []T) error {
-	if len(items) == 0 {
-		_, err := io.WriteString(w, "[]\n")
-		return err
-	}
-	bw := bufio.NewWriterSize(w, 1<<16)
-	bw.WriteString("[\n")
-	for i, it := range items {
-		b, err := json.MarshalIndent(it, "  ", "  ")
-		if err != nil {
-			return err
-		}
-		bw.WriteString("  ")
-		bw.Write(b)
-		if i < len(items)-1 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n")
-	}
-	bw.WriteString("]\n")
-	return bw.Flush()
-}
-
 // matrixHeader names the matrix's columns.
 var matrixHeader = [6]string{"USER", "ACCOUNT", "ROLE / CAPABILITY", "MFA", "MAX SESSION", "FINDINGS"}
 
@@ -228,7 +202,7 @@ func matrixRow(e access.Entry) [6]string {
 func writeReport(out io.Writer, rep access.Report) error {
 	err := writeTable(out, func(row func(...string)) {
 		row(matrixHeader[:]...)
-		for _, e := range rep.Entries {
+		for e := range rep.Entries() {
 			r := matrixRow(e)
 			row(r[:]...)
 		}

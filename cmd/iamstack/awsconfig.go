@@ -120,7 +120,7 @@ func mergeConfig(out io.Writer, file string, ps awsconfig.Profiles) error {
 // <user>.credentials for an IAM user, or for Granted <user>.yml.
 func writeAll(out io.Writer, inv *assembly.Inventory, rep access.Report, dir, format string) error {
 	seen := map[string]bool{}
-	for _, e := range rep.Entries {
+	for e := range rep.Entries() {
 		if e.UserKind != "human" || seen[e.User] {
 			continue
 		}

@@ -27,7 +27,7 @@ func Migrations(base, head access.Report) map[string][2]string {
 // Center say nothing, and mean IAM users.
 func signIns(rep access.Report) map[string]string {
 	ways := map[string][]string{}
-	for _, e := range rep.Entries {
+	for e := range rep.Entries() {
 		if e.UserKind != "human" || e.Type != "assume-role" {
 			continue
 		}

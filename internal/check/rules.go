@@ -142,7 +142,7 @@ func (c *checker) where(kind, name, account string) string {
 // humanEntries calls f for every human's entry of the access matrix, with
 // the user it is about.
 func (c *checker) humanEntries(f func(e access.Entry, u assembly.Principal)) {
-	for _, e := range c.rep.Entries {
+	for e := range c.rep.Entries() {
 		if e.UserKind == "human" {
 			f(e, c.principals[e.UserARN])
 		}

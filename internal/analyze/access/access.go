@@ -75,9 +75,11 @@ func (f Finding) String() string {
 	return s
 }
 
-// Report is the whole analysis of an assembly.
+// Report is the whole analysis of an assembly. Its findings are computed
+// when it is made; its access matrix as it is read (Entries, EntriesOf), a
+// user at a time: at 5,000 people and 500 accounts the matrix is millions of
+// entries, and holding it took gigabytes.
 type Report struct {
-	Entries  []Entry
 	Findings []Finding
 	// Admins are principals with full power: they get no findings.
 	Admins []string
@@ -86,6 +88,87 @@ type Report struct {
 	// External are the principals outside the assembly that role trust
 	// policies admit: other accounts, identity providers, AWS services.
 	External []External
+	// matrix makes the entries; nil in an empty report.
+	matrix *matrix
+}
+
+// Entries yields the access matrix: every user's entries, ordered by user,
+// type, account, role and capability, the same on every read. Each read
+// computes it again, a user at a time, so that what it holds is one user's
+// entries, not the organization's.
+func (r Report) Entries() iter.Seq[Entry] {
+	return func(yield func(Entry) bool) {
+		if r.matrix == nil {
+			return
+		}
+		for _, u := range r.matrix.users {
+			for _, e := range r.matrix.of(u) {
+				if !yield(e) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// EntriesOf are one user's entries, as Entries yields them: of a person and
+// of a CI/CD user of the same name, if both exist.
+func (r Report) EntriesOf(user string) []Entry {
+	if r.matrix == nil {
+		return nil
+	}
+	return r.matrix.of(user)
+}
+
+// matrix computes users' entries of the access matrix.
+type matrix struct {
+	shapes   *shapes
+	findings map[string][]Finding // by principal ARN
+	// users are the names of every user, IAM or Identity Center, sorted.
+	users []string
+	// iam are the IAM users of each name, in the inventory's order.
+	iam map[string][]assembly.Principal
+	// assigned are, by person, the indexes of the Identity Center
+	// assignments that reach them, in the assignments' order.
+	assigned map[string][]int
+}
+
+func newMatrix(inv *assembly.Inventory, s *shapes, findings map[string][]Finding) *matrix {
+	m := &matrix{shapes: s, findings: findings, iam: map[string][]assembly.Principal{}}
+	for _, u := range inv.Users {
+		m.iam[u.Name] = append(m.iam[u.Name], u)
+	}
+	if inv.IdentityCenter != nil {
+		m.assigned = s.identityCenterAssignments()
+	}
+	m.users = slices.Sorted(maps.Keys(m.iam))
+	for u := range m.assigned {
+		if _, ok := m.iam[u]; !ok {
+			m.users = append(m.users, u)
+		}
+	}
+	slices.Sort(m.users)
+	return m
+}
+
+// of computes a user's entries: what they reach as an IAM user (each
+// member of a shape from the shape's entries) and through Identity Center,
+// sorted, with an entry reached both ways merged into one.
+func (m *matrix) of(user string) []Entry {
+	var out []Entry
+	for _, u := range m.iam[user] {
+		out = append(out, m.shapes.entries(u, m.findings)...)
+	}
+	if m.shapes.inv.IdentityCenter != nil {
+		for i := range out {
+			if out[i].UserKind == "human" {
+				out[i].SignIn = []string{SignInIAM}
+			}
+		}
+		out = append(out, m.shapes.identityCenterEntries(user, m.assigned[user], m.findings)...)
+	}
+	slices.SortStableFunc(out, compareEntries)
+	return mergeSignIns(out)
 }
 
 // External is one principal outside the assembly that a role trusts.
@@ -108,8 +191,9 @@ func Analyze(inv *assembly.Inventory) Report {
 	rep := Report{Unknown: inv.Unknown}
 	findings := map[string][]Finding{} // by principal ARN
 	searches := map[string]*search{}
+	m := newMemo()
 	for id, e := range estates(inv) {
-		searches[id] = newSearch(inv, e)
+		searches[id] = newSearch(inv, e, m)
 	}
 	newWorld(searches)
 	shapes := newShapes(inv)
@@ -136,20 +220,8 @@ func Analyze(inv *assembly.Inventory) Report {
 		findings[p.ARN] = fs
 		rep.Findings = append(rep.Findings, fs...)
 	}
-	for _, u := range inv.Users {
-		rep.Entries = append(rep.Entries, shapes.entries(u, findings)...)
-	}
-	if inv.IdentityCenter != nil {
-		for i := range rep.Entries {
-			if rep.Entries[i].UserKind == "human" {
-				rep.Entries[i].SignIn = []string{SignInIAM}
-			}
-		}
-		rep.Entries = append(rep.Entries, shapes.identityCenterEntries(findings)...)
-	}
 	rep.External = externals(inv)
-	slices.SortStableFunc(rep.Entries, compareEntries)
-	rep.Entries = mergeSignIns(rep.Entries)
+	rep.matrix = newMatrix(inv, shapes, findings)
 	return rep
 }
 

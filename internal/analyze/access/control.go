@@ -290,17 +290,29 @@ func (s *search) stackRoleContext() map[string][]string {
 // allowedActions are the actions of a service, of access level Write,
 // Permissions management or Tagging, that the principal may make on a
 // resource, in the catalog's order.
+//
+// Resources the service's cut policies cannot tell apart
+// (evaluate.ResourceClass) get the same actions, decided once: a contained
+// principal is probed on the root of every account of the organization and
+// every role and user of its own, and hundreds of accounts would otherwise
+// cost hundreds of decisions of each write for each principal.
 func (pr *prober) allowedActions(service, resource string, extra map[string][]string) []string {
 	v := pr.forService(service)
 	if !v.mayReach(resource) {
 		return nil
 	}
+	ctx := v.with(extra)
+	k := contextKey(extra) + "\x00" + evaluate.ResourceClass(ctx, v.base, resource)
+	if acts, ok := v.decided[k]; ok {
+		return acts
+	}
 	var out []string
 	for _, a := range v.writes {
-		if v.allowed(a, resource, extra) {
+		if v.allowedIn(ctx, a, resource) {
 			out = append(out, a)
 		}
 	}
+	v.decided[k] = out
 	return out
 }
 
@@ -318,6 +330,9 @@ type serviceView struct {
 	// which a pattern match cannot settle.
 	reach    []string
 	anywhere bool
+	// decided are the writes allowed on a class of resources, by
+	// contextKey and evaluate.ResourceClass (allowedActions).
+	decided map[string][]string
 }
 
 // forService is the principal's view of one service, shared by the
@@ -336,8 +351,9 @@ func (pr *prober) forService(service string) *serviceView {
 		}
 		base.Boundary = &b[0]
 	}
-	v := &serviceView{prober: &prober{s: pr.s, p: pr.p, ctx: pr.ctx, base: base, set: pr.set + "\x00" + service}}
-	writes := serviceWrites(service)
+	v := &serviceView{prober: &prober{s: pr.s, p: pr.p, ctx: pr.ctx, base: base, set: pr.set + "\x00" + service,
+		withExtra: map[string]evaluate.Context{}, uncached: true}, decided: map[string][]string{}}
+	writes := pr.s.memo.serviceWrites(service)
 	named := map[string]bool{}
 	for _, pol := range base.Identity {
 		for _, st := range pol.Document.Statements {

@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -20,16 +21,23 @@ type Change struct {
 	Text string `json:"text"`
 }
 
-// Diff compares the analysis of a base assembly with a changed one.
+// Diff compares the analysis of a base assembly with a changed one. It
+// reads both matrices side by side in their order, holding neither.
 func Diff(base, head Report) []Change {
-	var out []Change
-	before, after := index(base.Entries), index(head.Entries)
-	for _, k := range keys.SortedUnion(after) {
-		e := after[k]
-		old, existed := before[k]
-		switch {
-		case !existed:
+	var out, revoked []Change
+	next, stop := iter.Pull(base.Entries())
+	defer stop()
+	old, more := next()
+	for e := range head.Entries() {
+		for more && compareEntries(old, e) < 0 {
+			revoked = append(revoked, revocation(old))
+			old, more = next()
+		}
+		if !more || compareEntries(old, e) > 0 {
 			out = append(out, Change{Kind: "granted", Entry: &e, Text: "+ " + e.describe()})
+			continue
+		}
+		switch {
 		case old.MFA && !e.MFA:
 			out = append(out, Change{Kind: "mfa-dropped", Entry: &e, Text: "~ " + e.describe() + ", no longer requiring MFA"})
 		case !old.MFA && e.MFA:
@@ -37,13 +45,12 @@ func Diff(base, head Report) []Change {
 		case old.signIn() != e.signIn():
 			out = append(out, Change{Kind: "sign-in-changed", Entry: &e, Text: "~ " + e.describe() + ", before " + old.signIn()})
 		}
+		old, more = next()
 	}
-	for _, k := range keys.SortedUnion(before) {
-		if _, kept := after[k]; !kept {
-			e := before[k]
-			out = append(out, Change{Kind: "revoked", Entry: &e, Text: "- " + e.describe()})
-		}
+	for ; more; old, more = next() {
+		revoked = append(revoked, revocation(old))
 	}
+	out = append(out, revoked...)
 	fb, fa := findingSet(base.Findings), findingSet(head.Findings)
 	for _, k := range keys.SortedUnion(fa) {
 		if _, ok := fb[k]; !ok {
@@ -58,6 +65,10 @@ func Diff(base, head Report) []Change {
 		}
 	}
 	return out
+}
+
+func revocation(e Entry) Change {
+	return Change{Kind: "revoked", Entry: &e, Text: "- " + e.describe()}
 }
 
 // describe says what an entry lets its user do, in a line; how the user
@@ -91,14 +102,6 @@ func (e Entry) signIn() string {
 		return "Identity Center"
 	}
 	return "IAM user"
-}
-
-func index(entries []Entry) map[string]Entry {
-	m := map[string]Entry{}
-	for _, e := range entries {
-		m[e.key()] = e
-	}
-	return m
 }
 
 // findingSet indexes the findings a diff reports: by-design ones (PowerG's)

@@ -70,7 +70,7 @@ type search struct {
 	reach       map[string][]string // principal key -> chain to full power; absent: none
 	visiting    map[string]bool
 	probers     map[string]*prober
-	narrowed    *narrowings
+	memo        *memo
 	edgesOf     map[string][]edge
 	targets     map[string]*targetSet // by kind, "other-user" under "user"
 	// services are policy sets cut to one service (prober.forService), by
@@ -153,10 +153,10 @@ func (s *search) owner(p assembly.Principal) *search {
 	return s
 }
 
-func newSearch(inv *assembly.Inventory, e *estate) *search {
+func newSearch(inv *assembly.Inventory, e *estate, m *memo) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
 		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
-		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, narrowed: newNarrowings(), targets: map[string]*targetSet{},
+		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, memo: m, targets: map[string]*targetSet{},
 		services: map[narrowKey]*serviceView{}}
 }
 

@@ -52,7 +52,7 @@ func TestExampleOrganizations(t *testing.T) {
 // accessLines writes a report in the .access format.
 func accessLines(rep access.Report) []string {
 	var out []string
-	for _, e := range rep.Entries {
+	for e := range rep.Entries() {
 		if e.Type != "assume-role" {
 			continue
 		}

@@ -2,7 +2,6 @@ package access
 
 import (
 	"cmp"
-	"maps"
 	"slices"
 
 	"github.com/iamstack/iamstack/internal/metadata"
@@ -19,42 +18,58 @@ const (
 // Center alone, shared by every such entry.
 var identityCenterOnly = []string{SignInIdentityCenter}
 
-// identityCenterEntries are what people reach through Identity Center: the
-// join of its assignments with its directory's memberships, each with the
+// identityCenterAssignments are, by person, the indexes of the Identity
+// Center assignments that reach them: as a user, or as a member of a group
+// in its directory's memberships.
+func (s *shapes) identityCenterAssignments() map[string][]int {
+	ic := s.inv.IdentityCenter
+	out := map[string][]int{}
+	for i, as := range ic.Assignments {
+		members := []string{as.Principal.Name}
+		if as.Principal.Kind == metadata.EntityTeam {
+			members = ic.Members[as.Principal.Name]
+		}
+		for _, u := range members {
+			out[u] = append(out[u], i)
+		}
+	}
+	return out
+}
+
+// identityCenterEntries are what a person reaches through Identity Center
+// (assigned, their identityCenterAssignments): each assignment with the
 // role the permission set is in the account, and what they chain into from
 // there. The instance's MFA setting is declared, not in any template; the
 // model accepts only settings that ask for MFA at every sign-in.
-func (s *shapes) identityCenterEntries(findings map[string][]Finding) []Entry {
+func (s *shapes) identityCenterEntries(user string, assigned []int, findings map[string][]Finding) []Entry {
+	if len(assigned) == 0 {
+		return nil
+	}
 	ic := s.inv.IdentityCenter
-	byUser := map[string][]Entry{}
-	for _, as := range ic.Assignments {
-		members, via := []string{as.Principal.Name}, "Identity Center user "+as.Principal.Name
+	direct := make([]Entry, 0, len(assigned))
+	for _, i := range assigned {
+		as := ic.Assignments[i]
+		via := "Identity Center user " + as.Principal.Name
 		if as.Principal.Kind == metadata.EntityTeam {
-			members, via = ic.Members[as.Principal.Name], "Identity Center group "+ic.Groups[as.Principal.Name]
+			via = "Identity Center group " + ic.Groups[as.Principal.Name]
 			if ic.Directory == model.DirectoryExternal {
 				via += " (membership declared: the identity provider owns it)"
 			}
 		}
 		r := s.roles[as.RoleARN]
 		a := s.inv.Account(as.Account)
-		// One entry per member, sharing what they have in common: nothing
-		// changes these slices in place (mergeSignIns makes new ones).
-		e := Entry{UserKind: "human", Type: "assume-role", Account: a.Name, AccountID: cmp.Or(a.OU, a.ID), Role: as.Role,
-			RoleARN: as.RoleARN, MFA: true, MaxSessionSeconds: r.MaxSessionSeconds, Via: []string{via}, SignIn: identityCenterOnly,
-			Findings: nonNil(findings[as.RoleARN])}
-		for _, u := range members {
-			e.User = u
-			byUser[u] = append(byUser[u], e)
-		}
+		// Entries share their SignIn and findings: nothing changes these
+		// slices in place (mergeSignIns makes new ones).
+		direct = append(direct, Entry{User: user, UserKind: "human", Type: "assume-role", Account: a.Name, AccountID: cmp.Or(a.OU, a.ID),
+			Role: as.Role, RoleARN: as.RoleARN, MFA: true, MaxSessionSeconds: r.MaxSessionSeconds, Via: []string{via},
+			SignIn: identityCenterOnly, Findings: nonNil(findings[as.RoleARN])})
 	}
-	var out []Entry
-	for _, u := range slices.Sorted(maps.Keys(byUser)) {
-		direct := mergeSignIns(slices.SortedStableFunc(slices.Values(byUser[u]), compareEntries))
-		out = append(out, direct...)
-		for _, e := range s.chained(direct, findings) {
-			e.SignIn = identityCenterOnly
-			out = append(out, e)
-		}
+	slices.SortStableFunc(direct, compareEntries)
+	direct = mergeSignIns(direct)
+	out := direct
+	for _, e := range s.chained(direct, findings) {
+		e.SignIn = identityCenterOnly
+		out = append(out, e)
 	}
 	return out
 }

@@ -205,7 +205,7 @@ func TestExternalDirectory(t *testing.T) {
 	if strings.Contains(string(b), "AWS::IdentityStore::") {
 		t.Error("the template creates directory resources the provider owns")
 	}
-	for _, e := range f.rep.Entries {
+	for e := range f.rep.Entries() {
 		if e.User == "ben.oduya" && e.Role == "OpsR" && (len(e.Via) != 1 || !strings.Contains(e.Via[0], "Identity Center group AWS-Developers (membership declared")) {
 			t.Errorf("ben's OpsR in dev is reached via %v", e.Via)
 		}

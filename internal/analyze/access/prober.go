@@ -1,7 +1,10 @@
 package access
 
 import (
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
@@ -16,6 +19,36 @@ type prober struct {
 	ctx  evaluate.Context
 	base evaluate.Policies
 	set  string // its policies, as narrowings names them
+	// withExtra are ctx with extra keys, by contextKey (with), in a
+	// serviceView: it asks with the same extra keys for every resource of
+	// the control plane, hundreds of them.
+	withExtra map[string]evaluate.Context
+	// uncached is set on a serviceView: its policies, cut to a service,
+	// are a few statements narrowed faster than a cache finds them, and
+	// are probed on a few classes of resources (allowedActions), so
+	// caching their narrowings held hundreds of megabytes for nothing.
+	uncached bool
+}
+
+// memo is what the searches of every account share.
+type memo struct {
+	narrowed *narrowings
+	// writes are each service's writes, by service (serviceWrites).
+	writes map[string][]string
+}
+
+func newMemo() *memo {
+	return &memo{narrowed: newNarrowings(), writes: map[string][]string{}}
+}
+
+// serviceWrites are a service's actions that change something, sorted.
+func (m *memo) serviceWrites(service string) []string {
+	w, ok := m.writes[service]
+	if !ok {
+		w = serviceWrites(service)
+		m.writes[service] = w
+	}
+	return w
 }
 
 func (s *search) prober(p assembly.Principal) *prober {
@@ -29,24 +62,30 @@ func (s *search) prober(p assembly.Principal) *prober {
 	// The context of a request on the account's resources, as decide makes
 	// them: what matches patterns without deciding sees their account.
 	ctx := evaluate.NewContext(raw).For(evaluate.Request{ResourceAccount: s.e.id})
-	pr := &prober{s: s, p: p, ctx: ctx, base: base, set: s.narrowed.set(base)}
+	pr := &prober{s: s, p: p, ctx: ctx, base: base, set: s.memo.narrowed.set(base)}
 	s.probers[k] = pr
 	return pr
 }
 
 // policies are the principal's policies that can decide an action.
 func (pr *prober) policies(action string) evaluate.Policies {
-	return pr.s.narrowed.narrow(pr.set, pr.base, action)
+	if pr.uncached {
+		return evaluate.Narrow(pr.base, action)
+	}
+	return pr.s.memo.narrowed.narrow(pr.set, pr.base, action)
 }
 
-// narrowings are an account's policies narrowed to each action probed
-// (evaluate.Narrow), shared by the principals that hold the same policies:
-// a group's members hold its policies' very statements (assembly), so a
-// thousand members of a few groups are narrowed as a few policy sets, not
-// a thousand times each.
+// narrowings are the policies of every account narrowed to each action
+// probed (evaluate.Narrow), shared by the principals that hold the same
+// policies: a group's members hold its policies' very statements
+// (assembly), so a thousand members of a few groups are narrowed as a few
+// policy sets, not a thousand times each; and an AWS managed policy is one
+// document wherever it is attached, so ReadOnlyAccess's thousands of
+// actions are narrowed once for the organization, not once per account.
 type narrowings struct {
 	ids      map[policyRef]int
 	byAction map[narrowKey]evaluate.Policies
+	byPolicy map[policyAction]*evaluate.Policy
 }
 
 // policyRef identifies a policy by its name and its statements' backing
@@ -61,8 +100,13 @@ type policyRef struct {
 
 type narrowKey struct{ set, action string }
 
+type policyAction struct {
+	id     int
+	action string
+}
+
 func newNarrowings() *narrowings {
-	return &narrowings{ids: map[policyRef]int{}, byAction: map[narrowKey]evaluate.Policies{}}
+	return &narrowings{ids: map[policyRef]int{}, byAction: map[narrowKey]evaluate.Policies{}, byPolicy: map[policyAction]*evaluate.Policy{}}
 }
 
 // set names a principal's policies: equal for principals that hold the same.
@@ -92,39 +136,93 @@ func (n *narrowings) id(p *evaluate.Policy) int {
 	return id
 }
 
-// narrow is the policy set ps, named set, narrowed to the action.
+// narrow is the policy set ps, named set, narrowed to the action, as
+// evaluate.Narrow makes it, from each policy's narrowing.
 func (n *narrowings) narrow(set string, ps evaluate.Policies, action string) evaluate.Policies {
 	k := narrowKey{set, action}
 	out, ok := n.byAction[k]
+	if ok {
+		return out
+	}
+	out = evaluate.Policies{Boundary: n.policy(ps.Boundary, action), Resource: evaluate.NarrowPolicy(ps.Resource, action)}
+	for i := range ps.Identity {
+		if p := n.policy(&ps.Identity[i], action); len(p.Document.Statements) > 0 {
+			out.Identity = append(out.Identity, *p)
+		}
+	}
+	n.byAction[k] = out
+	return out
+}
+
+// policy is one policy narrowed to the action.
+func (n *narrowings) policy(p *evaluate.Policy, action string) *evaluate.Policy {
+	if p == nil {
+		return nil
+	}
+	k := policyAction{n.id(p), action}
+	out, ok := n.byPolicy[k]
 	if !ok {
-		out = evaluate.Narrow(ps, action)
-		n.byAction[k] = out
+		out = evaluate.NarrowPolicy(p, action)
+		n.byPolicy[k] = out
 	}
 	return out
 }
 
 // decide evaluates one request of the principal in its own account.
 func (pr *prober) decide(action, resource string, extra map[string][]string) evaluate.Result {
-	c := pr.ctx
-	if len(extra) > 0 {
-		c = c.With(extra)
+	return pr.decideIn(pr.with(extra), action, resource)
+}
+
+// with is the principal's context with extra keys added or replaced; made
+// once per keys in a serviceView (withExtra).
+func (pr *prober) with(extra map[string][]string) evaluate.Context {
+	if len(extra) == 0 {
+		return pr.ctx
 	}
-	return evaluate.EvaluateIn(c, evaluate.Request{Principal: pr.p.ARN, PrincipalAccount: pr.p.Account, Action: action,
+	if pr.withExtra == nil {
+		return pr.ctx.With(extra)
+	}
+	k := contextKey(extra)
+	c, ok := pr.withExtra[k]
+	if !ok {
+		c = pr.ctx.With(extra)
+		pr.withExtra[k] = c
+	}
+	return c
+}
+
+// contextKey spells a request's extra context keys.
+func contextKey(extra map[string][]string) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		b.WriteString(k)
+		for _, v := range extra[k] {
+			b.WriteString("\x01" + v)
+		}
+		b.WriteString("\x02")
+	}
+	return b.String()
+}
+
+// decideIn evaluates a request in ctx, the principal's context (with).
+func (pr *prober) decideIn(ctx evaluate.Context, action, resource string) evaluate.Result {
+	return evaluate.EvaluateIn(ctx, evaluate.Request{Principal: pr.p.ARN, PrincipalAccount: pr.p.Account, Action: action,
 		Resource: resource, ResourceAccount: pr.s.e.id}, pr.policies(action))
 }
 
-// allowed tells whether the principal may make a request. Without a
-// resource policy nothing but an identity allow can allow it, so most
-// requests are settled without a full evaluation.
+// allowed tells whether the principal may make a request.
 func (pr *prober) allowed(action, resource string, extra map[string][]string) bool {
-	c := pr.ctx
-	if len(extra) > 0 {
-		c = c.With(extra)
-	}
-	if !evaluate.MayAllow(c, pr.policies(action), action, resource) {
+	return pr.allowedIn(pr.with(extra), action, resource)
+}
+
+// allowedIn tells whether the principal may make a request in ctx. Without
+// a resource policy nothing but an identity allow can allow it, so most
+// requests are settled without a full evaluation.
+func (pr *prober) allowedIn(ctx evaluate.Context, action, resource string) bool {
+	if !evaluate.MayAllow(ctx, pr.policies(action), action, resource) {
 		return false
 	}
-	return pr.decide(action, resource, extra).Decision == evaluate.Allow
+	return pr.decideIn(ctx, action, resource).Decision == evaluate.Allow
 }
 
 // denied tells whether a request is explicitly denied: how a guardrail
@@ -141,9 +239,5 @@ func (pr *prober) assumes(r assembly.Principal, extra map[string][]string) bool 
 	ps.Resource = r.Trust
 	req := r.ResourceRequest("sts:AssumeRole")
 	req.Principal, req.PrincipalAccount = pr.p.ARN, pr.p.Account
-	ctx := pr.ctx
-	if len(extra) > 0 {
-		ctx = ctx.With(extra)
-	}
-	return evaluate.EvaluateIn(ctx, req, ps).Decision == evaluate.Allow
+	return evaluate.EvaluateIn(pr.with(extra), req, ps).Decision == evaluate.Allow
 }

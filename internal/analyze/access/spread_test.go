@@ -87,7 +87,7 @@ func TestSpreadStacksGiveTheSameMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out []string
-		for _, e := range access.Analyze(inv).Entries {
+		for e := range access.Analyze(inv).Entries() {
 			out = append(out, fmt.Sprintf("%s %s %s %v %v", e.User, e.Account, e.Role, e.SignIn, e.Via))
 		}
 		return out, n, nil
@@ -155,7 +155,7 @@ func BenchmarkIdentityCenterAnalysis(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if n := len(access.Analyze(inv).Entries); n != size.people*48 {
+				if n := len(slices.Collect(access.Analyze(inv).Entries())); n != size.people*48 {
 					b.Fatalf("%d entries", n)
 				}
 			}
@@ -174,7 +174,7 @@ func TestAGrantIsNoEscalation(t *testing.T) {
 		"  bob.nguyen:\n    teams: [platform]\n", "  bob.nguyen:\n    teams: [platform]\n    grants: {FullAdministratorR: [identity]}\n", 1)
 	rep := analyzeModel(t, yaml, nil)
 	granted := false
-	for _, e := range rep.Entries {
+	for e := range rep.Entries() {
 		granted = granted || (e.User == "bob.nguyen" && e.Account == "identity" && e.Role == "FullAdministratorR")
 	}
 	if !granted {

@@ -292,19 +292,21 @@ func globFold(pattern, s string) bool { return policy.GlobFold(pattern, s) }
 // analysis narrows every principal's policies for dozens of actions, and
 // policies are never changed once read.
 func Narrow(ps Policies, action string) Policies {
-	n := Policies{Boundary: narrowPolicy(ps.Boundary, action), Resource: narrowPolicy(ps.Resource, action)}
+	n := Policies{Boundary: NarrowPolicy(ps.Boundary, action), Resource: NarrowPolicy(ps.Resource, action)}
 	for i := range ps.Identity {
-		if p := narrowPolicy(&ps.Identity[i], action); len(p.Document.Statements) > 0 {
+		if p := NarrowPolicy(&ps.Identity[i], action); len(p.Document.Statements) > 0 {
 			n.Identity = append(n.Identity, *p)
 		}
 	}
 	return n
 }
 
-// narrowPolicy is p with only the statements that can match the action: p
-// itself when all can. The kept statements are counted first so that what
-// the analysis keeps holds no spare capacity.
-func narrowPolicy(p *Policy, action string) *Policy {
+// NarrowPolicy is p with only the statements that can match the action: p
+// itself when all can, nil when p is. The kept statements are counted first
+// so that what the analysis keeps holds no spare capacity. Narrow is
+// NarrowPolicy of each policy, keeping the identity policies left with a
+// statement.
+func NarrowPolicy(p *Policy, action string) *Policy {
 	if p == nil {
 		return nil
 	}

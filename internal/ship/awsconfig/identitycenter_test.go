@@ -47,7 +47,7 @@ func TestIdentityCenterProfiles(t *testing.T) {
 		t.Errorf("sso-session: %+v", session)
 	}
 	want := map[string]bool{}
-	for _, e := range rep.Entries {
+	for e := range rep.Entries() {
 		if e.User == "dara.kim" && e.Type == "assume-role" {
 			want["corp-"+e.Account+"-"+e.Role] = true
 		}

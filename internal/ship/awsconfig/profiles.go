@@ -127,12 +127,10 @@ func ForUser(inv *assembly.Inventory, rep access.Report, user string) (Profiles,
 // signInsOf are the ways the matrix says a person reaches their roles.
 func signInsOf(rep access.Report, user string) []string {
 	var out []string
-	for _, e := range rep.Entries {
-		if e.User == user {
-			for _, s := range e.SignIn {
-				if !slices.Contains(out, s) {
-					out = append(out, s)
-				}
+	for _, e := range rep.EntriesOf(user) {
+		for _, s := range e.SignIn {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
 			}
 		}
 	}
@@ -169,7 +167,7 @@ func forIAMUser(inv *assembly.Inventory, rep access.Report, user, format string)
 	}
 	ps := Profiles{User: user, Format: format, Human: human, Account: home, List: []Profile{source}}
 	roles, _ := indexRoles(inv)
-	for _, e := range rep.Entries {
+	for _, e := range rep.EntriesOf(user) {
 		if e.UserARN != u.ARN || e.Type != "assume-role" {
 			continue
 		}
@@ -226,8 +224,8 @@ func forIdentityCenter(inv *assembly.Inventory, rep access.Report, user string) 
 		{"sso_start_url", ic.StartURL}, {"sso_region", ic.Region}, {"sso_registration_scopes", "sso:account:access"}}}
 	ps := Profiles{User: user, Format: FormatSSO, Human: true, List: []Profile{session}}
 	roles, sets := indexRoles(inv)
-	for _, e := range rep.Entries {
-		if e.User != user || e.Type != "assume-role" || !slices.Contains(e.SignIn, access.SignInIdentityCenter) {
+	for _, e := range rep.EntriesOf(user) {
+		if e.Type != "assume-role" || !slices.Contains(e.SignIn, access.SignInIdentityCenter) {
 			continue
 		}
 		name := prefix + "-" + e.Account + "-" + e.Role

@@ -14,6 +14,7 @@ import (
 	"github.com/iamstack/iamstack/internal/atomicdir"
 	"github.com/iamstack/iamstack/internal/catalog"
 	"github.com/iamstack/iamstack/internal/check"
+	"github.com/iamstack/iamstack/internal/jsonstream"
 	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/version"
 	"github.com/iamstack/iamstack/model"
@@ -143,14 +144,10 @@ func Cut(opts CutOptions, deps Deps) (Released, error) {
 		if notes, err = releaseNotes(out, repo, deps.Synth, prev, v, rep); err != nil {
 			return err
 		}
-		entries := rep.Entries
-		if entries == nil {
-			entries = []access.Entry{}
-		}
 		if err := writeJSONFile(filepath.Join(tmp, "manifest.json"), m); err != nil {
 			return err
 		}
-		if err := writeJSONFile(filepath.Join(tmp, "access.json"), entries); err != nil {
+		if err := writeAccessFile(filepath.Join(tmp, "access.json"), rep); err != nil {
 			return err
 		}
 		return os.WriteFile(filepath.Join(tmp, "RELEASE_NOTES.md"), []byte(notes), 0o644)
@@ -390,6 +387,19 @@ func (r Repo) ModelAt(v Version, path string) (*model.Model, error) {
 		return nil, fmt.Errorf("release %s has no %s: %w", v, path, err)
 	}
 	return model.ParseFiles(v.String()+":"+path, []byte(data), check.Beside(r, v.String(), path))
+}
+
+// writeAccessFile writes the access matrix to path, an entry at a time.
+func writeAccessFile(path string, rep access.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := jsonstream.WriteArray(f, rep.Entries()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func writeJSONFile(path string, v any) error {
