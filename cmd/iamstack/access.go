@@ -171,7 +171,7 @@ var matrixHeader = [6]string{"USER", "ACCOUNT", "ROLE / CAPABILITY", "MFA", "MAX
 
 // matrixRow is an entry's row of the matrix.
 func matrixRow(e access.Entry) [6]string {
-	what, session := e.Role, fmt.Sprintf("%dh", e.MaxSessionSeconds/3600)
+	what, session := e.Role, strconv.Itoa(e.MaxSessionSeconds/3600)+"h"
 	if e.Type == "direct" {
 		what, session = e.Capability+" (direct)", "-"
 	}
@@ -179,7 +179,7 @@ func matrixRow(e access.Entry) [6]string {
 		what += " (through " + strings.Join(e.Through, ", ") + ")"
 	}
 	if e.MaxSessionSeconds%3600 != 0 {
-		session = fmt.Sprintf("%dm", e.MaxSessionSeconds/60)
+		session = strconv.Itoa(e.MaxSessionSeconds/60) + "m"
 	}
 	mfa := "required"
 	if !e.MFA {

@@ -26,10 +26,21 @@ func writeTable(out io.Writer, rows func(row func(cells ...string))) error {
 	rows(func(cells ...string) {
 		for i, c := range cells[:len(cells)-1] {
 			w.WriteString(c)
-			w.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)+2))
+			pad(w, width[i]-utf8.RuneCountInString(c)+2)
 		}
 		w.WriteString(cells[len(cells)-1])
 		w.WriteByte('\n')
 	})
 	return w.Flush()
+}
+
+// spaces pads cells without making a string of spaces for each.
+var spaces = strings.Repeat(" ", 64)
+
+// pad writes n spaces.
+func pad(w *bufio.Writer, n int) {
+	for ; n > len(spaces); n -= len(spaces) {
+		w.WriteString(spaces)
+	}
+	w.WriteString(spaces[:n])
 }

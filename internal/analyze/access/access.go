@@ -155,9 +155,13 @@ func newMatrix(inv *assembly.Inventory, s *shapes, findings map[string][]Finding
 // member of a shape from the shape's entries) and through Identity Center,
 // sorted, with an entry reached both ways merged into one.
 func (m *matrix) of(user string) []Entry {
+	iam := m.iam[user]
 	var out []Entry
-	for _, u := range m.iam[user] {
+	for _, u := range iam {
 		out = append(out, m.shapes.entries(u, m.findings)...)
+	}
+	if m.shapes.inv.IdentityCenter == nil && len(iam) == 1 {
+		return mergeSignIns(out) // sorted already (shapes.entries)
 	}
 	if m.shapes.inv.IdentityCenter != nil {
 		for i := range out {
@@ -225,13 +229,9 @@ func Analyze(inv *assembly.Inventory) Report {
 	return rep
 }
 
-// key identifies an entry of the matrix, for a diff.
-func (e Entry) key() string {
-	return e.User + "\x00" + e.Type + "\x00" + e.Account + "\x00" + e.Role + "\x00" + e.Capability
-}
-
 // compareEntries orders the matrix by user, type, account, role and
-// capability: as their keys compare, without making them.
+// capability; entries that compare equal are one entry of the matrix,
+// reached more than one way (mergeSignIns), and a diff's key.
 func compareEntries(a, b Entry) int {
 	return cmp.Or(strings.Compare(a.User, b.User), strings.Compare(a.Type, b.Type), strings.Compare(a.Account, b.Account),
 		strings.Compare(a.Role, b.Role), strings.Compare(a.Capability, b.Capability))
@@ -665,11 +665,14 @@ func contains(text *suffixarray.Index, sub string) bool {
 	return sub == "" || len(text.Lookup([]byte(sub), 1)) > 0
 }
 
+// entries are a user's IAM entries, sorted as the matrix is: computed for
+// the first user of a shape, and for the others copied with their names.
 func (s *shapes) entries(u assembly.Principal, findings map[string][]Finding) []Entry {
 	k := s.key(u)
 	es, ok := s.computed[k]
 	if k == "" || !ok {
 		es = s.userEntries(u, findings)
+		slices.SortStableFunc(es, compareEntries)
 		if k != "" {
 			s.computed[k] = es
 		}

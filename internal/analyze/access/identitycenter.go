@@ -82,7 +82,7 @@ func (s *shapes) identityCenterEntries(user string, assigned []int, findings map
 func mergeSignIns(entries []Entry) []Entry {
 	out := entries[:0]
 	for _, e := range entries {
-		if n := len(out); n > 0 && out[n-1].key() == e.key() {
+		if n := len(out); n > 0 && compareEntries(out[n-1], e) == 0 {
 			m := &out[n-1]
 			m.MFA = m.MFA && e.MFA
 			m.MaxSessionSeconds = max(m.MaxSessionSeconds, e.MaxSessionSeconds)
