@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,12 +20,15 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/jsonstream"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/progress"
 )
 
 type accessFlags struct {
 	assembly string
 	format   string
 	classify bool
+	quiet    bool
+	verbose  bool
 }
 
 func newAccessCmd(g *globalFlags) *cobra.Command {
@@ -49,19 +54,41 @@ the known privilege-escalation methods every principal's policies allow.`,
 			if f.classify {
 				return writeClasses(cmd.OutOrStdout(), dir, f.format)
 			}
-			rep, err := analyze(dir)
+			var term io.Writer
+			if !f.quiet {
+				term = progress.Terminal(os.Stderr)
+			}
+			timings := timings{on: f.verbose, w: cmd.ErrOrStderr(), start: time.Now()}
+			inv, err := assembly.Read(dir)
 			if err != nil {
 				return err
 			}
+			timings.lap("read the assembly: %d roles, %d users", len(inv.Roles), len(inv.Users))
+			meter := progress.New(term, "escalation search, principals")
+			rep := access.AnalyzeWith(inv, meter.Func())
+			meter.Done()
+			timings.lap("escalation search: %d findings, %d administrators", len(rep.Findings), len(rep.Admins))
+			// The matrix is computed as it is written: its progress is the
+			// users written, each twice for the text table, which measures
+			// its columns first.
+			meter = progress.New(term, "access matrix, users")
+			passes := map[bool]int{true: 1, false: 2}[f.format == "json"]
+			entries := countUsers(rep.Entries(), meter, passes*rep.Users())
 			if f.format == "json" {
-				return jsonstream.WriteArray(cmd.OutOrStdout(), rep.Entries())
+				err = jsonstream.WriteArray(cmd.OutOrStdout(), entries)
+			} else {
+				err = writeReport(cmd.OutOrStdout(), rep, entries)
 			}
-			return writeReport(cmd.OutOrStdout(), rep)
+			meter.Done()
+			timings.lap("access matrix of %d users written", rep.Users())
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&f.assembly, "assembly", "", "cloud assembly directory (default: synthesize the model into a temporary directory)")
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&f.classify, "classify", false, "classify what each role may do by access level and risk, from the IAM catalog")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "draw no progress line on the terminal (none is drawn when stderr is not a terminal)")
+	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "say on stderr how long reading, the escalation search and the matrix took")
 	cmd.AddCommand(newAccessDiffCmd())
 	return cmd
 }
@@ -199,10 +226,50 @@ func matrixRow(e access.Entry) [6]string {
 	return [6]string{user, e.Account, what, mfa, session, strconv.Itoa(len(e.Findings))}
 }
 
-func writeReport(out io.Writer, rep access.Report) error {
+// countUsers yields entries, telling the meter how many of total users it
+// has yielded so far, over every read.
+func countUsers(entries iter.Seq[access.Entry], meter *progress.Meter, total int) iter.Seq[access.Entry] {
+	if meter == nil {
+		return entries
+	}
+	n := 0
+	return func(yield func(access.Entry) bool) {
+		last := ""
+		for e := range entries {
+			if e.User != last {
+				n, last = n+1, e.User
+				meter.Update(n, total)
+			}
+			if !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+// timings says, with --verbose, how long each part of a command took.
+type timings struct {
+	on    bool
+	w     io.Writer
+	start time.Time
+}
+
+// lap says what the part since the last lap did and how long it took.
+func (t *timings) lap(format string, args ...any) {
+	if !t.on {
+		return
+	}
+	now := time.Now()
+	fmt.Fprintf(t.w, "%s (%s)\n", fmt.Sprintf(format, args...), now.Sub(t.start).Round(10*time.Millisecond))
+	t.start = now
+}
+
+// writeReport writes the report as text, the matrix's rows from entries
+// (rep.Entries, or the same counted).
+func writeReport(out io.Writer, rep access.Report, entries iter.Seq[access.Entry]) error {
 	err := writeTable(out, func(row func(...string)) {
 		row(matrixHeader[:]...)
-		for e := range rep.Entries() {
+		for e := range entries {
 			r := matrixRow(e)
 			row(r[:]...)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/load"
+	"github.com/iamstack/iamstack/internal/progress"
 	"github.com/iamstack/iamstack/internal/synth"
 )
 
@@ -22,6 +23,7 @@ type checkFlags struct {
 	existing  []string
 	rules     bool
 	format    string
+	quiet     bool
 }
 
 func newCheckCmd(g *globalFlags) *cobra.Command {
@@ -57,6 +59,7 @@ and why it holds.`,
 	cmd.Flags().StringArrayVar(&f.existing, "existing", nil, "a `FILE` holding the output of aws iam get-account-authorization-details for one account (repeat for more): a change that creates a resource it lists fails")
 	cmd.Flags().BoolVar(&f.rules, "rules", false, "list iamstack's rules and exit")
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, or json (the result on stdout, the steps on stderr)")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "draw no progress line on the terminal (none is drawn when stderr is not a terminal)")
 	return cmd
 }
 
@@ -90,6 +93,9 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	opts := check.Options{Model: m, ModelPath: filePath(modelPath), Base: f.base, BaseModel: f.baseModel, NoBase: f.noBase,
 		Out: f.out, Golden: f.golden, Listings: listings, ExampleFile: iamstack.ExampleFile}
 	deps := check.Deps{Synth: synth.InProcess{}, Progress: out}
+	if !f.quiet {
+		deps.Terminal = progress.Terminal(os.Stderr)
+	}
 	if f.format == "json" {
 		deps.Progress = os.Stderr
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/adopt"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/progress"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -71,6 +72,9 @@ type Deps struct {
 	Lint func(dir string, skip map[string]bool) (errs, warnings []string, err error)
 	// Progress receives a line as each step starts and what it notes.
 	Progress io.Writer
+	// Terminal, when not nil, is a terminal to draw each step's progress
+	// on while it runs (progress.Terminal): its time, and what it counts.
+	Terminal io.Writer
 }
 
 // Steps are the gate's steps, in order; a run stops at the first that fails.
@@ -133,6 +137,8 @@ type run struct {
 	inv   *assembly.Inventory
 	rep   access.Report
 	clean []func()
+	// meter draws the running step's progress on the terminal, if any.
+	meter *progress.Meter
 }
 
 // Run runs the gate. A failed check is a Result with Failed set; the error
@@ -166,13 +172,19 @@ func (r *run) next() {
 	fmt.Fprintf(r.out, "[%d/%d] %s\n", r.step, len(Steps), Steps[r.step-1])
 }
 
-func (r *run) note(format string, args ...any) { fmt.Fprintf(r.out, "  "+format+"\n", args...) }
+func (r *run) note(format string, args ...any) {
+	r.meter.Above(func() { fmt.Fprintf(r.out, "  "+format+"\n", args...) })
+}
 
 func (r *run) run() error {
 	for _, step := range []func() error{r.synthesize, r.cfnLint, r.nag, r.rules, r.compare, r.golden} {
 		r.next()
 		start := time.Now()
+		r.meter = progress.New(r.deps.Terminal, Steps[r.step-1])
+		stop := r.meter.Ticker()
 		err := step()
+		stop()
+		r.meter.Done()
 		// Each step says how long it took: at scale, a step runs for
 		// minutes, and a person waiting sees where.
 		r.note("(%s)", time.Since(start).Round(10*time.Millisecond))
@@ -251,7 +263,7 @@ func (r *run) rules() error {
 	if err != nil {
 		return r.fail("%v", err)
 	}
-	r.inv, r.rep = inv, access.Analyze(inv)
+	r.inv, r.rep = inv, access.AnalyzeWith(inv, r.meter.Func())
 	violations := append(Templates(r.opts.Model, inv, r.rep), Lint(r.opts.Model)...)
 	for _, v := range violations {
 		switch {
@@ -293,7 +305,7 @@ func (r *run) compareWithBase() error {
 		return fmt.Errorf("base %s: %w", r.base.ref, err)
 	}
 	r.res.Base = r.base.ref
-	baseRep := access.Analyze(baseInv)
+	baseRep := access.AnalyzeWith(baseInv, r.meter.Func())
 	r.res.Changes = access.Diff(baseRep, r.rep)
 	r.note("access diff against %s:", Short(r.base.ref))
 	if len(r.res.Changes) == 0 {

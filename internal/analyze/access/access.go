@@ -18,6 +18,7 @@ import (
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
 	"github.com/iamstack/iamstack/internal/metadata"
 	"github.com/iamstack/iamstack/internal/policy"
+	"github.com/iamstack/iamstack/internal/progress"
 )
 
 // Entry is one thing a user can do: assume a role, or act directly in their
@@ -111,6 +112,26 @@ func (r Report) Entries() iter.Seq[Entry] {
 	}
 }
 
+// Shape is the shape of an IAM user of the report's assembly (see shapes):
+// users of one shape get the same decision on every request that differs
+// only in who of them makes it, so a caller deciding one request for
+// thousands of people decides it once per shape. "" for a user a policy
+// names, who is decided alone.
+func (r Report) Shape(u assembly.Principal) string {
+	if r.matrix == nil {
+		return ""
+	}
+	return r.matrix.shapes.key(u)
+}
+
+// Users counts the users of the matrix, IAM or Identity Center.
+func (r Report) Users() int {
+	if r.matrix == nil {
+		return 0
+	}
+	return len(r.matrix.users)
+}
+
 // EntriesOf are one user's entries, as Entries yields them: of a person and
 // of a CI/CD user of the same name, if both exist.
 func (r Report) EntriesOf(user string) []Entry {
@@ -191,7 +212,12 @@ type External struct {
 const MFAAge = "60"
 
 // Analyze computes the report for an inventory.
-func Analyze(inv *assembly.Inventory) Report {
+func Analyze(inv *assembly.Inventory) Report { return AnalyzeWith(inv, nil) }
+
+// AnalyzeWith is Analyze, telling progress (when not nil) how many of the
+// inventory's principals it has searched for escalations: at 500 accounts
+// that takes seconds. The matrix is computed as it is read (Entries).
+func AnalyzeWith(inv *assembly.Inventory, progress progress.Func) Report {
 	rep := Report{Unknown: inv.Unknown}
 	findings := map[string][]Finding{} // by principal ARN
 	searches := map[string]*search{}
@@ -205,7 +231,11 @@ func Analyze(inv *assembly.Inventory) Report {
 	// full power has none either: the members differ only in their names,
 	// which no policy names, and each excludes only itself as a target.
 	clean := map[string]bool{}
-	for _, p := range append(append([]assembly.Principal(nil), inv.Roles...), inv.Users...) {
+	principals := append(append([]assembly.Principal(nil), inv.Roles...), inv.Users...)
+	for i, p := range principals {
+		if progress != nil {
+			progress(i, len(principals))
+		}
 		k := ""
 		if p.Kind == "user" {
 			k = shapes.key(p)
@@ -223,6 +253,9 @@ func Analyze(inv *assembly.Inventory) Report {
 		}
 		findings[p.ARN] = fs
 		rep.Findings = append(rep.Findings, fs...)
+	}
+	if progress != nil {
+		progress(len(principals), len(principals))
 	}
 	rep.External = externals(inv)
 	rep.matrix = newMatrix(inv, shapes, findings)
