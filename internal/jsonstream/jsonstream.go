@@ -11,15 +11,29 @@ import (
 	"iter"
 )
 
+// Appender is an element that writes its own JSON, as
+// json.MarshalIndent(element, "  ", "  ") writes it: faster than encoding/json's
+// reflection, for elements written by the million.
+type Appender interface {
+	AppendJSONElement(b []byte) []byte
+}
+
 // WriteArray writes items as a JSON array indented by two spaces, with a
 // final newline; "[]" when there are none.
 func WriteArray[T any](w io.Writer, items iter.Seq[T]) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	n := 0
+	var buf []byte
 	for it := range items {
-		b, err := json.MarshalIndent(it, "  ", "  ")
-		if err != nil {
-			return err
+		var b []byte
+		if a, ok := any(it).(Appender); ok {
+			buf = a.AppendJSONElement(buf[:0])
+			b = buf
+		} else {
+			var err error
+			if b, err = json.MarshalIndent(it, "  ", "  "); err != nil {
+				return err
+			}
 		}
 		if n == 0 {
 			bw.WriteString("[\n  ")

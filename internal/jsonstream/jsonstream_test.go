@@ -44,3 +44,18 @@ func TestWriteArrayFails(t *testing.T) {
 		t.Error("a channel was written")
 	}
 }
+
+// appended writes its own JSON: WriteArray takes it as it is.
+type appended string
+
+func (a appended) AppendJSONElement(b []byte) []byte { return append(b, `"own `+string(a)+`"`...) }
+
+func TestWriteArrayTakesAnAppendersJSON(t *testing.T) {
+	var got bytes.Buffer
+	if err := WriteArray(&got, slices.Values([]appended{"a", "b"})); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[\n  \"own a\",\n  \"own b\"\n]\n"; got.String() != want {
+		t.Errorf("got %q, want %q", got.String(), want)
+	}
+}

@@ -13,10 +13,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
 	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/parallel"
 	"github.com/iamstack/iamstack/internal/policy"
 	"github.com/iamstack/iamstack/internal/progress"
 )
@@ -162,6 +164,7 @@ func newMatrix(inv *assembly.Inventory, s *shapes, findings map[string][]Finding
 	if inv.IdentityCenter != nil {
 		m.assigned = s.identityCenterAssignments()
 	}
+	s.warm(inv.Users, findings)
 	m.users = slices.Sorted(maps.Keys(m.iam))
 	for u := range m.assigned {
 		if _, ok := m.iam[u]; !ok {
@@ -221,41 +224,25 @@ func AnalyzeWith(inv *assembly.Inventory, progress progress.Func) Report {
 	rep := Report{Unknown: inv.Unknown}
 	findings := map[string][]Finding{} // by principal ARN
 	searches := map[string]*search{}
-	m := newMemo()
 	for id, e := range estates(inv) {
-		searches[id] = newSearch(inv, e, m)
+		searches[id] = newSearch(inv, e)
 	}
-	newWorld(searches)
+	w := newWorld(searches)
 	shapes := newShapes(inv)
-	// A user whose shape (see shapes) has a member with no finding and no
-	// full power has none either: the members differ only in their names,
-	// which no policy names, and each excludes only itself as a target.
-	clean := map[string]bool{}
 	principals := append(append([]assembly.Principal(nil), inv.Roles...), inv.Users...)
+	keys := make([]string, len(principals))
 	for i, p := range principals {
-		if progress != nil {
-			progress(i, len(principals))
-		}
-		k := ""
 		if p.Kind == "user" {
-			k = shapes.key(p)
+			keys[i] = shapes.key(p)
 		}
-		if k != "" && clean[k] {
-			findings[p.ARN] = nil
-			continue
-		}
-		fs, admin := escalations(searches[p.Account], p)
-		if admin {
+	}
+	for i, r := range searchAll(searches, w, principals, keys, progress) {
+		p := principals[i]
+		if r.admin {
 			rep.Admins = append(rep.Admins, display(inv, p))
 		}
-		if k != "" && len(fs) == 0 && !admin {
-			clean[k] = true
-		}
-		findings[p.ARN] = fs
-		rep.Findings = append(rep.Findings, fs...)
-	}
-	if progress != nil {
-		progress(len(principals), len(principals))
+		findings[p.ARN] = r.findings
+		rep.Findings = append(rep.Findings, r.findings...)
 	}
 	rep.External = externals(inv)
 	rep.matrix = newMatrix(inv, shapes, findings)
@@ -410,10 +397,12 @@ type hop struct {
 // MFA: the same for every user who reaches the role, so computed once.
 func (s *shapes) hops(arn string, mfa bool) []hop {
 	k := hopKey{arn, mfa}
-	if hs, ok := s.hopsOf[k]; ok {
+	s.hopsMu.Lock()
+	hs, ok := s.hopsOf[k]
+	s.hopsMu.Unlock()
+	if ok {
 		return hs
 	}
-	var hs []hop
 	p := s.roles[arn]
 	ctx := evaluate.NewContext(Context(p, mfa))
 	narrowed := evaluate.Narrow(evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}, "sts:AssumeRole")
@@ -427,7 +416,9 @@ func (s *shapes) hops(arn string, mfa bool) []hop {
 			hs = append(hs, hop{r, res.AllowedBy})
 		}
 	}
+	s.hopsMu.Lock()
 	s.hopsOf[k] = hs
+	s.hopsMu.Unlock()
 	return hs
 }
 
@@ -601,7 +592,10 @@ type shapes struct {
 	keys     map[string]string // by user ARN
 	computed map[string][]Entry
 	roles    map[string]assembly.Principal // by ARN
-	hopsOf   map[hopKey][]hop
+	// hopsOf are hops' answers; hopsMu guards them, which the shapes'
+	// first members (warm) compute side by side.
+	hopsOf map[hopKey][]hop
+	hopsMu sync.Mutex
 }
 
 func newShapes(inv *assembly.Inventory) *shapes {
@@ -617,7 +611,19 @@ func newShapes(inv *assembly.Inventory) *shapes {
 			trusting[acct] = append(trusting[acct], i)
 		}
 	}
-	return &shapes{inv: inv, trusting: trusting, admitting: map[string][]int{}, trust: suffixarray.New(b),
+	// Every account's admitting roles, so that computing users' entries
+	// side by side (warm) only reads them.
+	admitting := map[string][]int{}
+	for _, p := range append(slices.Clone(inv.Roles), inv.Users...) {
+		id := p.Account
+		if _, ok := admitting[id]; ok {
+			continue
+		}
+		idx := append(slices.Clone(trusting[id]), trusting["*"]...)
+		slices.Sort(idx)
+		admitting[id] = slices.Compact(idx)
+	}
+	return &shapes{inv: inv, trusting: trusting, admitting: admitting, trust: suffixarray.New(b),
 		text: map[string]*suffixarray.Index{}, keys: map[string]string{}, computed: map[string][]Entry{}, roles: roles,
 		hopsOf: map[hopKey][]hop{}}
 }
@@ -632,13 +638,7 @@ func newShapes(inv *assembly.Inventory) *shapes {
 // with MFA where the caller evaluates both ways: without, a pattern can
 // only match less.
 func (s *shapes) assumable(p assembly.Principal, ctx evaluate.Context, narrowed evaluate.Policies) iter.Seq[assembly.Principal] {
-	idx, ok := s.admitting[p.Account]
-	if !ok {
-		idx = append(slices.Clone(s.trusting[p.Account]), s.trusting["*"]...)
-		slices.Sort(idx)
-		idx = slices.Compact(idx)
-		s.admitting[p.Account] = idx
-	}
+	idx := s.admitting[p.Account]
 	return func(yield func(assembly.Principal) bool) {
 		for _, i := range idx {
 			r := s.inv.Roles[i]
@@ -696,6 +696,32 @@ func (s *shapes) shape(u assembly.Principal) string {
 // contains tells whether the indexed text contains sub, as strings.Contains.
 func contains(text *suffixarray.Index, sub string) bool {
 	return sub == "" || len(text.Lookup([]byte(sub), 1)) > 0
+}
+
+// warm computes the entries of each shape of users, side by side, one
+// goroutine per core: the matrix then copies them for every member as it
+// is read. Each first member's entries are what entries would compute
+// for it; they depend on nothing computed before (hops are a cache of
+// what they would find).
+func (s *shapes) warm(users []assembly.Principal, findings map[string][]Finding) {
+	var first []assembly.Principal
+	for _, u := range users {
+		if k := s.key(u); k != "" {
+			if _, ok := s.computed[k]; !ok {
+				s.computed[k] = nil
+				first = append(first, u)
+			}
+		}
+	}
+	computed := make([][]Entry, len(first))
+	parallel.For(len(first), func(i int) {
+		es := s.userEntries(first[i], findings)
+		slices.SortStableFunc(es, compareEntries)
+		computed[i] = es
+	})
+	for i, u := range first {
+		s.computed[s.key(u)] = computed[i]
+	}
 }
 
 // entries are a user's IAM entries, sorted as the matrix is: computed for

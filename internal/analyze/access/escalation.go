@@ -70,9 +70,11 @@ type search struct {
 	reach       map[string][]string // principal key -> chain to full power; absent: none
 	visiting    map[string]bool
 	probers     map[string]*prober
-	memo        *memo
-	edgesOf     map[string][]edge
-	targets     map[string]*targetSet // by kind, "other-user" under "user"
+	// memo is shared with the searches run by the same goroutine
+	// (searchAll).
+	memo    *memo
+	edgesOf map[string][]edge
+	targets map[string]*targetSet // by kind, "other-user" under "user"
 	// services are policy sets cut to one service (prober.forService), by
 	// policy set and service.
 	services map[narrowKey]*serviceView
@@ -153,10 +155,10 @@ func (s *search) owner(p assembly.Principal) *search {
 	return s
 }
 
-func newSearch(inv *assembly.Inventory, e *estate, m *memo) *search {
+func newSearch(inv *assembly.Inventory, e *estate) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
 		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
-		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, memo: m, targets: map[string]*targetSet{},
+		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, targets: map[string]*targetSet{},
 		services: map[narrowKey]*serviceView{}}
 }
 
@@ -165,16 +167,21 @@ func (s *search) isAdmin(p assembly.Principal) bool {
 	if v, ok := s.admin[k]; ok {
 		return v
 	}
-	pr := s.prober(p)
-	v := true
-	for _, a := range adminProbes {
-		if !pr.allowed(a, "*", nil) {
-			v = false
-			break
-		}
-	}
+	v := fullPower(s.prober(p))
 	s.admin[k] = v
 	return v
+}
+
+// fullPower tells whether a principal may do everything adminProbes asks:
+// an administrator, which has nothing left to escalate to and whose edges
+// no search follows.
+func fullPower(pr *prober) bool {
+	for _, a := range adminProbes {
+		if !pr.allowed(a, "*", nil) {
+			return false
+		}
+	}
+	return true
 }
 
 func key(p assembly.Principal) string {

@@ -56,15 +56,19 @@ func (s *search) prober(p assembly.Principal) *prober {
 	if pr, ok := s.probers[k]; ok {
 		return pr
 	}
-	raw := Context(p, true)
-	raw["iam:PolicyARN"] = []string{s.adminPolicy}
 	base := evaluate.Policies{Identity: p.Identity, Boundary: p.Boundary}
-	// The context of a request on the account's resources, as decide makes
-	// them: what matches patterns without deciding sees their account.
-	ctx := evaluate.NewContext(raw).For(evaluate.Request{ResourceAccount: s.e.id})
-	pr := &prober{s: s, p: p, ctx: ctx, base: base, set: s.memo.narrowed.set(base)}
+	pr := &prober{s: s, p: p, ctx: s.proberContext(p), base: base, set: s.memo.narrowed.set(base)}
 	s.probers[k] = pr
 	return pr
+}
+
+// proberContext is the context of p's requests on the account's resources,
+// as decide makes them: what matches patterns without deciding sees their
+// account.
+func (s *search) proberContext(p assembly.Principal) evaluate.Context {
+	raw := Context(p, true)
+	raw["iam:PolicyARN"] = []string{s.adminPolicy}
+	return evaluate.NewContext(raw).For(evaluate.Request{ResourceAccount: s.e.id})
 }
 
 // policies are the principal's policies that can decide an action.
