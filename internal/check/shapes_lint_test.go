@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -67,6 +68,79 @@ func TestLintingByShapeIsSound(t *testing.T) {
 		each := regexp.MustCompile(`^infra-` + a + `\.template\.json:[0-9]+: E3034 .*; from role ReadR in ` + a + `\)$`)
 		if !each.MatchString(errs[i]) {
 			t.Errorf("finding %d: %q, want one of %s", i, errs[i], a)
+		}
+	}
+}
+
+// breakCIUser gives an account's CI/CD user a path IAM refuses, as a change
+// of that account's alone would, and returns the user's logical ID.
+func breakCIUser(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]any
+	if err := json.Unmarshal(b, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	for id, r := range tpl["Resources"].(map[string]any) {
+		if strings.HasPrefix(id, "CicdUser") {
+			r.(map[string]any)["Properties"].(map[string]any)["Path"] = "no-slashes"
+			b, _ = json.MarshalIndent(tpl, "", " ")
+			if err := os.WriteFile(file, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+	}
+	t.Fatalf("no CI/CD user in %s", file)
+	return ""
+}
+
+// Linting by shape is sound across organizational units and CI/CD users
+// named after their accounts: one account's broken user is its finding
+// alone; the same break in three accounts of two OUs is three findings,
+// each naming its own file, logical ID and account.
+func TestLintingByShapeIsSoundAcrossOUsAndCIUsers(t *testing.T) {
+	accounts := []string{"dev-05", "dev-09", "dev-13"}
+	files := func(dir string) []string {
+		var out []string
+		for _, a := range accounts {
+			out = append(out, filepath.Join(dir, "infra-"+a+".template.json"))
+		}
+		return out
+	}
+	dir, _ := perAccountCI(t)
+	id := breakCIUser(t, files(dir)[1])
+	errs, _, err := CfnLint(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := regexp.MustCompile(`^infra-dev-09\.template\.json:[0-9]+: E[0-9]+ .*\(at Resources/` + id + `/Properties/Path; from CI/CD user ci-dev-09 in dev-09\)$`)
+	if len(errs) != 1 || !one.MatchString(errs[0]) {
+		t.Errorf("one account's change: %q", errs)
+	}
+
+	dir, _ = perAccountCI(t)
+	var ids []string
+	for _, f := range files(dir) {
+		ids = append(ids, breakCIUser(t, f))
+	}
+	if len(shapes(dir, files(dir))) != 1 {
+		t.Fatal("the three broken alike are not one shape: the test would not show the attribution")
+	}
+	errs, _, err = CfnLint(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 3 {
+		t.Fatalf("a finding of a shape of three: %q", errs)
+	}
+	for i, a := range accounts {
+		each := regexp.MustCompile(`^infra-` + a + `\.template\.json:[0-9]+: E[0-9]+ .*\(at Resources/` + ids[i] + `/Properties/Path; from CI/CD user ci-` + a + ` in ` + a + `\)$`)
+		if !each.MatchString(errs[i]) {
+			t.Errorf("finding %d: %q, want one of %s's %s", i, errs[i], a, ids[i])
 		}
 	}
 }

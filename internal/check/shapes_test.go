@@ -3,9 +3,11 @@ package check
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/synthetic"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -76,5 +78,61 @@ func TestShapeFindingsAreEachMembers(t *testing.T) {
 	got := m.as(rep, f)
 	if got.Filename != m.file || got.Message != "arn:aws:iam::333333333333:role/x of dev-b (account dev-b, not dev-ab)" {
 		t.Errorf("%+v", got)
+	}
+}
+
+// perAccountCI is an organization whose dev accounts each hold a CI/CD user
+// named after the account (its logical ID carries the name and a hash of
+// it) and sit in different organizational units: dev-05 in one dev OU,
+// dev-09 in another, dev-13 in the first again.
+func perAccountCI(t *testing.T) (string, []string) {
+	t.Helper()
+	return renderedTemplates(t, string(synthetic.Model(synthetic.Size{Users: 5, Accounts: 14, OUs: 8})))
+}
+
+// Accounts of one type that differ in their ID, name, OU and the logical
+// IDs named after them are one shape.
+func TestShapesAcrossOUsAndCIUsers(t *testing.T) {
+	dir, _ := perAccountCI(t)
+	var files []string
+	for _, a := range []string{"dev-05", "dev-09", "dev-13"} {
+		files = append(files, filepath.Join(dir, "infra-"+a+".template.json"))
+	}
+	g := shapes(dir, files)
+	if len(g) != 1 {
+		t.Fatalf("%d shapes of three dev accounts", len(g))
+	}
+	if g[0][0].ou == g[0][1].ou || g[0][0].ou != g[0][2].ou {
+		t.Errorf("OUs %q, %q, %q: the test needs two OUs", g[0][0].ou, g[0][1].ou, g[0][2].ou)
+	}
+	var named []string
+	for _, id := range g[0][1].logicalIDs {
+		if strings.Contains(id, "CiDev09") {
+			named = append(named, id)
+		}
+	}
+	if len(named) != 3 {
+		t.Errorf("dev-09's logical IDs named after its CI/CD user: %q", named)
+	}
+}
+
+// A finding of the linted template is written for each member with its
+// own logical IDs (in the message and the path), OU, ID and name.
+func TestShapeFindingsTakeEachMembersLogicalIDs(t *testing.T) {
+	rep := shapeMember{file: "/a/infra-dev-05.template.json", id: "100000000005", name: "dev-05", ou: "ou-synt-00000004",
+		logicalIDs: []string{"RoleReadR", "CicdUserCiDev050F0400E9", ""}}
+	m := shapeMember{file: "/a/infra-dev-09.template.json", id: "100000000009", name: "dev-09", ou: "ou-synt-00000008",
+		logicalIDs: []string{"RoleReadR", "CicdUserCiDev091B0413CD", ""}}
+	f := lintFinding{Filename: rep.file, Message: "user ci-dev-05 (CicdUserCiDev050F0400E9) of dev-05 in ou-synt-00000004, 100000000005"}
+	f.Location.Path = []any{"Resources", "CicdUserCiDev050F0400E9", "Properties", "Path", 0}
+	got := m.as(rep, f)
+	if got.Message != "user ci-dev-09 (CicdUserCiDev091B0413CD) of dev-09 in ou-synt-00000008, 100000000009" {
+		t.Errorf("message %q", got.Message)
+	}
+	if want := []any{"Resources", "CicdUserCiDev091B0413CD", "Properties", "Path", 0}; !slices.Equal(got.Location.Path, want) {
+		t.Errorf("path %v, want %v", got.Location.Path, want)
+	}
+	if f.Location.Path[1] != "CicdUserCiDev050F0400E9" {
+		t.Error("the representative's finding was changed")
 	}
 }
