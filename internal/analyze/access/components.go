@@ -157,6 +157,12 @@ func searchAll(searches map[string]*search, w *world, principals []assembly.Prin
 				mu.Unlock()
 			}
 		}
+		// Nothing searches these accounts again: their caches go now, not
+		// when the last component is done.
+		for _, id := range c.accounts {
+			s := searches[id]
+			*s = *newSearch(s.inv, s.e)
+		}
 	})
 	return out
 }
