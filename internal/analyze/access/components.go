@@ -60,7 +60,7 @@ func components(searches map[string]*search, w *world, principals []assembly.Pri
 		for _, x := range s.e.roles {
 			// A prober of its own, its narrowings not kept: the searches'
 			// memos are the goroutines' (searchAll).
-			pr := &prober{s: s, p: x, ctx: s.proberContext(x), base: evaluate.Policies{Identity: x.Identity, Boundary: x.Boundary}, uncached: true}
+			pr := &prober{s: s, p: x, ctx: s.proberContext(x), base: evaluate.Policies{Identity: x.Identity, Boundary: x.Boundary}, own: map[string]evaluate.Policies{}}
 			ps := pr.policies("sts:AssumeRole")
 			if len(ps.Identity) == 0 {
 				continue

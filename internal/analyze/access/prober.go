@@ -23,11 +23,12 @@ type prober struct {
 	// serviceView: it asks with the same extra keys for every resource of
 	// the control plane, hundreds of them.
 	withExtra map[string]evaluate.Context
-	// uncached is set on a serviceView: its policies, cut to a service,
-	// are a few statements narrowed faster than a cache finds them, and
-	// are probed on a few classes of resources (allowedActions), so
-	// caching their narrowings held hundreds of megabytes for nothing.
-	uncached bool
+	// own, when not nil, are the prober's narrowings of its policies, by
+	// action, kept with it rather than in the memo: a serviceView's (its
+	// policies are cut to a service, its own, and it goes with its
+	// component's searches, while a memo serves a goroutine to the end),
+	// and components' probe of roles before any search runs.
+	own map[string]evaluate.Policies
 }
 
 // memo is what the searches of every account share.
@@ -73,8 +74,13 @@ func (s *search) proberContext(p assembly.Principal) evaluate.Context {
 
 // policies are the principal's policies that can decide an action.
 func (pr *prober) policies(action string) evaluate.Policies {
-	if pr.uncached {
-		return evaluate.Narrow(pr.base, action)
+	if pr.own != nil {
+		ps, ok := pr.own[action]
+		if !ok {
+			ps = evaluate.Narrow(pr.base, action)
+			pr.own[action] = ps
+		}
+		return ps
 	}
 	return pr.s.memo.narrowed.narrow(pr.set, pr.base, action)
 }
