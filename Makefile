@@ -42,15 +42,15 @@ deps: node_modules test/oracle/node_modules ## install the pinned CDK CLI, the t
 	go mod download
 
 .PHONY: synth
-# The assembly goes to $(OUT).new and replaces $(OUT) only when synthesis
-# succeeds: a bad model leaves $(OUT) as it was, and a good one leaves no
-# template of an earlier model behind. The cdk CLI's notice about feature
-# flags concerns constructs iamstack does not use (it writes L1 resources).
+# The cdk CLI writes the assembly into a fresh directory beside $(OUT), which
+# takes $(OUT)'s place in one step only when synthesis succeeds
+# (internal/atomicdir/replace): a bad model leaves $(OUT) as it was, a good
+# one leaves no template of an earlier model behind, and a kill at any
+# moment leaves the old assembly or the new one, never a mix or none. The
+# cdk CLI's notice about feature flags concerns constructs iamstack does not
+# use (it writes L1 resources).
 synth: node_modules ## synthesize MODEL (default: the example) into OUT (default: cdk.out)
-	@rm -rf $(OUT).new
-	$(CDK) synth --quiet --output $(OUT).new $(if $(MODEL),--context model=$(abspath $(MODEL))) 2> >(grep -v 'feature flags are not configured' >&2) \
-		|| { rm -rf $(OUT).new; exit 1; }
-	@rm -rf $(OUT) && mv $(OUT).new $(OUT)
+	go run ./internal/atomicdir/replace $(OUT) -- $(CDK) synth --quiet --output {} $(if $(MODEL),--context model=$(abspath $(MODEL))) 2> >(grep -v 'feature flags are not configured' >&2)
 	@echo "templates: $$(ls $(OUT)/*.template.json | tr '\n' ' ')"
 
 .PHONY: validate
@@ -123,13 +123,11 @@ history: ## what each environment ran, and when
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 .PHONY: dist
 dist: ## build the release archives into dist/ (linux and darwin, amd64 and arm64)
-	rm -rf dist.new && mkdir -p dist.new
-	for p in $(PLATFORMS); do \
+	go run ./internal/atomicdir/replace dist -- sh -ec 'out=$$0; for p in $(PLATFORMS); do \
 		os=$${p%/*}; arch=$${p#*/}; \
-		mkdir -p dist.new/$$os-$$arch && CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -o dist.new/$$os-$$arch/iamstack ./cmd/iamstack && \
-		tar -czf dist.new/iamstack_$${os}_$${arch}.tar.gz -C dist.new/$$os-$$arch iamstack && rm -rf dist.new/$$os-$$arch; \
-	done
-	rm -rf dist && mv dist.new dist
+		mkdir -p $$out/$$os-$$arch && CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -o $$out/$$os-$$arch/iamstack ./cmd/iamstack && \
+		tar -czf $$out/iamstack_$${os}_$${arch}.tar.gz -C $$out/$$os-$$arch iamstack && rm -rf $$out/$$os-$$arch; \
+	done' {}
 
 .PHONY: bench
 bench: node_modules test/bench/l1app/node_modules ## benchmark planning (go test -bench) and synthesis (wall time, peak memory) against the empty Go app and a JavaScript L1 app

@@ -164,8 +164,54 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 		}
 		return out
 	}
+	// Killed by its PID while the cdk CLI deploys, promote leaves nothing
+	// running (the cdk CLI and its children die with it); run again, it
+	// converges: the stack is deployed, and recorded once.
+	killed := withEnv(exec.Command(r.bin, "promote", "--deploy", "dev", "v0.1.0"))
+	killed.Dir = r.dir
+	killed.Env = append(killed.Env, "IAMSTACK_CDK="+cdk, "IAMSTACK_CDK_DEPLOY_ARGS=--method=direct", "CDK_VALIDATION=false")
+	stdout, err := killed.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed.Stderr = killed.Stdout
+	if err := killed.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	for sc := bufio.NewScanner(stdout); sc.Scan(); {
+		seen.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "deploying infra-dev ") {
+			break
+		}
+	}
+	if !strings.Contains(seen.String(), "deploying infra-dev ") {
+		killed.Process.Kill()
+		t.Fatalf("the promotion never reached its deploy:\n%s", seen.String())
+	}
+	// Kill promote once its cdk CLI runs.
+	deploying := "deploy\x00--app\x00" + r.dir
+	for deadline := time.Now().Add(time.Minute); len(processesWith(deploying)) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			killed.Process.Kill()
+			t.Fatalf("no cdk deploy of %s ran within a minute of %q", r.dir, seen.String())
+		}
+	}
+	killed.Process.Kill()
+	killed.Wait()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		left := processesWith(deploying)
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a minute after promote was killed, its cdk CLI still runs: %q", left)
+		}
+	}
+	// The kill may fall before the stack is made or after: either way the
+	// promotion run again leaves it deployed (read back below).
 	out := promote()
-	if !strings.Contains(out, "infra-dev: deployed") || strings.Contains(out, "infra-identity") {
+	if !(strings.Contains(out, "infra-dev: deployed") || strings.Contains(out, "infra-dev: unchanged")) || strings.Contains(out, "infra-identity") {
 		t.Errorf("the dev environment deploys infra-dev only:\n%s", out)
 	}
 
@@ -276,4 +322,24 @@ func TestPromoteDeploysTheRelease(t *testing.T) {
 	if err != nil || !strings.Contains(string(gt), "infra-OpsR-Boundary") {
 		t.Errorf("the stack no longer runs the release: %v\n%s", err, gt)
 	}
+}
+
+// processesWith are the command lines (arguments joined by NUL, as
+// /proc/PID/cmdline holds them) of the running processes that contain s.
+func processesWith(s string) []string {
+	var out []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		cmdline, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil || !strings.Contains(string(cmdline), s) {
+			continue
+		}
+		if stat, err := os.ReadFile(filepath.Join(d, "stat")); err == nil {
+			if _, rest, _ := strings.Cut(string(stat), ") "); strings.HasPrefix(rest, "Z") {
+				continue // dead, not yet reaped
+			}
+		}
+		out = append(out, strings.ReplaceAll(string(cmdline), "\x00", " "))
+	}
+	return out
 }
