@@ -105,10 +105,8 @@ func (r Report) Entries() iter.Seq[Entry] {
 			return
 		}
 		for _, u := range r.matrix.users {
-			for _, e := range r.matrix.of(u) {
-				if !yield(e) {
-					return
-				}
+			if !r.matrix.each(u, yield) {
+				return
 			}
 		}
 	}
@@ -175,17 +173,30 @@ func newMatrix(inv *assembly.Inventory, s *shapes, findings map[string][]Finding
 	return m
 }
 
+// each yields a user's entries, as of computes them; an IAM user's alone,
+// the most common, straight from their shape's.
+func (m *matrix) each(user string, yield func(Entry) bool) bool {
+	if iam := m.iam[user]; m.shapes.inv.IdentityCenter == nil && len(iam) == 1 {
+		return m.shapes.each(iam[0], m.findings, yield)
+	}
+	for _, e := range m.of(user) {
+		if !yield(e) {
+			return false
+		}
+	}
+	return true
+}
+
 // of computes a user's entries: what they reach as an IAM user (each
 // member of a shape from the shape's entries) and through Identity Center,
 // sorted, with an entry reached both ways merged into one.
 func (m *matrix) of(user string) []Entry {
-	iam := m.iam[user]
 	var out []Entry
-	for _, u := range iam {
-		out = append(out, m.shapes.entries(u, m.findings)...)
-	}
-	if m.shapes.inv.IdentityCenter == nil && len(iam) == 1 {
-		return mergeSignIns(out) // sorted already (shapes.entries)
+	for _, u := range m.iam[user] {
+		m.shapes.each(u, m.findings, func(e Entry) bool {
+			out = append(out, e)
+			return true
+		})
 	}
 	if m.shapes.inv.IdentityCenter != nil {
 		for i := range out {
@@ -715,35 +726,42 @@ func (s *shapes) warm(users []assembly.Principal, findings map[string][]Finding)
 	}
 	computed := make([][]Entry, len(first))
 	parallel.For(len(first), func(i int) {
-		es := s.userEntries(first[i], findings)
-		slices.SortStableFunc(es, compareEntries)
-		computed[i] = es
+		computed[i] = s.sortedEntries(first[i], findings)
 	})
 	for i, u := range first {
 		s.computed[s.key(u)] = computed[i]
 	}
 }
 
-// entries are a user's IAM entries, sorted as the matrix is: computed for
-// the first user of a shape, and for the others copied with their names.
-func (s *shapes) entries(u assembly.Principal, findings map[string][]Finding) []Entry {
+// sortedEntries are a user's IAM entries in the matrix's order, an entry
+// reached two ways merged (mergeSignIns).
+func (s *shapes) sortedEntries(u assembly.Principal, findings map[string][]Finding) []Entry {
+	es := s.userEntries(u, findings)
+	slices.SortStableFunc(es, compareEntries)
+	return mergeSignIns(es)
+}
+
+// each yields a user's IAM entries in the matrix's order: its shape's,
+// computed for the shape's first member (warm), with the user's name and
+// own findings; or, for a user a policy names, its own. Nothing is copied
+// but the entry yielded.
+func (s *shapes) each(u assembly.Principal, findings map[string][]Finding, yield func(Entry) bool) bool {
 	k := s.key(u)
 	es, ok := s.computed[k]
 	if k == "" || !ok {
-		es = s.userEntries(u, findings)
-		slices.SortStableFunc(es, compareEntries)
+		es = s.sortedEntries(u, findings)
 		if k != "" {
 			s.computed[k] = es
 		}
-		return es
 	}
-	out := make([]Entry, len(es))
-	for i, e := range es {
+	for _, e := range es {
 		e.User, e.UserARN = u.Name, u.ARN
 		if e.Type == "direct" {
 			e.Findings = nonNil(findings[u.ARN])
 		}
-		out[i] = e
+		if !yield(e) {
+			return false
+		}
 	}
-	return out
+	return true
 }

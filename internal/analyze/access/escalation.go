@@ -391,13 +391,27 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 			continue
 		}
 		ts := s.targetSet(m.target)
-		all, reached := len(ts.list), pick(ts.list, pr.allowedOn(m.action, ts))
+		mask := pr.allowedOn(m.action, ts)
+		self := func(i int) bool { return m.target == "other-user" && ts.list[i].arn == p.ARN }
+		all, n := len(ts.list), 0
+		for i, ok := range mask {
+			if ok && !self(i) {
+				n++
+			}
+		}
 		if m.target == "other-user" {
 			all -= len(ts.byARN[p.ARN])
-			reached = slices.DeleteFunc(reached, func(t target) bool { return t.arn == p.ARN })
 		}
-		for _, t := range s.named(m.target, all, reached) {
-			add(m.method, m.action, t, nil)
+		// An administrator of thousands of users reaches every one: named
+		// as one, without listing them first.
+		if every, ok := s.every(m.target, all, n); ok {
+			add(m.method, m.action, every, nil)
+			continue
+		}
+		for i, ok := range mask {
+			if ok && !self(i) {
+				add(m.method, m.action, ts.list[i].name, nil)
+			}
 		}
 	}
 	// Creating an unbounded role or user and granting it anything escalates.

@@ -42,17 +42,6 @@ func (ts *targetSet) candidates(ctx evaluate.Context, ps evaluate.Policies, acti
 	return slices.Values(slices.Compact(out))
 }
 
-// pick keeps the targets a mask allows.
-func pick(ts []target, mask []bool) []target {
-	var out []target
-	for i, ok := range mask {
-		if ok {
-			out = append(out, ts[i])
-		}
-	}
-	return out
-}
-
 // allowedOn tells, target by target, whether the principal may make the
 // request on it; nil when it may on none. Targets its policies cannot tell
 // apart (evaluate.ResourceClass) and with the same boundary get one
@@ -65,13 +54,17 @@ func (pr *prober) allowedOn(action string, ts *targetSet) []bool {
 	}
 	var out []bool
 	decided := map[string]bool{}
+	bounded := map[string]evaluate.Context{} // the context with each boundary, made once
 	for i := range ts.candidates(pr.ctx, ps, action) {
 		t := ts.list[i]
-		var extra map[string][]string
 		ctx := pr.ctx
 		if t.boundary != "" {
-			extra = map[string][]string{"iam:PermissionsBoundary": {t.boundary}}
-			ctx = ctx.With(extra)
+			c, ok := bounded[t.boundary]
+			if !ok {
+				c = ctx.With(map[string][]string{"iam:PermissionsBoundary": {t.boundary}})
+				bounded[t.boundary] = c
+			}
+			ctx = c
 		}
 		if !evaluate.MayAllow(ctx, ps, action, t.arn) {
 			continue // the cheap no of most principals on most targets
@@ -79,7 +72,7 @@ func (pr *prober) allowedOn(action string, ts *targetSet) []bool {
 		k := t.boundary + "\x00" + evaluate.ResourceClass(ctx, ps, t.arn)
 		ok, seen := decided[k]
 		if !seen {
-			ok = pr.decide(action, t.arn, extra).Decision == evaluate.Allow
+			ok = pr.decideIn(ctx, action, t.arn).Decision == evaluate.Allow
 			decided[k] = ok
 		}
 		if ok {
@@ -103,19 +96,28 @@ const maxNamedUsers = 10
 // finding does not change when a user joins. Other targets are named one
 // by one. all counts the targets there are.
 func (s *search) named(kind string, all int, reached []target) []string {
-	if len(reached) > maxNamedUsers && len(reached) == all {
-		switch kind {
-		case "user":
-			return []string{"every user in " + s.inv.Account(s.e.id).Name}
-		case "other-user":
-			return []string{"every other user in " + s.inv.Account(s.e.id).Name}
-		}
+	if every, ok := s.every(kind, all, len(reached)); ok {
+		return []string{every}
 	}
 	out := make([]string, len(reached))
 	for i, t := range reached {
 		out[i] = t.name
 	}
 	return out
+}
+
+// every is the one target named for n reached of all, when named gives one.
+func (s *search) every(kind string, all, n int) (string, bool) {
+	if n <= maxNamedUsers || n != all {
+		return "", false
+	}
+	switch kind {
+	case "user":
+		return "every user in " + s.inv.Account(s.e.id).Name, true
+	case "other-user":
+		return "every other user in " + s.inv.Account(s.e.id).Name, true
+	}
+	return "", false
 }
 
 // targetSet is the account's targets of a kind; those of "other-user" are
