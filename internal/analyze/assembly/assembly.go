@@ -18,6 +18,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
 	"github.com/iamstack/iamstack/internal/metadata"
+	"github.com/iamstack/iamstack/internal/parallel"
 	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/policy"
 )
@@ -266,31 +267,45 @@ func Read(dir string) (*Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Each template is read and decoded on its own, on every core (a large
+	// organization's assembly is hundreds of megabytes of JSON), then
+	// built into the inventory in the manifest's order.
+	read := make([][]stack, len(files))
+	errs := make([]error, len(files))
+	parallel.For(len(files), func(i int) { read[i], errs[i] = readStack(dir, files[i]) })
 	var stacks []stack
-	for _, f := range files {
-		account, region, ok := parseEnvironment(f.Environment)
-		if !ok {
-			return nil, fmt.Errorf("read cloud assembly %s: stack %s is not bound to an account (%q)", dir, f.ID, f.Environment)
+	for i := range files {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		tb, err := os.ReadFile(filepath.Join(dir, f.TemplateFile))
-		if err != nil {
-			return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
-		}
-		var t template
-		if err := json.Unmarshal(tb, &t); err != nil {
-			return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, f.TemplateFile, err)
-		}
-		stacks = append(stacks, stack{id: f.ID, name: f.StackName, account: account, region: region, tpl: t, bytes: len(tb)})
-		sets, err := stackSets(f.ID, region, t)
-		if err != nil {
-			return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
-		}
-		stacks = append(stacks, sets...)
+		stacks = append(stacks, read[i]...)
 	}
 	if len(stacks) == 0 {
 		return nil, fmt.Errorf("read cloud assembly %s: no stacks", dir)
 	}
 	return build(stacks)
+}
+
+// readStack reads one stack's template, and the templates of the StackSets
+// it holds, each a stack of its own.
+func readStack(dir string, f StackFile) ([]stack, error) {
+	account, region, ok := parseEnvironment(f.Environment)
+	if !ok {
+		return nil, fmt.Errorf("read cloud assembly %s: stack %s is not bound to an account (%q)", dir, f.ID, f.Environment)
+	}
+	tb, err := os.ReadFile(filepath.Join(dir, f.TemplateFile))
+	if err != nil {
+		return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
+	}
+	var t template
+	if err := json.Unmarshal(tb, &t); err != nil {
+		return nil, fmt.Errorf("read cloud assembly %s: %s: %w", dir, f.TemplateFile, err)
+	}
+	sets, err := stackSets(f.ID, region, t)
+	if err != nil {
+		return nil, fmt.Errorf("read cloud assembly %s: %w", dir, err)
+	}
+	return append([]stack{{id: f.ID, name: f.StackName, account: account, region: region, tpl: t, bytes: len(tb)}}, sets...), nil
 }
 
 // stackSets are the templates of the StackSets a template holds, each as
