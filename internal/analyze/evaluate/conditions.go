@@ -16,6 +16,11 @@ import (
 // every resource.
 type Context struct {
 	keys map[string][]string
+	// over are keys With adds or replaces, looked up before keys: the
+	// analysis asks a principal's context with one key more thousands of
+	// times (a boundary, a session name), and copying every key each time
+	// was a tenth of its work.
+	over map[string][]string
 	// The resource's account, organization and organization paths.
 	account, orgID string
 	orgPaths       []string
@@ -30,15 +35,16 @@ func NewContext(m map[string][]string) Context {
 	return c
 }
 
-// With returns a copy of the context with more keys.
+// With returns the context with more keys, or other values for some: c is
+// unchanged.
 func (c Context) With(m map[string][]string) Context {
 	out := c
-	out.keys = make(map[string][]string, len(c.keys)+len(m))
-	for k, v := range c.keys {
-		out.keys[k] = v
+	out.over = make(map[string][]string, len(c.over)+len(m))
+	for k, v := range c.over {
+		out.over[k] = v
 	}
 	for k, v := range m {
-		out.keys[strings.ToLower(k)] = v
+		out.over[strings.ToLower(k)] = v
 	}
 	return out
 }
@@ -52,6 +58,9 @@ const (
 
 func (c Context) get(key string) ([]string, bool) {
 	key = strings.ToLower(key)
+	if v, ok := c.over[key]; ok {
+		return v, ok
+	}
 	if v, ok := c.keys[key]; ok {
 		return v, ok
 	}
