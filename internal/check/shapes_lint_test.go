@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-// breakRole sets a role's maximum session out of IAM's bounds in one
-// template, as a change of that account's alone would.
-func breakRole(t *testing.T, file string) {
+// editResources changes the resources of one template, as a change of that
+// account's alone would.
+func editResources(t *testing.T, file string, edit func(resources map[string]any)) {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil {
@@ -23,11 +23,20 @@ func breakRole(t *testing.T, file string) {
 	if err := json.Unmarshal(b, &tpl); err != nil {
 		t.Fatal(err)
 	}
-	tpl["Resources"].(map[string]any)["RoleReadR"].(map[string]any)["Properties"].(map[string]any)["MaxSessionDuration"] = 999999
+	edit(tpl["Resources"].(map[string]any))
 	b, _ = json.MarshalIndent(tpl, "", " ")
 	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// breakRole sets a role's maximum session out of IAM's bounds in one
+// template.
+func breakRole(t *testing.T, file string) {
+	t.Helper()
+	editResources(t, file, func(resources map[string]any) {
+		resources["RoleReadR"].(map[string]any)["Properties"].(map[string]any)["MaxSessionDuration"] = 999999
+	})
 }
 
 // Linting one template per shape is sound: a change to one account's
@@ -72,30 +81,23 @@ func TestLintingByShapeIsSound(t *testing.T) {
 	}
 }
 
-// breakCIUser gives an account's CI/CD user a path IAM refuses, as a change
-// of that account's alone would, and returns the user's logical ID.
+// breakCIUser gives an account's CI/CD user a path IAM refuses in one
+// template, and returns the user's logical ID.
 func breakCIUser(t *testing.T, file string) string {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tpl map[string]any
-	if err := json.Unmarshal(b, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	for id, r := range tpl["Resources"].(map[string]any) {
-		if strings.HasPrefix(id, "CicdUser") {
-			r.(map[string]any)["Properties"].(map[string]any)["Path"] = "no-slashes"
-			b, _ = json.MarshalIndent(tpl, "", " ")
-			if err := os.WriteFile(file, b, 0o644); err != nil {
-				t.Fatal(err)
+	var id string
+	editResources(t, file, func(resources map[string]any) {
+		for logicalID, r := range resources {
+			if strings.HasPrefix(logicalID, "CicdUser") {
+				r.(map[string]any)["Properties"].(map[string]any)["Path"] = "no-slashes"
+				id = logicalID
 			}
-			return id
 		}
+	})
+	if id == "" {
+		t.Fatalf("no CI/CD user in %s", file)
 	}
-	t.Fatalf("no CI/CD user in %s", file)
-	return ""
+	return id
 }
 
 // Linting by shape is sound across organizational units and CI/CD users

@@ -44,18 +44,7 @@ roles:
 users:
   alice: {grants: {AdminR: [all], ReadR: [all]}}
 `
-	m, err := model.ParseFiles("org.yaml", []byte(yaml), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.FromPlan(p, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := inventoryOf(t, yaml, nil)
 	searches := map[string]*search{}
 	for id, e := range estates(inv) {
 		searches[id] = newSearch(inv, e)
@@ -82,4 +71,23 @@ users:
 	if seen != len(principals) {
 		t.Errorf("%d principals in components, %d searched", seen, len(principals))
 	}
+}
+
+// inventoryOf plans a model, as the file org.yaml with the files beside it
+// (nil for none), renders it in Go and reads the templates back.
+func inventoryOf(t *testing.T, yaml string, files model.Files) *assembly.Inventory {
+	t.Helper()
+	m, err := model.ParseFiles("org.yaml", []byte(yaml), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := assembly.FromPlan(p, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
 }

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
-	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -16,19 +14,7 @@ import (
 // analyses the templates.
 func analyzeModel(t *testing.T, yaml string, files model.Files) access.Report {
 	t.Helper()
-	m, err := model.ParseFiles("org.yaml", []byte(yaml), files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.FromPlan(p, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return access.Analyze(inv)
+	return access.Analyze(access.InventoryOf(t, yaml, files))
 }
 
 // The policies a model keeps in its own shapes are analysed as any other:
