@@ -81,7 +81,8 @@ func (f Finding) String() string {
 // Report is the whole analysis of an assembly. Its findings are computed
 // when it is made; its access matrix as it is read (Entries, EntriesOf), a
 // user at a time: at 5,000 people and 500 accounts the matrix is millions of
-// entries, and holding it took gigabytes.
+// entries, and holding it took gigabytes. A report is read by one goroutine
+// at a time.
 type Report struct {
 	Findings []Finding
 	// Admins are principals with full power: they get no findings.
