@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/iamstack/iamstack/internal/analyze/adopt"
+	"github.com/iamstack/iamstack/internal/atomicdir"
 )
 
 type adoptFlags struct {
@@ -86,7 +87,13 @@ func runAdopt(out io.Writer, modelPath string, f *adoptFlags) error {
 	if len(blocking) > 0 {
 		return fmt.Errorf("settle these before the import (nothing was written):\n  %s", strings.Join(blocking, "\n  "))
 	}
-	if err := adopt.Write(dir, f.out, a); err != nil {
+	// The import phase is written aside and put in place whole: a kill
+	// leaves the earlier one or this one, and no file of an earlier run
+	// stays beside this one's.
+	if err := replaceableAssembly(f.out); err != nil {
+		return err
+	}
+	if err := atomicdir.Write(f.out, func(tmp string) error { return adopt.Write(dir, tmp, a) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "wrote the import phase to %s. For each stack, in its account:\n", f.out)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 
 	"github.com/spf13/cobra"
@@ -48,10 +49,13 @@ environment of this process (see docs/architecture.md, "Speed").`,
 			// moment leaves the earlier assembly or the new one, and no
 			// template of an earlier model stays beside the new ones.
 			write := func(dir string) error { return (synth.InProcess{}).Synthesize(p, dir, nag) }
-			if inPlace {
+			switch {
+			case inPlace:
 				err = write(out)
-			} else {
-				err = atomicdir.Write(out, write)
+			default:
+				if err = replaceableAssembly(out); err == nil {
+					err = atomicdir.Write(out, write)
+				}
 			}
 			jsiiexit.Close() // not deferred: a panic's message must stay visible
 			return err
@@ -97,3 +101,17 @@ func quietly() error {
 type silentExit struct{ code int }
 
 func (e *silentExit) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// replaceableAssembly refuses to replace a directory that holds anything
+// but a cloud assembly: --out is replaced whole, and a directory named by
+// mistake (the checkout, a home) would go with it.
+func replaceableAssembly(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return nil // none yet, or unreadable: atomicdir says why
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err == nil {
+		return nil
+	}
+	return usagef("%s holds files and no cloud assembly (manifest.json): it would be replaced whole; name a new directory", dir)
+}

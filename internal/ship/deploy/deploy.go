@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamstack/iamstack/internal/atomicdir"
+
 	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/ship/release"
 	"github.com/iamstack/iamstack/model"
@@ -138,7 +140,8 @@ func (d Deployer) Run(out io.Writer, env, version string, stacks []Step) (string
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(file, append(b, '\n'), 0o644)
+		// Rewritten as each stack ends: a kill leaves the last whole record.
+		return atomicdir.WriteFile(file, append(b, '\n'), 0o644)
 	}
 	stop := func(i int, st Status, detail string, format string, args ...any) (string, error) {
 		records[i].Status, records[i].Detail = st, detail
