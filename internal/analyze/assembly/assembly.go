@@ -18,8 +18,8 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
 	"github.com/iamstack/iamstack/internal/metadata"
-	"github.com/iamstack/iamstack/internal/parallel"
 	"github.com/iamstack/iamstack/internal/names"
+	"github.com/iamstack/iamstack/internal/parallel"
 	"github.com/iamstack/iamstack/internal/policy"
 )
 
