@@ -78,6 +78,8 @@ type search struct {
 	// services are policy sets cut to one service (prober.forService), by
 	// policy set and service.
 	services map[narrowKey]*serviceView
+	// masks are allowedOn's answers, by maskKey.
+	masks map[maskKey][]bool
 	// w is every account's search: a chain that assumes a role in another
 	// account goes on in that account's search.
 	w *world
@@ -158,7 +160,7 @@ func (s *search) owner(p assembly.Principal) *search {
 func newSearch(inv *assembly.Inventory, e *estate) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
 		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
-		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, targets: map[string]*targetSet{},
+		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, masks: map[maskKey][]bool{}, targets: map[string]*targetSet{},
 		services: map[narrowKey]*serviceView{}}
 }
 

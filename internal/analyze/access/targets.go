@@ -47,11 +47,35 @@ func (ts *targetSet) candidates(ctx evaluate.Context, ps evaluate.Policies, acti
 // apart (evaluate.ResourceClass) and with the same boundary get one
 // evaluation: a principal over every user of an account is decided once,
 // not once per user.
+//
+// The answer is shared by the principals of the account that hold the same
+// policies and give the keys those read the same values
+// (evaluate.Context.Projection): without a resource policy a principal's
+// ARN decides nothing, and a hundred IAM administrators of the user-only
+// account are probed on its thousands of people once. Callers do not
+// change it.
 func (pr *prober) allowedOn(action string, ts *targetSet) []bool {
 	ps := pr.policies(action)
 	if len(ps.Identity) == 0 {
 		return nil // no identity statement can allow the action
 	}
+	k := maskKey{pr.set, action, pr.ctx.Projection(ps), ts}
+	if out, ok := pr.s.masks[k]; ok {
+		return out
+	}
+	out := pr.mask(action, ps, ts)
+	pr.s.masks[k] = out
+	return out
+}
+
+// maskKey is what allowedOn's answer depends on.
+type maskKey struct {
+	set, action, projection string
+	targets                 *targetSet
+}
+
+// mask decides the action on each target (allowedOn).
+func (pr *prober) mask(action string, ps evaluate.Policies, ts *targetSet) []bool {
 	var out []bool
 	decided := map[string]bool{}
 	bounded := map[string]evaluate.Context{} // the context with each boundary, made once

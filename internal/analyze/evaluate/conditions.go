@@ -1,7 +1,9 @@
 package evaluate
 
 import (
+	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -257,4 +259,63 @@ func parseTime(s string) (time.Time, bool) {
 		return time.Unix(n, 0), true
 	}
 	return time.Time{}, false
+}
+
+// Projection spells the values this context gives the keys that policies
+// read: the keys of their conditions, and the policy variables anywhere in
+// their resources and condition values. Two contexts of the same
+// projection get the same decision from the policies on every request that
+// differs in nothing else: a caller deciding one request for many
+// principals of the same policies decides it once per projection.
+func (c Context) Projection(ps Policies) string {
+	read := map[string]bool{}
+	variables := func(s string) {
+		for i := strings.Index(s, "${"); i >= 0; i = strings.Index(s, "${") {
+			j := strings.IndexByte(s[i:], '}')
+			if j < 0 {
+				return
+			}
+			read[strings.ToLower(s[i+2:i+j])] = true
+			s = s[i+j+1:]
+		}
+	}
+	doc := func(p *Policy) {
+		if p == nil {
+			return
+		}
+		for _, st := range p.Document.Statements {
+			for _, kv := range st.Conditions {
+				for k, vs := range kv {
+					read[strings.ToLower(k)] = true
+					for _, v := range vs {
+						variables(v)
+					}
+				}
+			}
+			for _, r := range st.Resources {
+				variables(r)
+			}
+			for _, r := range st.NotResources {
+				variables(r)
+			}
+		}
+	}
+	for i := range ps.Identity {
+		doc(&ps.Identity[i])
+	}
+	doc(ps.Boundary)
+	doc(ps.Resource)
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(read)) {
+		b.WriteString(k)
+		if v, ok := c.get(k); ok {
+			b.WriteByte('=')
+			for _, x := range v {
+				b.WriteString(x)
+				b.WriteByte('\x01')
+			}
+		}
+		b.WriteByte('\x00')
+	}
+	return b.String()
 }

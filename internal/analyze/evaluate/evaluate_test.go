@@ -1,6 +1,7 @@
 package evaluate
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -305,5 +306,37 @@ func TestLiteralResources(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A context's projection on policies holds the values of exactly the keys
+// they read: in conditions, as variables in resources and in condition
+// values; contexts that differ elsewhere project alike.
+func TestProjection(t *testing.T) {
+	ps := Policies{Identity: []Policy{{Name: "p", Document: policy.NewDocument(
+		policy.Statement{Effect: policy.Allow, Actions: []string{"iam:CreateAccessKey"}, Resources: []string{"arn:aws:iam::1:user/${aws:username}"}},
+		policy.Statement{Effect: policy.Deny, Actions: []string{"*"}, Resources: []string{"*"},
+			Conditions: policy.Conditions{"StringNotEquals": {"aws:PrincipalTag/team": {"${aws:PrincipalTag/owner}"}}}},
+	)}}}
+	base := map[string][]string{"aws:username": {"alice"}, "aws:PrincipalTag/team": {"a"}, "aws:PrincipalTag/owner": {"a"}, "aws:SourceIp": {"10.0.0.1"}}
+	with := func(k, v string) map[string][]string {
+		m := maps.Clone(base)
+		m[k] = []string{v}
+		return m
+	}
+	p := NewContext(base).Projection(ps)
+	for _, k := range []string{"aws:username", "aws:PrincipalTag/team", "aws:PrincipalTag/owner"} {
+		if NewContext(with(k, "other")).Projection(ps) == p {
+			t.Errorf("a context with another %s projects alike", k)
+		}
+	}
+	if NewContext(with("aws:SourceIp", "10.9.9.9")).Projection(ps) != p {
+		t.Error("a key the policies do not read changes the projection")
+	}
+	if NewContext(base).With(map[string][]string{"AWS:USERNAME": {"bob"}}).Projection(ps) == p {
+		t.Error("a key laid over (With) is not projected")
+	}
+	if NewContext(map[string][]string{"aws:username": {"alice"}}).Projection(ps) == p {
+		t.Error("a missing key projects as a present one")
 	}
 }
