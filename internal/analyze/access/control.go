@@ -306,9 +306,13 @@ func (pr *prober) allowedActions(service, resource string, extra map[string][]st
 	if acts, ok := v.decided[k]; ok {
 		return acts
 	}
+	// Every write at once: the view's statements are matched against the
+	// resource and the context once, not once per write.
+	decisions := evaluate.EvaluateActions(ctx, evaluate.Request{Principal: v.p.ARN, PrincipalAccount: v.p.Account,
+		Resource: resource, ResourceAccount: v.s.e.id}, v.base, v.writes)
 	var out []string
-	for _, a := range v.writes {
-		if v.allowedIn(ctx, a, resource) {
+	for i, a := range v.writes {
+		if decisions[i] == evaluate.Allow {
 			out = append(out, a)
 		}
 	}

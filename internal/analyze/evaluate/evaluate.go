@@ -152,6 +152,73 @@ func EvaluateIn(ctx Context, req Request, ps Policies) Result {
 	return r
 }
 
+// EvaluateActions decides the request once for each of actions (the
+// request's own Action is ignored), as EvaluateIn decides each, for
+// identity policies and a boundary alone (ps.Resource must be nil): each
+// statement's resources and conditions are matched once, not once per
+// action. A principal's every write of a service on one resource is
+// hundreds of actions. With a resource policy, each action is decided by
+// EvaluateIn.
+func EvaluateActions(ctx Context, req Request, ps Policies, actions []string) []Decision {
+	out := make([]Decision, len(actions))
+	if ps.Resource != nil {
+		for i, a := range actions {
+			r := req
+			r.Action = a
+			out[i] = EvaluateIn(ctx, r, ps).Decision
+		}
+		return out
+	}
+	ctx = ctx.For(req)
+	// The statements that apply to the request but for its action.
+	var allows, denies, boundary []policy.Statement
+	applies := func(p *Policy, allow *[]policy.Statement) {
+		for _, s := range p.Document.Statements {
+			if len(s.Resources) > 0 && !anyMatch(s.Resources, req.Resource, false, ctx) {
+				continue
+			}
+			if len(s.NotResources) > 0 && anyMatch(s.NotResources, req.Resource, false, ctx) {
+				continue
+			}
+			if !conditionsHold(s.Conditions, ctx) {
+				continue
+			}
+			if s.Effect == policy.Deny {
+				denies = append(denies, s)
+			} else {
+				*allow = append(*allow, s)
+			}
+		}
+	}
+	for i := range ps.Identity {
+		applies(&ps.Identity[i], &allows)
+	}
+	if ps.Boundary != nil {
+		applies(ps.Boundary, &boundary)
+	}
+	matches := func(stmts []policy.Statement, action string) bool {
+		return slices.ContainsFunc(stmts, func(s policy.Statement) bool { return actionMatches(s, action) })
+	}
+	sameAccount := req.PrincipalAccount == req.ResourceAccount
+	for i, a := range actions {
+		r := req
+		r.Action = a
+		switch {
+		case protected(r):
+			out[i] = ImplicitDeny // IAM refuses it before any policy has a say
+		case matches(denies, a):
+			out[i] = ExplicitDeny
+		case strings.EqualFold(a, "sts:AssumeRole"):
+			out[i] = ImplicitDeny // a role without a trust policy trusts nobody
+		case sameAccount && matches(allows, a) && (ps.Boundary == nil || matches(boundary, a)):
+			out[i] = Allow
+		default:
+			out[i] = ImplicitDeny
+		}
+	}
+	return out
+}
+
 func statementRef(policyName string, i int, s policy.Statement) string {
 	if s.Sid != "" {
 		return policyName + "/" + s.Sid
