@@ -17,7 +17,7 @@ var layers = [][]string{
 	{".", "model"},
 	{"internal/plan", "internal/synthetic", "internal/schema", "internal/schema/gen"},
 	{"constructs/identity/internal/resources", "constructs/identity", "stacks", "internal/synth", "internal/load"},
-	{"internal/analyze/evaluate", "internal/analyze/assembly", "internal/analyze/access", "internal/analyze/adopt"},
+	{"internal/analyze/evaluate", "internal/analyze/assembly", "internal/analyze/assembly/assemblytest", "internal/analyze/access", "internal/analyze/adopt"},
 	{"internal/check"},
 	{"internal/ship/awsapi", "internal/ship/baseline", "internal/ship/drift", "internal/ship/release", "internal/ship/deploy", "internal/ship/awsconfig", "internal/ship/identitycenter", "internal/scaffold"},
 	{"cmd/iamstack", "cmd/synth", "test", "test/bench", "test/bench/emptyapp"},

@@ -7,8 +7,8 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/internal/check"
-	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -19,14 +19,7 @@ func analyzedYAML(t *testing.T, yaml string) (*model.Model, *assembly.Inventory,
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.FromPlan(p, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := assemblytest.Inventory(t, m)
 	return m, inv, access.Analyze(inv)
 }
 

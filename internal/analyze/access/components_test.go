@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -44,7 +44,11 @@ roles:
 users:
   alice: {grants: {AdminR: [all], ReadR: [all]}}
 `
-	inv := inventoryOf(t, yaml, nil)
+	m, err := model.Parse("org.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := assemblytest.Inventory(t, m)
 	searches := map[string]*search{}
 	for id, e := range estates(inv) {
 		searches[id] = newSearch(inv, e)
@@ -71,23 +75,4 @@ users:
 	if seen != len(principals) {
 		t.Errorf("%d principals in components, %d searched", seen, len(principals))
 	}
-}
-
-// inventoryOf plans a model, as the file org.yaml with the files beside it
-// (nil for none), renders it in Go and reads the templates back.
-func inventoryOf(t *testing.T, yaml string, files model.Files) *assembly.Inventory {
-	t.Helper()
-	m, err := model.ParseFiles("org.yaml", []byte(yaml), files)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.FromPlan(p, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inv
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/model"
 )
 
@@ -14,7 +15,11 @@ import (
 // analyses the templates.
 func analyzeModel(t *testing.T, yaml string, files model.Files) access.Report {
 	t.Helper()
-	return access.Analyze(access.InventoryOf(t, yaml, files))
+	m, err := model.ParseFiles("org.yaml", []byte(yaml), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return access.Analyze(assemblytest.Inventory(t, m))
 }
 
 // The policies a model keeps in its own shapes are analysed as any other:

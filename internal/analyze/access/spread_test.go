@@ -9,6 +9,7 @@ import (
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/model"
 )
@@ -147,14 +148,7 @@ func BenchmarkIdentityCenterAnalysis(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				p, err := plan.New(m)
-				if err != nil {
-					b.Fatal(err)
-				}
-				inv, err := assembly.FromPlan(p, b.TempDir())
-				if err != nil {
-					b.Fatal(err)
-				}
+				inv := assemblytest.Inventory(b, m)
 				if n := len(slices.Collect(access.Analyze(inv).Entries())); n != size.people*48 {
 					b.Fatalf("%d entries", n)
 				}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/internal/ship/awsconfig"
 	"github.com/iamstack/iamstack/model"
 )
@@ -20,14 +20,7 @@ func identityCenter(t testing.TB) (*assembly.Inventory, access.Report) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.FromPlan(p, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := assemblytest.Inventory(t, m)
 	return inv, access.Analyze(inv)
 }
 

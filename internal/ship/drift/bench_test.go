@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/internal/ship/drift"
 	"github.com/iamstack/iamstack/internal/synthetic"
 	"github.com/iamstack/iamstack/model"
@@ -21,14 +21,7 @@ func BenchmarkCompare(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			p, err := plan.New(m)
-			if err != nil {
-				b.Fatal(err)
-			}
-			inv, err := assembly.FromPlan(p, b.TempDir())
-			if err != nil {
-				b.Fatal(err)
-			}
+			inv := assemblytest.Inventory(b, m)
 			var live []assembly.LiveAccount
 			for id := range inv.Accounts {
 				live = append(live, deployed(inv, id))

@@ -8,7 +8,7 @@ import (
 
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
-	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/internal/policy"
 	"github.com/iamstack/iamstack/internal/ship/drift"
 	"github.com/iamstack/iamstack/model"
@@ -21,14 +21,7 @@ func release(t *testing.T) *assembly.Inventory {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.FromPlan(p, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := assemblytest.Inventory(t, m)
 	return inv
 }
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/internal/cfn"
-	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/ship/identitycenter"
 	"github.com/iamstack/iamstack/model"
 )
@@ -39,14 +39,7 @@ func deployed(t *testing.T) (*assembly.IdentityCenter, instance) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := assembly.FromPlan(p, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	inv := assemblytest.Inventory(t, m)
 	ic := inv.IdentityCenter
 	inst := instance{sets: map[string]identitycenter.LivePermissionSet{}, assignments: map[string][]string{}, members: map[string][]string{}}
 	for name, ps := range ic.PermissionSets {
