@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/internal/synthetic"
 	"github.com/iamstack/iamstack/model"
 )
@@ -35,14 +35,7 @@ func renderedTemplates(t *testing.T, yaml string) (string, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := p.WriteTemplates(dir); err != nil {
-		t.Fatal(err)
-	}
+	dir := assemblytest.Templates(t, m)
 	files, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
 	return dir, files
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/iamstack/iamstack"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/internal/analyze/evaluate"
-	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/policy"
 	"github.com/iamstack/iamstack/model"
 )
@@ -24,15 +24,7 @@ func TestRootAlertTopicTakesItsRuleAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.New(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := p.WriteTemplates(dir); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "infra-dev-baseline.template.json"))
+	b, err := os.ReadFile(filepath.Join(assemblytest.Templates(t, m), "infra-dev-baseline.template.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,3 +25,18 @@ func Inventory(tb testing.TB, m *model.Model) *assembly.Inventory {
 	}
 	return inv
 }
+
+// Templates plans m and renders its templates into a temporary directory
+// of tb's, which it returns, failing tb on any error.
+func Templates(tb testing.TB, m *model.Model) string {
+	tb.Helper()
+	p, err := plan.New(m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dir := tb.TempDir()
+	if err := p.WriteTemplates(dir); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
