@@ -11,7 +11,7 @@ import (
 // architecture.md, "Layout"): a package imports only packages of its own
 // layer or below. A package in no layer fails the test until it is placed.
 var layers = [][]string{
-	{"internal/keys", "internal/parallel", "internal/quiet", "internal/jsiiexit", "internal/cfn", "internal/atomicdir", "internal/atomicdir/replace", "internal/jsonstream", "internal/progress"},
+	{"internal/keys", "internal/parallel", "internal/quiet", "internal/jsiiexit", "internal/cfn", "internal/atomicdir", "internal/atomicdir/replace", "internal/jsonstream", "internal/progress", "internal/child"},
 	{"internal/names", "internal/rules"},
 	{"internal/policy", "internal/metadata", "internal/catalog", "internal/catalog/gen", "internal/version"},
 	{".", "model"},

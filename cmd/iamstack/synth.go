@@ -6,11 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 
 	"github.com/spf13/cobra"
 
 	"github.com/iamstack/iamstack/internal/atomicdir"
+	"github.com/iamstack/iamstack/internal/child"
 	"github.com/iamstack/iamstack/internal/jsiiexit"
 	"github.com/iamstack/iamstack/internal/load"
 	"github.com/iamstack/iamstack/internal/quiet"
@@ -82,9 +82,7 @@ func quietly() error {
 	c.Env = quiet.Env(os.Environ())
 	// The child dies with this process: a kill of the command kills the
 	// synthesis it runs, which must not go on writing.
-	runtime.LockOSThread() // the parent-death signal follows the thread that started the child
-	defer runtime.UnlockOSThread()
-	dieWithParent(c)
+	defer child.DieWithParent(c)()
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := c.Run(); err != nil {
 		var exit *exec.ExitError

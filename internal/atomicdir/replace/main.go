@@ -16,6 +16,7 @@ import (
 	"slices"
 
 	"github.com/iamstack/iamstack/internal/atomicdir"
+	"github.com/iamstack/iamstack/internal/child"
 )
 
 func main() {
@@ -42,7 +43,7 @@ func run(args []string) error {
 		}
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-		dieWithParent(cmd)
+		defer child.DieWithParent(cmd)()
 		return cmd.Run()
 	})
 }
