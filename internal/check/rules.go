@@ -197,11 +197,9 @@ func (c *checker) admits(rule string, u, r assembly.Principal, change func(ctx m
 			return v
 		}
 	}
-	req, ps := access.AssumeRole(u, r, true)
-	ps = evaluate.Narrow(ps, req.Action)
-	ctx := access.Context(u, true)
-	change(ctx)
-	v := evaluate.EvaluateIn(evaluate.NewContext(ctx), req, ps).Decision == evaluate.Allow
+	req, ps := access.AssumeRole(u, r, true) // req.Context is u's own, with MFA
+	change(req.Context)
+	v := evaluate.EvaluateIn(evaluate.NewContext(req.Context), req, evaluate.Narrow(ps, req.Action)).Decision == evaluate.Allow
 	if k.shape != "" {
 		c.admitted[k] = v
 	}

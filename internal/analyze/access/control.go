@@ -356,7 +356,7 @@ func (pr *prober) forService(service string) *serviceView {
 		base.Boundary = &b[0]
 	}
 	v := &serviceView{prober: &prober{s: pr.s, p: pr.p, ctx: pr.ctx, base: base, set: pr.set + "\x00" + service,
-		withExtra: map[string]evaluate.Context{}, own: map[string]evaluate.Policies{}}, decided: map[string][]string{}}
+		withExtra: map[string]evaluate.Context{}}, decided: map[string][]string{}}
 	writes := pr.s.memo.serviceWrites(service)
 	named := map[string]bool{}
 	for _, pol := range base.Identity {

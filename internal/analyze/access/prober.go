@@ -24,10 +24,8 @@ type prober struct {
 	// the control plane, hundreds of them.
 	withExtra map[string]evaluate.Context
 	// own, when not nil, are the prober's narrowings of its policies, by
-	// action, kept with it rather than in the memo: a serviceView's (its
-	// policies are cut to a service, its own, and it goes with its
-	// component's searches, while a memo serves a goroutine to the end),
-	// and components' probe of roles before any search runs.
+	// action, kept with it rather than in a memo: components' probe of the
+	// roles runs before any search, and so before any memo is given out.
 	own map[string]evaluate.Policies
 }
 
