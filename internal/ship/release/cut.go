@@ -389,27 +389,26 @@ func (r Repo) ModelAt(v Version, path string) (*model.Model, error) {
 	return model.ParseFiles(v.String()+":"+path, []byte(data), check.Beside(r, v.String(), path))
 }
 
-// writeAccessFile writes the access matrix to path, an entry at a time.
-func writeAccessFile(path string, rep access.Report) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := jsonstream.WriteArray(f, rep.Entries()); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+func writeJSONFile(path string, v any) error {
+	return writeFile(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
 }
 
-func writeJSONFile(path string, v any) error {
+// writeAccessFile writes the access matrix to path, an entry at a time.
+func writeAccessFile(path string, rep access.Report) error {
+	return writeFile(path, func(w io.Writer) error { return jsonstream.WriteArray(w, rep.Entries()) })
+}
+
+// writeFile creates path and has write fill it.
+func writeFile(path string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(f)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}
