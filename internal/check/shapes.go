@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"encoding/json"
+	"index/suffixarray"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/parallel"
 )
 
 // A large organization's accounts of one type get templates that differ
@@ -20,9 +22,10 @@ import (
 // and its findings are attributed to every template of the shape, with
 // what distinguishes each written back. The shape is the template with:
 //   - the account's ID replaced, and its name where no letter or digit
-//     adjoins it, and the name's length kept: cfn-lint's rules read lengths
-//     and patterns, and names of one length in the same places give the same
-//     verdicts;
+//     adjoins it, by the name's signature (signature): cfn-lint's rules read
+//     lengths and patterns, and names of one signature, which the loader has
+//     made of IAM's name characters, give the same verdicts in the same
+//     places;
 //   - the account's organizational unit (the last of its orgPath) replaced,
 //     with the lengths of its two parts kept: AWS makes them of lowercase
 //     letters and digits, which no pattern tells apart;
@@ -44,9 +47,9 @@ type shapeMember struct {
 	logicalIDs []string
 }
 
-// shapes groups the template files by shape, in the files' order; a file
-// whose account the cloud assembly in dir does not say (a StackSet's
-// template, which every account of an OU shares) is a shape of its own.
+// shapes groups the template files by shape, in the files' order. A
+// StackSet's template, which every account of an OU shares, has no account
+// ID: its shape sets aside the name and OU its metadata gives.
 func shapes(dir string, files []string) []shape {
 	ids := map[string]string{}
 	if stacks, err := assembly.StackFiles(dir); err == nil {
@@ -54,50 +57,78 @@ func shapes(dir string, files []string) []shape {
 			ids[filepath.Join(dir, f.TemplateFile)] = f.Account()
 		}
 	}
+	// Each file's key, on every core; then the files grouped in order.
+	members := make([]shapeMember, len(files))
+	keys := make([]string, len(files)) // "" for a shape of its own
+	parallel.For(len(files), func(i int) { members[i], keys[i] = shapeOf(files[i], ids[files[i]]) })
 	var out []shape
 	index := map[string]int{}
-	for _, f := range files {
-		m := shapeMember{file: f, id: ids[f]}
-		data, err := os.ReadFile(f)
-		if m.id == "" || err != nil {
+	for i, m := range members {
+		if keys[i] == "" {
 			out = append(out, shape{m})
 			continue
 		}
-		var tpl struct {
-			Metadata struct {
-				Iamstack struct{ Account, OrgPath string } `json:"iamstack"`
-			}
-		}
-		if json.Unmarshal(data, &tpl) != nil || tpl.Metadata.Iamstack.Account == "" {
-			out = append(out, shape{m})
+		if j, ok := index[keys[i]]; ok {
+			out[j] = append(out[j], m)
 			continue
 		}
-		m.name = tpl.Metadata.Iamstack.Account
-		m.ou = lastOU(tpl.Metadata.Iamstack.OrgPath)
-		text := normalized(string(data), m.id, m.name, m.ou)
-		text, m.logicalIDs = withoutLogicalIDs(text, data)
-		key := text + "\x00" + strconv.Itoa(len(m.name))
-		if i, ok := index[key]; ok {
-			out[i] = append(out[i], m)
-			continue
-		}
-		index[key] = len(out)
+		index[keys[i]] = len(out)
 		out = append(out, shape{m})
 	}
 	return out
 }
 
+// shapeOf is a template file as a member of its shape, and the shape's
+// key: "" when the file is a shape of its own (no account, or unreadable).
+func shapeOf(file, accountID string) (shapeMember, string) {
+	m := shapeMember{file: file, id: accountID}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return m, ""
+	}
+	var tpl struct {
+		Metadata struct {
+			Iamstack struct{ Account, OrgPath string } `json:"iamstack"`
+		}
+	}
+	if json.Unmarshal(data, &tpl) != nil || tpl.Metadata.Iamstack.Account == "" {
+		return m, ""
+	}
+	m.name = tpl.Metadata.Iamstack.Account
+	m.ou = lastOU(tpl.Metadata.Iamstack.OrgPath)
+	text := normalized(string(data), m.id, m.name, m.ou)
+	text, m.logicalIDs = withoutLogicalIDs(text, data)
+	return m, text + "\x00" + signature(m.name)
+}
+
 // normalized is a template with an account's ID, name and OU replaced.
 func normalized(s, id, name, ou string) string {
-	s = strings.ReplaceAll(s, id, "000000000000")
+	if id != "" {
+		s = strings.ReplaceAll(s, id, "000000000000")
+	}
 	if ou != "" {
 		head, tail, _ := strings.Cut(strings.TrimPrefix(ou, "ou-"), "-")
 		s = strings.ReplaceAll(s, ou, "\x02"+strconv.Itoa(len(head))+"-"+strconv.Itoa(len(tail)))
 	}
-	w := word(name)
-	// Twice: a match takes the character around it, which the next
-	// occurrence may begin with.
-	return w.ReplaceAllString(w.ReplaceAllString(s, "${1}\x01${2}"), "${1}\x01${2}")
+	return replaceWord(s, name, "\x01")
+}
+
+// signature is a name with each letter made a or A and each digit 0, other
+// characters kept: what the patterns cfn-lint holds names to can tell
+// apart (a character class, a length), not which letter is where.
+func signature(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z':
+			b[i] = 'a'
+		case 'A' <= c && c <= 'Z':
+			b[i] = 'A'
+		case '0' <= c && c <= '9':
+			b[i] = '0'
+		}
+	}
+	return string(b)
 }
 
 // ouID is an organizational unit's ID, as AWS makes them.
@@ -118,15 +149,26 @@ func lastOU(orgPath string) string {
 func withoutLogicalIDs(text string, data []byte) (string, []string) {
 	ids := resourceIDs(data)
 	out := make([]string, len(ids))
+	// Every occurrence of every ID, found in an index of the text: a user
+	// stack has hundreds of resources in a template of 100 KB.
+	index := suffixarray.New([]byte(text))
+	var pairs []string
 	for i, id := range ids {
-		quoted := `"` + id + `"`
-		if strings.Count(text, id) != strings.Count(text, quoted) {
+		at := index.Lookup([]byte(id), -1)
+		whole := 0
+		for _, j := range at {
+			if j > 0 && j+len(id) < len(text) && text[j-1] == '"' && text[j+len(id)] == '"' {
+				whole++
+			}
+		}
+		if whole != len(at) {
 			continue
 		}
-		text = strings.ReplaceAll(text, quoted, `"\x03`+strconv.Itoa(i)+":"+strconv.Itoa(len(id))+`"`)
+		pairs = append(pairs, `"`+id+`"`, `"\x03`+strconv.Itoa(i)+":"+strconv.Itoa(len(id))+`"`)
 		out[i] = id
 	}
-	return text, out
+	// One pass: a quoted ID is never part of another quoted ID.
+	return strings.NewReplacer(pairs...).Replace(text), out
 }
 
 // resourceIDs are the keys of a template's Resources, in their order.
@@ -167,9 +209,38 @@ func resourceIDs(data []byte) []string {
 	return nil
 }
 
-// word matches a name where no letter or digit adjoins it.
-func word(name string) *regexp.Regexp {
-	return regexp.MustCompile(`(^|[^A-Za-z0-9])` + regexp.QuoteMeta(name) + `($|[^A-Za-z0-9])`)
+// replaceWord replaces name in s with repl where no letter or digit
+// adjoins it.
+func replaceWord(s, name, repl string) string {
+	if name == "" {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; ; {
+		j := strings.Index(s[i:], name)
+		if j < 0 {
+			break
+		}
+		j += i
+		end := j + len(name)
+		if (j == 0 || !alnum(s[j-1])) && (end == len(s) || !alnum(s[end])) {
+			b.WriteString(s[last:j])
+			b.WriteString(repl)
+			last, i = end, end
+			continue
+		}
+		i = j + 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func alnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // as is a finding of the shape's linted template written for another
@@ -210,9 +281,5 @@ func (m shapeMember) rewrite(rep shapeMember, text string) string {
 	// One pass: an ID of the representative's is never the rewritten text
 	// of another.
 	text = strings.NewReplacer(pairs...).Replace(text)
-	if rep.name != "" {
-		w := word(rep.name)
-		text = w.ReplaceAllString(w.ReplaceAllString(text, "${1}"+m.name+"${2}"), "${1}"+m.name+"${2}")
-	}
-	return text
+	return replaceWord(text, rep.name, m.name)
 }

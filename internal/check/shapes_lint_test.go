@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -144,5 +145,60 @@ func TestLintingByShapeIsSoundAcrossOUsAndCIUsers(t *testing.T) {
 		if !each.MatchString(errs[i]) {
 			t.Errorf("finding %d: %q, want one of %s's %s", i, errs[i], a, ids[i])
 		}
+	}
+}
+
+// Linting one resource of each shape is sound: on a model whose users are
+// broken one alone, a whole shape alike across two templates, a twin, and
+// a user of the stack that holds the groups its users name, cfn-lint's
+// findings read by shape are the findings it makes reading every template
+// whole, each naming its own template, line, logical ID and user.
+func TestLintingByResourceShapeIsSound(t *testing.T) {
+	dir, _ := poolModel(t)
+	props := func(r any) map[string]any { return r.(map[string]any)["Properties"].(map[string]any) }
+	var shapeTags string
+	for i, stack := range []string{"infra-identity-users-1", "infra-identity-users-2"} {
+		editResources(t, filepath.Join(dir, stack+".template.json"), func(resources map[string]any) {
+			ids := usersOf(resources)
+			if i == 0 {
+				b, _ := json.Marshal(props(resources[ids[1]])["Tags"])
+				shapeTags = string(b)
+			}
+			for _, id := range ids {
+				if b, _ := json.Marshal(props(resources[id])["Tags"]); string(b) == shapeTags {
+					props(resources[id])["Path"] = "shape-broken"
+				}
+			}
+			if i == 0 {
+				props(resources[ids[0]])["Path"] = "no-slashes"
+			} else {
+				resources["Twin"] = resources[ids[5]]
+			}
+		})
+	}
+	editResources(t, filepath.Join(dir, "infra-identity.template.json"), func(resources map[string]any) {
+		ids := usersOf(resources)
+		props(resources[ids[len(ids)-1]])["Path"] = "no-slashes"
+	})
+	errs, warnings, err := cfnLint(dir, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErrs, wantWarnings, err := cfnLint(dir, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(errs, wantErrs) || !slices.Equal(warnings, wantWarnings) {
+		t.Errorf("by shape:\n%s\n%s\nwhole:\n%s\n%s", strings.Join(errs, "\n"), strings.Join(warnings, "\n"),
+			strings.Join(wantErrs, "\n"), strings.Join(wantWarnings, "\n"))
+	}
+	joined := strings.Join(errs, "\n")
+	for _, want := range []string{"E3019", "infra-identity-users-1.template.json", "infra-identity-users-2.template.json", "infra-identity.template.json:"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no finding with %s: the model does not test what it says", want)
+		}
+	}
+	if n := strings.Count(joined, "'shape-broken'"); n < 4 {
+		t.Errorf("%d findings of the shape broken alike: too few to show the attribution\n%s", n, joined)
 	}
 }

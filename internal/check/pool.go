@@ -1,0 +1,425 @@
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"index/suffixarray"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/iamstack/iamstack/internal/plan"
+)
+
+// A user stack holds hundreds of users, and cfn-lint spends most of its time
+// on each resource (its schema validation is built again per resource): at
+// 5,000 people the user stacks were most of the gate. Users of one team are
+// alike but for their names, so cfn-lint reads each shape of resource once:
+// the templates it lints keep one resource of each shape, in the first
+// template that has it, and the findings on that resource are each
+// member's, with the member's template, line, logical ID and name.
+//
+// A resource is pooled (read as its shape) only when nothing but its own
+// content decides cfn-lint's verdicts on it:
+//   - nothing refers to it (its logical ID appears nowhere else in the
+//     template): cfn-lint's rules across resources are about references.
+//     One that refers to others (a Ref, an Fn::, a Condition, DependsOn)
+//     stands only for resources of its own template, which refer to the
+//     same (the logical IDs are in the shape) and are never pooled
+//     themselves: a cycle through a pooled resource would refer to it;
+//   - it is named (metadata iamstack.name) with IAM's name characters, and
+//     its properties carry the name as a whole value: in the shape the name
+//     is replaced by its signature wherever no letter or digit adjoins it,
+//     and names of one signature give the same verdicts (shapes.go);
+//   - no other resource of its type has the same value in the property
+//     that carries the name: E3019, primary identifiers unique in a
+//     template, compares resources, so such twins stay for cfn-lint to see;
+//   - its template is within CloudFormation's limits of resources and size
+//     (plan.MaxResourcesPerStack, plan.MaxTemplateSize): E3001 and E1002
+//     count what the template holds, so one over them is read whole.
+//
+// A shape is per frame: the template's other sections (but its
+// description, which no rule on a resource reads), so that a resource is
+// read with the same parameters, transforms, conditions and cfn-lint
+// settings as its members.
+
+// pool is the resources of some templates by shape, and the templates
+// cfn-lint reads in their place.
+type pool struct {
+	// linted are the files cfn-lint reads: each template, or its copy
+	// without the resources another resource of their shape stands for.
+	linted []lintedFile
+}
+
+// lintedFile is a file cfn-lint reads and the template it stands for.
+type lintedFile struct {
+	path, template string
+	// lines maps the copy's lines to the template's: each segment's first
+	// line in the copy and in the template (nil for the template itself).
+	lines [][2]int
+	// members are, by logical ID of a resource read here, the resources of
+	// its shape it stands for in this and other templates.
+	members map[string][]place
+	// self is the resource's own place in the template, by logical ID.
+	self map[string]place
+}
+
+// place is a resource in a template.
+type place struct {
+	file, id, name string
+	line           int // its key's line
+}
+
+// iamName is IAM's pattern for the names of users, groups, roles and
+// policies.
+var iamName = regexp.MustCompile(`^[\w+=,.@-]+$`)
+
+// resourceEntry is a resource of a template, where it lies in the bytes.
+type resourceEntry struct {
+	id         string
+	start, end int // from its key's opening quote to its value's end
+	line       int // its key's line
+	typ, name  string
+	shape      string // "" when it is read as itself
+}
+
+// templateLayout is a template's bytes and where its resources lie.
+type templateLayout struct {
+	file     string
+	data     []byte
+	frame    string
+	entries  []resourceEntry
+	tooLarge bool
+}
+
+// newPool reads the templates (one of each account shape: shapes.go) and
+// writes, in dir, a copy of each that has resources another stands for.
+func newPool(templates []string, dir string) (*pool, error) {
+	p := &pool{}
+	first := map[string]*place{} // by shape: the resource read for it
+	// The lintedFile reading each shape's first resource, and its ID.
+	standsIn := map[string]*lintedFile{}
+	layouts := make([]*templateLayout, len(templates))
+	for i, f := range templates {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		layouts[i] = layout(f, data)
+	}
+	p.linted = make([]lintedFile, len(templates))
+	for i, l := range layouts {
+		lf := &p.linted[i]
+		*lf = lintedFile{path: l.file, template: l.file, members: map[string][]place{}, self: map[string]place{}}
+		var keep []resourceEntry
+		for _, e := range l.entries {
+			at := place{file: l.file, id: e.id, name: e.name, line: e.line}
+			if e.shape == "" {
+				keep = append(keep, e)
+				lf.self[e.id] = at
+				continue
+			}
+			if rep, ok := first[e.shape]; ok {
+				owner := standsIn[e.shape]
+				owner.members[rep.id] = append(owner.members[rep.id], at)
+				continue
+			}
+			first[e.shape] = &at
+			standsIn[e.shape] = lf
+			keep = append(keep, e)
+			lf.self[e.id] = at
+		}
+		if len(keep) == len(l.entries) {
+			continue
+		}
+		if len(keep) == 0 {
+			// A template keeps a resource: cfn-lint refuses one without.
+			// It is read as itself, and its shape's first stands for it
+			// no more.
+			e := l.entries[0]
+			keep = append(keep, e)
+			owner := standsIn[e.shape]
+			rep := first[e.shape]
+			owner.members[rep.id] = withoutPlace(owner.members[rep.id], e.id, l.file)
+			lf.self[e.id] = place{file: l.file, id: e.id, name: e.name, line: e.line}
+		}
+		data, lines := l.without(keep)
+		lf.path = filepath.Join(dir, fmt.Sprintf("%d-%s", i, filepath.Base(l.file)))
+		lf.lines = lines
+		if err := os.WriteFile(lf.path, data, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// withoutPlace is places without resource id of file.
+func withoutPlace(places []place, id, file string) []place {
+	out := places[:0]
+	for _, pl := range places {
+		if pl.id != id || pl.file != file {
+			out = append(out, pl)
+		}
+	}
+	return out
+}
+
+// findings are a linted file's findings as the template's and, for a
+// resource that stands for others, as each of theirs.
+func (lf *lintedFile) findings(fs []lintFinding) []lintFinding {
+	var out []lintFinding
+	for _, f := range fs {
+		f.Filename = lf.template
+		f.Location.Start.LineNumber = lf.line(f.Location.Start.LineNumber)
+		out = append(out, f)
+		if len(f.Location.Path) < 2 || f.Location.Path[0] != "Resources" {
+			continue
+		}
+		id, _ := f.Location.Path[1].(string)
+		rep, ok := lf.self[id]
+		if !ok {
+			continue
+		}
+		for _, m := range lf.members[id] {
+			out = append(out, rep.as(m, f))
+		}
+	}
+	return out
+}
+
+// line is the template's line of the linted file's line n.
+func (lf *lintedFile) line(n int) int {
+	if lf.lines == nil {
+		return n
+	}
+	i := sort.Search(len(lf.lines), func(i int) bool { return lf.lines[i][0] > n }) - 1
+	if i < 0 {
+		return n
+	}
+	return lf.lines[i][1] + n - lf.lines[i][0]
+}
+
+// as is a finding on the resource at rep written for m, a resource of its
+// shape: m's template, line, logical ID and name.
+func (rep place) as(m place, f lintFinding) lintFinding {
+	f.Filename = m.file
+	f.Location.Start.LineNumber = m.line + f.Location.Start.LineNumber - rep.line
+	rewrite := func(s string) string {
+		return replaceWord(strings.ReplaceAll(s, rep.id, m.id), rep.name, m.name)
+	}
+	f.Message = rewrite(f.Message)
+	path := make([]any, len(f.Location.Path))
+	for i, p := range f.Location.Path {
+		if s, ok := p.(string); ok {
+			p = rewrite(s)
+		}
+		path[i] = p
+	}
+	f.Location.Path = path
+	return f
+}
+
+// layout finds a template's resources and which of them are pooled; a
+// template it cannot read is read whole by cfn-lint.
+func layout(file string, data []byte) *templateLayout {
+	l := &templateLayout{file: file, data: data}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return l
+	}
+	var frame []byte
+	for dec.More() {
+		start := keyStart(data, int(dec.InputOffset()))
+		key, err := dec.Token()
+		if err != nil {
+			return &templateLayout{file: file, data: data}
+		}
+		if key == "Resources" {
+			if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+				return &templateLayout{file: file, data: data}
+			}
+			for dec.More() {
+				var e resourceEntry
+				e.start = keyStart(data, int(dec.InputOffset()))
+				id, err := dec.Token()
+				if err != nil {
+					return &templateLayout{file: file, data: data}
+				}
+				var raw json.RawMessage
+				if dec.Decode(&raw) != nil {
+					return &templateLayout{file: file, data: data}
+				}
+				e.id, _ = id.(string)
+				e.end = int(dec.InputOffset())
+				e.line = 1 + bytes.Count(data[:e.start], []byte("\n"))
+				l.entries = append(l.entries, e)
+			}
+			if _, err := dec.Token(); err != nil {
+				return &templateLayout{file: file, data: data}
+			}
+			frame = append(frame, `"Resources":{}`...)
+			continue
+		}
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			return &templateLayout{file: file, data: data}
+		}
+		if key != "Description" {
+			frame = append(frame, data[start:dec.InputOffset()]...)
+		}
+	}
+	l.frame = string(frame)
+	l.tooLarge = len(l.entries) > plan.MaxResourcesPerStack || len(data) > plan.MaxTemplateSize
+	if !l.tooLarge {
+		l.shapes()
+	}
+	return l
+}
+
+// keyStart is where the key after offset begins: its opening quote.
+func keyStart(data []byte, offset int) int {
+	if i := bytes.IndexByte(data[offset:], '"'); i >= 0 {
+		return offset + i
+	}
+	return offset
+}
+
+// shapes sets the shape of each resource that is pooled.
+func (l *templateLayout) shapes() {
+	index := suffixarray.New(l.data)
+	type named struct{ typ, prop, value string }
+	// How many resources of a type have each top-level string property.
+	count := map[named]int{}
+	props := make([]map[string]any, len(l.entries))
+	bodies := make([]map[string]any, len(l.entries))
+	for i := range l.entries {
+		e := &l.entries[i]
+		var r map[string]any
+		raw := l.data[e.start:e.end]
+		raw = raw[bytes.IndexByte(raw, ':')+1:]
+		if json.Unmarshal(raw, &r) != nil {
+			continue
+		}
+		bodies[i] = r
+		e.typ, _ = r["Type"].(string)
+		ps, _ := r["Properties"].(map[string]any)
+		props[i] = ps
+		for k, v := range ps {
+			if s, ok := v.(string); ok {
+				count[named{e.typ, k, s}]++
+			}
+		}
+	}
+	for i := range l.entries {
+		e := &l.entries[i]
+		r := bodies[i]
+		if r == nil {
+			continue
+		}
+		meta, _ := r["Metadata"].(map[string]any)
+		iamstack, _ := meta["iamstack"].(map[string]any)
+		name, _ := iamstack["name"].(string)
+		if !iamName.MatchString(name) || len(index.Lookup([]byte(e.id), 2)) != 1 {
+			continue
+		}
+		carried := false
+		for k, v := range props[i] {
+			if v == name {
+				if count[named{e.typ, k, name}] > 1 {
+					carried = false
+					break
+				}
+				carried = true
+			}
+		}
+		if !carried {
+			continue
+		}
+		body := string(l.data[e.start:e.end])
+		body = body[strings.IndexByte(body, ':')+1:]
+		e.name = name
+		scope := l.frame
+		if r["Condition"] != nil || r["DependsOn"] != nil || refers(r) {
+			// What it refers to is another resource of this template.
+			scope = l.file + "\x00" + scope
+		}
+		e.shape = scope + "\x00" + replaceWord(body, name, "\x01"+signature(name))
+	}
+}
+
+// refers tells whether a value holds an intrinsic function.
+func refers(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if k == "Ref" || strings.HasPrefix(k, "Fn::") || refers(x) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if refers(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// without is the template with only the resources keep, and where each of
+// its segments came from: its first line in the copy and in the template.
+func (l *templateLayout) without(keep []resourceEntry) ([]byte, [][2]int) {
+	first, last := l.entries[0], l.entries[len(l.entries)-1]
+	sep := []byte(",")
+	if len(l.entries) > 1 {
+		sep = l.data[first.end:l.entries[1].start]
+	}
+	out := bytes.Clone(l.data[:first.start])
+	lines := [][2]int{{1, 1}}
+	for i, e := range keep {
+		if i > 0 {
+			out = append(out, sep...)
+		}
+		lines = append(lines, [2]int{1 + bytes.Count(out, []byte("\n")), e.line})
+		out = append(out, l.data[e.start:e.end]...)
+	}
+	// The tail's lines from the one after the last resource's end, which
+	// is that resource's.
+	tail := 2 + bytes.Count(l.data[:last.end], []byte("\n"))
+	lines = append(lines, [2]int{2 + bytes.Count(out, []byte("\n")), tail})
+	out = append(out, l.data[last.end:]...)
+	return out, lines
+}
+
+// shares splits the files cfn-lint reads into n shares of about the same
+// size, the largest first: its time grows with what it reads.
+func (p *pool) shares(n int) [][]string {
+	type file struct {
+		path string
+		size int64
+	}
+	files := make([]file, len(p.linted))
+	for i, lf := range p.linted {
+		files[i].path = lf.path
+		if st, err := os.Stat(lf.path); err == nil {
+			files[i].size = st.Size()
+		}
+	}
+	sort.SliceStable(files, func(i, j int) bool { return files[i].size > files[j].size })
+	shares := make([][]string, n)
+	load := make([]int64, n)
+	for _, f := range files {
+		least := 0
+		for w := range n {
+			if load[w] < load[least] {
+				least = w
+			}
+		}
+		shares[least] = append(shares[least], f.path)
+		load[least] += f.size + 4096 // and what each file costs whatever its size
+	}
+	return shares
+}

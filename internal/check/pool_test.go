@@ -1,0 +1,236 @@
+package check
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack/internal/synthetic"
+)
+
+// poolModel is 300 people in three user stacks and a few accounts: teams
+// make their users alike but for their names.
+func poolModel(t *testing.T) (string, []string) {
+	t.Helper()
+	return renderedTemplates(t, string(synthetic.Model(synthetic.Size{Users: 300, Accounts: 5, UserStacks: 3})))
+}
+
+// keyLine is the line of resource id's key in a file's data.
+func keyLine(t *testing.T, data []byte, id string) int {
+	t.Helper()
+	i := bytes.Index(data, []byte(`"`+id+`": {`))
+	if i < 0 {
+		t.Fatalf("no resource %s", id)
+	}
+	return 1 + bytes.Count(data[:i], []byte("\n"))
+}
+
+// resourceBody is a resource's value in a template, as its bytes.
+func resourceBody(t *testing.T, data []byte, id string) string {
+	t.Helper()
+	for _, e := range layout("", data).entries {
+		if e.id == id {
+			b := string(data[e.start:e.end])
+			return b[strings.IndexByte(b, ':')+1:]
+		}
+	}
+	t.Fatalf("no resource %s", id)
+	return ""
+}
+
+// Every resource is read once: in a linted file, or as a member of the
+// resource that stands for its shape, whose bytes are the member's with the
+// member's name; the copies are the templates without the members, and
+// their lines map back to the templates'.
+func TestPoolReadsEachResourceOnce(t *testing.T) {
+	_, files := poolModel(t)
+	p, err := newPool(files, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := map[string][]byte{}
+	for _, f := range files {
+		data[f], _ = os.ReadFile(f)
+	}
+	seen := map[string]int{} // file + ID
+	var users, read int
+	for _, lf := range p.linted {
+		copyData, err := os.ReadFile(lf.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var whole, copied map[string]any
+		if err := json.Unmarshal(data[lf.template], &whole); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(copyData, &copied); err != nil {
+			t.Fatalf("%s: %v", lf.path, err)
+		}
+		for k, v := range whole {
+			if k != "Resources" && fmt.Sprint(v) != fmt.Sprint(copied[k]) {
+				t.Errorf("%s: %s differs from the template's", lf.path, k)
+			}
+		}
+		for id, v := range copied["Resources"].(map[string]any) {
+			if fmt.Sprint(v) != fmt.Sprint(whole["Resources"].(map[string]any)[id]) {
+				t.Errorf("%s: resource %s differs from the template's", lf.path, id)
+			}
+			at := lf.self[id]
+			if at.id != id || at.file != lf.template {
+				t.Errorf("%s: %s is read as %+v", lf.path, id, at)
+			}
+			if got, want := lf.line(keyLine(t, copyData, id)), keyLine(t, data[lf.template], id); got != want || at.line != want {
+				t.Errorf("%s: %s at line %d (place %d), want %d", lf.path, id, got, at.line, want)
+			}
+			seen[lf.template+" "+id]++
+			read++
+		}
+		for id, members := range lf.members {
+			rep := lf.self[id]
+			for _, m := range members {
+				seen[m.file+" "+m.id]++
+				if got := keyLine(t, data[m.file], m.id); got != m.line {
+					t.Errorf("%s in %s: line %d, want %d", m.id, m.file, m.line, got)
+				}
+				want := resourceBody(t, data[m.file], m.id)
+				if got := replaceWord(resourceBody(t, data[rep.file], rep.id), rep.name, m.name); got != want || len(m.name) != len(rep.name) {
+					t.Errorf("%s stands for %s, which differs but for the name:\n%s\n%s", rep.id, m.id, got, want)
+				}
+			}
+		}
+	}
+	for _, f := range files {
+		var tpl struct {
+			Resources map[string]struct{ Type string }
+		}
+		json.Unmarshal(data[f], &tpl)
+		for id, r := range tpl.Resources {
+			if seen[f+" "+id] != 1 {
+				t.Errorf("%s in %s is read %d times", id, filepath.Base(f), seen[f+" "+id])
+			}
+			if r.Type == "AWS::IAM::User" {
+				users++
+			}
+		}
+	}
+	if users < 300 || read > users/4 {
+		t.Errorf("%d resources read for %d users", read, users)
+	}
+}
+
+// mutateResources edits the resources of a template and writes it as the
+// CDK does.
+func mutateResources(t *testing.T, data []byte, edit func(resources map[string]any, tpl map[string]any)) []byte {
+	t.Helper()
+	var tpl map[string]any
+	if err := json.Unmarshal(data, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	edit(tpl["Resources"].(map[string]any), tpl)
+	b, err := json.MarshalIndent(tpl, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// usersOf are a template's IAM users' logical IDs, sorted.
+func usersOf(resources map[string]any) []string {
+	var ids []string
+	for id, r := range resources {
+		if r.(map[string]any)["Type"] == "AWS::IAM::User" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// A resource is pooled only when nothing but its own bytes decides
+// cfn-lint's verdicts on it: not one another names, nor a twin by name,
+// nor one named with characters IAM refuses, nor any of a template over
+// CloudFormation's limits.
+func TestPoolKeepsWhatOthersDecide(t *testing.T) {
+	_, files := poolModel(t)
+	var users string
+	for _, f := range files {
+		if strings.HasSuffix(f, "-users-1.template.json") {
+			users = f
+		}
+	}
+	data, err := os.ReadFile(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := func(r any) map[string]any { return r.(map[string]any)["Properties"].(map[string]any) }
+	tests := []struct {
+		name string
+		edit func(resources, tpl map[string]any) []string // the users that must be read
+	}{
+		{"twins by name", func(resources, _ map[string]any) []string {
+			ids := usersOf(resources)
+			resources["Twin"] = resources[ids[5]]
+			return []string{ids[5], "Twin"}
+		}},
+		{"named by an output", func(resources, tpl map[string]any) []string {
+			ids := usersOf(resources)
+			tpl["Outputs"] = map[string]any{"Out": map[string]any{"Value": map[string]any{"Fn::GetAtt": []any{ids[3], "Arn"}}}}
+			return ids[3:4]
+		}},
+		{"a name IAM refuses", func(resources, _ map[string]any) []string {
+			ids := usersOf(resources)
+			r := resources[ids[2]].(map[string]any)
+			name := "bad name"
+			r["Metadata"].(map[string]any)["iamstack"].(map[string]any)["name"] = name
+			props(r)["UserName"] = name
+			return ids[2:3]
+		}},
+		{"over the resource limit", func(resources, _ map[string]any) []string {
+			ids := usersOf(resources)
+			for i := 0; len(resources) <= 500; i++ {
+				r, _ := json.Marshal(resources[ids[0]])
+				var c map[string]any
+				json.Unmarshal(r, &c)
+				name := fmt.Sprintf("extra.%04d", i)
+				c["Metadata"].(map[string]any)["iamstack"].(map[string]any)["name"] = name
+				props(c)["UserName"] = name
+				resources[fmt.Sprintf("Extra%04d", i)] = c
+			}
+			return usersOf(resources)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var must []string
+			mutated := mutateResources(t, data, func(resources, tpl map[string]any) { must = tt.edit(resources, tpl) })
+			f := filepath.Join(t.TempDir(), filepath.Base(users))
+			if err := os.WriteFile(f, mutated, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p, err := newPool([]string{f}, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			lf := p.linted[0]
+			for _, id := range must {
+				if _, ok := lf.self[id]; !ok {
+					t.Errorf("%s is not read as itself", id)
+				}
+			}
+			for id := range lf.self {
+				for _, m := range lf.members[id] {
+					for _, id := range must {
+						if m.id == id {
+							t.Errorf("%s is pooled", id)
+						}
+					}
+				}
+			}
+		})
+	}
+}
