@@ -3,6 +3,7 @@ package check_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/iamstack/iamstack"
 	"github.com/iamstack/iamstack/internal/analyze/access"
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
 	"github.com/iamstack/iamstack/internal/check"
 	"github.com/iamstack/iamstack/internal/rules"
 	"github.com/iamstack/iamstack/internal/synthetic"
@@ -406,5 +408,59 @@ func TestLintStatementsIn(t *testing.T) {
 	want := "IAMSTACK-LINT-NOTACTION-ALLOW roles.LintR.statementsIn.prod[0] (Broad): allows with notActions"
 	if !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, want) }) {
 		t.Errorf("want %q among:\n%s", want, strings.Join(got, "\n"))
+	}
+}
+
+// The rules read each shape of people once, but report every person: with
+// both sides of a role's MFA age weakened, each person who reaches the role
+// is reported, however many share a shape.
+func TestRulesReportEveryMemberOfAShape(t *testing.T) {
+	m := parse(string(synthetic.Model(synthetic.Size{Users: 200, Accounts: 5})))
+	dir := assemblytest.Templates(t, m)
+	edit := func(file string, f func(r map[string]any)) {
+		b, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tpl map[string]any
+		json.Unmarshal(b, &tpl)
+		f(tpl["Resources"].(map[string]any))
+		b, _ = json.Marshal(tpl)
+		os.WriteFile(filepath.Join(dir, file), b, 0o644)
+	}
+	edit("infra-dev-01.template.json", func(r map[string]any) {
+		dropCondition(props(r, "RoleReadR")["AssumeRolePolicyDocument"], "NumericLessThan")
+	})
+	edit("infra-identity.template.json", func(r map[string]any) {
+		dropStatements(props(r, "PolicyAssumeRoleG")["PolicyDocument"], "DenyAssumeRoleWithOldMFA")
+	})
+	inv, err := assembly.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := access.Analyze(inv)
+	want := map[string]bool{}
+	shapes := map[string]bool{}
+	for e := range rep.Entries() {
+		if e.UserKind == "human" && e.Type == "assume-role" && e.Role == "ReadR" && e.Account == "dev-01" {
+			want["admits "+e.User+" with an MFA session of any age; bound aws:MultiFactorAuthAge"] = true
+			for _, u := range inv.Users {
+				if u.ARN == e.UserARN {
+					shapes[rep.Shape(u)] = true
+				}
+			}
+		}
+	}
+	if len(want) <= 2*len(shapes) {
+		t.Fatalf("%d people in %d shapes reach the role: the test needs shapes of many", len(want), len(shapes))
+	}
+	got := map[string]bool{}
+	for _, v := range check.Templates(m, inv, rep) {
+		if v.Rule == rules.MFA && v.Resource == "role infra-ReadR in dev-01" {
+			got[v.Message] = true
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("%d people reported, want %d", len(got), len(want))
 	}
 }
