@@ -56,15 +56,22 @@ type pool struct {
 
 // lintedFile is a file cfn-lint reads and the template it stands for.
 type lintedFile struct {
+	// path is the file cfn-lint reads: the template, or its copy once
+	// written.
 	path, template string
-	// lines maps the copy's lines to the template's: each segment's first
-	// line in the copy and in the template (nil for the template itself).
+	// copy is the template without the resources others stand for, nil
+	// when it has none; lines maps its lines to the template's: each
+	// segment's first line in the copy and in the template.
+	copy  []byte
 	lines [][2]int
 	// members are, by logical ID of a resource read here, the resources of
 	// its shape it stands for in this and other templates.
 	members map[string][]place
 	// self is the resource's own place in the template, by logical ID.
 	self map[string]place
+	// filler is a resource kept only because cfn-lint refuses a template
+	// without one, when all others stand elsewhere: it stands there too.
+	filler string
 }
 
 // place is a resource in a template.
@@ -96,8 +103,8 @@ type templateLayout struct {
 }
 
 // newPool reads the templates (one of each account shape: shapes.go) and
-// writes, in dir, a copy of each that has resources another stands for.
-func newPool(templates []string, dir string) (*pool, error) {
+// makes a copy of each that has resources another stands for (write).
+func newPool(templates []string) (*pool, error) {
 	p := &pool{}
 	first := map[string]*place{} // by shape: the resource read for it
 	// The lintedFile reading each shape's first resource, and its ID.
@@ -137,34 +144,31 @@ func newPool(templates []string, dir string) (*pool, error) {
 		}
 		if len(keep) == 0 {
 			// A template keeps a resource: cfn-lint refuses one without.
-			// It is read as itself, and its shape's first stands for it
-			// no more.
+			// Its shape's first still stands for it: what cfn-lint finds
+			// on it here is dropped (findings).
 			e := l.entries[0]
 			keep = append(keep, e)
-			owner := standsIn[e.shape]
-			rep := first[e.shape]
-			owner.members[rep.id] = withoutPlace(owner.members[rep.id], e.id, l.file)
 			lf.self[e.id] = place{file: l.file, id: e.id, name: e.name, line: e.line}
+			lf.filler = e.id
 		}
-		data, lines := l.without(keep)
-		lf.path = filepath.Join(dir, fmt.Sprintf("%d-%s", i, filepath.Base(l.file)))
-		lf.lines = lines
-		if err := os.WriteFile(lf.path, data, 0o644); err != nil {
-			return nil, err
-		}
+		lf.copy, lf.lines = l.without(keep)
 	}
 	return p, nil
 }
 
-// withoutPlace is places without resource id of file.
-func withoutPlace(places []place, id, file string) []place {
-	out := places[:0]
-	for _, pl := range places {
-		if pl.id != id || pl.file != file {
-			out = append(out, pl)
+// write writes, in dir, the copies cfn-lint reads in place of templates.
+func (p *pool) write(dir string) error {
+	for i := range p.linted {
+		lf := &p.linted[i]
+		if lf.copy == nil {
+			continue
+		}
+		lf.path = filepath.Join(dir, fmt.Sprintf("%d-%s", i, filepath.Base(lf.template)))
+		if err := os.WriteFile(lf.path, lf.copy, 0o644); err != nil {
+			return err
 		}
 	}
-	return out
+	return nil
 }
 
 // findings are a linted file's findings as the template's and, for a
@@ -181,6 +185,10 @@ func (lf *lintedFile) findings(fs []lintFinding) []lintFinding {
 		id, _ := f.Location.Path[1].(string)
 		rep, ok := lf.self[id]
 		if !ok {
+			continue
+		}
+		if id == lf.filler {
+			out = out[:len(out)-1]
 			continue
 		}
 		for _, m := range lf.members[id] {

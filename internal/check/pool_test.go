@@ -49,7 +49,20 @@ func resourceBody(t *testing.T, data []byte, id string) string {
 // their lines map back to the templates'.
 func TestPoolReadsEachResourceOnce(t *testing.T) {
 	_, files := poolModel(t)
-	p, err := newPool(files, t.TempDir())
+	// A stack whose every resource stands in another: cfn-lint reads one
+	// of them, whose findings are dropped there (filler).
+	for _, f := range files {
+		if strings.HasSuffix(f, "-users-1.template.json") {
+			b, _ := os.ReadFile(f)
+			again := strings.Replace(f, "-users-1.", "-users-9.", 1)
+			os.WriteFile(again, bytes.Replace(b, []byte("part 2"), []byte("part 9"), 1), 0o644)
+			files = append(files, again)
+		}
+	}
+	p, err := newPool(files)
+	if err == nil {
+		err = p.write(t.TempDir())
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +100,10 @@ func TestPoolReadsEachResourceOnce(t *testing.T) {
 			if got, want := lf.line(keyLine(t, copyData, id)), keyLine(t, data[lf.template], id); got != want || at.line != want {
 				t.Errorf("%s: %s at line %d (place %d), want %d", lf.path, id, got, at.line, want)
 			}
-			seen[lf.template+" "+id]++
-			read++
+			if id != lf.filler {
+				seen[lf.template+" "+id]++
+				read++
+			}
 		}
 		for id, members := range lf.members {
 			rep := lf.self[id]
@@ -118,8 +133,36 @@ func TestPoolReadsEachResourceOnce(t *testing.T) {
 			}
 		}
 	}
-	if users < 300 || read > users/4 {
+	if users < 400 || read > users/4 {
 		t.Errorf("%d resources read for %d users", read, users)
+	}
+	if last := p.linted[len(p.linted)-1]; last.filler == "" || len(last.self) != 1 {
+		t.Errorf("the stack whose resources all stand elsewhere reads %d, filler %q", len(last.self), last.filler)
+	}
+}
+
+// What cfn-lint finds on a resource is each member's; on a filler, which
+// its shape's first stands for, nothing: that first's findings are its.
+func TestPoolFindingsOfFillersAreTheirShapes(t *testing.T) {
+	rep := place{file: "/a/users-1.template.json", id: "UserAlice01", name: "alice", line: 10}
+	m := place{file: "/a/users-2.template.json", id: "UserBobby02", name: "bobby", line: 30}
+	lf := &lintedFile{path: "/tmp/1-users-1.template.json", template: rep.file, self: map[string]place{rep.id: rep},
+		members: map[string][]place{rep.id: {m}}, lines: [][2]int{{1, 1}, {5, 10}}}
+	var f lintFinding
+	f.Filename, f.Message, f.Rule.Id = lf.path, "'alice' at UserAlice01 is wrong", "E3031"
+	f.Location.Path, f.Location.Start.LineNumber = []any{"Resources", rep.id, "Properties", "UserName"}, 7
+	got := lf.findings([]lintFinding{f})
+	if len(got) != 2 || got[0].Filename != rep.file || got[0].Location.Start.LineNumber != 12 ||
+		got[1].Filename != m.file || got[1].Location.Start.LineNumber != 32 || got[1].Message != "'bobby' at UserBobby02 is wrong" ||
+		got[1].Location.Path[1] != m.id {
+		t.Errorf("%+v", got)
+	}
+	filler := &lintedFile{path: m.file, template: m.file, self: map[string]place{m.id: m}, filler: m.id}
+	f.Filename, f.Location.Path = m.file, []any{"Resources", m.id, "Properties", "UserName"}
+	var frame lintFinding
+	frame.Filename, frame.Location.Path = m.file, []any{"Description"}
+	if got := filler.findings([]lintFinding{f, frame}); len(got) != 1 || got[0].Location.Path[0] != "Description" {
+		t.Errorf("a filler's findings: %+v", got)
 	}
 }
 
@@ -212,7 +255,7 @@ func TestPoolKeepsWhatOthersDecide(t *testing.T) {
 			if err := os.WriteFile(f, mutated, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			p, err := newPool([]string{f}, t.TempDir())
+			p, err := newPool([]string{f})
 			if err != nil {
 				t.Fatal(err)
 			}

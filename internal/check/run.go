@@ -6,7 +6,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/iamstack/iamstack/internal/analyze/access"
@@ -61,7 +64,8 @@ type Repo interface {
 
 // Deps are what a run calls out to.
 type Deps struct {
-	// Synth synthesizes the head, with cdk-nag. The base, which only the
+	// Synth synthesizes the head, and with cdk-nag the part of it cdk-nag
+	// reads (nagshapes.go). The base, which only the
 	// analysis and the comparisons read, is rendered in Go
 	// (plan.WriteTemplates): byte for byte the templates the CDK writes.
 	Synth Synthesizer
@@ -139,6 +143,17 @@ type run struct {
 	clean []func()
 	// meter draws the running step's progress on the terminal, if any.
 	meter *progress.Meter
+	// nagPlan is what cdk-nag read of the head, into nagDir.
+	nagPlan *nagPlan
+	nagDir  string
+	// linting is cfn-lint's verdicts on the head rendered in Go, nil when
+	// the CDK's templates are not that rendering.
+	linting chan lintResult
+	// analyzing is the analysis of the head rendered in Go, nil when the
+	// CDK's assembly is not that rendering; analysisMeter is the meter of
+	// the step waiting for it.
+	analyzing     chan analysis
+	analysisMeter atomic.Pointer[progress.Meter]
 }
 
 // Run runs the gate. A failed check is a Result with Failed set; the error
@@ -210,33 +225,147 @@ func (r *run) synthesize() error {
 	if err != nil {
 		return fmt.Errorf("%s does not fit AWS quotas: %w", r.opts.Model.File(), err)
 	}
-	// The base renders meanwhile, on the other core.
-	baseDone := make(chan baseAssembly, 1)
-	go func() { baseDone <- r.synthesizeBase() }()
-	headErr := r.deps.Synth.Synthesize(p, dir, true)
-	r.base = <-baseDone
+	tmp, err := os.MkdirTemp("", "iamstack-head-")
+	if err != nil {
+		return err
+	}
+	// Removed once the lint and the analysis that read it are done: they
+	// may outlive a failed synthesis.
+	linting, analyzing := make(chan lintResult, 1), make(chan analysis, 1)
+	var background sync.WaitGroup
+	r.clean = append(r.clean, func() { background.Wait(); os.RemoveAll(tmp) })
+	// While the CDK synthesizes the head, on the other core: the base
+	// renders; the head renders in Go (byte for byte the CDK's templates),
+	// and from that the part of it cdk-nag reads is planned (nagshapes.go)
+	// and cfn-lint starts on it. Once the CDK is done, its templates are
+	// compared with the rendering: the same, cfn-lint's verdicts are
+	// theirs; else cfn-lint reads the CDK's (cfnLint).
+	var base baseAssembly
+	baseDone := make(chan struct{})
+	go func() { base = r.synthesizeBase(); close(baseDone) }()
+	type nagDone struct {
+		n   *nagPlan
+		err error
+	}
+	nagged := make(chan nagDone, 1)
+	rendered := filepath.Join(tmp, "rendered")
+	background.Go(func() {
+		n, err := newNagPlan(p, rendered)
+		nagged <- nagDone{n, err}
+		if err != nil {
+			analyzing <- analysis{err: err}
+			<-baseDone
+			linting <- lintResult{err: err}
+			return
+		}
+		background.Go(func() { analyzing <- r.analyze(rendered) })
+		<-baseDone
+		linting <- r.lint(rendered, base)
+	})
+	headErr := r.deps.Synth.Synthesize(p, dir, false)
+	<-baseDone
+	r.base = base
 	r.clean = append(r.clean, r.base.cleanup)
+	nag := <-nagged
 	if headErr != nil {
 		return r.fail("synthesis: %v", headErr)
+	}
+	if nag.err != nil {
+		return r.fail("cdk-nag's stacks: %v", nag.err)
+	}
+	r.linting, r.analyzing = linting, analyzing
+	if same, err := sameAssembly(dir, rendered); err != nil || !same {
+		// The CDK's assembly is not the Go rendering cfn-lint and the
+		// analysis started on (a bug of iamstack's): they read the CDK's.
+		r.note("the synthesized templates differ from iamstack's rendering: checking them instead")
+		r.linting = nil
+		<-analyzing
+		r.analyzing = nil
+	}
+	r.nagPlan, r.nagDir = nag.n, filepath.Join(tmp, "nag")
+	if err := r.deps.Synth.Synthesize(nag.n.plan, r.nagDir, true); err != nil {
+		return r.fail("synthesis with cdk-nag: %v", err)
 	}
 	return nil
 }
 
-func (r *run) cfnLint() error {
-	var linted map[string]bool
-	if r.base.linted {
+// lintResult is what cfn-lint found in a head's templates.
+type lintResult struct {
+	errs, warnings []string
+	// skipped counts the templates identical to the base's.
+	skipped int
+	err     error
+}
+
+// lint runs cfn-lint on the templates of dir but those identical to the
+// base's, when it passed the check.
+func (r *run) lint(dir string, base baseAssembly) lintResult {
+	var skip map[string]bool
+	if base.linted {
 		var err error
-		if linted, err = SameTemplates(r.res.Dir, r.base.dir); err != nil {
-			return r.fail("%v", err)
+		if skip, err = SameTemplates(dir, base.dir); err != nil {
+			return lintResult{err: err}
 		}
 	}
-	if r.res.LintSkipped = len(linted); r.res.LintSkipped > 0 {
-		r.note("%d template(s) identical to the base's, linted when it passed: skipped", r.res.LintSkipped)
-	}
-	errs, warnings, err := r.deps.Lint(r.res.Dir, linted)
+	errs, warnings, err := r.deps.Lint(dir, skip)
+	return lintResult{errs: errs, warnings: warnings, skipped: len(skip), err: err}
+}
+
+// sameAssembly tells whether two cloud assemblies are the same to the
+// gate: the same stacks (assembly.StackFiles) with the same templates,
+// byte for byte.
+func sameAssembly(a, b string) (bool, error) {
+	sa, err := assembly.StackFiles(a)
 	if err != nil {
-		return r.fail("%v", err)
+		return false, err
 	}
+	sb, err := assembly.StackFiles(b)
+	if err != nil || !slices.Equal(sa, sb) {
+		return false, err
+	}
+	fa, _ := filepath.Glob(filepath.Join(a, "*.template.json"))
+	fb, _ := filepath.Glob(filepath.Join(b, "*.template.json"))
+	if len(fa) != len(fb) {
+		return false, nil
+	}
+	same, err := SameTemplates(a, b)
+	return len(same) == len(fa), err
+}
+
+// analysis is the head's inventory, its access analysis and what
+// iamstack's rules find in them.
+type analysis struct {
+	inv        *assembly.Inventory
+	rep        access.Report
+	violations []Violation
+	err        error
+}
+
+// analyze reads and analyzes the assembly in dir, telling the meter of the
+// step that waits for it how far it has come.
+func (r *run) analyze(dir string) analysis {
+	inv, err := assembly.Read(dir)
+	if err != nil {
+		return analysis{err: err}
+	}
+	rep := access.AnalyzeWith(inv, func(done, total int) { r.analysisMeter.Load().Update(done, total) })
+	return analysis{inv: inv, rep: rep, violations: append(Templates(r.opts.Model, inv, rep), Lint(r.opts.Model)...)}
+}
+
+func (r *run) cfnLint() error {
+	var l lintResult
+	if r.linting != nil {
+		l = <-r.linting
+	} else {
+		l = r.lint(r.res.Dir, r.base)
+	}
+	if r.res.LintSkipped = l.skipped; l.skipped > 0 {
+		r.note("%d template(s) identical to the base's, linted when it passed: skipped", l.skipped)
+	}
+	if l.err != nil {
+		return r.fail("%v", l.err)
+	}
+	errs, warnings := l.errs, l.warnings
 	r.res.LintWarnings = warnings
 	for _, w := range warnings {
 		r.note("warning: %s", w)
@@ -248,10 +377,11 @@ func (r *run) cfnLint() error {
 }
 
 func (r *run) nag() error {
-	nag, err := Nag(r.res.Dir)
+	nag, err := Nag(r.nagDir)
 	if err != nil {
 		return r.fail("%v", err)
 	}
+	nag = r.nagPlan.expand(nag)
 	if len(nag) > 0 {
 		return r.fail("%d cdk-nag finding(s) without a suppression; accept one by design with a waiver on its role or CI/CD user in the model (docs/gate.md):\n  %s", len(nag), lines(nag))
 	}
@@ -259,12 +389,19 @@ func (r *run) nag() error {
 }
 
 func (r *run) rules() error {
-	inv, err := assembly.Read(r.res.Dir)
-	if err != nil {
-		return r.fail("%v", err)
+	var a analysis
+	r.analysisMeter.Store(r.meter)
+	if r.analyzing != nil {
+		a = <-r.analyzing
+	} else {
+		a = r.analyze(r.res.Dir)
 	}
-	r.inv, r.rep = inv, access.AnalyzeWith(inv, r.meter.Func())
-	violations := append(Templates(r.opts.Model, inv, r.rep), Lint(r.opts.Model)...)
+	r.analysisMeter.Store(nil)
+	if a.err != nil {
+		return r.fail("%v", a.err)
+	}
+	r.inv, r.rep = a.inv, a.rep
+	violations := a.violations
 	for _, v := range violations {
 		switch {
 		case v.Waived != "":

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/iamstack/iamstack"
@@ -21,6 +22,8 @@ import (
 type goldenSynth struct {
 	err     error
 	nagRows []string
+	// differ makes a template other than iamstack's Go rendering of it.
+	differ bool
 }
 
 func (g goldenSynth) Synthesize(_ *plan.Plan, dir string, nag bool) error {
@@ -38,6 +41,9 @@ func (g goldenSynth) Synthesize(_ *plan.Plan, dir string, nag bool) error {
 		b, err := os.ReadFile(filepath.Join(goldenDir, e.Name()))
 		if err != nil {
 			return err
+		}
+		if g.differ && e.Name() == "infra-dev.template.json" {
+			b = append(b, '\n')
 		}
 		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
 			return err
@@ -153,5 +159,35 @@ func TestRunStopsAtTheFailingStep(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// cfn-lint starts on the head rendered in Go while the CDK synthesizes it;
+// its verdicts stand for the CDK's templates only when they are that
+// rendering, byte for byte: else it reads the CDK's.
+func TestLintReadsWhatTheCDKWrote(t *testing.T) {
+	for _, differ := range []bool{false, true} {
+		var mu sync.Mutex
+		var read []string
+		lint := func(dir string, _ map[string]bool) ([]string, []string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			read = append(read, dir)
+			return nil, nil, nil
+		}
+		out := filepath.Join(t.TempDir(), "out")
+		var progress bytes.Buffer
+		res, err := check.Run(check.Options{Model: exampleModel(), NoBase: true, Out: out},
+			check.Deps{Synth: goldenSynth{differ: differ}, Lint: lint, Progress: &progress})
+		if err != nil || res.Failed != nil {
+			t.Fatalf("differ %v: %+v, %v", differ, res.Failed, err)
+		}
+		noted := strings.Contains(progress.String(), "the synthesized templates differ from iamstack's rendering: checking them instead")
+		switch {
+		case !differ && (len(read) != 1 || read[0] == out || noted):
+			t.Errorf("the rendering is the CDK's: cfn-lint read %q, noted %v", read, noted)
+		case differ && (len(read) != 2 || read[1] != out || !noted):
+			t.Errorf("the CDK's templates differ: cfn-lint read %q, noted %v", read, noted)
+		}
 	}
 }

@@ -149,19 +149,27 @@ func lastOU(orgPath string) string {
 func withoutLogicalIDs(text string, data []byte) (string, []string) {
 	ids := resourceIDs(data)
 	out := make([]string, len(ids))
-	// Every occurrence of every ID, found in an index of the text: a user
-	// stack has hundreds of resources in a template of 100 KB.
-	index := suffixarray.New([]byte(text))
+	// Every occurrence of every ID: a scan of the text for each, or for a
+	// user stack (hundreds of resources in a template of 100 KB) a lookup
+	// in an index of it.
+	count := func(id string) (all, whole int) {
+		return strings.Count(text, id), strings.Count(text, `"`+id+`"`)
+	}
+	if len(ids)*len(text) > 1<<22 {
+		index := suffixarray.New([]byte(text))
+		count = func(id string) (all, whole int) {
+			at := index.Lookup([]byte(id), -1)
+			for _, j := range at {
+				if j > 0 && j+len(id) < len(text) && text[j-1] == '"' && text[j+len(id)] == '"' {
+					whole++
+				}
+			}
+			return len(at), whole
+		}
+	}
 	var pairs []string
 	for i, id := range ids {
-		at := index.Lookup([]byte(id), -1)
-		whole := 0
-		for _, j := range at {
-			if j > 0 && j+len(id) < len(text) && text[j-1] == '"' && text[j+len(id)] == '"' {
-				whole++
-			}
-		}
-		if whole != len(at) {
+		if all, whole := count(id); all != whole {
 			continue
 		}
 		pairs = append(pairs, `"`+id+`"`, `"\x03`+strconv.Itoa(i)+":"+strconv.Itoa(len(id))+`"`)

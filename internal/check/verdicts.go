@@ -106,8 +106,11 @@ func lintPlan(dir string, files []string, tmp string, byShape bool) ([]shape, *p
 	for _, g := range groups {
 		reps = append(reps, g[0].file)
 	}
-	p, err := newPool(reps, tmp)
-	return groups, p, err
+	p, err := newPool(reps)
+	if err != nil {
+		return nil, nil, err
+	}
+	return groups, p, p.write(tmp)
 }
 
 // cfnLint is CfnLint, reading each template whole unless byShape: tests
@@ -142,14 +145,15 @@ func cfnLint(dir string, skip map[string]bool, byShape bool) (errs, warnings []s
 	}
 	files = append(files, inner...)
 	// One template of each shape (shapes.go), each resource shape once in
-	// them (pool.go), one cfn-lint process per core, each on its share:
-	// cfn-lint is single-threaded, and a large model has dozens of shapes
-	// and hundreds of templates.
+	// them (pool.go), one cfn-lint process per core but one, each on its
+	// share: cfn-lint is single-threaded, and a large model has dozens of
+	// shapes and hundreds of templates.
 	groups, p, err := lintPlan(dir, files, bodies, byShape)
 	if err != nil {
 		return nil, nil, err
 	}
-	workers := min(runtime.NumCPU(), len(p.linted))
+	// A core is left to the rest of the gate, which runs meanwhile (run.go).
+	workers := max(1, min(runtime.NumCPU()-1, len(p.linted)))
 	results := make([][]lintFinding, workers)
 	errsOf := make([]error, workers)
 	shares := p.shares(workers)

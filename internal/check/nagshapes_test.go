@@ -1,0 +1,69 @@
+//go:build cdk || integration
+
+package check
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/iamstack/iamstack/internal/plan"
+	"github.com/iamstack/iamstack/internal/synth"
+	"github.com/iamstack/iamstack/internal/synthetic"
+	"github.com/iamstack/iamstack/model"
+)
+
+// cdk-nag read one stack of each shape, and one user of each shape in
+// them, finds what it finds reading every stack: with the CI/CD and KMS
+// roles' waivers gone, each account's own finding, named by its stack and
+// logical ID.
+func TestNagByShapeIsNagOfEveryStack(t *testing.T) {
+	yaml := string(synthetic.Model(synthetic.Size{Users: 150, Accounts: 25, UserStacks: 3}))
+	for _, waiver := range []string{
+		`    waivers: {AwsSolutions-IAM5: "CI/CD manages every app-* stack: the wildcard is the naming convention."}` + "\n",
+		`      AwsSolutions-IAM5: "KMS administrators manage every key of production by design."` + "\n",
+	} {
+		if !strings.Contains(yaml, waiver) {
+			t.Fatalf("the synthetic model's waivers changed: %s", waiver)
+		}
+		yaml = strings.Replace(yaml, waiver, "", 1)
+	}
+	m, err := model.Parse("m.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := filepath.Join(t.TempDir(), "whole")
+	synth.Assembly(p, whole, synth.Options{Nag: true})
+	want, err := Nag(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := newNagPlan(p, filepath.Join(t.TempDir(), "rendered"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := filepath.Join(t.TempDir(), "part")
+	synth.Assembly(n.plan, part, synth.Options{Nag: true})
+	found, err := Nag(part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n.expand(found); !slices.Equal(got, want) {
+		t.Errorf("by shape, %d findings:\n%v\nevery stack, %d:\n%v", len(got), got, len(want), want)
+	}
+	users := func(p *plan.Plan) (n int) {
+		for _, s := range p.Stacks {
+			n += len(s.Users)
+		}
+		return n
+	}
+	if len(n.plan.Stacks) >= len(p.Stacks)/2 || users(n.plan) >= users(p)/2 || len(found) >= len(want)/2 {
+		t.Errorf("cdk-nag read %d of %d stacks, %d of %d users, found %d of %d: the test shows no attribution",
+			len(n.plan.Stacks), len(p.Stacks), users(n.plan), users(p), len(found), len(want))
+	}
+}
