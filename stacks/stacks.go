@@ -8,6 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/iamstack/iamstack/constructs/identity"
+	"github.com/iamstack/iamstack/internal/names"
 	"github.com/iamstack/iamstack/internal/parallel"
 	"github.com/iamstack/iamstack/internal/plan"
 )
@@ -48,7 +49,13 @@ func accountStack(props *AccountStackProps) *identity.StackProps {
 	for _, r := range t.Resources {
 		b.Resource(r.LogicalID, r)
 	}
-	return &identity.StackProps{StackName: p.Name, Description: t.Description, Account: p.AccountID, Region: p.Region,
+	account := p.AccountID
+	if account == names.CurrentAccount {
+		// A StackSet's template, made a stack of its own for cdk-nag to
+		// read (check): it is for every account of an OU, so none.
+		account = ""
+	}
+	return &identity.StackProps{StackName: p.Name, Description: t.Description, Account: account, Region: p.Region,
 		Synthesizer: props.Synthesizer, Metadata: t.Metadata, Resources: b}
 }
 

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 // cdk-nag's AwsSolutions rules, like cfn-lint's, read a resource's own
 // properties: the gate runs them on one stack of each shape (shapes.go),
+// a StackSet's template among them (withStackSetTemplates),
 // and in it on one user of each shape of resource (pool.go), and writes
 // what they find on a resource for every resource it stands for. Running
 // them on every resource of 500 accounts and 5,000 people doubled the
@@ -31,8 +33,9 @@ type nagPlan struct {
 }
 
 // newNagPlan renders the plan's templates in Go into dir (byte for byte
-// the CDK's) to find their shapes, and returns the plan of one stack of
-// each shape, without the users others stand for.
+// the CDK's), and its StackSets' templates beside it, to find their
+// shapes, and returns the plan of one stack of each shape, without the
+// users others stand for.
 func newNagPlan(p *plan.Plan, dir string) (*nagPlan, error) {
 	if err := p.WriteTemplates(dir); err != nil {
 		return nil, err
@@ -40,6 +43,20 @@ func newNagPlan(p *plan.Plan, dir string) (*nagPlan, error) {
 	var files []string
 	for _, s := range p.Stacks {
 		files = append(files, filepath.Join(dir, s.ID+".template.json"))
+	}
+	// The StackSets' templates beside dir, which is the head's rendering
+	// as the CDK writes it (run.go compares the two).
+	sets := dir + "-stacksets"
+	if err := os.MkdirAll(sets, 0o755); err != nil {
+		return nil, err
+	}
+	p = withStackSetTemplates(p)
+	for _, s := range p.Stacks[len(files):] {
+		f := filepath.Join(sets, s.ID+".template.json")
+		if err := os.WriteFile(f, s.Template().JSON(), 0o644); err != nil {
+			return nil, err
+		}
+		files = append(files, f)
 	}
 	n := &nagPlan{plan: &plan.Plan{}, groups: shapes(dir, files), groupOf: map[string]shape{}}
 	var reps []string
@@ -75,6 +92,22 @@ func newNagPlan(p *plan.Plan, dir string) (*nagPlan, error) {
 		s.DependsOn = slices.DeleteFunc(slices.Clone(s.DependsOn), func(id string) bool { return !included[id] })
 	}
 	return n, nil
+}
+
+// withStackSetTemplates is the plan with each StackSet's template as a
+// stack of its own, <stack>-<StackSet's logical ID>: cdk-nag reads the
+// construct tree, where a StackSet carries its template as text, and the
+// roles of an OU's accounts would go unread.
+func withStackSetTemplates(p *plan.Plan) *plan.Plan {
+	out := &plan.Plan{Stacks: slices.Clone(p.Stacks)}
+	for _, s := range p.Stacks {
+		for _, ss := range s.StackSets {
+			t := ss.Template
+			t.ID, t.DependsOn = s.ID+"-"+ss.LogicalID, nil
+			out.Stacks = append(out.Stacks, t)
+		}
+	}
+	return out
 }
 
 // stackID is the stack of a template file.
