@@ -20,7 +20,7 @@ var layers = [][]string{
 	{"internal/analyze/evaluate", "internal/analyze/assembly", "internal/analyze/assembly/assemblytest", "internal/analyze/access", "internal/analyze/adopt"},
 	{"internal/check"},
 	{"internal/ship/awsapi", "internal/ship/baseline", "internal/ship/drift", "internal/ship/release", "internal/ship/deploy", "internal/ship/awsconfig", "internal/ship/identitycenter", "internal/scaffold"},
-	{"cmd/iamstack", "cmd/synth", "test", "test/bench", "test/bench/emptyapp"},
+	{"cmd/iamstack", "cmd/synth", "test", "test/bench", "test/bench/drift", "test/bench/emptyapp"},
 }
 
 func TestImportsOnlyGoDown(t *testing.T) {

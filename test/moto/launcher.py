@@ -51,6 +51,13 @@ CloudFormation picks a model class by its cloudformation_type() among the
 direct subclasses of CloudFormationModel, the later one winning, so defining
 these classes here is all the registration there is.
 
+With IAMSTACK_MOTO_AWS_POLICIES set (AWS managed policy names, separated by
+commas), each account loads only those of AWS's managed policies
+(MOTO_IAM_LOAD_MANAGED_POLICIES loads them all into every account: at
+hundreds of accounts, gigabytes). Accounts other than MOTO_ACCOUNT_ID's are
+reached with credentials from sts:AssumeRole into them, which moto keys by
+the role's account.
+
 Usage: python3 launcher.py HOST PORT (the account is MOTO_ACCOUNT_ID).
 """
 
@@ -621,8 +628,29 @@ class IamstackAnalyzer(Attributes, CloudFormationModel):
         ANALYZERS.get(account_id, {}).pop(resource_name.rsplit("/", 1)[-1], None)
 
 
+def only_aws_policies(names):
+    """Make every account's IAM load only the named AWS managed policies."""
+    import os
+
+    from moto.iam import models
+
+    wanted = set(names)
+    data = {n: d for n, d in json.loads(models.aws_managed_policies_data).items() if n in wanted}
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+
+    def init(self):
+        return [models.AWSManagedPolicy.from_data(n, self.account_id, self.region_name, d) for n, d in data.items()]
+
+    models.IAMBackend._init_aws_policies = init
+
+
 if __name__ == "__main__":
+    import os
+
     from moto.server import main
+
+    if os.environ.get("IAMSTACK_MOTO_AWS_POLICIES"):
+        only_aws_policies(os.environ["IAMSTACK_MOTO_AWS_POLICIES"].split(","))
 
     host, port = sys.argv[1], sys.argv[2]
     main(["-H", host, "-p", port])

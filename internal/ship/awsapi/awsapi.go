@@ -6,6 +6,7 @@
 package awsapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,13 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	if o.Endpoint != "" {
 		opts = append(opts, config.WithBaseEndpoint(o.Endpoint))
 	}
+	// A profile that assumes a role (role_arn) gets its STS client while
+	// the SDK resolves credentials, and with the endpoint in the
+	// environment that client calls AWS's STS: it is sent to the endpoint
+	// too, as every other call.
+	if endpoint := cmp.Or(o.Endpoint, os.Getenv("AWS_ENDPOINT_URL_STS"), os.Getenv("AWS_ENDPOINT_URL")); endpoint != "" {
+		opts = append(opts, config.WithAssumeRoleCredentialOptions(func(ao *stscreds.AssumeRoleOptions) { ao.Client = at(ao.Client, endpoint) }))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		what := "the default credentials"
@@ -52,6 +60,17 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("AWS configuration for %s: %w", what, err)
 	}
 	return cfg, nil
+}
+
+// at is an STS client that sends its calls to endpoint.
+func at(client stscreds.AssumeRoleAPIClient, endpoint string) stscreds.AssumeRoleAPIClient {
+	c, ok := client.(*sts.Client)
+	if !ok {
+		return client
+	}
+	o := c.Options()
+	o.BaseEndpoint = aws.String(endpoint)
+	return sts.New(o)
 }
 
 // AssumeIn is the configuration of cfg with the credentials of a role
