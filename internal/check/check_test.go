@@ -77,6 +77,26 @@ func dropStatements(doc any, sids ...string) {
 	d["Statement"] = kept
 }
 
+// editTemplate edits the resources of one template of dir.
+func editTemplate(t *testing.T, dir, file string, edit func(resources map[string]any)) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]any
+	if err := json.Unmarshal(b, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	edit(tpl["Resources"].(map[string]any))
+	if b, err = json.Marshal(tpl); err == nil {
+		err = os.WriteFile(filepath.Join(dir, file), b, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func dropCondition(doc any, op string) {
 	for _, s := range doc.(map[string]any)["Statement"].([]any) {
 		if c, ok := s.(map[string]any)["Condition"].(map[string]any); ok {
@@ -417,21 +437,10 @@ func TestLintStatementsIn(t *testing.T) {
 func TestRulesReportEveryMemberOfAShape(t *testing.T) {
 	m := parse(string(synthetic.Model(synthetic.Size{Users: 200, Accounts: 5})))
 	dir := assemblytest.Templates(t, m)
-	edit := func(file string, f func(r map[string]any)) {
-		b, err := os.ReadFile(filepath.Join(dir, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tpl map[string]any
-		json.Unmarshal(b, &tpl)
-		f(tpl["Resources"].(map[string]any))
-		b, _ = json.Marshal(tpl)
-		os.WriteFile(filepath.Join(dir, file), b, 0o644)
-	}
-	edit("infra-dev-01.template.json", func(r map[string]any) {
+	editTemplate(t, dir, "infra-dev-01.template.json", func(r map[string]any) {
 		dropCondition(props(r, "RoleReadR")["AssumeRolePolicyDocument"], "NumericLessThan")
 	})
-	edit("infra-identity.template.json", func(r map[string]any) {
+	editTemplate(t, dir, "infra-identity.template.json", func(r map[string]any) {
 		dropStatements(props(r, "PolicyAssumeRoleG")["PolicyDocument"], "DenyAssumeRoleWithOldMFA")
 	})
 	inv, err := assembly.Read(dir)

@@ -3,7 +3,6 @@
 package check_test
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -176,15 +175,7 @@ func TestViolationsGoToTheRightEntity(t *testing.T) {
 	// ci-2's policy opens to everyone, and dev's ReadR forgets MFA age and
 	// session name on both sides: the human bob.nguyen must be the one
 	// reported, not the CI/CD user of the same name in dev.
-	edit := func(file string, f func(map[string]any)) {
-		b, _ := os.ReadFile(filepath.Join(dir, file))
-		var tpl map[string]any
-		json.Unmarshal(b, &tpl)
-		f(tpl["Resources"].(map[string]any))
-		b, _ = json.Marshal(tpl)
-		os.WriteFile(filepath.Join(dir, file), b, 0o644)
-	}
-	edit("infra-dev.template.json", func(r map[string]any) {
+	editTemplate(t, dir, "infra-dev.template.json", func(r map[string]any) {
 		var doc map[string]any
 		for id, res := range r {
 			if res.(map[string]any)["Type"] == "AWS::IAM::ManagedPolicy" && props(r, id)["ManagedPolicyName"] == "infra-Cicd-ci-2" {
@@ -194,7 +185,7 @@ func TestViolationsGoToTheRightEntity(t *testing.T) {
 		doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"})
 		dropCondition(props(r, "RoleReadR")["AssumeRolePolicyDocument"], "NumericLessThan")
 	})
-	edit("infra-identity.template.json", func(r map[string]any) {
+	editTemplate(t, dir, "infra-identity.template.json", func(r map[string]any) {
 		dropStatements(props(r, "PolicyAssumeRoleG")["PolicyDocument"], "DenyAssumeRoleWithOldMFA")
 	})
 	var got []string

@@ -65,7 +65,7 @@ func run(users, accounts, deployers int) error {
 	}
 	defer os.RemoveAll(dir)
 	modelFile, asm, bin := filepath.Join(dir, "model.yaml"), filepath.Join(dir, "asm"), filepath.Join(dir, "iamstack")
-	if err := os.WriteFile(modelFile, synthetic.Model(synthetic.Size{Users: users, Accounts: accounts, UserStacks: users/250 + 1}), 0o644); err != nil {
+	if err := os.WriteFile(modelFile, synthetic.Model(synthetic.Size{Users: users, Accounts: accounts, UserStacks: min(20, users/250+1)}), 0o644); err != nil {
 		return err
 	}
 	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/iamstack").CombinedOutput(); err != nil {
