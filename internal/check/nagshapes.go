@@ -32,14 +32,11 @@ type nagPlan struct {
 	groupOf map[string]shape
 }
 
-// newNagPlan renders the plan's templates in Go into dir (byte for byte
-// the CDK's), and its StackSets' templates beside it, to find their
-// shapes, and returns the plan of one stack of each shape, without the
-// users others stand for.
+// newNagPlan finds the shapes of the plan's templates, rendered in Go into
+// dir (plan.WriteTemplates: byte for byte the CDK's), and of its
+// StackSets' templates, which it renders beside dir, and returns the plan
+// of one stack of each shape, without the users others stand for.
 func newNagPlan(p *plan.Plan, dir string) (*nagPlan, error) {
-	if err := p.WriteTemplates(dir); err != nil {
-		return nil, err
-	}
 	var files []string
 	for _, s := range p.Stacks {
 		files = append(files, filepath.Join(dir, s.ID+".template.json"))

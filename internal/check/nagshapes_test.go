@@ -50,7 +50,11 @@ func nagByShape(t *testing.T, size synthetic.Size) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := newNagPlan(p, filepath.Join(t.TempDir(), "rendered"))
+	rendered := filepath.Join(t.TempDir(), "rendered")
+	if err := p.WriteTemplates(rendered); err != nil {
+		t.Fatal(err)
+	}
+	n, err := newNagPlan(p, rendered)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -250,15 +250,19 @@ func (r *run) synthesize() error {
 	nagged := make(chan nagDone, 1)
 	rendered := filepath.Join(tmp, "rendered")
 	background.Go(func() {
-		n, err := newNagPlan(p, rendered)
-		nagged <- nagDone{n, err}
-		if err != nil {
+		if err := p.WriteTemplates(rendered); err != nil {
+			nagged <- nagDone{err: err}
 			analyzing <- analysis{err: err}
-			<-baseDone
 			linting <- lintResult{err: err}
 			return
 		}
+		// cfn-lint, the longest, first; the part cdk-nag reads is needed
+		// only once the CDK is done.
 		background.Go(func() { analyzing <- r.analyze(rendered) })
+		background.Go(func() {
+			n, err := newNagPlan(p, rendered)
+			nagged <- nagDone{n, err}
+		})
 		<-baseDone
 		linting <- r.lint(rendered, base)
 	})
