@@ -154,6 +154,10 @@ type run struct {
 	// the step waiting for it.
 	analyzing     chan analysis
 	analysisMeter atomic.Pointer[progress.Meter]
+	// baseAnalyzing is the base's analysis, started once it is rendered;
+	// baseMeter is the meter of the step waiting for it.
+	baseAnalyzing chan analysis
+	baseMeter     atomic.Pointer[progress.Meter]
 }
 
 // Run runs the gate. A failed check is a Result with Failed set; the error
@@ -242,7 +246,18 @@ func (r *run) synthesize() error {
 	// theirs; else cfn-lint reads the CDK's (cfnLint).
 	var base baseAssembly
 	baseDone := make(chan struct{})
-	go func() { base = r.synthesizeBase(); close(baseDone) }()
+	baseAnalyzing := make(chan analysis, 1)
+	go func() {
+		base = r.synthesizeBase()
+		// The base's analysis too, which the comparison needs; started
+		// before baseDone, so that the clean-up, which follows it, waits
+		// for it.
+		if base.failure == "" && base.dir != "" {
+			dir := base.dir
+			background.Go(func() { baseAnalyzing <- r.analyzeBase(dir) })
+		}
+		close(baseDone)
+	}()
 	type nagDone struct {
 		n   *nagPlan
 		err error
@@ -277,7 +292,7 @@ func (r *run) synthesize() error {
 	if nag.err != nil {
 		return r.fail("cdk-nag's stacks: %v", nag.err)
 	}
-	r.linting, r.analyzing = linting, analyzing
+	r.linting, r.analyzing, r.baseAnalyzing = linting, analyzing, baseAnalyzing
 	if same, err := sameAssembly(dir, rendered); err != nil || !same {
 		// The CDK's assembly is not the Go rendering cfn-lint and the
 		// analysis started on (a bug of iamstack's): they read the CDK's.
@@ -354,6 +369,16 @@ func (r *run) analyze(dir string) analysis {
 	}
 	rep := access.AnalyzeWith(inv, func(done, total int) { r.analysisMeter.Load().Update(done, total) })
 	return analysis{inv: inv, rep: rep, violations: append(Templates(r.opts.Model, inv, rep), Lint(r.opts.Model)...)}
+}
+
+// analyzeBase reads and analyzes the base's assembly, telling the meter of
+// the step that waits for it how far it has come.
+func (r *run) analyzeBase(dir string) analysis {
+	inv, err := assembly.Read(dir)
+	if err != nil {
+		return analysis{err: err}
+	}
+	return analysis{inv: inv, rep: access.AnalyzeWith(inv, func(done, total int) { r.baseMeter.Load().Update(done, total) })}
 }
 
 func (r *run) cfnLint() error {
@@ -441,12 +466,14 @@ func (r *run) compareWithBase() error {
 	if r.base.failure != "" {
 		return r.fail("%s", r.base.failure)
 	}
-	baseInv, err := assembly.Read(r.base.dir)
-	if err != nil {
-		return fmt.Errorf("base %s: %w", r.base.ref, err)
+	r.baseMeter.Store(r.meter)
+	b := <-r.baseAnalyzing
+	r.baseMeter.Store(nil)
+	if b.err != nil {
+		return fmt.Errorf("base %s: %w", r.base.ref, b.err)
 	}
 	r.res.Base = r.base.ref
-	baseRep := access.AnalyzeWith(baseInv, r.meter.Func())
+	baseInv, baseRep := b.inv, b.rep
 	r.res.Changes = access.Diff(baseRep, r.rep)
 	r.note("access diff against %s:", Short(r.base.ref))
 	if len(r.res.Changes) == 0 {
