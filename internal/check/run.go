@@ -239,11 +239,12 @@ func (r *run) synthesize() error {
 	var background sync.WaitGroup
 	r.clean = append(r.clean, func() { background.Wait(); os.RemoveAll(tmp) })
 	// While the CDK synthesizes the head, on the other core: the base
-	// renders; the head renders in Go (byte for byte the CDK's templates),
-	// and from that the part of it cdk-nag reads is planned (nagshapes.go)
-	// and cfn-lint starts on it. Once the CDK is done, its templates are
-	// compared with the rendering: the same, cfn-lint's verdicts are
-	// theirs; else cfn-lint reads the CDK's (cfnLint).
+	// renders, and its analysis starts; the head renders in Go (byte for
+	// byte the CDK's templates), and cfn-lint, the head's analysis and the
+	// plan of the part cdk-nag reads (nagshapes.go) start on it. Once the
+	// CDK is done, its assembly is compared with the rendering: the same,
+	// the verdicts on the rendering are its own; else cfn-lint and the
+	// analysis read the CDK's (cfnLint, rules).
 	var base baseAssembly
 	baseDone := make(chan struct{})
 	baseAnalyzing := make(chan analysis, 1)
