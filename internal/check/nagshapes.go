@@ -24,11 +24,9 @@ import (
 // resources stands for.
 type nagPlan struct {
 	plan *plan.Plan
-	// groups are the plan's templates by shape; pool their first
-	// members' resources by shape.
-	groups []shape
-	pool   *pool
-	// groupOf is the group of each first member's template file.
+	// pool is the resources by shape of the first member of each shape
+	// of template, and groupOf the shape of each of those members' file.
+	pool    *pool
 	groupOf map[string]shape
 }
 
@@ -55,9 +53,9 @@ func newNagPlan(p *plan.Plan, dir string) (*nagPlan, error) {
 		}
 		files = append(files, f)
 	}
-	n := &nagPlan{plan: &plan.Plan{}, groups: shapes(dir, files), groupOf: map[string]shape{}}
+	n := &nagPlan{plan: &plan.Plan{}, groupOf: map[string]shape{}}
 	var reps []string
-	for _, g := range n.groups {
+	for _, g := range shapes(dir, files) {
 		reps = append(reps, g[0].file)
 		n.groupOf[g[0].file] = g
 	}

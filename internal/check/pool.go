@@ -106,9 +106,12 @@ type templateLayout struct {
 // makes a copy of each that has resources another stands for (write).
 func newPool(templates []string) (*pool, error) {
 	p := &pool{}
-	first := map[string]*place{} // by shape: the resource read for it
-	// The lintedFile reading each shape's first resource, and its ID.
-	standsIn := map[string]*lintedFile{}
+	// By shape: the resource read for it, and the file that reads it.
+	type reading struct {
+		at place
+		in *lintedFile
+	}
+	first := map[string]reading{}
 	layouts := make([]*templateLayout, len(templates))
 	for i, f := range templates {
 		data, err := os.ReadFile(f)
@@ -130,12 +133,10 @@ func newPool(templates []string) (*pool, error) {
 				continue
 			}
 			if rep, ok := first[e.shape]; ok {
-				owner := standsIn[e.shape]
-				owner.members[rep.id] = append(owner.members[rep.id], at)
+				rep.in.members[rep.at.id] = append(rep.in.members[rep.at.id], at)
 				continue
 			}
-			first[e.shape] = &at
-			standsIn[e.shape] = lf
+			first[e.shape] = reading{at, lf}
 			keep = append(keep, e)
 			lf.self[e.id] = at
 		}
@@ -234,57 +235,70 @@ func (rep place) as(m place, f lintFinding) lintFinding {
 // template it cannot read is read whole by cfn-lint.
 func layout(file string, data []byte) *templateLayout {
 	l := &templateLayout{file: file, data: data}
+	l.entries, l.frame = resourceEntries(data)
+	l.tooLarge = len(l.entries) > plan.MaxResourcesPerStack || len(data) > plan.MaxTemplateSize
+	if !l.tooLarge {
+		l.findShapes()
+	}
+	return l
+}
+
+// resourceEntries are a template's resources, where each lies in its
+// bytes, and its frame: its other sections but the description, with its
+// Resources empty. None when the template does not parse.
+func resourceEntries(data []byte) ([]resourceEntry, string) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return l
+		return nil, ""
 	}
-	var frame []byte
+	var (
+		entries []resourceEntry
+		frame   []byte
+		// line is the line at offset, counted on from the last entry.
+		line, offset = 1, 0
+	)
 	for dec.More() {
 		start := keyStart(data, int(dec.InputOffset()))
 		key, err := dec.Token()
 		if err != nil {
-			return &templateLayout{file: file, data: data}
+			return nil, ""
 		}
 		if key == "Resources" {
 			if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-				return &templateLayout{file: file, data: data}
+				return nil, ""
 			}
 			for dec.More() {
 				var e resourceEntry
 				e.start = keyStart(data, int(dec.InputOffset()))
 				id, err := dec.Token()
 				if err != nil {
-					return &templateLayout{file: file, data: data}
+					return nil, ""
 				}
 				var raw json.RawMessage
 				if dec.Decode(&raw) != nil {
-					return &templateLayout{file: file, data: data}
+					return nil, ""
 				}
 				e.id, _ = id.(string)
 				e.end = int(dec.InputOffset())
-				e.line = 1 + bytes.Count(data[:e.start], []byte("\n"))
-				l.entries = append(l.entries, e)
+				line += bytes.Count(data[offset:e.start], []byte("\n"))
+				e.line, offset = line, e.start
+				entries = append(entries, e)
 			}
 			if _, err := dec.Token(); err != nil {
-				return &templateLayout{file: file, data: data}
+				return nil, ""
 			}
 			frame = append(frame, `"Resources":{}`...)
 			continue
 		}
 		var raw json.RawMessage
 		if dec.Decode(&raw) != nil {
-			return &templateLayout{file: file, data: data}
+			return nil, ""
 		}
 		if key != "Description" {
 			frame = append(frame, data[start:dec.InputOffset()]...)
 		}
 	}
-	l.frame = string(frame)
-	l.tooLarge = len(l.entries) > plan.MaxResourcesPerStack || len(data) > plan.MaxTemplateSize
-	if !l.tooLarge {
-		l.shapes()
-	}
-	return l
+	return entries, string(frame)
 }
 
 // keyStart is where the key after offset begins: its opening quote.
@@ -295,8 +309,8 @@ func keyStart(data []byte, offset int) int {
 	return offset
 }
 
-// shapes sets the shape of each resource that is pooled.
-func (l *templateLayout) shapes() {
+// findShapes sets the shape of each resource that is pooled.
+func (l *templateLayout) findShapes() {
 	index := suffixarray.New(l.data)
 	type named struct{ typ, prop, value string }
 	// How many resources of a type have each top-level string property.

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bytes"
 	"encoding/json"
 	"index/suffixarray"
 	"os"
@@ -181,40 +180,12 @@ func withoutLogicalIDs(text string, data []byte) (string, []string) {
 
 // resourceIDs are the keys of a template's Resources, in their order.
 func resourceIDs(data []byte) []string {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil
+	entries, _ := resourceEntries(data)
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.id
 	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return nil
-		}
-		if key != "Resources" {
-			var skip json.RawMessage
-			if dec.Decode(&skip) != nil {
-				return nil
-			}
-			continue
-		}
-		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-			return nil
-		}
-		var ids []string
-		for dec.More() {
-			id, err := dec.Token()
-			if err != nil {
-				return nil
-			}
-			var skip json.RawMessage
-			if dec.Decode(&skip) != nil {
-				return nil
-			}
-			ids = append(ids, id.(string))
-		}
-		return ids
-	}
-	return nil
+	return ids
 }
 
 // replaceWord replaces name in s with repl where no letter or digit
