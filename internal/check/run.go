@@ -255,7 +255,7 @@ func (r *run) synthesize() error {
 		// for it.
 		if base.failure == "" && base.dir != "" {
 			dir := base.dir
-			background.Go(func() { baseAnalyzing <- r.analyzeBase(dir) })
+			background.Go(func() { baseAnalyzing <- r.analyze(dir, &r.baseMeter) })
 		}
 		close(baseDone)
 	}()
@@ -274,7 +274,7 @@ func (r *run) synthesize() error {
 		}
 		// cfn-lint, the longest, first; the part cdk-nag reads is needed
 		// only once the CDK is done.
-		background.Go(func() { analyzing <- r.analyze(rendered) })
+		background.Go(func() { analyzing <- r.analyzeHead(rendered) })
 		background.Go(func() {
 			n, err := newNagPlan(p, rendered)
 			nagged <- nagDone{n, err}
@@ -352,8 +352,8 @@ func sameAssembly(a, b string) (bool, error) {
 	return len(same) == len(fa), err
 }
 
-// analysis is the head's inventory, its access analysis and what
-// iamstack's rules find in them.
+// analysis is an assembly's inventory, its access analysis and, the
+// head's, what iamstack's rules find in them.
 type analysis struct {
 	inv        *assembly.Inventory
 	rep        access.Report
@@ -362,24 +362,23 @@ type analysis struct {
 }
 
 // analyze reads and analyzes the assembly in dir, telling the meter of the
-// step that waits for it how far it has come.
-func (r *run) analyze(dir string) analysis {
+// step that waits for it (one of r's, set when the step starts) how far it
+// has come.
+func (r *run) analyze(dir string, meter *atomic.Pointer[progress.Meter]) analysis {
 	inv, err := assembly.Read(dir)
 	if err != nil {
 		return analysis{err: err}
 	}
-	rep := access.AnalyzeWith(inv, func(done, total int) { r.analysisMeter.Load().Update(done, total) })
-	return analysis{inv: inv, rep: rep, violations: append(Templates(r.opts.Model, inv, rep), Lint(r.opts.Model)...)}
+	return analysis{inv: inv, rep: access.AnalyzeWith(inv, func(done, total int) { meter.Load().Update(done, total) })}
 }
 
-// analyzeBase reads and analyzes the base's assembly, telling the meter of
-// the step that waits for it how far it has come.
-func (r *run) analyzeBase(dir string) analysis {
-	inv, err := assembly.Read(dir)
-	if err != nil {
-		return analysis{err: err}
+// analyzeHead is analyze for the head, with what iamstack's rules find.
+func (r *run) analyzeHead(dir string) analysis {
+	a := r.analyze(dir, &r.analysisMeter)
+	if a.err == nil {
+		a.violations = append(Templates(r.opts.Model, a.inv, a.rep), Lint(r.opts.Model)...)
 	}
-	return analysis{inv: inv, rep: access.AnalyzeWith(inv, func(done, total int) { r.baseMeter.Load().Update(done, total) })}
+	return a
 }
 
 func (r *run) cfnLint() error {
@@ -395,13 +394,12 @@ func (r *run) cfnLint() error {
 	if l.err != nil {
 		return r.fail("%v", l.err)
 	}
-	errs, warnings := l.errs, l.warnings
-	r.res.LintWarnings = warnings
-	for _, w := range warnings {
+	r.res.LintWarnings = l.warnings
+	for _, w := range l.warnings {
 		r.note("warning: %s", w)
 	}
-	if len(errs) > 0 {
-		return r.fail("cfn-lint found %d error(s):\n  %s", len(errs), strings.Join(errs, "\n  "))
+	if len(l.errs) > 0 {
+		return r.fail("cfn-lint found %d error(s):\n  %s", len(l.errs), strings.Join(l.errs, "\n  "))
 	}
 	return nil
 }
@@ -424,7 +422,7 @@ func (r *run) rules() error {
 	if r.analyzing != nil {
 		a = <-r.analyzing
 	} else {
-		a = r.analyze(r.res.Dir)
+		a = r.analyzeHead(r.res.Dir)
 	}
 	r.analysisMeter.Store(nil)
 	if a.err != nil {
