@@ -75,7 +75,7 @@ func (f *accountFlags) configs(ctx context.Context, md *model.Model, env string)
 		if f.role != "" && !md.RoleEnabled(f.role, name) {
 			return nil, usagef("--role %s: the model has no role %s in account %s", f.role, f.role, name)
 		}
-		cfg, err := awsapi.Load(ctx, awsapi.Options{Profile: os.Getenv("IAMSTACK_PROFILE_" + envVar(name)), Region: md.Region(), Endpoint: f.endpoint})
+		cfg, err := awsapi.Load(ctx, awsapi.Options{Profile: os.Getenv(awsapi.ProfileVariable(name)), Region: md.Region(), Endpoint: f.endpoint})
 		if err == nil && f.role != "" {
 			cfg, err = awsapi.AssumeIn(ctx, cfg, md.Scheme().RoleARN(a.ID, f.role))
 		}

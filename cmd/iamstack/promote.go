@@ -86,13 +86,13 @@ func deployer(repo release.Repo, md *model.Model, asm, endpoint string) deploy.D
 		Store: func(profile, region string) release.ObjectStore {
 			return release.SDKStore{Options: options(profile, region)}
 		},
-		Profile:   func(account string) string { return os.Getenv("IAMSTACK_PROFILE_" + envVar(account)) },
+		Profile:   func(account string) string { return os.Getenv(awsapi.ProfileVariable(account)) },
 		Assembly:  asm,
 		Region:    md.Region(),
 		RecordDir: filepath.Join(repo.Dir, ".iamstack", "deploys"),
 		Now:       time.Now,
 		CredentialsHint: func(account string) string {
-			return "set IAMSTACK_PROFILE_" + envVar(account)
+			return "set " + awsapi.ProfileVariable(account)
 		},
 		StackSets: deploy.StackSetAPI{Config: func(profile string) (aws.Config, error) {
 			return awsapi.Load(context.Background(), options(profile, md.Region()))
@@ -111,18 +111,6 @@ func cdkCLI(repo release.Repo) string {
 		return cdk
 	}
 	return "cdk"
-}
-
-func envVar(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' {
-			return r - 'a' + 'A'
-		}
-		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return '_'
-	}, s)
 }
 
 // endpointFlag adds --endpoint-url to a command that calls AWS.

@@ -32,6 +32,22 @@ type Options struct {
 	Endpoint string
 }
 
+// ProfileVariable is the environment variable that names the profile of
+// an account for the commands that work in many (drift, promote, baseline):
+// IAMSTACK_PROFILE_ and the account's name in capitals, each character
+// but letters and digits an underscore.
+func ProfileVariable(account string) string {
+	return "IAMSTACK_PROFILE_" + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, account)
+}
+
 // Load is the SDK's configuration for the options.
 func Load(ctx context.Context, o Options) (aws.Config, error) {
 	var opts []func(*config.LoadOptions) error

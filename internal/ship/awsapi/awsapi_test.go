@@ -69,3 +69,17 @@ func TestEndpointTakesAProfilesRoleAssumption(t *testing.T) {
 		})
 	}
 }
+
+// An account's profile is named by IAMSTACK_PROFILE_ and its name in
+// capitals, what is not a letter or digit an underscore.
+func TestProfileVariable(t *testing.T) {
+	for account, want := range map[string]string{
+		"identity": "IAMSTACK_PROFILE_IDENTITY",
+		"dev-01":   "IAMSTACK_PROFILE_DEV_01",
+		"Prod.EU":  "IAMSTACK_PROFILE_PROD_EU",
+	} {
+		if got := ProfileVariable(account); got != want {
+			t.Errorf("%s: %s, want %s", account, got, want)
+		}
+	}
+}

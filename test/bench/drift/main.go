@@ -38,7 +38,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/iamstack/iamstack/internal/ship/awsapi"
 	"github.com/iamstack/iamstack/internal/synthetic"
+	"github.com/iamstack/iamstack/model"
 )
 
 func main() {
@@ -109,7 +111,7 @@ func run(users, accounts, deployers int) error {
 		"AWS_ENDPOINT_URL="+endpoint, "AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=")
 	for name, id := range names {
 		fmt.Fprintf(&cfg, "[profile %s]\nrole_arn = arn:aws:iam::%s:role/drift-bench\nsource_profile = base\n", name, id)
-		env = append(env, "IAMSTACK_PROFILE_"+envVar(name)+"="+name)
+		env = append(env, awsapi.ProfileVariable(name)+"="+name)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(cfg.String()), 0o644); err != nil {
 		return err
@@ -201,30 +203,22 @@ func readAssembly(asm string) ([]stack, string, error) {
 	return out, strings.Join(names, ","), nil
 }
 
-// accountNames are the model's listed accounts, by name: what the synthetic
-// model lists, read back from its YAML.
+// accountNames are the model's accounts' IDs, by name.
 func accountNames(modelFile string) (map[string]string, error) {
 	b, err := os.ReadFile(modelFile)
 	if err != nil {
 		return nil, err
 	}
+	md, err := model.Parse(modelFile, b)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]string{}
-	for _, m := range regexp.MustCompile(`\{name: ([\w-]+), id: "(\d{12})"`).FindAllSubmatch(b, -1) {
-		out[string(m[1])] = string(m[2])
+	for _, name := range md.AccountNames() {
+		a, _ := md.Account(name)
+		out[name] = a.ID
 	}
 	return out, nil
-}
-
-func envVar(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z':
-			return r - 'a' + 'A'
-		case r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
-			return r
-		}
-		return '_'
-	}, s)
 }
 
 // startMoto runs test/moto/launcher.py on a free loopback port, loading
