@@ -46,18 +46,11 @@ func mutate(t *testing.T, stack string, edit func(resources map[string]any)) str
 		if err != nil {
 			continue
 		}
-		if e.Name() == stack+".template.json" {
-			var tpl map[string]any
-			if err := json.Unmarshal(b, &tpl); err != nil {
-				t.Fatal(err)
-			}
-			edit(tpl["Resources"].(map[string]any))
-			b, _ = json.MarshalIndent(tpl, "", " ")
-		}
 		if err := os.WriteFile(filepath.Join(out, e.Name()), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	editTemplate(t, out, stack+".template.json", edit)
 	return out
 }
 
@@ -89,7 +82,7 @@ func editTemplate(t *testing.T, dir, file string, edit func(resources map[string
 		t.Fatal(err)
 	}
 	edit(tpl["Resources"].(map[string]any))
-	if b, err = json.Marshal(tpl); err == nil {
+	if b, err = json.MarshalIndent(tpl, "", " "); err == nil {
 		err = os.WriteFile(filepath.Join(dir, file), b, 0o644)
 	}
 	if err != nil {

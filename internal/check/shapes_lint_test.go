@@ -20,12 +20,7 @@ func editResources(t *testing.T, file string, edit func(resources map[string]any
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tpl map[string]any
-	if err := json.Unmarshal(b, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	edit(tpl["Resources"].(map[string]any))
-	b, _ = json.MarshalIndent(tpl, "", " ")
+	b = mutateResources(t, b, func(resources, _ map[string]any) { edit(resources) })
 	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
