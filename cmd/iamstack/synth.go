@@ -49,13 +49,10 @@ environment of this process (see docs/architecture.md, "Speed").`,
 			// moment leaves the earlier assembly or the new one, and no
 			// template of an earlier model stays beside the new ones.
 			write := func(dir string) error { return (synth.InProcess{}).Synthesize(p, dir, nag) }
-			switch {
-			case inPlace:
+			if inPlace {
 				err = write(out)
-			default:
-				if err = replaceableAssembly(out); err == nil {
-					err = atomicdir.Write(out, write)
-				}
+			} else if err = replaceableAssembly(out); err == nil {
+				err = atomicdir.Write(out, write)
 			}
 			jsiiexit.Close() // not deferred: a panic's message must stay visible
 			return err

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/iamstack/iamstack/internal/atomicdir"
-
 	"github.com/iamstack/iamstack/internal/plan"
 	"github.com/iamstack/iamstack/internal/ship/release"
 	"github.com/iamstack/iamstack/model"
