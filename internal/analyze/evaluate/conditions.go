@@ -91,32 +91,41 @@ func (c Context) For(req Request) Context {
 // variable has no single value in the context: the pattern then matches
 // nothing, as in IAM.
 func (c Context) substitute(s string) (string, bool) {
-	i := strings.Index(s, "${")
-	if i < 0 {
+	before, name, after, found := nextVariable(s)
+	if !found {
 		return s, true
 	}
 	var b strings.Builder
-	for i >= 0 {
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			break
-		}
-		b.WriteString(s[:i])
-		switch name := s[i+2 : i+j]; name {
+	for ; found; before, name, after, found = nextVariable(after) {
+		b.WriteString(before)
+		switch name {
 		case "*", "?", "$":
 			b.WriteString(name)
 		default:
-			v, found := c.get(name)
-			if !found || len(v) != 1 {
+			v, ok := c.get(name)
+			if !ok || len(v) != 1 {
 				return "", false
 			}
 			b.WriteString(v[0])
 		}
-		s = s[i+j+1:]
-		i = strings.Index(s, "${")
 	}
-	b.WriteString(s)
+	b.WriteString(before)
 	return b.String(), true
+}
+
+// nextVariable finds the first policy variable of s, ${name}: the text
+// before it, its name and the text after. found is false when s has none
+// (an unclosed ${ is text), before then all of s.
+func nextVariable(s string) (before, name, after string, found bool) {
+	i := strings.Index(s, "${")
+	if i < 0 {
+		return s, "", "", false
+	}
+	j := strings.IndexByte(s[i:], '}')
+	if j < 0 {
+		return s, "", "", false
+	}
+	return s[:i], s[i+2 : i+j], s[i+j+1:], true
 }
 
 // conditionsHold tells whether every condition of a statement holds: every
@@ -269,14 +278,10 @@ func parseTime(s string) (time.Time, bool) {
 // principals of the same policies decides it once per projection.
 func (c Context) Projection(ps Policies) string {
 	read := map[string]bool{}
+	// The variables as substitute reads them.
 	variables := func(s string) {
-		for i := strings.Index(s, "${"); i >= 0; i = strings.Index(s, "${") {
-			j := strings.IndexByte(s[i:], '}')
-			if j < 0 {
-				return
-			}
-			read[strings.ToLower(s[i+2:i+j])] = true
-			s = s[i+j+1:]
+		for _, name, after, found := nextVariable(s); found; _, name, after, found = nextVariable(after) {
+			read[strings.ToLower(name)] = true
 		}
 	}
 	doc := func(p *Policy) {
