@@ -174,13 +174,7 @@ func EvaluateActions(ctx Context, req Request, ps Policies, actions []string) []
 	var allows, denies, boundary []policy.Statement
 	applies := func(p *Policy, allow *[]policy.Statement) {
 		for _, s := range p.Document.Statements {
-			if len(s.Resources) > 0 && !anyMatch(s.Resources, req.Resource, false, ctx) {
-				continue
-			}
-			if len(s.NotResources) > 0 && anyMatch(s.NotResources, req.Resource, false, ctx) {
-				continue
-			}
-			if !conditionsHold(s.Conditions, ctx) {
+			if !appliesTo(s, req.Resource, ctx) {
 				continue
 			}
 			if s.Effect == policy.Deny {
@@ -247,19 +241,22 @@ func statementMatches(s policy.Statement, req Request, ctx Context, isResource b
 			return ""
 		}
 	}
-	if !actionMatches(s, req.Action) {
-		return ""
-	}
-	if len(s.Resources) > 0 && !anyMatch(s.Resources, req.Resource, false, ctx) {
-		return ""
-	}
-	if len(s.NotResources) > 0 && anyMatch(s.NotResources, req.Resource, false, ctx) {
-		return ""
-	}
-	if !conditionsHold(s.Conditions, ctx) {
+	if !actionMatches(s, req.Action) || !appliesTo(s, req.Resource, ctx) {
 		return ""
 	}
 	return how
+}
+
+// appliesTo tells whether a statement's resources match a resource and its
+// conditions hold in ctx: all of its match but the action and principal.
+func appliesTo(s policy.Statement, resource string, ctx Context) bool {
+	if len(s.Resources) > 0 && !anyMatch(s.Resources, resource, false, ctx) {
+		return false
+	}
+	if len(s.NotResources) > 0 && anyMatch(s.NotResources, resource, false, ctx) {
+		return false
+	}
+	return conditionsHold(s.Conditions, ctx)
 }
 
 func principalMatch(p policy.Principal, req Request) string {
