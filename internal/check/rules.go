@@ -93,7 +93,7 @@ var Rules = []Rule{
 
 // Templates runs iamstack's rules over an analyzed assembly of model m.
 func Templates(m *model.Model, inv *assembly.Inventory, rep access.Report) []Violation {
-	c := &checker{m: m, inv: inv, rep: rep, principals: map[string]assembly.Principal{}, admitted: map[admitKey]bool{}}
+	c := &checker{m: m, inv: inv, rep: rep, principals: map[string]assembly.Principal{}, admitted: map[admitKey]bool{}, assuming: map[string]evaluate.Policies{}}
 	for _, p := range append(append([]assembly.Principal(nil), inv.Users...), inv.Roles...) {
 		c.principals[p.ARN] = p
 	}
@@ -122,6 +122,8 @@ type checker struct {
 	principals map[string]assembly.Principal // by ARN
 	out        []Violation
 	admitted   map[admitKey]bool // admits' decisions
+	// assuming are a shape's policies narrowed to sts:AssumeRole (admits).
+	assuming map[string]evaluate.Policies
 }
 
 // add records a violation of a resource, waived when the model entity the
@@ -226,7 +228,17 @@ func (c *checker) admits(rule string, u, r assembly.Principal, change func(ctx m
 	}
 	req, ps := access.AssumeRole(u, r, true) // req.Context is u's own, with MFA
 	change(req.Context)
-	v := evaluate.EvaluateIn(evaluate.NewContext(req.Context), req, evaluate.Narrow(ps, req.Action)).Decision == evaluate.Allow
+	// The user's policies narrowed once per shape, whose members hold the
+	// same: narrowing reads every condition of the grants.
+	narrowed, ok := c.assuming[k.shape]
+	if !ok {
+		narrowed = evaluate.Narrow(evaluate.Policies{Identity: ps.Identity, Boundary: ps.Boundary}, req.Action)
+		if k.shape != "" {
+			c.assuming[k.shape] = narrowed
+		}
+	}
+	narrowed.Resource = evaluate.NarrowPolicy(ps.Resource, req.Action)
+	v := evaluate.EvaluateIn(evaluate.NewContext(req.Context), req, narrowed).Decision == evaluate.Allow
 	if k.shape != "" {
 		c.admitted[k] = v
 	}

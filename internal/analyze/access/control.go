@@ -422,7 +422,7 @@ func serviceOnly(ps []evaluate.Policy, service string) []evaluate.Policy {
 			}
 		}
 		if len(stmts) > 0 {
-			out = append(out, evaluate.Policy{Name: p.Name, Document: policy.Document{Statements: stmts}})
+			out = append(out, *evaluate.NewPolicy(p.Name, policy.Document{Statements: stmts}))
 		}
 	}
 	return out

@@ -328,7 +328,7 @@ func (s *search) creatable(pr *prober) []edge {
 			n := &assembly.Principal{Kind: "role", Account: s.e.id, Name: probeName, Path: path, ARN: arn, Region: s.e.region,
 				Identity: []evaluate.Policy{{Name: "AdministratorAccess", Document: policy.NewDocument(policy.Statement{
 					Effect: policy.Allow, Actions: []string{"*"}, Resources: []string{"*"}})}},
-				Boundary: &evaluate.Policy{Name: b + " (boundary)", Document: doc}, BoundaryARN: b}
+				Boundary: evaluate.NewPolicy(b+" (boundary)", doc), BoundaryARN: b}
 			out = append(out, edge{"create a role with a permissions boundary",
 				[]string{"iam:CreateRole " + arn + " with boundary " + b, "iam:AttachRolePolicy AdministratorAccess to it"}, n})
 			return out

@@ -525,7 +525,7 @@ func build(stacks []stack) (*Inventory, error) {
 				if err != nil {
 					fail("role %s: trust policy: %v", role.Name, err)
 				}
-				role.Trust = &evaluate.Policy{Name: role.Name + " trust", Document: trust}
+				role.Trust = evaluate.NewPolicy(role.Name+" trust", trust)
 				if d, ok := props["MaxSessionDuration"].(float64); ok {
 					role.MaxSessionSeconds = int(d)
 				} else {

@@ -248,7 +248,7 @@ func identityCenter(inv *Inventory, stacks []stack, policies map[string]ManagedP
 			}
 			role.ManagedPolicies = len(ps.managed) + len(ps.own)
 			provider := "AWSSSO_" + ssoSuffix(md.InstanceARN, account) + "_DO_NOT_DELETE"
-			role.Trust = &evaluate.Policy{Name: name + " trust", Document: SSOTrust(partition, account, provider)}
+			role.Trust = evaluate.NewPolicy(name+" trust", SSOTrust(partition, account, provider))
 			inv.Roles = append(inv.Roles, role)
 		}
 		for team := range ic.Members {

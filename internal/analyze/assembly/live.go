@@ -133,10 +133,10 @@ func FromLive(release *Inventory, live []LiveAccount) *Inventory {
 				return nil
 			}
 			if doc, ok := customer[arn]; ok {
-				return &evaluate.Policy{Name: arn, Document: doc}
+				return evaluate.NewPolicy(arn, doc)
 			}
 			if doc, ok := awsManaged(arn); ok {
-				return &evaluate.Policy{Name: arn, Document: doc}
+				return evaluate.NewPolicy(arn, doc)
 			}
 			return nil
 		}
@@ -174,7 +174,7 @@ func FromLive(release *Inventory, live []LiveAccount) *Inventory {
 			p := Principal{Kind: "role", Account: a.ID, Name: r.Name, Path: r.Path, ARN: r.ARN, Region: region[a.ID], OrgPath: acct.OrgPath,
 				Attached: r.Attached, InlinePolicies: r.Inline, Inline: slices.Sorted(maps.Keys(r.Inline)), ManagedPolicies: len(r.Attached),
 				MaxSessionSeconds: r.MaxSessionSeconds, Entity: entity["role/"+a.ID+"/"+r.Name],
-				Trust: &evaluate.Policy{Name: r.Name + " trust", Document: trust}}
+				Trust: evaluate.NewPolicy(r.Name+" trust", trust)}
 			p.Identity = resolve("role "+r.Name, r.Attached, r.Inline)
 			p.Boundary, p.BoundaryARN = boundary(r.Boundary), r.Boundary
 			inv.Roles = append(inv.Roles, p)

@@ -234,10 +234,10 @@ func (r *resolver) boundary(props map[string]any, policies map[string]ManagedPol
 		return nil, ""
 	}
 	if mp, ok := policies[arn]; ok {
-		return &evaluate.Policy{Name: mp.Name + " (boundary)", Document: mp.Document}, arn
+		return evaluate.NewPolicy(mp.Name+" (boundary)", mp.Document), arn
 	}
 	if doc, ok := awsManaged(arn); ok {
-		return &evaluate.Policy{Name: arn + " (boundary)", Document: doc}, arn
+		return evaluate.NewPolicy(arn+" (boundary)", doc), arn
 	}
 	fail("permissions boundary %s is not a policy of the assembly", arn)
 	return nil, ""

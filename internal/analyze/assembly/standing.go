@@ -34,7 +34,7 @@ func StandingPrincipal(s Standing, partition, region string) (p Principal, unkno
 		p.Identity = append(p.Identity, evaluate.Policy{Name: s.Name + " policy", Document: *s.Policy})
 	}
 	if s.Trust != nil {
-		p.Trust = &evaluate.Policy{Name: s.Name + " trust", Document: *s.Trust}
+		p.Trust = evaluate.NewPolicy(s.Name+" trust", *s.Trust)
 	}
 	return p, unknown
 }

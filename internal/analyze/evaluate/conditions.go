@@ -1,6 +1,7 @@
 package evaluate
 
 import (
+	"cmp"
 	"maps"
 	"net/netip"
 	"slices"
@@ -58,8 +59,10 @@ const (
 	keyResourceOrgPaths = "aws:resourceorgpaths"
 )
 
-func (c Context) get(key string) ([]string, bool) {
-	key = strings.ToLower(key)
+func (c Context) get(key string) ([]string, bool) { return c.lookup(strings.ToLower(key)) }
+
+// lookup is get of a key already lower-cased.
+func (c Context) lookup(key string) ([]string, bool) {
 	if v, ok := c.over[key]; ok {
 		return v, ok
 	}
@@ -128,29 +131,95 @@ func nextVariable(s string) (before, name, after string, found bool) {
 	return s[:i], s[i+2 : i+j], s[i+j+1:], true
 }
 
-// conditionsHold tells whether every condition of a statement holds: every
-// operator, every key under it (AND); any value of a key (OR).
-func conditionsHold(conds policy.Conditions, ctx Context) bool {
+// condition is one key under one operator of a statement's Condition
+// block, read once for every request it decides (compileConditions).
+type condition struct {
+	opText string
+	op     policy.Operator
+	// invalid is an operator IAM refuses: the condition never holds.
+	invalid bool
+	// key is lower-cased, as the context keeps keys.
+	key    string
+	values []string
+	// literal are, when the values are many (minSet) and the operator
+	// compares by equality, the values that match a request value only by
+	// being equal to it: no policy variable, and for a Like or Arn
+	// operator no wildcard. rest are the others, compared one by one.
+	literal map[string]bool
+	rest    []string
+}
+
+// minSet is the number of values from which a condition looks its literal
+// values up in a set: a grant to hundreds of accounts lists every one
+// (aws:ResourceAccount), and the analysis decides it for every role of the
+// organization.
+const minSet = 8
+
+// compileConditions reads a statement's Condition block for evaluation.
+// Every condition must hold: the shortest first, the quickest to refute,
+// then by operator and key, so that every decision reads them in one
+// order.
+func compileConditions(conds policy.Conditions) []condition {
+	if len(conds) == 0 {
+		return nil
+	}
+	var out []condition
 	for op, kv := range conds {
 		for key, values := range kv {
-			if !conditionHolds(op, key, values, ctx) {
-				return false
-			}
+			out = append(out, compileCondition(op, key, values))
+		}
+	}
+	slices.SortFunc(out, func(a, b condition) int {
+		return cmp.Or(cmp.Compare(len(a.values), len(b.values)), strings.Compare(a.opText, b.opText), strings.Compare(a.key, b.key))
+	})
+	return out
+}
+
+func compileCondition(opText, key string, values []string) condition {
+	op, err := policy.ParseOperator(opText)
+	c := condition{opText: opText, op: op, invalid: err != nil, key: strings.ToLower(key), values: values, rest: values}
+	if err != nil || len(values) < minSet {
+		return c
+	}
+	var wildcards string
+	switch op.Positive {
+	case "StringEquals", "BinaryEquals":
+	case "StringLike", "ArnEquals", "ArnLike":
+		wildcards = "*?"
+	default:
+		return c
+	}
+	c.literal, c.rest = map[string]bool{}, nil
+	for _, v := range values {
+		if strings.Contains(v, "${") || strings.ContainsAny(v, wildcards) {
+			c.rest = append(c.rest, v)
+		} else {
+			c.literal[v] = true
+		}
+	}
+	return c
+}
+
+// conditionsHold tells whether every condition of a statement holds: every
+// operator, every key under it (AND); any value of a key (OR).
+func conditionsHold(conds []condition, ctx Context) bool {
+	for i := range conds {
+		if !conds[i].holds(ctx) {
+			return false
 		}
 	}
 	return true
 }
 
-func conditionHolds(opText, key string, policyValues []string, ctx Context) bool {
-	op, err := policy.ParseOperator(opText)
-	if err != nil {
+func (c *condition) holds(ctx Context) bool {
+	if c.invalid {
 		return false // IAM refuses such a policy; here it never matches
 	}
-	set, ifExists := op.Set, op.IfExists
-	reqValues, present := ctx.get(key)
+	set, ifExists := c.op.Set, c.op.IfExists
+	reqValues, present := ctx.lookup(c.key)
 
-	if op.Name == "Null" {
-		want := len(policyValues) > 0 && strings.EqualFold(policyValues[0], "true")
+	if c.op.Name == "Null" {
+		want := len(c.values) > 0 && strings.EqualFold(c.values[0], "true")
 		return want == !present
 	}
 	if !present {
@@ -162,15 +231,18 @@ func conditionHolds(opText, key string, policyValues []string, ctx Context) bool
 		case set == "ForAnyValue":
 			return false
 		default:
-			return op.Negated
+			return c.op.Negated
 		}
 	}
 	// Variables in the policy's values are substituted as they are
 	// compared: most values have none, and a copy per request of every
 	// condition's values was most of the analysis's allocation.
-	base, neg := op.Positive, op.Negated
+	base, neg := c.op.Positive, c.op.Negated
 	matchesAny := func(rv string) bool {
-		for _, v := range policyValues {
+		if c.literal[rv] {
+			return true
+		}
+		for _, v := range c.rest {
 			if pv, ok := ctx.substitute(v); ok && compare(base, pv, rv) {
 				return true
 			}

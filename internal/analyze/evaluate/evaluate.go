@@ -37,6 +37,67 @@ func (d Decision) String() string {
 type Policy struct {
 	Name     string
 	Document policy.Document
+	// compiled says conditions holds the statements' conditions read for
+	// evaluation (compileConditions), by statement, nil when none has
+	// any: NewPolicy and Narrow make them, for the policies the analysis
+	// decides thousands of requests on. Otherwise each decision reads
+	// the document's.
+	compiled   bool
+	conditions [][]condition
+}
+
+// NewPolicy is a policy whose conditions are read once, for every
+// request it decides: a role's trust policy, which decides every caller's
+// request to assume the role.
+func NewPolicy(name string, doc policy.Document) *Policy {
+	p := &Policy{Name: name, Document: doc}
+	return p.compile(func(policy.Statement) bool { return true })
+}
+
+// compile is p with its statements that keep says, each with its
+// conditions compiled: p itself when it is compiled and keeps them all.
+func (p *Policy) compile(keep func(policy.Statement) bool) *Policy {
+	n := 0
+	for _, s := range p.Document.Statements {
+		if keep(s) {
+			n++
+		}
+	}
+	if n == len(p.Document.Statements) && p.compiled {
+		return p
+	}
+	out := &Policy{Name: p.Name, Document: p.Document, compiled: true}
+	if n < len(p.Document.Statements) {
+		out.Document = policy.Document{Statements: make([]policy.Statement, 0, n)}
+	}
+	kept := 0
+	for i, s := range p.Document.Statements {
+		if !keep(s) {
+			continue
+		}
+		if n < len(p.Document.Statements) {
+			out.Document.Statements = append(out.Document.Statements, s)
+		}
+		if c := p.conditionsOf(i); c != nil {
+			if out.conditions == nil {
+				out.conditions = make([][]condition, n)
+			}
+			out.conditions[kept] = c
+		}
+		kept++
+	}
+	return out
+}
+
+// conditionsOf are statement i's conditions, compiled.
+func (p *Policy) conditionsOf(i int) []condition {
+	switch {
+	case !p.compiled:
+		return compileConditions(p.Document.Statements[i].Conditions)
+	case p.conditions == nil:
+		return nil
+	}
+	return p.conditions[i]
 }
 
 // Request is one API call to authorize.
@@ -89,7 +150,7 @@ func EvaluateIn(ctx Context, req Request, ps Policies) Result {
 	var r Result
 	check := func(p *Policy, isResource bool) (allowed []string, principalMatch string) {
 		for i, s := range p.Document.Statements {
-			m := statementMatches(s, req, ctx, isResource)
+			m := statementMatches(p, i, req, ctx, isResource)
 			if m == "" {
 				continue
 			}
@@ -173,8 +234,8 @@ func EvaluateActions(ctx Context, req Request, ps Policies, actions []string) []
 	// The statements that apply to the request but for its action.
 	var allows, denies, boundary []policy.Statement
 	applies := func(p *Policy, allow *[]policy.Statement) {
-		for _, s := range p.Document.Statements {
-			if !appliesTo(s, req.Resource, ctx) {
+		for i, s := range p.Document.Statements {
+			if !appliesTo(p, i, req.Resource, ctx) {
 				continue
 			}
 			if s.Effect == policy.Deny {
@@ -228,8 +289,10 @@ const (
 	matchStar    = "star"    // "*"
 )
 
-// statementMatches reports how a statement applies to the request, or "".
-func statementMatches(s policy.Statement, req Request, ctx Context, isResource bool) string {
+// statementMatches reports how statement i of p applies to the request, or
+// "".
+func statementMatches(p *Policy, i int, req Request, ctx Context, isResource bool) string {
+	s := p.Document.Statements[i]
 	how := matchAny
 	if isResource {
 		if len(s.NotPrincipal) > 0 {
@@ -241,22 +304,23 @@ func statementMatches(s policy.Statement, req Request, ctx Context, isResource b
 			return ""
 		}
 	}
-	if !actionMatches(s, req.Action) || !appliesTo(s, req.Resource, ctx) {
+	if !actionMatches(s, req.Action) || !appliesTo(p, i, req.Resource, ctx) {
 		return ""
 	}
 	return how
 }
 
-// appliesTo tells whether a statement's resources match a resource and its
+// appliesTo tells whether statement i of p matches a resource and its
 // conditions hold in ctx: all of its match but the action and principal.
-func appliesTo(s policy.Statement, resource string, ctx Context) bool {
+func appliesTo(p *Policy, i int, resource string, ctx Context) bool {
+	s := &p.Document.Statements[i]
 	if len(s.Resources) > 0 && !anyMatch(s.Resources, resource, false, ctx) {
 		return false
 	}
 	if len(s.NotResources) > 0 && anyMatch(s.NotResources, resource, false, ctx) {
 		return false
 	}
-	return conditionsHold(s.Conditions, ctx)
+	return conditionsHold(p.conditionsOf(i), ctx)
 }
 
 func principalMatch(p policy.Principal, req Request) string {
@@ -351,10 +415,11 @@ func globFold(pattern, s string) bool { return policy.GlobFold(pattern, s) }
 
 // Narrow keeps only the statements whose Action or NotAction can match the
 // action: the rest can never take part in a decision about it. Evaluating
-// many resources for one action on narrowed policies is much cheaper. A
-// policy all of whose statements are kept is shared, not copied: the
-// analysis narrows every principal's policies for dozens of actions, and
-// policies are never changed once read.
+// many resources for one action on narrowed policies is much cheaper, and
+// their conditions are read once (NewPolicy). A document all of whose
+// statements are kept is shared, not copied: the analysis narrows every
+// principal's policies for dozens of actions, and policies are never
+// changed once read.
 func Narrow(ps Policies, action string) Policies {
 	n := Policies{Boundary: NarrowPolicy(ps.Boundary, action), Resource: NarrowPolicy(ps.Resource, action)}
 	for i := range ps.Identity {
@@ -365,31 +430,15 @@ func Narrow(ps Policies, action string) Policies {
 	return n
 }
 
-// NarrowPolicy is p with only the statements that can match the action: p
-// itself when all can, nil when p is. The kept statements are counted first
-// so that what the analysis keeps holds no spare capacity. Narrow is
-// NarrowPolicy of each policy, keeping the identity policies left with a
-// statement.
+// NarrowPolicy is p with only the statements that can match the action,
+// their conditions read once: p itself when all can and they are, nil
+// when p is. Narrow is NarrowPolicy of each policy, keeping the identity
+// policies left with a statement.
 func NarrowPolicy(p *Policy, action string) *Policy {
 	if p == nil {
 		return nil
 	}
-	n := 0
-	for _, s := range p.Document.Statements {
-		if actionMatches(s, action) {
-			n++
-		}
-	}
-	if n == len(p.Document.Statements) {
-		return p
-	}
-	out := &Policy{Name: p.Name, Document: policy.Document{Statements: make([]policy.Statement, 0, n)}}
-	for _, s := range p.Document.Statements {
-		if actionMatches(s, action) {
-			out.Document.Statements = append(out.Document.Statements, s)
-		}
-	}
-	return out
+	return p.compile(func(s policy.Statement) bool { return actionMatches(s, action) })
 }
 
 // MayAllow tells whether an identity Allow statement matches the action and

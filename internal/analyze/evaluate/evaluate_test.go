@@ -248,8 +248,12 @@ func TestNarrow(t *testing.T) {
 			}
 		})
 	}
-	if n := Narrow(ps, "iam:GetUser"); &n.Identity[1].Document.Statements[0] != &iamOnly.Document.Statements[0] || n.Boundary != &boundary {
-		t.Error("a policy kept whole was copied, not shared")
+	if n := Narrow(ps, "iam:GetUser"); &n.Identity[1].Document.Statements[0] != &iamOnly.Document.Statements[0] ||
+		&n.Boundary.Document.Statements[0] != &boundary.Document.Statements[0] {
+		t.Error("the document of a policy kept whole was copied, not shared")
+	}
+	if c := NewPolicy(boundary.Name, boundary.Document); NarrowPolicy(c, "iam:GetUser") != c {
+		t.Error("a policy kept whole whose conditions were read was narrowed again, not shared")
 	}
 	if n := Narrow(Policies{}, "iam:GetUser"); n.Boundary != nil || n.Resource != nil || n.Identity != nil {
 		t.Errorf("narrowing no policies gave %+v", n)

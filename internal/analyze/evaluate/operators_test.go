@@ -74,3 +74,39 @@ func TestEveryOperator(t *testing.T) {
 		}
 	}
 }
+
+// conditionHolds is one condition, read as a statement's are, in ctx.
+func conditionHolds(op, key string, values []string, ctx Context) bool {
+	c := compileCondition(op, key, values)
+	return c.holds(ctx)
+}
+
+// A condition of many values looks the literal ones up in a set: it holds
+// exactly where comparing every value one by one does, for every operator
+// that compares by equality, with policy variables and wildcards among the
+// values, and with each set qualifier and negation.
+func TestManyValuesHoldAsEach(t *testing.T) {
+	values := []string{"111111111111", "222222222222", "33333333333?", "4444*", "${aws:username}", "arn:aws:iam::*:role/a",
+		"arn:aws:iam::555555555555:role/b", "${aws:PrincipalTag/team}-x", "QmluYXJ5", "666666666666", "unclosed ${x", "a*c"}
+	requests := []string{"111111111111", "333333333339", "444449", "alice", "arn:aws:iam::777777777777:role/a",
+		"arn:aws:iam::555555555555:role/b", "red-x", "QmluYXJ5", "unclosed ${x", "abc", "a*c", "none"}
+	for _, base := range []string{"StringEquals", "StringNotEquals", "StringLike", "StringNotLike", "ArnEquals", "ArnLike",
+		"ArnNotLike", "BinaryEquals", "StringEqualsIgnoreCase"} {
+		for _, op := range []string{base, "ForAnyValue:" + base, "ForAllValues:" + base, base + "IfExists"} {
+			for _, rv := range requests {
+				for _, reqValues := range [][]string{{rv}, {rv, "111111111111"}} {
+					ctx := NewContext(map[string][]string{"k": reqValues, "aws:username": {"alice"}, "aws:PrincipalTag/team": {"red"}})
+					c := compileCondition(op, "K", values)
+					if base != "StringEqualsIgnoreCase" && c.literal == nil {
+						t.Fatalf("%s: no set of literal values", op)
+					}
+					each := c
+					each.literal, each.rest = nil, values
+					if got, want := c.holds(ctx), each.holds(ctx); got != want {
+						t.Errorf("%s %q on %q: %v with a set, %v value by value", op, values, reqValues, got, want)
+					}
+				}
+			}
+		}
+	}
+}
