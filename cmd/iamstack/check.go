@@ -24,6 +24,7 @@ type checkFlags struct {
 	rules     bool
 	format    string
 	quiet     bool
+	verbose   bool
 }
 
 func newCheckCmd(g *globalFlags) *cobra.Command {
@@ -60,6 +61,7 @@ and why it holds.`,
 	cmd.Flags().BoolVar(&f.rules, "rules", false, "list iamstack's rules and exit")
 	cmd.Flags().StringVar(&f.format, "format", "text", "output format: text, or json (the result on stdout, the steps on stderr)")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "draw no progress line on the terminal (none is drawn when stderr is not a terminal)")
+	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "say on stderr, at the end, when each part of the check (renderings, syntheses, cfn-lint, analyses) started and ended: most run side by side")
 	return cmd
 }
 
@@ -98,6 +100,9 @@ func runCheck(out io.Writer, modelPath string, f *checkFlags) error {
 	}
 	if f.format == "json" {
 		deps.Progress = os.Stderr
+	}
+	if f.verbose {
+		deps.Timings = os.Stderr
 	}
 	if repo, err := repoRoot(); err == nil {
 		deps.Repo = repo

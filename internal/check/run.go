@@ -79,6 +79,9 @@ type Deps struct {
 	// Terminal, when not nil, is a terminal to draw each step's progress
 	// on while it runs (progress.Terminal): its time, and what it counts.
 	Terminal io.Writer
+	// Timings, when not nil, receives at the end when each part of the
+	// run (renderings, syntheses, cfn-lint, analyses) started and ended.
+	Timings io.Writer
 }
 
 // Steps are the gate's steps, in order; a run stops at the first that fails.
@@ -158,6 +161,8 @@ type run struct {
 	// baseMeter is the meter of the step waiting for it.
 	baseAnalyzing chan analysis
 	baseMeter     atomic.Pointer[progress.Meter]
+	// timeline records the parts of the run for Deps.Timings; nil without.
+	timeline *timeline
 }
 
 // Run runs the gate. A failed check is a Result with Failed set; the error
@@ -171,9 +176,17 @@ func Run(opts Options, deps Deps) (Result, error) {
 	if r.deps.Lint == nil {
 		r.deps.Lint = CfnLint
 	}
+	if deps.Timings != nil {
+		r.timeline = newTimeline()
+	}
 	defer func() {
 		for _, c := range r.clean {
 			c()
+		}
+		// After the clean-up, which waits for the work still running in
+		// the background.
+		if r.timeline != nil {
+			r.timeline.write(deps.Timings)
 		}
 	}()
 	err := r.run()
@@ -249,13 +262,15 @@ func (r *run) synthesize() error {
 	baseDone := make(chan struct{})
 	baseAnalyzing := make(chan analysis, 1)
 	go func() {
+		end := r.timeline.begin("render the base")
 		base = r.synthesizeBase()
+		end()
 		// The base's analysis too, which the comparison needs; started
 		// before baseDone, so that the clean-up, which follows it, waits
 		// for it.
 		if base.failure == "" && base.dir != "" {
 			dir := base.dir
-			background.Go(func() { baseAnalyzing <- r.analyze(dir, &r.baseMeter) })
+			background.Go(func() { baseAnalyzing <- r.analyze("the base", dir, &r.baseMeter) })
 		}
 		close(baseDone)
 	}()
@@ -266,7 +281,10 @@ func (r *run) synthesize() error {
 	nagged := make(chan nagDone, 1)
 	rendered := filepath.Join(tmp, "rendered")
 	background.Go(func() {
-		if err := p.WriteTemplates(rendered); err != nil {
+		end := r.timeline.begin("render the head in Go")
+		err := p.WriteTemplates(rendered)
+		end()
+		if err != nil {
 			nagged <- nagDone{err: err}
 			analyzing <- analysis{err: err}
 			linting <- lintResult{err: err}
@@ -276,13 +294,17 @@ func (r *run) synthesize() error {
 		// only once the CDK is done.
 		background.Go(func() { analyzing <- r.analyzeHead(rendered) })
 		background.Go(func() {
+			end := r.timeline.begin("plan what cdk-nag reads")
 			n, err := newNagPlan(p, rendered)
+			end()
 			nagged <- nagDone{n, err}
 		})
 		<-baseDone
 		linting <- r.lint(rendered, base)
 	})
+	end := r.timeline.begin("synthesize the head (CDK)")
 	headErr := r.deps.Synth.Synthesize(p, dir, false)
+	end()
 	<-baseDone
 	r.base = base
 	r.clean = append(r.clean, r.base.cleanup)
@@ -303,7 +325,10 @@ func (r *run) synthesize() error {
 		r.analyzing = nil
 	}
 	r.nagPlan, r.nagDir = nag.n, filepath.Join(tmp, "nag")
-	if err := r.deps.Synth.Synthesize(nag.n.plan, r.nagDir, true); err != nil {
+	end = r.timeline.begin("synthesize with cdk-nag (CDK)")
+	err = r.deps.Synth.Synthesize(nag.n.plan, r.nagDir, true)
+	end()
+	if err != nil {
 		return r.fail("synthesis with cdk-nag: %v", err)
 	}
 	return nil
@@ -327,7 +352,9 @@ func (r *run) lint(dir string, base baseAssembly) lintResult {
 			return lintResult{err: err}
 		}
 	}
+	end := r.timeline.begin("cfn-lint")
 	errs, warnings, err := r.deps.Lint(dir, skip)
+	end()
 	return lintResult{errs: errs, warnings: warnings, skipped: len(skip), err: err}
 }
 
@@ -361,10 +388,11 @@ type analysis struct {
 	err        error
 }
 
-// analyze reads and analyzes the assembly in dir, telling the meter of the
-// step that waits for it (one of r's, set when the step starts) how far it
-// has come.
-func (r *run) analyze(dir string, meter *atomic.Pointer[progress.Meter]) analysis {
+// analyze reads and analyzes the assembly in dir (what: the head or the
+// base), telling the meter of the step that waits for it (one of r's, set
+// when the step starts) how far it has come.
+func (r *run) analyze(what, dir string, meter *atomic.Pointer[progress.Meter]) analysis {
+	defer r.timeline.begin("analyze " + what)()
 	inv, err := assembly.Read(dir)
 	if err != nil {
 		return analysis{err: err}
@@ -374,9 +402,11 @@ func (r *run) analyze(dir string, meter *atomic.Pointer[progress.Meter]) analysi
 
 // analyzeHead is analyze for the head, with what iamstack's rules find.
 func (r *run) analyzeHead(dir string) analysis {
-	a := r.analyze(dir, &r.analysisMeter)
+	a := r.analyze("the head", dir, &r.analysisMeter)
 	if a.err == nil {
+		end := r.timeline.begin("iamstack's rules")
 		a.violations = append(Templates(r.opts.Model, a.inv, a.rep), Lint(r.opts.Model)...)
+		end()
 	}
 	return a
 }

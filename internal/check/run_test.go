@@ -3,6 +3,7 @@ package check_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -189,5 +190,45 @@ func TestLintReadsWhatTheCDKWrote(t *testing.T) {
 		case differ && (len(read) != 2 || read[1] != out || !noted):
 			t.Errorf("the CDK's templates differ: cfn-lint read %q, noted %v", read, noted)
 		}
+	}
+}
+
+// With Timings, a run writes at the end when each of its parts started and
+// ended, the ones running in the background included, in the order they
+// started.
+func TestRunWritesItsTimeline(t *testing.T) {
+	var timings, progress bytes.Buffer
+	res, err := check.Run(check.Options{Model: exampleModel(), NoBase: true},
+		check.Deps{Synth: goldenSynth{}, Lint: cleanLint, Progress: &progress, Timings: &timings})
+	if err != nil || res.Failed != nil {
+		t.Fatalf("%+v, %v", res.Failed, err)
+	}
+	lines := strings.Split(strings.TrimSpace(timings.String()), "\n")
+	var parts []string
+	for _, l := range lines[1 : len(lines)-1] {
+		f := strings.Fields(l)
+		var start, end float64
+		if len(f) < 4 || f[1] != "-" {
+			t.Fatalf("part line %q", l)
+		}
+		if _, err := fmt.Sscan(f[0], &start); err != nil {
+			t.Error(err)
+		}
+		if _, err := fmt.Sscan(f[2], &end); err != nil || end < start {
+			t.Errorf("part line %q: ends before it starts, or %v", l, err)
+		}
+		parts = append(parts, strings.Join(f[3:], " "))
+	}
+	for _, want := range []string{"synthesize the head (CDK)", "render the head in Go", "cfn-lint", "analyze the head",
+		"plan what cdk-nag reads", "synthesize with cdk-nag (CDK)", "iamstack's rules"} {
+		if !slices.Contains(parts, want) {
+			t.Errorf("no part %q in the timeline:\n%s", want, timings.String())
+		}
+	}
+	if !strings.HasPrefix(lines[0], "timings") || !strings.HasSuffix(lines[len(lines)-1], "total") {
+		t.Errorf("timeline:\n%s", timings.String())
+	}
+	if strings.Contains(progress.String(), "timings") {
+		t.Error("the timeline went to the progress")
 	}
 }
