@@ -34,7 +34,7 @@ type nagPlan struct {
 // dir (plan.WriteTemplates: byte for byte the CDK's), and of its
 // StackSets' templates, which it renders beside dir, and returns the plan
 // of one stack of each shape, without the users others stand for.
-func newNagPlan(p *plan.Plan, dir string) (*nagPlan, error) {
+func newNagPlan(p *plan.Plan, dir string, memo *shapeMemo) (*nagPlan, error) {
 	var files []string
 	for _, s := range p.Stacks {
 		files = append(files, filepath.Join(dir, s.ID+".template.json"))
@@ -55,7 +55,7 @@ func newNagPlan(p *plan.Plan, dir string) (*nagPlan, error) {
 	}
 	n := &nagPlan{plan: &plan.Plan{}, groupOf: map[string]shape{}}
 	var reps []string
-	for _, g := range shapes(dir, files) {
+	for _, g := range shapes(dir, files, memo) {
 		reps = append(reps, g[0].file)
 		n.groupOf[g[0].file] = g
 	}

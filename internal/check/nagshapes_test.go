@@ -54,7 +54,7 @@ func nagByShape(t *testing.T, size synthetic.Size) {
 	if err := p.WriteTemplates(rendered); err != nil {
 		t.Fatal(err)
 	}
-	n, err := newNagPlan(p, rendered)
+	n, err := newNagPlan(p, rendered, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -163,18 +163,25 @@ type run struct {
 	baseMeter     atomic.Pointer[progress.Meter]
 	// timeline records the parts of the run for Deps.Timings; nil without.
 	timeline *timeline
+	// shapes are the shapes of the head's templates, for the plan of what
+	// cdk-nag reads and for cfn-lint's.
+	shapes *shapeMemo
 }
 
 // Run runs the gate. A failed check is a Result with Failed set; the error
 // is for what kept the run from deciding (a model or listing it cannot
 // read), and a failure of the gate's own tools fails the check.
 func Run(opts Options, deps Deps) (Result, error) {
-	r := &run{opts: opts, deps: deps, out: deps.Progress}
+	r := &run{opts: opts, deps: deps, out: deps.Progress, shapes: newShapeMemo()}
 	if r.out == nil {
 		r.out = io.Discard
 	}
 	if r.deps.Lint == nil {
-		r.deps.Lint = CfnLint
+		// cfn-lint's plan reads the shapes the plan of what cdk-nag reads
+		// found in the same rendering (synthesize).
+		r.deps.Lint = func(dir string, skip map[string]bool) (errs, warnings []string, err error) {
+			return cfnLint(dir, skip, true, r.shapes)
+		}
 	}
 	if deps.Timings != nil {
 		r.timeline = newTimeline()
@@ -295,7 +302,7 @@ func (r *run) synthesize() error {
 		background.Go(func() { analyzing <- r.analyzeHead(rendered) })
 		background.Go(func() {
 			end := r.timeline.begin("plan what cdk-nag reads")
-			n, err := newNagPlan(p, rendered)
+			n, err := newNagPlan(p, rendered, r.shapes)
 			end()
 			nagged <- nagDone{n, err}
 		})

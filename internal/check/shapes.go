@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
 	"github.com/iamstack/iamstack/internal/parallel"
@@ -48,8 +49,9 @@ type shapeMember struct {
 
 // shapes groups the template files by shape, in the files' order. A
 // StackSet's template, which every account of an OU shares, has no account
-// ID: its shape sets aside the name and OU its metadata gives.
-func shapes(dir string, files []string) []shape {
+// ID: its shape sets aside the name and OU its metadata gives. memo, when
+// not nil, keeps each file's shape for the next caller.
+func shapes(dir string, files []string, memo *shapeMemo) []shape {
 	ids := map[string]string{}
 	if stacks, err := assembly.StackFiles(dir); err == nil {
 		for _, f := range stacks {
@@ -59,7 +61,7 @@ func shapes(dir string, files []string) []shape {
 	// Each file's key, on every core; then the files grouped in order.
 	members := make([]shapeMember, len(files))
 	keys := make([]string, len(files)) // "" for a shape of its own
-	parallel.For(len(files), func(i int) { members[i], keys[i] = shapeOf(files[i], ids[files[i]]) })
+	parallel.For(len(files), func(i int) { members[i], keys[i] = memo.shapeOf(files[i], ids[files[i]]) })
 	var out []shape
 	index := map[string]int{}
 	for i, m := range members {
@@ -75,6 +77,40 @@ func shapes(dir string, files []string) []shape {
 		out = append(out, shape{m})
 	}
 	return out
+}
+
+// shapeMemo keeps the shape of each template file: the gate computes the
+// shapes of the head's rendering twice, for the plan of what cdk-nag reads
+// and for cfn-lint, side by side (run.go), and the files do not change in
+// between.
+type shapeMemo struct {
+	mu sync.Mutex
+	of map[string]*memoShape // by file
+}
+
+type memoShape struct {
+	once   sync.Once
+	member shapeMember
+	key    string
+}
+
+func newShapeMemo() *shapeMemo { return &shapeMemo{of: map[string]*memoShape{}} }
+
+// shapeOf is the package's shapeOf, computed once per file: a second
+// caller waits for the first's answer. A nil memo keeps nothing.
+func (sm *shapeMemo) shapeOf(file, accountID string) (shapeMember, string) {
+	if sm == nil {
+		return shapeOf(file, accountID)
+	}
+	sm.mu.Lock()
+	e, ok := sm.of[file]
+	if !ok {
+		e = &memoShape{}
+		sm.of[file] = e
+	}
+	sm.mu.Unlock()
+	e.once.Do(func() { e.member, e.key = shapeOf(file, accountID) })
+	return e.member, e.key
 }
 
 // shapeOf is a template file as a member of its shape, and the shape's

@@ -59,7 +59,7 @@ func TestLintingByShapeIsSound(t *testing.T) {
 		breakRole(t, filepath.Join(dir, "infra-"+a+".template.json"))
 	}
 	if len(shapes(dir, []string{filepath.Join(dir, "infra-dev-a.template.json"), filepath.Join(dir, "infra-dev-b.template.json"),
-		filepath.Join(dir, "infra-dev-c.template.json")})) != 1 {
+		filepath.Join(dir, "infra-dev-c.template.json")}, nil)) != 1 {
 		t.Fatal("the three broken alike are not one shape: the test would not show the attribution")
 	}
 	errs, _, err = CfnLint(dir, nil)
@@ -125,7 +125,7 @@ func TestLintingByShapeIsSoundAcrossOUsAndCIUsers(t *testing.T) {
 	for _, f := range files(dir) {
 		ids = append(ids, breakCIUser(t, f))
 	}
-	if len(shapes(dir, files(dir))) != 1 {
+	if len(shapes(dir, files(dir), nil)) != 1 {
 		t.Fatal("the three broken alike are not one shape: the test would not show the attribution")
 	}
 	errs, _, err = CfnLint(dir, nil)
@@ -175,11 +175,11 @@ func TestLintingByResourceShapeIsSound(t *testing.T) {
 		ids := usersOf(resources)
 		props(resources[ids[len(ids)-1]])["Path"] = "no-slashes"
 	})
-	errs, warnings, err := cfnLint(dir, nil, true)
+	errs, warnings, err := cfnLint(dir, nil, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantErrs, wantWarnings, err := cfnLint(dir, nil, false)
+	wantErrs, wantWarnings, err := cfnLint(dir, nil, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

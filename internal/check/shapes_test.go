@@ -2,8 +2,10 @@ package check
 
 import (
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly/assemblytest"
@@ -45,7 +47,7 @@ func renderedTemplates(t *testing.T, yaml string) (string, []string) {
 func TestShapes(t *testing.T) {
 	dir, files := renderedTemplates(t, sameShapes)
 	var got [][]string
-	for _, g := range shapes(dir, files) {
+	for _, g := range shapes(dir, files, nil) {
 		var names []string
 		for _, m := range g {
 			names = append(names, filepath.Base(m.file))
@@ -91,7 +93,7 @@ func TestShapesAcrossOUsAndCIUsers(t *testing.T) {
 	for _, a := range []string{"dev-05", "dev-09", "dev-13"} {
 		files = append(files, filepath.Join(dir, "infra-"+a+".template.json"))
 	}
-	g := shapes(dir, files)
+	g := shapes(dir, files, nil)
 	if len(g) != 1 {
 		t.Fatalf("%d shapes of three dev accounts", len(g))
 	}
@@ -127,5 +129,28 @@ func TestShapeFindingsTakeEachMembersLogicalIDs(t *testing.T) {
 	}
 	if f.Location.Path[1] != "CicdUserCiDev050F0400E9" {
 		t.Error("the representative's finding was changed")
+	}
+}
+
+// The gate's two readers of one rendering share its shapes (shapeMemo):
+// read side by side through one memo, the shapes are those computed
+// without, and a file's shape is computed once.
+func TestShapesReadThroughAMemoAreTheSame(t *testing.T) {
+	dir, files := perAccountCI(t)
+	want := shapes(dir, files, nil)
+	memo := newShapeMemo()
+	got := make([][]shape, 2)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i] = shapes(dir, files, memo) })
+	}
+	wg.Wait()
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("reader %d: %d shapes through the memo, %d without", i, len(got[i]), len(want))
+		}
+	}
+	if len(memo.of) != len(files) {
+		t.Errorf("the memo holds %d files of %d", len(memo.of), len(files))
 	}
 }

@@ -86,12 +86,12 @@ func SameTemplates(dir, baseDir string) (map[string]bool, error) {
 // temporary), its line, the resource path and the model entity the resource
 // comes from.
 func CfnLint(dir string, skip map[string]bool) (errs, warnings []string, err error) {
-	return cfnLint(dir, skip, true)
+	return cfnLint(dir, skip, true, nil)
 }
 
 // lintPlan is what cfn-lint reads for the templates: byShape, one template
 // of each shape and one resource of each shape in them; else each whole.
-func lintPlan(dir string, files []string, tmp string, byShape bool) ([]shape, *pool, error) {
+func lintPlan(dir string, files []string, tmp string, byShape bool, memo *shapeMemo) ([]shape, *pool, error) {
 	if !byShape {
 		var groups []shape
 		p := &pool{}
@@ -101,7 +101,7 @@ func lintPlan(dir string, files []string, tmp string, byShape bool) ([]shape, *p
 		}
 		return groups, p, nil
 	}
-	groups := shapes(dir, files)
+	groups := shapes(dir, files, memo)
 	var reps []string
 	for _, g := range groups {
 		reps = append(reps, g[0].file)
@@ -113,9 +113,9 @@ func lintPlan(dir string, files []string, tmp string, byShape bool) ([]shape, *p
 	return groups, p, p.write(tmp)
 }
 
-// cfnLint is CfnLint, reading each template whole unless byShape: tests
-// compare the two.
-func cfnLint(dir string, skip map[string]bool, byShape bool) (errs, warnings []string, err error) {
+// cfnLint is CfnLint, reading each template whole unless byShape (tests
+// compare the two), with the shapes of the templates memo keeps.
+func cfnLint(dir string, skip map[string]bool, byShape bool, memo *shapeMemo) (errs, warnings []string, err error) {
 	all, _ := filepath.Glob(filepath.Join(dir, "*.template.json"))
 	if len(all) == 0 {
 		return nil, nil, fmt.Errorf("no templates in %s", dir)
@@ -148,7 +148,7 @@ func cfnLint(dir string, skip map[string]bool, byShape bool) (errs, warnings []s
 	// them (pool.go), one cfn-lint process per core but one, each on its
 	// share: cfn-lint is single-threaded, and a large model has dozens of
 	// shapes and hundreds of templates.
-	groups, p, err := lintPlan(dir, files, bodies, byShape)
+	groups, p, err := lintPlan(dir, files, bodies, byShape, memo)
 	if err != nil {
 		return nil, nil, err
 	}
