@@ -427,6 +427,7 @@ func build(stacks []stack) (*Inventory, error) {
 			inv.ManagedPolicies = append(inv.ManagedPolicies, mp)
 		}
 	}
+	compiled := map[string]*evaluate.Policy{} // by ARN (attachedDocs)
 	// attached resolves the policies attached to a user, group or role: the
 	// documents, the names of inline ones and the ARNs of managed ones;
 	// inline receives the inline documents by name.
@@ -438,7 +439,7 @@ func build(stacks []stack) (*Inventory, error) {
 		out = attachedDocs(arns, func(arn string) (policy.Document, bool) {
 			mp, ok := policies[arn]
 			return mp.Document, ok
-		}, &inv.Unknown)
+		}, compiled, &inv.Unknown)
 		ps, _ := props["Policies"].([]any)
 		for _, p := range ps {
 			pm, _ := p.(map[string]any)
@@ -544,20 +545,32 @@ func build(stacks []stack) (*Inventory, error) {
 	return inv, nil
 }
 
-// attachedDocs are the documents of the managed policies arns name, each
-// by its name: the account's own (customer), else AWS's from the catalog;
-// an ARN that is neither is added to unknown, once.
-func attachedDocs(arns []string, customer func(arn string) (policy.Document, bool), unknown *[]string) []evaluate.Policy {
+// attachedDocs are the managed policies arns name, each by its name: the
+// account's own (customer), else AWS's from the catalog; an ARN that is
+// neither is added to unknown, once. Each is read for evaluation once
+// (evaluate.NewPolicy), whoever it is attached to: compiled keeps them by
+// ARN. A group's policy with a grant to hundreds of accounts is every
+// member's.
+func attachedDocs(arns []string, customer func(arn string) (policy.Document, bool), compiled map[string]*evaluate.Policy, unknown *[]string) []evaluate.Policy {
 	var out []evaluate.Policy
 	for _, arn := range arns {
-		name := arn[strings.LastIndex(arn, "/")+1:]
-		if doc, ok := customer(arn); ok {
-			out = append(out, evaluate.Policy{Name: name, Document: doc})
-		} else if doc, ok := awsManaged(arn); ok {
-			out = append(out, evaluate.Policy{Name: name, Document: doc})
-		} else if !slices.Contains(*unknown, arn) {
-			*unknown = append(*unknown, arn)
+		if p, ok := compiled[arn]; ok {
+			out = append(out, *p)
+			continue
 		}
+		doc, ok := customer(arn)
+		if !ok {
+			doc, ok = awsManaged(arn)
+		}
+		if !ok {
+			if !slices.Contains(*unknown, arn) {
+				*unknown = append(*unknown, arn)
+			}
+			continue
+		}
+		p := evaluate.NewPolicy(arn[strings.LastIndex(arn, "/")+1:], doc)
+		compiled[arn] = p
+		out = append(out, *p)
 	}
 	return out
 }

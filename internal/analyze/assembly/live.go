@@ -114,6 +114,7 @@ func FromLive(release *Inventory, live []LiveAccount) *Inventory {
 			continue
 		}
 		customer := map[string]policy.Document{}
+		compiled := map[string]*evaluate.Policy{} // by ARN (attachedDocs)
 		for _, p := range a.Policies {
 			customer[p.ARN] = p.Document
 			inv.ManagedPolicies = append(inv.ManagedPolicies, ManagedPolicy{Account: a.ID, Name: p.Name, ARN: p.ARN, Document: p.Document})
@@ -122,7 +123,7 @@ func FromLive(release *Inventory, live []LiveAccount) *Inventory {
 			out := attachedDocs(arns, func(arn string) (policy.Document, bool) {
 				doc, ok := customer[arn]
 				return doc, ok
-			}, &inv.Unknown)
+			}, compiled, &inv.Unknown)
 			for _, name := range slices.Sorted(maps.Keys(inline)) {
 				out = append(out, evaluate.Policy{Name: owner + " (inline " + name + ")", Document: inline[name]})
 			}
