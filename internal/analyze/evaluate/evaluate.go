@@ -40,15 +40,18 @@ type Policy struct {
 	// compiled says conditions holds the statements' conditions read for
 	// evaluation (compileConditions), by statement, nil when none has
 	// any: NewPolicy and Narrow make them, for the policies the analysis
-	// decides thousands of requests on. Otherwise each decision reads
+	// decides thousands of requests on. Otherwise, or when the document
+	// is no longer the one they were read from (of), each decision reads
 	// the document's.
 	compiled   bool
 	conditions [][]condition
+	of         []policy.Statement
 }
 
 // NewPolicy is a policy whose conditions are read once, for every
 // request it decides: a role's trust policy, which decides every caller's
-// request to assume the role.
+// request to assume the role, or a group's policy, which decides every
+// member's.
 func NewPolicy(name string, doc policy.Document) *Policy {
 	p := &Policy{Name: name, Document: doc}
 	return p.compile(func(policy.Statement) bool { return true })
@@ -63,7 +66,7 @@ func (p *Policy) compile(keep func(policy.Statement) bool) *Policy {
 			n++
 		}
 	}
-	if n == len(p.Document.Statements) && p.compiled {
+	if n == len(p.Document.Statements) && p.isCompiled() {
 		return p
 	}
 	out := &Policy{Name: p.Name, Document: p.Document, compiled: true}
@@ -86,13 +89,21 @@ func (p *Policy) compile(keep func(policy.Statement) bool) *Policy {
 		}
 		kept++
 	}
+	out.of = out.Document.Statements
 	return out
+}
+
+// isCompiled tells whether p's conditions were read from its document as
+// it is.
+func (p *Policy) isCompiled() bool {
+	st := p.Document.Statements
+	return p.compiled && len(p.of) == len(st) && (len(st) == 0 || &p.of[0] == &st[0])
 }
 
 // conditionsOf are statement i's conditions, compiled.
 func (p *Policy) conditionsOf(i int) []condition {
 	switch {
-	case !p.compiled:
+	case !p.isCompiled():
 		return compileConditions(p.Document.Statements[i].Conditions)
 	case p.conditions == nil:
 		return nil

@@ -344,3 +344,27 @@ func TestProjection(t *testing.T) {
 		t.Error("a missing key projects as a present one")
 	}
 }
+
+// A policy whose conditions were read once decides by its document as it
+// is: a document replaced since (a test taking a statement out of an
+// inventory) is read again, not decided by the conditions of the old one.
+func TestCompiledPolicyFollowsItsDocument(t *testing.T) {
+	mfa := policy.Conditions{"Bool": {"aws:MultiFactorAuthPresent": {"true"}}}
+	p := NewPolicy("p", policy.NewDocument(
+		policy.Statement{Effect: policy.Allow, Actions: []string{"s3:GetObject"}, Resources: []string{"*"}, Conditions: mfa},
+		policy.Statement{Effect: policy.Allow, Actions: []string{"s3:PutObject"}, Resources: []string{"*"}}))
+	req := Request{Principal: "arn:aws:iam::111111111111:user/a", PrincipalAccount: "111111111111", Action: "s3:PutObject",
+		Resource: "arn:aws:s3:::b/k", ResourceAccount: "111111111111", Context: map[string][]string{"aws:MultiFactorAuthPresent": {"false"}}}
+	if d := Evaluate(req, Policies{Identity: []Policy{*p}}).Decision; d != Allow {
+		t.Fatalf("before: %v", d)
+	}
+	// The first statement out: the second, unconditional, is now first.
+	q := *p
+	q.Document = policy.Document{Statements: p.Document.Statements[1:]}
+	if d := Evaluate(req, Policies{Identity: []Policy{q}}).Decision; d != Allow {
+		t.Errorf("the replaced document's put is decided by the old first statement's condition: %v", d)
+	}
+	if n := NarrowPolicy(&q, "s3:PutObject"); len(n.Document.Statements) != 1 || !n.isCompiled() || n.conditionsOf(0) != nil {
+		t.Errorf("narrowed: %+v", n)
+	}
+}
