@@ -68,16 +68,10 @@ func (s *search) control(p assembly.Principal, pr *prober, add func(method, acti
 			}
 		}
 	}
-	// No identity statement of most principals names sts:AssumeRoot.
-	for _, id := range s.accountIDs() {
-		if len(pr.policies("sts:AssumeRoot").Identity) == 0 {
-			break
-		}
-		root := "arn:" + s.e.partition + ":iam::" + id + ":root"
-		if pr.allowed("sts:AssumeRoot", root, map[string][]string{"sts:TaskPolicyArn": {rootTaskPolicy}}) {
-			add("take a root session in the account (from the management account or a delegated administrator), and so full power there",
-				"sts:AssumeRoot", "root of "+s.inv.Account(id).Name, []string{"sts:AssumeRoot " + root + " with " + rootTaskPolicy})
-		}
+	// No identity statement of most principals names sts:AssumeRoot; the
+	// others are asked of every account's root, in one context.
+	if len(pr.policies("sts:AssumeRoot").Identity) > 0 {
+		s.assumeRoot(pr, add)
 	}
 	s.identityCenterControl(pr, add)
 	for _, st := range s.e.ownStacks {
@@ -101,6 +95,19 @@ func (s *search) control(p assembly.Principal, pr *prober, add func(method, acti
 		s.controlWrites(pr, "", add)
 		for _, e := range s.creatable(pr) {
 			s.controlWrites(s.prober(*e.to), "through a role it creates ("+strings.Join(e.steps, ", ")+"): ", add)
+		}
+	}
+}
+
+// assumeRoot adds a finding for every account whose root p may take a
+// session of.
+func (s *search) assumeRoot(pr *prober, add func(method, action, target string, steps []string)) {
+	ctx := pr.with(map[string][]string{"sts:TaskPolicyArn": {rootTaskPolicy}})
+	for _, id := range s.accountIDs() {
+		root := "arn:" + s.e.partition + ":iam::" + id + ":root"
+		if pr.allowedIn(ctx, "sts:AssumeRoot", root) {
+			add("take a root session in the account (from the management account or a delegated administrator), and so full power there",
+				"sts:AssumeRoot", "root of "+s.inv.Account(id).Name, []string{"sts:AssumeRoot " + root + " with " + rootTaskPolicy})
 		}
 	}
 }
@@ -166,7 +173,10 @@ const opsRole = "OpsR"
 // whole, in accountServices, but deliberateAccountWrites.
 func (s *search) controlWrites(pr *prober, how string, add func(method, action, target string, steps []string)) {
 	ctx := s.stackRoleContext()
-	for _, r := range s.controlResources() {
+	if s.controls == nil {
+		s.controls = s.controlResources()
+	}
+	for _, r := range s.controls {
 		if acts := pr.allowedActions(r.service, r.arn, ctx); len(acts) > 0 {
 			add(how+"write to the account's control plane, which OpsR's containment keeps read-only", acts[0], r.what, truncate(acts))
 		}

@@ -80,6 +80,9 @@ type search struct {
 	services map[narrowKey]*serviceView
 	// masks are allowedOn's answers, by maskKey.
 	masks map[maskKey][]bool
+	// controls are the account's control plane (controlResources), listed
+	// once: every account's root among them.
+	controls []controlResource
 	// w is every account's search: a chain that assumes a role in another
 	// account goes on in that account's search.
 	w *world
@@ -250,14 +253,8 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 	for i, a := range takeOver {
 		allowed[i] = pr.allowedOn(a, users)
 	}
-	for j := range s.e.users {
-		u := &s.e.users[j]
-		for i, a := range takeOver {
-			if u.ARN != p.ARN && allowed[i] != nil && allowed[i][j] {
-				out = append(out, edge{"take over a user", []string{a + " " + u.Name}, u})
-				break
-			}
-		}
+	if slices.ContainsFunc(allowed, func(m []bool) bool { return m != nil }) {
+		out = append(out, s.takeOvers(p, takeOver, allowed)...)
 	}
 	for _, run := range s.e.runners {
 		role := s.role(run.role)
@@ -267,6 +264,23 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 	}
 	out = append(out, s.crossAccount(p, pr)...)
 	return append(out, s.creatable(pr)...)
+}
+
+// takeOvers are the edges to every other user of the account that one of
+// the take-over actions is allowed on (allowed: allowedOn's mask of each,
+// nil for none).
+func (s *search) takeOvers(p assembly.Principal, actions []string, allowed [][]bool) []edge {
+	var out []edge
+	for j := range s.e.users {
+		u := &s.e.users[j]
+		for i, a := range actions {
+			if allowed[i] != nil && allowed[i][j] && u.ARN != p.ARN {
+				out = append(out, edge{"take over a user", []string{a + " " + u.Name}, u})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // crossAccount are the roles of other accounts a role may assume: its own
