@@ -75,7 +75,7 @@ func (s *search) control(p assembly.Principal, pr *prober, add func(method, acti
 	}
 	s.identityCenterControl(pr, add)
 	for _, st := range s.e.ownStacks {
-		if acts := first(pr.allowedActions("cloudformation", st.arn, s.stackRoleContext()), stackChanges); len(acts) > 0 {
+		if acts := first(pr.allowedActions("cloudformation", st.arn, s.stackRole()), stackChanges); len(acts) > 0 {
 			add("change iamstack's own stack: a stack policy, termination protection, an update or a deletion that freezes, replaces or removes its identities",
 				acts[0], "stack "+st.name, truncate(acts))
 		}
@@ -94,7 +94,7 @@ func (s *search) control(p assembly.Principal, pr *prober, add func(method, acti
 	if s.contained(p) {
 		s.controlWrites(pr, "", add)
 		for _, e := range s.creatable(pr) {
-			s.controlWrites(s.prober(*e.to), "through a role it creates ("+strings.Join(e.steps, ", ")+"): ", add)
+			s.controlWrites(s.prober(*e.to), "through a role it creates ("+strings.Join(e.path(), ", ")+"): ", add)
 		}
 	}
 }
@@ -172,7 +172,7 @@ const opsRole = "OpsR"
 // pipeline); and every write that names no resource, on the account as a
 // whole, in accountServices, but deliberateAccountWrites.
 func (s *search) controlWrites(pr *prober, how string, add func(method, action, target string, steps []string)) {
-	ctx := s.stackRoleContext()
+	ctx := s.stackRole()
 	if s.controls == nil {
 		s.controls = s.controlResources()
 	}
@@ -290,12 +290,28 @@ func (s *search) accountIDs() []string {
 	return s.w.accounts
 }
 
-// stackRoleContext names a role of the ops path as the stack operation's
+// stackRole names a role of the ops path as the stack operation's
 // role: the strongest request a contained principal can make.
-func (s *search) stackRoleContext() map[string][]string {
-	scheme := names.Scheme{Partition: s.e.partition, Prefix: s.inv.Account(s.e.id).Prefix}
-	return map[string][]string{"cloudformation:RoleArn": {s.e.iam("role" + scheme.OpsPath() + probeName)}}
+func (s *search) stackRole() extraKeys {
+	if s.stackRoleKeys.keys == nil {
+		scheme := names.Scheme{Partition: s.e.partition, Prefix: s.inv.Account(s.e.id).Prefix}
+		s.stackRoleKeys = newExtraKeys(map[string][]string{"cloudformation:RoleArn": {s.e.iam("role" + scheme.OpsPath() + probeName)}})
+	}
+	return s.stackRoleKeys
 }
+
+// extraKeys are keys a request's context adds, spelled once (contextKey)
+// for the thousands of requests that share them.
+type extraKeys struct {
+	keys map[string][]string
+	key  string
+}
+
+func newExtraKeys(keys map[string][]string) extraKeys { return extraKeys{keys, contextKey(keys)} }
+
+// classKey is a request's extra keys (contextKey) and its resource's class
+// (evaluate.ResourceClass).
+type classKey struct{ extra, class string }
 
 // allowedActions are the actions of a service, of access level Write,
 // Permissions management or Tagging, that the principal may make on a
@@ -306,13 +322,13 @@ func (s *search) stackRoleContext() map[string][]string {
 // principal is probed on the root of every account of the organization and
 // every role and user of its own, and hundreds of accounts would otherwise
 // cost hundreds of decisions of each write for each principal.
-func (pr *prober) allowedActions(service, resource string, extra map[string][]string) []string {
+func (pr *prober) allowedActions(service, resource string, extra extraKeys) []string {
 	v := pr.forService(service)
 	if !v.mayReach(resource) {
 		return nil
 	}
-	ctx := v.with(extra)
-	k := contextKey(extra) + "\x00" + evaluate.ResourceClass(ctx, v.base, resource)
+	ctx := v.withKeys(extra)
+	k := classKey{extra.key, evaluate.ResourceClass(ctx, v.base, resource)}
 	if acts, ok := v.decided[k]; ok {
 		return acts
 	}
@@ -346,7 +362,7 @@ type serviceView struct {
 	anywhere bool
 	// decided are the writes allowed on a class of resources, by
 	// contextKey and evaluate.ResourceClass (allowedActions).
-	decided map[string][]string
+	decided map[classKey][]string
 }
 
 // forService is the principal's view of one service, shared by the
@@ -366,7 +382,7 @@ func (pr *prober) forService(service string) *serviceView {
 		base.Boundary = &b[0]
 	}
 	v := &serviceView{prober: &prober{s: pr.s, p: pr.p, ctx: pr.ctx, base: base, set: pr.set + "\x00" + service,
-		withExtra: map[string]evaluate.Context{}}, decided: map[string][]string{}}
+		withExtra: map[string]evaluate.Context{}}, decided: map[classKey][]string{}}
 	writes := pr.s.memo.serviceWrites(service)
 	named := map[string]bool{}
 	for _, pol := range base.Identity {

@@ -66,14 +66,14 @@ type search struct {
 	inv         *assembly.Inventory
 	e           *estate
 	adminPolicy string
-	admin       map[string]bool
-	reach       map[string][]string // principal key -> chain to full power; absent: none
-	visiting    map[string]bool
-	probers     map[string]*prober
+	admin       map[principalKey]bool
+	reach       map[principalKey][]string // chain to full power; absent: none
+	visiting    map[principalKey]bool
+	probers     map[principalKey]*prober
 	// memo is shared with the searches run by the same goroutine
 	// (searchAll).
 	memo    *memo
-	edgesOf map[string][]edge
+	edgesOf map[principalKey][]edge
 	targets map[string]*targetSet // by kind, "other-user" under "user"
 	// services are policy sets cut to one service (prober.forService), by
 	// policy set and service.
@@ -83,6 +83,9 @@ type search struct {
 	// controls are the account's control plane (controlResources), listed
 	// once: every account's root among them.
 	controls []controlResource
+	// stackRoleKeys are the context of a stack operation under an ops
+	// role (stackRole).
+	stackRoleKeys extraKeys
 	// w is every account's search: a chain that assumes a role in another
 	// account goes on in that account's search.
 	w *world
@@ -162,8 +165,8 @@ func (s *search) owner(p assembly.Principal) *search {
 
 func newSearch(inv *assembly.Inventory, e *estate) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
-		admin: map[string]bool{}, reach: map[string][]string{}, visiting: map[string]bool{},
-		probers: map[string]*prober{}, edgesOf: map[string][]edge{}, masks: map[maskKey][]bool{}, targets: map[string]*targetSet{},
+		admin: map[principalKey]bool{}, reach: map[principalKey][]string{}, visiting: map[principalKey]bool{},
+		probers: map[principalKey]*prober{}, edgesOf: map[principalKey][]edge{}, masks: map[maskKey][]bool{}, targets: map[string]*targetSet{},
 		services: map[narrowKey]*serviceView{}}
 }
 
@@ -189,13 +192,19 @@ func fullPower(pr *prober) bool {
 	return true
 }
 
-func key(p assembly.Principal) string {
-	k := p.ARN
+// principalKey tells principals apart in a search's caches: a role the
+// analysis imagines creating shares its ARN with others of its kind, but
+// not its boundary and policies. A struct, not a string made of the three:
+// the search asks for keys millions of times.
+type principalKey struct{ arn, boundary, policy string }
+
+func key(p assembly.Principal) principalKey {
+	k := principalKey{arn: p.ARN}
 	if p.Boundary != nil {
-		k += "\x00" + p.Boundary.Name
+		k.boundary = p.Boundary.Name
 	}
 	if n := len(p.Identity); n > 0 {
-		k += "\x00" + p.Identity[n-1].Name
+		k.policy = p.Identity[n-1].Name
 	}
 	return k
 }
@@ -206,7 +215,19 @@ func key(p assembly.Principal) string {
 type edge struct {
 	method string
 	steps  []string
-	to     *assembly.Principal
+	// takeOver is a take-over's call, whose one step, the call on the
+	// user, is made when asked (path): an administrator of thousands of
+	// users has thousands of such edges, and few lead anywhere.
+	takeOver string
+	to       *assembly.Principal
+}
+
+// path is the steps the edge takes.
+func (e edge) path() []string {
+	if e.takeOver != "" {
+		return []string{e.takeOver + " " + e.to.Name}
+	}
+	return e.steps
 }
 
 // edges are the ways p acts as another principal of the account.
@@ -229,17 +250,17 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 			continue
 		}
 		if pr.assumes(*r, nil) {
-			out = append(out, edge{"assume a role", []string{"sts:AssumeRole " + r.Name}, r})
+			out = append(out, edge{method: "assume a role", steps: []string{"sts:AssumeRole " + r.Name}, to: r})
 		}
 		if pr.allowed("iam:UpdateAssumeRolePolicy", r.ARN, nil) {
-			out = append(out, edge{"rewrite a trust policy, then assume the role",
-				[]string{"iam:UpdateAssumeRolePolicy " + r.Name + " (to trust the caller, or an account or identity provider outside)", "sts:AssumeRole " + r.Name}, r})
+			out = append(out, edge{method: "rewrite a trust policy, then assume the role",
+				steps: []string{"iam:UpdateAssumeRolePolicy " + r.Name + " (to trust the caller, or an account or identity provider outside)", "sts:AssumeRole " + r.Name}, to: r})
 		}
 		if pr.allowed("iam:PassRole", r.ARN, nil) {
 			for _, action := range slices.Sorted(maps.Keys(passRoleServices)) {
 				if trustsService(*r, passRoleServices[action]) && pr.allowed(action, "*", nil) {
-					out = append(out, edge{"pass a role to " + passRoleServices[action],
-						[]string{"iam:PassRole " + r.Name, action + " running as " + r.Name}, r})
+					out = append(out, edge{method: "pass a role to " + passRoleServices[action],
+						steps: []string{"iam:PassRole " + r.Name, action + " running as " + r.Name}, to: r})
 				}
 			}
 		}
@@ -259,7 +280,8 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 	for _, run := range s.e.runners {
 		role := s.role(run.role)
 		if role != nil && pr.allowed(run.action, run.arn, nil) {
-			out = append(out, edge{"change what a role runs", []string{run.action + " on " + run.what, "it runs as " + role.Name}, role})
+			out = append(out, edge{method: "change what a role runs",
+				steps: []string{run.action + " on " + run.what, "it runs as " + role.Name}, to: role})
 		}
 	}
 	out = append(out, s.crossAccount(p, pr)...)
@@ -275,7 +297,7 @@ func (s *search) takeOvers(p assembly.Principal, actions []string, allowed [][]b
 		u := &s.e.users[j]
 		for i, a := range actions {
 			if allowed[i] != nil && allowed[i][j] && u.ARN != p.ARN {
-				out = append(out, edge{"take over a user", []string{a + " " + u.Name}, u})
+				out = append(out, edge{method: "take over a user", takeOver: a, to: u})
 				break
 			}
 		}
@@ -308,8 +330,8 @@ func (s *search) crossAccount(p assembly.Principal, pr *prober) []edge {
 		}
 		seen[r.ARN] = true
 		if pr.assumes(*r, nil) {
-			out = append(out, edge{"assume a role in another account",
-				[]string{"sts:AssumeRole " + r.Name + " in " + s.inv.Account(r.Account).Name}, r})
+			out = append(out, edge{method: "assume a role in another account",
+				steps: []string{"sts:AssumeRole " + r.Name + " in " + s.inv.Account(r.Account).Name}, to: r})
 		}
 	}
 	return out
@@ -343,8 +365,8 @@ func (s *search) creatable(pr *prober) []edge {
 				Identity: []evaluate.Policy{{Name: "AdministratorAccess", Document: policy.NewDocument(policy.Statement{
 					Effect: policy.Allow, Actions: []string{"*"}, Resources: []string{"*"}})}},
 				Boundary: evaluate.NewPolicy(b+" (boundary)", doc), BoundaryARN: b}
-			out = append(out, edge{"create a role with a permissions boundary",
-				[]string{"iam:CreateRole " + arn + " with boundary " + b, "iam:AttachRolePolicy AdministratorAccess to it"}, n})
+			out = append(out, edge{method: "create a role with a permissions boundary",
+				steps: []string{"iam:CreateRole " + arn + " with boundary " + b, "iam:AttachRolePolicy AdministratorAccess to it"}, to: n})
 			return out
 		}
 	}
@@ -379,7 +401,7 @@ func (s *search) reaches(p assembly.Principal, depth int) ([]string, bool) {
 	defer delete(s.visiting, k)
 	for _, e := range s.edges(p) {
 		if sub, ok := s.reaches(*e.to, depth-1); ok {
-			chain := append(append([]string(nil), e.steps...), sub...)
+			chain := append(append([]string(nil), e.path()...), sub...)
 			s.reach[k] = chain
 			return chain, true
 		}
@@ -460,7 +482,7 @@ func (s *search) chains(p assembly.Principal, pr *prober, add func(method, actio
 		if !ok {
 			continue
 		}
-		steps := append(append([]string(nil), e.steps...), sub...)
+		steps := append(append([]string(nil), e.path()...), sub...)
 		add(e.method+", and so full power", strings.Join(actionsOf(steps), "+"), e.to.Name, steps)
 	}
 	// A group of one's own: create it, attach a policy, add a user. IAM
@@ -527,12 +549,12 @@ func (s *search) guardrails(p assembly.Principal, pr *prober, add func(method, a
 		}
 		to := s.prober(*e.to)
 		if rds && to.allowed("rds:DeleteDBInstance", "*", nil) {
-			add(e.method+", which the RDS guardrail does not bind", strings.Join(actionsOf(e.steps), "+"), e.to.Name,
-				append(append([]string(nil), e.steps...), "rds:DeleteDBInstance"))
+			add(e.method+", which the RDS guardrail does not bind", strings.Join(actionsOf(e.path()), "+"), e.to.Name,
+				append(append([]string(nil), e.path()...), "rds:DeleteDBInstance"))
 		}
 		if region != "" && to.allowed("ec2:RunInstances", "*", map[string][]string{"aws:RequestedRegion": {region}}) {
-			add(e.method+", which the region restriction does not bind", strings.Join(actionsOf(e.steps), "+"), e.to.Name,
-				append(append([]string(nil), e.steps...), "ec2:RunInstances in "+region))
+			add(e.method+", which the region restriction does not bind", strings.Join(actionsOf(e.path()), "+"), e.to.Name,
+				append(append([]string(nil), e.path()...), "ec2:RunInstances in "+region))
 		}
 	}
 	for _, e := range s.edges(p) {

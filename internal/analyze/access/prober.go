@@ -190,11 +190,21 @@ func (pr *prober) with(extra map[string][]string) evaluate.Context {
 	if pr.withExtra == nil {
 		return pr.ctx.With(extra)
 	}
-	k := contextKey(extra)
-	c, ok := pr.withExtra[k]
+	return pr.withKeys(newExtraKeys(extra))
+}
+
+// withKeys is with, for keys spelled already.
+func (pr *prober) withKeys(extra extraKeys) evaluate.Context {
+	if len(extra.keys) == 0 {
+		return pr.ctx
+	}
+	if pr.withExtra == nil {
+		return pr.ctx.With(extra.keys)
+	}
+	c, ok := pr.withExtra[extra.key]
 	if !ok {
-		c = pr.ctx.With(extra)
-		pr.withExtra[k] = c
+		c = pr.ctx.With(extra.keys)
+		pr.withExtra[extra.key] = c
 	}
 	return c
 }
