@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/iamstack/iamstack/internal/synthetic"
 )
 
 // editResources changes the resources of one template, as a change of that
@@ -195,5 +197,65 @@ func TestLintingByResourceShapeIsSound(t *testing.T) {
 	}
 	if n := strings.Count(joined, "'shape-broken'"); n < 4 {
 		t.Errorf("%d findings of the shape broken alike: too few to show the attribution\n%s", n, joined)
+	}
+}
+
+// setDescription gives a template another description, its bytes
+// otherwise as they are: its frame and its resources' shapes stay.
+func setDescription(t *testing.T, file, description string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := regexp.MustCompile(`"Description": "[^"]*"`).FindIndex(b)
+	if at == nil {
+		t.Fatalf("%s has no description", file)
+	}
+	value, _ := json.Marshal(description)
+	b = slices.Concat(b[:at[0]], []byte(`"Description": `), value, b[at[1]:])
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A template all of whose resources stand elsewhere is read once for the
+// copies alike (fillerTwins), and again when that one has findings: with
+// a description over CloudFormation's limit in both, or in the twin alone,
+// cfn-lint's findings read that way are those of reading every template
+// whole, each in its own template.
+func TestFillerTwinsAreLintedAsTheirs(t *testing.T) {
+	for _, both := range []bool{true, false} {
+		dir, files := renderedTemplates(t, string(synthetic.Model(synthetic.Size{Users: 300, Accounts: 5, UserStacks: 8})))
+		p, err := newPool(files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(p.linted, func(lf lintedFile) bool { return lf.twin != nil })
+		if i < 0 {
+			t.Fatal("no filler's copy stands with another: the model does not test what it says")
+		}
+		twin, first := p.linted[i].template, p.linted[i].twin.template
+		long := strings.Repeat("a", 1100)
+		setDescription(t, twin, long)
+		if both {
+			setDescription(t, first, long)
+		}
+		errs, warnings, err := cfnLint(dir, nil, true, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantErrs, wantWarnings, err := cfnLint(dir, nil, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(errs, wantErrs) || !slices.Equal(warnings, wantWarnings) {
+			t.Errorf("both %v: by shape:\n%s\n%s\nwhole:\n%s\n%s", both, strings.Join(errs, "\n"), strings.Join(warnings, "\n"),
+				strings.Join(wantErrs, "\n"), strings.Join(wantWarnings, "\n"))
+		}
+		joined := strings.Join(errs, "\n")
+		if !strings.Contains(joined, filepath.Base(twin)+":2: E1003") || strings.Contains(joined, filepath.Base(first)) != both {
+			t.Errorf("both %v: the description over the limit is not found where it is:\n%s", both, joined)
+		}
 	}
 }

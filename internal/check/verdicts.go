@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,36 +146,24 @@ func cfnLint(dir string, skip map[string]bool, byShape bool, memo *shapeMemo) (e
 	}
 	files = append(files, inner...)
 	// One template of each shape (shapes.go), each resource shape once in
-	// them (pool.go), one cfn-lint process per core but one, each on its
-	// share: cfn-lint is single-threaded, and a large model has dozens of
-	// shapes and hundreds of templates.
+	// them (pool.go): a large model has dozens of shapes and hundreds of
+	// templates.
 	groups, p, err := lintPlan(dir, files, bodies, byShape, memo)
 	if err != nil {
 		return nil, nil, err
 	}
-	// A core is left to the rest of the gate, which runs meanwhile (run.go).
-	workers := max(1, min(runtime.NumCPU()-1, len(p.linted)))
-	results := make([][]lintFinding, workers)
-	errsOf := make([]error, workers)
-	shares := p.shares(workers)
-	var wg sync.WaitGroup
-	for w, share := range shares {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[w], errsOf[w] = runCfnLint(share)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errsOf...); err != nil {
+	// A copy that stands with another (fillerTwins) is read only when
+	// that one has findings: then they are its own to find.
+	byFile, err := lintPool(p, func(lf *lintedFile) bool { return lf.twin == nil })
+	if err != nil {
 		return nil, nil, err
 	}
-	byFile := map[string][]lintFinding{}
-	for _, r := range results {
-		for _, f := range r {
-			byFile[f.Filename] = append(byFile[f.Filename], f)
-		}
+	found := func(lf *lintedFile) bool { return len(lf.findings(byFile[lf.path])) > 0 }
+	again, err := lintPool(p, func(lf *lintedFile) bool { return lf.twin != nil && found(lf.twin) })
+	if err != nil {
+		return nil, nil, err
 	}
+	maps.Copy(byFile, again)
 	byTemplate := map[string][]lintFinding{}
 	for i := range p.linted {
 		lf := &p.linted[i]
@@ -259,6 +248,36 @@ type lintFinding struct {
 		Start struct{ LineNumber int }
 	}
 	Rule struct{ Id string }
+}
+
+// lintPool runs cfn-lint on the pool's files that read says, one process
+// per core but one, each on its share, and returns the findings by file:
+// cfn-lint is single-threaded, and a core is left to the rest of the gate,
+// which runs meanwhile (run.go).
+func lintPool(p *pool, read func(lf *lintedFile) bool) (map[string][]lintFinding, error) {
+	byFile := map[string][]lintFinding{}
+	var shares [][]string
+	for _, share := range p.shares(max(1, runtime.NumCPU()-1), read) {
+		if len(share) > 0 {
+			shares = append(shares, share)
+		}
+	}
+	results := make([][]lintFinding, len(shares))
+	errs := make([]error, len(shares))
+	var wg sync.WaitGroup
+	for w, share := range shares {
+		wg.Go(func() { results[w], errs[w] = runCfnLint(share) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		for _, f := range r {
+			byFile[f.Filename] = append(byFile[f.Filename], f)
+		}
+	}
+	return byFile, nil
 }
 
 // runCfnLint runs one cfn-lint process on some templates.
