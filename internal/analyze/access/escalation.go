@@ -79,7 +79,7 @@ type search struct {
 	// policy set and service.
 	services map[narrowKey]*serviceView
 	// masks are allowedOn's answers, by maskKey.
-	masks map[maskKey][]bool
+	masks map[maskKey][]int
 	// controls are the account's control plane (controlResources), listed
 	// once: every account's root among them.
 	controls []controlResource
@@ -166,7 +166,7 @@ func (s *search) owner(p assembly.Principal) *search {
 func newSearch(inv *assembly.Inventory, e *estate) *search {
 	return &search{inv: inv, e: e, adminPolicy: "arn:" + e.partition + adminPolicyARNSuffix,
 		admin: map[principalKey]bool{}, reach: map[principalKey][]string{}, visiting: map[principalKey]bool{},
-		probers: map[principalKey]*prober{}, edgesOf: map[principalKey][]edge{}, masks: map[maskKey][]bool{}, targets: map[string]*targetSet{},
+		probers: map[principalKey]*prober{}, edgesOf: map[principalKey][]edge{}, masks: map[maskKey][]int{}, targets: map[string]*targetSet{},
 		services: map[narrowKey]*serviceView{}}
 }
 
@@ -270,13 +270,11 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 	// thousands of users is not probed thousands of times per action.
 	takeOver := []string{"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"}
 	users := s.targetSet("user")
-	allowed := make([][]bool, len(takeOver))
+	allowed := make([][]int, len(takeOver))
 	for i, a := range takeOver {
 		allowed[i] = pr.allowedOn(a, users)
 	}
-	if slices.ContainsFunc(allowed, func(m []bool) bool { return m != nil }) {
-		out = append(out, s.takeOvers(p, takeOver, allowed)...)
-	}
+	out = append(out, s.takeOvers(p, takeOver, allowed)...)
 	for _, run := range s.e.runners {
 		role := s.role(run.role)
 		if role != nil && pr.allowed(run.action, run.arn, nil) {
@@ -289,20 +287,32 @@ func (s *search) findEdges(p assembly.Principal) []edge {
 }
 
 // takeOvers are the edges to every other user of the account that one of
-// the take-over actions is allowed on (allowed: allowedOn's mask of each,
-// nil for none).
-func (s *search) takeOvers(p assembly.Principal, actions []string, allowed [][]bool) []edge {
+// the take-over actions is allowed on (allowed: allowedOn's users of each),
+// in the account's order, each by the first action allowed on it. The
+// lists are merged, not the account's users walked: most people may act on
+// their own user alone.
+func (s *search) takeOvers(p assembly.Principal, actions []string, allowed [][]int) []edge {
 	var out []edge
-	for j := range s.e.users {
-		u := &s.e.users[j]
-		for i, a := range actions {
-			if allowed[i] != nil && allowed[i][j] && u.ARN != p.ARN {
-				out = append(out, edge{method: "take over a user", takeOver: a, to: u})
-				break
+	next := make([]int, len(allowed)) // in each list, the first not merged
+	for {
+		j, by := -1, ""
+		for i, on := range allowed {
+			if next[i] < len(on) && (j < 0 || on[next[i]] < j) {
+				j, by = on[next[i]], actions[i]
 			}
 		}
+		if j < 0 {
+			return out
+		}
+		for i, on := range allowed {
+			if next[i] < len(on) && on[next[i]] == j {
+				next[i]++
+			}
+		}
+		if u := &s.e.users[j]; u.ARN != p.ARN {
+			out = append(out, edge{method: "take over a user", takeOver: by, to: u})
+		}
 	}
-	return out
 }
 
 // crossAccount are the roles of other accounts a role may assume: its own
@@ -351,6 +361,11 @@ func (s *search) role(arn string) *assembly.Principal {
 // each with a permissions boundary it may carry: what they can do is what
 // that boundary allows.
 func (s *search) creatable(pr *prober) []edge {
+	// Most principals' policies name neither call: nothing to ask of each
+	// boundary.
+	if len(pr.policies("iam:CreateRole").Identity) == 0 || len(pr.policies("iam:AttachRolePolicy").Identity) == 0 {
+		return nil
+	}
 	scheme := names.Scheme{Partition: s.e.partition, Prefix: s.inv.Account(s.e.id).Prefix}
 	var out []edge
 	for _, path := range []string{"/", scheme.OpsPath()} {
@@ -429,11 +444,11 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 			continue
 		}
 		ts := s.targetSet(m.target)
-		mask := pr.allowedOn(m.action, ts)
+		on := pr.allowedOn(m.action, ts)
 		self := func(i int) bool { return m.target == "other-user" && ts.list[i].arn == p.ARN }
 		all, n := len(ts.list), 0
-		for i, ok := range mask {
-			if ok && !self(i) {
+		for _, i := range on {
+			if !self(i) {
 				n++
 			}
 		}
@@ -446,8 +461,8 @@ func escalations(s *search, p assembly.Principal) ([]Finding, bool) {
 			add(m.method, m.action, every, nil)
 			continue
 		}
-		for i, ok := range mask {
-			if ok && !self(i) {
+		for _, i := range on {
+			if !self(i) {
 				add(m.method, m.action, ts.list[i].name, nil)
 			}
 		}
@@ -501,7 +516,22 @@ func (s *search) chains(p assembly.Principal, pr *prober, add func(method, actio
 				[]string{"iam:CreateGroup " + probeName, "iam:AttachGroupPolicy AdministratorAccess to it", "iam:AddUserToGroup " + u})
 		}
 	}
-	// Long-term keys outlive the grant of whoever made them.
+	// Long-term keys outlive the grant of whoever made them. Most
+	// principals' policies name neither call: nothing to ask of each
+	// boundary.
+	if len(pr.policies("iam:CreateUser").Identity) > 0 && len(pr.policies("iam:CreateAccessKey").Identity) > 0 {
+		s.keyedUser(pr, add)
+	}
+	if pr.allowed("organizations:LeaveOrganization", "*", nil) {
+		add("leave the organization, shedding every service control policy", "organizations:LeaveOrganization", "the organization", nil)
+	}
+	s.guardrails(p, pr, add)
+	s.control(p, pr, add)
+}
+
+// keyedUser adds the finding of a principal that may create a user and
+// its access keys, with no boundary or one of the account's.
+func (s *search) keyedUser(pr *prober, add func(method, action, target string, steps []string)) {
 	user := s.e.iam("user/" + probeName)
 	for _, b := range append([]string{""}, s.e.boundaries...) {
 		var extra map[string][]string
@@ -511,14 +541,9 @@ func (s *search) chains(p assembly.Principal, pr *prober, add func(method, actio
 		if pr.allowed("iam:CreateUser", user, extra) && pr.allowed("iam:CreateAccessKey", user, extra) {
 			add("create a user with access keys, which outlive the caller's grant and need no MFA", "iam:CreateUser+iam:CreateAccessKey",
 				"a new user", []string{"iam:CreateUser " + probeName, "iam:CreateAccessKey " + probeName})
-			break
+			return
 		}
 	}
-	if pr.allowed("organizations:LeaveOrganization", "*", nil) {
-		add("leave the organization, shedding every service control policy", "organizations:LeaveOrganization", "the organization", nil)
-	}
-	s.guardrails(p, pr, add)
-	s.control(p, pr, add)
 }
 
 // guardrails finds the guardrails that bind p (by what it is explicitly

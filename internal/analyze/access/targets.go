@@ -42,8 +42,8 @@ func (ts *targetSet) candidates(ctx evaluate.Context, ps evaluate.Policies, acti
 	return slices.Values(slices.Compact(out))
 }
 
-// allowedOn tells, target by target, whether the principal may make the
-// request on it; nil when it may on none. Targets its policies cannot tell
+// allowedOn is the indexes of the targets the principal may make the
+// request on, in order; nil when it may on none. Targets its policies cannot tell
 // apart (evaluate.ResourceClass) and with the same boundary get one
 // evaluation: a principal over every user of an account is decided once,
 // not once per user.
@@ -54,7 +54,7 @@ func (ts *targetSet) candidates(ctx evaluate.Context, ps evaluate.Policies, acti
 // ARN decides nothing, and a hundred IAM administrators of the user-only
 // account are probed on its thousands of people once. Callers do not
 // change it.
-func (pr *prober) allowedOn(action string, ts *targetSet) []bool {
+func (pr *prober) allowedOn(action string, ts *targetSet) []int {
 	ps := pr.policies(action)
 	if len(ps.Identity) == 0 {
 		return nil // no identity statement can allow the action
@@ -75,8 +75,8 @@ type maskKey struct {
 }
 
 // mask decides the action on each target (allowedOn).
-func (pr *prober) mask(action string, ps evaluate.Policies, ts *targetSet) []bool {
-	var out []bool
+func (pr *prober) mask(action string, ps evaluate.Policies, ts *targetSet) []int {
+	var out []int
 	decided := map[string]bool{}
 	bounded := map[string]evaluate.Context{} // the context with each boundary, made once
 	for i := range ts.candidates(pr.ctx, ps, action) {
@@ -100,10 +100,7 @@ func (pr *prober) mask(action string, ps evaluate.Policies, ts *targetSet) []boo
 			decided[k] = ok
 		}
 		if ok {
-			if out == nil {
-				out = make([]bool, len(ts.list))
-			}
-			out[i] = true
+			out = append(out, i)
 		}
 	}
 	return out
