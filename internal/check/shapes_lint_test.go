@@ -145,6 +145,26 @@ func TestLintingByShapeIsSoundAcrossOUsAndCIUsers(t *testing.T) {
 	}
 }
 
+// lintedAsWhole lints the templates of dir by shape, as the gate does, and
+// returns the errors, failing the test unless the findings are those of
+// cfn-lint reading every template whole.
+func lintedAsWhole(t *testing.T, dir string) []string {
+	t.Helper()
+	errs, warnings, err := cfnLint(dir, nil, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErrs, wantWarnings, err := cfnLint(dir, nil, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(errs, wantErrs) || !slices.Equal(warnings, wantWarnings) {
+		t.Errorf("by shape:\n%s\n%s\nwhole:\n%s\n%s", strings.Join(errs, "\n"), strings.Join(warnings, "\n"),
+			strings.Join(wantErrs, "\n"), strings.Join(wantWarnings, "\n"))
+	}
+	return errs
+}
+
 // Linting one resource of each shape is sound: on a model whose users are
 // broken one alone, a whole shape alike across two templates, a twin, and
 // a user of the stack that holds the groups its users name, cfn-lint's
@@ -177,19 +197,7 @@ func TestLintingByResourceShapeIsSound(t *testing.T) {
 		ids := usersOf(resources)
 		props(resources[ids[len(ids)-1]])["Path"] = "no-slashes"
 	})
-	errs, warnings, err := cfnLint(dir, nil, true, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantErrs, wantWarnings, err := cfnLint(dir, nil, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(errs, wantErrs) || !slices.Equal(warnings, wantWarnings) {
-		t.Errorf("by shape:\n%s\n%s\nwhole:\n%s\n%s", strings.Join(errs, "\n"), strings.Join(warnings, "\n"),
-			strings.Join(wantErrs, "\n"), strings.Join(wantWarnings, "\n"))
-	}
-	joined := strings.Join(errs, "\n")
+	joined := strings.Join(lintedAsWhole(t, dir), "\n")
 	for _, want := range []string{"E3019", "infra-identity-users-1.template.json", "infra-identity-users-2.template.json", "infra-identity.template.json:"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("no finding with %s: the model does not test what it says", want)
@@ -241,19 +249,7 @@ func TestFillerTwinsAreLintedAsTheirs(t *testing.T) {
 		if both {
 			setDescription(t, first, long)
 		}
-		errs, warnings, err := cfnLint(dir, nil, true, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantErrs, wantWarnings, err := cfnLint(dir, nil, false, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(errs, wantErrs) || !slices.Equal(warnings, wantWarnings) {
-			t.Errorf("both %v: by shape:\n%s\n%s\nwhole:\n%s\n%s", both, strings.Join(errs, "\n"), strings.Join(warnings, "\n"),
-				strings.Join(wantErrs, "\n"), strings.Join(wantWarnings, "\n"))
-		}
-		joined := strings.Join(errs, "\n")
+		joined := strings.Join(lintedAsWhole(t, dir), "\n")
 		if !strings.Contains(joined, filepath.Base(twin)+":2: E1003") || strings.Contains(joined, filepath.Base(first)) != both {
 			t.Errorf("both %v: the description over the limit is not found where it is:\n%s", both, joined)
 		}
