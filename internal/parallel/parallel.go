@@ -25,3 +25,26 @@ func For(n int, f func(i int)) {
 	close(next)
 	wg.Wait()
 }
+
+// Each calls f(i) for every i in [0, n), at most limit at a time, and
+// returns, once every call has, the error of the first index whose call
+// failed: for calls that wait on something else (an API), not on a core.
+func Each(n, limit int, f func(i int) error) error {
+	errs := make([]error, n)
+	slots := make(chan struct{}, max(1, limit))
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			errs[i] = f(i)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

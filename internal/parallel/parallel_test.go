@@ -1,6 +1,11 @@
 package parallel
 
-import "testing"
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
 
 func TestForCallsEachIndexOnce(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 7, 1000} {
@@ -10,6 +15,41 @@ func TestForCallsEachIndexOnce(t *testing.T) {
 			if c != 1 {
 				t.Fatalf("n=%d: index %d called %d times", n, i, c)
 			}
+		}
+	}
+}
+
+// Each calls every index once, never more than limit at a time, and
+// returns the error of the first index that failed, whichever failed first.
+func TestEachBoundsAndReportsTheFirstIndex(t *testing.T) {
+	const n, limit = 40, 3
+	var mu sync.Mutex
+	running, most := 0, 0
+	calls := make([]int, n)
+	err := Each(n, limit, func(i int) error {
+		mu.Lock()
+		calls[i]++
+		running++
+		most = max(most, running)
+		mu.Unlock()
+		time.Sleep(time.Millisecond)
+		mu.Lock()
+		running--
+		mu.Unlock()
+		if i == 7 || i == 30 {
+			return fmt.Errorf("call %d", i)
+		}
+		return nil
+	})
+	if err == nil || err.Error() != "call 7" {
+		t.Errorf("error %v, want call 7's", err)
+	}
+	if most > limit {
+		t.Errorf("%d calls at once, limit %d", most, limit)
+	}
+	for i, c := range calls {
+		if c != 1 {
+			t.Errorf("index %d called %d times", i, c)
 		}
 	}
 }

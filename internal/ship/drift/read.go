@@ -14,6 +14,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/iamstack/iamstack/internal/analyze/assembly"
+	"github.com/iamstack/iamstack/internal/parallel"
 	"github.com/iamstack/iamstack/internal/policy"
 )
 
@@ -105,7 +106,7 @@ func Read(ctx context.Context, api IAM, account string) (assembly.LiveAccount, e
 	}
 	// A role's and a user's own calls, a few at a time: the user-only
 	// account of a large organization has thousands of people.
-	if err := each(len(live.Roles), func(i int) error {
+	if err := parallel.Each(len(live.Roles), callsPerAccount, func(i int) error {
 		r := &live.Roles[i]
 		out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.Name)})
 		if err != nil {
@@ -116,7 +117,7 @@ func Read(ctx context.Context, api IAM, account string) (assembly.LiveAccount, e
 	}); err != nil {
 		return live, err
 	}
-	if err := each(len(live.Users), func(i int) error {
+	if err := parallel.Each(len(live.Users), callsPerAccount, func(i int) error {
 		u := &live.Users[i]
 		name := aws.String(u.Name)
 		_, err := api.GetLoginProfile(ctx, &iam.GetLoginProfileInput{UserName: name})
@@ -163,28 +164,6 @@ func Read(ctx context.Context, api IAM, account string) (assembly.LiveAccount, e
 // callsPerAccount bounds the calls in flight to one account: IAM throttles
 // an account's calls, and the accounts are read several at a time.
 const callsPerAccount = 4
-
-// each calls f for 0..n-1, callsPerAccount at a time, and returns the
-// first error in index order.
-func each(n int, f func(i int) error) error {
-	errs := make([]error, n)
-	slots := make(chan struct{}, callsPerAccount)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			errs[i] = f(i)
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // arns are the ARNs of what an account holds.
 func arns(a assembly.LiveAccount) []string {

@@ -38,6 +38,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/iamstack/iamstack/internal/parallel"
 	"github.com/iamstack/iamstack/internal/ship/awsapi"
 	"github.com/iamstack/iamstack/internal/synthetic"
 	"github.com/iamstack/iamstack/model"
@@ -319,21 +320,10 @@ func deploy(endpoint string, stacks []stack, deployers int) error {
 		if len(wave) == 0 {
 			return fmt.Errorf("the stacks' dependencies go round")
 		}
-		errs := make([]error, len(wave))
-		slots := make(chan struct{}, deployers)
-		var wg sync.WaitGroup
-		for i, s := range wave {
-			wg.Go(func() {
-				slots <- struct{}{}
-				defer func() { <-slots }()
-				errs[i] = deployOne(s)
-			})
+		if err := parallel.Each(len(wave), deployers, func(i int) error { return deployOne(wave[i]) }); err != nil {
+			return err
 		}
-		wg.Wait()
-		for i, s := range wave {
-			if errs[i] != nil {
-				return errs[i]
-			}
+		for _, s := range wave {
 			done[s.id] = true
 		}
 	}
