@@ -74,7 +74,7 @@ type lintedFile struct {
 	// without one, when all others stand elsewhere: it stands there too.
 	filler string
 	// twin is, for a filler's copy, an earlier one cfn-lint reads in its
-	// place (fillerTwins), nil for none.
+	// place (fillerKey), nil for none.
 	twin *lintedFile
 }
 
@@ -116,6 +116,7 @@ func newPool(templates []string) (*pool, error) {
 		in *lintedFile
 	}
 	first := map[string]reading{}
+	fillers := map[string]*lintedFile{} // by fillerKey, the first copy of each
 	layouts := make([]*templateLayout, len(templates))
 	for i, f := range templates {
 		data, err := os.ReadFile(f)
@@ -152,15 +153,23 @@ func newPool(templates []string) (*pool, error) {
 			// Its shape's first still stands for it: what cfn-lint finds
 			// on it here is dropped (findings). The one of the least
 			// shape, so that templates of the same shapes keep the same
-			// (fillerTwins).
+			// (fillerKey).
 			e := slices.MinFunc(l.entries, func(a, b resourceEntry) int { return strings.Compare(a.shape, b.shape) })
 			keep = append(keep, e)
 			lf.self[e.id] = place{file: l.file, id: e.id, name: e.name, line: e.line}
 			lf.filler = e.id
 		}
 		lf.copy, lf.lines = l.without(keep)
+		if lf.filler != "" {
+			if k, ok := fillerKey(l, lf.copy, keep[0]); ok {
+				if twin, ok := fillers[k]; ok {
+					lf.twin = twin
+				} else {
+					fillers[k] = lf
+				}
+			}
+		}
 	}
-	p.fillerTwins(layouts)
 	return p, nil
 }
 
@@ -173,39 +182,27 @@ func alnumAsX(r rune) rune {
 	return r
 }
 
-// fillerTwins sets the twin of each filler's copy (a template all of whose
-// resources stand elsewhere) that is alike an earlier one but for its
-// description, of the same signature, and its filler, of the same shape
-// (its name of the same signature) under a logical ID of as many letters
-// and digits (to cfn-lint a logical ID is that: shapes.go): cfn-lint finds
-// on such a copy, but on its filler (whose findings are dropped), what it
-// finds on the other. The 20 user stacks of 5,000 people are such copies.
-// A twin is read only when the copy it stands with has findings
-// (cfnLint): their lines and texts are then its own.
-func (p *pool) fillerTwins(layouts []*templateLayout) {
-	first := map[string]*lintedFile{}
-	for i := range p.linted {
-		lf := &p.linted[i]
-		if lf.filler == "" {
-			continue
-		}
-		var t struct{ Description any }
-		if json.Unmarshal(lf.copy, &t) != nil {
-			continue
-		}
-		description, ok := t.Description.(string)
-		if !ok && t.Description != nil {
-			continue
-		}
-		l := layouts[i]
-		e := l.entries[slices.IndexFunc(l.entries, func(e resourceEntry) bool { return e.id == lf.filler })]
-		k := strings.Join([]string{l.frame, signature(description), e.shape, strings.Map(alnumAsX, e.id)}, "\x00")
-		if twin, ok := first[k]; ok {
-			lf.twin = twin
-		} else {
-			first[k] = lf
-		}
+// fillerKey is what cfn-lint reads of a filler's copy (a template all of
+// whose resources stand elsewhere, but the one it keeps): copies of one
+// key are alike but for their description, of the same signature, and
+// their filler, of the same shape (its name of the same signature) under
+// a logical ID of as many letters and digits (to cfn-lint a logical ID is
+// that: shapes.go). cfn-lint finds on such a copy, but on its filler
+// (whose findings are dropped), what it finds on the first of its key,
+// which is linted in its place (twin); it is read only when that one has
+// findings (cfnLint): their lines and texts are then its own. The 20 user
+// stacks of 5,000 people are such copies. ok is false for a description
+// that is not text.
+func fillerKey(l *templateLayout, copy []byte, filler resourceEntry) (key string, ok bool) {
+	var t struct{ Description any }
+	if json.Unmarshal(copy, &t) != nil {
+		return "", false
 	}
+	description, ok := t.Description.(string)
+	if !ok && t.Description != nil {
+		return "", false
+	}
+	return strings.Join([]string{l.frame, signature(description), filler.shape, strings.Map(alnumAsX, filler.id)}, "\x00"), true
 }
 
 // write writes, in dir, the copies cfn-lint reads in place of templates.

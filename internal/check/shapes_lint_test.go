@@ -228,7 +228,7 @@ func setDescription(t *testing.T, file, description string) {
 }
 
 // A template all of whose resources stand elsewhere is read once for the
-// copies alike (fillerTwins), and again when that one has findings: with
+// copies alike (fillerKey), and again when that one has findings: with
 // a description over CloudFormation's limit in both, or in the twin alone,
 // cfn-lint's findings read that way are those of reading every template
 // whole, each in its own template.

@@ -152,7 +152,7 @@ func cfnLint(dir string, skip map[string]bool, byShape bool, memo *shapeMemo) (e
 	if err != nil {
 		return nil, nil, err
 	}
-	// A copy that stands with another (fillerTwins) is read only when
+	// A copy that stands with another (fillerKey) is read only when
 	// that one has findings: then they are its own to find.
 	byFile, err := lintPool(p, func(lf *lintedFile) bool { return lf.twin == nil })
 	if err != nil {
