@@ -48,3 +48,43 @@ func Each(n, limit int, f func(i int) error) error {
 	}
 	return nil
 }
+
+// ceded is how many cores the process has left to child processes (Cede),
+// and how many it ran on before: GOMAXPROCS is the process's, so the
+// cores left are counted across callers.
+var ceded struct {
+	sync.Mutex
+	cores, procs int
+}
+
+// Cede leaves n cores to child processes this one runs, until the function
+// it returns is called: the process's goroutines run meanwhile on the
+// others, at least one. A child that runs on a core of its own (cfn-lint,
+// in the gate) else shares every core with the process's busy goroutines
+// and their garbage collection, and on a small machine ends long after the
+// work beside it. Calls may overlap; the last restore gives the cores back.
+func Cede(n int) (restore func()) {
+	if n <= 0 {
+		return func() {}
+	}
+	ceded.Lock()
+	if ceded.cores == 0 {
+		ceded.procs = runtime.GOMAXPROCS(0)
+	}
+	ceded.cores += n
+	runtime.GOMAXPROCS(max(1, ceded.procs-ceded.cores))
+	ceded.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			ceded.Lock()
+			defer ceded.Unlock()
+			ceded.cores -= n
+			if ceded.cores == 0 {
+				runtime.GOMAXPROCS(ceded.procs)
+			} else {
+				runtime.GOMAXPROCS(max(1, ceded.procs-ceded.cores))
+			}
+		})
+	}
+}

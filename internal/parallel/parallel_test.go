@@ -2,6 +2,7 @@ package parallel
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -51,5 +52,33 @@ func TestEachBoundsAndReportsTheFirstIndex(t *testing.T) {
 		if c != 1 {
 			t.Errorf("index %d called %d times", i, c)
 		}
+	}
+}
+
+// Cede runs the process on the cores its callers leave, one at least, and
+// gives every core back once the last of overlapping callers is done.
+func TestCedeCountsTheCoresLeftAcrossCallers(t *testing.T) {
+	prev := runtime.GOMAXPROCS(8)
+	defer runtime.GOMAXPROCS(prev)
+	a := Cede(3)
+	if got := runtime.GOMAXPROCS(0); got != 5 {
+		t.Fatalf("one caller leaving 3 of 8 cores: GOMAXPROCS %d, want 5", got)
+	}
+	b := Cede(7)
+	if got := runtime.GOMAXPROCS(0); got != 1 {
+		t.Fatalf("callers leaving 10 of 8 cores: GOMAXPROCS %d, want 1", got)
+	}
+	a()
+	a() // a second call restores nothing more
+	if got := runtime.GOMAXPROCS(0); got != 1 {
+		t.Fatalf("one caller left, leaving 7 of 8: GOMAXPROCS %d, want 1", got)
+	}
+	b()
+	if got := runtime.GOMAXPROCS(0); got != 8 {
+		t.Fatalf("no caller left: GOMAXPROCS %d, want 8", got)
+	}
+	Cede(0)()
+	if got := runtime.GOMAXPROCS(0); got != 8 {
+		t.Fatalf("leaving no core: GOMAXPROCS %d, want 8", got)
 	}
 }
