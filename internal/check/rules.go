@@ -147,7 +147,8 @@ func (c *checker) where(kind, name, account string) string {
 // (access.Report.Shape) have the same entries but for their names, and a
 // rule decides them alike (admits): f reads the entries of a shape's first
 // member, and those of the others only when it found something there. At
-// 5,000 people that is a few dozen people's entries, not two million.
+// 5,000 people that is a few dozen people's entries, not two million: the
+// others' are not even computed (access.Report.ByUser).
 func (c *checker) humanEntries(f func(e access.Entry, u assembly.Principal)) {
 	clean := map[string]bool{} // by shape: f found nothing in its first member's
 	var (
@@ -161,22 +162,49 @@ func (c *checker) humanEntries(f func(e access.Entry, u assembly.Principal)) {
 			clean[shape] = len(c.out) == found
 		}
 	}
-	for e := range c.rep.Entries() {
-		if e.UserKind != "human" {
+	alone := c.people()
+	for name, entries := range c.rep.ByUser() {
+		if p, ok := alone[name]; ok && clean[c.rep.Shape(p)] {
 			continue
 		}
-		if e.UserARN != u.ARN {
-			end()
-			u = c.principals[e.UserARN]
-			shape = c.rep.Shape(u)
-			decided, seen := clean[shape]
-			first, skip, found = shape != "" && !seen, decided, len(c.out)
-		}
-		if !skip {
-			f(e, u)
+		for e := range entries {
+			if e.UserKind != "human" {
+				continue
+			}
+			if e.UserARN != u.ARN {
+				end()
+				u = c.principals[e.UserARN]
+				shape = c.rep.Shape(u)
+				decided, seen := clean[shape]
+				first, skip, found = shape != "" && !seen, decided, len(c.out)
+			}
+			if !skip {
+				f(e, u)
+			}
 		}
 	}
 	end()
+}
+
+// people are, by name, the people whose every entry is an IAM user's of
+// theirs: the only user of the name, human, in an assembly without Identity
+// Center (whose entries carry a person's other ways in). A rule that found
+// nothing in their shape skips their entries whole (humanEntries).
+func (c *checker) people() map[string]assembly.Principal {
+	out := map[string]assembly.Principal{}
+	if c.rep.IdentityCenter() {
+		return out
+	}
+	named := map[string]int{}
+	for _, u := range c.inv.Users {
+		named[u.Name]++
+	}
+	for _, u := range c.inv.Users {
+		if named[u.Name] == 1 && u.Entity.Kind == metadata.EntityUser && c.rep.Shape(u) != "" {
+			out[u.Name] = u
+		}
+	}
+	return out
 }
 
 func (c *checker) mfa() {

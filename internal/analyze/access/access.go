@@ -113,6 +113,30 @@ func (r Report) Entries() iter.Seq[Entry] {
 	}
 }
 
+// ByUser yields the access matrix a user at a time, in Entries' order:
+// each user's name and their entries, which are computed only as the
+// caller ranges over them. A caller that decides users of one shape once
+// (Shape) reads a few dozen users' entries, not millions.
+func (r Report) ByUser() iter.Seq2[string, iter.Seq[Entry]] {
+	return func(yield func(string, iter.Seq[Entry]) bool) {
+		if r.matrix == nil {
+			return
+		}
+		for _, u := range r.matrix.users {
+			if !yield(u, func(y func(Entry) bool) { r.matrix.each(u, y) }) {
+				return
+			}
+		}
+	}
+}
+
+// IdentityCenter tells whether the report's assembly has Identity Center:
+// without it, every person signs in as an IAM user, and no entry says how
+// (Entry.SignIn).
+func (r Report) IdentityCenter() bool {
+	return r.matrix != nil && r.matrix.shapes.inv.IdentityCenter != nil
+}
+
 // Shape is the shape of an IAM user of the report's assembly (see shapes):
 // users of one shape get the same decision on every request that differs
 // only in who of them makes it, so a caller deciding one request for

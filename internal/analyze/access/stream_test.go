@@ -41,10 +41,41 @@ func TestEntriesStream(t *testing.T) {
 		if got := rep.EntriesOf("nobody"); len(got) != 0 {
 			t.Errorf("%s: EntriesOf an unknown user gave %d entries", name, len(got))
 		}
+		// ByUser is the matrix a user at a time: every user of Entries once,
+		// in its order, with the same entries; a user passed over costs
+		// nothing and changes nothing of the next.
+		var flat, others []access.Entry
+		var users []string
+		for u, entries := range rep.ByUser() {
+			users = append(users, u)
+			if len(users)%2 == 0 {
+				continue
+			}
+			for e := range entries {
+				if e.User != u {
+					t.Errorf("%s: ByUser gave %s an entry of %s", name, u, e.User)
+				}
+				flat = append(flat, e)
+			}
+		}
+		for i, u := range users {
+			if i%2 == 0 {
+				others = append(others, byUser[u]...)
+			}
+		}
+		if len(users) != len(byUser) || !equalEntries(flat, others) {
+			t.Errorf("%s: ByUser yields %d users and not the matrix's entries of those it reads", name, len(users))
+		}
+		if got, want := rep.IdentityCenter(), name == "identity-center"; got != want {
+			t.Errorf("%s: IdentityCenter() = %v", name, got)
+		}
 	}
 	var empty access.Report
 	if n := len(slices.Collect(empty.Entries())); n != 0 {
 		t.Errorf("an empty report yields %d entries", n)
+	}
+	for range empty.ByUser() {
+		t.Error("an empty report yields a user")
 	}
 }
 
