@@ -464,26 +464,30 @@ func (l *templateLayout) without(keep []resourceEntry) ([]byte, [][2]int) {
 	return out, lines
 }
 
-// shares splits the files cfn-lint reads into n shares of about the same
-// size, the largest first: its time grows with what it reads.
-func (p *pool) shares(n int, read func(lf *lintedFile) bool) [][]string {
+// shares splits the files cfn-lint reads into shares of about the same
+// load, the largest first: its time grows with what it reads. procs says
+// how many shares the whole load makes.
+func (p *pool) shares(read func(lf *lintedFile) bool, procs func(load int64) int) [][]string {
 	type file struct {
 		path string
-		size int64
+		load int64
 	}
 	var files []file
+	var total int64
 	for i := range p.linted {
 		lf := &p.linted[i]
 		if !read(lf) {
 			continue
 		}
-		f := file{path: lf.path}
+		f := file{path: lf.path, load: 4096} // what each file costs whatever its size
 		if st, err := os.Stat(lf.path); err == nil {
-			f.size = st.Size()
+			f.load += st.Size()
 		}
 		files = append(files, f)
+		total += f.load
 	}
-	sort.SliceStable(files, func(i, j int) bool { return files[i].size > files[j].size })
+	sort.SliceStable(files, func(i, j int) bool { return files[i].load > files[j].load })
+	n := max(1, procs(total))
 	shares := make([][]string, n)
 	load := make([]int64, n)
 	for _, f := range files {
@@ -494,7 +498,7 @@ func (p *pool) shares(n int, read func(lf *lintedFile) bool) [][]string {
 			}
 		}
 		shares[least] = append(shares[least], f.path)
-		load[least] += f.size + 4096 // and what each file costs whatever its size
+		load[least] += f.load
 	}
 	return shares
 }

@@ -277,3 +277,46 @@ func TestPoolKeepsWhatOthersDecide(t *testing.T) {
 		})
 	}
 }
+
+// The files cfn-lint reads are shared out whole, each once, as many shares
+// as procs makes of the whole load, the largest files first to the least
+// loaded share; a file read leaves out is in none.
+func TestSharesSplitTheLoad(t *testing.T) {
+	dir := t.TempDir()
+	p := &pool{}
+	for i, size := range []int{9000, 100, 5000, 4000, 300, 8000} {
+		path := filepath.Join(dir, fmt.Sprintf("%d.json", i))
+		if err := os.WriteFile(path, bytes.Repeat([]byte{' '}, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p.linted = append(p.linted, lintedFile{path: path, template: path})
+	}
+	skipped := p.linted[5].path
+	var asked int64
+	shares := p.shares(func(lf *lintedFile) bool { return lf.path != skipped }, func(load int64) int {
+		asked = load
+		return 2
+	})
+	if want := int64(9000 + 100 + 5000 + 4000 + 300 + 5*4096); asked != want {
+		t.Errorf("procs asked about a load of %d, want %d", asked, want)
+	}
+	if len(shares) != 2 {
+		t.Fatalf("%d shares, want 2", len(shares))
+	}
+	base := func(paths []string) []string {
+		var out []string
+		for _, s := range paths {
+			out = append(out, filepath.Base(s))
+		}
+		return out
+	}
+	// 9000 to one, 5000 and 4000 to the other; 300, then 100, each to the
+	// lighter then.
+	if got := [][]string{base(shares[0]), base(shares[1])}; !slices.Equal(got[0], []string{"0.json", "4.json"}) ||
+		!slices.Equal(got[1], []string{"2.json", "3.json", "1.json"}) {
+		t.Errorf("shares %v", got)
+	}
+	if got := p.shares(func(*lintedFile) bool { return true }, func(int64) int { return 0 }); len(got) != 1 || len(got[0]) != 6 {
+		t.Errorf("no process asked for: %d shares, want every file in one", len(got))
+	}
+}

@@ -251,18 +251,19 @@ type lintFinding struct {
 	Rule struct{ Id string }
 }
 
-// lintPool runs cfn-lint on the pool's files that read says, one process
-// per core but one, each on its share, and returns the findings by file:
-// cfn-lint is single-threaded, and a core is left to the rest of the gate,
-// which runs meanwhile (run.go). Left, not shared: while the processes run,
-// the gate's goroutines keep to that core (parallel.Cede). On two cores,
-// cfn-lint sharing both with the analysis, the CDK's synthesis and the
-// collector ended seconds after all of them, the gate's last step; left a
-// core, it ends with them, and the gate spends less CPU in all.
+// lintPool runs cfn-lint on the pool's files that read says, a process
+// per core but one (lintProcesses), each on its share, and returns the
+// findings by file: cfn-lint is single-threaded, and a core is left to the
+// rest of the gate, which runs meanwhile (run.go). Left, not shared: while
+// the processes run, the gate's goroutines keep to that core
+// (parallel.Cede). On two cores, cfn-lint sharing both with the analysis,
+// the CDK's synthesis and the collector ended seconds after all of them,
+// the gate's last step; left a core, it ends with them, and the gate
+// spends less CPU in all.
 func lintPool(p *pool, read func(lf *lintedFile) bool) (map[string][]lintFinding, error) {
 	byFile := map[string][]lintFinding{}
 	var shares [][]string
-	for _, share := range p.shares(max(1, runtime.NumCPU()-1), read) {
+	for _, share := range p.shares(read, lintProcesses) {
 		if len(share) > 0 {
 			shares = append(shares, share)
 		}
@@ -284,6 +285,25 @@ func lintPool(p *pool, read func(lf *lintedFile) bool) (map[string][]lintFinding
 		}
 	}
 	return byFile, nil
+}
+
+// lintAlone is the load (bytes read, and 4 KiB a file) past which cfn-lint
+// takes every core, the one left to the rest of the gate too: some 15 s of
+// cfn-lint on one core, which reads about 130 KiB of templates a second
+// after a 2 s start. The rest of the gate takes 10-15 s at 5,000 people and
+// 500 accounts; a load that large is a model whose accounts' templates
+// differ in their names' lengths and characters (shapes.go), and cfn-lint
+// then went on alone for half a minute after the rest was done. Below it,
+// another process's start is not paid back: on the 5,000 x 500 model of
+// `make bench` two processes made the gate slower (BENCHMARKS.md).
+const lintAlone = 2 << 20
+
+// lintProcesses is how many cfn-lint processes read a load of files.
+func lintProcesses(load int64) int {
+	if load > lintAlone {
+		return runtime.NumCPU()
+	}
+	return runtime.NumCPU() - 1
 }
 
 // runCfnLint runs one cfn-lint process on some templates.
