@@ -35,6 +35,22 @@ import (
 //     of some length that others point to, and renaming one consistently
 //     changes nothing it checks but the names in its findings. An ID that
 //     also appears inside another string stays as it is, in the shape.
+//
+// The name's signature is part of the shape only where the name appears
+// outside the template's description and the metadata of the template and
+// of its resources, which is all iamstack writes of it (a CI/CD user named
+// after its account puts it elsewhere). There, cfn-lint checks nothing of
+// it but its length: the description is a string of at most 1,024
+// characters (E1004, E1003), metadata values are of any JSON type
+// (iamstack's key is none of those cfn-lint reads, and IAM's name
+// characters make no dynamic reference), and a longer name makes a larger
+// template (E1002). So a shape's accounts of every name, which at 500 real
+// accounts are hundreds of signatures, are linted as one: its member of the
+// longest name is linted, and when cfn-lint finds nothing there it finds
+// nothing in any; when it finds something, each signature's first member is
+// linted too (bySignature, cfnLint), so that every finding is of a
+// template of its own signature. cdk-nag (nagshapes.go) reads resources'
+// properties, never the description or iamstack's metadata.
 
 // shape is the templates of one shape: the first is linted.
 type shape []shapeMember
@@ -45,6 +61,25 @@ type shapeMember struct {
 	// logicalIDs are the resources' logical IDs, in the template's order,
 	// "" for those kept in the shape (an ID inside another string).
 	logicalIDs []string
+}
+
+// bySignature splits a shape by its members' names' signatures, in the
+// order they first appear: the shape's first member's first. A shape whose
+// key has the signature is one.
+func (g shape) bySignature() []shape {
+	var out []shape
+	index := map[string]int{}
+	for _, m := range g {
+		sig := signature(m.name)
+		i, ok := index[sig]
+		if !ok {
+			i = len(out)
+			index[sig] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], m)
+	}
+	return out
 }
 
 // shapes groups the template files by shape, in the files' order. A
@@ -75,6 +110,19 @@ func shapes(dir string, files []string, memo *shapeMemo) []shape {
 		}
 		index[keys[i]] = len(out)
 		out = append(out, shape{m})
+	}
+	// The member of the longest name first, the one read: its description
+	// and template are the longest of the shape.
+	for _, g := range out {
+		longest := 0
+		for i, m := range g {
+			if len(m.name) > len(g[longest].name) {
+				longest = i
+			}
+		}
+		m := g[longest]
+		copy(g[1:longest+1], g[:longest])
+		g[0] = m
 	}
 	return out
 }
@@ -121,19 +169,48 @@ func shapeOf(file, accountID string) (shapeMember, string) {
 	if err != nil {
 		return m, ""
 	}
-	var tpl struct {
-		Metadata struct {
-			Iamstack struct{ Account, OrgPath string } `json:"iamstack"`
-		}
+	// The sections by their exact keys (encoding/json matches struct
+	// fields whatever their case; CloudFormation's keys are not so).
+	var tpl map[string]json.RawMessage
+	var meta struct {
+		Iamstack struct{ Account, OrgPath string } `json:"iamstack"`
 	}
-	if json.Unmarshal(data, &tpl) != nil || tpl.Metadata.Iamstack.Account == "" {
+	if json.Unmarshal(data, &tpl) != nil || json.Unmarshal(tpl["Metadata"], &meta) != nil || meta.Iamstack.Account == "" {
 		return m, ""
 	}
-	m.name = tpl.Metadata.Iamstack.Account
-	m.ou = lastOU(tpl.Metadata.Iamstack.OrgPath)
+	m.name = meta.Iamstack.Account
+	m.ou = lastOU(meta.Iamstack.OrgPath)
 	text := normalized(string(data), m.id, m.name, m.ou)
-	text, m.logicalIDs = withoutLogicalIDs(text, data)
-	return m, text + "\x00" + signature(m.name)
+	var key string
+	key, m.logicalIDs = withoutLogicalIDs(text, data)
+	if !m.nameOnlyIn(text, tpl) {
+		key += "\x00" + signature(m.name)
+	}
+	return m, key
+}
+
+// nameOnlyIn tells whether the member's name appears in its template
+// (normalized: text; its sections: tpl) only in the description and the
+// metadata of the template and of its resources: whether every placeholder
+// normalized put in its place is in those. Each is normalized as the whole
+// was; the characters beside a section are JSON's, never a letter or digit.
+func (m shapeMember) nameOnlyIn(text string, tpl map[string]json.RawMessage) bool {
+	count := func(raw json.RawMessage) int {
+		return strings.Count(normalized(string(raw), m.id, m.name, m.ou), "\x01")
+	}
+	want := strings.Count(text, "\x01")
+	if want == 0 {
+		return true
+	}
+	var resources map[string]map[string]json.RawMessage
+	if json.Unmarshal(tpl["Resources"], &resources) != nil {
+		return false
+	}
+	found := count(tpl["Description"]) + count(tpl["Metadata"])
+	for _, r := range resources {
+		found += count(r["Metadata"])
+	}
+	return found == want
 }
 
 // normalized is a template with an account's ID, name and OU replaced.

@@ -79,6 +79,66 @@ func TestLintingByShapeIsSound(t *testing.T) {
 	}
 }
 
+// Accounts whose names, of every length and signature, appear only in their
+// templates' descriptions and metadata are one shape, linted as its member
+// of the longest name; findings there send each other signature's first
+// member to cfn-lint too. The findings are those of linting every template
+// whole: none, untouched; each account's own, broken alike; and the one
+// account whose name makes its description longer than CloudFormation's
+// 1,024 characters, its finding alone.
+func TestLintingByShapeIsSoundAcrossNameLengths(t *testing.T) {
+	dev := []string{"dev-a", "dev-b", "dev-c", "dev-long"}
+	files := func(dir string) []string {
+		var out []string
+		for _, a := range dev {
+			out = append(out, filepath.Join(dir, "infra-"+a+".template.json"))
+		}
+		return out
+	}
+	oneShape := func(dir string) {
+		t.Helper()
+		g := shapes(dir, files(dir), nil)
+		if len(g) != 1 || len(g[0].bySignature()) < 2 {
+			t.Fatalf("the dev accounts are %d shapes: the test needs one of several signatures", len(g))
+		}
+	}
+	dir, _ := renderedTemplates(t, sameShapes)
+	oneShape(dir)
+	if errs := lintedAsWhole(t, dir); len(errs) != 0 {
+		t.Fatalf("untouched: %q", errs)
+	}
+
+	for _, f := range files(dir) {
+		breakRole(t, f)
+	}
+	oneShape(dir)
+	errs := lintedAsWhole(t, dir)
+	if len(errs) != len(dev) {
+		t.Fatalf("the same break in %d accounts: %q", len(dev), errs)
+	}
+	for i, a := range dev {
+		if !strings.HasPrefix(errs[i], "infra-"+a+".template.json:") || !strings.HasSuffix(errs[i], " in "+a+")") {
+			t.Errorf("finding %d: %q, want %s's", i, errs[i], a)
+		}
+	}
+
+	dir, _ = renderedTemplates(t, sameShapes)
+	long := "dev-" + strings.Repeat("x", 1024)
+	file := filepath.Join(dir, "infra-dev-b.template.json")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(replaceWord(string(b), "dev-b", long)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	oneShape(dir)
+	errs = lintedAsWhole(t, dir)
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], "infra-dev-b.template.json:") || !strings.Contains(errs[0], "Description") {
+		t.Errorf("a description over the limit in dev-b alone: %q", errs)
+	}
+}
+
 // breakCIUser gives an account's CI/CD user a path IAM refuses in one
 // template, and returns the user's logical ID.
 func breakCIUser(t *testing.T, file string) string {

@@ -42,26 +42,67 @@ func renderedTemplates(t *testing.T, yaml string) (string, []string) {
 	return dir, files
 }
 
-// Templates that differ only in the account's ID and name are one shape;
-// a name of another length, another type, the user-only account are not.
+// Templates that differ only in the account's ID and name are one shape,
+// whatever the name's length when it is only in the description and the
+// metadata, its member of the longest name first; another type, the
+// user-only account are not. A CI/CD user named after its account puts the
+// name in IAM names: there, a name of another signature is another shape.
 func TestShapes(t *testing.T) {
-	dir, files := renderedTemplates(t, sameShapes)
+	for _, tc := range []struct {
+		name, yaml string
+		want       [][]string
+	}{
+		{"names in the description and metadata only", sameShapes, [][]string{
+			{"infra-dev-long.template.json", "infra-dev-a.template.json", "infra-dev-b.template.json", "infra-dev-c.template.json"},
+			{"infra-identity.template.json"},
+			{"infra-prod.template.json"},
+		}},
+		{"CI/CD users named after their accounts", sameShapes + `cicdUsers:
+  ci-dev-a: {account: dev-a, roles: [DeployR]}
+  ci-dev-b: {account: dev-b, roles: [DeployR]}
+  ci-dev-long: {account: dev-long, roles: [DeployR]}
+roles:
+  DeployR:
+    statements:
+      - {effect: Allow, actions: ["cloudformation:DescribeStacks"], resources: ["*"]}
+`, [][]string{
+			{"infra-dev-a.template.json", "infra-dev-b.template.json"},
+			{"infra-dev-c.template.json"},
+			{"infra-dev-long.template.json"},
+			{"infra-identity.template.json"},
+			{"infra-prod.template.json"},
+		}},
+	} {
+		dir, files := renderedTemplates(t, tc.yaml)
+		var got [][]string
+		for _, g := range shapes(dir, files, nil) {
+			var names []string
+			for _, m := range g {
+				names = append(names, filepath.Base(m.file))
+			}
+			got = append(got, names)
+		}
+		if !slices.EqualFunc(got, tc.want, slices.Equal) {
+			t.Errorf("%s: shapes %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A shape splits by its members' names' signatures, its first member's
+// first, the others in the order they appear.
+func TestShapeBySignature(t *testing.T) {
+	g := shape{{name: "dev-long"}, {name: "dev-a"}, {name: "dev-b"}, {name: "abc-defg"}, {name: "dev-1"}}
 	var got [][]string
-	for _, g := range shapes(dir, files, nil) {
+	for _, s := range g.bySignature() {
 		var names []string
-		for _, m := range g {
-			names = append(names, filepath.Base(m.file))
+		for _, m := range s {
+			names = append(names, m.name)
 		}
 		got = append(got, names)
 	}
-	want := [][]string{
-		{"infra-dev-a.template.json", "infra-dev-b.template.json", "infra-dev-c.template.json"},
-		{"infra-dev-long.template.json"},
-		{"infra-identity.template.json"},
-		{"infra-prod.template.json"},
-	}
+	want := [][]string{{"dev-long", "abc-defg"}, {"dev-a", "dev-b"}, {"dev-1"}}
 	if !slices.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("shapes %q, want %q", got, want)
+		t.Errorf("bySignature %q, want %q", got, want)
 	}
 }
 

@@ -172,11 +172,38 @@ func cfnLint(dir string, skip map[string]bool, byShape bool, memo *shapeMemo) (e
 			byTemplate[f.Filename] = append(byTemplate[f.Filename], f)
 		}
 	}
+	// A shape's findings are its members', when the linted template had
+	// any, those of its names' signature (shapes.go): the first member of
+	// each other signature is linted whole, for its own.
 	var findings []lintFinding
+	var whole pool
+	var bySig []shape
 	for _, g := range groups {
-		for _, f := range byTemplate[g[0].file] {
-			for _, m := range g {
+		fs := byTemplate[g[0].file]
+		if len(fs) == 0 {
+			continue
+		}
+		subs := g.bySignature()
+		for _, f := range fs {
+			for _, m := range subs[0] {
 				findings = append(findings, m.as(g[0], f))
+			}
+		}
+		for _, s := range subs[1:] {
+			bySig = append(bySig, s)
+			whole.linted = append(whole.linted, lintedFile{path: s[0].file, template: s[0].file})
+		}
+	}
+	if len(bySig) > 0 {
+		byFile, err := lintPool(&whole, func(*lintedFile) bool { return true })
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, s := range bySig {
+			for _, f := range byFile[s[0].file] {
+				for _, m := range s {
+					findings = append(findings, m.as(s[0], f))
+				}
 			}
 		}
 	}
