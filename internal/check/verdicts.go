@@ -318,9 +318,10 @@ func lintPool(p *pool, read func(lf *lintedFile) bool) (map[string][]lintFinding
 // takes every core, the one left to the rest of the gate too: some 15 s of
 // cfn-lint on one core, which reads about 130 KiB of templates a second
 // after a 2 s start. The rest of the gate takes 10-15 s at 5,000 people and
-// 500 accounts; a load that large is a model whose accounts' templates
-// differ in their names' lengths and characters (shapes.go), and cfn-lint
-// then went on alone for half a minute after the rest was done. Below it,
+// 500 accounts; a load that large is a model of hundreds of shapes of
+// account (CI/CD users named after accounts whose names differ in length
+// and characters: shapes.go), and cfn-lint then went on alone for half a
+// minute after the rest was done. Below it,
 // another process's start is not paid back: on the 5,000 x 500 model of
 // `make bench` two processes made the gate slower (BENCHMARKS.md).
 const lintAlone = 2 << 20
