@@ -18,10 +18,12 @@ import (
 // cdk-nag read one stack of each shape, and one user of each shape in
 // them, finds what it finds reading every stack: with the CI/CD and KMS
 // roles' waivers gone, each account's own finding, named by its stack and
-// logical ID.
+// logical ID. Accounts named as organizations name them are shapes of
+// names of many lengths (shapes.go).
 func TestNagByShapeIsNagOfEveryStack(t *testing.T) {
-	for _, size := range []synthetic.Size{{Users: 150, Accounts: 25, UserStacks: 3}, {Users: 100, Accounts: 25, OUs: 4}} {
-		t.Run(fmt.Sprintf("%d OUs", size.OUs), func(t *testing.T) { nagByShape(t, size) })
+	for _, size := range []synthetic.Size{{Users: 150, Accounts: 25, UserStacks: 3}, {Users: 100, Accounts: 25, OUs: 4},
+		{Users: 100, Accounts: 25, UserStacks: 3, Names: true}} {
+		t.Run(fmt.Sprintf("%d OUs, names %v", size.OUs, size.Names), func(t *testing.T) { nagByShape(t, size) })
 	}
 }
 
