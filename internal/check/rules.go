@@ -162,9 +162,10 @@ func (c *checker) humanEntries(f func(e access.Entry, u assembly.Principal)) {
 			clean[shape] = len(c.out) == found
 		}
 	}
-	alone := c.people()
 	for name, entries := range c.rep.ByUser() {
-		if p, ok := alone[name]; ok && clean[c.rep.Shape(p)] {
+		// A person whose entries are their shape's, found clean: nothing
+		// to read.
+		if p, k, ok := c.rep.Member(name); ok && p.Entity.Kind == metadata.EntityUser && clean[k] {
 			continue
 		}
 		for e := range entries {
@@ -184,27 +185,6 @@ func (c *checker) humanEntries(f func(e access.Entry, u assembly.Principal)) {
 		}
 	}
 	end()
-}
-
-// people are, by name, the people whose every entry is an IAM user's of
-// theirs: the only user of the name, human, in an assembly without Identity
-// Center (whose entries carry a person's other ways in). A rule that found
-// nothing in their shape skips their entries whole (humanEntries).
-func (c *checker) people() map[string]assembly.Principal {
-	out := map[string]assembly.Principal{}
-	if c.rep.IdentityCenter() {
-		return out
-	}
-	named := map[string]int{}
-	for _, u := range c.inv.Users {
-		named[u.Name]++
-	}
-	for _, u := range c.inv.Users {
-		if named[u.Name] == 1 && u.Entity.Kind == metadata.EntityUser && c.rep.Shape(u) != "" {
-			out[u.Name] = u
-		}
-	}
-	return out
 }
 
 func (c *checker) mfa() {

@@ -130,6 +130,17 @@ func (r Report) ByUser() iter.Seq2[string, iter.Seq[Entry]] {
 	}
 }
 
+// Member is the IAM user of that name whose entries are its shape's (see
+// Shape), with the shape: ok is false when the user's entries are not one
+// shape's (more than one user of the name, Identity Center, or a user a
+// policy names). A caller that decided a shape has decided its members.
+func (r Report) Member(user string) (u assembly.Principal, shape string, ok bool) {
+	if r.matrix == nil {
+		return u, "", false
+	}
+	return r.matrix.member(user)
+}
+
 // IdentityCenter tells whether the report's assembly has Identity Center:
 // without it, every person signs in as an IAM user, and no entry says how
 // (Entry.SignIn).
@@ -164,75 +175,6 @@ func (r Report) EntriesOf(user string) []Entry {
 		return nil
 	}
 	return r.matrix.of(user)
-}
-
-// matrix computes users' entries of the access matrix.
-type matrix struct {
-	shapes   *shapes
-	findings map[string][]Finding // by principal ARN
-	// users are the names of every user, IAM or Identity Center, sorted.
-	users []string
-	// iam are the IAM users of each name, in the inventory's order.
-	iam map[string][]assembly.Principal
-	// assigned are, by person, the indexes of the Identity Center
-	// assignments that reach them, in the assignments' order.
-	assigned map[string][]int
-}
-
-func newMatrix(inv *assembly.Inventory, s *shapes, findings map[string][]Finding) *matrix {
-	m := &matrix{shapes: s, findings: findings, iam: map[string][]assembly.Principal{}}
-	for _, u := range inv.Users {
-		m.iam[u.Name] = append(m.iam[u.Name], u)
-	}
-	if inv.IdentityCenter != nil {
-		m.assigned = s.identityCenterAssignments()
-	}
-	s.warm(inv.Users, findings)
-	m.users = slices.Sorted(maps.Keys(m.iam))
-	for u := range m.assigned {
-		if _, ok := m.iam[u]; !ok {
-			m.users = append(m.users, u)
-		}
-	}
-	slices.Sort(m.users)
-	return m
-}
-
-// each yields a user's entries, as of computes them; an IAM user's alone,
-// the most common, straight from their shape's.
-func (m *matrix) each(user string, yield func(Entry) bool) bool {
-	if iam := m.iam[user]; m.shapes.inv.IdentityCenter == nil && len(iam) == 1 {
-		return m.shapes.each(iam[0], m.findings, yield)
-	}
-	for _, e := range m.of(user) {
-		if !yield(e) {
-			return false
-		}
-	}
-	return true
-}
-
-// of computes a user's entries: what they reach as an IAM user (each
-// member of a shape from the shape's entries) and through Identity Center,
-// sorted, with an entry reached both ways merged into one.
-func (m *matrix) of(user string) []Entry {
-	var out []Entry
-	for _, u := range m.iam[user] {
-		m.shapes.each(u, m.findings, func(e Entry) bool {
-			out = append(out, e)
-			return true
-		})
-	}
-	if m.shapes.inv.IdentityCenter != nil {
-		for i := range out {
-			if out[i].UserKind == "human" {
-				out[i].SignIn = []string{SignInIAM}
-			}
-		}
-		out = append(out, m.shapes.identityCenterEntries(user, m.assigned[user], m.findings)...)
-	}
-	slices.SortStableFunc(out, compareEntries)
-	return mergeSignIns(out)
 }
 
 // External is one principal outside the assembly that a role trusts.

@@ -115,19 +115,17 @@ func diffUser(out []Change, before, after iter.Seq[Entry]) ([]Change, []Change) 
 // where Diff read both matrices' millions of entries.
 func sameAccess(base, head Report) func(user string) bool {
 	b, h := base.matrix, head.matrix
-	if b == nil || h == nil || b.shapes.inv.IdentityCenter != nil || h.shapes.inv.IdentityCenter != nil {
+	if b == nil || h == nil {
 		return func(string) bool { return false }
 	}
 	alike := map[[2]string]bool{}
 	return func(user string) bool {
-		bu, hu := b.iam[user], h.iam[user]
-		if len(bu) != 1 || len(hu) != 1 {
+		_, bk, bok := b.member(user)
+		_, hk, hok := h.member(user)
+		if !bok || !hok {
 			return false
 		}
-		k := [2]string{b.shapes.key(bu[0]), h.shapes.key(hu[0])}
-		if k[0] == "" || k[1] == "" {
-			return false
-		}
+		k := [2]string{bk, hk}
 		v, ok := alike[k]
 		if !ok {
 			be, bok := b.shapes.computed[k[0]]
