@@ -321,9 +321,9 @@ func lintPool(p *pool, read func(lf *lintedFile) bool) (map[string][]lintFinding
 // 500 accounts; a load that large is a model of hundreds of shapes of
 // account (CI/CD users named after accounts whose names differ in length
 // and characters: shapes.go), and cfn-lint then went on alone for half a
-// minute after the rest was done. Below it,
-// another process's start is not paid back: on the 5,000 x 500 model of
-// `make bench` two processes made the gate slower (BENCHMARKS.md).
+// minute after the rest was done. Below it, another process's start is not
+// paid back: on the 5,000 x 500 model of `make bench` two processes made
+// the gate slower (BENCHMARKS.md).
 const lintAlone = 2 << 20
 
 // lintProcesses is how many cfn-lint processes read a load of files.

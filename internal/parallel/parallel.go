@@ -80,11 +80,7 @@ func Cede(n int) (restore func()) {
 			ceded.Lock()
 			defer ceded.Unlock()
 			ceded.cores -= n
-			if ceded.cores == 0 {
-				runtime.GOMAXPROCS(ceded.procs)
-			} else {
-				runtime.GOMAXPROCS(max(1, ceded.procs-ceded.cores))
-			}
+			runtime.GOMAXPROCS(max(1, ceded.procs-ceded.cores))
 		})
 	}
 }

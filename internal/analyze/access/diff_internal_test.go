@@ -23,6 +23,9 @@ func changedTeams(t *testing.T) (base, head string) {
 	return base, strings.Replace(head, "  user.0003:\n", "  user.0003x:\n", 1)
 }
 
+// ChangedTeams is changedTeams for the package's external tests.
+var ChangedTeams = changedTeams
+
 func analyzed(t *testing.T, yaml string) Report {
 	t.Helper()
 	m, err := model.Parse("m.yaml", []byte(yaml))

@@ -361,8 +361,8 @@ func (s *search) role(arn string) *assembly.Principal {
 // each with a permissions boundary it may carry: what they can do is what
 // that boundary allows.
 func (s *search) creatable(pr *prober) []edge {
-	// Most principals' policies name neither call: nothing to ask of each
-	// boundary.
+	// Most principals' policies leave out one of the calls, or both, and
+	// may not make them: nothing to ask of each boundary.
 	if len(pr.policies("iam:CreateRole").Identity) == 0 || len(pr.policies("iam:AttachRolePolicy").Identity) == 0 {
 		return nil
 	}
@@ -517,8 +517,8 @@ func (s *search) chains(p assembly.Principal, pr *prober, add func(method, actio
 		}
 	}
 	// Long-term keys outlive the grant of whoever made them. Most
-	// principals' policies name neither call: nothing to ask of each
-	// boundary.
+	// principals' policies leave out one of the calls, or both, and may
+	// not make them: nothing to ask of each boundary.
 	if len(pr.policies("iam:CreateUser").Identity) > 0 && len(pr.policies("iam:CreateAccessKey").Identity) > 0 {
 		s.keyedUser(pr, add)
 	}
